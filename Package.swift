@@ -1,0 +1,72 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Gongzhi",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gongzhi", targets: ["gongzhi"]),
+        .library(name: "GongzhiCore", targets: ["GongzhiCore"]),
+        .library(name: "GongzhiApp", targets: ["GongzhiApp"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        .package(url: "https://github.com/vapor/fluent.git", from: "4.13.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
+        .package(url: "https://github.com/vapor/leaf.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+    ],
+    targets: [
+        /// Domain rules: pure Swift, no Vapor/Fluent/Leaf.
+        .target(
+            name: "GongzhiCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        /// The Vapor application: one folder per product feature.
+        .target(
+            name: "GongzhiApp",
+            dependencies: [
+                "GongzhiCore",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "Leaf", package: "leaf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "gongzhi",
+            dependencies: ["GongzhiApp"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GongzhiCoreTests",
+            dependencies: ["GongzhiCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GongzhiAppTests",
+            dependencies: [
+                "GongzhiApp",
+                .product(name: "VaporTesting", package: "vapor"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

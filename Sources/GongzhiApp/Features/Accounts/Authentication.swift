@@ -1,0 +1,140 @@
+import Crypto
+import Fluent
+import SQLKit
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// The authenticated account behind a request.
+struct CurrentActor: Sendable {
+    enum Via: Sendable { case session, token }
+
+    let actor: Actor
+    let userID: UUID
+    let displayName: String
+    let via: Via
+    /// The login session's CSRF token (session logins only).
+    let csrfToken: String?
+    let sessionID: UUID?
+}
+
+extension Request {
+    private struct CurrentActorKey: StorageKey { typealias Value = CurrentActor }
+
+    var current: CurrentActor? {
+        get { storage[CurrentActorKey.self] }
+        set { storage[CurrentActorKey.self] = newValue }
+    }
+
+    var currentActor: Actor? { current?.actor }
+
+    /// The actor, or 401 (the error middleware turns it into the login page for browsers).
+    func requireActor() throws -> Actor {
+        guard let actor = currentActor else { throw AppError.unauthorized }
+        return actor
+    }
+
+    /// The actor if it holds `permission` somewhere, or 403.
+    func require(_ permission: Permission) throws -> Actor {
+        let actor = try requireActor()
+        guard AccessPolicy.allowsAnywhere(permission, actor: actor) else { throw AppError.forbidden }
+        return actor
+    }
+}
+
+/// Random tokens for sessions, API tokens and CSRF, and their stored SHA-256 digests.
+enum Tokens {
+    static func random() -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for index in bytes.indices { bytes[index] = generator.next() }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func digest(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Constant-time string comparison.
+    static func equal(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, Secure and `__Host-` under HTTPS (Vapor's defaults are neither).
+enum SessionCookie {
+    static func name(https: Bool) -> String { https ? "__Host-gz_session" : "gz_session" }
+
+    static func make(_ token: String, https: Bool) -> HTTPCookies.Value {
+        HTTPCookies.Value(string: token, expires: nil, maxAge: nil, domain: nil, path: "/", isSecure: https,
+                          isHTTPOnly: true, sameSite: .lax)
+    }
+
+    static func expired(https: Bool) -> HTTPCookies.Value {
+        HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, domain: nil, path: "/",
+                          isSecure: https, isHTTPOnly: true, sameSite: .lax)
+    }
+}
+
+/// Finds who is calling: a bearer token (API) or the session cookie (pages). Checks the session's idle and
+/// absolute lifetime and that the account is still enabled; a dead session is deleted and its cookie cleared.
+struct AuthenticationMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let config = request.gongzhi.config
+        if let bearer = request.headers.bearerAuthorization {
+            request.current = try await Self.actor(forToken: bearer.token, on: request)
+            return try await next.respond(to: request)
+        }
+        let cookieName = SessionCookie.name(https: config.https)
+        guard let token = request.cookies[cookieName]?.string, !token.isEmpty else {
+            return try await next.respond(to: request)
+        }
+        if let current = try await Self.actor(forSession: token, on: request) {
+            request.current = current
+            return try await next.respond(to: request)
+        }
+        let response = try await next.respond(to: request)
+        response.cookies[cookieName] = SessionCookie.expired(https: config.https)
+        return response
+    }
+
+    static func actor(forToken token: String, on request: Request) async throws -> CurrentActor {
+        guard let record = try await APIToken.query(on: request.db).filter(\.$tokenHash == Tokens.digest(token)).first(),
+              record.expiresAt > request.now,
+              let user = try await User.find(record.$user.id, on: request.db), !user.disabled
+        else { throw AppError.unauthorized }
+        return try await makeCurrent(user: user, via: .token, csrf: nil, sessionID: nil, on: request.db)
+    }
+
+    static func actor(forSession token: String, on request: Request) async throws -> CurrentActor? {
+        let db = request.db
+        guard let session = try await LoginSession.query(on: db).filter(\.$tokenHash == Tokens.digest(token)).first() else {
+            return nil
+        }
+        let now = request.now
+        let lifetime = request.gongzhi.config.sessionLifetime
+        guard lifetime.isAlive(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, now: now),
+              let user = try await User.find(session.$user.id, on: db), !user.disabled
+        else {
+            try await session.delete(on: db)
+            return nil
+        }
+        // Touch at most once a minute: a write per page view would be wasted.
+        if now.timeIntervalSince(session.lastSeenAt) >= 60 {
+            session.lastSeenAt = now
+            try await session.update(on: db)
+        }
+        return try await makeCurrent(user: user, via: .session, csrf: session.csrfToken, sessionID: session.id, on: db)
+    }
+
+    static func makeCurrent(user: User, via: CurrentActor.Via, csrf: String?, sessionID: UUID?, on db: any Database) async throws -> CurrentActor {
+        let userID = try user.requireID()
+        let grants = try await RoleGrantRecord.query(on: db).filter(\.$user.$id == userID).all().compactMap(\.grant)
+        let actor = Actor(userID: userID.uuidString.lowercased(), username: user.username, grants: grants,
+                          personID: user.$person.id?.uuidString.lowercased())
+        return CurrentActor(actor: actor, userID: userID, displayName: user.displayName, via: via, csrfToken: csrf, sessionID: sessionID)
+    }
+}

@@ -1,0 +1,151 @@
+import Fluent
+import SQLKit
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// The login page, logout, and bearer tokens for the API.
+struct LoginController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("login", use: loginPage)
+        routes.post("login", use: login)
+        routes.post("logout", use: logout)
+        let auth = routes.grouped("api", "v1", "auth")
+        auth.post("token", use: createToken)
+        auth.delete("token", use: revokeToken)
+        routes.get("api", "v1", "me", use: me)
+    }
+
+    struct LoginForm: Content {
+        var username: String?
+        var password: String?
+        var next: String?
+    }
+
+    struct LoginPage: Encodable {
+        let page: PageBase
+        let username: String
+        let next: String
+        let messages: [FormMessage]
+    }
+
+    @Sendable func loginPage(_ request: Request) async throws -> Response {
+        if request.currentActor != nil { return request.redirect(to: "/") }
+        let expired = (try? request.query.get(String.self, at: "expired")) != nil
+        let messages = expired ? [FormMessage(field: nil, text: Strings.text("login.expired", request.lang))] : []
+        return try await render(request, username: "", next: try? request.query.get(String.self, at: "next"), messages: messages)
+    }
+
+    func render(_ request: Request, username: String, next: String?, messages: [FormMessage], status: HTTPStatus = .ok) async throws -> Response {
+        let page = LoginPage(page: await PageBase.make(for: request, title: Strings.text("login.title", request.lang)),
+                             username: username, next: request.safeNext(next), messages: messages)
+        let response = try await request.view.render("accounts/login", page).encodeResponse(for: request)
+        response.status = status
+        return response
+    }
+
+    @Sendable func login(_ request: Request) async throws -> Response {
+        let form = try request.content.decode(LoginForm.self)
+        let username = form.username ?? ""
+        do {
+            let user = try await Login.authenticate(username: username, password: form.password ?? "", on: request)
+            let cookieName = SessionCookie.name(https: request.gongzhi.config.https)
+            let token = try await Login.openSession(for: user, password: form.password ?? "",
+                                                    replacing: request.cookies[cookieName]?.string, on: request)
+            let response = request.redirect(to: request.safeNext(form.next), redirectType: .normal)
+            response.cookies[cookieName] = SessionCookie.make(token, https: request.gongzhi.config.https)
+            return response
+        } catch Login.Failure.locked(let wait) {
+            let response = try await render(request, username: username, next: form.next,
+                                            messages: [FormMessage(field: nil, text: Strings.text("error.locked", request.lang))],
+                                            status: .tooManyRequests)
+            response.headers.replaceOrAdd(name: "Retry-After", value: String(wait))
+            return response
+        } catch Login.Failure.wrongCredentials {
+            return try await render(request, username: username, next: form.next,
+                                    messages: [FormMessage(field: "password", text: Strings.text("login.failed", request.lang))],
+                                    status: .unauthorized)
+        }
+    }
+
+    @Sendable func logout(_ request: Request) async throws -> Response {
+        let https = request.gongzhi.config.https
+        let cookieName = SessionCookie.name(https: https)
+        if let current = request.current, let sessionID = current.sessionID {
+            try await request.write { db in
+                try await LoginSession.query(on: db).filter(\.$id == sessionID).delete()
+                try await request.audit(AuditEvent(action: "logout", objectType: "user", objectID: current.actor.userID), on: db)
+            }
+        }
+        let response = request.redirect(to: "/login", redirectType: .normal)
+        response.cookies[cookieName] = SessionCookie.expired(https: https)
+        return response
+    }
+
+    // MARK: API
+
+    struct TokenRequest: Content {
+        var username: String
+        var password: String
+        var name: String?
+    }
+
+    struct TokenResponse: Content {
+        let token: String
+        let expiresAt: Date
+    }
+
+    /// Tokens live 30 days; the token is shown once and only its SHA-256 is kept.
+    @Sendable func createToken(_ request: Request) async throws -> Response {
+        let body = try request.content.decode(TokenRequest.self)
+        let user: User
+        do {
+            user = try await Login.authenticate(username: body.username, password: body.password, on: request)
+        } catch Login.Failure.locked(let wait) {
+            throw AppError.locked(retryAfter: wait)
+        } catch Login.Failure.wrongCredentials {
+            throw AppError(status: .unauthorized, code: "wrong_credentials", messageKey: "login.failed", field: "password")
+        }
+        let token = Tokens.random()
+        let expires = request.now.addingTimeInterval(30 * 24 * 3600)
+        let userID = try user.requireID()
+        let name = String((body.name ?? "api").prefix(100))
+        try await request.write { db in
+            try await APIToken(userID: userID, tokenHash: Tokens.digest(token), name: name, expiresAt: expires).create(on: db)
+            var context = request.auditContext
+            context.actor = userID.uuidString.lowercased()
+            try await AuditLog.append(AuditEvent(action: "token.create", objectType: "user", objectID: context.actor),
+                                      context: context, now: request.now, on: db)
+        }
+        let response = try await TokenResponse(token: token, expiresAt: expires).encodeResponse(status: .created, for: request)
+        return response
+    }
+
+    @Sendable func revokeToken(_ request: Request) async throws -> HTTPStatus {
+        let actor = try request.requireActor()
+        guard request.current?.via == .token, let bearer = request.headers.bearerAuthorization else { throw AppError.forbidden }
+        try await request.write { db in
+            try await APIToken.query(on: db).filter(\.$tokenHash == Tokens.digest(bearer.token)).delete()
+            try await request.audit(AuditEvent(action: "token.revoke", objectType: "user", objectID: actor.userID), on: db)
+        }
+        return .noContent
+    }
+
+    struct MeResponse: Content {
+        struct Grant: Content {
+            let role: Role
+            let path: String
+        }
+
+        let id: String
+        let username: String
+        let displayName: String
+        let grants: [Grant]
+    }
+
+    @Sendable func me(_ request: Request) async throws -> MeResponse {
+        let actor = try request.requireActor()
+        return MeResponse(id: actor.userID, username: actor.username, displayName: request.current?.displayName ?? "",
+                          grants: actor.grants.map { .init(role: $0.role, path: $0.path.rawValue) })
+    }
+}

@@ -1,0 +1,107 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import SQLKit
+import Vapor
+
+/// What happened, as the caller describes it; `AuditLog.append` adds time, sequence and hashes.
+struct AuditEvent: Sendable {
+    var action: String
+    var objectType: String
+    var objectID: String
+    var outcome: String = "success"
+    var summary: String = ""
+    /// The change itself (field → new value). Only its digest is stored; personal numbers go in sealed form.
+    var change: [String: String] = [:]
+}
+
+/// Who did it and from where, taken from the request (or "system" for commands).
+struct AuditContext: Sendable {
+    var actor: String
+    var roles: String
+    var ip: String
+    var requestID: String
+
+    static let system = AuditContext(actor: "system", roles: "", ip: "", requestID: "")
+}
+
+/// The hash-chained audit log (SPEC §12).
+enum AuditLog {
+    enum Failure: Error {
+        /// Another writer moved the head between our read and our write: the transaction must be retried.
+        case headMoved
+    }
+
+    /// Appends an entry in the caller's transaction. The head row is locked (`FOR UPDATE` on PostgreSQL; SQLite
+    /// writers are already serialised by the write gate), and the head update is conditional on the seq read,
+    /// so concurrent appends can never fork the chain; `prev_hash` is also UNIQUE.
+    @discardableResult
+    static func append(_ event: AuditEvent, context: AuditContext, now: Date, on db: any Database) async throws -> AuditEntry {
+        let sql = db.sql()
+        let lock = sql.dialect.name == "postgresql" ? " FOR UPDATE" : ""
+        guard let head = try await sql.raw("SELECT seq, hash FROM audit_head WHERE id = 1\(unsafeRaw: lock)").first() else {
+            throw Abort(.internalServerError, reason: "audit_head missing")
+        }
+        let headSeq = try head.decode(column: "seq", as: Int64.self)
+        let headHash = try head.decode(column: "hash", as: String.self)
+        let fields = AuditFields(
+            seq: 0, atMillis: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)), actor: context.actor,
+            roles: context.roles, action: event.action, objectType: event.objectType, objectID: event.objectID,
+            outcome: event.outcome, ip: context.ip, requestID: context.requestID, summary: event.summary,
+            changeDigest: AuditChain.digest(of: event.change))
+        let entry = AuditChain.append(fields, after: (headSeq, headHash))
+        try await AuditRecord(entry).create(on: db)
+        let moved = try await sql.raw("""
+            UPDATE audit_head SET seq = \(bind: entry.fields.seq), hash = \(bind: entry.entryHash)
+            WHERE id = 1 AND seq = \(bind: headSeq) RETURNING seq
+            """).all()
+        guard moved.count == 1 else { throw Failure.headMoved }
+        return entry
+    }
+
+    /// Verifies the whole chain in `seq` order, in pages, and reports the first broken entry.
+    static func verify(on db: any Database, pageSize: Int = 5_000, progress: (@Sendable (Int64) -> Void)? = nil) async throws -> VerifyResult {
+        var verifier = AuditChainVerifier()
+        var after: Int64 = 0
+        while true {
+            let page = try await AuditRecord.query(on: db).filter(\.$id > after).sort(\.$id).limit(pageSize).all()
+            for record in page {
+                if let failure = verifier.check(record.entry) { return .broken(failure, checked: verifier.count) }
+            }
+            guard let last = page.last?.id else { break }
+            after = last
+            progress?(verifier.count)
+        }
+        // The head row must agree with the last entry: a truncated tail shows here.
+        if let head = try await db.sql().raw("SELECT seq, hash FROM audit_head WHERE id = 1").first() {
+            let seq = try head.decode(column: "seq", as: Int64.self)
+            let hash = try head.decode(column: "hash", as: String.self)
+            if seq != verifier.head.seq || hash != verifier.head.hash {
+                return .broken(.gap(expected: seq, found: verifier.head.seq), checked: verifier.count)
+            }
+        }
+        return .intact(count: verifier.count)
+    }
+
+    enum VerifyResult: Equatable {
+        case intact(count: Int64)
+        case broken(AuditChainVerifier.Failure, checked: Int64)
+    }
+}
+
+extension Request {
+    /// The audit context of this request's actor.
+    var auditContext: AuditContext {
+        let actor = currentActor
+        return AuditContext(
+            actor: actor?.userID ?? "anonymous",
+            roles: actor.map { $0.roles.map(\.rawValue).sorted().joined(separator: ",") } ?? "",
+            ip: remoteAddress?.ipAddress ?? "",
+            requestID: headers.first(name: "X-Request-Id") ?? logger[metadataKey: "request-id"]?.description ?? "")
+    }
+
+    /// Appends an audit entry for this request inside the transaction `db`.
+    func audit(_ event: AuditEvent, on db: any Database) async throws {
+        try await AuditLog.append(event, context: auditContext, now: now, on: db)
+    }
+}

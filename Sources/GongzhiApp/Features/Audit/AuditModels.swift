@@ -1,0 +1,130 @@
+import Fluent
+import SQLKit
+import Foundation
+import GongzhiCore
+
+/// One stored entry of the hash-chained audit log. Never updated or deleted (a trigger refuses it).
+final class AuditRecord: Model, @unchecked Sendable {
+    static let schema = "audit_log"
+
+    @ID(custom: "seq", generatedBy: .user) var id: Int64?
+    @Field(key: "at_millis") var atMillis: Int64
+    @Field(key: "actor") var actor: String
+    @Field(key: "roles") var roles: String
+    @Field(key: "action") var action: String
+    @Field(key: "object_type") var objectType: String
+    @Field(key: "object_id") var objectID: String
+    @Field(key: "outcome") var outcome: String
+    @Field(key: "ip") var ip: String
+    @Field(key: "request_id") var requestID: String
+    @Field(key: "summary") var summary: String
+    @Field(key: "change_digest") var changeDigest: String
+    @Field(key: "alg") var alg: String
+    @Field(key: "prev_hash") var prevHash: String
+    @Field(key: "entry_hash") var entryHash: String
+
+    init() {}
+
+    init(_ entry: AuditEntry) {
+        let f = entry.fields
+        id = f.seq
+        atMillis = f.atMillis
+        actor = f.actor
+        roles = f.roles
+        action = f.action
+        objectType = f.objectType
+        objectID = f.objectID
+        outcome = f.outcome
+        ip = f.ip
+        requestID = f.requestID
+        summary = f.summary
+        changeDigest = f.changeDigest
+        alg = f.alg
+        prevHash = entry.prevHash
+        entryHash = entry.entryHash
+    }
+
+    var entry: AuditEntry {
+        AuditEntry(
+            fields: AuditFields(
+                seq: id ?? 0, atMillis: atMillis, actor: actor, roles: roles, action: action, objectType: objectType,
+                objectID: objectID, outcome: outcome, ip: ip, requestID: requestID, summary: summary,
+                changeDigest: changeDigest, alg: alg),
+            prevHash: prevHash, entryHash: entryHash)
+    }
+}
+
+struct CreateAuditLog: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(AuditRecord.schema)
+            .field("seq", .int64, .identifier(auto: false))
+            .field("at_millis", .int64, .required)
+            .field("actor", .string, .required)
+            .field("roles", .string, .required)
+            .field("action", .string, .required)
+            .field("object_type", .string, .required)
+            .field("object_id", .string, .required)
+            .field("outcome", .string, .required)
+            .field("ip", .string, .required)
+            .field("request_id", .string, .required)
+            .field("summary", .string, .required)
+            .field("change_digest", .string, .required)
+            .field("alg", .string, .required)
+            .field("prev_hash", .string, .required)
+            .field("entry_hash", .string, .required)
+            .unique(on: "prev_hash")
+            .create()
+        // The head of the chain: one row, locked by every append so that appends never fork.
+        try await database.schema("audit_head")
+            .field("id", .int, .identifier(auto: false))
+            .field("seq", .int64, .required)
+            .field("hash", .string, .required)
+            .create()
+        try await database.sql().insert(into: "audit_head").columns("id", "seq", "hash")
+            .values(SQLLiteral.numeric("1"), SQLLiteral.numeric("0"), SQLBind(AuditChain.genesisHash)).run()
+        try await AuditAppendOnly.install(on: database)
+    }
+
+    func revert(on database: any Database) async throws {
+        try await AuditAppendOnly.remove(on: database)
+        try await database.schema("audit_head").delete()
+        try await database.schema(AuditRecord.schema).delete()
+    }
+}
+
+/// Triggers that refuse UPDATE and DELETE on the audit log (checklist row 22), on SQLite and PostgreSQL.
+enum AuditAppendOnly {
+    static func install(on database: any Database) async throws {
+        let sql = database.sql()
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("""
+                CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
+                BEGIN RAISE EXCEPTION 'audit_log is append-only'; END; $$ LANGUAGE plpgsql
+                """).run()
+            try await sql.raw("""
+                CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+                FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()
+                """).run()
+        } else {
+            try await sql.raw("""
+                CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+                """).run()
+            try await sql.raw("""
+                CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+                """).run()
+        }
+    }
+
+    static func remove(on database: any Database) async throws {
+        let sql = database.sql()
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log").run()
+            try await sql.raw("DROP FUNCTION IF EXISTS audit_log_append_only()").run()
+        } else {
+            try await sql.raw("DROP TRIGGER IF EXISTS audit_log_no_update").run()
+            try await sql.raw("DROP TRIGGER IF EXISTS audit_log_no_delete").run()
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Fluent
+import SQLKit
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// The demo district's logins: one account per role, printed by `serve` while the demo password still works.
+enum DemoAccounts {
+    static let password = "Gongzhi@2026"
+
+    struct Login: Sendable {
+        let username: String
+        let displayName: String
+        let role: Role
+        /// Which node: nil root, else an index path resolved against the plan.
+        let place: Place
+    }
+
+    enum Place: Sendable { case root, district, firstStreet, firstCommunity, secondCommunity, firstGrid }
+
+    static let logins: [Login] = [
+        Login(username: "worker", displayName: "社区工作者 王敏", role: .communityWorker, place: .firstCommunity),
+        Login(username: "worker2", displayName: "社区工作者 李强（另一社区）", role: .communityWorker, place: .secondCommunity),
+        Login(username: "grid", displayName: "网格员 张伟", role: .gridWorker, place: .firstGrid),
+        Login(username: "street", displayName: "街道督办 刘芳", role: .streetSupervisor, place: .firstStreet),
+        Login(username: "district", displayName: "区职能部门 陈静", role: .districtOfficer, place: .district),
+        Login(username: "resident", displayName: "居民", role: .resident, place: .firstCommunity),
+        Login(username: "admin", displayName: "系统管理员", role: .systemAdmin, place: .root),
+        Login(username: "security", displayName: "安全管理员", role: .securityAdmin, place: .root),
+        Login(username: "auditor", displayName: "审计管理员", role: .auditAdmin, place: .root),
+    ]
+
+    static func create(plan: DemoDistrict, nodeIDs: [UUID], nodePaths: [OrgPath], personIDs: [UUID], app: Application) async throws {
+        @Sendable func index(_ place: Place) -> Int? {
+            switch place {
+            case .root: nil
+            case .district: 0
+            case .firstStreet: plan.nodes.firstIndex { $0.level == .street }
+            case .firstCommunity: plan.nodes.firstIndex { $0.level == .community }
+            case .secondCommunity: plan.nodes.indices.filter { plan.nodes[$0].level == .community }.dropFirst().first
+                ?? plan.nodes.firstIndex { $0.level == .community }
+            case .firstGrid: plan.nodes.firstIndex { $0.level == .grid }
+            }
+        }
+        // The resident account belongs to the first person of the first community's first household.
+        let residentPerson = plan.members.first.map { personIDs[$0.person] }
+        let hash = app.gongzhi.passwords.hash(password)
+        let now = app.clock.now
+        try await app.write { db in
+            for login in logins {
+                if try await User.query(on: db).filter(\.$username == login.username).count() > 0 { continue }
+                var displayName = login.displayName
+                if login.role == .resident, let first = plan.members.first { displayName = plan.persons[first.person].name }
+                let user = User(username: login.username, displayName: displayName, passwordHash: hash,
+                                personID: login.role == .resident ? residentPerson : nil, now: now)
+                try await user.create(on: db)
+                let node = index(login.place)
+                try await RoleGrantRecord(userID: user.id!, role: login.role, nodeID: node.map { nodeIDs[$0] },
+                                          path: node.map { nodePaths[$0] } ?? .root, grantedBy: nil).create(on: db)
+            }
+        }
+    }
+
+    /// The lines `serve` prints, if the demo password still opens the demo accounts.
+    static func banner(app: Application) async throws -> [String] {
+        guard let user = try await User.query(on: app.db).filter(\.$username == "worker").first(),
+              app.gongzhi.passwords.verify(password, against: user.passwordHash) else { return [] }
+        return ["Demo logins (password \(password)):"] + logins.map { "  \($0.username.padding(toLength: 9, withPad: " ", startingAt: 0)) \($0.role.rawValue)  \($0.displayName)" }
+    }
+}

@@ -1,0 +1,218 @@
+import Fluent
+import SQLKit
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// `/api/v1/org/...`: nodes of the tree, compounds, buildings and units.
+struct OrgAPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let org = routes.grouped("api", "v1", "org")
+        org.get("nodes", use: listNodes)
+        org.post("nodes", use: createNode)
+        org.get("nodes", ":id", use: getNode)
+        org.patch("nodes", ":id", use: updateNode)
+        org.post("nodes", ":id", "move", use: moveNode)
+        org.get("compounds", use: listCompounds)
+        org.post("compounds", use: createCompound)
+        org.get("compounds", ":id", use: getCompound)
+        org.patch("compounds", ":id", use: updateCompound)
+        org.get("buildings", use: listBuildings)
+        org.post("buildings", use: createBuilding)
+        org.get("buildings", ":id", use: getBuilding)
+        org.patch("buildings", ":id", use: updateBuilding)
+        org.get("units", use: listUnits)
+        org.post("units", use: createUnit)
+        org.get("units", ":id", use: getUnit)
+        org.patch("units", ":id", use: updateUnit)
+    }
+
+    // MARK: Nodes
+
+    @Sendable func listNodes(_ request: Request) async throws -> Page<OrgNodeDTO> {
+        let actor = try request.require(.viewOrganisation)
+        let paging = try Paging(request)
+        var query = OrgNode.query(on: request.db).visible(to: actor, .viewOrganisation)
+        if let parent = try request.queryUUID("parentId") { query = query.filter(\.$parent.$id == parent) }
+        if let raw = try? request.query.get(String.self, at: "level") {
+            guard let level = OrgLevel(rawValue: raw) else { throw AppError.invalid("level") }
+            query = query.filter(\.$level == level)
+        }
+        let total = try await query.count()
+        let nodes = try await query.sort(\.$path).range(paging.offset..<(paging.offset + paging.limit)).all()
+        return Page(items: nodes.map(OrgNodeDTO.init), total: total, offset: paging.offset, limit: paging.limit)
+    }
+
+    struct CreateNodeBody: Content {
+        var parentId: UUID?
+        var level: OrgLevel?
+        var name: String?
+        var code: String?
+    }
+
+    @Sendable func createNode(_ request: Request) async throws -> Response {
+        let actor = try request.require(.manageOrganisation)
+        let body = try request.content.decode(CreateNodeBody.self)
+        let node = try await OrgCommands.createNode(
+            parentID: body.parentId, level: body.level,
+            input: .init(name: try OrgInput.name(body.name), code: try OrgInput.code(body.code)), actor: actor, on: request)
+        return try await OrgNodeDTO(node).encodeResponse(status: .created, for: request)
+    }
+
+    @Sendable func getNode(_ request: Request) async throws -> OrgNodeDTO {
+        let actor = try request.require(.viewOrganisation)
+        return OrgNodeDTO(try await Scoped.find(OrgNode.self, try request.uuidParameter(), actor: actor, .viewOrganisation, on: request.db))
+    }
+
+    struct UpdateNodeBody: Content {
+        var name: String?
+        var code: String?
+    }
+
+    @Sendable func updateNode(_ request: Request) async throws -> OrgNodeDTO {
+        let actor = try request.require(.viewOrganisation)
+        let id = try request.uuidParameter()
+        let body = try request.content.decode(UpdateNodeBody.self)
+        let name = try body.name.map { try OrgInput.name($0) }
+        let code = try body.code.map { try OrgInput.code($0) }
+        return OrgNodeDTO(try await OrgCommands.updateNode(id: id, name: name, code: code, actor: actor, on: request))
+    }
+
+    struct MoveBody: Content {
+        var parentId: UUID
+    }
+
+    @Sendable func moveNode(_ request: Request) async throws -> OrgNodeDTO {
+        let actor = try request.require(.viewOrganisation)
+        let id = try request.uuidParameter()
+        let body = try request.content.decode(MoveBody.self)
+        return OrgNodeDTO(try await OrgCommands.moveNode(id: id, newParentID: body.parentId, actor: actor, on: request))
+    }
+
+    // MARK: Compounds
+
+    @Sendable func listCompounds(_ request: Request) async throws -> Page<CompoundDTO> {
+        let actor = try request.require(.viewOrganisation)
+        let paging = try Paging(request)
+        var query = Compound.query(on: request.db).visible(to: actor, .viewOrganisation)
+        if let community = try request.queryUUID("communityId") { query = query.filter(\.$community.$id == community) }
+        let total = try await query.count()
+        let items = try await query.sort(\.$name).range(paging.offset..<(paging.offset + paging.limit)).all()
+        return Page(items: items.map(CompoundDTO.init), total: total, offset: paging.offset, limit: paging.limit)
+    }
+
+    struct CompoundBody: Content {
+        var communityId: UUID?
+        var name: String?
+        var address: String?
+        var commercial: Bool?
+    }
+
+    @Sendable func createCompound(_ request: Request) async throws -> Response {
+        let actor = try request.require(.manageOrganisation)
+        let body = try request.content.decode(CompoundBody.self)
+        guard let communityID = body.communityId else { throw AppError.invalid("communityId", "required") }
+        let compound = try await PlaceCommands.createCompound(
+            communityID: communityID, name: try OrgInput.name(body.name), address: try OrgInput.text(body.address, field: "address"),
+            commercial: body.commercial ?? false, actor: actor, on: request)
+        return try await CompoundDTO(compound).encodeResponse(status: .created, for: request)
+    }
+
+    @Sendable func getCompound(_ request: Request) async throws -> CompoundDTO {
+        let actor = try request.require(.viewOrganisation)
+        return CompoundDTO(try await Scoped.find(Compound.self, try request.uuidParameter(), actor: actor, .viewOrganisation, on: request.db))
+    }
+
+    @Sendable func updateCompound(_ request: Request) async throws -> CompoundDTO {
+        let actor = try request.require(.viewOrganisation)
+        let id = try request.uuidParameter()
+        let body = try request.content.decode(CompoundBody.self)
+        return CompoundDTO(try await PlaceCommands.updateCompound(
+            id: id, name: try body.name.map { try OrgInput.name($0) },
+            address: try body.address.map { try OrgInput.text($0, field: "address") }, commercial: body.commercial, actor: actor, on: request))
+    }
+
+    // MARK: Buildings
+
+    @Sendable func listBuildings(_ request: Request) async throws -> Page<BuildingDTO> {
+        let actor = try request.require(.viewOrganisation)
+        let paging = try Paging(request)
+        var query = Building.query(on: request.db).visible(to: actor, .viewOrganisation)
+        if let compound = try request.queryUUID("compoundId") { query = query.filter(\.$compound.$id == compound) }
+        if let grid = try request.queryUUID("gridId") { query = query.filter(\.$grid.$id == grid) }
+        let total = try await query.count()
+        let items = try await query.sort(\.$name).range(paging.offset..<(paging.offset + paging.limit)).all()
+        return Page(items: items.map(BuildingDTO.init), total: total, offset: paging.offset, limit: paging.limit)
+    }
+
+    struct BuildingBody: Content {
+        var compoundId: UUID?
+        var gridId: UUID?
+        var name: String?
+    }
+
+    @Sendable func createBuilding(_ request: Request) async throws -> Response {
+        let actor = try request.require(.manageOrganisation)
+        let body = try request.content.decode(BuildingBody.self)
+        guard let compoundID = body.compoundId else { throw AppError.invalid("compoundId", "required") }
+        guard let gridID = body.gridId else { throw AppError.invalid("gridId", "required") }
+        let building = try await PlaceCommands.createBuilding(compoundID: compoundID, gridID: gridID, name: try OrgInput.name(body.name), actor: actor, on: request)
+        return try await BuildingDTO(building).encodeResponse(status: .created, for: request)
+    }
+
+    @Sendable func getBuilding(_ request: Request) async throws -> BuildingDTO {
+        let actor = try request.require(.viewOrganisation)
+        return BuildingDTO(try await Scoped.find(Building.self, try request.uuidParameter(), actor: actor, .viewOrganisation, on: request.db))
+    }
+
+    @Sendable func updateBuilding(_ request: Request) async throws -> BuildingDTO {
+        let actor = try request.require(.viewOrganisation)
+        let id = try request.uuidParameter()
+        let body = try request.content.decode(BuildingBody.self)
+        return BuildingDTO(try await PlaceCommands.updateBuilding(
+            id: id, name: try body.name.map { try OrgInput.name($0) }, gridID: body.gridId, actor: actor, on: request))
+    }
+
+    // MARK: Units
+
+    @Sendable func listUnits(_ request: Request) async throws -> Page<UnitDTO> {
+        let actor = try request.require(.viewOrganisation)
+        let paging = try Paging(request)
+        var query = Unit.query(on: request.db).visible(to: actor, .viewOrganisation)
+        if let building = try request.queryUUID("buildingId") { query = query.filter(\.$building.$id == building) }
+        let total = try await query.count()
+        let items = try await query.sort(\.$number).range(paging.offset..<(paging.offset + paging.limit)).all()
+        return Page(items: items.map(UnitDTO.init), total: total, offset: paging.offset, limit: paging.limit)
+    }
+
+    struct UnitBody: Content {
+        var buildingId: UUID?
+        var number: String?
+        var area: AreaInput?
+        var developerHeld: Bool?
+    }
+
+    @Sendable func createUnit(_ request: Request) async throws -> Response {
+        let actor = try request.require(.manageOrganisation)
+        let body = try request.content.decode(UnitBody.self)
+        guard let buildingID = body.buildingId else { throw AppError.invalid("buildingId", "required") }
+        let unit = try await PlaceCommands.createUnit(
+            buildingID: buildingID, number: try OrgInput.name(body.number, field: "number"), area: try OrgInput.area(body.area),
+            developerHeld: body.developerHeld ?? false, actor: actor, on: request)
+        return try await UnitDTO(unit).encodeResponse(status: .created, for: request)
+    }
+
+    @Sendable func getUnit(_ request: Request) async throws -> UnitDTO {
+        let actor = try request.require(.viewOrganisation)
+        return UnitDTO(try await Scoped.find(Unit.self, try request.uuidParameter(), actor: actor, .viewOrganisation, on: request.db))
+    }
+
+    @Sendable func updateUnit(_ request: Request) async throws -> UnitDTO {
+        let actor = try request.require(.viewOrganisation)
+        let id = try request.uuidParameter()
+        let body = try request.content.decode(UnitBody.self)
+        return UnitDTO(try await PlaceCommands.updateUnit(
+            id: id, number: try body.number.map { try OrgInput.name($0, field: "number") },
+            area: try body.area.map { try OrgInput.area($0) }, developerHeld: body.developerHeld, actor: actor, on: request))
+    }
+}

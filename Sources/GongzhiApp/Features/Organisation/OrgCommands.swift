@@ -1,0 +1,105 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import SQLKit
+import Vapor
+
+/// The use cases that change the organisation tree. Each loads through the actor's scope, checks the policy,
+/// applies the rule, writes everything and its audit entry in one transaction. Pages and the API both call them.
+enum OrgCommands {
+    struct NodeInput: Sendable {
+        var name: String
+        var code: String
+    }
+
+    static func createNode(parentID: UUID?, level requested: OrgLevel?, input: NodeInput, actor: Actor, on request: Request) async throws -> OrgNode {
+        try await request.write { db in
+            var parent: OrgNode?
+            if let parentID {
+                parent = try await Scoped.find(OrgNode.self, parentID, actor: actor, .viewOrganisation, on: db)
+            }
+            let parentPath = parent?.orgPath ?? .root
+            try Scoped.require(.manageOrganisation, actor: actor, at: parentPath.rawValue)
+            guard let level = requested ?? parent?.level.childLevel ?? (parent == nil ? .district : nil) else {
+                throw AppError.invalid("level", "wrong_parent_level")
+            }
+            do { try OrgTreeRules.checkPlacement(level: level, parentLevel: parent?.level) } catch {
+                throw AppError.invalid(parentID == nil ? "parentId" : "level", "wrong_parent_level")
+            }
+            try await ensureUniqueName(input.name, parentID: parentID, except: nil, on: db)
+            let node = OrgNode(level: level, name: input.name, code: input.code, parentID: parentID, parentPath: parentPath)
+            try await node.create(on: db)
+            try await request.audit(AuditEvent(action: "org.create", objectType: "org_node", objectID: node.id!.uuidString.lowercased(),
+                                               summary: level.rawValue, change: ["name": input.name, "code": input.code, "path": node.path]), on: db)
+            return node
+        }
+    }
+
+    static func updateNode(id: UUID, name: String?, code: String?, actor: Actor, on request: Request) async throws -> OrgNode {
+        try await request.write { db in
+            let node = try await Scoped.find(OrgNode.self, id, actor: actor, .viewOrganisation, on: db)
+            try Scoped.require(.manageOrganisation, actor: actor, at: node.path)
+            if let name {
+                try await ensureUniqueName(name, parentID: node.$parent.id, except: id, on: db)
+                node.name = name
+            }
+            if let code { node.code = code }
+            guard node.hasChanges else { return node }
+            try await node.update(on: db)
+            try await request.audit(AuditEvent(action: "org.update", objectType: "org_node", objectID: id.uuidString.lowercased(),
+                                               change: ["name": node.name, "code": node.code]), on: db)
+            return node
+        }
+    }
+
+    /// Moves a node (and its whole subtree, with every object in it) under a new parent. The actor must manage
+    /// both the old and the new parent.
+    static func moveNode(id: UUID, newParentID: UUID, actor: Actor, on request: Request) async throws -> OrgNode {
+        try await request.write { db in
+            let node = try await Scoped.find(OrgNode.self, id, actor: actor, .viewOrganisation, on: db)
+            let newParent = try await Scoped.find(OrgNode.self, newParentID, actor: actor, .viewOrganisation, on: db)
+            let oldPath = node.orgPath
+            let oldParentPath = OrgPath("/" + oldPath.segments.dropLast().map { $0 + "/" }.joined()) ?? .root
+            try Scoped.require(.manageOrganisation, actor: actor, at: oldParentPath.rawValue)
+            try Scoped.require(.manageOrganisation, actor: actor, at: newParent.path)
+            do throws(OrgTreeRules.Error) {
+                try OrgTreeRules.checkMove(level: node.level, path: oldPath, newParentLevel: newParent.level, newParentPath: newParent.orgPath)
+            } catch {
+                throw AppError.invalid("parentId", error == .cycle ? "cycle" : "wrong_parent_level")
+            }
+            if node.$parent.id == newParentID { return node }
+            try await ensureUniqueName(node.name, parentID: newParentID, except: id, on: db)
+            let newPath = newParent.orgPath.appending(id.uuidString.lowercased())
+            try await rebase(from: oldPath, to: newPath, on: db)
+            node.path = newPath.rawValue
+            node.$parent.id = newParentID
+            try await node.update(on: db)
+            try await request.audit(AuditEvent(action: "org.move", objectType: "org_node", objectID: id.uuidString.lowercased(),
+                                               change: ["from": oldPath.rawValue, "to": newPath.rawValue]), on: db)
+            return node
+        }
+    }
+
+    /// Every path column that stores a place in the tree.
+    static let pathColumns = [
+        ("org_nodes", "path"), ("compounds", "org_path"), ("buildings", "org_path"), ("units", "org_path"),
+        ("households", "org_path"), ("persons", "org_path"), ("role_grants", "path"),
+    ]
+
+    /// Rewrites the prefix `old` to `new` in every path column.
+    static func rebase(from old: OrgPath, to new: OrgPath, on db: any Database) async throws {
+        let sql = db.sql()
+        for (table, column) in pathColumns {
+            try await sql.raw("""
+                UPDATE \(ident: table) SET \(ident: column) = \(bind: new.rawValue) || SUBSTR(\(ident: column), CAST(\(bind: old.rawValue.count + 1) AS INTEGER))
+                WHERE \(ident: column) LIKE \(bind: old.rawValue + "%")
+                """).run()
+        }
+    }
+
+    static func ensureUniqueName(_ name: String, parentID: UUID?, except: UUID?, on db: any Database) async throws {
+        var query = OrgNode.query(on: db).filter(\.$name == name).filter(\.$parent.$id == parentID)
+        if let except { query = query.filter(\.$id != except) }
+        if try await query.count() > 0 { throw AppError.conflict("duplicate", field: "name") }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import GongzhiCore
+import Vapor
+
+struct OrgNodeDTO: Content {
+    let id: UUID
+    let level: OrgLevel
+    let name: String
+    let code: String
+    let parentId: UUID?
+    let path: String
+
+    init(_ node: OrgNode) {
+        id = node.id!
+        level = node.level
+        name = node.name
+        code = node.code
+        parentId = node.$parent.id
+        path = node.path
+    }
+}
+
+struct CompoundDTO: Content {
+    let id: UUID
+    let communityId: UUID
+    let name: String
+    let address: String
+    let commercial: Bool
+
+    init(_ compound: Compound) {
+        id = compound.id!
+        communityId = compound.$community.id
+        name = compound.name
+        address = compound.address
+        commercial = compound.commercial
+    }
+}
+
+struct BuildingDTO: Content {
+    let id: UUID
+    let compoundId: UUID
+    let gridId: UUID
+    let name: String
+
+    init(_ building: Building) {
+        id = building.id!
+        compoundId = building.$compound.id
+        gridId = building.$grid.id
+        name = building.name
+    }
+}
+
+struct UnitDTO: Content {
+    let id: UUID
+    let buildingId: UUID
+    let number: String
+    /// Exact, in m² with two decimals ("89.50").
+    let area: String
+    let developerHeld: Bool
+
+    init(_ unit: Unit) {
+        id = unit.id!
+        buildingId = unit.$building.id
+        number = unit.number
+        area = unit.area.description
+        developerHeld = unit.developerHeld
+    }
+}
+
+/// A page of a list: the items and where the next page starts.
+struct Page<Item: Content>: Content {
+    let items: [Item]
+    let total: Int
+    let offset: Int
+    let limit: Int
+}
+
+/// `?offset=&limit=` with limit 1…200 (default 50).
+struct Paging {
+    let offset: Int
+    let limit: Int
+
+    init(_ request: Request) throws {
+        let offset = (try? request.query.get(Int.self, at: "offset")) ?? 0
+        let limit = (try? request.query.get(Int.self, at: "limit")) ?? 50
+        guard offset >= 0 else { throw AppError.invalid("offset") }
+        guard (1...200).contains(limit) else { throw AppError.invalid("limit") }
+        self.offset = offset
+        self.limit = limit
+    }
+}
+
+extension Request {
+    /// An optional UUID in the query string; a malformed one is a 422 naming the parameter.
+    func queryUUID(_ name: String) throws -> UUID? {
+        guard let raw = try? query.get(String.self, at: name), !raw.isEmpty else { return nil }
+        guard let id = UUID(uuidString: raw) else { throw AppError.invalid(name) }
+        return id
+    }
+}

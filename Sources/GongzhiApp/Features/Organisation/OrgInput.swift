@@ -1,0 +1,61 @@
+import Foundation
+import GongzhiCore
+
+/// Validation of the text fields shared by organisation objects.
+enum OrgInput {
+    /// A trimmed name of 1–100 characters without control characters.
+    static func name(_ raw: String?, field: String = "name") throws -> String {
+        guard let raw else { throw AppError.invalid(field, "required") }
+        let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !value.isEmpty else { throw AppError.invalid(field, "required") }
+        guard value.count <= 100 else { throw AppError.invalid(field, "too_long") }
+        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw AppError.invalid(field)
+        }
+        return value
+    }
+
+    /// An optional code: letters, digits and dashes, at most 30.
+    static func code(_ raw: String?, field: String = "code") throws -> String {
+        let value = (raw ?? "").trimmingCharacters(in: .whitespaces)
+        guard value.count <= 30, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+            throw AppError.invalid(field)
+        }
+        return value
+    }
+
+    /// Free text of at most `limit` characters.
+    static func text(_ raw: String?, field: String, limit: Int = 200) throws -> String {
+        let value = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard value.count <= limit else { throw AppError.invalid(field, "too_long") }
+        return value
+    }
+
+    /// An area from a JSON string ("89.50") or number (89.5), parsed exactly.
+    static func area(_ raw: AreaInput?, field: String = "area") throws -> Area {
+        guard let raw else { throw AppError.invalid(field, "required") }
+        guard let area = Area(parsing: raw.text) else { throw AppError.invalid(field, "invalid_area") }
+        return area
+    }
+}
+
+/// An area as sent by a client: a string or a number.
+struct AreaInput: Codable, Sendable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let string = try? container.decode(String.self) {
+            text = string
+        } else {
+            text = String(describing: try container.decode(Double.self))
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
+}

@@ -1,0 +1,107 @@
+import Fluent
+import SQLKit
+import Foundation
+import GongzhiCore
+
+/// A node of the organisation tree: district, street, community or grid.
+final class OrgNode: Model, @unchecked Sendable {
+    static let schema = "org_nodes"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "level") var level: OrgLevel
+    @Field(key: "name") var name: String
+    @Field(key: "code") var code: String
+    @OptionalParent(key: "parent_id") var parent: OrgNode?
+    /// The node's own path (its parent's path plus its id).
+    @Field(key: "path") var path: String
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+
+    init() {}
+
+    init(id: UUID = UUID(), level: OrgLevel, name: String, code: String, parentID: UUID?, parentPath: OrgPath) {
+        self.id = id
+        self.level = level
+        self.name = name
+        self.code = code
+        self.$parent.id = parentID
+        self.path = parentPath.appending(id.uuidString.lowercased()).rawValue
+    }
+
+    var orgPath: OrgPath { OrgPath(path) ?? .root }
+}
+
+/// A residential compound (小区), in a community.
+final class Compound: Model, @unchecked Sendable {
+    static let schema = "compounds"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "community_id") var community: OrgNode
+    @Field(key: "org_path") var orgPath: String
+    @Field(key: "name") var name: String
+    @Field(key: "address") var address: String
+    /// A commercial compound has a property company (SPEC §3 PROPERTY_COMMERCIAL); an old one does not.
+    @Field(key: "commercial") var commercial: Bool
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    init() {}
+
+    init(id: UUID = UUID(), communityID: UUID, orgPath: OrgPath, name: String, address: String = "", commercial: Bool) {
+        self.id = id
+        self.$community.id = communityID
+        self.orgPath = orgPath.rawValue
+        self.name = name
+        self.address = address
+        self.commercial = commercial
+    }
+}
+
+/// A building (楼栋): in one compound and one grid.
+final class Building: Model, @unchecked Sendable {
+    static let schema = "buildings"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "compound_id") var compound: Compound
+    @Parent(key: "grid_id") var grid: OrgNode
+    /// The grid's path.
+    @Field(key: "org_path") var orgPath: String
+    @Field(key: "name") var name: String
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    init() {}
+
+    init(id: UUID = UUID(), compoundID: UUID, gridID: UUID, orgPath: OrgPath, name: String) {
+        self.id = id
+        self.$compound.id = compoundID
+        self.$grid.id = gridID
+        self.orgPath = orgPath.rawValue
+        self.name = name
+    }
+}
+
+/// A unit (房屋 / 专有部分) with its registered exclusive area in hundredths of a m².
+final class Unit: Model, @unchecked Sendable {
+    static let schema = "units"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "building_id") var building: Building
+    @Field(key: "org_path") var orgPath: String
+    @Field(key: "number") var number: String
+    @Field(key: "area_centi") var areaCenti: Int
+    /// Unsold or undelivered, held by the developer.
+    @Field(key: "developer_held") var developerHeld: Bool
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    init() {}
+
+    init(id: UUID = UUID(), buildingID: UUID, orgPath: OrgPath, number: String, area: Area, developerHeld: Bool = false) {
+        self.id = id
+        self.$building.id = buildingID
+        self.orgPath = orgPath.rawValue
+        self.number = number
+        self.areaCenti = area.centiSquareMetres
+        self.developerHeld = developerHeld
+    }
+
+    var area: Area { Area(centiSquareMetres: areaCenti) }
+}

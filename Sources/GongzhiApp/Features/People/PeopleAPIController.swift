@@ -1,0 +1,177 @@
+import Fluent
+import SQLKit
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// `/api/v1/households` and `/api/v1/persons`.
+struct PeopleAPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let api = routes.grouped("api", "v1")
+        api.get("households", use: listHouseholds)
+        api.post("households", use: createHousehold)
+        api.get("households", ":id", use: getHousehold)
+        api.post("households", ":id", "members", use: addMember)
+        api.delete("households", ":id", "members", ":personId", use: removeMember)
+        api.get("persons", use: listPersons)
+        api.post("persons", use: createPerson)
+        // A lookup by number is a POST so that ID and phone numbers never appear in URLs or access logs.
+        api.post("persons", "lookup", use: lookup)
+        api.get("persons", ":id", use: getPerson)
+        api.patch("persons", ":id", use: updatePerson)
+        api.post("persons", ":id", "unmask", use: unmask)
+    }
+
+    func anyReach(_ request: Request) throws -> Actor {
+        let actor = try request.requireActor()
+        guard AccessPolicy.allowsAnywhere(.viewResidents, actor: actor) || actor.personID != nil else { throw AppError.forbidden }
+        return actor
+    }
+
+    // MARK: Households
+
+    @Sendable func listHouseholds(_ request: Request) async throws -> Page<HouseholdDTO> {
+        let actor = try anyReach(request)
+        let paging = try Paging(request)
+        let own = try await ResidentReach.households(of: actor, on: request.db)
+        var query = Household.query(on: request.db).visible(to: actor, .viewResidents, alsoIDs: own)
+        if let unit = try request.queryUUID("unitId") { query = query.filter(\.$unit.$id == unit) }
+        let total = try await query.count()
+        let items = try await query.sort(\.$createdAt).range(paging.offset..<(paging.offset + paging.limit)).all()
+        return Page(items: items.map { HouseholdDTO(id: $0.id!, unitId: $0.$unit.id, label: $0.label, members: nil) },
+                    total: total, offset: paging.offset, limit: paging.limit)
+    }
+
+    struct HouseholdBody: Content {
+        var unitId: UUID?
+        var label: String?
+    }
+
+    @Sendable func createHousehold(_ request: Request) async throws -> Response {
+        let actor = try request.require(.manageResidents)
+        let body = try request.content.decode(HouseholdBody.self)
+        guard let unitID = body.unitId else { throw AppError.invalid("unitId", "required") }
+        let household = try await PeopleCommands.createHousehold(unitID: unitID, label: try OrgInput.text(body.label, field: "label", limit: 30), actor: actor, on: request)
+        return try await HouseholdDTO(id: household.id!, unitId: unitID, label: household.label, members: [])
+            .encodeResponse(status: .created, for: request)
+    }
+
+    @Sendable func getHousehold(_ request: Request) async throws -> HouseholdDTO {
+        let actor = try anyReach(request)
+        let own = try await ResidentReach.households(of: actor, on: request.db)
+        let household = try await Scoped.find(Household.self, try request.uuidParameter(), actor: actor, .viewResidents, alsoIDs: own, on: request.db)
+        let isOwn = own.contains(household.id!)
+        let members = try await HouseholdMember.query(on: request.db).filter(\.$household.$id == household.id!).with(\.$person).all()
+        return HouseholdDTO(id: household.id!, unitId: household.$unit.id, label: household.label,
+                            members: members.map { MemberDTO(person: PersonDTO($0.person, viewer: actor, ownHousehold: isOwn), relation: $0.relation, resides: $0.resides) })
+    }
+
+    struct MemberBody: Content {
+        var personId: UUID?
+        var relation: HouseholdRelation?
+        var resides: Bool?
+    }
+
+    @Sendable func addMember(_ request: Request) async throws -> HTTPStatus {
+        let actor = try request.require(.manageResidents)
+        let id = try request.uuidParameter()
+        let body = try request.content.decode(MemberBody.self)
+        guard let personID = body.personId else { throw AppError.invalid("personId", "required") }
+        guard let relation = body.relation else { throw AppError.invalid("relation", "required") }
+        try await PeopleCommands.addMember(householdID: id, personID: personID, relation: relation, resides: body.resides ?? true, actor: actor, on: request)
+        return .noContent
+    }
+
+    @Sendable func removeMember(_ request: Request) async throws -> HTTPStatus {
+        let actor = try request.require(.manageResidents)
+        try await PeopleCommands.removeMember(householdID: try request.uuidParameter(), personID: try request.uuidParameter("personId"), actor: actor, on: request)
+        return .noContent
+    }
+
+    // MARK: Persons
+
+    @Sendable func listPersons(_ request: Request) async throws -> Page<PersonDTO> {
+        let actor = try anyReach(request)
+        let paging = try Paging(request)
+        let own = try await ResidentReach.persons(of: actor, on: request.db)
+        var query = Person.query(on: request.db).visible(to: actor, .viewResidents, alsoIDs: own)
+        if let household = try request.queryUUID("householdId") {
+            let ids = try await HouseholdMember.query(on: request.db).filter(\.$household.$id == household).all().map(\.$person.id)
+            query = query.filter(\.$id ~~ ids)
+        }
+        let total = try await query.count()
+        let items = try await query.sort(\.$name).range(paging.offset..<(paging.offset + paging.limit)).all()
+        return Page(items: items.map { PersonDTO($0, viewer: actor, ownHousehold: own.contains($0.id!)) },
+                    total: total, offset: paging.offset, limit: paging.limit)
+    }
+
+    struct CreatePersonBody: Content {
+        var householdId: UUID?
+        var name: String?
+        var idNumber: String?
+        var phone: String?
+        var relation: HouseholdRelation?
+        var resides: Bool?
+    }
+
+    @Sendable func createPerson(_ request: Request) async throws -> Response {
+        let actor = try request.require(.manageResidents)
+        let body = try request.content.decode(CreatePersonBody.self)
+        guard let householdID = body.householdId else { throw AppError.invalid("householdId", "required") }
+        let input = PeopleCommands.NewPerson(
+            name: try OrgInput.name(body.name), idNumber: try PersonInput.idNumber(body.idNumber, today: request.now),
+            phone: try PersonInput.phone(body.phone), relation: body.relation ?? .family, resides: body.resides ?? true)
+        let person = try await PeopleCommands.createPerson(householdID: householdID, input: input, actor: actor, on: request)
+        return try await PersonDTO(person, viewer: actor).encodeResponse(status: .created, for: request)
+    }
+
+    @Sendable func getPerson(_ request: Request) async throws -> PersonDTO {
+        let actor = try anyReach(request)
+        let own = try await ResidentReach.persons(of: actor, on: request.db)
+        let person = try await Scoped.find(Person.self, try request.uuidParameter(), actor: actor, .viewResidents, alsoIDs: own, on: request.db)
+        return PersonDTO(person, viewer: actor, ownHousehold: own.contains(person.id!))
+    }
+
+    struct UpdatePersonBody: Content {
+        var name: String?
+        var idNumber: String?
+        var phone: String?
+    }
+
+    @Sendable func updatePerson(_ request: Request) async throws -> PersonDTO {
+        let actor = try request.require(.viewResidents)
+        let id = try request.uuidParameter()
+        let body = try request.content.decode(UpdatePersonBody.self)
+        let name = try body.name.map { try OrgInput.name($0) }
+        let idNumber = try body.idNumber.map { try PersonInput.idNumber($0, today: request.now) }
+        // An empty string clears the phone; an absent field leaves it.
+        let phone: MobileNumber?? = try body.phone.map { try PersonInput.phone($0) }
+        let person = try await PeopleCommands.updatePerson(id: id, name: name, idNumber: idNumber, phone: phone, actor: actor, on: request)
+        return PersonDTO(person, viewer: actor)
+    }
+
+    struct LookupBody: Content {
+        var idNumber: String?
+        var phone: String?
+    }
+
+    @Sendable func lookup(_ request: Request) async throws -> [PersonDTO] {
+        let actor = try request.require(.viewResidents)
+        let body = try request.content.decode(LookupBody.self)
+        let idNumber = try body.idNumber.flatMap { $0.isEmpty ? nil : try PersonInput.idNumber($0, today: request.now) }
+        let phone = try PersonInput.phone(body.phone)
+        guard idNumber != nil || phone != nil else { throw AppError.invalid("idNumber", "required") }
+        let found = try await PeopleCommands.lookup(idNumber: idNumber, phone: phone, actor: actor, on: request.db, cipher: request.gongzhi.cipher)
+        return found.map { PersonDTO($0, viewer: actor) }
+    }
+
+    struct UnmaskBody: Content {
+        var reason: String?
+    }
+
+    @Sendable func unmask(_ request: Request) async throws -> UnmaskedDTO {
+        let actor = try request.require(.unmaskPersonalData)
+        let body = try request.content.decode(UnmaskBody.self)
+        return try await PeopleCommands.unmask(personID: try request.uuidParameter(), reason: body.reason ?? "", actor: actor, on: request)
+    }
+}

@@ -1,0 +1,53 @@
+import Fluent
+import SQLKit
+
+struct CreateHousehold: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(Household.schema)
+            .id()
+            .field("unit_id", .uuid, .required, .references(Unit.schema, .id, onDelete: .restrict))
+            .field("org_path", .string, .required)
+            .field("label", .string, .required)
+            .field("created_at", .datetime)
+            .unique(on: "unit_id", "label")
+            .create()
+    }
+
+    func revert(on database: any Database) async throws { try await database.schema(Household.schema).delete() }
+}
+
+struct CreatePerson: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(Person.schema)
+            .id()
+            .field("org_path", .string, .required)
+            .field("name", .string, .required)
+            .field("id_number_enc", .string, .required)
+            .field("id_number_hash", .string, .required)
+            .field("id_number_mask", .string, .required)
+            .field("phone_enc", .string)
+            .field("phone_hash", .string)
+            .field("phone_mask", .string)
+            .field("created_at", .datetime)
+            .field("updated_at", .datetime)
+            .unique(on: "id_number_hash")
+            .create()
+    }
+
+    func revert(on database: any Database) async throws { try await database.schema(Person.schema).delete() }
+}
+
+struct CreateHouseholdMember: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(HouseholdMember.schema)
+            .id()
+            .field("household_id", .uuid, .required, .references(Household.schema, .id, onDelete: .cascade))
+            .field("person_id", .uuid, .required, .references(Person.schema, .id, onDelete: .cascade))
+            .field("relation", .string, .required)
+            .field("resides", .bool, .required)
+            .unique(on: "household_id", "person_id")
+            .create()
+    }
+
+    func revert(on database: any Database) async throws { try await database.schema(HouseholdMember.schema).delete() }
+}

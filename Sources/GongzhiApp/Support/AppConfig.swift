@@ -1,0 +1,131 @@
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// Everything Gongzhi reads from its environment, decoded and checked once at start-up.
+public struct AppConfig: Sendable {
+    public enum DatabaseChoice: Sendable, Equatable {
+        /// An embedded SQLite file.
+        case sqlite(path: String)
+        /// A PostgreSQL server, from `DATABASE_URL`.
+        case postgres(url: String)
+    }
+
+    public var database: DatabaseChoice
+    /// The 32-byte key that encrypts ID and phone numbers and keys their lookup hashes.
+    public var dataKey: Data
+    /// Where the data key lives when it was not given in the environment (for the README's backup advice).
+    public var dataKeySource: String
+    /// Serve over HTTPS (behind a TLS proxy): Secure and `__Host-` cookies, HSTS.
+    public var https: Bool
+    public var passwordRounds: Int
+    public var passwordProfile: PasswordPolicy.Profile
+    public var sessionLifetime: SessionLifetime
+    public var lockout: LoginLockout
+    /// Households of the demo district created on the first start of `serve` (0: none).
+    public var firstStartDemoHouseholds: Int
+    /// Largest accepted request body.
+    public var maxBodySize: ByteCount
+    /// Where uploaded files go (outside any web root).
+    public var storageDirectory: String
+
+    /// Reads the environment; throws one error listing every problem found.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
+        var problems: [String] = []
+        let workingDirectory = FileManager.default.currentDirectoryPath
+
+        let database: DatabaseChoice
+        if let url = env["DATABASE_URL"], !url.isEmpty {
+            if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+                database = .postgres(url: url)
+            } else {
+                problems.append("DATABASE_URL must start with postgres:// (leave it unset for SQLite)")
+                database = .sqlite(path: "gongzhi.sqlite")
+            }
+        } else {
+            database = .sqlite(path: env["GONGZHI_SQLITE_PATH"] ?? workingDirectory + "/gongzhi.sqlite")
+        }
+
+        var dataKey = Data()
+        var dataKeySource = "GONGZHI_DATA_KEY"
+        if let encoded = env["GONGZHI_DATA_KEY"], !encoded.isEmpty {
+            if let key = Data(base64Encoded: encoded), key.count == 32 {
+                dataKey = key
+            } else {
+                problems.append("GONGZHI_DATA_KEY must be 32 bytes in base64 (openssl rand -base64 32)")
+            }
+        } else {
+            let path = env["GONGZHI_KEY_FILE"] ?? workingDirectory + "/gongzhi.key"
+            dataKeySource = path
+            do { dataKey = try DataKeyFile.loadOrCreate(at: path) } catch { problems.append("\(error)") }
+        }
+
+        func int(_ name: String, default value: Int, range: ClosedRange<Int>) -> Int {
+            guard let raw = env[name], !raw.isEmpty else { return value }
+            guard let parsed = Int(raw), range.contains(parsed) else {
+                problems.append("\(name) must be an integer in \(range.lowerBound)...\(range.upperBound)")
+                return value
+            }
+            return parsed
+        }
+
+        let profileRaw = env["GONGZHI_PASSWORD_PROFILE"] ?? "standard"
+        let profile = PasswordPolicy.Profile(rawValue: profileRaw)
+        if profile == nil { problems.append("GONGZHI_PASSWORD_PROFILE must be standard or dengbao") }
+
+        let config = AppConfig(
+            database: database,
+            dataKey: dataKey,
+            dataKeySource: dataKeySource,
+            https: ["1", "true", "yes"].contains(env["GONGZHI_HTTPS"]?.lowercased() ?? ""),
+            passwordRounds: int("GONGZHI_PASSWORD_ROUNDS", default: GongzhiCore.PasswordHasher.productionRounds, range: 1_000...10_000_000),
+            passwordProfile: profile ?? .standard,
+            sessionLifetime: SessionLifetime(
+                idle: TimeInterval(int("GONGZHI_SESSION_IDLE_MINUTES", default: 30, range: 1...720) * 60),
+                absolute: TimeInterval(int("GONGZHI_SESSION_MAX_HOURS", default: 12, range: 1...168) * 3600)),
+            lockout: LoginLockout(),
+            firstStartDemoHouseholds: int("GONGZHI_DEMO_HOUSEHOLDS", default: 600, range: 0...1_000_000),
+            maxBodySize: ByteCount(value: int("GONGZHI_MAX_BODY_MB", default: 8, range: 1...100) * 1024 * 1024),
+            storageDirectory: env["GONGZHI_STORAGE_DIR"] ?? workingDirectory + "/data"
+        )
+        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+        return config
+    }
+}
+
+/// Start-up refuses to run with a bad configuration and says everything that is wrong at once.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let problems: [String]
+    public var description: String {
+        "Gongzhi cannot start, the configuration has problems:\n" + problems.map { "  - " + $0 }.joined(separator: "\n")
+    }
+}
+
+/// The data key kept in a file of its own (mode 0600) when none is given in the environment.
+enum DataKeyFile {
+    struct Problem: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func loadOrCreate(at path: String) throws -> Data {
+        let manager = FileManager.default
+        if manager.fileExists(atPath: path) {
+            let attributes = try manager.attributesOfItem(atPath: path)
+            if let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0 {
+                throw Problem(description: "the key file \(path) is readable by others: chmod 600 \(path)")
+            }
+            let text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let key = Data(base64Encoded: text), key.count == 32 else {
+                throw Problem(description: "the key file \(path) does not hold a 32-byte base64 key")
+            }
+            return key
+        }
+        let key = FieldCipher.generateDataKey()
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try manager.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        guard manager.createFile(atPath: path, contents: Data((key.base64EncodedString() + "\n").utf8),
+                                 attributes: [.posixPermissions: 0o600])
+        else { throw Problem(description: "cannot create the key file \(path)") }
+        return key
+    }
+}

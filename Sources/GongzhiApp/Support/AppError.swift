@@ -1,0 +1,47 @@
+import Vapor
+
+/// A client error with a stable code, a message in the user's language and, where it applies, the field at fault.
+/// The API renders it as `{"error":{"code","message","field"}}`; pages show the message.
+struct AppError: AbortError, Sendable {
+    let status: HTTPResponseStatus
+    let code: String
+    /// A key of `Strings`, or a literal message when no key matches.
+    let messageKey: String
+    let field: String?
+    var headers: HTTPHeaders = [:]
+
+    var reason: String { Strings.text(messageKey, .zh) }
+
+    static func badRequest(_ code: String, field: String? = nil, message: String? = nil) -> AppError {
+        AppError(status: .badRequest, code: code, messageKey: message ?? "error.\(code)", field: field)
+    }
+
+    static func invalid(_ field: String, _ code: String = "invalid") -> AppError {
+        AppError(status: .unprocessableEntity, code: code, messageKey: "error.\(code)", field: field)
+    }
+
+    static let notFound = AppError(status: .notFound, code: "not_found", messageKey: "error.not_found", field: nil)
+    static let forbidden = AppError(status: .forbidden, code: "forbidden", messageKey: "error.forbidden", field: nil)
+    static let unauthorized = AppError(status: .unauthorized, code: "unauthorized", messageKey: "error.unauthorized", field: nil)
+    static let csrf = AppError(status: .forbidden, code: "csrf", messageKey: "error.csrf", field: nil)
+
+    static func conflict(_ code: String, field: String? = nil) -> AppError {
+        AppError(status: .conflict, code: code, messageKey: "error.\(code)", field: field)
+    }
+
+    static func locked(retryAfter seconds: Int) -> AppError {
+        AppError(status: .tooManyRequests, code: "locked", messageKey: "error.locked", field: nil,
+                 headers: ["Retry-After": String(seconds)])
+    }
+}
+
+/// The JSON body of every API error.
+struct ErrorBody: Content {
+    struct Detail: Content {
+        let code: String
+        let message: String
+        let field: String?
+    }
+
+    let error: Detail
+}

@@ -1,0 +1,57 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import SQLKit
+import Vapor
+
+/// Choosing the database and preparing its connections.
+enum DatabaseSetup {
+    /// Registers SQLite or PostgreSQL as the default database. Opens no connection: `restore` must be able to
+    /// replace the SQLite file before anything reads it.
+    static func register(_ app: Application, config: AppConfig, postgresSearchPath: String? = nil) throws {
+        switch config.database {
+        case .sqlite(let path):
+            app.databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(10)), as: .sqlite)
+            app.writeGate = WriteGate(serialise: true)
+        case .postgres(let url):
+            var configuration = try SQLPostgresConfiguration(url: url)
+            if let postgresSearchPath { configuration.searchPath = [postgresSearchPath] }
+            app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 8, connectionPoolTimeout: .seconds(10)), as: .psql)
+            app.writeGate = WriteGate(serialise: false)
+        }
+    }
+
+    /// Sets up every pooled connection and checks durability (checklist rule 10):
+    /// SQLite: WAL (kept in the file), synchronous=FULL and a 5 s busy timeout on each connection (the driver's
+    /// own busy handler would wait forever); PostgreSQL: fsync, full_page_writes and synchronous_commit on.
+    static func prepare(_ app: Application) async throws {
+        switch app.gongzhi.config.database {
+        case .sqlite:
+            for eventLoop in app.eventLoopGroup.makeIterator() {
+                let db = app.databases.database(.sqlite, logger: app.logger, on: eventLoop)!
+                let sql = db.sql()
+                let mode = try await sql.raw("PRAGMA journal_mode=WAL").first()?.decode(column: "journal_mode", as: String.self)
+                guard mode?.lowercased() == "wal" else { throw DurabilityError(detail: "SQLite journal_mode is \(mode ?? "?"), not WAL") }
+                try await sql.raw("PRAGMA synchronous=FULL").run()
+                try await sql.raw("PRAGMA busy_timeout=5000").run()
+            }
+        case .postgres:
+            let sql = app.db.sql()
+            for setting in ["fsync", "full_page_writes", "synchronous_commit"] {
+                let value = try await sql.raw("SELECT current_setting(\(bind: setting)) AS v").first()?.decode(column: "v", as: String.self)
+                if value != "on" { app.logger.warning("PostgreSQL \(setting) is \(value ?? "?"): acknowledged writes may be lost in a crash") }
+            }
+        }
+    }
+
+    struct DurabilityError: Error, CustomStringConvertible {
+        let detail: String
+        var description: String { "durability check failed: \(detail)" }
+    }
+}
+
+extension Database {
+    /// The SQL interface of this database (both drivers implement it).
+    func sql() -> any SQLDatabase { self as! any SQLDatabase }
+}

@@ -1,0 +1,97 @@
+import Vapor
+
+/// Turns every error into a clear answer: JSON `{"error":{"code","message","field"}}` for the API, a page in the
+/// user's language for browsers (a 401 becomes a redirect to the login). Never a stack trace, SQL or path;
+/// 5xx are logged as critical.
+struct GongzhiErrorMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            let problem = Self.describe(error, request: request)
+            if problem.status.code >= 500 {
+                request.logger.critical("unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.url.path)"])
+            }
+            if request.wantsPage {
+                if problem.status == .unauthorized {
+                    let next = request.url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/"
+                    return request.redirect(to: "/login?next=\(next)")
+                }
+                return try await Self.page(for: problem, request: request)
+            }
+            let response = Response(status: problem.status, headers: problem.headers)
+            try response.content.encode(
+                ErrorBody(error: .init(code: problem.code, message: problem.message(request.lang), field: problem.field)),
+                as: .json)
+            response.headers.cacheControl = .init(noStore: true)
+            return response
+        }
+    }
+
+    struct Problem {
+        var status: HTTPResponseStatus
+        var code: String
+        var messageKey: String
+        var field: String?
+        var headers: HTTPHeaders = [:]
+
+        func message(_ lang: Lang) -> String { Strings.text(messageKey, lang) }
+    }
+
+    static func describe(_ error: any Error, request: Request) -> Problem {
+        switch error {
+        case let error as AppError:
+            return Problem(status: error.status, code: error.code, messageKey: error.messageKey, field: error.field, headers: error.headers)
+        case let error as DecodingError:
+            return decodingProblem(error)
+        case let error as any AbortError:
+            let (code, key): (String, String) = switch error.status {
+            case .notFound: ("not_found", "error.not_found")
+            case .unauthorized: ("unauthorized", "error.unauthorized")
+            case .forbidden: ("forbidden", "error.forbidden")
+            case .payloadTooLarge: ("body_too_large", "error.body_too_large")
+            case .unsupportedMediaType: ("unsupported_media_type", "error.unsupported_media_type")
+            case .tooManyRequests: ("too_many_requests", "error.too_many_requests")
+            case .methodNotAllowed: ("method_not_allowed", "error.bad_request")
+            default: error.status.code >= 500 ? ("internal", "error.internal") : ("bad_request", "error.bad_request")
+            }
+            // An AbortError's reason may carry internals (a decoding path is fine, a file name is not): keep ours.
+            return Problem(status: error.status.code >= 500 ? .internalServerError : error.status, code: code, messageKey: key, field: nil, headers: error.headers)
+        default:
+            return Problem(status: .internalServerError, code: "internal", messageKey: "error.internal", field: nil)
+        }
+    }
+
+    static func decodingProblem(_ error: DecodingError) -> Problem {
+        func path(_ context: DecodingError.Context) -> String? {
+            let keys = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
+            return keys.isEmpty ? nil : keys.joined(separator: ".")
+        }
+        switch error {
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return Problem(status: .badRequest, code: "malformed_json", messageKey: "error.malformed_json", field: nil)
+        case .dataCorrupted(let context), .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return Problem(status: .unprocessableEntity, code: "invalid", messageKey: "error.invalid", field: path(context))
+        case .keyNotFound(let key, let context):
+            let field = (path(context).map { $0 + "." } ?? "") + key.stringValue
+            return Problem(status: .unprocessableEntity, code: "required", messageKey: "error.required", field: field)
+        @unknown default:
+            return Problem(status: .badRequest, code: "bad_request", messageKey: "error.bad_request", field: nil)
+        }
+    }
+
+    static func page(for problem: Problem, request: Request) async throws -> Response {
+        let context = ErrorPage(page: await PageBase.make(for: request, title: Strings.text("error.title", request.lang)),
+                                message: problem.message(request.lang), status: Int(problem.status.code))
+        let response = try await request.view.render("error", context).encodeResponse(for: request)
+        response.status = problem.status
+        for (name, value) in problem.headers { response.headers.replaceOrAdd(name: name, value: value) }
+        return response
+    }
+}
+
+struct ErrorPage: Encodable {
+    let page: PageBase
+    let message: String
+    let status: Int
+}

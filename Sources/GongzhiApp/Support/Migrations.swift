@@ -1,0 +1,27 @@
+import Fluent
+import SQLKit
+import Vapor
+
+/// Every schema change, in order. Never rename or reorder a landed migration: Fluent records them by type name.
+enum GongzhiMigrations {
+    static func register(_ app: Application) {
+        // Organisation tree and places (SPEC §2)
+        app.migrations.add(CreateOrgNode())
+        app.migrations.add(CreateCompound())
+        app.migrations.add(CreateBuilding())
+        app.migrations.add(CreateUnit())
+        // Households and persons, with encrypted personal numbers
+        app.migrations.add(CreateHousehold())
+        app.migrations.add(CreatePerson())
+        app.migrations.add(CreateHouseholdMember())
+        // Accounts, roles at nodes, API tokens, server-side login sessions
+        app.migrations.add(CreateUser())
+        app.migrations.add(CreateRoleGrant())
+        app.migrations.add(CreateAPIToken())
+        app.migrations.add(CreateLoginSession())
+        // The hash-chained, append-only audit log
+        app.migrations.add(CreateAuditLog())
+        // Indexes for subtree filters and lookups
+        app.migrations.add(CreateOrgIndexes())
+    }
+}

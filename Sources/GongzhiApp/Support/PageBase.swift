@@ -1,0 +1,73 @@
+import GongzhiCore
+import Vapor
+
+/// What every page needs: its words, language, elderly mode, the CSRF token for its forms and the navigation.
+struct PageBase: Encodable {
+    struct NavItem: Encodable {
+        let href: String
+        let label: String
+        let current: Bool
+    }
+
+    struct Me: Encodable {
+        let displayName: String
+        let roles: [String]
+    }
+
+    let t: [String: String]
+    let lang: String
+    let elderly: Bool
+    let title: String
+    let csrf: String
+    let me: Me?
+    let nav: [NavItem]
+    /// The current path and query, percent-encoded, for the language and elderly-mode switches to come back to.
+    let here: String
+
+    static func make(for request: Request, title: String) async -> PageBase {
+        let lang = request.lang
+        var nav: [NavItem] = []
+        var me: Me?
+        if let current = request.current {
+            let actor = current.actor
+            func item(_ href: String, _ key: String, _ permission: Permission?) {
+                if let permission, !AccessPolicy.allowsAnywhere(permission, actor: actor) { return }
+                nav.append(NavItem(href: href, label: Strings.text(key, lang),
+                                   current: href == "/" ? request.url.path == "/" : request.url.path.hasPrefix(href)))
+            }
+            item("/", "nav.home", nil)
+            item("/org", "nav.org", .viewOrganisation)
+            item("/people", "nav.people", .viewResidents)
+            item("/import", "nav.import", .manageResidents)
+            item("/users", "nav.users", .manageAccounts)
+            item("/audit", "nav.audit", .readAuditLog)
+            me = Me(displayName: current.displayName,
+                    roles: actor.roles.map { Strings.text("role.\($0.rawValue)", lang) }.sorted())
+        }
+        var here = request.url.path
+        if let query = request.url.query, !query.isEmpty { here += "?" + query }
+        return PageBase(t: Strings.all(lang), lang: lang.rawValue, elderly: request.elderlyMode, title: title,
+                        csrf: request.csrfToken, me: me, nav: nav,
+                        here: here.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/-_."))) ?? "/")
+    }
+}
+
+/// A message shown above a form: what is wrong with which field.
+struct FormMessage: Encodable {
+    let field: String?
+    let text: String
+}
+
+extension Request {
+    /// A local path to go back to: only "/..." and never "//host" (no open redirect).
+    func safeNext(_ raw: String?) -> String {
+        guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.contains("\\") else { return "/" }
+        return raw
+    }
+
+    /// The messages for a failed form submission, in the user's language.
+    func formMessages(for error: any Error) -> [FormMessage] {
+        let problem = GongzhiErrorMiddleware.describe(error, request: self)
+        return [FormMessage(field: problem.field, text: problem.message(lang))]
+    }
+}

@@ -1,0 +1,82 @@
+import Fluent
+import SQLKit
+import Foundation
+import GongzhiCore
+import Leaf
+import Vapor
+
+/// Wires the application: services, database, migrations, views, middleware, routes and commands.
+/// Opens no database connection (see `prepareAndMigrate`).
+public func configure(_ app: Application, config: AppConfig, postgresSearchPath: String? = nil) throws {
+    app.gongzhi = GongzhiServices(config: config, cipher: try FieldCipher(dataKey: config.dataKey),
+                            passwords: GongzhiCore.PasswordHasher(rounds: config.passwordRounds))
+    try DatabaseSetup.register(app, config: config, postgresSearchPath: postgresSearchPath)
+    GongzhiMigrations.register(app)
+
+    let root = ResourceLocation.packageRoot()
+    app.directory = DirectoryConfiguration(workingDirectory: root)
+    app.views.use(.leaf)
+    app.leaf.cache.isEnabled = app.environment.isRelease
+    app.routes.defaultMaxBodySize = config.maxBodySize
+    _ = Observability.registry
+
+    // Outermost first: headers on every answer, errors turned into JSON or pages, static files, then who is
+    // calling and whether a state-changing request is genuine.
+    app.middleware = Middlewares()
+    app.middleware.use(SecurityHeadersMiddleware(https: config.https))
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(GongzhiErrorMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.middleware.use(AuthenticationMiddleware())
+    app.middleware.use(CSRFMiddleware())
+
+    try app.register(collection: OperationsController())
+    try app.register(collection: HomeController())
+    try app.register(collection: LoginController())
+    try app.register(collection: AccountsController())
+    try app.register(collection: OrgAPIController())
+    try app.register(collection: OrgPagesController())
+    try app.register(collection: PeopleAPIController())
+    try app.register(collection: PeoplePagesController())
+    try app.register(collection: ImportController())
+    try app.register(collection: AuditController())
+
+    app.asyncCommands.use(DemoCommand(), as: "demo")
+    app.asyncCommands.use(BackupCommand(), as: "backup")
+    app.asyncCommands.use(RestoreCommand(), as: "restore")
+    var audit = AsyncCommands()
+    audit.use(AuditVerifyCommand(), as: "verify")
+    app.asyncCommands.use(audit.group(help: "Audit log commands"), as: "audit")
+}
+
+extension Application {
+    /// Prepares the connections (WAL, timeouts, durability checks) and brings the schema up to date.
+    public func prepareAndMigrate() async throws {
+        try await DatabaseSetup.prepare(self)
+        try await autoMigrate()
+    }
+
+    /// What `serve` does before listening: migrate, create the small demo district on the first start, print the
+    /// demo logins.
+    public func prepareToServe() async throws {
+        try await prepareAndMigrate()
+        let households = gongzhi.config.firstStartDemoHouseholds
+        if households > 0, try await DemoDistrictSeeder.seed(app: self, streets: 2, households: households, seed: 42, progress: false) != nil {
+            logger.notice("first start: demo district created (\(households) households)")
+        }
+        for line in try await DemoAccounts.banner(app: self) { print(line) }
+        if case .sqlite(let path) = gongzhi.config.database { print("Database: SQLite \(path)") } else { print("Database: PostgreSQL") }
+        print("Data key: \(gongzhi.config.dataKeySource) — back it up: without it the ID and phone numbers cannot be read.")
+    }
+}
+
+/// Finds `Resources/` and `Public/`: the working directory when it has them, else the package this file is in.
+enum ResourceLocation {
+    static func packageRoot() -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        if FileManager.default.fileExists(atPath: cwd + "Resources/Views") { return cwd }
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path + "/"
+    }
+}

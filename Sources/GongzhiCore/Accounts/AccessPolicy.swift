@@ -1,0 +1,90 @@
+/// A role held at a node of the tree.
+public struct RoleGrant: Hashable, Sendable, Codable {
+    public let role: Role
+    public let path: OrgPath
+
+    public init(role: Role, path: OrgPath) {
+        self.role = role
+        self.path = path
+    }
+}
+
+/// Who is acting: an account, its grants, and the resident record it is linked to (if any).
+public struct Actor: Sendable, Equatable {
+    public let userID: String
+    public let username: String
+    public let grants: [RoleGrant]
+    /// The person record of a resident account.
+    public let personID: String?
+
+    public init(userID: String, username: String, grants: [RoleGrant], personID: String? = nil) {
+        self.userID = userID
+        self.username = username
+        self.grants = grants
+        self.personID = personID
+    }
+
+    public var roles: Set<Role> { Set(grants.map(\.role)) }
+}
+
+/// Authorisation, decided in one place: every route and every object load asks these functions.
+public enum AccessPolicy {
+    /// Whether `actor` holds `permission` at the node `path` (through a grant at that node or above it).
+    public static func allows(_ permission: Permission, actor: Actor, at path: OrgPath) -> Bool {
+        actor.grants.contains { $0.path.contains(path) && $0.role.permissions.contains(permission) }
+    }
+
+    /// Whether `actor` holds `permission` anywhere (used to show or hide a whole page or route).
+    public static func allowsAnywhere(_ permission: Permission, actor: Actor) -> Bool {
+        actor.grants.contains { $0.role.permissions.contains(permission) }
+    }
+
+    /// The subtrees in which `actor` holds `permission`, without any path that another one already contains:
+    /// a query for visible objects filters on "path starts with one of these".
+    public static func scopes(_ permission: Permission, actor: Actor) -> [OrgPath] {
+        let paths = Set(actor.grants.filter { $0.role.permissions.contains(permission) }.map(\.path))
+        return paths.filter { path in !paths.contains { $0 != path && $0.contains(path) } }
+            .sorted { $0.rawValue < $1.rawValue }
+    }
+}
+
+/// Rules for granting roles (三员分立).
+public enum RoleGrantRules {
+    public enum Error: Swift.Error, Equatable, Sendable {
+        /// The granter may not grant roles, or not at this node.
+        case notAllowed
+        /// An administrator role cannot be combined with any other role.
+        case administratorRolesAreExclusive
+        /// Nobody grants roles to themselves.
+        case selfGrant
+        /// The role is granted at a node of the wrong level (e.g. a grid worker at a district).
+        case wrongLevel(allowed: [OrgLevel])
+    }
+
+    /// The levels at which a role may be granted (nil level: the installation root).
+    public static func allowedLevels(for role: Role) -> [OrgLevel?] {
+        switch role {
+        case .resident: [.community]
+        case .gridWorker: [.grid, .community]
+        case .communityWorker: [.community]
+        case .streetSupervisor: [.street]
+        case .districtOfficer: [.district]
+        case .systemAdmin, .securityAdmin, .auditAdmin: [nil, .district]
+        }
+    }
+
+    /// Checks that `granter` may give `role` at `path` (a node of `level`, nil for the root) to an account
+    /// that already holds `existing`.
+    public static func check(
+        granter: Actor, granteeID: String, role: Role, at path: OrgPath, level: OrgLevel?, existing: [Role]
+    ) throws(Error) {
+        guard AccessPolicy.allows(.manageAccounts, actor: granter, at: path) else { throw .notAllowed }
+        guard granter.userID != granteeID else { throw .selfGrant }
+        guard allowedLevels(for: role).contains(level) else {
+            throw .wrongLevel(allowed: allowedLevels(for: role).compactMap { $0 })
+        }
+        let others = existing.filter { $0 != role }
+        if role.isAdministrator, !others.isEmpty { throw .administratorRolesAreExclusive }
+        if others.contains(where: \.isAdministrator) { throw .administratorRolesAreExclusive }
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+import GongzhiApp
+import Logging
+import Vapor
+
+var env = try Environment.detect()
+let jsonLogs = ProcessInfo.processInfo.environment["GONGZHI_LOG_FORMAT"].map { $0 == "json" } ?? env.isRelease
+if jsonLogs {
+    LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+} else {
+    try LoggingSystem.bootstrap(from: &env)
+}
+
+let app = try await Application.make(env)
+do {
+    try configure(app, config: try AppConfig.fromEnvironment())
+    let command = env.arguments.dropFirst().first
+    if command == nil || command == "serve" || command?.hasPrefix("-") == true {
+        try await app.prepareToServe()
+    }
+    try await app.execute()
+    try await app.asyncShutdown()
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    try? await app.asyncShutdown()
+    exit(1)
+}

@@ -1,0 +1,3 @@
+import Testing
+import VaporTesting
+@Test func t() { #expect(1 + 1 == 2) }
