@@ -26,7 +26,7 @@ struct ImportState {
     var onlyGrid: OrgNode?
     var compounds: [String: Compound] = [:]
     var buildings: [String: Building] = [:]
-    var units: [String: Unit] = [:]
+    var units: [String: HousingUnit] = [:]
     var households: [UUID: Household] = [:]
     var persons: [String: Person] = [:]
     var members: [String: HouseholdMember] = [:]
@@ -49,7 +49,7 @@ struct ImportState {
             for building in buildings { state.buildings[key(names[building.$compound.id]!, building.name)] = building }
             let buildingNames = Dictionary(uniqueKeysWithValues: buildings.map { ($0.id!, key(names[$0.$compound.id]!, $0.name)) })
             for chunk in Array(buildingNames.keys).chunked(500) {
-                for unit in try await Unit.query(on: db).filter(\.$building.$id ~~ chunk).all() {
+                for unit in try await HousingUnit.query(on: db).filter(\.$building.$id ~~ chunk).all() {
                     state.units[key(buildingNames[unit.$building.id]!, unit.number)] = unit
                 }
             }
@@ -106,7 +106,7 @@ struct ImportState {
             try await building.create(on: db)
             buildings[buildingKey] = building
         }
-        let unit: Unit
+        let unit: HousingUnit
         if let known = units[unitKey] {
             unit = known
             if unit.areaCenti != row.area.centiSquareMetres {
@@ -115,7 +115,7 @@ struct ImportState {
                 counts.updatedUnits += 1
             }
         } else {
-            unit = Unit(buildingID: building.id!, orgPath: OrgPath(building.orgPath) ?? .root, number: row.unit, area: row.area)
+            unit = HousingUnit(buildingID: building.id!, orgPath: OrgPath(building.orgPath) ?? .root, number: row.unit, area: row.area)
             try await unit.create(on: db)
             units[unitKey] = unit
             counts.createdUnits += 1

@@ -29,7 +29,7 @@ struct OrgAPIController: RouteCollection {
 
     // MARK: Nodes
 
-    @Sendable func listNodes(_ request: Request) async throws -> Page<OrgNodeDTO> {
+    @Sendable func listNodes(_ request: Request) async throws -> ListPage<OrgNodeDTO> {
         let actor = try request.require(.viewOrganisation)
         let paging = try Paging(request)
         var query = OrgNode.query(on: request.db).visible(to: actor, .viewOrganisation)
@@ -40,7 +40,7 @@ struct OrgAPIController: RouteCollection {
         }
         let total = try await query.count()
         let nodes = try await query.sort(\.$path).range(paging.offset..<(paging.offset + paging.limit)).all()
-        return Page(items: nodes.map(OrgNodeDTO.init), total: total, offset: paging.offset, limit: paging.limit)
+        return ListPage(items: nodes.map(OrgNodeDTO.init), total: total, offset: paging.offset, limit: paging.limit)
     }
 
     struct CreateNodeBody: Content {
@@ -91,14 +91,14 @@ struct OrgAPIController: RouteCollection {
 
     // MARK: Compounds
 
-    @Sendable func listCompounds(_ request: Request) async throws -> Page<CompoundDTO> {
+    @Sendable func listCompounds(_ request: Request) async throws -> ListPage<CompoundDTO> {
         let actor = try request.require(.viewOrganisation)
         let paging = try Paging(request)
         var query = Compound.query(on: request.db).visible(to: actor, .viewOrganisation)
         if let community = try request.queryUUID("communityId") { query = query.filter(\.$community.$id == community) }
         let total = try await query.count()
         let items = try await query.sort(\.$name).range(paging.offset..<(paging.offset + paging.limit)).all()
-        return Page(items: items.map(CompoundDTO.init), total: total, offset: paging.offset, limit: paging.limit)
+        return ListPage(items: items.map(CompoundDTO.init), total: total, offset: paging.offset, limit: paging.limit)
     }
 
     struct CompoundBody: Content {
@@ -134,7 +134,7 @@ struct OrgAPIController: RouteCollection {
 
     // MARK: Buildings
 
-    @Sendable func listBuildings(_ request: Request) async throws -> Page<BuildingDTO> {
+    @Sendable func listBuildings(_ request: Request) async throws -> ListPage<BuildingDTO> {
         let actor = try request.require(.viewOrganisation)
         let paging = try Paging(request)
         var query = Building.query(on: request.db).visible(to: actor, .viewOrganisation)
@@ -142,7 +142,7 @@ struct OrgAPIController: RouteCollection {
         if let grid = try request.queryUUID("gridId") { query = query.filter(\.$grid.$id == grid) }
         let total = try await query.count()
         let items = try await query.sort(\.$name).range(paging.offset..<(paging.offset + paging.limit)).all()
-        return Page(items: items.map(BuildingDTO.init), total: total, offset: paging.offset, limit: paging.limit)
+        return ListPage(items: items.map(BuildingDTO.init), total: total, offset: paging.offset, limit: paging.limit)
     }
 
     struct BuildingBody: Content {
@@ -175,14 +175,14 @@ struct OrgAPIController: RouteCollection {
 
     // MARK: Units
 
-    @Sendable func listUnits(_ request: Request) async throws -> Page<UnitDTO> {
+    @Sendable func listUnits(_ request: Request) async throws -> ListPage<UnitDTO> {
         let actor = try request.require(.viewOrganisation)
         let paging = try Paging(request)
-        var query = Unit.query(on: request.db).visible(to: actor, .viewOrganisation)
+        var query = HousingUnit.query(on: request.db).visible(to: actor, .viewOrganisation)
         if let building = try request.queryUUID("buildingId") { query = query.filter(\.$building.$id == building) }
         let total = try await query.count()
         let items = try await query.sort(\.$number).range(paging.offset..<(paging.offset + paging.limit)).all()
-        return Page(items: items.map(UnitDTO.init), total: total, offset: paging.offset, limit: paging.limit)
+        return ListPage(items: items.map(UnitDTO.init), total: total, offset: paging.offset, limit: paging.limit)
     }
 
     struct UnitBody: Content {
@@ -204,7 +204,7 @@ struct OrgAPIController: RouteCollection {
 
     @Sendable func getUnit(_ request: Request) async throws -> UnitDTO {
         let actor = try request.require(.viewOrganisation)
-        return UnitDTO(try await Scoped.find(Unit.self, try request.uuidParameter(), actor: actor, .viewOrganisation, on: request.db))
+        return UnitDTO(try await Scoped.find(HousingUnit.self, try request.uuidParameter(), actor: actor, .viewOrganisation, on: request.db))
     }
 
     @Sendable func updateUnit(_ request: Request) async throws -> UnitDTO {

@@ -58,7 +58,7 @@ struct UnitDTO: Content {
     let area: String
     let developerHeld: Bool
 
-    init(_ unit: Unit) {
+    init(_ unit: HousingUnit) {
         id = unit.id!
         buildingId = unit.$building.id
         number = unit.number
@@ -68,7 +68,7 @@ struct UnitDTO: Content {
 }
 
 /// A page of a list: the items and where the next page starts.
-struct Page<Item: Content>: Content {
+struct ListPage<Item: Content>: Content {
     let items: [Item]
     let total: Int
     let offset: Int

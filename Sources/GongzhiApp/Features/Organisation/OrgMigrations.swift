@@ -54,7 +54,7 @@ struct CreateBuilding: AsyncMigration {
 
 struct CreateUnit: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(Unit.schema)
+        try await database.schema(HousingUnit.schema)
             .id()
             .field("building_id", .uuid, .required, .references(Building.schema, .id, onDelete: .restrict))
             .field("org_path", .string, .required)
@@ -66,7 +66,7 @@ struct CreateUnit: AsyncMigration {
             .create()
     }
 
-    func revert(on database: any Database) async throws { try await database.schema(Unit.schema).delete() }
+    func revert(on database: any Database) async throws { try await database.schema(HousingUnit.schema).delete() }
 }
 
 /// Indexes for the subtree filters (`org_path LIKE 'prefix%'`) and the parent lookups.

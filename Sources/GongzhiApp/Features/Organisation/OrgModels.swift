@@ -80,7 +80,7 @@ final class Building: Model, @unchecked Sendable {
 }
 
 /// A unit (房屋 / 专有部分) with its registered exclusive area in hundredths of a m².
-final class Unit: Model, @unchecked Sendable {
+final class HousingUnit: Model, @unchecked Sendable {
     static let schema = "units"
 
     @ID(key: .id) var id: UUID?

@@ -83,7 +83,7 @@ extension OrgPagesController {
         let building = try await Scoped.find(Building.self, id, actor: actor, .viewOrganisation, on: db)
         let compound = try await Compound.find(building.$compound.id, on: db)!
         let grid = try await OrgNode.find(building.$grid.id, on: db)!
-        let units = try await Unit.query(on: db).filter(\.$building.$id == id).sort(\.$number).all()
+        let units = try await HousingUnit.query(on: db).filter(\.$building.$id == id).sort(\.$number).all()
         let unitIDs = units.compactMap(\.id)
         var counts: [UUID: Int] = [:]
         if !unitIDs.isEmpty {
@@ -142,7 +142,7 @@ extension OrgPagesController {
         let actor = try request.require(.manageOrganisation)
         let id = try request.uuidParameter()
         let form = try request.content.decode(UnitForm.self)
-        let unit = try await Scoped.find(Unit.self, id, actor: actor, .viewOrganisation, on: request.db)
+        let unit = try await Scoped.find(HousingUnit.self, id, actor: actor, .viewOrganisation, on: request.db)
         let buildingID = unit.$building.id
         return try await submit(request, redirect: { "/org/buildings/\(buildingID.uuidString)" },
                                 page: { try await renderBuilding(request, actor: actor, id: buildingID, messages: $0, status: .unprocessableEntity) }) {

@@ -13,7 +13,7 @@ protocol OrgScoped: Model where IDValue == UUID {
 extension OrgNode: OrgScoped { static var pathKey: KeyPath<OrgNode, FieldProperty<OrgNode, String>> { \.$path } }
 extension Compound: OrgScoped { static var pathKey: KeyPath<Compound, FieldProperty<Compound, String>> { \.$orgPath } }
 extension Building: OrgScoped { static var pathKey: KeyPath<Building, FieldProperty<Building, String>> { \.$orgPath } }
-extension Unit: OrgScoped { static var pathKey: KeyPath<Unit, FieldProperty<Unit, String>> { \.$orgPath } }
+extension HousingUnit: OrgScoped { static var pathKey: KeyPath<HousingUnit, FieldProperty<HousingUnit, String>> { \.$orgPath } }
 extension Household: OrgScoped { static var pathKey: KeyPath<Household, FieldProperty<Household, String>> { \.$orgPath } }
 extension Person: OrgScoped { static var pathKey: KeyPath<Person, FieldProperty<Person, String>> { \.$orgPath } }
 

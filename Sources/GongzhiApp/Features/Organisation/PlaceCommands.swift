@@ -109,14 +109,14 @@ enum PlaceCommands {
         try await sql.raw("UPDATE units SET org_path = \(bind: new) WHERE building_id = \(bind: id)").run()
     }
 
-    static func createUnit(buildingID: UUID, number: String, area: Area, developerHeld: Bool, actor: Actor, on request: Request) async throws -> Unit {
+    static func createUnit(buildingID: UUID, number: String, area: Area, developerHeld: Bool, actor: Actor, on request: Request) async throws -> HousingUnit {
         try await request.write { db in
             let building = try await Scoped.find(Building.self, buildingID, actor: actor, .viewOrganisation, on: db)
             try Scoped.require(.manageOrganisation, actor: actor, at: building.orgPath)
-            if try await Unit.query(on: db).filter(\.$building.$id == buildingID).filter(\.$number == number).count() > 0 {
+            if try await HousingUnit.query(on: db).filter(\.$building.$id == buildingID).filter(\.$number == number).count() > 0 {
                 throw AppError.conflict("duplicate", field: "number")
             }
-            let unit = Unit(buildingID: buildingID, orgPath: OrgPath(building.orgPath) ?? .root, number: number, area: area, developerHeld: developerHeld)
+            let unit = HousingUnit(buildingID: buildingID, orgPath: OrgPath(building.orgPath) ?? .root, number: number, area: area, developerHeld: developerHeld)
             try await unit.create(on: db)
             try await request.audit(AuditEvent(action: "unit.create", objectType: "unit", objectID: unit.id!.uuidString.lowercased(),
                                                change: ["number": number, "area": area.description, "developerHeld": "\(developerHeld)"]), on: db)
@@ -124,12 +124,12 @@ enum PlaceCommands {
         }
     }
 
-    static func updateUnit(id: UUID, number: String?, area: Area?, developerHeld: Bool?, actor: Actor, on request: Request) async throws -> Unit {
+    static func updateUnit(id: UUID, number: String?, area: Area?, developerHeld: Bool?, actor: Actor, on request: Request) async throws -> HousingUnit {
         try await request.write { db in
-            let unit = try await Scoped.find(Unit.self, id, actor: actor, .viewOrganisation, on: db)
+            let unit = try await Scoped.find(HousingUnit.self, id, actor: actor, .viewOrganisation, on: db)
             try Scoped.require(.manageOrganisation, actor: actor, at: unit.orgPath)
             if let number, number != unit.number {
-                if try await Unit.query(on: db).filter(\.$building.$id == unit.$building.id).filter(\.$number == number).count() > 0 {
+                if try await HousingUnit.query(on: db).filter(\.$building.$id == unit.$building.id).filter(\.$number == number).count() > 0 {
                     throw AppError.conflict("duplicate", field: "number")
                 }
                 unit.number = number

@@ -30,7 +30,7 @@ struct PeopleAPIController: RouteCollection {
 
     // MARK: Households
 
-    @Sendable func listHouseholds(_ request: Request) async throws -> Page<HouseholdDTO> {
+    @Sendable func listHouseholds(_ request: Request) async throws -> ListPage<HouseholdDTO> {
         let actor = try anyReach(request)
         let paging = try Paging(request)
         let own = try await ResidentReach.households(of: actor, on: request.db)
@@ -38,7 +38,7 @@ struct PeopleAPIController: RouteCollection {
         if let unit = try request.queryUUID("unitId") { query = query.filter(\.$unit.$id == unit) }
         let total = try await query.count()
         let items = try await query.sort(\.$createdAt).range(paging.offset..<(paging.offset + paging.limit)).all()
-        return Page(items: items.map { HouseholdDTO(id: $0.id!, unitId: $0.$unit.id, label: $0.label, members: nil) },
+        return ListPage(items: items.map { HouseholdDTO(id: $0.id!, unitId: $0.$unit.id, label: $0.label, members: nil) },
                     total: total, offset: paging.offset, limit: paging.limit)
     }
 
@@ -90,7 +90,7 @@ struct PeopleAPIController: RouteCollection {
 
     // MARK: Persons
 
-    @Sendable func listPersons(_ request: Request) async throws -> Page<PersonDTO> {
+    @Sendable func listPersons(_ request: Request) async throws -> ListPage<PersonDTO> {
         let actor = try anyReach(request)
         let paging = try Paging(request)
         let own = try await ResidentReach.persons(of: actor, on: request.db)
@@ -101,7 +101,7 @@ struct PeopleAPIController: RouteCollection {
         }
         let total = try await query.count()
         let items = try await query.sort(\.$name).range(paging.offset..<(paging.offset + paging.limit)).all()
-        return Page(items: items.map { PersonDTO($0, viewer: actor, ownHousehold: own.contains($0.id!)) },
+        return ListPage(items: items.map { PersonDTO($0, viewer: actor, ownHousehold: own.contains($0.id!)) },
                     total: total, offset: paging.offset, limit: paging.limit)
     }
 

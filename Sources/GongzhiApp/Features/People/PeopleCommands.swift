@@ -16,7 +16,7 @@ enum PeopleCommands {
 
     static func createHousehold(unitID: UUID, label: String, actor: Actor, on request: Request) async throws -> Household {
         try await request.write { db in
-            let unit = try await Scoped.find(Unit.self, unitID, actor: actor, .viewResidents, on: db)
+            let unit = try await Scoped.find(HousingUnit.self, unitID, actor: actor, .viewResidents, on: db)
             try Scoped.require(.manageResidents, actor: actor, at: unit.orgPath)
             if try await Household.query(on: db).filter(\.$unit.$id == unitID).filter(\.$label == label).count() > 0 {
                 throw AppError.conflict("duplicate", field: "label")

@@ -5,7 +5,7 @@ struct CreateHousehold: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.schema(Household.schema)
             .id()
-            .field("unit_id", .uuid, .required, .references(Unit.schema, .id, onDelete: .restrict))
+            .field("unit_id", .uuid, .required, .references(HousingUnit.schema, .id, onDelete: .restrict))
             .field("org_path", .string, .required)
             .field("label", .string, .required)
             .field("created_at", .datetime)

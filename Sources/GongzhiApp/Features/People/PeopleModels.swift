@@ -8,7 +8,7 @@ final class Household: Model, @unchecked Sendable {
     static let schema = "households"
 
     @ID(key: .id) var id: UUID?
-    @Parent(key: "unit_id") var unit: Unit
+    @Parent(key: "unit_id") var unit: HousingUnit
     @Field(key: "org_path") var orgPath: String
     /// A label when a unit holds several households ("主户", "2").
     @Field(key: "label") var label: String

@@ -23,7 +23,7 @@ struct PeoplePagesController: RouteCollection {
         let phone: String
     }
 
-    struct ListPage: Encodable {
+    struct PersonListPage: Encodable {
         let page: PageBase
         let persons: [PersonRow]
         let query: String
@@ -46,7 +46,7 @@ struct PeoplePagesController: RouteCollection {
         // Searching by name is for those who may see full names; others search by exact number.
         if !name.isEmpty, AccessPolicy.allowsAnywhere(.viewFullNames, actor: actor) { query = query.filter(\.$name =~ String(name.prefix(20))) }
         let persons = try await query.sort(\.$name).range(offset..<(offset + 51)).all()
-        return try await request.view.render("people/list", ListPage(
+        return try await request.view.render("people/list", PersonListPage(
             page: await PageBase.make(for: request, title: Strings.text("people.title", request.lang)),
             persons: persons.prefix(50).map { row($0, actor) }, query: name, searched: !name.isEmpty,
             nextOffset: persons.count > 50 ? offset + 50 : nil, previousOffset: offset > 0 ? max(0, offset - 50) : nil, messages: []))
@@ -69,7 +69,7 @@ struct PeoplePagesController: RouteCollection {
         } else {
             persons = try await PeopleCommands.lookup(idNumber: idNumber, phone: phone, actor: actor, on: request.db, cipher: request.gongzhi.cipher)
         }
-        return try await request.view.render("people/list", ListPage(
+        return try await request.view.render("people/list", PersonListPage(
             page: await PageBase.make(for: request, title: Strings.text("people.title", request.lang)),
             persons: persons.map { row($0, actor) }, query: "", searched: true, nextOffset: nil, previousOffset: nil, messages: messages))
         .encodeResponse(status: messages.isEmpty ? .ok : .unprocessableEntity, for: request)
@@ -165,7 +165,7 @@ struct PeoplePagesController: RouteCollection {
         let lang = request.lang
         let own = try await ResidentReach.households(of: actor, on: db)
         let household = try await Scoped.find(Household.self, id, actor: actor, .viewResidents, alsoIDs: own, on: db)
-        let unit = try await Unit.query(on: db).filter(\.$id == household.$unit.id).with(\.$building) { $0.with(\.$compound) }.first()!
+        let unit = try await HousingUnit.query(on: db).filter(\.$id == household.$unit.id).with(\.$building) { $0.with(\.$compound) }.first()!
         let members = try await HouseholdMember.query(on: db).filter(\.$household.$id == id).with(\.$person).all()
         let isOwn = own.contains(id)
         let context = HouseholdPage(

@@ -1,0 +1,97 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import VaporTesting
+@testable import GongzhiApp
+@testable import GongzhiCore
+
+/// The fixed instant tests start at (2026-11-18 19:06:40 CST).
+let testNow = Date(timeIntervalSince1970: 1_795_000_000)
+let demoPassword = DemoAccounts.password
+
+/// Where the suite runs: SQLite files in a temporary directory, or PostgreSQL when `DATABASE_URL` is set
+/// (each test then gets a schema of its own, so tests run in parallel and leave nothing behind).
+enum TestDatabase {
+    static var postgresURL: String? {
+        let url = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
+        return url.isEmpty ? nil : url
+    }
+
+    static var isPostgres: Bool { postgresURL != nil }
+}
+
+/// What the seeded demo district gives a test: two communities on different streets, with their staff.
+struct Fixture: Sendable {
+    let communityA: OrgNode
+    let communityB: OrgNode
+    let gridA: OrgNode
+    let personA: Person
+    let personB: Person
+    let householdA: Household
+    let householdB: Household
+    let unitA: HousingUnit
+    let unitB: HousingUnit
+}
+
+/// Makes an app on a fresh database, migrates it, seeds a small demo district (unless `seed` is false), runs
+/// `body`, then removes everything.
+func withApp(seed: Bool = true, households: Int = 40, _ body: (Application, Fixture?) async throws -> Void) async throws {
+    let app = try await Application.make(.testing)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gongzhi-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+    let config = AppConfig(
+        database: TestDatabase.postgresURL.map { .postgres(url: $0) } ?? .sqlite(path: directory.path + "/test.sqlite"),
+        dataKey: Data(repeating: 42, count: 32), dataKeySource: "test", https: false, passwordRounds: 1_000,
+        passwordProfile: .standard, sessionLifetime: SessionLifetime(), lockout: LoginLockout(),
+        firstStartDemoHouseholds: 0, maxBodySize: ByteCount(value: 1024 * 1024), storageDirectory: directory.path)
+    func cleanUp() async {
+        if TestDatabase.isPostgres { try? await app.db.sql().raw("DROP SCHEMA IF EXISTS \(ident: String(schema)) CASCADE").run() }
+        try? await app.asyncShutdown()
+        try? FileManager.default.removeItem(at: directory)
+    }
+    do {
+        try configure(app, config: config, postgresSearchPath: TestDatabase.isPostgres ? String(schema) : nil)
+        if TestDatabase.isPostgres { try await app.db.sql().raw("CREATE SCHEMA \(ident: String(schema))").run() }
+        app.clock.set(testNow)
+        try await app.prepareAndMigrate()
+        var fixture: Fixture?
+        if seed {
+            _ = try await DemoDistrictSeeder.seed(app: app, streets: 2, households: households, seed: 42, progress: false)
+            fixture = try await makeFixture(app)
+        }
+        try await body(app, fixture)
+    } catch {
+        await cleanUp()
+        throw error
+    }
+    await cleanUp()
+}
+
+func makeFixture(_ app: Application) async throws -> Fixture {
+    let db = app.db
+    func grantNode(_ username: String) async throws -> OrgNode {
+        let user = try await User.query(on: db).filter(\.$username == username).first()!
+        let grant = try await RoleGrantRecord.query(on: db).filter(\.$user.$id == user.id!).first()!
+        return try await OrgNode.find(grant.$node.id!, on: db)!
+    }
+    let a = try await grantNode("worker")
+    let b = try await grantNode("worker2")
+    let grid = try await grantNode("grid")
+    func firstPerson(in community: OrgNode) async throws -> (Person, Household, HousingUnit) {
+        let household = try await Household.query(on: db).filter(\.$orgPath =~ community.path).sort(\.$orgPath).first()!
+        let member = try await HouseholdMember.query(on: db).filter(\.$household.$id == household.id!).first()!
+        let person = try await Person.find(member.$person.id, on: db)!
+        let unit = try await HousingUnit.find(household.$unit.id, on: db)!
+        return (person, household, unit)
+    }
+    let (pa, ha, ua) = try await firstPerson(in: a)
+    let (pb, hb, ub) = try await firstPerson(in: b)
+    return Fixture(communityA: a, communityB: b, gridA: grid, personA: pa, personB: pb, householdA: ha, householdB: hb, unitA: ua, unitB: ub)
+}
+
+extension Application {
+    /// The number of audit entries (to prove a refused request wrote nothing).
+    func auditCount() async throws -> Int { try await AuditRecord.query(on: db).count() }
+}

@@ -1,3 +1,0 @@
-import Testing
-import VaporTesting
-@Test func t() { #expect(1 + 1 == 2) }
