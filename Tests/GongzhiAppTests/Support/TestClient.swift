@@ -15,9 +15,9 @@ struct TestClient {
     init(_ app: Application) { self.app = app }
 
     /// An API client signed in with a token.
-    static func api(_ app: Application, as username: String) async throws -> TestClient {
+    static func api(_ app: Application, as username: String, password: String = demoPassword) async throws -> TestClient {
         var client = TestClient(app)
-        let response = try await client.send(.POST, "/api/v1/auth/token", json: ["username": username, "password": demoPassword])
+        let response = try await client.send(.POST, "/api/v1/auth/token", json: ["username": username, "password": password])
         #expect(response.status == .created, "token for \(username): \(response.body.string)")
         client.bearer = try response.content.decode(LoginController.TokenResponse.self).token
         return client

@@ -22,10 +22,12 @@ extension QueryBuilder where Model: OrgScoped {
     /// `alsoIDs` adds rows the actor reaches otherwise (a resident's own household).
     func visible(to actor: Actor, _ permission: Permission, alsoIDs: [UUID] = []) -> Self {
         let scopes = AccessPolicy.scopes(permission, actor: actor)
-        if scopes.isEmpty && alsoIDs.isEmpty { return filter(.id, .equal, UUID?.none) }
+        if scopes.isEmpty && alsoIDs.isEmpty { return filter(.path([.id], schema: Model.schemaOrAlias), .equal, .null) }
         return group(.or) { group in
             for scope in scopes { group.filter(Model.pathKey =~ scope.rawValue) }
-            if !alsoIDs.isEmpty { group.filter(.id, .subset(inverse: false), alsoIDs) }
+            if !alsoIDs.isEmpty {
+                group.filter(.path([.id], schema: Model.schemaOrAlias), .subset(inverse: false), .array(alsoIDs.map { .bind($0) }))
+            }
         }
     }
 }
