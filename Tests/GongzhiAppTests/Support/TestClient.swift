@@ -68,7 +68,7 @@ struct TestClient {
                 self.cookies[name] = value.string
             }
         }
-        if let token = Self.formToken(in: response.body.string) { csrf = token }
+        if response.headers.contentType?.subType == "html", let token = Self.formToken(in: response.body.string) { csrf = token }
         return response
     }
 
@@ -86,7 +86,7 @@ struct AnyEncodable: Encodable, Sendable {
 }
 
 extension ByteBuffer {
-    var string: String { getString(at: readerIndex, length: readableBytes) ?? "" }
+    var string: String { String(buffer: self) }
 }
 
 /// The `{"error":{…}}` body of an API error.

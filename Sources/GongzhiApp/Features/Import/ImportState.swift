@@ -79,11 +79,12 @@ struct ImportState {
         let buildingKey = Self.key(row.compound, row.building)
         let unitKey = Self.key(buildingKey, row.unit)
         let existingBuilding = buildings[buildingKey]
-        var grid: OrgNode?
-        if existingBuilding == nil {
-            grid = row.grid.flatMap { gridsByWord[$0] } ?? (row.grid == nil ? onlyGrid : nil)
-            if grid == nil { return .issues([.init(row: row.row, field: "grid", reason: .unknownGrid)]) }
-        }
+        // A named grid must exist (a typo is reported, not ignored); a new building needs one, unless the
+        // community has a single grid.
+        let named = row.grid.flatMap { gridsByWord[$0] }
+        if row.grid != nil, named == nil { return .issues([.init(row: row.row, field: "grid", reason: .unknownGrid)]) }
+        let grid = named ?? onlyGrid
+        if existingBuilding == nil, grid == nil { return .issues([.init(row: row.row, field: "grid", reason: .unknownGrid)]) }
         let hash = row.resident.map { cipher.blindIndex($0.idNumber.value, field: .idNumber) }
         if let hash, let known = persons[hash] {
             // A person registered outside the actor's reach is not touched (nor revealed).

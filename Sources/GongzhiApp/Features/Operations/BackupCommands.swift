@@ -54,7 +54,11 @@ struct RestoreCommand: AsyncCommand {
             try? manager.removeItem(atPath: staging)
             try manager.copyItem(atPath: signature.file, toPath: staging)
             for suffix in ["-wal", "-shm"] { try? manager.removeItem(atPath: path + suffix) }
-            _ = try manager.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: staging))
+            if manager.fileExists(atPath: path) {
+                _ = try manager.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: staging))
+            } else {
+                try manager.moveItem(atPath: staging, toPath: path)
+            }
         case .postgres(let url):
             try PostgresTools.run("pg_restore", ["--clean", "--if-exists", "--no-owner", "--dbname=\(PostgresTools.libpqURL(url))", signature.file])
         }

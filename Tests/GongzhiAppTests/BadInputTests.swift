@@ -1,0 +1,151 @@
+import Fluent
+import Foundation
+import Testing
+import VaporTesting
+@testable import GongzhiApp
+
+@Suite("Bad input gets a clear 4xx, never a 500 or a partial write")
+struct BadInputTests {
+    @Test("malformed JSON, wrong types, missing fields, unknown and malformed ids, oversize bodies")
+    func apiErrors() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            var worker = try await TestClient.api(app, as: "worker")
+            let nodes = try await OrgNode.query(on: app.db).count()
+            let audits = try await app.auditCount()
+            func check(_ method: HTTPMethod, _ path: String, raw: String? = nil, json: (any Encodable & Sendable)? = nil,
+                       status: HTTPStatus, code: String, field: String? = nil) async throws {
+                let response = try await worker.send(method, path, json: json, raw: raw, contentType: raw == nil ? nil : .json)
+                #expect(response.status == status, "\(method) \(path): \(response.body.string)")
+                let body = try response.content.decode(ErrorJSON.self)
+                #expect(body.error.code == code, "\(path)")
+                #expect(!body.error.message.isEmpty)
+                if let field { #expect(body.error.field == field, "\(path)") }
+                #expect(!response.body.string.contains("/work/") && !response.body.string.contains("SELECT"))
+            }
+            try await check(.POST, "/api/v1/org/nodes", raw: "{\"name\": ", status: .badRequest, code: "malformed_json")
+            try await check(.POST, "/api/v1/org/nodes", raw: "{\"name\": 12, \"parentId\": \"\(f.communityA.id!.uuidString)\"}", status: .unprocessableEntity, code: "invalid", field: "name")
+            try await check(.POST, "/api/v1/org/nodes", raw: "{\"parentId\": \"not-a-uuid\", \"name\": \"x\"}", status: .unprocessableEntity, code: "invalid", field: "parentId")
+            try await check(.POST, "/api/v1/org/nodes", json: ["parentId": f.communityA.id!.uuidString], status: .unprocessableEntity, code: "required", field: "name")
+            try await check(.POST, "/api/v1/org/nodes", json: ["parentId": f.communityA.id!.uuidString, "name": String(repeating: "长", count: 101)], status: .unprocessableEntity, code: "too_long", field: "name")
+            try await check(.POST, "/api/v1/org/nodes", json: ["parentId": UUID().uuidString, "name": "x"], status: .notFound, code: "not_found")
+            try await check(.GET, "/api/v1/org/nodes/not-a-uuid", status: .notFound, code: "not_found")
+            try await check(.GET, "/api/v1/persons/\(UUID().uuidString)", status: .notFound, code: "not_found")
+            try await check(.GET, "/api/v1/org/nodes?limit=100000", status: .unprocessableEntity, code: "invalid", field: "limit")
+            try await check(.GET, "/api/v1/org/nodes?level=planet", status: .unprocessableEntity, code: "invalid", field: "level")
+            try await check(.POST, "/api/v1/org/units", raw: "{\"buildingId\": \"\(UUID().uuidString)\", \"number\": \"1\", \"area\": \"-5\"}", status: .unprocessableEntity, code: "invalid_area", field: "area")
+            try await check(.GET, "/api/v1/no-such-route", status: .notFound, code: "not_found")
+            // The size limit applies while the body streams in: only a real server shows it.
+            let huge = "{\"name\": \"" + String(repeating: "x", count: 2 * 1024 * 1024) + "\"}"
+            let token = try #require(worker.bearer)
+            let port = Int.random(in: 20_000...40_000)
+            let tooLarge = try await app.testing(method: .running(port: port)).sendRequest(.POST, "/api/v1/org/nodes") { request in
+                request.headers.bearerAuthorization = .init(token: token)
+                request.headers.contentType = .json
+                request.body = ByteBuffer(string: huge)
+            }
+            #expect(tooLarge.status == .payloadTooLarge)
+            #expect(try tooLarge.content.decode(ErrorJSON.self).error.code == "body_too_large")
+            #expect(try await OrgNode.query(on: app.db).count() == nodes)
+            #expect(try await app.auditCount() == audits)
+        }
+    }
+
+    @Test("anonymous API calls get 401 JSON; anonymous pages redirect to the login")
+    func anonymous() async throws {
+        try await withApp(seed: false) { app, _ in
+            var client = TestClient(app)
+            let api = try await client.send(.GET, "/api/v1/persons")
+            #expect(api.status == .unauthorized)
+            #expect(try api.content.decode(ErrorJSON.self).error.code == "unauthorized")
+            let page = try await client.send(.GET, "/people")
+            #expect(page.status == .seeOther)
+            #expect(page.headers.first(name: .location) == "/login?next=/people")
+            var bad = TestClient(app)
+            bad.bearer = "forged-token"
+            #expect(try await bad.send(.GET, "/api/v1/me").status == .unauthorized)
+        }
+    }
+
+    @Test("a page form with a bad value is shown again with the message in the chosen language")
+    func pageFormErrors() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            var browser = try await TestClient.browser(app, as: "worker")
+            _ = try await browser.send(.GET, "/households/\(f.householdA.id!.uuidString)")
+            let zh = try await browser.send(.POST, "/households/\(f.householdA.id!.uuidString)/persons",
+                                            form: ["name": "测试", "idNumber": "110105194912310021", "relation": "family"])
+            #expect(zh.status == .unprocessableEntity)
+            #expect(zh.body.string.contains("身份证号不正确"))
+            #expect(zh.body.string.contains("name=\"idNumber\""))
+            _ = try await browser.send(.GET, "/prefs/lang/en?next=/")
+            #expect(browser.cookies["gz_lang"] == "en")
+            _ = try await browser.send(.GET, "/households/\(f.householdA.id!.uuidString)")
+            let en = try await browser.send(.POST, "/households/\(f.householdA.id!.uuidString)/persons",
+                                            form: ["name": "Test", "idNumber": "110105194912310021", "relation": "family"])
+            #expect(en.body.string.contains("Not a valid ID number"))
+            #expect(en.body.string.contains("<html lang=\"en\">"))
+        }
+    }
+}
+
+@Suite("Operations: health, metrics, pages, preferences")
+struct OperationsTests {
+    @Test("/healthz answers with the database state; /metrics counts requests in Prometheus text")
+    func healthAndMetrics() async throws {
+        try await withApp(seed: false) { app, _ in
+            var client = TestClient(app)
+            let health = try await client.send(.GET, "/healthz")
+            #expect(health.status == .ok && health.body.string.contains("\"database\":\"ok\""))
+            _ = try await client.send(.GET, "/login")
+            let metrics = try await client.send(.GET, "/metrics")
+            #expect(metrics.headers.contentType?.subType == "plain")
+            #expect(metrics.body.string.contains("http_requests_total"))
+            #expect(metrics.body.string.contains("http_request_duration_seconds"))
+        }
+    }
+
+    @Test("every page is Chinese by default, switches to English, remembers the elderly mode, and sends security headers")
+    func pages() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            var browser = try await TestClient.browser(app, as: "worker")
+            let paths = ["/", "/org", "/org?node=\(f.communityA.id!.uuidString)", "/people", "/import",
+                         "/people/\(f.personA.id!.uuidString)", "/households/\(f.householdA.id!.uuidString)"]
+            for path in paths {
+                let page = try await browser.send(.GET, path)
+                #expect(page.status == .ok, "\(path)")
+                #expect(page.body.string.contains("<html lang=\"zh-CN\">"), "\(path)")
+                #expect(page.headers.first(name: "Content-Security-Policy")?.contains("frame-ancestors 'none'") == true)
+                #expect(page.headers.first(name: "X-Content-Type-Options") == "nosniff")
+            }
+            _ = try await browser.send(.GET, "/prefs/elderly/on?next=/org")
+            let elderly = try await browser.send(.GET, "/org")
+            #expect(elderly.body.string.contains("<body class=\"elderly\">"))
+            let redirect = try await browser.send(.GET, "/prefs/lang/en?next=//evil.example")
+            #expect(redirect.headers.first(name: .location) == "/")
+            var auditor = try await TestClient.browser(app, as: "auditor")
+            let audit = try await auditor.send(.GET, "/audit?verify=1")
+            #expect(audit.status == .ok && audit.body.string.contains("哈希链完整"))
+            var security = try await TestClient.browser(app, as: "security")
+            #expect(try await security.send(.GET, "/users").status == .ok)
+            #expect(try await security.send(.GET, "/people").status == .forbidden)
+        }
+    }
+
+    @Test("stored text comes back escaped on pages")
+    func escaping() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            var worker = try await TestClient.api(app, as: "worker")
+            let payload = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>"
+            let created = try await worker.send(.POST, "/api/v1/org/nodes", json: ["parentId": f.communityA.id!.uuidString, "name": payload])
+            #expect(created.status == .created)
+            var browser = try await TestClient.browser(app, as: "worker")
+            let page = try await browser.send(.GET, "/org?node=\(f.communityA.id!.uuidString)")
+            #expect(!page.body.string.contains("<script>alert(1)"))
+            #expect(!page.body.string.contains("<img src=x"))
+            #expect(page.body.string.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        }
+    }
+}

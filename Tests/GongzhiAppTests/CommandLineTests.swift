@@ -1,0 +1,123 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import VaporTesting
+@testable import GongzhiApp
+@testable import GongzhiCore
+
+/// Runs the built `gongzhi` executable, as an operator would, on SQLite files in a temporary directory.
+@Suite("Command line: demo, audit verify, backup and restore", .serialized)
+struct CommandLineTests {
+    struct Run {
+        let status: Int32
+        let output: String
+    }
+
+    static let packageRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }()
+
+    static var binary: String {
+        ProcessInfo.processInfo.environment["GONGZHI_BIN"] ?? packageRoot.appendingPathComponent(".build/debug/gongzhi").path
+    }
+
+    func run(_ arguments: [String], in directory: URL, database: String = "gongzhi.sqlite") throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = Self.packageRoot
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "DATABASE_URL")
+        environment["GONGZHI_SQLITE_PATH"] = directory.appendingPathComponent(database).path
+        environment["GONGZHI_KEY_FILE"] = directory.appendingPathComponent("gongzhi.key").path
+        environment["GONGZHI_PASSWORD_ROUNDS"] = "1000"
+        environment["LOG_LEVEL"] = "error"
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    /// Opens a SQLite file as a database administrator would, bypassing the app.
+    func withDatabase(_ path: String, key: Data, _ body: (Application) async throws -> Void) async throws {
+        let app = try await Application.make(.testing)
+        do {
+            var config = try AppConfig.fromEnvironment(["GONGZHI_SQLITE_PATH": path, "GONGZHI_DATA_KEY": key.base64EncodedString()])
+            config.passwordRounds = 1_000
+            try configure(app, config: config)
+            try await body(app)
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+
+    @Test("demo, verify, backup, restore of the backup, and a tampered entry found by the verify command")
+    func operatorRoundTrip() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first (scripts/test does)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gongzhi-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+
+        let demo = try run(["demo", "--streets", "2", "--households", "300", "--seed", "5"], in: directory)
+        #expect(demo.status == 0, "\(demo.output)")
+        #expect(demo.output.contains("demo district written"))
+        #expect(demo.output.contains("worker"))
+        let keyPath = directory.appendingPathComponent("gongzhi.key").path
+        let mode = try FileManager.default.attributesOfItem(atPath: keyPath)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let again = try run(["demo", "--households", "10"], in: directory)
+        #expect(again.status != 0 && again.output.contains("already"))
+
+        let verify = try run(["audit", "verify"], in: directory)
+        #expect(verify.status == 0)
+        #expect(verify.output.contains("OK: audit chain intact, 1 entries"))
+
+        let backupPath = directory.appendingPathComponent("backup.sqlite").path
+        let backup = try run(["backup", backupPath], in: directory)
+        #expect(backup.status == 0, "\(backup.output)")
+        #expect(FileManager.default.fileExists(atPath: backupPath))
+        #expect(try run(["backup", backupPath], in: directory).status != 0)
+
+        // The database file and the backup hold no plaintext personal numbers.
+        let key = Data(base64Encoded: try String(contentsOfFile: keyPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
+        let plan = DemoDistrict.generate(streets: 2, households: 300, seed: 5)
+        let backupBytes = try Data(contentsOf: URL(fileURLWithPath: backupPath))
+        for person in plan.persons.prefix(20) {
+            #expect(backupBytes.range(of: Data(person.idNumber.utf8)) == nil)
+            #expect(backupBytes.range(of: Data(person.phone.utf8)) == nil)
+        }
+
+        // Tamper with the live database as an administrator would, byte by byte.
+        try await withDatabase(directory.appendingPathComponent("gongzhi.sqlite").path, key: key) { app in
+            try await AuditAppendOnly.remove(on: app.db)
+            try await app.db.sql().raw("UPDATE audit_log SET summary = summary || ' ' WHERE seq = 1").run()
+        }
+        let broken = try run(["audit", "verify"], in: directory)
+        #expect(broken.status != 0)
+        #expect(broken.output.contains("BROKEN: audit entry 1"))
+
+        // The backup restores into a fresh database and its chain verifies.
+        let restore = try run(["restore", backupPath], in: directory, database: "restored.sqlite")
+        #expect(restore.status == 0, "\(restore.output)")
+        #expect(restore.output.contains("OK: audit chain intact, 1 entries"))
+        let restoredVerify = try run(["audit", "verify"], in: directory, database: "restored.sqlite")
+        #expect(restoredVerify.status == 0)
+        try await withDatabase(directory.appendingPathComponent("restored.sqlite").path, key: key) { app in
+            #expect(try await Household.query(on: app.db).count() == 300)
+            let person = try #require(try await Person.query(on: app.db).first())
+            #expect(try ResidentIDNumber(validating: try app.gongzhi.cipher.open(person.idNumberSealed, field: .idNumber), today: testNow).value.count == 18)
+        }
+        // Not a backup: refused.
+        let notBackup = try run(["restore", keyPath], in: directory, database: "other.sqlite")
+        #expect(notBackup.status != 0)
+    }
+}
