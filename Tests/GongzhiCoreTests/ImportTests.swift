@@ -100,11 +100,13 @@ struct DemoDistrictTests {
         #expect(a.persons.map(\.idNumber) != c.persons.map(\.idNumber))
     }
 
-    @Test("the requested households, a valid tree, and personal numbers that pass validation")
+    @Test("the requested households, a valid tree, and unique personal numbers that pass validation")
     func realistic() throws {
-        let plan = DemoDistrict.generate(streets: 3, households: 6_000, seed: 7)
+        let plan = DemoDistrict.generate(streets: 3, households: 20_000, seed: 42)
         let today = Date(timeIntervalSince1970: 1_795_000_000)
-        #expect(plan.households.count == 6_000)
+        #expect(plan.households.count == 20_000)
+        #expect(Set(plan.persons.map(\.idNumber)).count == plan.persons.count)
+        #expect(Set(plan.persons.map(\.phone)).count == plan.persons.count)
         #expect(plan.nodes.filter { $0.level == .street }.count == 3)
         #expect(plan.nodes.filter { $0.level == .community }.count >= 3)
         for node in plan.nodes {

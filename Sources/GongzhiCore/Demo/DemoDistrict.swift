@@ -51,6 +51,8 @@ public struct DemoDistrict: Sendable {
     }
 
     public var nodes: [Node] = []
+    /// ID and mobile numbers already given out: each is unique, as in life (and the ID's keyed hash is UNIQUE).
+    var usedNumbers = Set<String>()
     public var compounds: [Compound] = []
     public var buildings: [Building] = []
     public var units: [Unit] = []
@@ -136,9 +138,11 @@ public struct DemoDistrict: Sendable {
         households.append(Household(unit: unit))
         let household = households.count - 1
         func person(_ years: ClosedRange<Int>) -> Int {
-            persons.append(Person(
-                name: ChineseNames.person(using: &rng), idNumber: DemoIdentity.idNumber(using: &rng, birthYears: years),
-                phone: DemoIdentity.mobile(using: &rng)))
+            var idNumber = DemoIdentity.idNumber(using: &rng, birthYears: years)
+            while !usedNumbers.insert(idNumber).inserted { idNumber = DemoIdentity.idNumber(using: &rng, birthYears: years) }
+            var phone = DemoIdentity.mobile(using: &rng)
+            while !usedNumbers.insert(phone).inserted { phone = DemoIdentity.mobile(using: &rng) }
+            persons.append(Person(name: ChineseNames.person(using: &rng), idNumber: idNumber, phone: phone))
             return persons.count - 1
         }
         // Some owners hold several units (a large owner counts once, with all their area, in owners' votes);

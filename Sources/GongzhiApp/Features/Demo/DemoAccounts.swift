@@ -30,8 +30,11 @@ enum DemoAccounts {
         Login(username: "auditor", displayName: "审计管理员", role: .auditAdmin, place: .root),
     ]
 
-    static func create(plan: DemoDistrict, nodeIDs: [UUID], nodePaths: [OrgPath], personIDs: [UUID], app: Application) async throws {
-        @Sendable func index(_ place: Place) -> Int? {
+    /// One account per demo login, with its grant (users first: grants refer to them).
+    static func rows(plan: DemoDistrict, nodeIDs: [UUID], nodePaths: [OrgPath], personIDs: [UUID], hash: String, now: Date)
+        -> (users: [User], grants: [RoleGrantRecord])
+    {
+        func index(_ place: Place) -> Int? {
             switch place {
             case .root: nil
             case .district: 0
@@ -43,22 +46,20 @@ enum DemoAccounts {
             }
         }
         // The resident account belongs to the first person of the first community's first household.
-        let residentPerson = plan.members.first.map { personIDs[$0.person] }
-        let hash = app.gongzhi.passwords.hash(password)
-        let now = app.clock.now
-        try await app.write { db in
-            for login in logins {
-                if try await User.query(on: db).filter(\.$username == login.username).count() > 0 { continue }
-                var displayName = login.displayName
-                if login.role == .resident, let first = plan.members.first { displayName = plan.persons[first.person].name }
-                let user = User(username: login.username, displayName: displayName, passwordHash: hash,
-                                personID: login.role == .resident ? residentPerson : nil, now: now)
-                try await user.create(on: db)
-                let node = index(login.place)
-                try await RoleGrantRecord(userID: user.id!, role: login.role, nodeID: node.map { nodeIDs[$0] },
-                                          path: node.map { nodePaths[$0] } ?? .root, grantedBy: nil).create(on: db)
-            }
+        let first = plan.members.first
+        var users: [User] = []
+        var grants: [RoleGrantRecord] = []
+        for login in logins {
+            let resident = login.role == .resident
+            let user = User(id: UUID(), username: login.username,
+                            displayName: resident ? first.map { plan.persons[$0.person].name } ?? login.displayName : login.displayName,
+                            passwordHash: hash, personID: resident ? first.map { personIDs[$0.person] } : nil, now: now)
+            let node = index(login.place)
+            users.append(user)
+            grants.append(RoleGrantRecord(userID: user.id!, role: login.role, nodeID: node.map { nodeIDs[$0] },
+                                          path: node.map { nodePaths[$0] } ?? .root, grantedBy: nil))
         }
+        return (users, grants)
     }
 
     /// The lines `serve` prints, if the demo password still opens the demo accounts.
