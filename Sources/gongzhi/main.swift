@@ -14,8 +14,10 @@ if jsonLogs {
 let app = try await Application.make(env)
 do {
     try configure(app, config: try AppConfig.fromEnvironment())
+    // `serve` is the default command: bare flags (`--port 8081`) mean serve too, but not a request for help.
     let command = env.arguments.dropFirst().first
-    if command == nil || command == "serve" || command?.hasPrefix("-") == true {
+    let wantsHelp = env.arguments.contains { $0 == "--help" || $0 == "-h" }
+    if !wantsHelp, command == nil || command == "serve" || command?.hasPrefix("-") == true {
         try await app.prepareToServe()
     }
     try await app.execute()
