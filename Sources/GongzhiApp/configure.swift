@@ -41,6 +41,8 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: ImportController())
     try app.register(collection: AuditController())
 
+    if app.environment != .testing { app.lifecycle.use(SessionSweeper()) }
+
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(BackupCommand(), as: "backup")
     app.asyncCommands.use(RestoreCommand(), as: "restore")

@@ -157,6 +157,25 @@ struct AccountsTests {
         }
     }
 
+    @Test("the sweeper removes sessions past their lifetime and expired tokens, and keeps live ones")
+    func sweeper() async throws {
+        try await withApp { app, _ in
+            _ = try await TestClient.browser(app, as: "worker")
+            app.clock.advance(by: 20 * 60)
+            var live = try await TestClient.browser(app, as: "grid")
+            _ = try await TestClient.api(app, as: "street")
+            app.clock.advance(by: 15 * 60)
+            try await SessionSweeper.sweep(app)
+            #expect(try await LoginSession.query(on: app.db).count() == 1)
+            #expect(try await live.send(.GET, "/api/v1/me").status == .ok)
+            #expect(try await APIToken.query(on: app.db).count() == 1)
+            app.clock.advance(by: 31 * 24 * 3600)
+            try await SessionSweeper.sweep(app)
+            #expect(try await APIToken.query(on: app.db).count() == 0)
+            #expect(try await LoginSession.query(on: app.db).count() == 0)
+        }
+    }
+
     func userIDOf(_ app: Application, _ username: String) async throws -> UUID {
         try await User.query(on: app.db).filter(\.$username == username).first()!.id!
     }

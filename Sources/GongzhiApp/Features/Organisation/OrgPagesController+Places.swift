@@ -63,7 +63,8 @@ extension OrgPagesController {
         let number: String
         let area: String
         let developerHeld: Bool
-        let households: Int
+        /// Links to the unit's households.
+        let households: [Row]
     }
 
     struct BuildingPage: Encodable {
@@ -85,14 +86,19 @@ extension OrgPagesController {
         let grid = try await OrgNode.find(building.$grid.id, on: db)!
         let units = try await HousingUnit.query(on: db).filter(\.$building.$id == id).sort(\.$number).all()
         let unitIDs = units.compactMap(\.id)
-        var counts: [UUID: Int] = [:]
+        var households: [UUID: [Row]] = [:]
         if !unitIDs.isEmpty {
-            for household in try await Household.query(on: db).filter(\.$unit.$id ~~ unitIDs).all() { counts[household.$unit.id, default: 0] += 1 }
+            for household in try await Household.query(on: db).filter(\.$unit.$id ~~ unitIDs).sort(\.$label).all() {
+                let number = (households[household.$unit.id]?.count ?? 0) + 1
+                households[household.$unit.id, default: []].append(Row(
+                    id: household.id!.uuidString, name: "\(Strings.text("people.household", request.lang)) \(number)", detail: household.label,
+                    href: "/households/\(household.id!.uuidString)"))
+            }
         }
         let context = BuildingPage(
             page: await PageBase.make(for: request, title: "\(compound.name) \(building.name)"), id: id.uuidString, name: building.name,
             compoundHref: "/org/compounds/\(compound.id!.uuidString)", compoundName: compound.name, gridName: grid.name,
-            units: units.map { UnitRow(id: $0.id!.uuidString, number: $0.number, area: $0.area.description, developerHeld: $0.developerHeld, households: counts[$0.id!] ?? 0) },
+            units: units.map { UnitRow(id: $0.id!.uuidString, number: $0.number, area: $0.area.description, developerHeld: $0.developerHeld, households: households[$0.id!] ?? []) },
             canManage: AccessPolicy.allows(.manageOrganisation, actor: actor, at: OrgPath(building.orgPath) ?? .root), messages: messages)
         return try await request.view.render("org/building", context).encodeResponse(status: status, for: request)
     }
