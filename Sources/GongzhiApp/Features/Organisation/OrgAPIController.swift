@@ -38,9 +38,7 @@ struct OrgAPIController: RouteCollection {
             guard let level = OrgLevel(rawValue: raw) else { throw AppError.invalid("level") }
             query = query.filter(\.$level == level)
         }
-        let total = try await query.count()
-        let nodes = try await query.sort(\.$path).range(paging.offset..<(paging.offset + paging.limit)).all()
-        return ListPage(items: nodes.map(OrgNodeDTO.init), total: total, offset: paging.offset, limit: paging.limit)
+        return try await query.sort(\.$path).listPage(paging, OrgNodeDTO.init)
     }
 
     struct CreateNodeBody: Content {
@@ -96,9 +94,7 @@ struct OrgAPIController: RouteCollection {
         let paging = try Paging(request)
         var query = Compound.query(on: request.db).visible(to: actor, .viewOrganisation)
         if let community = try request.queryUUID("communityId") { query = query.filter(\.$community.$id == community) }
-        let total = try await query.count()
-        let items = try await query.sort(\.$name).range(paging.offset..<(paging.offset + paging.limit)).all()
-        return ListPage(items: items.map(CompoundDTO.init), total: total, offset: paging.offset, limit: paging.limit)
+        return try await query.sort(\.$name).listPage(paging, CompoundDTO.init)
     }
 
     struct CompoundBody: Content {
@@ -140,9 +136,7 @@ struct OrgAPIController: RouteCollection {
         var query = Building.query(on: request.db).visible(to: actor, .viewOrganisation)
         if let compound = try request.queryUUID("compoundId") { query = query.filter(\.$compound.$id == compound) }
         if let grid = try request.queryUUID("gridId") { query = query.filter(\.$grid.$id == grid) }
-        let total = try await query.count()
-        let items = try await query.sort(\.$name).range(paging.offset..<(paging.offset + paging.limit)).all()
-        return ListPage(items: items.map(BuildingDTO.init), total: total, offset: paging.offset, limit: paging.limit)
+        return try await query.sort(\.$name).listPage(paging, BuildingDTO.init)
     }
 
     struct BuildingBody: Content {
@@ -180,9 +174,7 @@ struct OrgAPIController: RouteCollection {
         let paging = try Paging(request)
         var query = HousingUnit.query(on: request.db).visible(to: actor, .viewOrganisation)
         if let building = try request.queryUUID("buildingId") { query = query.filter(\.$building.$id == building) }
-        let total = try await query.count()
-        let items = try await query.sort(\.$number).range(paging.offset..<(paging.offset + paging.limit)).all()
-        return ListPage(items: items.map(UnitDTO.init), total: total, offset: paging.offset, limit: paging.limit)
+        return try await query.sort(\.$number).listPage(paging, UnitDTO.init)
     }
 
     struct UnitBody: Content {

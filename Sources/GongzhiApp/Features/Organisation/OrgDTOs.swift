@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import GongzhiCore
 import Vapor
@@ -87,6 +88,15 @@ struct Paging {
         guard (1...200).contains(limit) else { throw AppError.invalid("limit") }
         self.offset = offset
         self.limit = limit
+    }
+}
+
+extension QueryBuilder {
+    /// One page of the (sorted) query's rows, with the total count (Fluent drops the sort for the count).
+    func listPage<Item: Content>(_ paging: Paging, _ transform: (Model) -> Item) async throws -> ListPage<Item> {
+        let total = try await count()
+        let rows = try await range(paging.offset..<(paging.offset + paging.limit)).all()
+        return ListPage(items: rows.map(transform), total: total, offset: paging.offset, limit: paging.limit)
     }
 }
 

@@ -36,10 +36,7 @@ struct PeopleAPIController: RouteCollection {
         let own = try await ResidentReach.households(of: actor, on: request.db)
         var query = Household.query(on: request.db).visible(to: actor, .viewResidents, alsoIDs: own)
         if let unit = try request.queryUUID("unitId") { query = query.filter(\.$unit.$id == unit) }
-        let total = try await query.count()
-        let items = try await query.sort(\.$createdAt).range(paging.offset..<(paging.offset + paging.limit)).all()
-        return ListPage(items: items.map { HouseholdDTO(id: $0.id!, unitId: $0.$unit.id, label: $0.label, members: nil) },
-                    total: total, offset: paging.offset, limit: paging.limit)
+        return try await query.sort(\.$createdAt).listPage(paging) { HouseholdDTO(id: $0.id!, unitId: $0.$unit.id, label: $0.label, members: nil) }
     }
 
     struct HouseholdBody: Content {
@@ -99,10 +96,7 @@ struct PeopleAPIController: RouteCollection {
             let ids = try await HouseholdMember.query(on: request.db).filter(\.$household.$id == household).all().map(\.$person.id)
             query = query.filter(\.$id ~~ ids)
         }
-        let total = try await query.count()
-        let items = try await query.sort(\.$name).range(paging.offset..<(paging.offset + paging.limit)).all()
-        return ListPage(items: items.map { PersonDTO($0, viewer: actor, ownHousehold: own.contains($0.id!)) },
-                    total: total, offset: paging.offset, limit: paging.limit)
+        return try await query.sort(\.$name).listPage(paging) { PersonDTO($0, viewer: actor, ownHousehold: own.contains($0.id!)) }
     }
 
     struct CreatePersonBody: Content {
