@@ -101,6 +101,7 @@ enum Strings {
         "org.new_parent": ("新的上级", "New parent"),
         "org.grid": ("所属网格", "Grid"),
         "org.area": ("专有部分面积（平方米）", "Exclusive area (m²)"),
+        "org.address": ("地址", "Address"),
         "org.unit_number": ("房号", "Unit number"),
         "org.developer_held": ("开发建设单位未出售", "Held by the developer (unsold)"),
         "org.commercial": ("商品房小区（有物业服务企业）", "Commercial compound (with a property company)"),
