@@ -8,8 +8,9 @@ import Vapor
 /// Wires the application: services, database, migrations, views, middleware, routes and commands.
 /// Opens no database connection (see `prepareAndMigrate`).
 public func configure(_ app: Application, config: AppConfig, postgresSearchPath: String? = nil) throws {
-    app.gongzhi = GongzhiServices(config: config, cipher: try FieldCipher(dataKey: config.dataKey),
-                            passwords: GongzhiCore.PasswordHasher(rounds: config.passwordRounds))
+    let passwords = GongzhiCore.PasswordHasher(rounds: config.passwordRounds)
+    app.gongzhi = GongzhiServices(config: config, cipher: try FieldCipher(dataKey: config.dataKey), passwords: passwords,
+                                  decoyPasswordHash: passwords.hash(Tokens.random()))
     try DatabaseSetup.register(app, config: config, postgresSearchPath: postgresSearchPath)
     GongzhiMigrations.register(app)
 

@@ -76,6 +76,19 @@ struct OrganisationTests {
         }
     }
 
+    @Test("a node is renamed by who manages the level above: a worker renames a grid, not the own community")
+    func renameNeedsTheParent() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            var worker = try await TestClient.api(app, as: "worker")
+            #expect(try await worker.send(.PATCH, "/api/v1/org/nodes/\(f.communityA.id!.uuidString)", json: ["name": "改名社区"]).status == .forbidden)
+            #expect(try await worker.send(.PATCH, "/api/v1/org/nodes/\(f.gridA.id!.uuidString)", json: ["name": "东片网格"]).status == .ok)
+            var street = try await TestClient.api(app, as: "street")
+            #expect(try await street.send(.PATCH, "/api/v1/org/nodes/\(f.communityA.id!.uuidString)", json: ["name": "改名社区"]).status == .ok)
+            #expect(try await OrgNode.find(f.communityA.id!, on: app.db)?.name == "改名社区")
+        }
+    }
+
     @Test("a worker of community A gets 404 for B's node, compound, building and unit, and may not create there")
     func crossCommunity() async throws {
         try await withApp { app, f in

@@ -111,6 +111,7 @@ struct OrgTreeTests {
         let grid = c.appending("g")
         #expect(grid.rebased(from: c, to: s2.appending("c"))?.rawValue == "/d/s2/c/g/")
         #expect(s2.rebased(from: c, to: s1) == nil)
+        #expect(grid.parent == c && OrgPath.root.parent == nil && d.parent == .root)
         #expect(OrgPath("no-slashes") == nil && OrgPath("/a//b/") == nil && OrgPath("/a/b/") != nil)
     }
 }

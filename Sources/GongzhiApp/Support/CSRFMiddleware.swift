@@ -41,7 +41,9 @@ struct CSRFMiddleware: AsyncMiddleware {
         var submitted = request.headers.first(name: Self.headerName)
         if submitted == nil, let type = request.headers.contentType,
            type == .urlEncodedForm || type.type == "multipart" {
-            _ = try await request.body.collect(max: request.gongzhi.config.maxBodySize.value).get()
+            // Large enough for the biggest upload route (the import page); routes still apply their own limits.
+            let limit = max(request.gongzhi.config.maxBodySize.value, ImportController.maxFileSize.value)
+            _ = try await request.body.collect(max: limit).get()
             submitted = try? request.content.get(String.self, at: Self.fieldName)
         }
         guard let submitted, Tokens.equal(submitted, expected) else { throw AppError.csrf }

@@ -7,6 +7,9 @@ struct GongzhiServices: Sendable {
     let config: AppConfig
     let cipher: FieldCipher
     let passwords: GongzhiCore.PasswordHasher
+    /// A hash of a random password with the configured rounds, checked when a username does not exist so that
+    /// the answer takes as long as for a real account.
+    let decoyPasswordHash: String
 }
 
 extension Application {

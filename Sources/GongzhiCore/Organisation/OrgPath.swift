@@ -26,6 +26,12 @@ public struct OrgPath: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The ids from the root down to the node, in order.
     public var segments: [String] { rawValue.split(separator: "/").map(String.init) }
 
+    /// The path of the node above this one (the root has none).
+    public var parent: OrgPath? {
+        guard self != .root else { return nil }
+        return OrgPath(unchecked: "/" + segments.dropLast().map { $0 + "/" }.joined())
+    }
+
     /// Whether `other` is this node or lies below it.
     public func contains(_ other: OrgPath) -> Bool { other.rawValue.hasPrefix(rawValue) }
 

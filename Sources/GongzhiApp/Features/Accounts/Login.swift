@@ -12,9 +12,6 @@ enum Login {
         case locked(retryAfter: Int)
     }
 
-    /// A hash of a random password, checked when the username does not exist so that both cases take as long.
-    static let decoyHash = GongzhiCore.PasswordHasher(rounds: 1_000).hash(Tokens.random())
-
     static func authenticate(username: String, password: String, on request: Request) async throws -> User {
         let services = request.gongzhi
         let now = request.now
@@ -22,7 +19,7 @@ enum Login {
         guard !name.isEmpty, name.count <= 64, password.count <= PasswordPolicy.maximumLength,
               let user = try await User.query(on: request.db).filter(\.$username == name).first()
         else {
-            _ = services.passwords.verify(password, against: decoyHash)
+            _ = services.passwords.verify(password, against: services.decoyPasswordHash)
             try await request.write { db in
                 try await request.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: "unknown",
                                                    outcome: "failure", summary: "unknown_user"), on: db)

@@ -38,7 +38,8 @@ enum OrgCommands {
     static func updateNode(id: UUID, name: String?, code: String?, actor: Actor, on request: Request) async throws -> OrgNode {
         try await request.write { db in
             let node = try await Scoped.find(OrgNode.self, id, actor: actor, .viewOrganisation, on: db)
-            try Scoped.require(.manageOrganisation, actor: actor, at: node.path)
+            // A node is named by those who manage the level above it, as it is created and moved.
+            try Scoped.require(.manageOrganisation, actor: actor, at: (node.orgPath.parent ?? .root).rawValue)
             if let name {
                 try await ensureUniqueName(name, parentID: node.$parent.id, except: id, on: db)
                 node.name = name
@@ -59,7 +60,7 @@ enum OrgCommands {
             let node = try await Scoped.find(OrgNode.self, id, actor: actor, .viewOrganisation, on: db)
             let newParent = try await Scoped.find(OrgNode.self, newParentID, actor: actor, .viewOrganisation, on: db)
             let oldPath = node.orgPath
-            let oldParentPath = OrgPath("/" + oldPath.segments.dropLast().map { $0 + "/" }.joined()) ?? .root
+            let oldParentPath = oldPath.parent ?? .root
             try Scoped.require(.manageOrganisation, actor: actor, at: oldParentPath.rawValue)
             try Scoped.require(.manageOrganisation, actor: actor, at: newParent.path)
             do throws(OrgTreeRules.Error) {
