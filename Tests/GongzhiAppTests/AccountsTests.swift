@@ -35,6 +35,26 @@ struct AccountsTests {
         }
     }
 
+    @Test("under HTTPS the session cookie is __Host-, Secure, HttpOnly, and HSTS is sent; tokens are kept only as hashes")
+    func httpsAndTokens() async throws {
+        try await withApp(adjust: { $0.https = true }) { app, _ in
+            var browser = TestClient(app)
+            let login = try await browser.login("worker", password: demoPassword)
+            let cookie = try #require(login.headers.setCookie?["__Host-gz_session"])
+            #expect(cookie.isSecure && cookie.isHTTPOnly && cookie.path == "/" && cookie.domain == nil)
+            #expect(login.headers.first(name: "Strict-Transport-Security")?.contains("max-age=31536000") == true)
+            #expect(try await browser.send(.GET, "/org").status == .ok)
+            let api = try await TestClient.api(app, as: "worker")
+            let token = try #require(api.bearer)
+            let stored = try await APIToken.query(on: app.db).all()
+            #expect(stored.count == 1 && stored[0].tokenHash != token && stored[0].tokenHash == Tokens.digest(token))
+            let sessions = try await LoginSession.query(on: app.db).all()
+            #expect(!sessions.contains { $0.tokenHash == browser.cookies["__Host-gz_session"] })
+            let user = try #require(try await User.query(on: app.db).filter(\.$username == "worker").first())
+            #expect(user.passwordHash.hasPrefix("pbkdf2-sha256$") && !user.passwordHash.contains(demoPassword))
+        }
+    }
+
     @Test("five wrong passwords lock the account for 15 minutes, even against the right one; it is logged")
     func lockout() async throws {
         try await withApp { app, _ in

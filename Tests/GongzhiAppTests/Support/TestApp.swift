@@ -36,16 +36,18 @@ struct Fixture: Sendable {
 
 /// Makes an app on a fresh database, migrates it, seeds a small demo district (unless `seed` is false), runs
 /// `body`, then removes everything.
-func withApp(seed: Bool = true, households: Int = 40, _ body: (Application, Fixture?) async throws -> Void) async throws {
+func withApp(seed: Bool = true, households: Int = 40, adjust: (inout AppConfig) -> Void = { _ in },
+             _ body: (Application, Fixture?) async throws -> Void) async throws {
     let app = try await Application.make(.testing)
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gongzhi-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
-    let config = AppConfig(
+    var config = AppConfig(
         database: TestDatabase.postgresURL.map { .postgres(url: $0) } ?? .sqlite(path: directory.path + "/test.sqlite"),
         dataKey: Data(repeating: 42, count: 32), dataKeySource: "test", https: false, passwordRounds: 1_000,
         passwordProfile: .standard, sessionLifetime: SessionLifetime(), lockout: LoginLockout(),
         firstStartDemoHouseholds: 0, maxBodySize: ByteCount(value: 1024 * 1024), storageDirectory: directory.path)
+    adjust(&config)
     func cleanUp() async {
         if TestDatabase.isPostgres { try? await app.db.sql().raw("DROP SCHEMA IF EXISTS \(ident: String(schema)) CASCADE").run() }
         try? await app.asyncShutdown()
