@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+@testable import GongzhiCore
+
+let shippedCatalogue: Catalogue = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return try! JSONDecoder().decode(Catalogue.self, from: Data(contentsOf: url.appendingPathComponent("Resources/Catalogue/default.json")))
+}()
+
+@Suite("Affairs catalogue and classification")
+struct CatalogueTests {
+    @Test("the shipped catalogue is valid: the seven categories, at least 60 items, limits by kind")
+    func shipped() throws {
+        let catalogue = try shippedCatalogue.validated()
+        #expect(catalogue.categories.map(\.code) == CatalogueCategory.requiredCodes)
+        #expect(catalogue.items.count >= 60)
+        for category in CatalogueCategory.requiredCodes { #expect(catalogue.items.contains { $0.category == category }, "\(category)") }
+        for item in catalogue.items {
+            switch item.kind {
+            case .urgent: #expect(item.completionDays == 0, "\(item.code)")
+            case .enquiry, .help: #expect(item.completionDays == 3, "\(item.code)")
+            case .complaint, .report: #expect(item.completionDays == 13, "\(item.code)")
+            }
+        }
+        for name in ["楼道堆物", "高空抛物", "电梯故障", "路灯不亮", "占道经营", "违章搭建", "养老服务申请", "低保咨询", "物业费纠纷", "垃圾分类"] {
+            #expect(catalogue.items.contains { $0.name.contains(name) }, "\(name)")
+        }
+    }
+
+    @Test("invalid catalogues are refused with the reason")
+    func invalid() {
+        let good = shippedCatalogue
+        let noAdmin = Catalogue(version: 2, name: "x", categories: good.categories.filter { $0.code != "ADMIN" }, items: [])
+        #expect(throws: Catalogue.Error.missingCategory("ADMIN")) { try noAdmin.validated() }
+        let item = good.items[0]
+        let twice = Catalogue(version: 2, name: "x", categories: good.categories, items: [item, item])
+        #expect(throws: Catalogue.Error.duplicateCode(item.code)) { try twice.validated() }
+        let bad = CatalogueItem(code: "X-1", category: "ADMIN", name: "x", nameEn: "x", responsible: .community, kind: .help,
+                                responseHours: 0, completionDays: 3, keywords: ["x"], communityMayHandle: true)
+        #expect(throws: Catalogue.Error.invalidItem(code: "X-1", field: "responseHours")) {
+            try Catalogue(version: 2, name: "x", categories: good.categories, items: [bad]).validated()
+        }
+        let orphan = CatalogueItem(code: "X-2", category: "NOPE", name: "x", nameEn: "x", responsible: .community, kind: .help,
+                                   responseHours: 4, completionDays: 3, keywords: ["x"], communityMayHandle: true)
+        #expect(throws: Catalogue.Error.unknownCategory(item: "X-2", category: "NOPE")) {
+            try Catalogue(version: 2, name: "x", categories: good.categories, items: [orphan]).validated()
+        }
+    }
+
+    @Test("plain-language requests are classified to the right item", arguments: [
+        ("楼道里堆满杂物", "三楼楼道堆放杂物影响通行", "PRC-002"),
+        ("电梯又坏了", "电梯故障把老人困在里面", "PRC-001"),
+        ("楼下烧烤油烟太大", "每天晚上油烟飘进家里", "ADM-005"),
+        ("晚上广场舞太吵", "音响开得很大声", "ADM-004"),
+        ("想咨询低保怎么申请", "", "SRV-002"),
+        ("楼道灯不亮", "声控灯坏了一个星期", "PRC-003"),
+        ("有人高空抛物", "楼上扔下来一个瓶子", "ADM-021"),
+        ("门口占道摆摊", "流动摊贩堵住路口", "ADM-001"),
+        ("举报社区某工作人员吃拿卡要", "", "ADM-022"),
+    ])
+    func classification(title: String, description: String, expected: String) {
+        let proposals = Classifier.propose(title: title, description: description, catalogue: shippedCatalogue)
+        #expect(proposals.first?.code == expected, "\(proposals)")
+        #expect(proposals.count <= 3)
+        #expect(proposals.allSatisfy { (0..<1).contains($0.score) })
+        #expect(zip(proposals, proposals.dropFirst()).allSatisfy { $0.score >= $1.score })
+    }
+
+    @Test("nothing recognisable falls back to 'other matters' with score 0; words in the title weigh more")
+    func fallbackAndWeights() {
+        #expect(Classifier.propose(title: "你好", description: "请问", catalogue: shippedCatalogue) == [.init(code: "TMP-004", score: 0)])
+        let inTitle = Classifier.propose(title: "电梯故障", description: "", catalogue: shippedCatalogue)[0]
+        let inText = Classifier.propose(title: "求助", description: "电梯故障", catalogue: shippedCatalogue)[0]
+        #expect(inTitle.code == "PRC-001" && inText.code == "PRC-001" && inTitle.score > inText.score)
+    }
+
+    @Test("each responsible party is held at a level of the tree; reports go to the supervisory org at the district")
+    func routingLevels() {
+        #expect(ResponsibleParty.propertyCompany.level == .community)
+        #expect(ResponsibleParty.streetOffice.level == .street)
+        #expect(ResponsibleParty.districtDepartment.level == .district)
+        #expect(shippedCatalogue.item("ADM-022")?.responsible == .supervisoryOrg)
+    }
+}
