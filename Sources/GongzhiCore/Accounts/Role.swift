@@ -31,16 +31,16 @@ public enum Role: String, Codable, Sendable, CaseIterable {
         case .resident:
             []
         case .gridWorker:
-            [.viewOrganisation, .viewResidents, .viewFullNames, .manageResidents]
+            [.viewOrganisation, .viewResidents, .viewFullNames, .manageResidents, .viewCases, .intakeCases]
         case .communityWorker:
             [.viewOrganisation, .manageOrganisation, .viewResidents, .viewFullNames, .manageResidents,
-             .unmaskPersonalData]
+             .unmaskPersonalData, .viewCases, .intakeCases, .dispatchCases, .handleCases]
         case .streetSupervisor:
-            [.viewOrganisation, .manageOrganisation, .viewResidents]
+            [.viewOrganisation, .manageOrganisation, .viewResidents, .viewCases, .dispatchCases, .handleCases, .superviseCases]
         case .districtOfficer:
-            [.viewOrganisation]
+            [.viewOrganisation, .viewCases, .handleCases, .superviseCases]
         case .systemAdmin:
-            [.viewOrganisation, .manageOrganisation]
+            [.viewOrganisation, .manageOrganisation, .manageCatalogue]
         case .securityAdmin:
             [.viewOrganisation, .manageAccounts]
         case .auditAdmin:
@@ -67,4 +67,16 @@ public enum Permission: String, Codable, Sendable, CaseIterable {
     case manageAccounts
     /// Read and verify the audit log (audit admin: nothing else).
     case readAuditLog
+    /// See the cases placed or handled in the subtree.
+    case viewCases
+    /// Enter cases for residents (window entry, patrol).
+    case intakeCases
+    /// Accept, reject, dispatch, escalate and merge cases at their place.
+    case dispatchCases
+    /// Sign, return, handle and reply to cases routed to the node.
+    case handleCases
+    /// Supervise, urge, arbitrate, approve suspensions and extensions.
+    case superviseCases
+    /// Edit the affairs catalogue.
+    case manageCatalogue
 }

@@ -1,0 +1,57 @@
+/// Who may do what to a case (SPEC §4, §12): decided from the actor's grants and the case's two places — where it
+/// is (the grid of its location) and who handles it (the handler node).
+public enum CasePolicy {
+    /// What the policy needs to know of a case.
+    public struct Facts: Sendable, Equatable {
+        /// The case's place: the grid (or community) of its location.
+        public let placePath: OrgPath
+        /// The node that handles it.
+        public let handlerPath: OrgPath
+        /// The account that submitted it (nil: staff entry for an offline resident, or anonymous).
+        public let submitterUserID: String?
+        /// A report against an official or a department (举报): never visible to the org it accuses.
+        public let accusedPath: OrgPath?
+
+        public init(placePath: OrgPath, handlerPath: OrgPath, submitterUserID: String?, accusedPath: OrgPath? = nil) {
+            self.placePath = placePath
+            self.handlerPath = handlerPath
+            self.submitterUserID = submitterUserID
+            self.accusedPath = accusedPath
+        }
+    }
+
+    /// Whether `actor` may see the case at all.
+    public static func canView(_ actor: Actor, _ facts: Facts) -> Bool {
+        if let submitter = facts.submitterUserID, submitter == actor.userID { return true }
+        if let accused = facts.accusedPath, isInside(actor, accused) { return false }
+        return AccessPolicy.allows(.viewCases, actor: actor, at: facts.placePath)
+            || AccessPolicy.allows(.viewCases, actor: actor, at: facts.handlerPath)
+    }
+
+    /// Whether `actor` is inside the accused org: any of its grants lies in the accused subtree or above it
+    /// only through that org.
+    static func isInside(_ actor: Actor, _ accused: OrgPath) -> Bool {
+        actor.grants.contains { accused.contains($0.path) }
+    }
+
+    /// Whether `actor` may perform `action` on the case (the workflow separately decides whether the state allows it).
+    public static func can(_ action: CaseAction, _ actor: Actor, _ facts: Facts) -> Bool {
+        guard canView(actor, facts) else { return false }
+        func at(_ permission: Permission, _ path: OrgPath) -> Bool { AccessPolicy.allows(permission, actor: actor, at: path) }
+        let isSubmitter = facts.submitterUserID == actor.userID
+        switch action {
+        case .accept, .reject, .dispatch, .escalate, .merge:
+            return at(.dispatchCases, facts.placePath) || at(.dispatchCases, facts.handlerPath)
+        case .sign, .return, .start, .reply:
+            // The handler org itself, not the levels above it (they supervise instead).
+            return actor.grants.contains { $0.path == facts.handlerPath && $0.role.permissions.contains(.handleCases) }
+        case .rateSatisfied, .rateUnsatisfied:
+            return isSubmitter
+        case .close:
+            // A phone follow-up recorded by staff where the case is; the auto-close runs as the system.
+            return at(.dispatchCases, facts.placePath)
+        case .reopen, .supervise, .urge, .arbitrate, .suspend, .resume, .extend:
+            return at(.superviseCases, facts.placePath) || at(.superviseCases, facts.handlerPath)
+        }
+    }
+}

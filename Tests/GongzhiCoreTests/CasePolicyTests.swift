@@ -1,0 +1,60 @@
+import Testing
+@testable import GongzhiCore
+
+@Suite("Who may act on a case")
+struct CasePolicyTests {
+    let district = OrgPath.root.appending("d")
+    var streetA: OrgPath { district.appending("sa") }
+    var communityA: OrgPath { streetA.appending("ca") }
+    var gridA: OrgPath { communityA.appending("ga") }
+    var communityB: OrgPath { district.appending("sb").appending("cb") }
+
+    func actor(_ role: Role, _ path: OrgPath, id: String = "u") -> Actor {
+        Actor(userID: id, username: id, grants: [RoleGrant(role: role, path: path)])
+    }
+
+    var communityCase: CasePolicy.Facts { CasePolicy.Facts(placePath: gridA, handlerPath: communityA, submitterUserID: "resident-1") }
+
+    @Test("the community dispatches and handles its own cases; another community sees nothing")
+    func community() {
+        let worker = actor(.communityWorker, communityA)
+        for action in [CaseAction.accept, .dispatch, .sign, .reply, .close, .merge] { #expect(CasePolicy.can(action, worker, communityCase), "\(action)") }
+        #expect(!CasePolicy.can(.arbitrate, worker, communityCase))
+        #expect(!CasePolicy.can(.supervise, worker, communityCase))
+        let other = actor(.communityWorker, communityB)
+        #expect(!CasePolicy.canView(other, communityCase))
+        #expect(CaseAction.allCases.allSatisfy { !CasePolicy.can($0, other, communityCase) })
+    }
+
+    @Test("the street supervises, urges and arbitrates; the grid worker sees and enters but does not dispatch")
+    func streetAndGrid() {
+        let street = actor(.streetSupervisor, streetA)
+        for action in [CaseAction.supervise, .urge, .arbitrate, .suspend, .resume, .extend, .reopen, .dispatch] {
+            #expect(CasePolicy.can(action, street, communityCase), "\(action)")
+        }
+        #expect(!CasePolicy.can(.sign, street, communityCase))
+        let grid = actor(.gridWorker, gridA)
+        #expect(CasePolicy.canView(grid, communityCase))
+        #expect(!CasePolicy.can(.dispatch, grid, communityCase) && !CasePolicy.can(.reply, grid, communityCase))
+    }
+
+    @Test("only the submitter rates; a resident sees only their own cases")
+    func resident() {
+        let submitter = Actor(userID: "resident-1", username: "r1", grants: [RoleGrant(role: .resident, path: communityA)])
+        let neighbour = Actor(userID: "resident-2", username: "r2", grants: [RoleGrant(role: .resident, path: communityA)])
+        #expect(CasePolicy.can(.rateSatisfied, submitter, communityCase) && CasePolicy.can(.rateUnsatisfied, submitter, communityCase))
+        #expect(!CasePolicy.can(.accept, submitter, communityCase))
+        #expect(!CasePolicy.canView(neighbour, communityCase))
+        #expect(!CasePolicy.can(.rateSatisfied, actor(.communityWorker, communityA), communityCase))
+    }
+
+    @Test("a report against a community is invisible to that community, visible to the supervisory district")
+    func reportAgainstOfficials() {
+        let report = CasePolicy.Facts(placePath: gridA, handlerPath: district, submitterUserID: nil, accusedPath: communityA)
+        #expect(!CasePolicy.canView(actor(.communityWorker, communityA), report))
+        #expect(!CasePolicy.canView(actor(.gridWorker, gridA), report))
+        #expect(CasePolicy.canView(actor(.districtOfficer, district), report))
+        #expect(CasePolicy.can(.reply, actor(.districtOfficer, district), report))
+        #expect(!CasePolicy.can(.accept, actor(.communityWorker, communityA), report))
+    }
+}
