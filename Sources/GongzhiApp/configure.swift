@@ -8,13 +8,15 @@ import Vapor
 /// Wires the application: services, database, migrations, views, middleware, routes and commands.
 /// Opens no database connection (see `prepareAndMigrate`).
 public func configure(_ app: Application, config: AppConfig, postgresSearchPath: String? = nil) throws {
+    let root = ResourceLocation.packageRoot()
     let passwords = GongzhiCore.PasswordHasher(rounds: config.passwordRounds)
-    app.gongzhi = GongzhiServices(config: config, cipher: try FieldCipher(dataKey: config.dataKey), passwords: passwords,
-                                  decoyPasswordHash: passwords.hash(Tokens.random()))
+    app.gongzhi = GongzhiServices(
+        config: config, cipher: try FieldCipher(dataKey: config.dataKey), passwords: passwords,
+        decoyPasswordHash: passwords.hash(Tokens.random()),
+        calendar: try CalendarLoader.load(root: root, extra: config.calendarDirectory, periods: config.workingPeriods))
     try DatabaseSetup.register(app, config: config, postgresSearchPath: postgresSearchPath)
     GongzhiMigrations.register(app)
 
-    let root = ResourceLocation.packageRoot()
     app.directory = DirectoryConfiguration(workingDirectory: root)
     app.views.use(.leaf)
     app.leaf.cache.isEnabled = app.environment.isRelease
@@ -41,6 +43,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: PeoplePagesController())
     try app.register(collection: ImportController())
     try app.register(collection: AuditController())
+    try app.register(collection: CasesAPIController())
 
     if app.environment != .testing { app.lifecycle.use(SessionSweeper()) }
 
@@ -57,6 +60,7 @@ extension Application {
     public func prepareAndMigrate() async throws {
         try await DatabaseSetup.prepare(self)
         try await autoMigrate()
+        try await CatalogueStore.seedIfEmpty(self)
     }
 
     /// What `serve` does before listening: migrate, create the small demo district on the first start, print the

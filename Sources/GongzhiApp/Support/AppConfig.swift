@@ -28,6 +28,10 @@ public struct AppConfig: Sendable {
     public var maxBodySize: ByteCount
     /// Where uploaded files go (outside any web root).
     public var storageDirectory: String
+    /// Working hours of a working day (default 09:00–12:00 and 13:30–17:30).
+    public var workingPeriods: [WorkingCalendar.Period] = WorkingCalendar.defaultPeriods
+    /// A directory of extra `cn-YYYY.json` holiday files; a year there replaces the shipped one.
+    public var calendarDirectory: String?
 
     /// Reads the environment; throws one error listing every problem found.
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
@@ -88,8 +92,35 @@ public struct AppConfig: Sendable {
             maxBodySize: ByteCount(value: int("GONGZHI_MAX_BODY_MB", default: 8, range: 1...100) * 1024 * 1024),
             storageDirectory: env["GONGZHI_STORAGE_DIR"] ?? workingDirectory + "/data"
         )
+        var result = config
+        if let raw = env["GONGZHI_WORKING_HOURS"], !raw.isEmpty {
+            if let periods = WorkingHours.parse(raw) { result.workingPeriods = periods } else {
+                problems.append("GONGZHI_WORKING_HOURS must look like 09:00-12:00,13:30-17:30")
+            }
+        }
+        result.calendarDirectory = env["GONGZHI_CALENDAR_DIR"].flatMap { $0.isEmpty ? nil : $0 }
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
-        return config
+        return result
+    }
+}
+
+/// "09:00-12:00,13:30-17:30" → working periods (ordered, not overlapping).
+enum WorkingHours {
+    static func parse(_ text: String) -> [WorkingCalendar.Period]? {
+        var periods: [WorkingCalendar.Period] = []
+        for part in text.split(separator: ",") {
+            let ends = part.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard ends.count == 2, let start = minutes(ends[0]), let end = minutes(ends[1]), start < end else { return nil }
+            if let last = periods.last, last.end > start { return nil }
+            periods.append(WorkingCalendar.Period(start: start, end: end))
+        }
+        return periods.isEmpty ? nil : periods
+    }
+
+    static func minutes(_ text: String) -> Int? {
+        let hm = text.split(separator: ":")
+        guard hm.count == 2, let h = Int(hm[0]), let m = Int(hm[1]), (0...24).contains(h), (0...59).contains(m), h * 60 + m <= 1440 else { return nil }
+        return h * 60 + m
     }
 }
 

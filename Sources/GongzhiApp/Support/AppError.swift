@@ -9,6 +9,8 @@ struct AppError: AbortError, Sendable {
     let messageKey: String
     let field: String?
     var headers: HTTPHeaders = [:]
+    /// For a refused case action: the actions that are possible.
+    var allowed: [String]? = nil
 
     var reason: String { Strings.text(messageKey, .zh) }
 
@@ -41,6 +43,7 @@ struct ErrorBody: Content {
         let code: String
         let message: String
         let field: String?
+        var allowed: [String]? = nil
     }
 
     let error: Detail

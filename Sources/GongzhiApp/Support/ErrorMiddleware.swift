@@ -21,7 +21,7 @@ struct GongzhiErrorMiddleware: AsyncMiddleware {
             }
             let response = Response(status: problem.status, headers: problem.headers)
             try response.content.encode(
-                ErrorBody(error: .init(code: problem.code, message: problem.message(request.lang), field: problem.field)),
+                ErrorBody(error: .init(code: problem.code, message: problem.message(request.lang), field: problem.field, allowed: problem.allowed)),
                 as: .json)
             response.headers.cacheControl = .init(noStore: true)
             return response
@@ -34,6 +34,7 @@ struct GongzhiErrorMiddleware: AsyncMiddleware {
         var messageKey: String
         var field: String?
         var headers: HTTPHeaders = [:]
+        var allowed: [String]? = nil
 
         func message(_ lang: Lang) -> String { Strings.text(messageKey, lang) }
     }
@@ -41,7 +42,8 @@ struct GongzhiErrorMiddleware: AsyncMiddleware {
     static func describe(_ error: any Error, request: Request) -> Problem {
         switch error {
         case let error as AppError:
-            return Problem(status: error.status, code: error.code, messageKey: error.messageKey, field: error.field, headers: error.headers)
+            return Problem(status: error.status, code: error.code, messageKey: error.messageKey, field: error.field, headers: error.headers,
+                           allowed: error.allowed)
         case let error as DecodingError:
             return decodingProblem(error)
         case let error as any AbortError:

@@ -23,5 +23,8 @@ enum GongzhiMigrations {
         app.migrations.add(CreateAuditLog())
         // Indexes for subtree filters and lookups
         app.migrations.add(CreateOrgIndexes())
+        // The versioned affairs catalogue, then cases with their timeline and suspensions (SPEC §3, §4)
+        app.migrations.add(CreateCatalogue())
+        app.migrations.add(CreateCase())
     }
 }

@@ -10,6 +10,28 @@ struct GongzhiServices: Sendable {
     /// A hash of a random password with the configured rounds, checked when a username does not exist so that
     /// the answer takes as long as for a real account.
     let decoyPasswordHash: String
+    /// Working days and hours, from the holiday data.
+    let calendar: WorkingCalendar
+}
+
+/// Reads every `cn-YYYY.json` in the shipped `Resources/Calendar` and then in the configured directory (a later
+/// file for the same year replaces the earlier one).
+enum CalendarLoader {
+    static func load(root: String, extra: String?, periods: [WorkingCalendar.Period]) throws -> WorkingCalendar {
+        var years: [HolidayYear] = []
+        for directory in [root + "Resources/Calendar"] + (extra.map { [$0] } ?? []) {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            for name in names.sorted() where name.hasSuffix(".json") {
+                let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name))
+                do { years.append(try JSONDecoder().decode(HolidayYear.self, from: data)) } catch {
+                    throw ConfigurationError(problems: ["holiday file \(directory)/\(name) is not valid: \(error)"])
+                }
+            }
+        }
+        do { return try WorkingCalendar(years: years, periods: periods) } catch {
+            throw ConfigurationError(problems: ["holiday data is not valid: \(error)"])
+        }
+    }
 }
 
 extension Application {

@@ -1,0 +1,158 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// Performing an action on a case: the policy (who), the workflow (whether now), the side effects, the timeline
+/// event and the audit entry, all in one transaction.
+enum CaseActions {
+    /// A resident's rating after a reply (回访).
+    enum Satisfaction: String, Codable, Sendable {
+        /// 满意
+        case satisfied
+        /// 基本满意
+        case basicallySatisfied = "basically_satisfied"
+        /// 不满意
+        case unsatisfied
+    }
+
+    struct Input: Sendable {
+        var note: String = ""
+        /// dispatch / arbitrate: the org that is to handle the case.
+        var handlerNodeID: UUID?
+        /// merge: the case this one duplicates.
+        var mergeInto: UUID?
+        /// extend: extra working days.
+        var extraDays: Int?
+        /// rate
+        var solved: Bool?
+        var satisfaction: Satisfaction?
+    }
+
+    /// Actions that must say why.
+    static let needNote: Set<CaseAction> = [.reject, .return, .suspend, .extend, .arbitrate, .reopen, .escalate, .merge]
+
+    /// Loads a case the actor may see, or 404.
+    static func visibleCase(_ id: UUID, actor: Actor, on db: any Database) async throws -> CaseRecord {
+        guard let record = try await CaseRecord.find(id, on: db), CasePolicy.canView(actor, record.facts) else { throw AppError.notFound }
+        return record
+    }
+
+    /// What `actor` may do to `record` now: allowed by both the policy and the workflow.
+    static func available(_ record: CaseRecord, to actor: Actor) -> [CaseAction] {
+        CaseWorkflow.allowedActions(record.snapshot).filter { CasePolicy.can($0, actor, record.facts) }
+    }
+
+    static func perform(_ action: CaseAction, caseID: UUID, input: Input, actor: Actor, on request: Request) async throws -> CaseRecord {
+        let note = input.note.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard note.count <= 2_000 else { throw AppError.invalid("note", "too_long") }
+        if needNote.contains(action), note.isEmpty { throw AppError.invalid("note", "reason_required") }
+        let now = request.now
+        let calendar = request.gongzhi.calendar
+        return try await request.write { db in
+            let record = try await visibleCase(caseID, actor: actor, on: db)
+            guard CasePolicy.can(action, actor, record.facts) else { throw AppError.forbidden }
+            let before = record.snapshot
+            do throws(CaseWorkflow.Error) {
+                record.snapshot = try CaseWorkflow.apply(action, to: before)
+            } catch {
+                switch error {
+                case .arbitrationBinds:
+                    throw AppError(status: .conflict, code: "arbitration_binds", messageKey: "error.arbitration_binds", field: nil)
+                case .notAllowed(_, _, let allowed):
+                    var refusal = AppError(status: .conflict, code: "invalid_transition", messageKey: "error.invalid_transition", field: nil)
+                    refusal.allowed = allowed.filter { CasePolicy.can($0, actor, record.facts) }.map(\.rawValue)
+                    throw refusal
+                }
+            }
+            try await applyEffects(action, to: record, input: input, actor: actor, now: now, on: db)
+            try await refreshClock(record, calendar: calendar, now: now, on: db)
+            record.eventCount += 1
+            try await record.update(on: db)
+            try await CaseEventRecord(caseID: caseID, seq: record.eventCount, action: action.rawValue, from: before.state, to: record.state,
+                                      actorUserID: UUID(uuidString: actor.userID), actorName: eventActorName(actor, on: request),
+                                      note: note, at: now).create(on: db)
+            try await request.audit(AuditEvent(action: "case.\(action.rawValue)", objectType: "case", objectID: caseID.uuidString.lowercased(),
+                                               summary: "\(before.state.rawValue)->\(record.state.rawValue)",
+                                               change: ["note": note, "handler": record.handlerPath, "state": record.state.rawValue]), on: db)
+            return record
+        }
+    }
+
+    static func eventActorName(_ actor: Actor, on request: Request) -> String {
+        actor.roles == [.resident] ? "resident" : request.current?.displayName ?? actor.username
+    }
+
+    static func applyEffects(_ action: CaseAction, to record: CaseRecord, input: Input, actor: Actor, now: Date, on db: any Database) async throws {
+        switch action {
+        case .dispatch, .arbitrate:
+            if let target = input.handlerNodeID {
+                guard let node = try await OrgNode.find(target, on: db), AccessPolicy.allows(.viewOrganisation, actor: actor, at: node.orgPath) else {
+                    throw AppError.invalid("handlerNodeId")
+                }
+                if let accused = record.accusedPath, OrgPath(accused)?.contains(node.orgPath) == true { throw AppError.invalid("handlerNodeId") }
+                record.handlerNodeID = target
+                record.handlerPath = node.path
+            } else if action == .arbitrate {
+                throw AppError.invalid("handlerNodeId", "required")
+            }
+        case .escalate:
+            // To the next level: grid → community → street → district.
+            guard let parentPath = OrgPath(record.handlerPath)?.parent, parentPath != .root,
+                  let parentID = parentPath.segments.last.flatMap(UUID.init(uuidString:)) else {
+                throw AppError.conflict("top_level")
+            }
+            record.handlerNodeID = parentID
+            record.handlerPath = parentPath.rawValue
+        case .sign:
+            record.signedAt = now
+        case .reply:
+            record.repliedAt = now
+        case .rateSatisfied, .rateUnsatisfied, .close:
+            if action != .close {
+                guard let solved = input.solved, let satisfaction = input.satisfaction else { throw AppError.invalid("satisfaction", "required") }
+                record.ratingSolved = solved
+                record.ratingSatisfaction = satisfaction.rawValue
+            }
+            if record.state == .closed { record.closedAt = now } else { record.repliedAt = nil }
+        case .reopen:
+            record.closedAt = nil
+            record.repliedAt = nil
+        case .suspend:
+            try await CasePause(caseID: record.id!, startedAt: now).create(on: db)
+        case .resume:
+            if let open = try await CasePause.query(on: db).filter(\.$caseID == record.id!).filter(\.$endedAt == nil).first() {
+                open.endedAt = now
+                try await open.update(on: db)
+            }
+        case .extend:
+            guard let days = input.extraDays, (1...30).contains(days) else { throw AppError.invalid("extraDays") }
+            record.extensionDays += days
+        case .merge:
+            guard let master = input.mergeInto, master != record.id,
+                  let target = try await CaseRecord.find(master, on: db), target.state.isOpen, CasePolicy.canView(actor, target.facts) else {
+                throw AppError.invalid("mergeInto")
+            }
+            record.mergedInto = master
+        case .accept, .reject, .return, .start, .supervise, .urge:
+            break
+        }
+    }
+
+    /// Recomputes the completion deadline (extensions, suspensions) and the SLA level.
+    static func refreshClock(_ record: CaseRecord, calendar: WorkingCalendar, now: Date, on db: any Database) async throws {
+        let pauses = try await CasePause.query(on: db).filter(\.$caseID == record.id!).all()
+            .map { SLAClock.Pause(start: $0.startedAt, end: $0.endedAt) }
+        let clock = SLAClock(calendar: calendar, openedAt: record.openedAt, limit: .workingDays(record.completionDays + record.extensionDays), pauses: pauses)
+        record.completionDueAt = clock.deadline(now: now)
+        record.slaLevel = record.state.isOpen ? clock.level(now: now) : record.slaLevel
+    }
+}
+
+extension CaseAction {
+    /// The actions a client names in `POST /api/v1/cases/:id/actions/:action`; `rate` stands for both ratings.
+    static func fromRoute(_ name: String, satisfied: Bool) -> CaseAction? {
+        if name == "rate" { return satisfied ? .rateSatisfied : .rateUnsatisfied }
+        return CaseAction(rawValue: name)
+    }
+}

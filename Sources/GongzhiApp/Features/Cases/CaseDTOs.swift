@@ -1,0 +1,103 @@
+import Foundation
+import GongzhiCore
+import Vapor
+
+struct CaseEventDTO: Content {
+    let seq: Int
+    let action: String
+    let fromState: CaseState?
+    let toState: CaseState
+    let actor: String
+    let note: String
+    let at: Date
+
+    /// `showActor: false` for the public tracking page.
+    init(_ event: CaseEventRecord, showActor: Bool = true) {
+        seq = event.seq
+        action = event.action
+        fromState = event.fromState
+        toState = event.toState
+        actor = showActor ? event.actorName : ""
+        note = event.note
+        at = event.at
+    }
+}
+
+/// A case as its viewer sees it. Never names the submitter: anonymous reports stay anonymous.
+struct CaseDTO: Content {
+    let id: UUID
+    let number: String
+    let title: String
+    let description: String
+    let state: CaseState
+    let itemCode: String
+    let category: String
+    let catalogueVersion: Int
+    let classificationScore: Double
+    let channel: String
+    let `public`: Bool
+    let anonymous: Bool
+    let address: String
+    let handlerNodeId: UUID
+    let handlerParty: ResponsibleParty
+    let handlerDepartment: String
+    let returns: Int
+    let reopens: Int
+    let supervised: Bool
+    let arbitrated: Bool
+    let openedAt: Date
+    let responseDueAt: Date
+    let completionDueAt: Date
+    let slaLevel: SLAClock.Level
+    let signedAt: Date?
+    let repliedAt: Date?
+    let closedAt: Date?
+    let ratingSolved: Bool?
+    let ratingSatisfaction: String?
+    let mergedInto: UUID?
+    var timeline: [CaseEventDTO]?
+    /// What the viewer may do now.
+    var actions: [String]?
+    /// Only in the answer to an anonymous submission: the code to follow the case with.
+    var trackingCode: String?
+    /// Only in the answer to a submission: the classifier's proposals.
+    var proposals: [ProposalDTO]?
+
+    struct ProposalDTO: Content {
+        let itemCode: String
+        let score: Double
+    }
+
+    init(_ r: CaseRecord) {
+        id = r.id!
+        number = r.number
+        title = r.title
+        description = r.details
+        state = r.state
+        itemCode = r.itemCode
+        category = r.category
+        catalogueVersion = r.catalogueVersion
+        classificationScore = r.classificationScore
+        channel = r.channel
+        self.public = r.isPublic
+        anonymous = r.anonymous
+        address = r.address
+        handlerNodeId = r.handlerNodeID
+        handlerParty = r.handlerParty
+        handlerDepartment = r.handlerDepartment
+        returns = r.returns
+        reopens = r.reopens
+        supervised = r.supervised
+        arbitrated = r.arbitrated
+        openedAt = r.openedAt
+        responseDueAt = r.responseDueAt
+        completionDueAt = r.completionDueAt
+        slaLevel = r.slaLevel
+        signedAt = r.signedAt
+        repliedAt = r.repliedAt
+        closedAt = r.closedAt
+        ratingSolved = r.ratingSolved
+        ratingSatisfaction = r.ratingSatisfaction
+        mergedInto = r.mergedInto
+    }
+}

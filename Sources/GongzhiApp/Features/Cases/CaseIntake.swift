@@ -1,0 +1,169 @@
+import Crypto
+import Fluent
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// Taking in a case (SPEC §4): from a resident, at the window for a resident (一窗受理), from a grid worker's
+/// patrol or through the API. Classifies it, routes it to the responsible org at its place, sets its time
+/// limits, and writes the case, its first timeline event and the audit entry in one transaction.
+enum CaseIntake {
+    enum Channel: String, Codable, Sendable, CaseIterable {
+        /// The resident's own page
+        case resident
+        /// 一窗受理: staff enter it for a resident who came in person
+        case window
+        /// 热线: a phone call taken by staff
+        case hotline
+        /// 网格巡查: found on patrol
+        case patrol
+        /// An API client
+        case api
+    }
+
+    struct Input: Sendable {
+        var title: String
+        var description: String
+        var buildingID: UUID?
+        var gridID: UUID?
+        var address: String
+        var latitude: Double?
+        var longitude: Double?
+        var itemCode: String?
+        var overrideReason: String?
+        var channel: Channel
+        var isPublic: Bool
+        var anonymous: Bool
+        /// For a report against an org (举报): the org accused (default: the community of the place).
+        var accusedNodeID: UUID?
+    }
+
+    struct Result: Sendable {
+        let record: CaseRecord
+        /// Shown once to an anonymous submitter; only its hash is kept.
+        let trackingCode: String?
+        let proposals: [Classifier.Proposal]
+    }
+
+    static func submit(_ input: Input, actor: Actor, on request: Request) async throws -> Result {
+        let now = request.now
+        let calendar = request.gongzhi.calendar
+        let isResident = actor.roles == [.resident]
+        return try await request.write { db in
+            guard let catalogue = try await CatalogueStore.current(on: db) else { throw AppError.conflict("no_catalogue") }
+            // Where: a building (its grid) or a grid; the actor must be allowed to report there.
+            let (placePath, buildingID) = try await place(input, on: db)
+            let allowed = isResident
+                ? actor.grants.contains { $0.role == .resident && $0.path.contains(placePath) }
+                : AccessPolicy.allows(.intakeCases, actor: actor, at: placePath)
+            guard allowed else { throw AppError.notFound }
+
+            // What: the classifier's proposal, or the chosen item (staff overriding it say why).
+            let proposals = Classifier.propose(title: input.title, description: input.description, catalogue: catalogue)
+            var itemCode = proposals.first?.code ?? ""
+            var score = proposals.first?.score ?? 0
+            if let chosen = input.itemCode, !chosen.isEmpty {
+                guard catalogue.item(chosen) != nil else { throw AppError.invalid("itemCode") }
+                if chosen != itemCode {
+                    if !isResident, (input.overrideReason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                        throw AppError.invalid("overrideReason", "reason_required")
+                    }
+                    score = proposals.first { $0.code == chosen }?.score ?? 0
+                    itemCode = chosen
+                }
+            }
+            guard let item = catalogue.item(itemCode) else { throw AppError.conflict("no_catalogue") }
+
+            // Who: the node of the responsible party's level above the place; a report never goes to the accused.
+            let segments = placePath.segments
+            guard segments.count > item.responsible.level.depth, let handlerID = UUID(uuidString: segments[item.responsible.level.depth]),
+                  let handler = try await OrgNode.find(handlerID, on: db) else { throw AppError.invalid("buildingId") }
+            var accusedPath: String?
+            if item.responsible == .supervisoryOrg {
+                if let accused = input.accusedNodeID {
+                    guard let node = try await OrgNode.find(accused, on: db) else { throw AppError.invalid("accusedNodeId") }
+                    accusedPath = node.path
+                } else if segments.count > OrgLevel.community.depth {
+                    accusedPath = OrgPath.root.appending(segments[0]).appending(segments[1]).appending(segments[2]).rawValue
+                }
+            }
+
+            let record = CaseRecord()
+            record.id = UUID()
+            record.number = caseNumber(now)
+            record.title = input.title
+            record.details = input.description
+            record.channel = input.channel.rawValue
+            record.isPublic = input.isPublic && item.responsible != .supervisoryOrg
+            record.anonymous = input.anonymous
+            let userID = UUID(uuidString: actor.userID)
+            var trackingCode: String?
+            if input.anonymous {
+                let code = trackingCodeValue()
+                trackingCode = code
+                record.trackingHash = Tokens.digest(code)
+            }
+            record.submitterUserID = isResident ? userID : nil
+            record.submitterPersonID = isResident ? actor.personID.flatMap(UUID.init(uuidString:)) : nil
+            record.catalogueVersion = catalogue.version
+            record.itemCode = item.code
+            record.category = item.category
+            record.classificationScore = score
+            record.overrideReason = input.overrideReason.flatMap { $0.isEmpty ? nil : $0 }
+            record.placePath = placePath.rawValue
+            record.buildingID = buildingID
+            record.address = input.address
+            record.latitude = input.latitude
+            record.longitude = input.longitude
+            record.handlerNodeID = handlerID
+            record.handlerPath = handler.path
+            record.handlerParty = item.responsible
+            record.handlerDepartment = item.department
+            record.accusedPath = accusedPath
+            record.snapshot = CaseSnapshot(state: .submitted)
+            record.responseHours = item.responseHours
+            record.completionDays = item.completionDays
+            record.extensionDays = 0
+            record.openedAt = now
+            record.responseDueAt = calendar.deadline(from: now, workingHours: item.responseHours)
+            record.completionDueAt = calendar.deadline(from: now, workingDays: item.completionDays)
+            record.slaLevel = .normal
+            record.eventCount = 1
+            try await record.create(on: db)
+            try await CaseEventRecord(caseID: record.id!, seq: 1, action: "submit", from: nil, to: .submitted,
+                                      actorUserID: input.anonymous ? nil : userID,
+                                      actorName: input.anonymous ? "anonymous" : (isResident ? "resident" : request.current?.displayName ?? ""),
+                                      note: "", at: now).create(on: db)
+            try await request.audit(AuditEvent(action: "case.create", objectType: "case", objectID: record.id!.uuidString.lowercased(),
+                                               summary: "item=\(item.code) channel=\(input.channel.rawValue)",
+                                               change: ["title": input.title, "description": input.description, "item": item.code, "place": placePath.rawValue]), on: db)
+            return Result(record: record, trackingCode: trackingCode, proposals: proposals)
+        }
+    }
+
+    static func place(_ input: Input, on db: any Database) async throws -> (OrgPath, UUID?) {
+        if let buildingID = input.buildingID {
+            guard let building = try await Building.find(buildingID, on: db), let path = OrgPath(building.orgPath) else { throw AppError.notFound }
+            return (path, buildingID)
+        }
+        if let gridID = input.gridID {
+            guard let grid = try await OrgNode.find(gridID, on: db), grid.level == .grid else { throw AppError.notFound }
+            return (grid.orgPath, nil)
+        }
+        throw AppError.invalid("buildingId", "required")
+    }
+
+    /// GZ + the date in Beijing + four characters people can read out (no 0/O, 1/I).
+    static func caseNumber(_ now: Date) -> String {
+        let date = CivilDate(now)
+        return String(format: "GZ%04d%02d%02d-", date.year, date.month, date.day) + randomCode(length: 6)
+    }
+
+    static func trackingCodeValue() -> String { randomCode(length: 10) }
+
+    static func randomCode(length: Int) -> String {
+        let alphabet = Array("23456789ABCDEFGHJKLMNPQRSTUVWXYZ")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+    }
+}

@@ -1,0 +1,155 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import SQLKit
+import Vapor
+
+/// `/api/v1/cases`: submit, list, read with the timeline, act; `/api/v1/cases/track/:code` for anonymous
+/// submitters; `/api/v1/catalogue` for the affairs catalogue in force.
+struct CasesAPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let api = routes.grouped("api", "v1")
+        api.post("cases", use: create)
+        api.get("cases", use: list)
+        api.get("cases", "track", ":code", use: track)
+        api.get("cases", ":id", use: get)
+        api.post("cases", ":id", "actions", ":action", use: act)
+        api.get("catalogue", use: catalogue)
+    }
+
+    struct CreateBody: Content {
+        var title: String?
+        var description: String?
+        var buildingId: UUID?
+        var gridId: UUID?
+        var address: String?
+        var latitude: Double?
+        var longitude: Double?
+        var itemCode: String?
+        var overrideReason: String?
+        var channel: CaseIntake.Channel?
+        var `public`: Bool?
+        var anonymous: Bool?
+        var accusedNodeId: UUID?
+    }
+
+    @Sendable func create(_ request: Request) async throws -> Response {
+        let actor = try request.requireActor()
+        let isResident = actor.roles == [.resident]
+        guard isResident || AccessPolicy.allowsAnywhere(.intakeCases, actor: actor) else { throw AppError.forbidden }
+        let body = try request.content.decode(CreateBody.self)
+        let title = try OrgInput.name(body.title, field: "title")
+        let description = try OrgInput.text(body.description, field: "description", limit: 4_000)
+        if let lat = body.latitude, !(-90...90).contains(lat) { throw AppError.invalid("latitude") }
+        if let lon = body.longitude, !(-180...180).contains(lon) { throw AppError.invalid("longitude") }
+        // Residents always come through their own channel; staff say which one they used.
+        let channel: CaseIntake.Channel = isResident ? .resident : (body.channel ?? .api)
+        if !isResident, channel == .resident { throw AppError.invalid("channel") }
+        let input = CaseIntake.Input(
+            title: title, description: description, buildingID: body.buildingId, gridID: body.gridId,
+            address: try OrgInput.text(body.address, field: "address"), latitude: body.latitude, longitude: body.longitude,
+            itemCode: body.itemCode, overrideReason: try OrgInput.text(body.overrideReason, field: "overrideReason", limit: 500),
+            channel: channel, isPublic: body.public ?? false, anonymous: body.anonymous ?? false, accusedNodeID: body.accusedNodeId)
+        let result = try await CaseIntake.submit(input, actor: actor, on: request)
+        var dto = CaseDTO(result.record)
+        dto.trackingCode = result.trackingCode
+        dto.proposals = result.proposals.map { .init(itemCode: $0.code, score: $0.score) }
+        return try await dto.encodeResponse(status: .created, for: request)
+    }
+
+    @Sendable func list(_ request: Request) async throws -> ListPage<CaseDTO> {
+        let actor = try request.requireActor()
+        let paging = try Paging(request)
+        var query = CaseRecord.query(on: request.db)
+        let scopes = AccessPolicy.scopes(.viewCases, actor: actor)
+        let userID = UUID(uuidString: actor.userID)
+        query = query.group(.or) { group in
+            for scope in scopes {
+                group.filter(\.$placePath =~ scope.rawValue)
+                group.filter(\.$handlerPath =~ scope.rawValue)
+            }
+            group.filter(\.$submitterUserID == userID)
+        }
+        // Reports against an org are never listed to anyone inside it (unless they submitted it).
+        for grant in actor.grants {
+            query = query.group(.or) { group in
+                group.filter(\.$accusedPath == nil)
+                group.filter(.custom(SQLQueryString("NOT (\(bind: grant.path.rawValue) LIKE accused_path || '%')")))
+                group.filter(\.$submitterUserID == userID)
+            }
+        }
+        if let raw = try? request.query.get(String.self, at: "state") {
+            guard let state = CaseState(rawValue: raw) else { throw AppError.invalid("state") }
+            query = query.filter(\.$state == state)
+        }
+        if let raw = try? request.query.get(String.self, at: "slaLevel") {
+            guard let level = SLAClock.Level(rawValue: raw) else { throw AppError.invalid("slaLevel") }
+            query = query.filter(\.$slaLevel == level)
+        }
+        return try await query.sort(\.$openedAt, .descending).listPage(paging, CaseDTO.init)
+    }
+
+    @Sendable func get(_ request: Request) async throws -> CaseDTO {
+        let actor = try request.requireActor()
+        let record = try await CaseActions.visibleCase(try request.uuidParameter(), actor: actor, on: request.db)
+        var dto = CaseDTO(record)
+        dto.timeline = try await CaseEventRecord.query(on: request.db).filter(\.$caseID == record.id!).sort(\.$seq).all().map { CaseEventDTO($0) }
+        dto.actions = CaseActions.available(record, to: actor).map(\.rawValue)
+        return dto
+    }
+
+    struct ActionBody: Content {
+        var note: String?
+        var handlerNodeId: UUID?
+        var mergeInto: UUID?
+        var extraDays: Int?
+        var solved: Bool?
+        var satisfaction: CaseActions.Satisfaction?
+    }
+
+    @Sendable func act(_ request: Request) async throws -> CaseDTO {
+        let actor = try request.requireActor()
+        let id = try request.uuidParameter()
+        let body = try request.content.decode(ActionBody.self)
+        let satisfied = body.solved == true && body.satisfaction != nil && body.satisfaction != .unsatisfied
+        guard let name = request.parameters.get("action"), let action = CaseAction.fromRoute(name, satisfied: satisfied),
+              action != .rateSatisfied || name == "rate", action != .rateUnsatisfied || name == "rate" else {
+            throw AppError.notFound
+        }
+        let record = try await CaseActions.perform(action, caseID: id, input: CaseActions.Input(
+            note: body.note ?? "", handlerNodeID: body.handlerNodeId, mergeInto: body.mergeInto, extraDays: body.extraDays,
+            solved: body.solved, satisfaction: body.satisfaction), actor: actor, on: request)
+        var dto = CaseDTO(record)
+        dto.actions = CaseActions.available(record, to: actor).map(\.rawValue)
+        return dto
+    }
+
+    struct TrackDTO: Content {
+        let number: String
+        let state: CaseState
+        let itemCode: String
+        let openedAt: Date
+        let completionDueAt: Date
+        let timeline: [CaseEventDTO]
+    }
+
+    /// An anonymous submitter follows the case with the code they were given; no names are shown.
+    @Sendable func track(_ request: Request) async throws -> TrackDTO {
+        guard let code = request.parameters.get("code"), (6...40).contains(code.count),
+              let record = try await CaseRecord.query(on: request.db).filter(\.$trackingHash == Tokens.digest(code.uppercased())).first() else {
+            throw AppError.notFound
+        }
+        let events = try await CaseEventRecord.query(on: request.db).filter(\.$caseID == record.id!).sort(\.$seq).all()
+        return TrackDTO(number: record.number, state: record.state, itemCode: record.itemCode, openedAt: record.openedAt,
+                        completionDueAt: record.completionDueAt,
+                        timeline: events.map { CaseEventDTO($0, showActor: false) })
+    }
+
+    @Sendable func catalogue(_ request: Request) async throws -> Catalogue {
+        _ = try request.requireActor()
+        guard let catalogue = try await CatalogueStore.current(on: request.db) else { throw AppError.conflict("no_catalogue") }
+        return catalogue
+    }
+}
+
+extension Catalogue: Content {}
