@@ -79,7 +79,8 @@ struct CommandLineTests {
 
         let verify = try run(["audit", "verify"], in: directory)
         #expect(verify.status == 0)
-        #expect(verify.output.contains("OK: audit chain intact, 1 entries"))
+        // The catalogue and the demo district: one entry each.
+        #expect(verify.output.contains("OK: audit chain intact, 2 entries"))
 
         let backupPath = directory.appendingPathComponent("backup.sqlite").path
         let backup = try run(["backup", backupPath], in: directory)
@@ -108,7 +109,7 @@ struct CommandLineTests {
         // The backup restores into a fresh database and its chain verifies.
         let restore = try run(["restore", backupPath], in: directory, database: "restored.sqlite")
         #expect(restore.status == 0, "\(restore.output)")
-        #expect(restore.output.contains("OK: audit chain intact, 1 entries"))
+        #expect(restore.output.contains("OK: audit chain intact, 2 entries"))
         let restoredVerify = try run(["audit", "verify"], in: directory, database: "restored.sqlite")
         #expect(restoredVerify.status == 0)
         try await withDatabase(directory.appendingPathComponent("restored.sqlite").path, key: key) { app in
