@@ -45,7 +45,10 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: AuditController())
     try app.register(collection: CasesAPIController())
 
-    if app.environment != .testing { app.lifecycle.use(SessionSweeper()) }
+    if app.environment != .testing {
+        app.lifecycle.use(SessionSweeper())
+        app.lifecycle.use(CaseClockWorker())
+    }
 
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(BackupCommand(), as: "backup")

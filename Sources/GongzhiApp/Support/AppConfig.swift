@@ -32,6 +32,8 @@ public struct AppConfig: Sendable {
     public var workingPeriods: [WorkingCalendar.Period] = WorkingCalendar.defaultPeriods
     /// A directory of extra `cn-YYYY.json` holiday files; a year there replaces the shipped one.
     public var calendarDirectory: String?
+    /// Days a resident has to rate a reply before the case closes by itself.
+    public var autoCloseDays: Int = 7
 
     /// Reads the environment; throws one error listing every problem found.
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
@@ -99,6 +101,7 @@ public struct AppConfig: Sendable {
             }
         }
         result.calendarDirectory = env["GONGZHI_CALENDAR_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        result.autoCloseDays = int("GONGZHI_AUTO_CLOSE_DAYS", default: 7, range: 1...60)
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return result
     }

@@ -1,0 +1,106 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import SQLKit
+import Vapor
+
+/// The work the server does on its own: closing replied cases nobody rated within the rating period, and keeping
+/// SLA levels current. Safe with several instances on one PostgreSQL: candidate rows are claimed with
+/// `FOR UPDATE SKIP LOCKED`, and each case's state is checked again under the lock, so no case is closed twice.
+enum CaseMaintenance {
+    /// Closes every case replied to more than `ratingDays` days ago; returns how many this run closed.
+    @discardableResult
+    static func autoClose(_ app: Application, ratingDays: Int, batch: Int = 100) async throws -> Int {
+        let now = app.clock.now
+        let cutoff = now.addingTimeInterval(-Double(ratingDays) * 86_400)
+        var closed = 0
+        while true {
+            let count = try await app.write { db -> Int in
+                let ids = try await claim(state: .replied, before: cutoff, limit: batch, on: db)
+                var done = 0
+                for id in ids {
+                    guard let record = try await CaseRecord.find(id, on: db), record.state == .replied,
+                          let repliedAt = record.repliedAt, repliedAt < cutoff else { continue }
+                    let before = record.state
+                    record.snapshot = try CaseWorkflow.apply(.close, to: record.snapshot)
+                    record.closedAt = now
+                    record.eventCount += 1
+                    try await record.update(on: db)
+                    try await CaseEventRecord(caseID: id, seq: record.eventCount, action: "close", from: before, to: .closed,
+                                              actorUserID: nil, actorName: "system", note: "auto_close", at: now).create(on: db)
+                    try await AuditLog.append(AuditEvent(action: "case.close", objectType: "case", objectID: id.uuidString.lowercased(),
+                                                         summary: "auto_close after \(ratingDays) days"),
+                                              context: .system, now: now, on: db)
+                    done += 1
+                }
+                return done
+            }
+            closed += count
+            if count < batch { return closed }
+        }
+    }
+
+    /// Ids of up to `limit` cases in `state` replied before `cutoff`, locked for this transaction (PostgreSQL:
+    /// rows another instance holds are skipped; SQLite: one writer at a time already).
+    static func claim(state: CaseState, before cutoff: Date, limit: Int, on db: any Database) async throws -> [UUID] {
+        let sql = db.sql()
+        let lock = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
+        let rows = try await sql.raw("""
+            SELECT id FROM cases WHERE state = \(bind: state.rawValue) AND replied_at < \(bind: cutoff)
+            ORDER BY replied_at LIMIT \(bind: limit)\(unsafeRaw: lock)
+            """).all()
+        return try rows.map { try $0.decode(column: "id", as: UUID.self) }
+    }
+
+    /// Recomputes the SLA level of open cases whose level may have changed; returns how many changed.
+    @discardableResult
+    static func refreshLevels(_ app: Application, batch: Int = 500) async throws -> Int {
+        let now = app.clock.now
+        let calendar = app.gongzhi.calendar
+        var changed = 0
+        var after: Date = .distantPast
+        while true {
+            let page = try await CaseRecord.query(on: app.db).filter(\.$state !~ [.closed, .rejected, .merged, .suspended])
+                .filter(\.$slaLevel != .red).filter(\.$openedAt > after).sort(\.$openedAt).limit(batch).all()
+            guard let last = page.last else { return changed }
+            after = last.openedAt
+            for record in page {
+                let pauses = try await CasePause.query(on: app.db).filter(\.$caseID == record.id!).all().map { SLAClock.Pause(start: $0.startedAt, end: $0.endedAt) }
+                let level = SLAClock(calendar: calendar, openedAt: record.openedAt,
+                                     limit: .workingDays(record.completionDays + record.extensionDays), pauses: pauses).level(now: now)
+                guard level != record.slaLevel else { continue }
+                let id = record.id!
+                // Conditional: another instance may have moved the case meanwhile.
+                try await app.write { db in
+                    try await db.sql().raw("UPDATE cases SET sla_level = \(bind: level.rawValue) WHERE id = \(bind: id) AND sla_level = \(bind: record.slaLevel.rawValue)").run()
+                }
+                changed += 1
+            }
+            if page.count < batch { return changed }
+        }
+    }
+}
+
+/// Runs the maintenance every minute while serving.
+struct CaseClockWorker: LifecycleHandler {
+    final class TaskBox: @unchecked Sendable { var task: Task<Void, Never>? }
+    let box = TaskBox()
+
+    func didBootAsync(_ application: Application) async throws {
+        let app = application
+        box.task = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(60))
+                if Task.isCancelled { break }
+                do {
+                    try await CaseMaintenance.autoClose(app, ratingDays: app.gongzhi.config.autoCloseDays)
+                    try await CaseMaintenance.refreshLevels(app)
+                } catch {
+                    app.logger.warning("case maintenance failed: \(String(describing: error))")
+                }
+            }
+        }
+    }
+
+    func shutdownAsync(_ application: Application) async { box.task?.cancel() }
+}
