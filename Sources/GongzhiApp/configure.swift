@@ -44,6 +44,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: ImportController())
     try app.register(collection: AuditController())
     try app.register(collection: CasesAPIController())
+    try app.register(collection: CatalogueController())
 
     if app.environment != .testing {
         app.lifecycle.use(SessionSweeper())

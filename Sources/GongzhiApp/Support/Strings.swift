@@ -209,6 +209,7 @@ enum Strings {
         "error.invalid_transition": ("当前状态下不能进行此操作。", "This action is not possible in the case's current state."),
         "error.arbitration_binds": ("街道已指定承办，不能再退单。", "The street has assigned the handler: the case cannot be returned again."),
         "error.top_level": ("已是最高层级，不能再上报。", "Already at the top level: it cannot be escalated further."),
+        "error.invalid_catalogue": ("事务清单内容不正确。", "The catalogue is not valid."),
         "error.no_catalogue": ("事务清单尚未加载。", "The affairs catalogue is not loaded."),
         "error.too_many_requests": ("请求过于频繁，请稍后再试。", "Too many requests; please wait."),
     ]

@@ -1,0 +1,104 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// The affairs catalogue for administrators: export (JSON or CSV), import a whole catalogue, edit one item. Every
+/// change publishes a new version; cases keep the version they were opened under.
+struct CatalogueController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let api = routes.grouped("api", "v1", "catalogue")
+        api.get("export", use: export)
+        api.on(.POST, body: .collect(maxSize: "2mb"), use: importCatalogue)
+        api.patch("items", ":code", use: editItem)
+    }
+
+    @Sendable func export(_ request: Request) async throws -> Response {
+        _ = try request.requireActor()
+        let version = try? request.query.get(Int.self, at: "version")
+        let found: Catalogue?
+        if let version { found = try await CatalogueStore.load(version: version, on: request.db) } else {
+            found = try await CatalogueStore.current(on: request.db)
+        }
+        guard let catalogue = found else { throw AppError.notFound }
+        let format = (try? request.query.get(String.self, at: "format")) ?? "json"
+        switch format {
+        case "json":
+            return try await catalogue.encodeResponse(for: request)
+        case "csv":
+            let header = "code,category,name,name_en,responsible,department,kind,response_hours,completion_days,keywords,event_code,community_may_handle"
+            let rows = catalogue.items.map { item in
+                [item.code, item.category, item.name, item.nameEn, item.responsible.rawValue, item.department, item.kind.rawValue,
+                 String(item.responseHours), String(item.completionDays), item.keywords.joined(separator: "|"), item.eventCode,
+                 item.communityMayHandle ? "true" : "false"].map { CSV.field($0) }.joined(separator: ",")
+            }
+            let response = Response(status: .ok, body: .init(string: ([header] + rows).joined(separator: "\r\n") + "\r\n"))
+            response.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+            response.headers.contentDisposition = .init(.attachment, filename: "catalogue-v\(catalogue.version).csv")
+            return response
+        default:
+            throw AppError.invalid("format")
+        }
+    }
+
+    /// A whole catalogue as JSON (the export's form; its version number is ignored).
+    @Sendable func importCatalogue(_ request: Request) async throws -> Response {
+        let actor = try request.require(.manageCatalogue)
+        let submitted = try request.content.decode(Catalogue.self)
+        let catalogue: Catalogue
+        do { catalogue = try submitted.validated() } catch {
+            throw AppError.invalid(Self.field(of: error), "invalid_catalogue")
+        }
+        let version = try await publish(catalogue, summary: "import items=\(catalogue.items.count)", actor: actor, on: request)
+        return try await CatalogueStore.load(version: version, on: request.db)!.encodeResponse(status: .created, for: request)
+    }
+
+    struct ItemPatch: Content {
+        var name: String?
+        var nameEn: String?
+        var responsible: ResponsibleParty?
+        var department: String?
+        var kind: CaseKind?
+        var responseHours: Int?
+        var completionDays: Int?
+        var keywords: [String]?
+        var communityMayHandle: Bool?
+    }
+
+    @Sendable func editItem(_ request: Request) async throws -> CatalogueItem {
+        let actor = try request.require(.manageCatalogue)
+        let code = request.parameters.get("code") ?? ""
+        let patch = try request.content.decode(ItemPatch.self)
+        guard let current = try await CatalogueStore.current(on: request.db), let old = current.item(code) else { throw AppError.notFound }
+        let edited = CatalogueItem(
+            code: old.code, category: old.category, name: patch.name ?? old.name, nameEn: patch.nameEn ?? old.nameEn,
+            responsible: patch.responsible ?? old.responsible, department: patch.department ?? old.department, kind: patch.kind ?? old.kind,
+            responseHours: patch.responseHours ?? old.responseHours, completionDays: patch.completionDays ?? old.completionDays,
+            keywords: patch.keywords ?? old.keywords, eventCode: old.eventCode, communityMayHandle: patch.communityMayHandle ?? old.communityMayHandle)
+        let next = Catalogue(version: current.version, name: current.name, categories: current.categories,
+                             items: current.items.map { $0.code == code ? edited : $0 })
+        do { _ = try next.validated() } catch { throw AppError.invalid(Self.field(of: error), "invalid_catalogue") }
+        _ = try await publish(next, summary: "edit item=\(code)", actor: actor, on: request)
+        return edited
+    }
+
+    func publish(_ catalogue: Catalogue, summary: String, actor: Actor, on request: Request) async throws -> Int {
+        try await request.write { db in
+            let version = try await CatalogueStore.publish(catalogue, on: db)
+            try await request.audit(AuditEvent(action: "catalogue.publish", objectType: "catalogue", objectID: String(version), summary: summary,
+                                               change: ["items": String(catalogue.items.count)]), on: db)
+            return version
+        }
+    }
+
+    static func field(of error: Catalogue.Error) -> String {
+        switch error {
+        case .missingCategory: "categories"
+        case .unknownCategory: "category"
+        case .duplicateCode: "code"
+        case .invalidItem(_, let field): field
+        }
+    }
+}
+
+extension CatalogueItem: Content {}
