@@ -61,3 +61,29 @@ struct CaseMaintenanceTests {
         }
     }
 }
+
+@Suite("Demo cases")
+struct DemoCasesTests {
+    @Test("demo cases reach every state, and each timeline replays through the workflow to the stored state")
+    func everyState() async throws {
+        try await withApp { app, _ in
+            let buildings = try await Building.query(on: app.db).all().map { ($0.id!, OrgPath($0.orgPath)!) }
+            let written = try await DemoCases.write(count: 400, buildings: buildings, seed: 9, app: app)
+            #expect(written >= 390)
+            let cases = try await CaseRecord.query(on: app.db).all()
+            #expect(Set(cases.map(\.state)) == Set(CaseState.allCases))
+            for record in cases.prefix(150) {
+                let events = try await CaseEventRecord.query(on: app.db).filter(\.$caseID == record.id!).sort(\.$seq).all()
+                #expect(events.first?.action == "submit" && events.count == record.eventCount)
+                var snapshot = CaseSnapshot(state: .submitted)
+                for event in events.dropFirst() {
+                    snapshot = try CaseWorkflow.apply(try #require(CaseAction(rawValue: event.action)), to: snapshot)
+                    #expect(snapshot.state == event.toState)
+                }
+                #expect(snapshot.state == record.state)
+                #expect(zip(events, events.dropFirst()).allSatisfy { $0.at <= $1.at })
+                #expect(events.last!.at <= testNow)
+            }
+        }
+    }
+}

@@ -29,9 +29,9 @@ struct DemoCommand: AsyncCommand {
         let summary = try await DemoDistrictSeeder.seed(app: app, streets: streets, households: households,
                                                         seed: UInt64(signature.seed ?? 42), progress: true)
         guard let summary else { throw DemoError(message: "the database already holds a district: use an empty database file") }
-        context.console.print(String(format: "demo district written in %.1f s: %d nodes, %d compounds, %d buildings, %d units, %d households, %d persons",
+        context.console.print(String(format: "demo district written in %.1f s: %d nodes, %d compounds, %d buildings, %d units, %d households, %d persons, %d cases",
                                      Date().timeIntervalSince(started), summary.nodes, summary.compounds, summary.buildings,
-                                     summary.units, summary.households, summary.persons))
+                                     summary.units, summary.households, summary.persons, summary.cases))
         for line in try await DemoAccounts.banner(app: app) { context.console.print(line) }
     }
 }

@@ -10,7 +10,7 @@ enum DemoWriter {
     static let batchSize = 400
 
     struct Summary: Sendable {
-        var nodes = 0, compounds = 0, buildings = 0, units = 0, households = 0, persons = 0, members = 0
+        var nodes = 0, compounds = 0, buildings = 0, units = 0, households = 0, persons = 0, members = 0, cases = 0
     }
 
     static func write(_ plan: DemoDistrict, seed: UInt64, app: Application, progress: Bool) async throws -> Summary {
@@ -99,7 +99,11 @@ enum DemoWriter {
                                       context: .system, now: now, on: tx)
         }
         bar?.finish()
-        return summary
+        // About one case a year for every ten households, in every state.
+        var withCases = summary
+        let buildingPlaces = plan.buildings.indices.map { (buildingIDs[$0], nodePaths[plan.buildings[$0].grid]) }
+        withCases.cases = try await DemoCases.write(count: max(20, plan.households.count / 10), buildings: buildingPlaces, seed: seed, app: app)
+        return withCases
     }
 }
 

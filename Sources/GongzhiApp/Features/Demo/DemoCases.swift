@@ -1,0 +1,133 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// Cases for the demo district in every state, each walked through the real workflow on the working calendar,
+/// so that timelines, deadlines and SLA levels are what the product itself would have produced.
+enum DemoCases {
+    /// The share of cases left in each state, and the actions that lead there.
+    static let paths: [(weight: Int, actions: [CaseAction])] = [
+        (7, []),
+        (5, [.accept]),
+        (2, [.reject]),
+        (8, [.accept, .dispatch]),
+        (5, [.accept, .dispatch, .sign]),
+        (10, [.accept, .dispatch, .sign, .start]),
+        (10, [.accept, .dispatch, .sign, .start, .reply]),
+        (35, [.accept, .dispatch, .sign, .start, .reply, .rateSatisfied]),
+        (5, [.accept, .dispatch, .sign, .start, .reply, .close]),
+        (3, [.accept, .dispatch, .sign, .start, .reply, .rateUnsatisfied]),
+        (2, [.accept, .dispatch, .return]),
+        (1, [.accept, .dispatch, .return, .dispatch, .return]),
+        (2, [.accept, .escalate]),
+        (2, [.accept, .dispatch, .sign, .suspend]),
+        (1, [.merge]),
+    ]
+
+    static let details = ["已经好几天了，希望尽快处理。", "影响老人出行，麻烦社区帮忙协调。", "多次反映未解决。", "请相关部门来看一下。", "晚上尤其严重。"]
+
+    /// Writes `count` cases at the given buildings (id, grid path) in one transaction; returns how many.
+    @discardableResult
+    static func write(count: Int, buildings: [(UUID, OrgPath)], seed: UInt64, app: Application) async throws -> Int {
+        guard count > 0, !buildings.isEmpty, let catalogue = try await CatalogueStore.current(on: app.db) else { return 0 }
+        let calendar = app.gongzhi.calendar
+        let now = app.clock.now
+        var rng = SeededGenerator(seed: seed ^ 0xCA5E)
+        let items = catalogue.items.filter { $0.responsible != .supervisoryOrg }
+        let totalWeight = paths.reduce(0) { $0 + $1.weight }
+        var records: [CaseRecord] = []
+        var events: [CaseEventRecord] = []
+        var pauses: [CasePause] = []
+        for index in 0..<count {
+            let (buildingID, place) = buildings[rng.int(0...(buildings.count - 1))]
+            let item = rng.pick(items)
+            // The first cases take every path in turn (so every state is there), opened a month ago.
+            let guaranteed = index < paths.count
+            let opened = now.addingTimeInterval(-Double(guaranteed ? 30 * 86_400 : rng.int(3_600...(60 * 86_400))))
+            let record = CaseRecord()
+            record.id = UUID()
+            record.number = CaseIntake.caseNumber(opened)
+            record.title = item.name
+            record.details = rng.pick(details)
+            record.channel = rng.pick(["resident", "resident", "window", "hotline", "patrol"])
+            record.isPublic = rng.chance(0.6)
+            record.anonymous = rng.chance(0.05)
+            record.catalogueVersion = catalogue.version
+            record.itemCode = item.code
+            record.category = item.category
+            record.classificationScore = Double(rng.int(40...95)) / 100
+            record.placePath = place.rawValue
+            record.buildingID = buildingID
+            record.address = ""
+            let segments = place.segments
+            let handlerID = UUID(uuidString: segments[min(item.responsible.level.depth, segments.count - 1)])!
+            record.handlerNodeID = handlerID
+            record.handlerPath = "/" + segments.prefix(item.responsible.level.depth + 1).map { $0 + "/" }.joined()
+            record.handlerParty = item.responsible
+            record.handlerDepartment = item.department
+            record.responseHours = item.responseHours
+            record.completionDays = item.completionDays
+            record.extensionDays = 0
+            record.openedAt = opened
+            record.responseDueAt = calendar.deadline(from: opened, workingHours: item.responseHours)
+            record.snapshot = CaseSnapshot(state: .submitted)
+            var log = [CaseEventRecord(caseID: record.id!, seq: 1, action: "submit", from: nil, to: .submitted, actorUserID: nil,
+                                       actorName: record.anonymous ? "anonymous" : "resident", note: "", at: opened)]
+            // Walk the workflow; each step takes some working hours; stop at the present.
+            var roll = rng.int(1...totalWeight)
+            let path = guaranteed ? paths[index].actions : paths.first { roll -= $0.weight; return roll <= 0 }!.actions
+            var at = opened
+            var casePauses: [SLAClock.Pause] = []
+            for action in path {
+                let next = calendar.advance(at, workingSeconds: rng.int(600...(10 * 3600)))
+                guard next < now, let moved = try? CaseWorkflow.apply(action, to: record.snapshot) else { break }
+                at = next
+                let before = record.state
+                record.snapshot = moved
+                switch action {
+                case .sign: record.signedAt = at
+                case .reply: record.repliedAt = at
+                case .rateSatisfied, .close:
+                    record.closedAt = at
+                    if action == .rateSatisfied {
+                        record.ratingSolved = true
+                        record.ratingSatisfaction = rng.chance(0.75) ? "satisfied" : "basically_satisfied"
+                    }
+                case .rateUnsatisfied:
+                    record.ratingSolved = false
+                    record.ratingSatisfaction = "unsatisfied"
+                    record.repliedAt = nil
+                case .suspend:
+                    let pause = CasePause(caseID: record.id!, startedAt: at)
+                    pauses.append(pause)
+                    casePauses.append(SLAClock.Pause(start: at, end: nil))
+                default: break
+                }
+                let note = action == .reject ? "不属于受理范围" : action == .return ? "非本单位职责" : action == .suspend ? "等待当事人回复"
+                    : action == .escalate ? "需上级协调" : action == .merge ? "重复诉求" : action == .close ? "auto_close" : ""
+                log.append(CaseEventRecord(caseID: record.id!, seq: log.count + 1, action: action.rawValue, from: before, to: record.state,
+                                           actorUserID: nil, actorName: action == .close ? "system" : "staff", note: note, at: at))
+            }
+            let clock = SLAClock(calendar: calendar, openedAt: opened, limit: .workingDays(item.completionDays), pauses: casePauses)
+            record.completionDueAt = clock.deadline(now: now)
+            record.slaLevel = record.state.isOpen ? clock.level(now: now) : .normal
+            record.eventCount = log.count
+            if record.state == .merged {
+                // A duplicate of the latest open case (the first one of all, if none is open yet: it is submitted).
+                record.mergedInto = (records.last { $0.state.isOpen } ?? records.first)?.id
+                if record.mergedInto == nil { continue }
+            }
+            records.append(record)
+            events += log
+        }
+        let kept = Set(records.compactMap(\.id))
+        let (caseRows, eventRows, pauseRows) = (records, events, pauses.filter { kept.contains($0.caseID) })
+        try await app.write { db in
+            for record in caseRows { try await record.create(on: db) }
+            for event in eventRows { try await event.create(on: db) }
+            for pause in pauseRows { try await pause.create(on: db) }
+        }
+        return records.count
+    }
+}
