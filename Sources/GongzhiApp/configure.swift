@@ -45,6 +45,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: AuditController())
     try app.register(collection: CasesAPIController())
     try app.register(collection: CatalogueController())
+    try app.register(collection: KPIController())
 
     if app.environment != .testing {
         app.lifecycle.use(SessionSweeper())

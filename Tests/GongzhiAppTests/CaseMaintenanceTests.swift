@@ -87,3 +87,31 @@ struct DemoCasesTests {
         }
     }
 }
+
+@Suite("KPIs over HTTP")
+struct KPITests {
+    @Test("KPIs count only the caller's cases, group by tree level, category or handler, and refuse bad periods")
+    func kpis() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            var worker = try await TestClient.api(app, as: "worker")
+            var district = try await TestClient.api(app, as: "district")
+            let period = "from=2026-09-01&to=2026-11-18"
+            let visible = try await worker.send(.GET, "/api/v1/cases?limit=200").content.decode(ListPage<CaseDTO>.self).total
+            let mine = try await worker.send(.GET, "/api/v1/kpis?\(period)&by=community").content.decode(KPIController.Answer.self)
+            #expect(mine.total.intake == visible && visible > 0)
+            #expect(mine.groups.map(\.key) == [f.communityA.id!.uuidString.lowercased()])
+            #expect(mine.groups.first?.name == f.communityA.name)
+            let all = try await district.send(.GET, "/api/v1/kpis?\(period)&by=community").content.decode(KPIController.Answer.self)
+            #expect(Set(all.groups.map(\.key)).isSuperset(of: [f.communityA.id!.uuidString.lowercased(), f.communityB.id!.uuidString.lowercased()]))
+            #expect(all.groups.reduce(0) { $0 + $1.figures.intake } == all.total.intake)
+            let byCategory = try await district.send(.GET, "/api/v1/kpis?\(period)&by=category").content.decode(KPIController.Answer.self)
+            #expect(byCategory.groups.allSatisfy { CatalogueCategory.requiredCodes.contains($0.key) && !$0.name.isEmpty })
+            #expect(try await district.send(.GET, "/api/v1/kpis?by=planet").status == .unprocessableEntity)
+            #expect(try await district.send(.GET, "/api/v1/kpis?from=2026-11-18&to=2026-01-01").status == .unprocessableEntity)
+            #expect(try await district.send(.GET, "/api/v1/kpis?from=2020-01-01&to=2026-11-18").status == .unprocessableEntity)
+            var auditor = try await TestClient.api(app, as: "auditor")
+            #expect(try await auditor.send(.GET, "/api/v1/kpis").status == .forbidden)
+        }
+    }
+}

@@ -62,6 +62,15 @@ enum Strings {
         "relation.tenant": ("租户", "Tenant"),
         "relation.family": ("家庭成员", "Family member"),
 
+        // Categories (SPEC §3)
+        "category.ADMIN": ("社区行政执法和管理事务", "Administrative enforcement and management"),
+        "category.SERVICE": ("社区社会服务事务", "Social services"),
+        "category.PROPERTY_COMMERCIAL": ("商品房小区物业管理事务", "Property management, commercial compounds"),
+        "category.PROPERTY_OTHER": ("非商品房小区物业管理事务", "Property management, compounds without a company"),
+        "category.MUTUAL_AID": ("社区居民互助事务", "Residents' mutual aid"),
+        "category.ORGANISATION": ("社区组织事务", "Community organisation affairs"),
+        "category.TEMPORARY": ("社区临时性、专业性事务", "Temporary and specialised affairs"),
+
         // Roles
         "role.resident": ("居民", "Resident"),
         "role.grid_worker": ("网格员", "Grid worker"),

@@ -160,7 +160,10 @@ public struct WorkingCalendar: Sendable {
 }
 
 /// A day counted from 1970-01-01 in China Standard Time (UTC+8, no daylight saving): exact, fast date arithmetic.
-struct DayNumber: Comparable, Sendable {
+public struct DayNumber: Comparable, Sendable {
+    /// Midnight at the start of `date` in China Standard Time.
+    public static func start(of date: CivilDate) -> Date { DayNumber(date).instant(minutes: 0) }
+
     let value: Int
 
     static let offset = 8 * 3600
@@ -204,5 +207,5 @@ struct DayNumber: Comparable, Sendable {
         Date(timeIntervalSince1970: TimeInterval(value * 86_400 - Self.offset + minutes * 60))
     }
 
-    static func < (a: DayNumber, b: DayNumber) -> Bool { a.value < b.value }
+    public static func < (a: DayNumber, b: DayNumber) -> Bool { a.value < b.value }
 }

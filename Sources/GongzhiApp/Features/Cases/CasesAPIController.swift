@@ -60,24 +60,7 @@ struct CasesAPIController: RouteCollection {
     @Sendable func list(_ request: Request) async throws -> ListPage<CaseDTO> {
         let actor = try request.requireActor()
         let paging = try Paging(request)
-        var query = CaseRecord.query(on: request.db)
-        let scopes = AccessPolicy.scopes(.viewCases, actor: actor)
-        let userID = UUID(uuidString: actor.userID)
-        query = query.group(.or) { group in
-            for scope in scopes {
-                group.filter(\.$placePath =~ scope.rawValue)
-                group.filter(\.$handlerPath =~ scope.rawValue)
-            }
-            group.filter(\.$submitterUserID == userID)
-        }
-        // Reports against an org are never listed to anyone inside it (unless they submitted it).
-        for grant in actor.grants {
-            query = query.group(.or) { group in
-                group.filter(\.$accusedPath == nil)
-                group.filter(.custom(SQLQueryString("NOT (\(bind: grant.path.rawValue) LIKE accused_path || '%')")))
-                group.filter(\.$submitterUserID == userID)
-            }
-        }
+        var query = CaseRecord.visible(to: actor, on: request.db)
         if let raw = try? request.query.get(String.self, at: "state") {
             guard let state = CaseState(rawValue: raw) else { throw AppError.invalid("state") }
             query = query.filter(\.$state == state)
@@ -153,3 +136,28 @@ struct CasesAPIController: RouteCollection {
 }
 
 extension Catalogue: Content {}
+
+extension CaseRecord {
+    /// The cases `actor` may see (checklist rule 1): placed or handled in a subtree where it holds viewCases, or
+    /// submitted by it; a report against an org is never shown to anyone inside that org (unless they submitted it).
+    static func visible(to actor: Actor, on db: any Database) -> QueryBuilder<CaseRecord> {
+        var query = CaseRecord.query(on: db)
+        let scopes = AccessPolicy.scopes(.viewCases, actor: actor)
+        let userID = UUID(uuidString: actor.userID)
+        query = query.group(.or) { group in
+            for scope in scopes {
+                group.filter(\.$placePath =~ scope.rawValue)
+                group.filter(\.$handlerPath =~ scope.rawValue)
+            }
+            group.filter(\.$submitterUserID == userID)
+        }
+        for grant in actor.grants {
+            query = query.group(.or) { group in
+                group.filter(\.$accusedPath == nil)
+                group.filter(.custom(SQLQueryString("NOT (\(bind: grant.path.rawValue) LIKE accused_path || '%')")))
+                group.filter(\.$submitterUserID == userID)
+            }
+        }
+        return query
+    }
+}

@@ -1,0 +1,81 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// `GET /api/v1/kpis?from=YYYY-MM-DD&to=YYYY-MM-DD&by=district|street|community|grid|category|handler`: the KPIs of
+/// the cases opened in the period that the caller may see, in total and by group. Counted from the cases
+/// themselves; rollups that keep this fast at city scale are the monitoring issue's work.
+struct KPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("api", "v1", "kpis", use: kpis)
+    }
+
+    struct Group: Content {
+        let key: String
+        let name: String
+        let figures: CaseKPIs.Figures
+    }
+
+    struct Answer: Content {
+        let from: String
+        let to: String
+        let by: String?
+        let total: CaseKPIs.Figures
+        let groups: [Group]
+    }
+
+    @Sendable func kpis(_ request: Request) async throws -> Answer {
+        let actor = try request.require(.viewCases)
+        let now = request.now
+        let to = try (try? request.query.get(String.self, at: "to")).map { try day($0, field: "to") } ?? CivilDate(now)
+        let from = try (try? request.query.get(String.self, at: "from")).map { try day($0, field: "from") }
+            ?? CivilDate(DayNumber.start(of: to).addingTimeInterval(-29 * 86_400))
+        let start = DayNumber.start(of: from)
+        let end = DayNumber.start(of: to).addingTimeInterval(86_400)
+        guard start < end else { throw AppError.invalid("from") }
+        guard end.timeIntervalSince(start) <= 367 * 86_400 else { throw AppError.invalid("to") }
+        let by = try? request.query.get(String.self, at: "by")
+        let level: OrgLevel? = by.flatMap(OrgLevel.init(rawValue:))
+        guard by == nil || level != nil || by == "category" || by == "handler" else { throw AppError.invalid("by") }
+
+        let records = try await CaseRecord.visible(to: actor, on: request.db)
+            .filter(\.$openedAt >= start).filter(\.$openedAt < end).all()
+        func row(_ r: CaseRecord) -> CaseKPIs.Row {
+            CaseKPIs.Row(state: r.state, openedAt: r.openedAt, responseDueAt: r.responseDueAt, signedAt: r.signedAt,
+                         completionDueAt: r.completionDueAt, closedAt: r.closedAt, returns: r.returns, reopens: r.reopens,
+                         ratingSolved: r.ratingSolved, ratingSatisfaction: r.ratingSatisfaction)
+        }
+        var groups: [Group] = []
+        if let by {
+            var buckets: [String: [CaseRecord]] = [:]
+            for record in records {
+                let key: String
+                if let level {
+                    let segments = OrgPath(record.placePath)?.segments ?? []
+                    guard segments.count > level.depth else { continue }
+                    key = segments[level.depth]
+                } else if by == "category" {
+                    key = record.category
+                } else {
+                    key = record.handlerNodeID.uuidString.lowercased()
+                }
+                buckets[key, default: []].append(record)
+            }
+            let ids = buckets.keys.compactMap(UUID.init(uuidString:))
+            let names = ids.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await OrgNode.query(on: request.db).filter(\.$id ~~ ids).all().map { ($0.id!.uuidString.lowercased(), $0.name) })
+            groups = buckets.map { key, rows in
+                Group(key: key, name: names[key] ?? Strings.text("category.\(key)", request.lang),
+                      figures: CaseKPIs.figures(rows.map(row), now: now))
+            }.sorted { $0.figures.intake != $1.figures.intake ? $0.figures.intake > $1.figures.intake : $0.key < $1.key }
+        }
+        return Answer(from: from.description, to: to.description, by: by, total: CaseKPIs.figures(records.map(row), now: now), groups: groups)
+    }
+
+    func day(_ text: String, field: String) throws -> CivilDate {
+        guard let date = CivilDate(iso: text) else { throw AppError.invalid(field) }
+        return date
+    }
+}
+
+extension CaseKPIs.Figures: Content {}

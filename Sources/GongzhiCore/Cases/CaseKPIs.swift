@@ -1,0 +1,95 @@
+import Foundation
+
+/// The hotline's "three rates" and more (SPEC §4 KPIs), counted exactly; a rate is numerator ÷ denominator.
+public enum CaseKPIs {
+    /// What the figures need of one case.
+    public struct Row: Sendable {
+        public let state: CaseState
+        public let openedAt: Date
+        public let responseDueAt: Date
+        public let signedAt: Date?
+        public let completionDueAt: Date
+        public let closedAt: Date?
+        public let returns: Int
+        public let reopens: Int
+        public let ratingSolved: Bool?
+        public let ratingSatisfaction: String?
+
+        public init(state: CaseState, openedAt: Date, responseDueAt: Date, signedAt: Date?, completionDueAt: Date, closedAt: Date?,
+                    returns: Int, reopens: Int, ratingSolved: Bool?, ratingSatisfaction: String?) {
+            self.state = state
+            self.openedAt = openedAt
+            self.responseDueAt = responseDueAt
+            self.signedAt = signedAt
+            self.completionDueAt = completionDueAt
+            self.closedAt = closedAt
+            self.returns = returns
+            self.reopens = reopens
+            self.ratingSolved = ratingSolved
+            self.ratingSatisfaction = ratingSatisfaction
+        }
+    }
+
+    public struct Rate: Codable, Sendable, Equatable {
+        public let numerator: Int
+        public let denominator: Int
+        /// numerator ÷ denominator, or nil when there is nothing to count.
+        public var value: Double? { denominator == 0 ? nil : Double(numerator) / Double(denominator) }
+
+        enum CodingKeys: String, CodingKey { case numerator, denominator, value }
+
+        public init(_ numerator: Int, _ denominator: Int) {
+            self.numerator = numerator
+            self.denominator = denominator
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            numerator = try c.decode(Int.self, forKey: .numerator)
+            denominator = try c.decode(Int.self, forKey: .denominator)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(numerator, forKey: .numerator)
+            try c.encode(denominator, forKey: .denominator)
+            try c.encode(value, forKey: .value)
+        }
+    }
+
+    public struct Figures: Codable, Sendable, Equatable {
+        /// 受理量: cases opened
+        public let intake: Int
+        /// 响应率: signed within the response limit ÷ cases signed or past their response limit
+        public let responseRate: Rate
+        /// 解决率: rated solved ÷ rated
+        public let solveRate: Rate
+        /// 满意率: satisfied or basically satisfied ÷ rated
+        public let satisfactionRate: Rate
+        /// 按时办结率: closed by the completion deadline ÷ closed
+        public let onTimeRate: Rate
+        /// 退单率: cases returned at least once ÷ cases opened
+        public let returnRate: Rate
+        /// 重复诉求率: cases reopened or merged as duplicates ÷ cases opened
+        public let repeatRate: Rate
+        /// Mean hours from opening to closing, of closed cases (nil: none closed).
+        public let meanHandlingHours: Double?
+    }
+
+    public static func figures(_ rows: [Row], now: Date) -> Figures {
+        let due = rows.filter { $0.signedAt != nil || $0.responseDueAt <= now }
+        let onTimeSigned = due.filter { row in row.signedAt.map { $0 <= row.responseDueAt } ?? false }
+        let rated = rows.filter { $0.ratingSatisfaction != nil }
+        let closed = rows.filter { $0.state == .closed && $0.closedAt != nil }
+        let handling = closed.reduce(0.0) { $0 + $1.closedAt!.timeIntervalSince($1.openedAt) }
+        return Figures(
+            intake: rows.count,
+            responseRate: Rate(onTimeSigned.count, due.count),
+            solveRate: Rate(rated.filter { $0.ratingSolved == true }.count, rated.count),
+            satisfactionRate: Rate(rated.filter { $0.ratingSatisfaction == "satisfied" || $0.ratingSatisfaction == "basically_satisfied" }.count, rated.count),
+            onTimeRate: Rate(closed.filter { $0.closedAt! <= $0.completionDueAt }.count, closed.count),
+            returnRate: Rate(rows.filter { $0.returns > 0 }.count, rows.count),
+            repeatRate: Rate(rows.filter { $0.reopens > 0 || $0.state == .merged }.count, rows.count),
+            meanHandlingHours: closed.isEmpty ? nil : handling / Double(closed.count) / 3600)
+    }
+}
