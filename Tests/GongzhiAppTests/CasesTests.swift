@@ -78,7 +78,9 @@ struct CasesTests {
                 #expect(response.status == .ok, "\(action): \(response.body.string)")
                 #expect(try response.content.decode(CaseDTO.self).state == state, "\(action)")
             }
-            #expect(try await act(&worker, id, "rate", Act(solved: true, satisfaction: "satisfied")).status == .forbidden)
+            var grid = try await TestClient.api(app, as: "grid")
+            #expect(try await act(&grid, id, "rate", Act(solved: true, satisfaction: "satisfied")).status == .forbidden)
+            #expect(try await act(&resident, id, "rate", Act(solved: true)).status == .unprocessableEntity)
             let rated = try await act(&resident, id, "rate", Act(solved: true, satisfaction: "basically_satisfied"))
             #expect(rated.status == .ok)
             let closed = try rated.content.decode(CaseDTO.self)
@@ -298,5 +300,36 @@ struct CatalogueAdminTests {
         try await user.create(on: db)
         try await RoleGrantRecord(userID: user.id!, role: .systemAdmin, nodeID: nil, path: .root, grantedBy: nil).create(on: db)
         return user.id!
+    }
+}
+
+@Suite("Duplicates and merging")
+struct DuplicateTests {
+    @Test("a second case of the same item at the same place is proposed as a duplicate and can be merged into the first")
+    func duplicates() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            var worker = try await TestClient.api(app, as: "worker")
+            let body = ["title": "井盖缺失", "buildingId": f.unitA.$building.id.uuidString, "channel": "window"]
+            let first = try await worker.send(.POST, "/api/v1/cases", json: body).content.decode(CaseDTO.self)
+            let second = try await worker.send(.POST, "/api/v1/cases", json: body).content.decode(CaseDTO.self)
+            #expect(second.possibleDuplicates?.contains(first.id) == true)
+            #expect(second.possibleDuplicates?.contains(second.id) == false)
+            struct Merge: Encodable, Sendable { let note: String; let mergeInto: UUID }
+            let merged = try await worker.send(.POST, "/api/v1/cases/\(second.id.uuidString)/actions/merge", json: Merge(note: "重复诉求", mergeInto: first.id))
+            #expect(merged.status == .ok, "\(merged.body.string)")
+            let dto = try merged.content.decode(CaseDTO.self)
+            #expect(dto.state == .merged && dto.mergedInto == first.id)
+            let selfMerge = try await worker.send(.POST, "/api/v1/cases/\(first.id.uuidString)/actions/merge", json: Merge(note: "x", mergeInto: first.id))
+            #expect(selfMerge.status == .unprocessableEntity)
+            // Residents are not shown other people's cases as duplicates.
+            var resident = try await TestClient.api(app, as: "resident")
+            let user = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first())
+            let member = try #require(try await HouseholdMember.query(on: app.db).filter(\.$person.$id == user.$person.id!).first())
+            let household = try #require(try await Household.find(member.$household.id, on: app.db))
+            let unit = try #require(try await HousingUnit.find(household.$unit.id, on: app.db))
+            let mine = try await resident.send(.POST, "/api/v1/cases", json: ["title": "井盖缺失", "buildingId": unit.$building.id.uuidString]).content.decode(CaseDTO.self)
+            #expect(mine.possibleDuplicates == nil)
+        }
     }
 }

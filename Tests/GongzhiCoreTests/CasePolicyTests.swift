@@ -38,14 +38,16 @@ struct CasePolicyTests {
         #expect(!CasePolicy.can(.dispatch, grid, communityCase) && !CasePolicy.can(.reply, grid, communityCase))
     }
 
-    @Test("only the submitter rates; a resident sees only their own cases")
+    @Test("the submitter rates online, staff by phone; a resident sees only their own cases")
     func resident() {
         let submitter = Actor(userID: "resident-1", username: "r1", grants: [RoleGrant(role: .resident, path: communityA)])
         let neighbour = Actor(userID: "resident-2", username: "r2", grants: [RoleGrant(role: .resident, path: communityA)])
         #expect(CasePolicy.can(.rateSatisfied, submitter, communityCase) && CasePolicy.can(.rateUnsatisfied, submitter, communityCase))
         #expect(!CasePolicy.can(.accept, submitter, communityCase))
         #expect(!CasePolicy.canView(neighbour, communityCase))
-        #expect(!CasePolicy.can(.rateSatisfied, actor(.communityWorker, communityA), communityCase))
+        // Staff record phone follow-ups where the case is; elsewhere they cannot.
+        #expect(CasePolicy.can(.rateSatisfied, actor(.communityWorker, communityA), communityCase))
+        #expect(!CasePolicy.can(.rateSatisfied, actor(.gridWorker, gridA), communityCase))
     }
 
     @Test("a report against a community is invisible to that community, visible to the supervisory district")

@@ -46,7 +46,8 @@ public enum CasePolicy {
             // The handler org itself, not the levels above it (they supervise instead).
             return actor.grants.contains { $0.path == facts.handlerPath && $0.role.permissions.contains(.handleCases) }
         case .rateSatisfied, .rateUnsatisfied:
-            return isSubmitter
+            // The resident online, or staff where the case is recording a phone follow-up (电话回访).
+            return isSubmitter || at(.dispatchCases, facts.placePath)
         case .close:
             // A phone follow-up recorded by staff where the case is; the auto-close runs as the system.
             return at(.dispatchCases, facts.placePath)

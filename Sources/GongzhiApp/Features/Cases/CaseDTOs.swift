@@ -62,6 +62,8 @@ struct CaseDTO: Content {
     var trackingCode: String?
     /// Only in the answer to a submission: the classifier's proposals.
     var proposals: [ProposalDTO]?
+    /// Only in the answer to a staff submission: open cases of the same item at the same place (to merge).
+    var possibleDuplicates: [UUID]?
 
     struct ProposalDTO: Content {
         let itemCode: String

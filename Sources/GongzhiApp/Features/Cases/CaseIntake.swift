@@ -43,7 +43,12 @@ enum CaseIntake {
         /// Shown once to an anonymous submitter; only its hash is kept.
         let trackingCode: String?
         let proposals: [Classifier.Proposal]
+        /// Open cases of the same item at the same place in the last 30 days: possible duplicates to merge.
+        let duplicates: [UUID]
     }
+
+    /// Days within which a case of the same item at the same place counts as a possible duplicate.
+    static let duplicateWindowDays = 30
 
     static func submit(_ input: Input, actor: Actor, on request: Request) async throws -> Result {
         let now = request.now
@@ -129,6 +134,10 @@ enum CaseIntake {
             record.completionDueAt = calendar.deadline(from: now, workingDays: item.completionDays)
             record.slaLevel = .normal
             record.eventCount = 1
+            let duplicates = try await CaseRecord.query(on: db).filter(\.$itemCode == item.code).filter(\.$placePath == placePath.rawValue)
+                .filter(\.$state !~ [.closed, .rejected, .merged])
+                .filter(\.$openedAt > now.addingTimeInterval(-Double(duplicateWindowDays) * 86_400))
+                .sort(\.$openedAt, .descending).limit(5).all().compactMap(\.id)
             try await record.create(on: db)
             try await CaseEventRecord(caseID: record.id!, seq: 1, action: "submit", from: nil, to: .submitted,
                                       actorUserID: input.anonymous ? nil : userID,
@@ -137,7 +146,7 @@ enum CaseIntake {
             try await request.audit(AuditEvent(action: "case.create", objectType: "case", objectID: record.id!.uuidString.lowercased(),
                                                summary: "item=\(item.code) channel=\(input.channel.rawValue)",
                                                change: ["title": input.title, "description": input.description, "item": item.code, "place": placePath.rawValue]), on: db)
-            return Result(record: record, trackingCode: trackingCode, proposals: proposals)
+            return Result(record: record, trackingCode: trackingCode, proposals: proposals, duplicates: duplicates)
         }
     }
 

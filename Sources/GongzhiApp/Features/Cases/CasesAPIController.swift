@@ -54,6 +54,8 @@ struct CasesAPIController: RouteCollection {
         var dto = CaseDTO(result.record)
         dto.trackingCode = result.trackingCode
         dto.proposals = result.proposals.map { .init(itemCode: $0.code, score: $0.score) }
+        // Other residents' cases are not a resident's business: only staff see the possible duplicates.
+        dto.possibleDuplicates = isResident ? nil : result.duplicates
         return try await dto.encodeResponse(status: .created, for: request)
     }
 
