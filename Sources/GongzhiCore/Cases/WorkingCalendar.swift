@@ -164,18 +164,18 @@ public struct DayNumber: Comparable, Sendable {
     /// Midnight at the start of `date` in China Standard Time.
     public static func start(of date: CivilDate) -> Date { DayNumber(date).instant(minutes: 0) }
 
-    let value: Int
+    public let value: Int
 
     static let offset = 8 * 3600
 
-    init(_ value: Int) { self.value = value }
+    public init(_ value: Int) { self.value = value }
 
     init(_ instant: Date) {
         value = Int(((instant.timeIntervalSince1970 + Double(Self.offset)) / 86_400).rounded(.down))
     }
 
     /// Days from civil (Howard Hinnant's algorithm).
-    init(_ date: CivilDate) {
+    public init(_ date: CivilDate) {
         let y = date.month <= 2 ? date.year - 1 : date.year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -185,7 +185,7 @@ public struct DayNumber: Comparable, Sendable {
         value = era * 146_097 + doe - 719_468
     }
 
-    var civil: CivilDate {
+    public var civil: CivilDate {
         let z = value + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -199,7 +199,7 @@ public struct DayNumber: Comparable, Sendable {
     }
 
     /// Monday is 0 … Sunday is 6 (1970-01-01 was a Thursday).
-    var weekday: Int { ((value % 7) + 7 + 3) % 7 }
+    public var weekday: Int { ((value % 7) + 7 + 3) % 7 }
     var isWeekend: Bool { weekday >= 5 }
     var next: DayNumber { DayNumber(value + 1) }
 

@@ -3,7 +3,8 @@ import Foundation
 import GongzhiCore
 import Vapor
 
-/// `GET /api/v1/kpis?from=YYYY-MM-DD&to=YYYY-MM-DD&by=district|street|community|grid|category|handler`: the KPIs of
+/// `GET /api/v1/kpis?from=YYYY-MM-DD&to=YYYY-MM-DD&by=district|street|community|grid|category|handler|day|week|month`:
+/// the KPIs of
 /// the cases opened in the period that the caller may see, in total and by group. Counted from the cases
 /// themselves; rollups that keep this fast at city scale are the monitoring issue's work.
 struct KPIController: RouteCollection {
@@ -37,7 +38,8 @@ struct KPIController: RouteCollection {
         guard end.timeIntervalSince(start) <= 367 * 86_400 else { throw AppError.invalid("to") }
         let by = try? request.query.get(String.self, at: "by")
         let level: OrgLevel? = by.flatMap(OrgLevel.init(rawValue:))
-        guard by == nil || level != nil || by == "category" || by == "handler" else { throw AppError.invalid("by") }
+        let periods = ["day", "week", "month"]
+        guard by == nil || level != nil || ["category", "handler"].contains(by!) || periods.contains(by!) else { throw AppError.invalid("by") }
 
         let records = try await CaseRecord.visible(to: actor, on: request.db)
             .filter(\.$openedAt >= start).filter(\.$openedAt < end).all()
@@ -57,6 +59,8 @@ struct KPIController: RouteCollection {
                     key = segments[level.depth]
                 } else if by == "category" {
                     key = record.category
+                } else if periods.contains(by) {
+                    key = Self.period(of: record.openedAt, by: by)
                 } else {
                     key = record.handlerNodeID.uuidString.lowercased()
                 }
@@ -65,11 +69,29 @@ struct KPIController: RouteCollection {
             let ids = buckets.keys.compactMap(UUID.init(uuidString:))
             let names = ids.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await OrgNode.query(on: request.db).filter(\.$id ~~ ids).all().map { ($0.id!.uuidString.lowercased(), $0.name) })
             groups = buckets.map { key, rows in
-                Group(key: key, name: names[key] ?? Strings.text("category.\(key)", request.lang),
+                Group(key: key, name: names[key] ?? (periods.contains(by) ? key : Strings.text("category.\(key)", request.lang)),
                       figures: CaseKPIs.figures(rows.map(row), now: now))
-            }.sorted { $0.figures.intake != $1.figures.intake ? $0.figures.intake > $1.figures.intake : $0.key < $1.key }
+            }.sorted { a, b in
+                // Periods in time order; places and categories by volume (ranked).
+                if periods.contains(by) { return a.key < b.key }
+                return a.figures.intake != b.figures.intake ? a.figures.intake > b.figures.intake : a.key < b.key
+            }
         }
         return Answer(from: from.description, to: to.description, by: by, total: CaseKPIs.figures(records.map(row), now: now), groups: groups)
+    }
+
+    /// "2026-11-18" (day), the Monday of its week (week), "2026-11" (month), in Beijing time.
+    static func period(of instant: Date, by: String) -> String {
+        let date = CivilDate(instant)
+        switch by {
+        case "week":
+            let day = DayNumber(date)
+            return DayNumber(day.value - day.weekday).civil.description
+        case "month":
+            return String(date.description.prefix(7))
+        default:
+            return date.description
+        }
     }
 
     func day(_ text: String, field: String) throws -> CivilDate {
