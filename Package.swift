@@ -65,6 +65,7 @@ let package = Package(
             dependencies: [
                 "GongzhiApp",
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

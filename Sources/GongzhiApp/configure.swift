@@ -46,6 +46,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: CasesAPIController())
     try app.register(collection: CatalogueController())
     try app.register(collection: KPIController())
+    try app.register(collection: CaseAttachmentsController())
 
     if app.environment != .testing {
         app.lifecycle.use(SessionSweeper())

@@ -1,3 +1,4 @@
+import Crypto
 import Fluent
 import Foundation
 import Testing
@@ -331,5 +332,54 @@ struct DuplicateTests {
             let mine = try await resident.send(.POST, "/api/v1/cases", json: ["title": "井盖缺失", "buildingId": unit.$building.id.uuidString]).content.decode(CaseDTO.self)
             #expect(mine.possibleDuplicates == nil)
         }
+    }
+}
+
+@Suite("Case photos")
+struct AttachmentTests {
+    /// A PNG signature followed by filler bytes.
+    static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + (0..<200).map { UInt8($0) }
+
+    @Test("photos are checked by content, counted, stored with a checksum and served only to those who see the case")
+    func photos() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            var worker = try await TestClient.api(app, as: "worker")
+            let id = try await worker.send(.POST, "/api/v1/cases", json: ["title": "路灯不亮", "buildingId": f.unitA.$building.id.uuidString, "channel": "patrol"]).content.decode(CaseDTO.self).id
+            let path = "/api/v1/cases/\(id.uuidString)/attachments"
+            // A PHP script named .jpg and declared image/jpeg is refused.
+            let script = try await worker.sendMultipart(path, fileName: "shell.jpg", contentType: "image/jpeg", file: Array("<?php system($_GET['c']); ?>".utf8))
+            #expect(script.status == .unsupportedMediaType)
+            #expect(try script.content.decode(ErrorJSON.self).error.code == "unsupported_file_type")
+            let uploaded = try await worker.sendMultipart(path, fileName: "../../etc/passwd.png", contentType: "application/octet-stream", file: Self.png)
+            #expect(uploaded.status == .created, "\(uploaded.body.string)")
+            let dto = try uploaded.content.decode(CaseAttachmentsController.AttachmentDTO.self)
+            #expect(dto.contentType == "image/png" && dto.size == Self.png.count)
+            #expect(dto.sha256 == SHA256Hex.of(Self.png))
+            // Stored under its random id, not the name given.
+            let stored = app.gongzhi.config.storageDirectory + "/attachments/" + dto.id.uuidString.lowercased()
+            #expect(FileManager.default.contents(atPath: stored).map(Array.init) == Self.png)
+            let download = try await worker.send(.GET, "\(path)/\(dto.id.uuidString)")
+            #expect(download.status == .ok && download.headers.contentType?.description == "image/png")
+            #expect(download.headers.first(name: "X-Content-Type-Options") == "nosniff")
+            #expect(Array(download.body.readableBytesView) == Self.png)
+            var other = try await TestClient.api(app, as: "worker2")
+            #expect(try await other.send(.GET, "\(path)/\(dto.id.uuidString)").status == .notFound)
+            #expect(try await other.send(.GET, path).status == .notFound)
+            #expect(try await other.sendMultipart(path, fileName: "a.png", contentType: "image/png", file: Self.png).status == .notFound)
+            for _ in 0..<5 { #expect(try await worker.sendMultipart(path, fileName: "a.png", contentType: "image/png", file: Self.png).status == .created) }
+            let seventh = try await worker.sendMultipart(path, fileName: "a.png", contentType: "image/png", file: Self.png)
+            #expect(seventh.status == .conflict)
+            #expect(try seventh.content.decode(ErrorJSON.self).error.code == "too_many_attachments")
+            #expect(try await worker.send(.GET, path).content.decode([CaseAttachmentsController.AttachmentDTO].self).count == 6)
+        }
+    }
+}
+
+enum SHA256Hex {
+    static func of(_ bytes: [UInt8]) -> String {
+        var hasher = Crypto.SHA256()
+        hasher.update(data: bytes)
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -83,3 +83,18 @@ struct CatalogueTests {
         #expect(shippedCatalogue.item("ADM-022")?.responsible == .supervisoryOrg)
     }
 }
+
+@Suite("Image signatures")
+struct ImageSignatureTests {
+    @Test("JPEG, PNG and WebP are recognised by their bytes; anything else is refused")
+    func signatures() {
+        #expect(ImageSignature.detect([0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]) == .jpeg)
+        #expect(ImageSignature.detect([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0]) == .png)
+        #expect(ImageSignature.detect(Array("RIFF".utf8) + [1, 2, 3, 4] + Array("WEBPVP8 ".utf8)) == .webp)
+        #expect(ImageSignature.detect(Array("RIFF".utf8) + [1, 2, 3, 4] + Array("WAVE".utf8)) == nil)
+        #expect(ImageSignature.detect(Array("<?php echo 1; ?>".utf8)) == nil)
+        #expect(ImageSignature.detect(Array("<svg onload=alert(1)>".utf8)) == nil)
+        #expect(ImageSignature.detect([UInt8]()) == nil)
+        #expect(ImageSignature.detect([0xFF, 0xD8]) == nil)
+    }
+}

@@ -26,5 +26,6 @@ enum GongzhiMigrations {
         // The versioned affairs catalogue, then cases with their timeline and suspensions (SPEC §3, §4)
         app.migrations.add(CreateCatalogue())
         app.migrations.add(CreateCase())
+        app.migrations.add(CreateCaseAttachment())
     }
 }

@@ -219,6 +219,9 @@ enum Strings {
         "error.arbitration_binds": ("街道已指定承办，不能再退单。", "The street has assigned the handler: the case cannot be returned again."),
         "error.top_level": ("已是最高层级，不能再上报。", "Already at the top level: it cannot be escalated further."),
         "error.invalid_catalogue": ("事务清单内容不正确。", "The catalogue is not valid."),
+        "error.unsupported_file_type": ("只能上传 JPEG、PNG 或 WebP 图片。", "Only JPEG, PNG or WebP images can be uploaded."),
+        "error.too_many_attachments": ("每件诉求最多 6 张照片。", "At most 6 photos per case."),
+        "error.case_closed": ("诉求已办结，不能再添加。", "The case is closed."),
         "error.no_catalogue": ("事务清单尚未加载。", "The affairs catalogue is not loaded."),
         "error.too_many_requests": ("请求过于频繁，请稍后再试。", "Too many requests; please wait."),
     ]

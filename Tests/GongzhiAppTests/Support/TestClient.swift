@@ -38,7 +38,7 @@ struct TestClient {
 
     @discardableResult
     mutating func send(_ method: HTTPMethod, _ path: String, json: (any Encodable & Sendable)? = nil, form: [String: String]? = nil,
-                       raw: String? = nil, contentType: HTTPMediaType? = nil, headers extra: HTTPHeaders = [:],
+                       raw: String? = nil, rawData: Data? = nil, contentType: HTTPMediaType? = nil, headers extra: HTTPHeaders = [:],
                        withCSRF: Bool = true) async throws -> TestingHTTPResponse {
         let bearer = self.bearer
         let cookies = self.cookies
@@ -59,6 +59,10 @@ struct TestClient {
             if let raw {
                 request.body = ByteBuffer(string: raw)
                 request.headers.contentType = contentType ?? .plainText
+            }
+            if let rawData {
+                request.body = ByteBuffer(bytes: rawData)
+                request.headers.contentType = contentType ?? .binary
             }
         }
         for (name, value) in response.headers.setCookie?.all ?? [:] {
@@ -98,4 +102,23 @@ struct ErrorJSON: Decodable {
     }
 
     let error: Detail
+}
+
+extension TestClient {
+    /// Sends `fields` and one file as multipart/form-data (the CSRF token added for browsers).
+    mutating func sendMultipart(_ path: String, fields: [String: String] = [:], fileField: String = "file", fileName: String,
+                                contentType: String, file: [UInt8]) async throws -> TestingHTTPResponse {
+        let boundary = "----gongzhi-\(UUID().uuidString)"
+        var body = Data()
+        var all = fields
+        if bearer == nil, let csrf { all["_csrf"] = csrf }
+        for (name, value) in all {
+            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8))
+        }
+        body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(fileField)\"; filename=\"\(fileName)\"\r\nContent-Type: \(contentType)\r\n\r\n".utf8))
+        body.append(Data(file))
+        body.append(Data("\r\n--\(boundary)--\r\n".utf8))
+        return try await send(.POST, path, rawData: body,
+                              contentType: HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": boundary]))
+    }
 }
