@@ -208,6 +208,11 @@ struct CasesTests {
             let id = try await worker.send(.POST, "/api/v1/cases", json: NewCase(title: "物业费纠纷", buildingId: f.unitA.$building.id, channel: "window")).content.decode(CaseDTO.self).id
             for action in ["accept", "dispatch", "sign"] { _ = try await act(&worker, id, action) }
             let due = try #require(try await CaseRecord.find(id, on: app.db)).completionDueAt
+            // The handler asks; the street approves by suspending.
+            let asked = try await act(&worker, id, "request_suspension", Act(note: "业主出国，需等待"))
+            #expect(asked.status == .ok)
+            #expect(try asked.content.decode(CaseDTO.self).state == .signed)
+            #expect(try await act(&street, id, "request_suspension", Act(note: "x")).status == .forbidden)
             #expect(try await act(&worker, id, "suspend", Act(note: "等待业主回国")).status == .forbidden)
             #expect(try await act(&street, id, "suspend", Act(note: "等待业主回国")).content.decode(CaseDTO.self).state == .suspended)
             app.clock.advance(by: 7 * 24 * 3600)

@@ -42,7 +42,7 @@ public enum CasePolicy {
         switch action {
         case .accept, .reject, .dispatch, .escalate, .merge:
             return at(.dispatchCases, facts.placePath) || at(.dispatchCases, facts.handlerPath)
-        case .sign, .return, .start, .reply:
+        case .sign, .return, .start, .reply, .requestSuspension, .requestExtension:
             // The handler org itself, not the levels above it (they supervise instead).
             return actor.grants.contains { $0.path == facts.handlerPath && $0.role.permissions.contains(.handleCases) }
         case .rateSatisfied, .rateUnsatisfied:

@@ -71,6 +71,10 @@ public enum CaseAction: String, Codable, Sendable, CaseIterable {
     case arbitrate
     /// 延期 (approved)
     case extend
+    /// 申请挂起: the handler asks; the street approves by suspending
+    case requestSuspension = "request_suspension"
+    /// 申请延期: the handler asks; the street approves by extending
+    case requestExtension = "request_extension"
 }
 
 /// The part of a case the workflow decides on.
@@ -188,6 +192,8 @@ public enum CaseWorkflow {
             break
         case (.extend, _) where handling.contains(state) || state == .returned:
             break
+        case (.requestSuspension, _), (.requestExtension, _):
+            guard handling.contains(state) else { return .failure(.refused) }
         default:
             return .failure(.refused)
         }

@@ -30,7 +30,8 @@ enum CaseActions {
     }
 
     /// Actions that must say why.
-    static let needNote: Set<CaseAction> = [.reject, .return, .suspend, .extend, .arbitrate, .reopen, .escalate, .merge]
+    static let needNote: Set<CaseAction> = [.reject, .return, .suspend, .extend, .arbitrate, .reopen, .escalate, .merge,
+                                            .requestSuspension, .requestExtension]
 
     /// Loads a case the actor may see, or 404.
     static func visibleCase(_ id: UUID, actor: Actor, on db: any Database) async throws -> CaseRecord {
@@ -134,7 +135,9 @@ enum CaseActions {
                 throw AppError.invalid("mergeInto")
             }
             record.mergedInto = master
-        case .accept, .reject, .return, .start, .supervise, .urge:
+        case .requestExtension:
+            guard let days = input.extraDays, (1...30).contains(days) else { throw AppError.invalid("extraDays") }
+        case .accept, .reject, .return, .start, .supervise, .urge, .requestSuspension:
             break
         }
     }
