@@ -47,6 +47,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: CatalogueController())
     try app.register(collection: KPIController())
     try app.register(collection: CaseAttachmentsController())
+    try app.register(collection: OpenAPIController())
 
     if app.environment != .testing {
         app.lifecycle.use(SessionSweeper())

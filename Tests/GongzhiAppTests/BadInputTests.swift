@@ -152,3 +152,33 @@ struct OperationsTests {
         }
     }
 }
+
+@Suite("OpenAPI document")
+struct OpenAPITests {
+    @Test("every registered /api/v1 route is in /openapi.json, and the document lists no route that does not exist")
+    func coverage() async throws {
+        try await withApp(seed: false) { app, _ in
+            var client = TestClient(app)
+            let response = try await client.send(.GET, "/openapi.json")
+            #expect(response.status == .ok)
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+            #expect(document["openapi"] as? String == "3.0.3")
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            var documented = Set<String>()
+            for (path, operations) in paths { for method in operations.keys { documented.insert("\(method.uppercased()) \(path)") } }
+            var registered = Set<String>()
+            for route in app.routes.all where route.path.first?.description == "api" {
+                let path = "/" + route.path.map { component in
+                    switch component {
+                    case .parameter(let name): "{\(name)}"
+                    default: component.description
+                    }
+                }.joined(separator: "/")
+                registered.insert("\(route.method.rawValue) \(path)")
+            }
+            #expect(registered.count >= 50)
+            #expect(registered.subtracting(documented).isEmpty, "undocumented: \(registered.subtracting(documented).sorted())")
+            #expect(documented.subtracting(registered).isEmpty, "documented but absent: \(documented.subtracting(registered).sorted())")
+        }
+    }
+}
