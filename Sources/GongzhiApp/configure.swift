@@ -50,8 +50,11 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: OpenAPIController())
 
     if app.environment != .testing {
-        app.lifecycle.use(SessionSweeper())
-        app.lifecycle.use(CaseClockWorker())
+        app.lifecycle.use(PeriodicWork(name: "session sweep", every: .seconds(600)) { try await SessionSweeper.sweep($0) })
+        app.lifecycle.use(PeriodicWork(name: "case maintenance", every: .seconds(60)) { app in
+            try await CaseMaintenance.autoClose(app, ratingDays: app.gongzhi.config.autoCloseDays)
+            try await CaseMaintenance.refreshLevels(app)
+        })
     }
 
     app.asyncCommands.use(DemoCommand(), as: "demo")

@@ -64,8 +64,13 @@ enum CaseMaintenance {
                 .filter(\.$slaLevel != .red).filter(\.$openedAt > after).sort(\.$openedAt).limit(batch).all()
             guard let last = page.last else { return changed }
             after = last.openedAt
+            // One query for the page's suspensions, not one per case.
+            var pausesByCase: [UUID: [SLAClock.Pause]] = [:]
+            for pause in try await CasePause.query(on: app.db).filter(\.$caseID ~~ page.compactMap(\.id)).all() {
+                pausesByCase[pause.caseID, default: []].append(SLAClock.Pause(start: pause.startedAt, end: pause.endedAt))
+            }
             for record in page {
-                let pauses = try await CasePause.query(on: app.db).filter(\.$caseID == record.id!).all().map { SLAClock.Pause(start: $0.startedAt, end: $0.endedAt) }
+                let pauses = pausesByCase[record.id!] ?? []
                 let level = SLAClock(calendar: calendar, openedAt: record.openedAt,
                                      limit: .workingDays(record.completionDays + record.extensionDays), pauses: pauses).level(now: now)
                 guard level != record.slaLevel else { continue }
@@ -79,28 +84,4 @@ enum CaseMaintenance {
             if page.count < batch { return changed }
         }
     }
-}
-
-/// Runs the maintenance every minute while serving.
-struct CaseClockWorker: LifecycleHandler {
-    final class TaskBox: @unchecked Sendable { var task: Task<Void, Never>? }
-    let box = TaskBox()
-
-    func didBootAsync(_ application: Application) async throws {
-        let app = application
-        box.task = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(60))
-                if Task.isCancelled { break }
-                do {
-                    try await CaseMaintenance.autoClose(app, ratingDays: app.gongzhi.config.autoCloseDays)
-                    try await CaseMaintenance.refreshLevels(app)
-                } catch {
-                    app.logger.warning("case maintenance failed: \(String(describing: error))")
-                }
-            }
-        }
-    }
-
-    func shutdownAsync(_ application: Application) async { box.task?.cancel() }
 }
