@@ -70,7 +70,7 @@ struct DemoCasesTests {
     @Test("demo cases reach every state, and each timeline replays through the workflow to the stored state")
     func everyState() async throws {
         try await withApp { app, _ in
-            let buildings = try await Building.query(on: app.db).all().map { ($0.id!, OrgPath($0.orgPath)!) }
+            let buildings = try await Building.query(on: app.db).all().map { ($0.id!, OrgPath($0.orgPath)!, $0.location) }
             let written = try await DemoCases.write(count: 400, buildings: buildings, seed: 9, app: app)
             #expect(written >= 390)
             let cases = try await CaseRecord.query(on: app.db).all()

@@ -27,5 +27,8 @@ enum GongzhiMigrations {
         app.migrations.add(CreateCatalogue())
         app.migrations.add(CreateCase())
         app.migrations.add(CreateCaseAttachment())
+        // Points on buildings: coordinates → grid, duplicates within 50 m (issue 4 items 2 and 7)
+        app.migrations.add(UpdateBuildingAddLocation())
+        app.migrations.add(CreateCaseLocationIndex())
     }
 }

@@ -22,7 +22,12 @@ public struct DemoDistrict: Sendable {
         public let compound: Int
         /// Index of the grid in `nodes`.
         public let grid: Int
+        /// Laid out on a plan: communities 3 km apart, compounds 250 m apart, buildings 45 m apart.
+        public let location: GeoPoint
     }
+
+    /// The demo district's south-west corner (a made-up place in a real city's latitude).
+    public static let origin = GeoPoint(latitude: 39.93, longitude: 116.33)!
 
     public struct Unit: Sendable {
         public let number: String
@@ -93,12 +98,13 @@ public struct DemoDistrict: Sendable {
         for (position, community) in communityIndexes.enumerated() {
             let share = remaining / (communityIndexes.count - position)
             remaining -= share
-            plan.addCommunityContents(community: community, households: share, rng: &rng, usedStems: &usedStems)
+            let centre = Self.origin.offset(north: Double(position / 6) * 3_000, east: Double(position % 6) * 3_000)
+            plan.addCommunityContents(community: community, households: share, centre: centre, rng: &rng, usedStems: &usedStems)
         }
         return plan
     }
 
-    mutating func addCommunityContents(community: Int, households: Int, rng: inout SeededGenerator, usedStems: inout Set<String>) {
+    mutating func addCommunityContents(community: Int, households: Int, centre: GeoPoint, rng: inout SeededGenerator, usedStems: inout Set<String>) {
         let gridCount = max(1, (households + Self.householdsPerGrid - 1) / Self.householdsPerGrid)
         var grids: [Int] = []
         for g in 0..<gridCount {
@@ -107,7 +113,10 @@ public struct DemoDistrict: Sendable {
             grids.append(nodes.count - 1)
         }
         var placed = 0
+        var ordinal = 0
         while placed < households {
+            let corner = centre.offset(north: Double(ordinal / 5) * 250, east: Double(ordinal % 5) * 250)
+            ordinal += 1
             let stem = ChineseNames.placeStem(using: &rng, avoiding: &usedStems)
             let commercial = rng.chance(0.6)
             compounds.append(Compound(name: stem + ChineseNames.compoundSuffix(using: &rng), community: community, commercial: commercial))
@@ -116,7 +125,8 @@ public struct DemoDistrict: Sendable {
             for b in 1...buildingCount where placed < households {
                 // Consecutive buildings share a grid, as grids are drawn over neighbouring buildings.
                 let grid = grids[min(grids.count - 1, placed * gridCount / households)]
-                buildings.append(Building(name: "\(b)号楼", compound: compound, grid: grid))
+                let location = corner.offset(north: Double((b - 1) / 4) * 45, east: Double((b - 1) % 4) * 45)
+                buildings.append(Building(name: "\(b)号楼", compound: compound, grid: grid, location: location))
                 let building = buildings.count - 1
                 let floors = commercial ? rng.int(6...18) : rng.int(5...6)
                 let perFloor = commercial ? rng.pick([2, 4]) : 2

@@ -38,6 +38,8 @@ struct CaseDTO: Content {
     let `public`: Bool
     let anonymous: Bool
     let address: String
+    let latitude: Double?
+    let longitude: Double?
     let handlerNodeId: UUID
     let handlerParty: ResponsibleParty
     let handlerDepartment: String
@@ -84,6 +86,8 @@ struct CaseDTO: Content {
         self.public = r.isPublic
         anonymous = r.anonymous
         address = r.address
+        latitude = r.latitude
+        longitude = r.longitude
         handlerNodeId = r.handlerNodeID
         handlerParty = r.handlerParty
         handlerDepartment = r.handlerDepartment

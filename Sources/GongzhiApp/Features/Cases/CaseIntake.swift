@@ -57,7 +57,7 @@ enum CaseIntake {
         return try await request.write { db in
             guard let catalogue = try await CatalogueStore.current(on: db) else { throw AppError.conflict("no_catalogue") }
             // Where: a building (its grid) or a grid; the actor must be allowed to report there.
-            let (placePath, buildingID) = try await place(input, on: db)
+            let (placePath, buildingID, location) = try await place(input, on: db)
             let allowed = isResident
                 ? actor.grants.contains { $0.role == .resident && $0.path.contains(placePath) }
                 : AccessPolicy.allows(.intakeCases, actor: actor, at: placePath)
@@ -118,8 +118,8 @@ enum CaseIntake {
             record.placePath = placePath.rawValue
             record.buildingID = buildingID
             record.address = input.address
-            record.latitude = input.latitude
-            record.longitude = input.longitude
+            record.latitude = location?.latitude
+            record.longitude = location?.longitude
             record.handlerNodeID = handlerID
             record.handlerPath = handler.path
             record.handlerParty = item.responsible
@@ -134,10 +134,7 @@ enum CaseIntake {
             record.completionDueAt = calendar.deadline(from: now, workingDays: item.completionDays)
             record.slaLevel = .normal
             record.eventCount = 1
-            let duplicates = try await CaseRecord.query(on: db).filter(\.$itemCode == item.code).filter(\.$placePath == placePath.rawValue)
-                .filter(\.$state !~ [.closed, .rejected, .merged])
-                .filter(\.$openedAt > now.addingTimeInterval(-Double(duplicateWindowDays) * 86_400))
-                .sort(\.$openedAt, .descending).limit(5).all().compactMap(\.id)
+            let duplicates = try await possibleDuplicates(itemCode: item.code, placePath: placePath, location: location, now: now, on: db)
             try await record.create(on: db)
             try await CaseEventRecord(caseID: record.id!, seq: 1, action: "submit", from: nil, to: .submitted,
                                       actorUserID: input.anonymous ? nil : userID,
@@ -150,16 +147,58 @@ enum CaseIntake {
         }
     }
 
-    static func place(_ input: Input, on db: any Database) async throws -> (OrgPath, UUID?) {
+    /// Where a case is: a building (in its grid), a grid, or coordinates placed at the nearest building's grid.
+    static func place(_ input: Input, on db: any Database) async throws -> (OrgPath, UUID?, GeoPoint?) {
+        let point = try OrgInput.point(latitude: input.latitude, longitude: input.longitude)
         if let buildingID = input.buildingID {
             guard let building = try await Building.find(buildingID, on: db), let path = OrgPath(building.orgPath) else { throw AppError.notFound }
-            return (path, buildingID)
+            return (path, buildingID, point ?? building.location)
         }
         if let gridID = input.gridID {
             guard let grid = try await OrgNode.find(gridID, on: db), grid.level == .grid else { throw AppError.notFound }
-            return (grid.orgPath, nil)
+            return (grid.orgPath, nil, point)
+        }
+        if let point {
+            guard let building = try await nearestBuilding(to: point, on: db), let path = OrgPath(building.orgPath) else {
+                throw AppError.invalid("latitude", "outside_area")
+            }
+            return (path, building.id, point)
         }
         throw AppError.invalid("buildingId", "required")
+    }
+
+    /// The building nearest to `point` within `PlaceLocator.defaultReach` metres, if any.
+    static func nearestBuilding(to point: GeoPoint, on db: any Database) async throws -> Building? {
+        let box = point.box(metres: PlaceLocator.defaultReach)
+        let candidates = try await Building.query(on: db)
+            .filter(\.$latitude >= box.latitude.lowerBound).filter(\.$latitude <= box.latitude.upperBound)
+            .filter(\.$longitude >= box.longitude.lowerBound).filter(\.$longitude <= box.longitude.upperBound)
+            .limit(500).all()
+        let points = candidates.compactMap { building in building.location.map { (id: building, point: $0) } }
+        return PlaceLocator.nearest(to: point, among: points)?.id
+    }
+
+    /// Open cases of the same item opened in the last 30 days, in the same grid or within 50 m (issue 4 item 7).
+    static func possibleDuplicates(itemCode: String, placePath: OrgPath, location: GeoPoint?, now: Date, on db: any Database) async throws -> [UUID] {
+        let box = location?.box(metres: PlaceLocator.duplicateRadius)
+        let candidates = try await CaseRecord.query(on: db).filter(\.$itemCode == itemCode)
+            .filter(\.$state !~ [.closed, .rejected, .merged])
+            .filter(\.$openedAt > now.addingTimeInterval(-Double(duplicateWindowDays) * 86_400))
+            .group(.or) { group in
+                group.filter(\.$placePath == placePath.rawValue)
+                if let box {
+                    group.group(.and) { near in
+                        near.filter(\.$latitude >= box.latitude.lowerBound).filter(\.$latitude <= box.latitude.upperBound)
+                            .filter(\.$longitude >= box.longitude.lowerBound).filter(\.$longitude <= box.longitude.upperBound)
+                    }
+                }
+            }
+            .sort(\.$openedAt, .descending).limit(20).all()
+        return candidates.filter { candidate in
+            if candidate.placePath == placePath.rawValue { return true }
+            guard let location, let lat = candidate.latitude, let lon = candidate.longitude, let other = GeoPoint(latitude: lat, longitude: lon) else { return false }
+            return location.distance(to: other) <= PlaceLocator.duplicateRadius
+        }.prefix(5).compactMap(\.id)
     }
 
     /// GZ + the date in Beijing + four characters people can read out (no 0/O, 1/I).

@@ -85,3 +85,14 @@ struct CreateCase: AsyncMigration {
         try await database.schema(CaseRecord.schema).delete()
     }
 }
+
+/// Possible duplicates are looked up within 50 m: a box on latitude first (issue 4 item 7).
+struct CreateCaseLocationIndex: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.sql().create(index: "idx_cases_latitude").on("cases").column("latitude").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.sql().drop(index: "idx_cases_latitude").run()
+    }
+}

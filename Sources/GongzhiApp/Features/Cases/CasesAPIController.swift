@@ -40,8 +40,7 @@ struct CasesAPIController: RouteCollection {
         let body = try request.content.decode(CreateBody.self)
         let title = try OrgInput.name(body.title, field: "title")
         let description = try OrgInput.text(body.description, field: "description", limit: 4_000)
-        if let lat = body.latitude, !(-90...90).contains(lat) { throw AppError.invalid("latitude") }
-        if let lon = body.longitude, !(-180...180).contains(lon) { throw AppError.invalid("longitude") }
+        _ = try OrgInput.point(latitude: body.latitude, longitude: body.longitude)
         // Residents always come through their own channel; staff say which one they used.
         let channel: CaseIntake.Channel = isResident ? .resident : (body.channel ?? .api)
         if !isResident, channel == .resident { throw AppError.invalid("channel") }

@@ -27,9 +27,9 @@ enum DemoCases {
 
     static let details = ["已经好几天了，希望尽快处理。", "影响老人出行，麻烦社区帮忙协调。", "多次反映未解决。", "请相关部门来看一下。", "晚上尤其严重。"]
 
-    /// Writes `count` cases at the given buildings (id, grid path) in one transaction; returns how many.
+    /// Writes `count` cases at the given buildings (id, grid path, point) in one transaction; returns how many.
     @discardableResult
-    static func write(count: Int, buildings: [(UUID, OrgPath)], seed: UInt64, app: Application) async throws -> Int {
+    static func write(count: Int, buildings: [(UUID, OrgPath, GeoPoint?)], seed: UInt64, app: Application) async throws -> Int {
         guard count > 0, !buildings.isEmpty, let catalogue = try await CatalogueStore.current(on: app.db) else { return 0 }
         let calendar = app.gongzhi.calendar
         let now = app.clock.now
@@ -40,7 +40,7 @@ enum DemoCases {
         var events: [CaseEventRecord] = []
         var pauses: [CasePause] = []
         for index in 0..<count {
-            let (buildingID, place) = buildings[rng.int(0...(buildings.count - 1))]
+            let (buildingID, place, location) = buildings[rng.int(0...(buildings.count - 1))]
             let item = rng.pick(items)
             // The first cases take every path in turn (so every state is there), opened a month ago.
             let guaranteed = index < paths.count
@@ -60,6 +60,8 @@ enum DemoCases {
             record.placePath = place.rawValue
             record.buildingID = buildingID
             record.address = ""
+            record.latitude = location?.latitude
+            record.longitude = location?.longitude
             let segments = place.segments
             let handlerID = UUID(uuidString: segments[min(item.responsible.level.depth, segments.count - 1)])!
             record.handlerNodeID = handlerID

@@ -47,8 +47,11 @@ enum DemoWriter {
                              [compoundIDs[i], nodeIDs[c.community], nodePaths[c.community].rawValue, c.name, plan.nodes[c.community].name + c.name, c.commercial, now]
                          })
         let buildingIDs = plan.buildings.map { _ in uuid() }
-        tables.add("buildings", ["id", "compound_id", "grid_id", "org_path", "name", "created_at"],
-                         plan.buildings.enumerated().map { i, b in [buildingIDs[i], compoundIDs[b.compound], nodeIDs[b.grid], nodePaths[b.grid].rawValue, b.name, now] })
+        tables.add("buildings", ["id", "compound_id", "grid_id", "org_path", "name", "latitude", "longitude", "created_at"],
+                         plan.buildings.enumerated().map { i, b in
+                             [buildingIDs[i], compoundIDs[b.compound], nodeIDs[b.grid], nodePaths[b.grid].rawValue, b.name,
+                              b.location.latitude, b.location.longitude, now]
+                         })
         let unitIDs = plan.units.map { _ in uuid() }
         let unitPaths = plan.units.map { nodePaths[plan.buildings[$0.building].grid].rawValue }
         tables.add("units", ["id", "building_id", "org_path", "number", "area_centi", "developer_held", "created_at"],
@@ -101,7 +104,7 @@ enum DemoWriter {
         bar?.finish()
         // About one case a year for every ten households, in every state.
         var withCases = summary
-        let buildingPlaces = plan.buildings.indices.map { (buildingIDs[$0], nodePaths[plan.buildings[$0].grid]) }
+        let buildingPlaces = plan.buildings.indices.map { (buildingIDs[$0], nodePaths[plan.buildings[$0].grid], Optional(plan.buildings[$0].location)) }
         withCases.cases = try await DemoCases.write(count: max(20, plan.households.count / 10), buildings: buildingPlaces, seed: seed, app: app)
         return withCases
     }

@@ -143,6 +143,8 @@ struct OrgAPIController: RouteCollection {
         var compoundId: UUID?
         var gridId: UUID?
         var name: String?
+        var latitude: Double?
+        var longitude: Double?
     }
 
     @Sendable func createBuilding(_ request: Request) async throws -> Response {
@@ -150,7 +152,9 @@ struct OrgAPIController: RouteCollection {
         let body = try request.content.decode(BuildingBody.self)
         guard let compoundID = body.compoundId else { throw AppError.invalid("compoundId", "required") }
         guard let gridID = body.gridId else { throw AppError.invalid("gridId", "required") }
-        let building = try await PlaceCommands.createBuilding(compoundID: compoundID, gridID: gridID, name: try OrgInput.name(body.name), actor: actor, on: request)
+        let building = try await PlaceCommands.createBuilding(
+            compoundID: compoundID, gridID: gridID, name: try OrgInput.name(body.name),
+            location: try OrgInput.point(latitude: body.latitude, longitude: body.longitude), actor: actor, on: request)
         return try await BuildingDTO(building).encodeResponse(status: .created, for: request)
     }
 
@@ -164,7 +168,8 @@ struct OrgAPIController: RouteCollection {
         let id = try request.uuidParameter()
         let body = try request.content.decode(BuildingBody.self)
         return BuildingDTO(try await PlaceCommands.updateBuilding(
-            id: id, name: try body.name.map { try OrgInput.name($0) }, gridID: body.gridId, actor: actor, on: request))
+            id: id, name: try body.name.map { try OrgInput.name($0) }, gridID: body.gridId,
+            location: try OrgInput.point(latitude: body.latitude, longitude: body.longitude), actor: actor, on: request))
     }
 
     // MARK: Units

@@ -42,12 +42,16 @@ struct BuildingDTO: Content {
     let compoundId: UUID
     let gridId: UUID
     let name: String
+    let latitude: Double?
+    let longitude: Double?
 
     init(_ building: Building) {
         id = building.id!
         compoundId = building.$compound.id
         gridId = building.$grid.id
         name = building.name
+        latitude = building.latitude
+        longitude = building.longitude
     }
 }
 

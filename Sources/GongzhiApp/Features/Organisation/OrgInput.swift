@@ -31,6 +31,19 @@ enum OrgInput {
         return value
     }
 
+    /// Coordinates: both or neither, each in range (the error names the field at fault).
+    static func point(latitude: Double?, longitude: Double?) throws -> GeoPoint? {
+        switch (latitude, longitude) {
+        case (nil, nil): return nil
+        case (nil, _): throw AppError.invalid("latitude", "required")
+        case (_, nil): throw AppError.invalid("longitude", "required")
+        case let (lat?, lon?):
+            guard lat.isFinite, (-90...90).contains(lat) else { throw AppError.invalid("latitude") }
+            guard let point = GeoPoint(latitude: lat, longitude: lon) else { throw AppError.invalid("longitude") }
+            return point
+        }
+    }
+
     /// An area from a JSON string ("89.50") or number (89.5), parsed exactly.
     static func area(_ raw: AreaInput?, field: String = "area") throws -> Area {
         guard let raw else { throw AppError.invalid(field, "required") }

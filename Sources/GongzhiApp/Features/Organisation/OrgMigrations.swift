@@ -95,3 +95,19 @@ struct CreateOrgIndexes: AsyncMigration {
         for (name, _, _) in Self.indexes { try await database.sql().drop(index: name).run() }
     }
 }
+
+/// Buildings get a point, so that coordinates can be placed in a grid (issue 4 item 2).
+struct UpdateBuildingAddLocation: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        // SQLite adds one column per ALTER TABLE.
+        try await database.schema(Building.schema).field("latitude", .double).update()
+        try await database.schema(Building.schema).field("longitude", .double).update()
+        try await database.sql().create(index: "idx_buildings_latitude").on("buildings").column("latitude").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.sql().drop(index: "idx_buildings_latitude").run()
+        try await database.schema(Building.schema).deleteField("latitude").update()
+        try await database.schema(Building.schema).deleteField("longitude").update()
+    }
+}

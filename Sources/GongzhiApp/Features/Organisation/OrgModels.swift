@@ -66,16 +66,28 @@ final class Building: Model, @unchecked Sendable {
     /// The grid's path.
     @Field(key: "org_path") var orgPath: String
     @Field(key: "name") var name: String
+    /// Where it stands (WGS 84), so that coordinates can be placed in a grid.
+    @OptionalField(key: "latitude") var latitude: Double?
+    @OptionalField(key: "longitude") var longitude: Double?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     init() {}
 
-    init(id: UUID = UUID(), compoundID: UUID, gridID: UUID, orgPath: OrgPath, name: String) {
+    init(id: UUID = UUID(), compoundID: UUID, gridID: UUID, orgPath: OrgPath, name: String, location: GeoPoint? = nil) {
         self.id = id
         self.$compound.id = compoundID
         self.$grid.id = gridID
         self.orgPath = orgPath.rawValue
         self.name = name
+        self.location = location
+    }
+
+    var location: GeoPoint? {
+        get { latitude.flatMap { lat in longitude.flatMap { GeoPoint(latitude: lat, longitude: $0) } } }
+        set {
+            latitude = newValue?.latitude
+            longitude = newValue?.longitude
+        }
     }
 }
 

@@ -49,7 +49,7 @@ enum PlaceCommands {
         return grid
     }
 
-    static func createBuilding(compoundID: UUID, gridID: UUID, name: String, actor: Actor, on request: Request) async throws -> Building {
+    static func createBuilding(compoundID: UUID, gridID: UUID, name: String, location: GeoPoint? = nil, actor: Actor, on request: Request) async throws -> Building {
         try await request.write { db in
             let compound = try await Scoped.find(Compound.self, compoundID, actor: actor, .viewOrganisation, on: db)
             let grid = try await grid(gridID, for: compound, actor: actor, on: db)
@@ -57,17 +57,19 @@ enum PlaceCommands {
             if try await Building.query(on: db).filter(\.$compound.$id == compoundID).filter(\.$name == name).count() > 0 {
                 throw AppError.conflict("duplicate", field: "name")
             }
-            let building = Building(compoundID: compoundID, gridID: gridID, orgPath: grid.orgPath, name: name)
+            let building = Building(compoundID: compoundID, gridID: gridID, orgPath: grid.orgPath, name: name, location: location)
             try await building.create(on: db)
+            var change = ["name": name, "grid": gridID.uuidString]
+            if let location { change["location"] = "\(location.latitude),\(location.longitude)" }
             try await request.audit(AuditEvent(action: "building.create", objectType: "building", objectID: building.id!.uuidString.lowercased(),
-                                               change: ["name": name, "grid": gridID.uuidString]), on: db)
+                                               change: change), on: db)
             return building
         }
     }
 
     /// Renames a building or moves it to another grid of its community (its units, households and the persons
     /// registered there follow).
-    static func updateBuilding(id: UUID, name: String?, gridID: UUID?, actor: Actor, on request: Request) async throws -> Building {
+    static func updateBuilding(id: UUID, name: String?, gridID: UUID?, location: GeoPoint? = nil, actor: Actor, on request: Request) async throws -> Building {
         try await request.write { db in
             let building = try await Scoped.find(Building.self, id, actor: actor, .viewOrganisation, on: db)
             try Scoped.require(.manageOrganisation, actor: actor, at: building.orgPath)
@@ -78,6 +80,10 @@ enum PlaceCommands {
                 }
                 building.name = name
                 change["name"] = name
+            }
+            if let location, location != building.location {
+                building.location = location
+                change["location"] = "\(location.latitude),\(location.longitude)"
             }
             if let gridID, gridID != building.$grid.id {
                 let compound = try await Compound.find(building.$compound.id, on: db)!
