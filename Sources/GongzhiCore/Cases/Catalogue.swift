@@ -76,10 +76,12 @@ public struct CatalogueItem: Codable, Sendable, Equatable {
     public let eventCode: String
     /// Whether the community may handle it itself.
     public let communityMayHandle: Bool
+    /// Extra questions asked when a case is raised (Open311 attributes); most items ask none.
+    public let questions: [CatalogueQuestion]
 
     public init(code: String, category: String, name: String, nameEn: String, responsible: ResponsibleParty, department: String = "",
                 kind: CaseKind, responseHours: Int, completionDays: Int, keywords: [String], eventCode: String = "",
-                communityMayHandle: Bool) {
+                communityMayHandle: Bool, questions: [CatalogueQuestion] = []) {
         self.code = code
         self.category = category
         self.name = name
@@ -92,6 +94,29 @@ public struct CatalogueItem: Codable, Sendable, Equatable {
         self.keywords = keywords
         self.eventCode = eventCode
         self.communityMayHandle = communityMayHandle
+        self.questions = questions
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case code, category, name, nameEn, responsible, department, kind, responseHours, completionDays, keywords, eventCode
+        case communityMayHandle, questions
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        code = try c.decode(String.self, forKey: .code)
+        category = try c.decode(String.self, forKey: .category)
+        name = try c.decode(String.self, forKey: .name)
+        nameEn = try c.decode(String.self, forKey: .nameEn)
+        responsible = try c.decode(ResponsibleParty.self, forKey: .responsible)
+        department = try c.decodeIfPresent(String.self, forKey: .department) ?? ""
+        kind = try c.decode(CaseKind.self, forKey: .kind)
+        responseHours = try c.decode(Int.self, forKey: .responseHours)
+        completionDays = try c.decode(Int.self, forKey: .completionDays)
+        keywords = try c.decode([String].self, forKey: .keywords)
+        eventCode = try c.decodeIfPresent(String.self, forKey: .eventCode) ?? ""
+        communityMayHandle = try c.decode(Bool.self, forKey: .communityMayHandle)
+        questions = try c.decodeIfPresent([CatalogueQuestion].self, forKey: .questions) ?? []
     }
 }
 
@@ -129,6 +154,14 @@ public struct Catalogue: Codable, Sendable, Equatable {
             if !(1...720).contains(item.responseHours) { throw .invalidItem(code: item.code, field: "responseHours") }
             if !(0...120).contains(item.completionDays) { throw .invalidItem(code: item.code, field: "completionDays") }
             if item.keywords.isEmpty || item.keywords.contains(where: \.isEmpty) { throw .invalidItem(code: item.code, field: "keywords") }
+            var questionCodes = Set<String>()
+            for question in item.questions {
+                guard !question.code.isEmpty, question.code.count <= 30, questionCodes.insert(question.code).inserted, !question.prompt.isEmpty,
+                      question.datatype.isList == !question.choices.isEmpty,
+                      Set(question.choices.map(\.key)).count == question.choices.count else {
+                    throw .invalidItem(code: item.code, field: "questions")
+                }
+            }
         }
         return self
     }
