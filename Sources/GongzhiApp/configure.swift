@@ -48,6 +48,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: KPIController())
     try app.register(collection: CaseAttachmentsController())
     try app.register(collection: OpenAPIController())
+    try app.register(collection: Open311Controller())
 
     if app.environment != .testing {
         app.lifecycle.use(PeriodicWork(name: "session sweep", every: .seconds(600)) { try await SessionSweeper.sweep($0) })
@@ -63,6 +64,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     var audit = AsyncCommands()
     audit.use(AuditVerifyCommand(), as: "verify")
     app.asyncCommands.use(audit.group(help: "Audit log commands"), as: "audit")
+    app.asyncCommands.use(APIKeyCommands.group(), as: "api-key")
 }
 
 extension Application {

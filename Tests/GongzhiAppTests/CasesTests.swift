@@ -240,6 +240,13 @@ struct CasesTests {
             #expect(try await CaseRecord.query(on: app.db).filter(\.$overrideReason == "老旧小区无物业").count() == 1)
             let catalogue = try await worker.send(.GET, "/api/v1/catalogue").content.decode(Catalogue.self)
             #expect(catalogue.version == 1 && catalogue.items.count >= 60)
+            // An item chosen by hand asks its questions; the answers are kept with the case.
+            struct Lift: Encodable, Sendable { let title = "电梯故障"; let buildingId: UUID; let itemCode = "PRC-001"; let channel = "hotline"; var answers: [String: [String]] }
+            let unanswered = try await worker.send(.POST, "/api/v1/cases", json: Lift(buildingId: f.unitA.$building.id, answers: [:]))
+            #expect(unanswered.status == .unprocessableEntity)
+            #expect(try unanswered.content.decode(ErrorJSON.self).error.field == "attribute[trapped]")
+            let answered = try await worker.send(.POST, "/api/v1/cases", json: Lift(buildingId: f.unitA.$building.id, answers: ["trapped": ["yes"]]))
+            #expect(try answered.content.decode(CaseDTO.self).answers == ["trapped": ["yes"]])
         }
     }
 }

@@ -121,4 +121,39 @@ struct CommandLineTests {
         let notBackup = try run(["restore", keyPath], in: directory, database: "other.sqlite")
         #expect(notBackup.status != 0)
     }
+
+    @Test("api-key create prints a key once and keeps only its hash; list shows it; revoke ends it")
+    func apiKeys() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first (scripts/test does)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gongzhi-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try run(["demo", "--streets", "1", "--households", "20", "--seed", "3"], in: directory).status == 0)
+        let key = Data(base64Encoded: try String(contentsOfFile: directory.appendingPathComponent("gongzhi.key").path, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines))!
+        let sqlite = directory.appendingPathComponent("gongzhi.sqlite").path
+        var code = ""
+        try await withDatabase(sqlite, key: key) { app in
+            code = try #require(try await OrgNode.query(on: app.db).filter(\.$level == .community).first()).code
+        }
+        #expect(try run(["api-key", "create", "--org", "NOPE", "--name", "x"], in: directory).status != 0)
+        let created = try run(["api-key", "create", "--org", code, "--name", "12345 热线 App"], in: directory)
+        #expect(created.status == 0, "\(created.output)")
+        let lines = created.output.split(separator: "\n").map(String.init)
+        let value = try #require(lines.first { $0.count >= 40 && !$0.contains(" ") })
+        try await withDatabase(sqlite, key: key) { app in
+            let stored = try #require(try await Open311Key.query(on: app.db).first())
+            #expect(stored.keyHash == Tokens.digest(value) && stored.name == "12345 热线 App" && stored.revokedAt == nil)
+            #expect(try await Open311Key.find(key: value, on: app.db) != nil)
+        }
+        #expect(FileManager.default.contents(atPath: sqlite)!.range(of: Data(value.utf8)) == nil)
+        let list = try run(["api-key", "list"], in: directory)
+        #expect(list.output.contains(String(value.prefix(6))) && list.output.contains("active") && !list.output.contains(value))
+        #expect(try run(["api-key", "revoke", String(value.prefix(6))], in: directory).status == 0)
+        try await withDatabase(sqlite, key: key) { app in
+            let found = try await Open311Key.find(key: value, on: app.db)
+            #expect(found == nil)
+        }
+        #expect(try run(["api-key", "list"], in: directory).output.contains("revoked"))
+    }
 }

@@ -142,3 +142,13 @@ struct CatalogueQuestionTests {
         #expect(throws: Catalogue.Error.invalidItem(code: "X-9", field: "questions")) { try catalogue.validated() }
     }
 }
+
+extension CatalogueQuestionTests {
+    @Test("a classifier-proposed item does not demand answers the submitter was never asked; given answers are still checked")
+    func proposedItem() throws {
+        #expect(try CatalogueQuestion.validate([:], against: questions, requireAll: false) == [:])
+        #expect(throws: CatalogueQuestion.Problem.notAChoice(question: "trapped", value: "x")) {
+            try CatalogueQuestion.validate(["trapped": ["x"]], against: questions, requireAll: false)
+        }
+    }
+}

@@ -20,5 +20,5 @@ extension Request {
     var elderlyMode: Bool { cookies["gz_elderly"]?.string == "1" }
 
     /// Whether the request is made by a browser for a page (errors become pages, 401 a redirect to the login).
-    var wantsPage: Bool { !url.path.hasPrefix("/api/") && url.path != "/metrics" && url.path != "/healthz" }
+    var wantsPage: Bool { !url.path.hasPrefix("/api/") && !url.path.hasPrefix("/open311/") && url.path != "/metrics" && url.path != "/healthz" }
 }

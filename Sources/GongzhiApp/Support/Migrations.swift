@@ -30,5 +30,8 @@ enum GongzhiMigrations {
         // Points on buildings: coordinates → grid, duplicates within 50 m (issue 4 items 2 and 7)
         app.migrations.add(UpdateBuildingAddLocation())
         app.migrations.add(CreateCaseLocationIndex())
+        // Open311: questions' answers and contact details on cases, client keys (issue 4 item 10)
+        app.migrations.add(UpdateCaseAddIntakeDetails())
+        app.migrations.add(CreateOpen311Key())
     }
 }

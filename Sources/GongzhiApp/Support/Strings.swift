@@ -224,5 +224,11 @@ enum Strings {
         "error.case_closed": ("诉求已办结，不能再添加。", "The case is closed."),
         "error.no_catalogue": ("事务清单尚未加载。", "The affairs catalogue is not loaded."),
         "error.too_many_requests": ("请求过于频繁，请稍后再试。", "Too many requests; please wait."),
+        "error.outside_area": ("该位置附近 300 米内没有登记的楼栋，请选择小区和楼栋。", "No registered building within 300 m of this point: choose the compound and building."),
+        "error.unknown_question": ("该事项没有这个问题。", "This item does not ask this question."),
+        "error.not_a_number": ("请填写数字。", "Enter a number."),
+        "error.not_a_datetime": ("请填写日期和时间。", "Enter a date and time."),
+        "error.not_a_choice": ("请从选项中选择。", "Choose one of the options."),
+        "error.too_many_values": ("只能选择一项。", "Choose only one."),
     ]
 }

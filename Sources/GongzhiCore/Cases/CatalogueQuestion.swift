@@ -48,8 +48,10 @@ public struct CatalogueQuestion: Codable, Sendable, Equatable {
     }
 
     /// Checks answers (question code → values; one value unless the question is a multivaluelist) against the
-    /// questions; empty values count as absent. Returns the answers kept, without empty ones.
-    public static func validate(_ answers: [String: [String]], against questions: [CatalogueQuestion]) throws(Problem) -> [String: [String]] {
+    /// questions; empty values count as absent. Returns the answers kept, without empty ones. `requireAll: false`
+    /// when the item was proposed by the classifier rather than chosen: the submitter was never asked.
+    public static func validate(_ answers: [String: [String]], against questions: [CatalogueQuestion],
+                                requireAll: Bool = true) throws(Problem) -> [String: [String]] {
         var kept: [String: [String]] = [:]
         for code in answers.keys.sorted() where !questions.contains(where: { $0.code == code }) {
             if answers[code]?.contains(where: { !$0.isEmpty }) == true { throw .unknownQuestion(code) }
@@ -57,7 +59,7 @@ public struct CatalogueQuestion: Codable, Sendable, Equatable {
         for question in questions {
             let values = (answers[question.code] ?? []).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
             if values.isEmpty {
-                if question.required { throw .missing(question: question.code) }
+                if question.required, requireAll { throw .missing(question: question.code) }
                 continue
             }
             if question.datatype != .multivaluelist, values.count > 1 { throw .tooMany(question: question.code) }

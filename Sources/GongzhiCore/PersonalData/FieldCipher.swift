@@ -8,6 +8,8 @@ public struct FieldCipher: Sendable {
     public enum Field: String, Sendable {
         case idNumber = "person.id_number"
         case phone = "person.phone"
+        /// The name, phone and e-mail an Open311 client sent with a case.
+        case caseContact = "case.contact"
     }
 
     public enum Error: Swift.Error, Equatable, Sendable {

@@ -57,6 +57,8 @@ struct CaseDTO: Content {
     let ratingSolved: Bool?
     let ratingSatisfaction: String?
     let mergedInto: UUID?
+    /// Answers to the item's questions.
+    let answers: [String: [String]]
     var timeline: [CaseEventDTO]?
     /// What the viewer may do now.
     var actions: [String]?
@@ -105,5 +107,6 @@ struct CaseDTO: Content {
         ratingSolved = r.ratingSolved
         ratingSatisfaction = r.ratingSatisfaction
         mergedInto = r.mergedInto
+        answers = r.answers
     }
 }

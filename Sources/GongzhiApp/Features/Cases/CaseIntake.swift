@@ -36,6 +36,18 @@ enum CaseIntake {
         var anonymous: Bool
         /// For a report against an org (举报): the org accused (default: the community of the place).
         var accusedNodeID: UUID?
+        /// Answers to the item's questions (code → values).
+        var answers: [String: [String]] = [:]
+        /// The submitter chose the item themselves (an Open311 service code): no override reason is asked.
+        var itemChosenBySubmitter = false
+        /// Contact details an Open311 client sent (kept encrypted).
+        var contact: Contact?
+    }
+
+    struct Contact: Codable, Sendable {
+        var name: String
+        var phone: String
+        var email: String
     }
 
     struct Result: Sendable {
@@ -50,17 +62,23 @@ enum CaseIntake {
     /// Days within which a case of the same item at the same place counts as a possible duplicate.
     static let duplicateWindowDays = 30
 
-    static func submit(_ input: Input, actor: Actor, on request: Request) async throws -> Result {
+    /// `apiKey`: an Open311 client submits, within the subtree its key was issued for (`actor` is then unused).
+    static func submit(_ input: Input, actor: Actor, apiKey: Open311Key? = nil, on request: Request) async throws -> Result {
         let now = request.now
         let calendar = request.gongzhi.calendar
-        let isResident = actor.roles == [.resident]
+        let cipher = request.gongzhi.cipher
+        let isResident = apiKey == nil && actor.roles == [.resident]
         return try await request.write { db in
             guard let catalogue = try await CatalogueStore.current(on: db) else { throw AppError.conflict("no_catalogue") }
             // Where: a building (its grid) or a grid; the actor must be allowed to report there.
             let (placePath, buildingID, location) = try await place(input, on: db)
-            let allowed = isResident
-                ? actor.grants.contains { $0.role == .resident && $0.path.contains(placePath) }
-                : AccessPolicy.allows(.intakeCases, actor: actor, at: placePath)
+            let allowed = if let apiKey {
+                OrgPath(apiKey.orgPath)?.contains(placePath) == true
+            } else if isResident {
+                actor.grants.contains { $0.role == .resident && $0.path.contains(placePath) }
+            } else {
+                AccessPolicy.allows(.intakeCases, actor: actor, at: placePath)
+            }
             guard allowed else { throw AppError.notFound }
 
             // What: the classifier's proposal, or the chosen item (staff overriding it say why).
@@ -70,7 +88,7 @@ enum CaseIntake {
             if let chosen = input.itemCode, !chosen.isEmpty {
                 guard catalogue.item(chosen) != nil else { throw AppError.invalid("itemCode") }
                 if chosen != itemCode {
-                    if !isResident, (input.overrideReason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                    if !isResident, !input.itemChosenBySubmitter, (input.overrideReason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
                         throw AppError.invalid("overrideReason", "reason_required")
                     }
                     score = proposals.first { $0.code == chosen }?.score ?? 0
@@ -78,6 +96,13 @@ enum CaseIntake {
                 }
             }
             guard let item = catalogue.item(itemCode) else { throw AppError.conflict("no_catalogue") }
+            let answers: [String: [String]]
+            do throws(CatalogueQuestion.Problem) {
+                answers = try CatalogueQuestion.validate(input.answers, against: item.questions, requireAll: !(input.itemCode ?? "").isEmpty)
+            } catch {
+                let (question, code) = Self.describe(error)
+                throw AppError.invalid("attribute[\(question)]", code)
+            }
 
             // Who: the node of the responsible party's level above the place; a report never goes to the accused.
             let segments = placePath.segments
@@ -101,7 +126,7 @@ enum CaseIntake {
             record.channel = input.channel.rawValue
             record.isPublic = input.isPublic && item.responsible != .supervisoryOrg
             record.anonymous = input.anonymous
-            let userID = UUID(uuidString: actor.userID)
+            let userID = apiKey == nil ? UUID(uuidString: actor.userID) : nil
             var trackingCode: String?
             if input.anonymous {
                 let code = trackingCodeValue()
@@ -134,16 +159,36 @@ enum CaseIntake {
             record.completionDueAt = calendar.deadline(from: now, workingDays: item.completionDays)
             record.slaLevel = .normal
             record.eventCount = 1
+            record.answers = answers
+            record.apiKeyID = apiKey?.id
+            if let contact = input.contact {
+                let encoded = String(decoding: try JSONEncoder().encode(contact), as: UTF8.self)
+                record.contactSealed = cipher.seal(encoded, field: .caseContact)
+            }
             let duplicates = try await possibleDuplicates(itemCode: item.code, placePath: placePath, location: location, now: now, on: db)
             try await record.create(on: db)
             try await CaseEventRecord(caseID: record.id!, seq: 1, action: "submit", from: nil, to: .submitted,
                                       actorUserID: input.anonymous ? nil : userID,
-                                      actorName: input.anonymous ? "anonymous" : (isResident ? "resident" : request.current?.displayName ?? ""),
+                                      actorName: input.anonymous ? "anonymous" : apiKey.map { "open311:" + $0.name }
+                                          ?? (isResident ? "resident" : request.current?.displayName ?? ""),
                                       note: "", at: now).create(on: db)
             try await request.audit(AuditEvent(action: "case.create", objectType: "case", objectID: record.id!.uuidString.lowercased(),
                                                summary: "item=\(item.code) channel=\(input.channel.rawValue)",
                                                change: ["title": input.title, "description": input.description, "item": item.code, "place": placePath.rawValue]), on: db)
             return Result(record: record, trackingCode: trackingCode, proposals: proposals, duplicates: duplicates)
+        }
+    }
+
+    /// The question at fault and the error code.
+    static func describe(_ problem: CatalogueQuestion.Problem) -> (question: String, code: String) {
+        switch problem {
+        case .missing(let q): (q, "required")
+        case .unknownQuestion(let q): (q, "unknown_question")
+        case .notANumber(let q): (q, "not_a_number")
+        case .notADatetime(let q): (q, "not_a_datetime")
+        case .notAChoice(let q, _): (q, "not_a_choice")
+        case .tooMany(let q): (q, "too_many_values")
+        case .tooLong(let q): (q, "too_long")
         }
     }
 

@@ -96,3 +96,19 @@ struct CreateCaseLocationIndex: AsyncMigration {
         try await database.sql().drop(index: "idx_cases_latitude").run()
     }
 }
+
+/// Answers to an item's questions, the Open311 client that sent a case and its contact details (issue 4 item 10).
+struct UpdateCaseAddIntakeDetails: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        // SQLite adds one column per ALTER TABLE.
+        try await database.schema(CaseRecord.schema).field("answers_json", .string).update()
+        try await database.schema(CaseRecord.schema).field("api_key_id", .uuid).update()
+        try await database.schema(CaseRecord.schema).field("contact_sealed", .string).update()
+    }
+
+    func revert(on database: any Database) async throws {
+        for column in ["answers_json", "api_key_id", "contact_sealed"] {
+            try await database.schema(CaseRecord.schema).deleteField(FieldKey(stringLiteral: column)).update()
+        }
+    }
+}

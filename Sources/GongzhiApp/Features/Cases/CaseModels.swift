@@ -59,9 +59,25 @@ final class CaseRecord: Model, @unchecked Sendable {
     @OptionalField(key: "rating_solved") var ratingSolved: Bool?
     @OptionalField(key: "rating_satisfaction") var ratingSatisfaction: String?
     @Field(key: "event_count") var eventCount: Int
+    // Intake details
+    /// Answers to the item's questions (code → values), as JSON.
+    @OptionalField(key: "answers_json") var answersJSON: String?
+    /// The Open311 client that submitted it.
+    @OptionalField(key: "api_key_id") var apiKeyID: UUID?
+    /// Name, phone and e-mail sent by an Open311 client, encrypted (`FieldCipher.Field.caseContact`).
+    @OptionalField(key: "contact_sealed") var contactSealed: String?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 
     init() {}
+
+    var answers: [String: [String]] {
+        get { answersJSON.flatMap { try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8)) } ?? [:] }
+        set {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            answersJSON = newValue.isEmpty ? nil : (try? encoder.encode(newValue)).map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
 
     var snapshot: CaseSnapshot {
         get {

@@ -31,6 +31,8 @@ struct CasesAPIController: RouteCollection {
         var `public`: Bool?
         var anonymous: Bool?
         var accusedNodeId: UUID?
+        /// Answers to the item's questions: question code → values.
+        var answers: [String: [String]]?
     }
 
     @Sendable func create(_ request: Request) async throws -> Response {
@@ -48,7 +50,8 @@ struct CasesAPIController: RouteCollection {
             title: title, description: description, buildingID: body.buildingId, gridID: body.gridId,
             address: try OrgInput.text(body.address, field: "address"), latitude: body.latitude, longitude: body.longitude,
             itemCode: body.itemCode, overrideReason: try OrgInput.text(body.overrideReason, field: "overrideReason", limit: 500),
-            channel: channel, isPublic: body.public ?? false, anonymous: body.anonymous ?? false, accusedNodeID: body.accusedNodeId)
+            channel: channel, isPublic: body.public ?? false, anonymous: body.anonymous ?? false, accusedNodeID: body.accusedNodeId,
+            answers: body.answers ?? [:])
         let result = try await CaseIntake.submit(input, actor: actor, on: request)
         var dto = CaseDTO(result.record)
         dto.trackingCode = result.trackingCode

@@ -1,0 +1,58 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// An Open311 client's key (`api_key`): issued for an org node, which bounds where the client may report; only
+/// its SHA-256 is kept. Revoked keys stay for the record.
+final class Open311Key: Model, @unchecked Sendable {
+    static let schema = "open311_keys"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "name") var name: String
+    @Field(key: "org_node_id") var orgNodeID: UUID
+    @Field(key: "org_path") var orgPath: String
+    @Field(key: "key_hash") var keyHash: String
+    /// The first characters of the key, so that an administrator can tell keys apart.
+    @Field(key: "key_prefix") var keyPrefix: String
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "revoked_at") var revokedAt: Date?
+
+    init() {}
+
+    init(name: String, node: OrgNode, key: String, now: Date) {
+        self.id = UUID()
+        self.name = name
+        self.orgNodeID = node.id!
+        self.orgPath = node.path
+        self.keyHash = Tokens.digest(key)
+        self.keyPrefix = String(key.prefix(6))
+        self.createdAt = now
+    }
+
+    /// The live key with this value, if any.
+    static func find(key: String, on db: any Database) async throws -> Open311Key? {
+        guard (20...100).contains(key.count) else { return nil }
+        return try await Open311Key.query(on: db).filter(\.$keyHash == Tokens.digest(key)).filter(\.$revokedAt == nil).first()
+    }
+}
+
+struct CreateOpen311Key: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(Open311Key.schema)
+            .id()
+            .field("name", .string, .required)
+            .field("org_node_id", .uuid, .required, .references(OrgNode.schema, .id, onDelete: .restrict))
+            .field("org_path", .string, .required)
+            .field("key_hash", .string, .required)
+            .field("key_prefix", .string, .required)
+            .field("created_at", .datetime, .required)
+            .field("revoked_at", .datetime)
+            .unique(on: "key_hash")
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(Open311Key.schema).delete()
+    }
+}
