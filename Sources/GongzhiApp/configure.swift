@@ -21,6 +21,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     app.views.use(.leaf)
     app.leaf.cache.isEnabled = app.environment.isRelease
     app.routes.defaultMaxBodySize = config.maxBodySize
+    ContentConfiguration.global.use(decoder: SafeFormDataDecoder(), for: .formData)
     _ = Observability.registry
 
     // Outermost first: headers on every answer, errors turned into JSON or pages, static files, then who is

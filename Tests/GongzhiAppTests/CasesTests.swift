@@ -443,6 +443,19 @@ struct AttachmentTests {
             #expect(seventh.status == .conflict)
             #expect(try seventh.content.decode(ErrorJSON.self).error.code == "too_many_attachments")
             #expect(try await worker.send(.GET, path).content.decode([CaseAttachmentsController.AttachmentDTO].self).count == 6)
+            // A broken multipart body (found by schemathesis) is a 400, not a server error.
+            let broken = try await worker.send(.POST, path, raw: "--b\r\n--b--\r\n",
+                                               contentType: HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": "b"]))
+            let brokenCode = try broken.content.decode(ErrorJSON.self).error.code
+            #expect(broken.status == .badRequest && brokenCode == "malformed_body")
+            // A non-ASCII header name crashed MultipartKit (the whole server): refused before parsing.
+            let crashing = Data("--b\r\n".utf8) + Data([0xF2, 0x93, 0x8C, 0xB1]) + Data("r\"--b--\r\n".utf8)
+            let refused = try await worker.send(.POST, path, rawData: crashing,
+                                                contentType: HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": "b"]))
+            #expect(refused.status == .badRequest)
+            // The same body sent to a JSON endpoint as multipart is refused the same way.
+            #expect(try await worker.send(.POST, "/api/v1/cases", rawData: crashing,
+                                          contentType: HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": "b"])).status == .badRequest)
         }
     }
 }

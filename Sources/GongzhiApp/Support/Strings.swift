@@ -212,6 +212,7 @@ enum Strings {
         "error.self_grant": ("不能给自己授权。", "You cannot grant roles to yourself."),
         "error.wrong_level": ("该角色不能授予在这一层级。", "This role cannot be granted at this level."),
         "error.reason_required": ("请填写查看原因。", "Please give a reason."),
+        "error.malformed_body": ("提交的内容格式不正确。", "The request body is malformed."),
         "error.bad_request": ("请求不正确。", "The request is not valid."),
         "error.internal": ("服务器内部错误，请稍后重试。", "Internal error; please try again later."),
         "error.unsupported_media_type": ("不支持的内容类型。", "Unsupported content type."),

@@ -72,6 +72,7 @@ struct CaseAttachmentsController: RouteCollection {
     @Sendable func upload(_ request: Request) async throws -> Response {
         let actor = try request.requireActor()
         let caseID = try request.uuidParameter()
+        // A broken multipart body is a 400 (SafeFormDataDecoder), not a server error.
         guard let file = try request.content.decode(UploadForm.self).file, file.data.readableBytes > 0 else {
             throw AppError.invalid("file", "required")
         }

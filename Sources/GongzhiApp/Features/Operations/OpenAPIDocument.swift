@@ -1,4 +1,5 @@
 import Foundation
+import GongzhiCore
 import Vapor
 
 /// The OpenAPI 3 document of `/api/v1`, served at `/openapi.json`. Every API route has an entry here (a test
@@ -11,6 +12,7 @@ enum OpenAPIDocument {
         let summary: String
         var query: [String] = []
         var body: [String: String]? = nil
+        var required: [String] = []
         var bodyType: String = "application/json"
         var success: Int = 200
         var auth: Bool = true
@@ -27,13 +29,13 @@ enum OpenAPIDocument {
         Operation(method: "post", path: "/api/v1/users", tag: "accounts", summary: "Create an account",
                   body: ["username": "string", "displayName": "string", "password": "string", "personId": "uuid"], success: 201),
         Operation(method: "post", path: "/api/v1/users/{id}/grants", tag: "accounts", summary: "Grant a role at a node",
-                  body: ["role": "string", "nodeId": "uuid"], success: 201),
+                  body: ["role": "role", "nodeId": "uuid"], required: ["role"], success: 201),
         Operation(method: "delete", path: "/api/v1/users/{id}/grants/{grantId}", tag: "accounts", summary: "Revoke a grant", success: 204),
         Operation(method: "post", path: "/api/v1/users/{id}/disable", tag: "accounts", summary: "Disable an account (ends its sessions)", success: 204),
         Operation(method: "post", path: "/api/v1/users/{id}/enable", tag: "accounts", summary: "Enable an account", success: 204),
         Operation(method: "get", path: "/api/v1/org/nodes", tag: "organisation", summary: "Nodes of the tree", query: ["parentId", "level", "offset", "limit"]),
         Operation(method: "post", path: "/api/v1/org/nodes", tag: "organisation", summary: "Create a node",
-                  body: ["parentId": "uuid", "level": "string", "name": "string", "code": "string"], success: 201),
+                  body: ["parentId": "uuid", "level": "level", "name": "name", "code": "string"], required: ["parentId", "level", "name"], success: 201),
         Operation(method: "get", path: "/api/v1/org/nodes/{id}", tag: "organisation", summary: "A node"),
         Operation(method: "patch", path: "/api/v1/org/nodes/{id}", tag: "organisation", summary: "Rename or recode a node", body: ["name": "string", "code": "string"]),
         Operation(method: "post", path: "/api/v1/org/nodes/{id}/move", tag: "organisation", summary: "Move a node with its subtree", body: ["parentId": "uuid"]),
@@ -45,10 +47,11 @@ enum OpenAPIDocument {
                   body: ["name": "string", "address": "string", "commercial": "boolean"]),
         Operation(method: "get", path: "/api/v1/org/buildings", tag: "organisation", summary: "Buildings", query: ["compoundId", "gridId", "offset", "limit"]),
         Operation(method: "post", path: "/api/v1/org/buildings", tag: "organisation", summary: "Create a building",
-                  body: ["compoundId": "uuid", "gridId": "uuid", "name": "string"], success: 201),
+                  body: ["compoundId": "uuid", "gridId": "uuid", "name": "name", "latitude": "latitude", "longitude": "longitude"],
+                  required: ["compoundId", "gridId", "name"], success: 201),
         Operation(method: "get", path: "/api/v1/org/buildings/{id}", tag: "organisation", summary: "A building"),
         Operation(method: "patch", path: "/api/v1/org/buildings/{id}", tag: "organisation", summary: "Rename a building or move it to another grid",
-                  body: ["name": "string", "gridId": "uuid"]),
+                  body: ["name": "name", "gridId": "uuid", "latitude": "latitude", "longitude": "longitude"]),
         Operation(method: "get", path: "/api/v1/org/units", tag: "organisation", summary: "Units", query: ["buildingId", "offset", "limit"]),
         Operation(method: "post", path: "/api/v1/org/units", tag: "organisation", summary: "Create a unit (area in m², two decimals)",
                   body: ["buildingId": "uuid", "number": "string", "area": "string", "developerHeld": "boolean"], success: 201),
@@ -59,11 +62,12 @@ enum OpenAPIDocument {
         Operation(method: "post", path: "/api/v1/households", tag: "people", summary: "Create a household", body: ["unitId": "uuid", "label": "string"], success: 201),
         Operation(method: "get", path: "/api/v1/households/{id}", tag: "people", summary: "A household with its members (masked)"),
         Operation(method: "post", path: "/api/v1/households/{id}/members", tag: "people", summary: "Add or change a member",
-                  body: ["personId": "uuid", "relation": "string", "resides": "boolean"], success: 204),
+                  body: ["personId": "uuid", "relation": "relation", "resides": "boolean"], required: ["personId", "relation"], success: 204),
         Operation(method: "delete", path: "/api/v1/households/{id}/members/{personId}", tag: "people", summary: "Remove a member", success: 204),
         Operation(method: "get", path: "/api/v1/persons", tag: "people", summary: "Persons (masked)", query: ["householdId", "offset", "limit"]),
         Operation(method: "post", path: "/api/v1/persons", tag: "people", summary: "Register a person in a household",
-                  body: ["householdId": "uuid", "name": "string", "idNumber": "string", "phone": "string", "relation": "string", "resides": "boolean"], success: 201),
+                  body: ["householdId": "uuid", "name": "name", "idNumber": "string", "phone": "string", "relation": "relation", "resides": "boolean"],
+                  required: ["householdId", "name", "idNumber"], success: 201),
         Operation(method: "post", path: "/api/v1/persons/lookup", tag: "people", summary: "Find by exact ID or mobile number (keyed hash)",
                   body: ["idNumber": "string", "phone": "string"]),
         Operation(method: "get", path: "/api/v1/persons/{id}", tag: "people", summary: "A person (masked)"),
@@ -79,24 +83,76 @@ enum OpenAPIDocument {
         Operation(method: "patch", path: "/api/v1/catalogue/items/{code}", tag: "cases", summary: "Edit an item (publishes a new version)",
                   body: ["name": "string", "responseHours": "integer", "completionDays": "integer"]),
         Operation(method: "post", path: "/api/v1/cases", tag: "cases", summary: "Submit a case (classified, routed, timed)",
-                  body: ["title": "string", "description": "string", "buildingId": "uuid", "gridId": "uuid", "address": "string", "itemCode": "string",
-                         "overrideReason": "string", "channel": "string", "public": "boolean", "anonymous": "boolean", "accusedNodeId": "uuid"], success: 201),
+                  body: ["title": "name", "description": "text", "buildingId": "uuid", "gridId": "uuid", "address": "string", "itemCode": "string",
+                         "latitude": "latitude", "longitude": "longitude", "overrideReason": "string", "channel": "channel", "public": "boolean",
+                         "anonymous": "boolean", "accusedNodeId": "uuid", "answers": "answers"], required: ["title"], success: 201),
         Operation(method: "get", path: "/api/v1/cases", tag: "cases", summary: "Cases the caller may see", query: ["state", "slaLevel", "offset", "limit"]),
         Operation(method: "get", path: "/api/v1/cases/track/{code}", tag: "cases", summary: "Follow an anonymous case by its code", auth: false),
         Operation(method: "get", path: "/api/v1/cases/{id}", tag: "cases", summary: "A case with its timeline and the caller's possible actions"),
         Operation(method: "post", path: "/api/v1/cases/{id}/actions/{action}", tag: "cases", summary: "Act on a case (409 names the allowed actions)",
-                  body: ["note": "string", "handlerNodeId": "uuid", "mergeInto": "uuid", "extraDays": "integer", "solved": "boolean", "satisfaction": "string"]),
+                  body: ["note": "text", "handlerNodeId": "uuid", "mergeInto": "uuid", "extraDays": "integer", "solved": "boolean", "satisfaction": "satisfaction"]),
         Operation(method: "get", path: "/api/v1/cases/{id}/attachments", tag: "cases", summary: "The case's photos"),
         Operation(method: "post", path: "/api/v1/cases/{id}/attachments", tag: "cases", summary: "Attach a photo (JPEG, PNG, WebP; ≤ 5 MB; ≤ 6)",
                   bodyType: "multipart/form-data", success: 201),
         Operation(method: "get", path: "/api/v1/cases/{id}/attachments/{attachmentId}", tag: "cases", summary: "A photo"),
         Operation(method: "get", path: "/api/v1/kpis", tag: "cases", summary: "KPIs of the caller's cases", query: ["from", "to", "by"]),
+        // Open311 GeoReport v2: `{file}` is a resource with its format (`services.json`); the bodies are XML or JSON.
+        Operation(method: "get", path: "/open311/v2/{file}", tag: "open311",
+                  summary: "discovery, services, requests or servicerequestupdates, as .xml or .json",
+                  query: ["jurisdiction_id", "service_request_id", "service_code", "start_date", "end_date", "status", "page", "page_size", "api_key"],
+                  auth: false),
+        Operation(method: "post", path: "/open311/v2/{file}", tag: "open311", summary: "Create a service request (requests.xml / requests.json; api_key)",
+                  body: ["api_key": "string", "jurisdiction_id": "string", "service_code": "string", "lat": "latitude", "long": "longitude",
+                         "address_string": "string", "address_id": "string", "email": "string", "device_id": "string", "account_id": "string",
+                         "first_name": "string", "last_name": "string", "phone": "string", "description": "text", "media_url": "string"],
+                  bodyType: "application/x-www-form-urlencoded", success: 201, auth: false),
+        Operation(method: "get", path: "/open311/v2/services/{file}", tag: "open311", summary: "A service definition (PRC-001.json)",
+                  query: ["jurisdiction_id"], auth: false),
+        Operation(method: "get", path: "/open311/v2/service/{file}", tag: "open311", summary: "The same, singular (used by some clients)",
+                  query: ["jurisdiction_id"], auth: false),
+        Operation(method: "get", path: "/open311/v2/requests/{file}", tag: "open311", summary: "One request, as a list of one",
+                  query: ["jurisdiction_id"], auth: false),
+        Operation(method: "get", path: "/open311/v2/tokens/{file}", tag: "open311", summary: "The request a token became",
+                  query: ["jurisdiction_id"], auth: false),
     ]
 
+    /// Values a path or query parameter takes, where they are a closed set.
+    static let parameterValues: [String: [String]] = [
+        "state": CaseState.allCases.map(\.rawValue),
+        "slaLevel": SLAClock.Level.allCases.map(\.rawValue),
+        "level": OrgLevel.allCases.map(\.rawValue),
+        "by": OrgLevel.allCases.map(\.rawValue) + ["category", "handler", "day", "week", "month"],
+        "format": ["json", "csv"],
+        "action": CaseAction.allCases.map(\.rawValue).filter { !$0.hasPrefix("rate_") } + ["rate"],
+        "status": ["open", "closed"],
+    ]
+
+    /// The schema of a body field: a JSON type, or one of the names below for the checked kinds.
     static func schema(_ type: String) -> [String: Any] {
         switch type {
         case "uuid": ["type": "string", "format": "uuid"]
+        case "name": ["type": "string", "minLength": 1, "maxLength": 100]
+        case "text": ["type": "string", "maxLength": 4_000]
+        case "latitude": ["type": "number", "minimum": -90, "maximum": 90]
+        case "longitude": ["type": "number", "minimum": -180, "maximum": 180]
+        case "role": ["type": "string", "enum": Role.allCases.map(\.rawValue)]
+        case "level": ["type": "string", "enum": OrgLevel.allCases.map(\.rawValue)]
+        case "relation": ["type": "string", "enum": HouseholdRelation.allCases.map(\.rawValue)]
+        case "channel": ["type": "string", "enum": CaseIntake.Channel.allCases.map(\.rawValue)]
+        case "satisfaction": ["type": "string", "enum": ["satisfied", "basically_satisfied", "unsatisfied"]]
+        case "answers": ["type": "object", "additionalProperties": ["type": "array", "items": ["type": "string"]]]
         default: ["type": type]
+        }
+    }
+
+    static func parameterSchema(_ name: String) -> [String: Any] {
+        if let values = parameterValues[name] { return ["type": "string", "enum": values] }
+        switch name {
+        case "id", "grantId", "personId", "attachmentId", "parentId", "communityId", "compoundId", "gridId", "buildingId", "unitId", "householdId":
+            return ["type": "string", "format": "uuid"]
+        case "offset", "page": return ["type": "integer", "minimum": 0]
+        case "limit", "page_size": return ["type": "integer", "minimum": 1, "maximum": 1_000]
+        default: return ["type": "string"]
         }
     }
 
@@ -108,13 +164,15 @@ enum OpenAPIDocument {
                 "operationId": op.method + op.path.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: ""),
             ]
             var parameters: [[String: Any]] = op.path.split(separator: "/").filter { $0.hasPrefix("{") }.map {
-                ["name": String($0.dropFirst().dropLast()), "in": "path", "required": true, "schema": ["type": "string"]]
+                let name = String($0.dropFirst().dropLast())
+                return ["name": name, "in": "path", "required": true, "schema": parameterSchema(name)]
             }
-            parameters += op.query.map { ["name": $0, "in": "query", "required": false, "schema": ["type": "string"]] }
+            parameters += op.query.map { ["name": $0, "in": "query", "required": false, "schema": parameterSchema($0)] }
             if !parameters.isEmpty { operation["parameters"] = parameters }
             if let body = op.body {
-                operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": [
-                    "type": "object", "properties": body.mapValues(schema)]]]]
+                var object: [String: Any] = ["type": "object", "properties": body.mapValues(schema)]
+                if !op.required.isEmpty { object["required"] = op.required }
+                operation["requestBody"] = ["required": true, "content": [op.bodyType: ["schema": object]]]
             } else if op.bodyType != "application/json" {
                 operation["requestBody"] = ["required": true, "content": [op.bodyType: ["schema": ["type": "string"]]]]
             }
