@@ -50,6 +50,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: CaseAttachmentsController())
     try app.register(collection: OpenAPIController())
     try app.register(collection: Open311Controller())
+    try app.register(collection: CaseNoticesController())
 
     if app.environment != .testing {
         app.lifecycle.use(PeriodicWork(name: "session sweep", every: .seconds(600)) { try await SessionSweeper.sweep($0) })

@@ -60,3 +60,20 @@ struct CasePolicyTests {
         #expect(!CasePolicy.can(.accept, actor(.communityWorker, communityA), report))
     }
 }
+
+@Suite("Case policy: followers of a merged case")
+struct CaseFollowerPolicyTests {
+    @Test("the submitter of a merged duplicate sees the master case and can do nothing to it")
+    func followers() {
+        let place = OrgPath.root.appending("d").appending("s").appending("c").appending("g")
+        let follower = Actor(userID: "u-follow", username: "r2", grants: [RoleGrant(role: .resident, path: place)])
+        let stranger = Actor(userID: "u-other", username: "r3", grants: [RoleGrant(role: .resident, path: place)])
+        let facts = CasePolicy.Facts(placePath: place, handlerPath: place.parent!, submitterUserID: "u-first", followerUserIDs: ["u-follow"])
+        #expect(CasePolicy.canView(follower, facts))
+        #expect(!CasePolicy.canView(stranger, facts))
+        for action in CaseAction.allCases { #expect(!CasePolicy.can(action, follower, facts), "\(action)") }
+        // An empty user id (an API client, the system) never follows.
+        #expect(!CasePolicy.isFollower(Actor(userID: "", username: "", grants: []),
+                                       CasePolicy.Facts(placePath: place, handlerPath: place, submitterUserID: nil, followerUserIDs: [""])))
+    }
+}

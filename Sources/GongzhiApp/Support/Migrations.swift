@@ -33,5 +33,7 @@ enum GongzhiMigrations {
         // Open311: questions' answers and contact details on cases, client keys (issue 4 item 10)
         app.migrations.add(UpdateCaseAddIntakeDetails())
         app.migrations.add(CreateOpen311Key())
+        // Notices to submitters and to the followers of merged cases (issue 4 item 7)
+        app.migrations.add(CreateCaseNotice())
     }
 }

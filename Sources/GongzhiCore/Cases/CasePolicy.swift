@@ -11,12 +11,15 @@ public enum CasePolicy {
         public let submitterUserID: String?
         /// A report against an official or a department (举报): never visible to the org it accuses.
         public let accusedPath: OrgPath?
+        /// Submitters of cases merged into this one: they follow it (see it, never act on it).
+        public let followerUserIDs: [String]
 
-        public init(placePath: OrgPath, handlerPath: OrgPath, submitterUserID: String?, accusedPath: OrgPath? = nil) {
+        public init(placePath: OrgPath, handlerPath: OrgPath, submitterUserID: String?, accusedPath: OrgPath? = nil, followerUserIDs: [String] = []) {
             self.placePath = placePath
             self.handlerPath = handlerPath
             self.submitterUserID = submitterUserID
             self.accusedPath = accusedPath
+            self.followerUserIDs = followerUserIDs
         }
     }
 
@@ -26,6 +29,13 @@ public enum CasePolicy {
         if let accused = facts.accusedPath, isInside(actor, accused) { return false }
         return AccessPolicy.allows(.viewCases, actor: actor, at: facts.placePath)
             || AccessPolicy.allows(.viewCases, actor: actor, at: facts.handlerPath)
+            || isFollower(actor, facts)
+    }
+
+    /// Whether `actor` sees the case only because their own case was merged into it (the page then shows its
+    /// progress, not another resident's words, unless the case is public).
+    public static func isFollower(_ actor: Actor, _ facts: Facts) -> Bool {
+        !actor.userID.isEmpty && facts.followerUserIDs.contains(actor.userID)
     }
 
     /// Whether `actor` is inside the accused org: any of its grants lies in the accused subtree or above it
@@ -37,6 +47,10 @@ public enum CasePolicy {
     /// Whether `actor` may perform `action` on the case (the workflow separately decides whether the state allows it).
     public static func can(_ action: CaseAction, _ actor: Actor, _ facts: Facts) -> Bool {
         guard canView(actor, facts) else { return false }
+        // Following a merged case gives sight of it, nothing more.
+        let follows = isFollower(actor, facts) && facts.submitterUserID != actor.userID
+            && !AccessPolicy.allows(.viewCases, actor: actor, at: facts.placePath) && !AccessPolicy.allows(.viewCases, actor: actor, at: facts.handlerPath)
+        if follows { return false }
         func at(_ permission: Permission, _ path: OrgPath) -> Bool { AccessPolicy.allows(permission, actor: actor, at: path) }
         let isSubmitter = facts.submitterUserID == actor.userID
         switch action {

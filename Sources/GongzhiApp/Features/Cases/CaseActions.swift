@@ -33,9 +33,12 @@ enum CaseActions {
     static let needNote: Set<CaseAction> = [.reject, .return, .suspend, .extend, .arbitrate, .reopen, .escalate, .merge,
                                             .requestSuspension, .requestExtension]
 
-    /// Loads a case the actor may see, or 404.
+    /// Loads a case the actor may see (also as a follower of a merged duplicate), or 404.
     static func visibleCase(_ id: UUID, actor: Actor, on db: any Database) async throws -> CaseRecord {
-        guard let record = try await CaseRecord.find(id, on: db), CasePolicy.canView(actor, record.facts) else { throw AppError.notFound }
+        guard let record = try await CaseRecord.find(id, on: db) else { throw AppError.notFound }
+        if CasePolicy.canView(actor, record.facts) { return record }
+        let followers = try await CaseNotices.followers(of: id, on: db).map { $0.uuidString.lowercased() }
+        guard CasePolicy.canView(actor, record.facts(followers: followers)) else { throw AppError.notFound }
         return record
     }
 
@@ -73,6 +76,13 @@ enum CaseActions {
             try await CaseEventRecord(caseID: caseID, seq: record.eventCount, action: action.rawValue, from: before.state, to: record.state,
                                       actorUserID: UUID(uuidString: actor.userID), actorName: eventActorName(actor, on: request),
                                       note: note, at: now).create(on: db)
+            switch record.state {
+            case .replied where action == .reply:
+                try await CaseNotices.notify(record, kind: .replied, except: UUID(uuidString: actor.userID), now: now, on: db)
+            case .closed, .rejected:
+                try await CaseNotices.notify(record, kind: .closed, except: UUID(uuidString: actor.userID), now: now, on: db)
+            default: break
+            }
             try await request.audit(AuditEvent(action: "case.\(action.rawValue)", objectType: "case", objectID: caseID.uuidString.lowercased(),
                                                summary: "\(before.state.rawValue)->\(record.state.rawValue)",
                                                change: ["note": note, "handler": record.handlerPath, "state": record.state.rawValue]), on: db)
@@ -135,6 +145,7 @@ enum CaseActions {
                 throw AppError.invalid("mergeInto")
             }
             record.mergedInto = master
+            try await CaseNotices.merged(record, into: target, now: now, on: db)
         case .requestExtension:
             guard let days = input.extraDays, (1...30).contains(days) else { throw AppError.invalid("extraDays") }
         case .accept, .reject, .return, .start, .supervise, .urge, .requestSuspension:

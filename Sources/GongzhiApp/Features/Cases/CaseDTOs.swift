@@ -28,7 +28,7 @@ struct CaseDTO: Content {
     let id: UUID
     let number: String
     let title: String
-    let description: String
+    private(set) var description: String
     let state: CaseState
     let itemCode: String
     let category: String
@@ -58,7 +58,7 @@ struct CaseDTO: Content {
     let ratingSatisfaction: String?
     let mergedInto: UUID?
     /// Answers to the item's questions.
-    let answers: [String: [String]]
+    private(set) var answers: [String: [String]]
     var timeline: [CaseEventDTO]?
     /// What the viewer may do now.
     var actions: [String]?
@@ -72,6 +72,14 @@ struct CaseDTO: Content {
     struct ProposalDTO: Content {
         let itemCode: String
         let score: Double
+    }
+
+    /// The same case without its description or answers (for a follower of a private case).
+    func withoutDescription() -> CaseDTO {
+        var copy = self
+        copy.description = ""
+        copy.answers = [:]
+        return copy
     }
 
     init(_ r: CaseRecord) {

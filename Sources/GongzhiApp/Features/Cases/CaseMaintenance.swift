@@ -28,6 +28,7 @@ enum CaseMaintenance {
                     try await record.update(on: db)
                     try await CaseEventRecord(caseID: id, seq: record.eventCount, action: "close", from: before, to: .closed,
                                               actorUserID: nil, actorName: "system", note: "auto_close", at: now).create(on: db)
+                    try await CaseNotices.notify(record, kind: .closed, now: now, on: db)
                     try await AuditLog.append(AuditEvent(action: "case.close", objectType: "case", objectID: id.uuidString.lowercased(),
                                                          summary: "auto_close after \(ratingDays) days"),
                                               context: .system, now: now, on: db)

@@ -94,9 +94,13 @@ final class CaseRecord: Model, @unchecked Sendable {
         }
     }
 
-    var facts: CasePolicy.Facts {
+    var facts: CasePolicy.Facts { facts(followers: []) }
+
+    /// The facts with the accounts following the case through merged duplicates.
+    func facts(followers: [String]) -> CasePolicy.Facts {
         CasePolicy.Facts(placePath: OrgPath(placePath) ?? .root, handlerPath: OrgPath(handlerPath) ?? .root,
-                         submitterUserID: submitterUserID?.uuidString.lowercased(), accusedPath: accusedPath.flatMap(OrgPath.init))
+                         submitterUserID: submitterUserID?.uuidString.lowercased(), accusedPath: accusedPath.flatMap(OrgPath.init),
+                         followerUserIDs: followers)
     }
 }
 

@@ -82,6 +82,8 @@ struct CasesAPIController: RouteCollection {
         var dto = CaseDTO(record)
         dto.timeline = try await CaseEventRecord.query(on: request.db).filter(\.$caseID == record.id!).sort(\.$seq).all().map { CaseEventDTO($0) }
         dto.actions = CaseActions.available(record, to: actor).map(\.rawValue)
+        // A follower (their duplicate was merged here) sees the progress, not another resident's private words.
+        if !CasePolicy.canView(actor, record.facts), !record.isPublic { dto = dto.withoutDescription() }
         return dto
     }
 
@@ -118,6 +120,15 @@ struct CasesAPIController: RouteCollection {
         let openedAt: Date
         let completionDueAt: Date
         let timeline: [CaseEventDTO]
+        /// When the case was merged: the case handled in its place, to follow instead.
+        var master: MasterDTO?
+    }
+
+    struct MasterDTO: Content {
+        let number: String
+        let state: CaseState
+        let completionDueAt: Date
+        let timeline: [CaseEventDTO]
     }
 
     /// An anonymous submitter follows the case with the code they were given; no names are shown.
@@ -127,9 +138,15 @@ struct CasesAPIController: RouteCollection {
             throw AppError.notFound
         }
         let events = try await CaseEventRecord.query(on: request.db).filter(\.$caseID == record.id!).sort(\.$seq).all()
-        return TrackDTO(number: record.number, state: record.state, itemCode: record.itemCode, openedAt: record.openedAt,
-                        completionDueAt: record.completionDueAt,
-                        timeline: events.map { CaseEventDTO($0, showActor: false) })
+        var dto = TrackDTO(number: record.number, state: record.state, itemCode: record.itemCode, openedAt: record.openedAt,
+                           completionDueAt: record.completionDueAt,
+                           timeline: events.map { CaseEventDTO($0, showActor: false) })
+        if let masterID = record.mergedInto, let master = try await CaseRecord.find(masterID, on: request.db) {
+            let masterEvents = try await CaseEventRecord.query(on: request.db).filter(\.$caseID == masterID).sort(\.$seq).all()
+            dto.master = MasterDTO(number: master.number, state: master.state, completionDueAt: master.completionDueAt,
+                                   timeline: masterEvents.map { CaseEventDTO($0, showActor: false) })
+        }
+        return dto
     }
 
     @Sendable func catalogue(_ request: Request) async throws -> Catalogue {
@@ -154,6 +171,10 @@ extension CaseRecord {
                 group.filter(\.$handlerPath =~ scope.rawValue)
             }
             group.filter(\.$submitterUserID == userID)
+            // The cases the caller's own cases were merged into.
+            if let userID {
+                group.filter(.custom(SQLQueryString("id IN (SELECT merged_into FROM cases WHERE merged_into IS NOT NULL AND submitter_user_id = \(bind: userID))")))
+            }
         }
         for grant in actor.grants {
             query = query.group(.or) { group in

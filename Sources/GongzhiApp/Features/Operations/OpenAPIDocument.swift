@@ -95,6 +95,8 @@ enum OpenAPIDocument {
         Operation(method: "post", path: "/api/v1/cases/{id}/attachments", tag: "cases", summary: "Attach a photo (JPEG, PNG, WebP; ≤ 5 MB; ≤ 6)",
                   bodyType: "multipart/form-data", success: 201),
         Operation(method: "get", path: "/api/v1/cases/{id}/attachments/{attachmentId}", tag: "cases", summary: "A photo"),
+        Operation(method: "get", path: "/api/v1/notices", tag: "cases", summary: "My notices: merged cases, replies, closings", query: ["offset", "limit"]),
+        Operation(method: "post", path: "/api/v1/notices/{id}/read", tag: "cases", summary: "Mark one of my notices read"),
         Operation(method: "get", path: "/api/v1/kpis", tag: "cases", summary: "KPIs of the caller's cases", query: ["from", "to", "by"]),
         // Open311 GeoReport v2: `{file}` is a resource with its format (`services.json`); the bodies are XML or JSON.
         Operation(method: "get", path: "/open311/v2/{file}", tag: "open311",
