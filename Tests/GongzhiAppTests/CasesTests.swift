@@ -440,7 +440,10 @@ struct MergeNoticeTests {
             #expect(seen.description == "" && seen.actions == [] && !followed.body.string.contains("138"))
             let list = try await resident.send(.GET, "/api/v1/cases").content.decode(ListPage<CaseDTO>.self)
             #expect(list.items.contains { $0.id == master.id })
-            #expect(try await resident.send(.POST, "/api/v1/cases/\(master.id.uuidString)/actions/accept", json: ["note": ""]).status == .forbidden)
+            #expect(try await resident.send(.POST, "/api/v1/cases/\(master.id.uuidString)/actions/accept", json: ["note": ""]).status == .notFound)
+            #expect(try await resident.sendMultipart("/api/v1/cases/\(master.id.uuidString)/attachments", fileName: "a.png", contentType: "image/png",
+                                                     file: AttachmentTests.png).status == .notFound)
+            #expect(try await resident.send(.GET, "/api/v1/cases/\(master.id.uuidString)/attachments").status == .notFound)
             // The master is answered: the follower hears of it.
             for action in ["accept", "dispatch", "sign", "start"] {
                 #expect(try await worker.send(.POST, "/api/v1/cases/\(master.id.uuidString)/actions/\(action)", json: ["note": ""]).status == .ok, "\(action)")
@@ -496,6 +499,19 @@ struct AttachmentTests {
             #expect(seventh.status == .conflict)
             #expect(try seventh.content.decode(ErrorJSON.self).error.code == "too_many_attachments")
             #expect(try await worker.send(.GET, path).content.decode([CaseAttachmentsController.AttachmentDTO].self).count == 6)
+            // Photos go with a step of the timeline: the reply shows the finished work.
+            struct Step: Encodable, Sendable { var note = "已修复"; var attachmentIds: [UUID] }
+            let photoIDs = try await worker.send(.GET, path).content.decode([CaseAttachmentsController.AttachmentDTO].self).map(\.id)
+            #expect(try await worker.send(.POST, "/api/v1/cases/\(id.uuidString)/actions/accept", json: Step(attachmentIds: [photoIDs[0], photoIDs[1]])).status == .ok)
+            // Used once only; unknown ids refused; the whole step is refused with them (nothing half-written).
+            let reused = try await worker.send(.POST, "/api/v1/cases/\(id.uuidString)/actions/dispatch", json: Step(attachmentIds: [photoIDs[0]]))
+            let reusedField = try reused.content.decode(ErrorJSON.self).error.field
+            #expect(reused.status == .unprocessableEntity && reusedField == "attachmentIds")
+            #expect(try await CaseRecord.find(id, on: app.db)?.state == .accepted)
+            #expect(try await worker.send(.POST, "/api/v1/cases/\(id.uuidString)/actions/dispatch", json: Step(attachmentIds: [UUID()])).status == .unprocessableEntity)
+            let detail = try await worker.send(.GET, "/api/v1/cases/\(id.uuidString)").content.decode(CaseDTO.self)
+            #expect(Set(detail.timeline?.first { $0.action == "accept" }?.attachments ?? []) == Set(photoIDs.prefix(2)))
+            #expect(detail.timeline?.first { $0.action == "submit" }?.attachments == [])
             // A broken multipart body (found by schemathesis) is a 400, not a server error.
             let broken = try await worker.send(.POST, path, raw: "--b\r\n--b--\r\n",
                                                contentType: HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": "b"]))

@@ -35,5 +35,6 @@ enum GongzhiMigrations {
         app.migrations.add(CreateOpen311Key())
         // Notices to submitters and to the followers of merged cases (issue 4 item 7)
         app.migrations.add(CreateCaseNotice())
+        app.migrations.add(UpdateCaseAttachmentAddEventSeq())
     }
 }

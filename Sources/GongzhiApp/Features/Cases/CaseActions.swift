@@ -27,16 +27,28 @@ enum CaseActions {
         /// rate
         var solved: Bool?
         var satisfaction: Satisfaction?
+        /// Photos already uploaded to the case (by this actor, not yet on an event) that go with this step.
+        var attachmentIDs: [UUID] = []
+    }
+
+    /// Whether the submitters of merged duplicates (followers) may load the case.
+    enum Followers {
+        case no
+        /// Only when the case is public (its words and photos are then public anyway).
+        case ifPublic
+        /// Always (the case page: private words are blanked there).
+        case yes
     }
 
     /// Actions that must say why.
     static let needNote: Set<CaseAction> = [.reject, .return, .suspend, .extend, .arbitrate, .reopen, .escalate, .merge,
                                             .requestSuspension, .requestExtension]
 
-    /// Loads a case the actor may see (also as a follower of a merged duplicate), or 404.
-    static func visibleCase(_ id: UUID, actor: Actor, on db: any Database) async throws -> CaseRecord {
+    /// Loads a case the actor may see (a follower of a merged duplicate only as `allowFollowers` says), or 404.
+    static func visibleCase(_ id: UUID, actor: Actor, allowFollowers: Followers = .no, on db: any Database) async throws -> CaseRecord {
         guard let record = try await CaseRecord.find(id, on: db) else { throw AppError.notFound }
         if CasePolicy.canView(actor, record.facts) { return record }
+        guard allowFollowers == .yes || (allowFollowers == .ifPublic && record.isPublic) else { throw AppError.notFound }
         let followers = try await CaseNotices.followers(of: id, on: db).map { $0.uuidString.lowercased() }
         guard CasePolicy.canView(actor, record.facts(followers: followers)) else { throw AppError.notFound }
         return record
@@ -50,6 +62,7 @@ enum CaseActions {
     static func perform(_ action: CaseAction, caseID: UUID, input: Input, actor: Actor, on request: Request) async throws -> CaseRecord {
         let note = input.note.trimmingCharacters(in: .whitespacesAndNewlines)
         guard note.count <= 2_000 else { throw AppError.invalid("note", "too_long") }
+        guard input.attachmentIDs.count <= CaseAttachmentsController.maxPerCase else { throw AppError.invalid("attachmentIds") }
         if needNote.contains(action), note.isEmpty { throw AppError.invalid("note", "reason_required") }
         let now = request.now
         let calendar = request.gongzhi.calendar
@@ -76,6 +89,15 @@ enum CaseActions {
             try await CaseEventRecord(caseID: caseID, seq: record.eventCount, action: action.rawValue, from: before.state, to: record.state,
                                       actorUserID: UUID(uuidString: actor.userID), actorName: eventActorName(actor, on: request),
                                       note: note, at: now).create(on: db)
+            if !input.attachmentIDs.isEmpty {
+                let photos = try await CaseAttachment.query(on: db).filter(\.$id ~~ input.attachmentIDs).filter(\.$caseID == caseID)
+                    .filter(\.$eventSeq == nil).filter(\.$uploadedBy == UUID(uuidString: actor.userID)).all()
+                guard photos.count == Set(input.attachmentIDs).count else { throw AppError.invalid("attachmentIds") }
+                for photo in photos {
+                    photo.eventSeq = record.eventCount
+                    try await photo.update(on: db)
+                }
+            }
             switch record.state {
             case .replied where action == .reply:
                 try await CaseNotices.notify(record, kind: .replied, except: UUID(uuidString: actor.userID), now: now, on: db)

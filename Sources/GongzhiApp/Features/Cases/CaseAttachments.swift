@@ -15,6 +15,8 @@ final class CaseAttachment: Model, @unchecked Sendable {
     @Field(key: "sha256") var sha256: String
     @OptionalField(key: "uploaded_by") var uploadedBy: UUID?
     @Field(key: "uploaded_at") var uploadedAt: Date
+    /// The timeline event it was attached to (a reply's photos of the finished work); nil until then.
+    @OptionalField(key: "event_seq") var eventSeq: Int?
 
     init() {}
 }
@@ -35,6 +37,17 @@ struct CreateCaseAttachment: AsyncMigration {
     func revert(on database: any Database) async throws { try await database.schema(CaseAttachment.schema).delete() }
 }
 
+/// Photos belong to timeline events (issue 4 item 4: each event has its attachments).
+struct UpdateCaseAttachmentAddEventSeq: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(CaseAttachment.schema).field("event_seq", .int).update()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(CaseAttachment.schema).deleteField("event_seq").update()
+    }
+}
+
 /// `POST/GET /api/v1/cases/:id/attachments`, `GET /api/v1/cases/:id/attachments/:attachmentId`.
 struct CaseAttachmentsController: RouteCollection {
     static let maxPerCase = 6
@@ -53,6 +66,8 @@ struct CaseAttachmentsController: RouteCollection {
         let size: Int
         let sha256: String
         let uploadedAt: Date
+        /// The timeline event it belongs to, if it was attached to one.
+        let eventSeq: Int?
 
         init(_ a: CaseAttachment) {
             id = a.id!
@@ -60,6 +75,7 @@ struct CaseAttachmentsController: RouteCollection {
             size = a.size
             sha256 = a.sha256
             uploadedAt = a.uploadedAt
+            eventSeq = a.eventSeq
         }
     }
 
@@ -96,6 +112,7 @@ struct CaseAttachmentsController: RouteCollection {
         let path = directory + "/" + attachment.id!.uuidString.lowercased()
         do {
             try await request.write { db in
+                // Those who act on the case or submitted it add photos; a follower of a merged duplicate does not.
                 let record = try await CaseActions.visibleCase(caseID, actor: actor, on: db)
                 guard record.state.isOpen else { throw AppError.conflict("case_closed") }
                 guard try await CaseAttachment.query(on: db).filter(\.$caseID == caseID).count() < Self.maxPerCase else {
@@ -119,7 +136,7 @@ struct CaseAttachmentsController: RouteCollection {
     @Sendable func list(_ request: Request) async throws -> [AttachmentDTO] {
         let actor = try request.requireActor()
         let caseID = try request.uuidParameter()
-        _ = try await CaseActions.visibleCase(caseID, actor: actor, on: request.db)
+        _ = try await CaseActions.visibleCase(caseID, actor: actor, allowFollowers: .ifPublic, on: request.db)
         return try await CaseAttachment.query(on: request.db).filter(\.$caseID == caseID).sort(\.$uploadedAt).all().map(AttachmentDTO.init)
     }
 
@@ -127,7 +144,7 @@ struct CaseAttachmentsController: RouteCollection {
     @Sendable func download(_ request: Request) async throws -> Response {
         let actor = try request.requireActor()
         let caseID = try request.uuidParameter()
-        _ = try await CaseActions.visibleCase(caseID, actor: actor, on: request.db)
+        _ = try await CaseActions.visibleCase(caseID, actor: actor, allowFollowers: .ifPublic, on: request.db)
         guard let attachment = try await CaseAttachment.query(on: request.db).filter(\.$id == request.uuidParameter("attachmentId"))
             .filter(\.$caseID == caseID).first(),
             let data = FileManager.default.contents(atPath: Self.directory(request) + "/" + attachment.id!.uuidString.lowercased())

@@ -10,6 +10,8 @@ struct CaseEventDTO: Content {
     let actor: String
     let note: String
     let at: Date
+    /// Photos attached with this step (ids under the case's attachments).
+    var attachments: [UUID]?
 
     /// `showActor: false` for the public tracking page.
     init(_ event: CaseEventRecord, showActor: Bool = true) {

@@ -78,9 +78,16 @@ struct CasesAPIController: RouteCollection {
 
     @Sendable func get(_ request: Request) async throws -> CaseDTO {
         let actor = try request.requireActor()
-        let record = try await CaseActions.visibleCase(try request.uuidParameter(), actor: actor, on: request.db)
+        let record = try await CaseActions.visibleCase(try request.uuidParameter(), actor: actor, allowFollowers: .yes, on: request.db)
         var dto = CaseDTO(record)
-        dto.timeline = try await CaseEventRecord.query(on: request.db).filter(\.$caseID == record.id!).sort(\.$seq).all().map { CaseEventDTO($0) }
+        let photos = Dictionary(grouping: try await CaseAttachment.query(on: request.db).filter(\.$caseID == record.id!)
+            .filter(\.$eventSeq != nil).sort(\.$uploadedAt).all(), by: { $0.eventSeq ?? 0 })
+        let followerOnly = !CasePolicy.canView(actor, record.facts) && !record.isPublic
+        dto.timeline = try await CaseEventRecord.query(on: request.db).filter(\.$caseID == record.id!).sort(\.$seq).all().map { event in
+            var item = CaseEventDTO(event)
+            item.attachments = followerOnly ? [] : (photos[event.seq] ?? []).compactMap(\.id)
+            return item
+        }
         dto.actions = CaseActions.available(record, to: actor).map(\.rawValue)
         // A follower (their duplicate was merged here) sees the progress, not another resident's private words.
         if !CasePolicy.canView(actor, record.facts), !record.isPublic { dto = dto.withoutDescription() }
@@ -94,6 +101,7 @@ struct CasesAPIController: RouteCollection {
         var extraDays: Int?
         var solved: Bool?
         var satisfaction: CaseActions.Satisfaction?
+        var attachmentIds: [UUID]?
     }
 
     @Sendable func act(_ request: Request) async throws -> CaseDTO {
@@ -107,7 +115,7 @@ struct CasesAPIController: RouteCollection {
         }
         let record = try await CaseActions.perform(action, caseID: id, input: CaseActions.Input(
             note: body.note ?? "", handlerNodeID: body.handlerNodeId, mergeInto: body.mergeInto, extraDays: body.extraDays,
-            solved: body.solved, satisfaction: body.satisfaction), actor: actor, on: request)
+            solved: body.solved, satisfaction: body.satisfaction, attachmentIDs: body.attachmentIds ?? []), actor: actor, on: request)
         var dto = CaseDTO(record)
         dto.actions = CaseActions.available(record, to: actor).map(\.rawValue)
         return dto

@@ -90,7 +90,8 @@ enum OpenAPIDocument {
         Operation(method: "get", path: "/api/v1/cases/track/{code}", tag: "cases", summary: "Follow an anonymous case by its code", auth: false),
         Operation(method: "get", path: "/api/v1/cases/{id}", tag: "cases", summary: "A case with its timeline and the caller's possible actions"),
         Operation(method: "post", path: "/api/v1/cases/{id}/actions/{action}", tag: "cases", summary: "Act on a case (409 names the allowed actions)",
-                  body: ["note": "text", "handlerNodeId": "uuid", "mergeInto": "uuid", "extraDays": "integer", "solved": "boolean", "satisfaction": "satisfaction"]),
+                  body: ["note": "text", "handlerNodeId": "uuid", "mergeInto": "uuid", "extraDays": "integer", "solved": "boolean", "satisfaction": "satisfaction",
+                         "attachmentIds": "uuids"]),
         Operation(method: "get", path: "/api/v1/cases/{id}/attachments", tag: "cases", summary: "The case's photos"),
         Operation(method: "post", path: "/api/v1/cases/{id}/attachments", tag: "cases", summary: "Attach a photo (JPEG, PNG, WebP; ≤ 5 MB; ≤ 6)",
                   bodyType: "multipart/form-data", success: 201),
@@ -142,6 +143,7 @@ enum OpenAPIDocument {
         case "relation": ["type": "string", "enum": HouseholdRelation.allCases.map(\.rawValue)]
         case "channel": ["type": "string", "enum": CaseIntake.Channel.allCases.map(\.rawValue)]
         case "satisfaction": ["type": "string", "enum": ["satisfied", "basically_satisfied", "unsatisfied"]]
+        case "uuids": ["type": "array", "maxItems": 6, "items": ["type": "string", "format": "uuid"]]
         case "answers": ["type": "object", "additionalProperties": ["type": "array", "items": ["type": "string"]]]
         default: ["type": type]
         }
