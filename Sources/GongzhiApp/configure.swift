@@ -52,14 +52,6 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: Open311Controller())
     try app.register(collection: CaseNoticesController())
 
-    if app.environment != .testing {
-        app.lifecycle.use(PeriodicWork(name: "session sweep", every: .seconds(600)) { try await SessionSweeper.sweep($0) })
-        app.lifecycle.use(PeriodicWork(name: "case maintenance", every: .seconds(60)) { app in
-            try await CaseMaintenance.autoClose(app, ratingDays: app.gongzhi.config.autoCloseDays)
-            try await CaseMaintenance.refreshLevels(app)
-        })
-    }
-
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(BackupCommand(), as: "backup")
     app.asyncCommands.use(RestoreCommand(), as: "restore")
@@ -81,6 +73,12 @@ extension Application {
     /// demo logins.
     public func prepareToServe() async throws {
         try await prepareAndMigrate()
+        // Background work runs under `serve` only, never during a one-off command.
+        lifecycle.use(PeriodicWork(name: "session sweep", every: .seconds(600)) { try await SessionSweeper.sweep($0) })
+        lifecycle.use(PeriodicWork(name: "case maintenance", every: .seconds(60)) { app in
+            try await CaseMaintenance.autoClose(app, ratingDays: app.gongzhi.config.autoCloseDays)
+            try await CaseMaintenance.refreshLevels(app)
+        })
         let households = gongzhi.config.firstStartDemoHouseholds
         if households > 0, try await DemoDistrictSeeder.seed(app: self, streets: 2, households: households, seed: 42, progress: false) != nil {
             logger.notice("first start: demo district created (\(households) households)")
