@@ -55,6 +55,7 @@ func withApp(seed: Bool = true, households: Int = 40, adjust: (inout AppConfig) 
     }
     do {
         try configure(app, config: config, postgresSearchPath: TestDatabase.isPostgres ? String(schema) : nil)
+        app.storage[TestSchemaKey.self] = TestDatabase.isPostgres ? String(schema) : nil
         if TestDatabase.isPostgres { try await app.db.sql().raw("CREATE SCHEMA \(ident: String(schema))").run() }
         app.clock.set(testNow)
         try await app.prepareAndMigrate()
@@ -91,6 +92,23 @@ func makeFixture(_ app: Application) async throws -> Fixture {
     let (pa, ha, ua) = try await firstPerson(in: a)
     let (pb, hb, ub) = try await firstPerson(in: b)
     return Fixture(communityA: a, communityB: b, gridA: grid, personA: pa, personB: pb, householdA: ha, householdB: hb, unitA: ua, unitB: ub)
+}
+
+struct TestSchemaKey: StorageKey { typealias Value = String }
+
+/// A second app instance on the same database (on PostgreSQL the same schema), as a second server process
+/// would be: its own connection pool, its own in-process write gate.
+func withTwin(of app: Application, _ body: (Application) async throws -> Void) async throws {
+    let twin = try await Application.make(.testing)
+    do {
+        try configure(twin, config: app.gongzhi.config, postgresSearchPath: app.storage[TestSchemaKey.self])
+        twin.clock.set(app.clock.now)
+        try await body(twin)
+    } catch {
+        try? await twin.asyncShutdown()
+        throw error
+    }
+    try await twin.asyncShutdown()
 }
 
 extension Application {
