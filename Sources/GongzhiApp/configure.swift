@@ -51,6 +51,8 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: OpenAPIController())
     try app.register(collection: Open311Controller())
     try app.register(collection: CaseNoticesController())
+    try app.register(collection: ResidentPortalController())
+    try app.register(collection: RequestFormController())
 
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(BackupCommand(), as: "backup")

@@ -6,7 +6,7 @@ struct PageBase: Encodable {
     struct NavItem: Encodable {
         let href: String
         let label: String
-        let current: Bool
+        var current: Bool
     }
 
     struct Me: Encodable {
@@ -32,15 +32,25 @@ struct PageBase: Encodable {
             let actor = current.actor
             func item(_ href: String, _ key: String, _ permission: Permission?) {
                 if let permission, !AccessPolicy.allowsAnywhere(permission, actor: actor) { return }
-                nav.append(NavItem(href: href, label: Strings.text(key, lang),
-                                   current: href == "/" ? request.url.path == "/" : request.url.path.hasPrefix(href)))
+                nav.append(NavItem(href: href, label: Strings.text(key, lang), current: false))
             }
             item("/", "nav.home", nil)
+            if actor.roles.contains(.resident) {
+                item("/requests/new", "nav.raise", nil)
+                item("/requests", "nav.requests", nil)
+            }
+            item("/workbench", "nav.workbench", .viewCases)
             item("/org", "nav.org", .viewOrganisation)
             item("/people", "nav.people", .viewResidents)
             item("/import", "nav.import", .manageResidents)
             item("/users", "nav.users", .manageAccounts)
             item("/audit", "nav.audit", .readAuditLog)
+            // The current page is the longest item the path is in ("/requests/new" rather than "/requests").
+            let path = request.url.path
+            if let best = nav.indices.filter({ nav[$0].href == path || (nav[$0].href != "/" && path.hasPrefix(nav[$0].href + "/")) })
+                .max(by: { nav[$0].href.count < nav[$1].href.count }) {
+                nav[best].current = true
+            }
             me = Me(displayName: current.displayName,
                     roles: actor.roles.map { Strings.text("role.\($0.rawValue)", lang) }.sorted())
         }

@@ -17,7 +17,9 @@ enum Strings {
 
     static func leafKey(_ key: String) -> String { key.replacingOccurrences(of: ".", with: "_") }
 
-    static let table: [String: (String, String)] = [
+    static let table: [String: (String, String)] = base.merging(CaseStrings.table) { first, _ in first }
+
+    static let base: [String: (String, String)] = [
         // Product
         "app.name": ("共治 · 社区共建共治共享平台", "Gongzhi · Community co-governance"),
         "app.short": ("共治", "Gongzhi"),

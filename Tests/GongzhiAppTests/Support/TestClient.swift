@@ -122,3 +122,24 @@ extension TestClient {
                               contentType: HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": boundary]))
     }
 }
+
+extension TestClient {
+    /// Sends ordered fields and any number of files as multipart/form-data, as a browser's form does.
+    mutating func sendForm(_ path: String, fields: [(String, String)], files: [(field: String, name: String, type: String, bytes: [UInt8])] = []) async throws -> TestingHTTPResponse {
+        let boundary = "----gongzhi-\(UUID().uuidString)"
+        var body = Data()
+        var all = fields
+        if bearer == nil, let csrf { all.append(("_csrf", csrf)) }
+        for (name, value) in all {
+            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8))
+        }
+        for file in files {
+            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.field)\"; filename=\"\(file.name)\"\r\nContent-Type: \(file.type)\r\n\r\n".utf8))
+            body.append(Data(file.bytes))
+            body.append(Data("\r\n".utf8))
+        }
+        body.append(Data("--\(boundary)--\r\n".utf8))
+        return try await send(.POST, path, rawData: body,
+                              contentType: HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": boundary]))
+    }
+}

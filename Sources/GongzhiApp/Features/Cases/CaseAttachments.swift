@@ -92,45 +92,24 @@ struct CaseAttachmentsController: RouteCollection {
         guard let file = try request.content.decode(UploadForm.self).file, file.data.readableBytes > 0 else {
             throw AppError.invalid("file", "required")
         }
-        guard file.data.readableBytes <= Self.maxBytes else {
-            throw AppError(status: .payloadTooLarge, code: "body_too_large", messageKey: "error.body_too_large", field: "file")
-        }
-        let bytes = Array(file.data.readableBytesView)
-        guard let type = ImageSignature.detect(bytes) else {
-            throw AppError(status: .unsupportedMediaType, code: "unsupported_file_type", messageKey: "error.unsupported_file_type", field: "file")
-        }
-        let directory = Self.directory(request)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let attachment = CaseAttachment()
-        attachment.id = UUID()
-        attachment.caseID = caseID
-        attachment.contentType = type.mediaType
-        attachment.size = bytes.count
-        attachment.sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-        attachment.uploadedBy = UUID(uuidString: actor.userID)
-        attachment.uploadedAt = request.now
-        let path = directory + "/" + attachment.id!.uuidString.lowercased()
-        do {
-            try await request.write { db in
+        let photo = try CasePhoto(checking: file, field: "file")
+        var attachment: CaseAttachment?
+        try await CasePhoto.writing([photo], on: request) { paths in
+            attachment = try await request.write { db in
                 // Those who act on the case or submitted it add photos; a follower of a merged duplicate does not.
                 let record = try await CaseActions.visibleCase(caseID, actor: actor, on: db)
                 guard record.state.isOpen else { throw AppError.conflict("case_closed") }
                 guard try await CaseAttachment.query(on: db).filter(\.$caseID == caseID).count() < Self.maxPerCase else {
                     throw AppError.conflict("too_many_attachments", field: "file")
                 }
-                // The file first (nothing refers to it yet), then the row: a failed transaction leaves no row.
-                guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
-                    throw Abort(.internalServerError)
-                }
-                try await attachment.create(on: db)
+                let saved = try await photo.save(caseID: caseID, id: paths[0].id, uploadedBy: UUID(uuidString: actor.userID), eventSeq: nil,
+                                                 now: request.now, on: db)
                 try await request.audit(AuditEvent(action: "case.attach", objectType: "case", objectID: caseID.uuidString.lowercased(),
-                                                   summary: "\(type.rawValue) \(bytes.count) bytes", change: ["sha256": attachment.sha256]), on: db)
+                                                   summary: "\(photo.type.rawValue) \(photo.bytes.count) bytes", change: ["sha256": photo.sha256]), on: db)
+                return saved
             }
-        } catch {
-            try? FileManager.default.removeItem(atPath: path)
-            throw error
         }
-        return try await AttachmentDTO(attachment).encodeResponse(status: .created, for: request)
+        return try await AttachmentDTO(attachment!).encodeResponse(status: .created, for: request)
     }
 
     @Sendable func list(_ request: Request) async throws -> [AttachmentDTO] {
@@ -154,5 +133,61 @@ struct CaseAttachmentsController: RouteCollection {
         response.headers.replaceOrAdd(name: .contentDisposition, value: "inline")
         response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         return response
+    }
+}
+
+/// A photo checked by its content (JPEG, PNG or WebP, ≤ 5 MB), ready to be stored with a case.
+struct CasePhoto: Sendable {
+    let bytes: [UInt8]
+    let type: ImageSignature
+    let sha256: String
+
+    init(checking file: File, field: String) throws {
+        guard file.data.readableBytes <= CaseAttachmentsController.maxBytes else {
+            throw AppError(status: .payloadTooLarge, code: "body_too_large", messageKey: "error.body_too_large", field: field)
+        }
+        bytes = Array(file.data.readableBytesView)
+        guard let type = ImageSignature.detect(bytes) else {
+            throw AppError(status: .unsupportedMediaType, code: "unsupported_file_type", messageKey: "error.unsupported_file_type", field: field)
+        }
+        self.type = type
+        sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Writes the files under new random names, then runs `body` (which writes the rows in a transaction); if
+    /// it fails, the files are removed, so that no file is left without its row and no row without its file.
+    static func writing(_ photos: [CasePhoto], on request: Request, _ body: ([(id: UUID, path: String)]) async throws -> Void) async throws {
+        let directory = CaseAttachmentsController.directory(request)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var written: [(id: UUID, path: String)] = []
+        do {
+            for photo in photos {
+                let id = UUID()
+                let path = directory + "/" + id.uuidString.lowercased()
+                guard FileManager.default.createFile(atPath: path, contents: Data(photo.bytes), attributes: [.posixPermissions: 0o600]) else {
+                    throw Abort(.internalServerError)
+                }
+                written.append((id, path))
+            }
+            try await body(written)
+        } catch {
+            for file in written { try? FileManager.default.removeItem(atPath: file.path) }
+            throw error
+        }
+    }
+
+    /// The row of a photo whose file is written under `id`.
+    func save(caseID: UUID, id: UUID, uploadedBy: UUID?, eventSeq: Int?, now: Date, on db: any Database) async throws -> CaseAttachment {
+        let attachment = CaseAttachment()
+        attachment.id = id
+        attachment.caseID = caseID
+        attachment.contentType = type.mediaType
+        attachment.size = bytes.count
+        attachment.sha256 = sha256
+        attachment.uploadedBy = uploadedBy
+        attachment.uploadedAt = now
+        attachment.eventSeq = eventSeq
+        try await attachment.create(on: db)
+        return attachment
     }
 }

@@ -42,6 +42,8 @@ enum CaseIntake {
         var itemChosenBySubmitter = false
         /// Contact details an Open311 client sent (kept encrypted).
         var contact: Contact?
+        /// Photos sent with the case (the resident's form): stored with it, in the same transaction.
+        var photos: [CasePhoto] = []
     }
 
     struct Contact: Codable, Sendable {
@@ -64,6 +66,15 @@ enum CaseIntake {
 
     /// `apiKey`: an Open311 client submits, within the subtree its key was issued for (`actor` is then unused).
     static func submit(_ input: Input, actor: Actor, apiKey: Open311Key? = nil, on request: Request) async throws -> Result {
+        guard input.photos.count <= CaseAttachmentsController.maxPerCase else { throw AppError.conflict("too_many_attachments", field: "photos") }
+        var result: Result?
+        try await CasePhoto.writing(input.photos, on: request) { files in
+            result = try await submit(input, actor: actor, apiKey: apiKey, photoFiles: files, on: request)
+        }
+        return result!
+    }
+
+    static func submit(_ input: Input, actor: Actor, apiKey: Open311Key?, photoFiles: [(id: UUID, path: String)], on request: Request) async throws -> Result {
         let now = request.now
         let calendar = request.gongzhi.calendar
         let cipher = request.gongzhi.cipher
@@ -172,6 +183,9 @@ enum CaseIntake {
                                       actorName: input.anonymous ? "anonymous" : apiKey.map { "open311:" + $0.name }
                                           ?? (isResident ? "resident" : request.current?.displayName ?? ""),
                                       note: "", at: now).create(on: db)
+            for (photo, file) in zip(input.photos, photoFiles) {
+                _ = try await photo.save(caseID: record.id!, id: file.id, uploadedBy: userID, eventSeq: 1, now: now, on: db)
+            }
             try await request.audit(AuditEvent(action: "case.create", objectType: "case", objectID: record.id!.uuidString.lowercased(),
                                                summary: "item=\(item.code) channel=\(input.channel.rawValue)",
                                                change: ["title": input.title, "description": input.description, "item": item.code, "place": placePath.rawValue]), on: db)

@@ -23,6 +23,8 @@ struct HomeController: RouteCollection {
 
     @Sendable func home(_ request: Request) async throws -> View {
         let actor = try request.requireActor()
+        // A resident's home is the request portal; staff get their workbench entries.
+        if actor.roles == [.resident] { return try await ResidentPortalController.home(request, actor: actor) }
         var households: [HouseholdView] = []
         if let personID = actor.personID.flatMap(UUID.init(uuidString:)) {
             let memberships = try await HouseholdMember.query(on: request.db).filter(\.$person.$id == personID)

@@ -1,0 +1,126 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// What the case pages show of a case, in the reader's language: words for states and levels, names for orgs
+/// and places, dates in Beijing time.
+struct CaseRowView: Encodable {
+    let id: String
+    /// Where the row links: the staff case page, the resident's request page or the public board's page.
+    let href: String
+    let number: String
+    let title: String
+    let category: String
+    let state: String
+    let stateLabel: String
+    let sla: String
+    let slaLabel: String
+    let place: String
+    let handler: String
+    let opened: String
+    let due: String
+    let isOpen: Bool
+}
+
+struct TimelineView: Encodable {
+    let action: String
+    let label: String
+    let actor: String
+    let note: String
+    let at: String
+    let photos: [String]
+}
+
+/// Names looked up once for a page of cases.
+struct CaseLabels {
+    var lang: Lang
+    var items: [String: String] = [:]
+    var categories: [String: String] = [:]
+    var nodes: [UUID: String] = [:]
+    var places: [UUID: String] = [:]
+
+    static func load(for cases: [CaseRecord], lang: Lang, on db: any Database) async throws -> CaseLabels {
+        var labels = CaseLabels(lang: lang)
+        if let catalogue = try await CatalogueStore.current(on: db) {
+            for item in catalogue.items { labels.items[item.code] = lang == .zh ? item.name : item.nameEn }
+            for category in catalogue.categories { labels.categories[category.code] = lang == .zh ? category.name : category.nameEn }
+        }
+        let nodeIDs = Set(cases.map(\.handlerNodeID) + cases.compactMap { OrgPath($0.placePath)?.segments.last.flatMap(UUID.init(uuidString:)) })
+        if !nodeIDs.isEmpty {
+            for node in try await OrgNode.query(on: db).filter(\.$id ~~ Array(nodeIDs)).all() { labels.nodes[node.id!] = node.name }
+        }
+        let buildingIDs = Array(Set(cases.compactMap(\.buildingID)))
+        if !buildingIDs.isEmpty {
+            let buildings = try await Building.query(on: db).filter(\.$id ~~ buildingIDs).with(\.$compound).all()
+            for building in buildings { labels.places[building.id!] = building.compound.name + " " + building.name }
+        }
+        return labels
+    }
+
+    func place(_ record: CaseRecord) -> String {
+        if let building = record.buildingID, let name = places[building] { return name }
+        if let grid = OrgPath(record.placePath)?.segments.last.flatMap(UUID.init(uuidString:)), let name = nodes[grid] { return name }
+        return record.address
+    }
+
+    func handler(_ record: CaseRecord) -> String {
+        let name = nodes[record.handlerNodeID] ?? ""
+        let party = Strings.text("party.\(record.handlerParty.rawValue)", lang)
+        return record.handlerDepartment.isEmpty ? "\(name)（\(party)）" : "\(name)（\(record.handlerDepartment)）"
+    }
+
+    func row(_ record: CaseRecord, linkTo prefix: String) -> CaseRowView {
+        CaseRowView(
+            id: record.id!.uuidString.lowercased(), href: prefix + record.id!.uuidString.lowercased(), number: record.number, title: record.title,
+            category: items[record.itemCode] ?? record.itemCode, state: record.state.rawValue,
+            stateLabel: Strings.text("state.\(record.state.rawValue)", lang),
+            sla: record.state.isOpen ? record.slaLevel.rawValue : "none",
+            slaLabel: record.state.isOpen ? Strings.text("sla.\(record.slaLevel.rawValue)", lang) : "—",
+            place: place(record), handler: handler(record), opened: PageDates.minute(record.openedAt),
+            due: PageDates.minute(record.completionDueAt), isOpen: record.state.isOpen)
+    }
+}
+
+/// A table of cases as the `cases/case-rows` partial draws it (`#extend("cases/case-rows", table)`).
+struct CaseTable: Encodable {
+    let t: [String: String]
+    let rows: [CaseRowView]
+    let caption: String
+}
+
+enum PageDates {
+    static let beijing = TimeZone(identifier: "Asia/Shanghai") ?? TimeZone(secondsFromGMT: 8 * 3600)!
+
+    /// "2026-11-23 14:05" in Beijing time.
+    static func minute(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = beijing
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
+    }
+}
+
+extension CaseLabels {
+    /// The timeline in plain words; `showActors: false` hides staff names (anonymous tracking).
+    static func timeline(_ record: CaseRecord, lang: Lang, showActors: Bool, showPhotos: Bool, on db: any Database) async throws -> [TimelineView] {
+        let events = try await CaseEventRecord.query(on: db).filter(\.$caseID == record.id!).sort(\.$seq).all()
+        var photos: [Int: [String]] = [:]
+        if showPhotos {
+            for photo in try await CaseAttachment.query(on: db).filter(\.$caseID == record.id!).filter(\.$eventSeq != nil).sort(\.$uploadedAt).all() {
+                photos[photo.eventSeq ?? 0, default: []].append("/api/v1/cases/\(record.id!.uuidString.lowercased())/attachments/\(photo.id!.uuidString.lowercased())")
+            }
+        }
+        return events.map { event in
+            let actor: String = switch event.actorName {
+            case "system": Strings.text("case.actor_system", lang)
+            case "resident": Strings.text("case.actor_resident", lang)
+            case "anonymous": Strings.text("request.anonymous", lang)
+            default: showActors ? event.actorName : ""
+            }
+            let note = event.note == "auto_close" ? Strings.text("case.auto_closed", lang) : event.note
+            return TimelineView(action: event.action, label: Strings.text("action.\(event.action)", lang), actor: actor, note: note,
+                                at: PageDates.minute(event.at), photos: photos[event.seq] ?? [])
+        }
+    }
+}

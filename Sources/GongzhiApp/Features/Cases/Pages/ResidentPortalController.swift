@@ -1,0 +1,217 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// The resident portal (一网通办 style): the home with big entries, my requests with their notices, a request's
+/// page with its timeline in plain words and the rating form, the public board, and tracking by code.
+struct ResidentPortalController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("requests", use: mine)
+        routes.get("requests", ":id", use: show)
+        routes.post("requests", ":id", "rate", use: rate)
+        routes.get("track", use: track)
+        routes.get("board", use: board)
+        routes.get("board", ":id", use: boardCase)
+    }
+
+    static let boardSize = 10
+
+    struct PortalPage: Encodable {
+        let page: PageBase
+        let mine: CaseTable
+        let notices: [CaseNoticeDTO]
+        let board: CaseTable
+    }
+
+    /// The home page of a resident account.
+    static func home(_ request: Request, actor: Actor) async throws -> View {
+        let userID = UUID(uuidString: actor.userID)
+        let mine = try await CaseRecord.query(on: request.db).filter(\.$submitterUserID == userID).sort(\.$openedAt, .descending).limit(5).all()
+        let notices = try await CaseNotice.query(on: request.db).filter(\.$userID == (userID ?? UUID())).filter(\.$readAt == nil)
+            .sort(\.$createdAt, .descending).limit(5).all()
+        let board = try await boardCases(actor: actor, limit: boardSize, on: request.db)
+        let labels = try await CaseLabels.load(for: mine + board, lang: request.lang, on: request.db)
+        let page = await PageBase.make(for: request, title: Strings.text("portal.title", request.lang))
+        return try await request.view.render("cases/portal", PortalPage(
+            page: page, mine: CaseTable(t: page.t, rows: mine.map { labels.row($0, linkTo: "/requests/") }, caption: page.t["portal_mine"] ?? ""),
+            notices: notices.map { CaseNoticeDTO($0, lang: request.lang) },
+            board: CaseTable(t: page.t, rows: board.map { labels.row($0, linkTo: "/board/") }, caption: page.t["portal_board"] ?? "")))
+    }
+
+    /// Public cases of the resident's own community, newest first.
+    static func boardCases(actor: Actor, limit: Int, offset: Int = 0, on db: any Database) async throws -> [CaseRecord] {
+        let scopes = actor.grants.filter { $0.role == .resident }.map(\.path.rawValue)
+        guard !scopes.isEmpty else { return [] }
+        return try await CaseRecord.query(on: db).filter(\.$isPublic == true).filter(\.$state != .merged)
+            .group(.or) { group in for scope in scopes { group.filter(\.$placePath =~ scope) } }
+            .sort(\.$openedAt, .descending).range(offset..<(offset + limit)).all()
+    }
+
+    struct MinePage: Encodable {
+        let page: PageBase
+        let cases: CaseTable
+        let notices: [CaseNoticeDTO]
+        let nextOffset: Int?
+        let previousOffset: Int?
+    }
+
+    @Sendable func mine(_ request: Request) async throws -> View {
+        let actor = try request.requireActor()
+        let userID = UUID(uuidString: actor.userID) ?? UUID()
+        let offset = max(0, (try? request.query.get(Int.self, at: "offset")) ?? 0)
+        // A resident sees their own cases and the ones theirs were merged into.
+        let cases = try await CaseRecord.visible(to: actor, on: request.db)
+            .sort(\.$openedAt, .descending).range(offset..<(offset + 21)).all()
+        let notices = try await CaseNotice.query(on: request.db).filter(\.$userID == userID).sort(\.$createdAt, .descending).limit(20).all()
+        let labels = try await CaseLabels.load(for: cases, lang: request.lang, on: request.db)
+        let page = await PageBase.make(for: request, title: Strings.text("portal.mine", request.lang))
+        return try await request.view.render("cases/mine", MinePage(
+            page: page, cases: CaseTable(t: page.t, rows: cases.prefix(20).map { labels.row($0, linkTo: "/requests/") }, caption: page.title), notices: notices.map { CaseNoticeDTO($0, lang: request.lang) },
+            nextOffset: cases.count > 20 ? offset + 20 : nil, previousOffset: offset > 0 ? max(0, offset - 20) : nil))
+    }
+
+    struct RequestPage: Encodable {
+        let page: PageBase
+        let item: CaseRowView
+        let description: String
+        let answers: [String]
+        let timeline: [TimelineView]
+        let canRate: Bool
+        let mergedInto: CaseRowView?
+        let flash: String?
+        let trackingCode: String?
+        let messages: [FormMessage]
+    }
+
+    /// A request as its submitter (or a follower) sees it. Staff are sent to the case page.
+    @Sendable func show(_ request: Request) async throws -> Response {
+        let actor = try request.requireActor()
+        let id = try request.uuidParameter()
+        if AccessPolicy.allowsAnywhere(.viewCases, actor: actor) { return request.redirect(to: "/cases/\(id.uuidString.lowercased())") }
+        return try await render(request, actor: actor, id: id)
+    }
+
+    func render(_ request: Request, actor: Actor, id: UUID, flash: String? = nil, trackingCode: String? = nil,
+                messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
+        let db = request.db
+        let record = try await CaseActions.visibleCase(id, actor: actor, allowFollowers: .yes, on: db)
+        let follower = !CasePolicy.canView(actor, record.facts)
+        var master: CaseRecord?
+        if let masterID = record.mergedInto { master = try await CaseActions.visibleCase(masterID, actor: actor, allowFollowers: .yes, on: db) }
+        let labels = try await CaseLabels.load(for: [record] + (master.map { [$0] } ?? []), lang: request.lang, on: db)
+        let showWords = !follower || record.isPublic
+        let item = try await CatalogueStore.item(record.itemCode, version: record.catalogueVersion, on: db)
+        let answers = showWords ? (item?.questions ?? []).compactMap { question -> String? in
+            guard let values = record.answers[question.code] else { return nil }
+            let shown = values.map { value in question.choices.first { $0.key == value }?.name ?? value }
+            return (request.lang == .zh ? question.prompt : question.promptEn) + " " + shown.joined(separator: "、")
+        } : []
+        let context = RequestPage(
+            page: await PageBase.make(for: request, title: record.number), item: labels.row(record, linkTo: "/requests/"),
+            description: showWords ? record.details : "", answers: answers,
+            timeline: try await CaseLabels.timeline(record, lang: request.lang, showActors: false, showPhotos: showWords, on: db),
+            canRate: CaseActions.available(record, to: actor).contains(.rateSatisfied),
+            mergedInto: master.map { labels.row($0, linkTo: "/requests/") }, flash: flash, trackingCode: trackingCode, messages: messages)
+        let response = try await request.view.render("cases/request", context).encodeResponse(status: status, for: request)
+        return response
+    }
+
+    struct RateForm: Content {
+        var solved: String?
+        var satisfaction: String?
+        var note: String?
+    }
+
+    @Sendable func rate(_ request: Request) async throws -> Response {
+        let actor = try request.requireActor()
+        let id = try request.uuidParameter()
+        let form = try request.content.decode(RateForm.self)
+        let satisfaction = form.satisfaction.flatMap(CaseActions.Satisfaction.init(rawValue:))
+        let solved: Bool? = form.solved == "yes" ? true : form.solved == "no" ? false : nil
+        do {
+            guard let solved else { throw AppError.invalid("solved", "required") }
+            guard let satisfaction else { throw AppError.invalid("satisfaction", "required") }
+            let action: CaseAction = solved && satisfaction != .unsatisfied ? .rateSatisfied : .rateUnsatisfied
+            _ = try await CaseActions.perform(action, caseID: id, input: .init(note: form.note ?? "", solved: solved, satisfaction: satisfaction),
+                                              actor: actor, on: request)
+        } catch let error as AppError where error.status == .unprocessableEntity || error.status == .conflict {
+            return try await render(request, actor: actor, id: id, messages: request.formMessages(for: error), status: error.status)
+        }
+        return try await render(request, actor: actor, id: id, flash: Strings.text("request.rated", request.lang))
+    }
+
+    struct TrackPage: Encodable {
+        let page: PageBase
+        let code: String
+        let searched: Bool
+        let item: TrackItem?
+        let master: TrackItem?
+    }
+
+    struct TrackItem: Encodable {
+        let number: String
+        let stateLabel: String
+        let due: String
+        let timeline: [TimelineView]
+    }
+
+    /// Anyone with a tracking code may follow that case: state and timeline, no names.
+    @Sendable func track(_ request: Request) async throws -> View {
+        let code = ((try? request.query.get(String.self, at: "code")) ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+        var item: TrackItem?
+        var master: TrackItem?
+        func trackItem(_ record: CaseRecord) async throws -> TrackItem {
+            TrackItem(number: record.number, stateLabel: Strings.text("state.\(record.state.rawValue)", request.lang),
+                      due: PageDates.minute(record.completionDueAt),
+                      timeline: try await CaseLabels.timeline(record, lang: request.lang, showActors: false, showPhotos: false, on: request.db))
+        }
+        if (6...40).contains(code.count), let record = try await CaseRecord.query(on: request.db).filter(\.$trackingHash == Tokens.digest(code)).first() {
+            item = try await trackItem(record)
+            if let masterID = record.mergedInto, let found = try await CaseRecord.find(masterID, on: request.db) { master = try await trackItem(found) }
+        }
+        return try await request.view.render("cases/track", TrackPage(
+            page: await PageBase.make(for: request, title: Strings.text("track.title", request.lang)),
+            code: code, searched: !code.isEmpty, item: item, master: master))
+    }
+
+    struct BoardPage: Encodable {
+        let page: PageBase
+        let cases: CaseTable
+        let nextOffset: Int?
+        let previousOffset: Int?
+    }
+
+    @Sendable func board(_ request: Request) async throws -> View {
+        let actor = try request.requireActor()
+        let offset = max(0, (try? request.query.get(Int.self, at: "offset")) ?? 0)
+        let cases = try await Self.boardCases(actor: actor, limit: 21, offset: offset, on: request.db)
+        let labels = try await CaseLabels.load(for: cases, lang: request.lang, on: request.db)
+        let page = await PageBase.make(for: request, title: Strings.text("portal.board", request.lang))
+        return try await request.view.render("cases/board", BoardPage(
+            page: page, cases: CaseTable(t: page.t, rows: cases.prefix(20).map { labels.row($0, linkTo: "/board/") }, caption: page.title),
+            nextOffset: cases.count > 20 ? offset + 20 : nil,
+            previousOffset: offset > 0 ? max(0, offset - 20) : nil))
+    }
+
+    struct PublicCasePage: Encodable {
+        let page: PageBase
+        let item: CaseRowView
+        let description: String
+        let timeline: [TimelineView]
+    }
+
+    /// A public case on the board: what was raised and how it was handled; never who raised it, no photos.
+    @Sendable func boardCase(_ request: Request) async throws -> View {
+        let actor = try request.requireActor()
+        let id = try request.uuidParameter()
+        let scopes = actor.grants.filter { $0.role == .resident }.compactMap { OrgPath($0.path.rawValue) }
+        guard let record = try await CaseRecord.find(id, on: request.db), record.isPublic, record.state != .merged,
+              let place = OrgPath(record.placePath),
+              scopes.contains(where: { $0.contains(place) }) || CasePolicy.canView(actor, record.facts) else { throw AppError.notFound }
+        let labels = try await CaseLabels.load(for: [record], lang: request.lang, on: request.db)
+        return try await request.view.render("cases/public", PublicCasePage(
+            page: await PageBase.make(for: request, title: record.title), item: labels.row(record, linkTo: "/board/"), description: record.details,
+            timeline: try await CaseLabels.timeline(record, lang: request.lang, showActors: false, showPhotos: false, on: request.db)))
+    }
+}
