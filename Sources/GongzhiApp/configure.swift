@@ -53,6 +53,9 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: CaseNoticesController())
     try app.register(collection: ResidentPortalController())
     try app.register(collection: RequestFormController())
+    try app.register(collection: WorkbenchController())
+    try app.register(collection: CasePageController())
+    try app.register(collection: WindowEntryController())
 
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(BackupCommand(), as: "backup")

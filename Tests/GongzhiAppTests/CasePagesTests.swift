@@ -112,3 +112,94 @@ struct ResidentPortalPagesTests {
         }
     }
 }
+
+@Suite("Case pages: the staff workbench, the case page and window entry")
+struct StaffCasePagesTests {
+    @Test("the queue filters by level and state, refuses unknown filters with a message, and pages")
+    func queue() async throws {
+        try await withApp(households: 1_200) { app, _ in
+            var worker = try await TestClient.browser(app, as: "worker")
+            let all = try await worker.send(.GET, "/workbench?all=1")
+            #expect(all.status == .ok && all.body.string.contains("诉求工作台"))
+            let total = try #require(all.body.string.range(of: "共 ").map { Int(all.body.string[$0.upperBound...].prefix { $0.isNumber }) ?? 0 })
+            #expect(total > 25, "\(total)")
+            #expect(all.body.string.contains("offset=25"))
+            let red = try await worker.send(.GET, "/workbench?sla=red&all=1")
+            let html = red.body.string
+            #expect(html.components(separatedBy: "class=\"sla sla-").count - 1 == html.components(separatedBy: "class=\"sla sla-red\"").count - 1)
+            let bad = try await worker.send(.GET, "/workbench?state=nonsense")
+            #expect(bad.status == .unprocessableEntity && bad.body.string.contains("form-messages"))
+            // Another community's worker sees none of these cases.
+            var other = try await TestClient.browser(app, as: "worker2")
+            let theirs = try await other.send(.GET, "/workbench?all=1&sort=newest").body.string
+            let first = try #require(html.range(of: "href=\"/cases/").map { String(html[$0.upperBound...].prefix(36)) })
+            #expect(!theirs.contains(first))
+        }
+    }
+
+    @Test("the case page offers only this user's actions; acting records the step with its photo; other users get 404")
+    func casePage() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            var api = try await TestClient.api(app, as: "worker")
+            let id = try await api.send(.POST, "/api/v1/cases", json: ["title": "楼道灯不亮", "buildingId": f.unitA.$building.id.uuidString, "channel": "window"])
+                .content.decode(CaseDTO.self).id
+            var worker = try await TestClient.browser(app, as: "worker")
+            let page = try await worker.send(.GET, "/cases/\(id.uuidString)")
+            #expect(page.status == .ok)
+            #expect(page.body.string.contains("/act/accept") && page.body.string.contains("/act/reject") && !page.body.string.contains("/act/sign"))
+            // A refusal needs its reason: the form comes back with the message; nothing changes.
+            let refused = try await worker.sendForm("/cases/\(id.uuidString)/act/reject", fields: [("note", "")])
+            #expect(refused.status == .unprocessableEntity && refused.body.string.contains("form-messages"))
+            #expect(try await CaseRecord.find(id, on: app.db)?.state == .submitted)
+            for action in ["accept", "dispatch", "sign", "start"] {
+                let done = try await worker.sendForm("/cases/\(id.uuidString)/act/\(action)", fields: [("note", "")])
+                #expect(done.status == .ok && done.body.string.contains("已完成"), "\(action)")
+            }
+            let replied = try await worker.sendForm("/cases/\(id.uuidString)/act/reply", fields: [("note", "已更换灯泡")],
+                                                    files: [("photos[]", "after.png", "image/png", AttachmentTests.png)])
+            #expect(replied.status == .ok)
+            let photo = try #require(try await CaseAttachment.query(on: app.db).filter(\.$caseID == id).first())
+            #expect(photo.eventSeq == 6)
+            #expect(replied.body.string.contains("/attachments/\(photo.id!.uuidString.lowercased())"))
+            // The phone follow-up (电话回访) is the worker's to record.
+            let rated = try await worker.sendForm("/cases/\(id.uuidString)/act/rate", fields: [("solved", "yes"), ("satisfaction", "basically_satisfied")])
+            #expect(rated.status == .ok)
+            #expect(try await CaseRecord.find(id, on: app.db)?.state == .closed)
+            var other = try await TestClient.browser(app, as: "worker2")
+            #expect(try await other.send(.GET, "/cases/\(id.uuidString)").status == .notFound)
+            #expect(try await other.sendForm("/cases/\(id.uuidString)/act/reopen", fields: [("note", "x")]).status == .notFound)
+            var resident = try await TestClient.browser(app, as: "resident")
+            #expect(try await resident.send(.GET, "/cases/\(id.uuidString)").status == .seeOther)
+        }
+    }
+
+    @Test("window entry finds a resident by exact phone, masked, and enters the case for them: it shows in their portal")
+    func windowEntry() async throws {
+        try await withApp { app, _ in
+            let user = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first())
+            let person = try #require(try await Person.find(user.$person.id!, on: app.db))
+            let phone = try app.gongzhi.cipher.open(try #require(person.phoneSealed), field: .phone)
+            var worker = try await TestClient.browser(app, as: "worker")
+            #expect(try await worker.send(.GET, "/window").status == .ok)
+            let found = try await worker.send(.POST, "/window/find", form: ["number": phone])
+            #expect(found.status == .ok && found.body.string.contains(person.id!.uuidString.lowercased()))
+            #expect(!found.body.string.contains(phone) && found.body.string.contains(Masking.phone(phone)))
+            #expect(try await worker.send(.POST, "/window/find", form: ["number": "12345"]).status == .unprocessableEntity)
+            let building = try await ResidentPortalPagesTests().ownBuilding(app)
+            let entered = try await worker.sendForm("/window", fields: [
+                ("personId", person.id!.uuidString), ("channel", "hotline"), ("title", "楼道堆满杂物"), ("description", "电话反映"),
+                ("item", ""), ("buildingId", building.uuidString),
+            ])
+            #expect(entered.status == .created, "\(entered.body.string.prefix(400))")
+            let record = try #require(try await CaseRecord.query(on: app.db).filter(\.$channel == "hotline").filter(\.$title == "楼道堆满杂物").first())
+            #expect(record.submitterPersonID == person.id && record.submitterUserID == user.id)
+            var resident = try await TestClient.browser(app, as: "resident")
+            #expect(try await resident.send(.GET, "/requests").body.string.contains(record.number))
+            // A resident of another community cannot be entered by this worker.
+            let f = try #require(try await makeFixture(app) as Fixture?)
+            let outside = try await worker.sendForm("/window", fields: [("personId", f.personB.id!.uuidString), ("title", "x"), ("buildingId", building.uuidString)])
+            #expect(outside.status == .unprocessableEntity)
+        }
+    }
+}

@@ -29,6 +29,8 @@ enum CaseActions {
         var satisfaction: Satisfaction?
         /// Photos already uploaded to the case (by this actor, not yet on an event) that go with this step.
         var attachmentIDs: [UUID] = []
+        /// New photos sent with this step (the case page's form), stored in the same transaction.
+        var photos: [CasePhoto] = []
     }
 
     /// Whether the submitters of merged duplicates (followers) may load the case.
@@ -60,6 +62,15 @@ enum CaseActions {
     }
 
     static func perform(_ action: CaseAction, caseID: UUID, input: Input, actor: Actor, on request: Request) async throws -> CaseRecord {
+        var record: CaseRecord?
+        try await CasePhoto.writing(input.photos, on: request) { files in
+            record = try await perform(action, caseID: caseID, input: input, photoFiles: files, actor: actor, on: request)
+        }
+        return record!
+    }
+
+    static func perform(_ action: CaseAction, caseID: UUID, input: Input, photoFiles: [(id: UUID, path: String)], actor: Actor,
+                        on request: Request) async throws -> CaseRecord {
         let note = input.note.trimmingCharacters(in: .whitespacesAndNewlines)
         guard note.count <= 2_000 else { throw AppError.invalid("note", "too_long") }
         guard input.attachmentIDs.count <= CaseAttachmentsController.maxPerCase else { throw AppError.invalid("attachmentIds") }
@@ -89,6 +100,14 @@ enum CaseActions {
             try await CaseEventRecord(caseID: caseID, seq: record.eventCount, action: action.rawValue, from: before.state, to: record.state,
                                       actorUserID: UUID(uuidString: actor.userID), actorName: eventActorName(actor, on: request),
                                       note: note, at: now).create(on: db)
+            if !photoFiles.isEmpty {
+                let existing = try await CaseAttachment.query(on: db).filter(\.$caseID == caseID).count()
+                guard existing + photoFiles.count <= CaseAttachmentsController.maxPerCase else { throw AppError.conflict("too_many_attachments", field: "photos") }
+                for (photo, file) in zip(input.photos, photoFiles) {
+                    _ = try await photo.save(caseID: caseID, id: file.id, uploadedBy: UUID(uuidString: actor.userID), eventSeq: record.eventCount,
+                                             now: now, on: db)
+                }
+            }
             if !input.attachmentIDs.isEmpty {
                 let photos = try await CaseAttachment.query(on: db).filter(\.$id ~~ input.attachmentIDs).filter(\.$caseID == caseID)
                     .filter(\.$eventSeq == nil).filter(\.$uploadedBy == UUID(uuidString: actor.userID)).all()

@@ -44,6 +44,9 @@ enum CaseIntake {
         var contact: Contact?
         /// Photos sent with the case (the resident's form): stored with it, in the same transaction.
         var photos: [CasePhoto] = []
+        /// Staff entering it for a registered resident (一窗受理, a phone call): the person; their account, if
+        /// any, then follows the case in its portal as if they had raised it.
+        var forPersonID: UUID?
     }
 
     struct Contact: Codable, Sendable {
@@ -146,6 +149,11 @@ enum CaseIntake {
             }
             record.submitterUserID = isResident ? userID : nil
             record.submitterPersonID = isResident ? actor.personID.flatMap(UUID.init(uuidString:)) : nil
+            if let personID = input.forPersonID, !isResident, apiKey == nil {
+                let person = try await Scoped.find(Person.self, personID, actor: actor, .viewResidents, on: db)
+                record.submitterPersonID = person.id
+                record.submitterUserID = try await User.query(on: db).filter(\.$person.$id == person.id).first()?.id
+            }
             record.catalogueVersion = catalogue.version
             record.itemCode = item.code
             record.category = item.category

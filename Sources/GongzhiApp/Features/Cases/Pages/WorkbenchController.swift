@@ -1,0 +1,175 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// The staff queue (`/workbench`): the cases the user may see, filtered by state, time-limit level, category,
+/// grid, handler and period, sorted and paged; the level is shown in words and colour.
+struct WorkbenchController: RouteCollection {
+    static let pageSize = 25
+
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("workbench", use: queue)
+    }
+
+    struct Option: Encodable {
+        let value: String
+        let label: String
+        let selected: Bool
+    }
+
+    struct QueuePage: Encodable {
+        let page: PageBase
+        let cases: CaseTable
+        let total: String
+        let states: [Option]
+        let levels: [Option]
+        let categories: [Option]
+        let grids: [Option]
+        let handlers: [Option]
+        let sorts: [Option]
+        let from: String
+        let to: String
+        let openOnly: Bool
+        let canEnter: Bool
+        let nextHref: String?
+        let previousHref: String?
+        let messages: [FormMessage]
+    }
+
+    /// The filters as the query string gives them; unknown values are refused with a message, not ignored.
+    struct Filters {
+        var state: CaseState?
+        var level: SLAClock.Level?
+        var category: String?
+        var grid: UUID?
+        var handler: UUID?
+        var from: CivilDate?
+        var to: CivilDate?
+        var sort = "due"
+        var openOnly = true
+        var offset = 0
+
+        init() {}
+
+        init(_ request: Request) throws {
+            func text(_ name: String) -> String? {
+                guard let raw = try? request.query.get(String.self, at: name) else { return nil }
+                let value = raw.trimmingCharacters(in: .whitespaces)
+                return value.isEmpty ? nil : value
+            }
+            if let raw = text("state") {
+                guard let value = CaseState(rawValue: raw) else { throw AppError.invalid("state") }
+                state = value
+            }
+            if let raw = text("sla") {
+                guard let value = SLAClock.Level(rawValue: raw) else { throw AppError.invalid("sla") }
+                level = value
+            }
+            category = text("category")
+            if let raw = text("grid") {
+                guard let value = UUID(uuidString: raw) else { throw AppError.invalid("grid") }
+                grid = value
+            }
+            if let raw = text("handler") {
+                guard let value = UUID(uuidString: raw) else { throw AppError.invalid("handler") }
+                handler = value
+            }
+            if let raw = text("from") {
+                guard let value = CivilDate(iso: raw) else { throw AppError.invalid("from") }
+                from = value
+            }
+            if let raw = text("to") {
+                guard let value = CivilDate(iso: raw) else { throw AppError.invalid("to") }
+                to = value
+            }
+            if let raw = text("sort") {
+                guard ["due", "newest", "oldest"].contains(raw) else { throw AppError.invalid("sort") }
+                sort = raw
+            }
+            openOnly = text("all") != "1"
+            if let raw = text("offset") {
+                guard let value = Int(raw), (0...1_000_000).contains(value) else { throw AppError.invalid("offset") }
+                offset = value
+            }
+        }
+
+        /// The query string of these filters, at another offset.
+        func query(offset: Int) -> String {
+            var items: [(String, String)] = []
+            if let state { items.append(("state", state.rawValue)) }
+            if let level { items.append(("sla", level.rawValue)) }
+            if let category { items.append(("category", category)) }
+            if let grid { items.append(("grid", grid.uuidString.lowercased())) }
+            if let handler { items.append(("handler", handler.uuidString.lowercased())) }
+            if let from { items.append(("from", from.description)) }
+            if let to { items.append(("to", to.description)) }
+            items.append(("sort", sort))
+            if !openOnly { items.append(("all", "1")) }
+            items.append(("offset", String(offset)))
+            return items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        }
+    }
+
+    @Sendable func queue(_ request: Request) async throws -> Response {
+        let actor = try request.require(.viewCases)
+        var messages: [FormMessage] = []
+        var filters: Filters
+        do { filters = try Filters(request) } catch {
+            messages = request.formMessages(for: error)
+            filters = Filters()
+        }
+        var query = CaseRecord.visible(to: actor, on: request.db)
+        if let state = filters.state { query = query.filter(\.$state == state) } else if filters.openOnly {
+            query = query.filter(\.$state !~ [.closed, .rejected, .merged])
+        }
+        if let level = filters.level { query = query.filter(\.$slaLevel == level) }
+        if let category = filters.category { query = query.filter(\.$category == category) }
+        if let grid = filters.grid, let node = try await OrgNode.find(grid, on: request.db) { query = query.filter(\.$placePath =~ node.path) }
+        if let handler = filters.handler { query = query.filter(\.$handlerNodeID == handler) }
+        if let from = filters.from { query = query.filter(\.$openedAt >= DayNumber.start(of: from)) }
+        if let to = filters.to { query = query.filter(\.$openedAt < DayNumber.start(of: to).addingTimeInterval(86_400)) }
+        let total = try await query.count()
+        switch filters.sort {
+        case "newest": query = query.sort(\.$openedAt, .descending)
+        case "oldest": query = query.sort(\.$openedAt, .ascending)
+        default: query = query.sort(\.$completionDueAt, .ascending)
+        }
+        let rows = try await query.sort(\.$number).range(filters.offset..<(filters.offset + Self.pageSize)).all()
+        let lang = request.lang
+        let labels = try await CaseLabels.load(for: rows, lang: lang, on: request.db)
+        let page = await PageBase.make(for: request, title: Strings.text("workbench.title", lang))
+
+        let catalogue = try await CatalogueStore.current(on: request.db)
+        let scopes = AccessPolicy.scopes(.viewCases, actor: actor)
+        let nodes = scopes.isEmpty ? [] : try await OrgNode.query(on: request.db)
+            .group(.or) { group in for scope in scopes { group.filter(\.$path =~ scope.rawValue) } }
+            .sort(\.$path).limit(400).all()
+        func option(_ value: String, _ label: String, _ selected: Bool) -> Option { Option(value: value, label: label, selected: selected) }
+        let any = Strings.text("workbench.any", lang)
+        let context = QueuePage(
+            page: page,
+            cases: CaseTable(t: page.t, rows: rows.map { labels.row($0, linkTo: "/cases/") }, caption: page.title),
+            total: Strings.text("workbench.count", lang).replacingOccurrences(of: "{total}", with: String(total)),
+            states: [option("", Strings.text("state.all", lang), filters.state == nil)]
+                + CaseState.allCases.map { option($0.rawValue, Strings.text("state.\($0.rawValue)", lang), filters.state == $0) },
+            levels: [option("", Strings.text("sla.all", lang), filters.level == nil)]
+                + SLAClock.Level.allCases.map { option($0.rawValue, Strings.text("sla.\($0.rawValue)", lang), filters.level == $0) },
+            categories: [option("", any, filters.category == nil)] + (catalogue?.categories ?? []).map {
+                option($0.code, lang == .zh ? $0.name : $0.nameEn, filters.category == $0.code)
+            },
+            grids: [option("", any, filters.grid == nil)] + nodes.filter { $0.level == .grid }.map {
+                option($0.id!.uuidString.lowercased(), $0.name, filters.grid == $0.id)
+            },
+            handlers: [option("", any, filters.handler == nil)] + nodes.filter { $0.level != .grid }.map {
+                option($0.id!.uuidString.lowercased(), $0.name, filters.handler == $0.id)
+            },
+            sorts: ["due", "newest", "oldest"].map { option($0, Strings.text("workbench.sort_\($0)", lang), filters.sort == $0) },
+            from: filters.from?.description ?? "", to: filters.to?.description ?? "", openOnly: filters.openOnly,
+            canEnter: AccessPolicy.allowsAnywhere(.intakeCases, actor: actor),
+            nextHref: filters.offset + Self.pageSize < total ? "/workbench?" + filters.query(offset: filters.offset + Self.pageSize) : nil,
+            previousHref: filters.offset > 0 ? "/workbench?" + filters.query(offset: max(0, filters.offset - Self.pageSize)) : nil,
+            messages: messages)
+        return try await request.view.render("cases/workbench", context).encodeResponse(status: messages.isEmpty ? .ok : .unprocessableEntity, for: request)
+    }
+}
