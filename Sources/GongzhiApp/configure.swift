@@ -56,6 +56,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: WorkbenchController())
     try app.register(collection: CasePageController())
     try app.register(collection: WindowEntryController())
+    try app.register(collection: SupervisionController())
 
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(BackupCommand(), as: "backup")

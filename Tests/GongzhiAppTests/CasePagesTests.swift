@@ -203,3 +203,36 @@ struct StaffCasePagesTests {
         }
     }
 }
+
+@Suite("Case pages: supervision and the dashboard")
+struct SupervisionPagesTests {
+    @Test("the street sees its red cases and the arbitration queue; the dashboard draws three charts with tables; workers may not supervise")
+    func pages() async throws {
+        try await withApp(households: 400) { app, f in
+            let f = try #require(f)
+            // A twice-returned case goes to the street's arbitration queue.
+            var api = try await TestClient.api(app, as: "worker")
+            let id = try await api.send(.POST, "/api/v1/cases", json: ["title": "楼道灯不亮", "buildingId": f.unitA.$building.id.uuidString, "channel": "patrol"])
+                .content.decode(CaseDTO.self).id
+            for action in ["accept", "dispatch", "return", "dispatch", "return"] {
+                #expect(try await api.send(.POST, "/api/v1/cases/\(id.uuidString)/actions/\(action)", json: ["note": "非本单位职责"]).status == .ok, "\(action)")
+            }
+            let number = try #require(try await CaseRecord.find(id, on: app.db)).number
+            var street = try await TestClient.browser(app, as: "street")
+            let supervise = try await street.send(.GET, "/supervise")
+            #expect(supervise.status == .ok && supervise.body.string.contains("两次退单") && supervise.body.string.contains(number),
+                    "\(supervise.status) \(supervise.body.string.prefix(1500))")
+            let dashboard = try await street.send(.GET, "/dashboard")
+            let html = dashboard.body.string
+            #expect(dashboard.status == .ok)
+            #expect(html.components(separatedBy: "<svg").count - 1 == 3 && html.components(separatedBy: "<caption>").count - 1 == 3)
+            #expect(html.contains("role=\"img\"") && html.contains("受理量和按时办结率走势"))
+            #expect(try await street.send(.GET, "/dashboard?from=2026-13-01").status == .unprocessableEntity)
+            var worker = try await TestClient.browser(app, as: "worker")
+            #expect(try await worker.send(.GET, "/supervise").status == .forbidden)
+            #expect(try await worker.send(.GET, "/dashboard").status == .ok)
+            var resident = try await TestClient.browser(app, as: "resident")
+            #expect(try await resident.send(.GET, "/dashboard").status == .forbidden)
+        }
+    }
+}

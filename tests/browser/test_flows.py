@@ -235,6 +235,13 @@ class Accessibility(unittest.TestCase):
         finally:
             s.close()
 
+    def test_supervisor_pages(self):
+        s = Session("street")
+        try:
+            self.check(s, [("dashboard", "/dashboard"), ("supervise", "/supervise")], "street")
+        finally:
+            s.close()
+
     def test_request_form_second_step(self):
         s = Session("resident")
         try:

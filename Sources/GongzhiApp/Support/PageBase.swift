@@ -40,6 +40,8 @@ struct PageBase: Encodable {
                 item("/requests", "nav.requests", nil)
             }
             item("/workbench", "nav.workbench", .viewCases)
+            item("/supervise", "nav.supervise", .superviseCases)
+            item("/dashboard", "nav.dashboard", .viewCases)
             item("/org", "nav.org", .viewOrganisation)
             item("/people", "nav.people", .viewResidents)
             item("/import", "nav.import", .manageResidents)

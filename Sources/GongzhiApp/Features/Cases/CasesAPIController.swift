@@ -181,13 +181,13 @@ extension CaseRecord {
             group.filter(\.$submitterUserID == userID)
             // The cases the caller's own cases were merged into.
             if let userID {
-                group.filter(.custom(SQLQueryString("id IN (SELECT merged_into FROM cases WHERE merged_into IS NOT NULL AND submitter_user_id = \(bind: userID))")))
+                group.filter(.custom(SQLQueryString("cases.id IN (SELECT m.merged_into FROM cases m WHERE m.merged_into IS NOT NULL AND m.submitter_user_id = \(bind: userID))")))
             }
         }
         for grant in actor.grants {
             query = query.group(.or) { group in
                 group.filter(\.$accusedPath == nil)
-                group.filter(.custom(SQLQueryString("NOT (\(bind: grant.path.rawValue) LIKE accused_path || '%')")))
+                group.filter(.custom(SQLQueryString("NOT (\(bind: grant.path.rawValue) LIKE cases.accused_path || '%')")))
                 group.filter(\.$submitterUserID == userID)
             }
         }

@@ -28,21 +28,49 @@ struct KPIController: RouteCollection {
 
     @Sendable func kpis(_ request: Request) async throws -> Answer {
         let actor = try request.require(.viewCases)
-        let now = request.now
-        let to = try (try? request.query.get(String.self, at: "to")).map { try day($0, field: "to") } ?? CivilDate(now)
-        let from = try (try? request.query.get(String.self, at: "from")).map { try day($0, field: "from") }
-            ?? CivilDate(DayNumber.start(of: to).addingTimeInterval(-29 * 86_400))
-        let start = DayNumber.start(of: from)
-        let end = DayNumber.start(of: to).addingTimeInterval(86_400)
+        let (from, to) = try Self.period(request)
+        let by = try? request.query.get(String.self, at: "by")
+        try Self.check(by: by)
+        let records = try await Self.cases(actor: actor, from: from, to: to, on: request.db)
+        return try await Self.report(records, from: from, to: to, by: by, lang: request.lang, now: request.now, on: request.db)
+    }
+
+    static let periods = ["day", "week", "month"]
+
+    /// `from` and `to` from the query (default: the last 30 days), at most a year apart.
+    static func period(_ request: Request) throws -> (CivilDate, CivilDate) {
+        let raw = { (name: String) -> String? in
+            guard let value = try? request.query.get(String.self, at: name), !value.isEmpty else { return nil }
+            return value
+        }
+        let to = try raw("to").map { try parseDay($0, field: "to") } ?? CivilDate(request.now)
+        let from = try raw("from").map { try parseDay($0, field: "from") } ?? CivilDate(DayNumber.start(of: to).addingTimeInterval(-29 * 86_400))
+        let start = DayNumber.start(of: from), end = DayNumber.start(of: to).addingTimeInterval(86_400)
         guard start < end else { throw AppError.invalid("from") }
         guard end.timeIntervalSince(start) <= 367 * 86_400 else { throw AppError.invalid("to") }
-        let by = try? request.query.get(String.self, at: "by")
-        let level: OrgLevel? = by.flatMap(OrgLevel.init(rawValue:))
-        let periods = ["day", "week", "month"]
-        guard by == nil || level != nil || ["category", "handler"].contains(by!) || periods.contains(by!) else { throw AppError.invalid("by") }
+        return (from, to)
+    }
 
-        let records = try await CaseRecord.visible(to: actor, on: request.db)
-            .filter(\.$openedAt >= start).filter(\.$openedAt < end).all()
+    static func parseDay(_ text: String, field: String) throws -> CivilDate {
+        guard let date = CivilDate(iso: text) else { throw AppError.invalid(field) }
+        return date
+    }
+
+    static func check(by: String?) throws {
+        guard let by else { return }
+        guard OrgLevel(rawValue: by) != nil || ["category", "handler"].contains(by) || periods.contains(by) else { throw AppError.invalid("by") }
+    }
+
+    /// The cases opened in the period that `actor` may see.
+    static func cases(actor: Actor, from: CivilDate, to: CivilDate, on db: any Database) async throws -> [CaseRecord] {
+        try await CaseRecord.visible(to: actor, on: db)
+            .filter(\.$openedAt >= DayNumber.start(of: from)).filter(\.$openedAt < DayNumber.start(of: to).addingTimeInterval(86_400)).all()
+    }
+
+    /// The figures of `records` in total and grouped `by` a level of the tree, category, handler or period.
+    static func report(_ records: [CaseRecord], from: CivilDate, to: CivilDate, by: String?, lang: Lang, now: Date,
+                       on db: any Database) async throws -> Answer {
+        let level: OrgLevel? = by.flatMap(OrgLevel.init(rawValue:))
         func row(_ r: CaseRecord) -> CaseKPIs.Row {
             CaseKPIs.Row(state: r.state, openedAt: r.openedAt, responseDueAt: r.responseDueAt, signedAt: r.signedAt,
                          completionDueAt: r.completionDueAt, closedAt: r.closedAt, returns: r.returns, reopens: r.reopens,
@@ -67,9 +95,9 @@ struct KPIController: RouteCollection {
                 buckets[key, default: []].append(record)
             }
             let ids = buckets.keys.compactMap(UUID.init(uuidString:))
-            let names = ids.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await OrgNode.query(on: request.db).filter(\.$id ~~ ids).all().map { ($0.id!.uuidString.lowercased(), $0.name) })
+            let names = ids.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await OrgNode.query(on: db).filter(\.$id ~~ ids).all().map { ($0.id!.uuidString.lowercased(), $0.name) })
             groups = buckets.map { key, rows in
-                Group(key: key, name: names[key] ?? (periods.contains(by) ? key : Strings.text("category.\(key)", request.lang)),
+                Group(key: key, name: names[key] ?? (periods.contains(by) ? key : Strings.text("category.\(key)", lang)),
                       figures: CaseKPIs.figures(rows.map(row), now: now))
             }.sorted { a, b in
                 // Periods in time order; places and categories by volume (ranked).
@@ -92,11 +120,6 @@ struct KPIController: RouteCollection {
         default:
             return date.description
         }
-    }
-
-    func day(_ text: String, field: String) throws -> CivilDate {
-        guard let date = CivilDate(iso: text) else { throw AppError.invalid(field) }
-        return date
     }
 }
 

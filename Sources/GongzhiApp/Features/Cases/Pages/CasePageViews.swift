@@ -115,6 +115,7 @@ extension CaseLabels {
             let actor: String = switch event.actorName {
             case "system": Strings.text("case.actor_system", lang)
             case "resident": Strings.text("case.actor_resident", lang)
+            case "staff": Strings.text("case.actor_staff", lang)
             case "anonymous": Strings.text("request.anonymous", lang)
             default: showActors ? event.actorName : ""
             }

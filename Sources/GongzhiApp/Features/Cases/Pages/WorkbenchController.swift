@@ -48,6 +48,7 @@ struct WorkbenchController: RouteCollection {
         var to: CivilDate?
         var sort = "due"
         var openOnly = true
+        var supervised = false
         var offset = 0
 
         init() {}
@@ -88,6 +89,7 @@ struct WorkbenchController: RouteCollection {
                 sort = raw
             }
             openOnly = text("all") != "1"
+            supervised = text("supervised") == "1"
             if let raw = text("offset") {
                 guard let value = Int(raw), (0...1_000_000).contains(value) else { throw AppError.invalid("offset") }
                 offset = value
@@ -106,6 +108,7 @@ struct WorkbenchController: RouteCollection {
             if let to { items.append(("to", to.description)) }
             items.append(("sort", sort))
             if !openOnly { items.append(("all", "1")) }
+            if supervised { items.append(("supervised", "1")) }
             items.append(("offset", String(offset)))
             return items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
         }
@@ -124,6 +127,7 @@ struct WorkbenchController: RouteCollection {
             query = query.filter(\.$state !~ [.closed, .rejected, .merged])
         }
         if let level = filters.level { query = query.filter(\.$slaLevel == level) }
+        if filters.supervised { query = query.filter(\.$supervised == true) }
         if let category = filters.category { query = query.filter(\.$category == category) }
         if let grid = filters.grid, let node = try await OrgNode.find(grid, on: request.db) { query = query.filter(\.$placePath =~ node.path) }
         if let handler = filters.handler { query = query.filter(\.$handlerNodeID == handler) }
