@@ -147,19 +147,6 @@ public enum SVGChart {
 
     static func format(_ value: Double) -> String { String(format: "%.1f", value) }
 
-    /// Escapes text for SVG/XML content and attributes.
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    /// Escapes text for SVG content and attributes (the same rules as every XML Gongzhi writes).
+    public static func escape(_ text: String) -> String { Open311Renderer.escapeXML(text) }
 }

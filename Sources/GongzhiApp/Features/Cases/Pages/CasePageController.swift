@@ -24,11 +24,6 @@ struct CasePageController: RouteCollection {
         let primary: Bool
     }
 
-    struct Option: Encodable {
-        let value: String
-        let label: String
-    }
-
     struct CasePage: Encodable {
         let page: PageBase
         let item: CaseRowView
@@ -45,7 +40,7 @@ struct CasePageController: RouteCollection {
         let timeline: [TimelineView]
         let duplicates: [CaseRowView]
         let actions: [ActionForm]
-        let handlers: [Option]
+        let handlers: [SelectOption]
         let flash: String?
         let messages: [FormMessage]
     }
@@ -72,12 +67,7 @@ struct CasePageController: RouteCollection {
             : []
         let duplicateRecords = duplicates.isEmpty ? [] : try await CaseRecord.visible(to: actor, on: db).filter(\.$id ~~ duplicates).all()
         let labels = try await CaseLabels.load(for: [record] + duplicateRecords, lang: lang, on: db)
-        let item = try await CatalogueStore.item(record.itemCode, version: record.catalogueVersion, on: db)
-        let answers = (item?.questions ?? []).compactMap { question -> String? in
-            guard let values = record.answers[question.code] else { return nil }
-            let shown = values.map { value in question.choices.first { $0.key == value }?.name ?? value }
-            return (lang == .zh ? question.prompt : question.promptEn) + " " + shown.joined(separator: "、")
-        }
+        let answers = try await CaseLabels.answers(record, lang: lang, on: db)
         var contact = ""
         if let sealed = record.contactSealed, let opened = try? request.gongzhi.cipher.open(sealed, field: .caseContact),
            let details = try? JSONDecoder().decode(CaseIntake.Contact.self, from: Data(opened.utf8)) {
@@ -93,14 +83,14 @@ struct CasePageController: RouteCollection {
                 needsMerge: action == .merge, needsDays: action == .extend || action == .requestExtension, isRating: rating,
                 takesPhotos: Self.photoActions.contains(action), primary: [.accept, .dispatch, .sign, .start, .reply].contains(action))
         }
-        var handlers: [Option] = []
+        var handlers: [SelectOption] = []
         if forms.contains(where: \.needsHandler) {
             let scopes = AccessPolicy.scopes(.viewOrganisation, actor: actor)
             handlers = scopes.isEmpty ? [] : try await OrgNode.query(on: db)
                 .group(.or) { group in for scope in scopes { group.filter(\.$path =~ scope.rawValue) } }
                 .sort(\.$path).limit(400).all()
                 .filter { record.accusedPath.flatMap(OrgPath.init)?.contains($0.orgPath) != true }
-                .map { Option(value: $0.id!.uuidString.lowercased(), label: "\($0.name)（\(Strings.text("level.\($0.level.rawValue)", lang))）") }
+                .map { SelectOption(value: $0.id!.uuidString.lowercased(), label: "\($0.name)（\(Strings.text("level.\($0.level.rawValue)", lang))）") }
         }
         let context = CasePage(
             page: await PageBase.make(for: request, title: record.number), item: labels.row(record, linkTo: "/cases/"),

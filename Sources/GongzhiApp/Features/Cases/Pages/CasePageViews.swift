@@ -82,6 +82,13 @@ struct CaseLabels {
     }
 }
 
+/// An option of a `<select>` (or a radio button) on a case page.
+struct SelectOption: Encodable {
+    let value: String
+    let label: String
+    var selected = false
+}
+
 /// A table of cases as the `cases/case-rows` partial draws it (`#extend("cases/case-rows", table)`).
 struct CaseTable: Encodable {
     let t: [String: String]
@@ -102,6 +109,16 @@ enum PageDates {
 }
 
 extension CaseLabels {
+    /// The answers to the item's questions, each as "question answer(s)" in the reader's language.
+    static func answers(_ record: CaseRecord, lang: Lang, on db: any Database) async throws -> [String] {
+        let item = try await CatalogueStore.item(record.itemCode, version: record.catalogueVersion, on: db)
+        return (item?.questions ?? []).compactMap { question -> String? in
+            guard let values = record.answers[question.code] else { return nil }
+            let shown = values.map { value in question.choices.first { $0.key == value }?.name ?? value }
+            return (lang == .zh ? question.prompt : question.promptEn) + " " + shown.joined(separator: "、")
+        }
+    }
+
     /// The timeline in plain words; `showActors: false` hides staff names (anonymous tracking).
     static func timeline(_ record: CaseRecord, lang: Lang, showActors: Bool, showPhotos: Bool, on db: any Database) async throws -> [TimelineView] {
         let events = try await CaseEventRecord.query(on: db).filter(\.$caseID == record.id!).sort(\.$seq).all()

@@ -101,12 +101,7 @@ struct ResidentPortalController: RouteCollection {
         if let masterID = record.mergedInto { master = try await CaseActions.visibleCase(masterID, actor: actor, allowFollowers: .yes, on: db) }
         let labels = try await CaseLabels.load(for: [record] + (master.map { [$0] } ?? []), lang: request.lang, on: db)
         let showWords = !follower || record.isPublic
-        let item = try await CatalogueStore.item(record.itemCode, version: record.catalogueVersion, on: db)
-        let answers = showWords ? (item?.questions ?? []).compactMap { question -> String? in
-            guard let values = record.answers[question.code] else { return nil }
-            let shown = values.map { value in question.choices.first { $0.key == value }?.name ?? value }
-            return (request.lang == .zh ? question.prompt : question.promptEn) + " " + shown.joined(separator: "、")
-        } : []
+        let answers = showWords ? try await CaseLabels.answers(record, lang: request.lang, on: db) : []
         let context = RequestPage(
             page: await PageBase.make(for: request, title: record.number), item: labels.row(record, linkTo: "/requests/"),
             description: showWords ? record.details : "", answers: answers,

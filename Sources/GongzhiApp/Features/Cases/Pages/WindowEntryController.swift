@@ -22,20 +22,14 @@ struct WindowEntryController: RouteCollection {
         let selected: Bool
     }
 
-    struct Option: Encodable {
-        let value: String
-        let label: String
-        let selected: Bool
-    }
-
     struct WindowPage: Encodable {
         let page: PageBase
         let number: String
         let searched: Bool
         let persons: [PersonOption]
-        let channels: [Option]
-        let items: [Option]
-        let buildings: [Option]
+        let channels: [SelectOption]
+        let items: [SelectOption]
+        let buildings: [SelectOption]
         let title: String
         let description: String
         let messages: [FormMessage]
@@ -79,10 +73,10 @@ struct WindowEntryController: RouteCollection {
         let context = WindowPage(
             page: await PageBase.make(for: request, title: Strings.text("window.title", lang)), number: draft.number, searched: draft.searched,
             persons: persons,
-            channels: channels.map { Option(value: $0, label: Strings.text("channel.\($0)", lang), selected: draft.channel == $0) },
-            items: [Option(value: "", label: Strings.text("window.item_auto", lang), selected: draft.item.isEmpty)]
-                + (catalogue?.items ?? []).map { Option(value: $0.code, label: "\(lang == .zh ? $0.name : $0.nameEn)（\($0.code)）", selected: draft.item == $0.code) },
-            buildings: buildings.map { Option(value: $0.id!.uuidString.lowercased(), label: "\($0.compound.name) \($0.name)", selected: $0.id == chosenBuilding) },
+            channels: channels.map { SelectOption(value: $0, label: Strings.text("channel.\($0)", lang), selected: draft.channel == $0) },
+            items: [SelectOption(value: "", label: Strings.text("window.item_auto", lang), selected: draft.item.isEmpty)]
+                + (catalogue?.items ?? []).map { SelectOption(value: $0.code, label: "\(lang == .zh ? $0.name : $0.nameEn)（\($0.code)）", selected: draft.item == $0.code) },
+            buildings: buildings.map { SelectOption(value: $0.id!.uuidString.lowercased(), label: "\($0.compound.name) \($0.name)", selected: $0.id == chosenBuilding) },
             title: draft.title, description: draft.description, messages: messages)
         return try await request.view.render("cases/window", context).encodeResponse(status: status, for: request)
     }

@@ -12,22 +12,16 @@ struct WorkbenchController: RouteCollection {
         routes.get("workbench", use: queue)
     }
 
-    struct Option: Encodable {
-        let value: String
-        let label: String
-        let selected: Bool
-    }
-
     struct QueuePage: Encodable {
         let page: PageBase
         let cases: CaseTable
         let total: String
-        let states: [Option]
-        let levels: [Option]
-        let categories: [Option]
-        let grids: [Option]
-        let handlers: [Option]
-        let sorts: [Option]
+        let states: [SelectOption]
+        let levels: [SelectOption]
+        let categories: [SelectOption]
+        let grids: [SelectOption]
+        let handlers: [SelectOption]
+        let sorts: [SelectOption]
         let from: String
         let to: String
         let openOnly: Bool
@@ -67,15 +61,14 @@ struct WorkbenchController: RouteCollection {
                 guard let value = SLAClock.Level(rawValue: raw) else { throw AppError.invalid("sla") }
                 level = value
             }
+            func id(_ name: String) throws -> UUID? {
+                guard let raw = text(name) else { return nil }
+                guard let value = UUID(uuidString: raw) else { throw AppError.invalid(name) }
+                return value
+            }
             category = text("category")
-            if let raw = text("grid") {
-                guard let value = UUID(uuidString: raw) else { throw AppError.invalid("grid") }
-                grid = value
-            }
-            if let raw = text("handler") {
-                guard let value = UUID(uuidString: raw) else { throw AppError.invalid("handler") }
-                handler = value
-            }
+            grid = try id("grid")
+            handler = try id("handler")
             if let raw = text("from") {
                 guard let value = CivilDate(iso: raw) else { throw AppError.invalid("from") }
                 from = value
@@ -149,7 +142,7 @@ struct WorkbenchController: RouteCollection {
         let nodes = scopes.isEmpty ? [] : try await OrgNode.query(on: request.db)
             .group(.or) { group in for scope in scopes { group.filter(\.$path =~ scope.rawValue) } }
             .sort(\.$path).limit(400).all()
-        func option(_ value: String, _ label: String, _ selected: Bool) -> Option { Option(value: value, label: label, selected: selected) }
+        func option(_ value: String, _ label: String, _ selected: Bool) -> SelectOption { SelectOption(value: value, label: label, selected: selected) }
         let any = Strings.text("workbench.any", lang)
         let context = QueuePage(
             page: page,
