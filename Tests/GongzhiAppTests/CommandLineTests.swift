@@ -140,7 +140,7 @@ struct CommandLineTests {
         let created = try run(["api-key", "create", "--org", code, "--name", "12345 热线 App"], in: directory)
         #expect(created.status == 0, "\(created.output)")
         let lines = created.output.split(separator: "\n").map(String.init)
-        let value = try #require(lines.first { $0.count >= 40 && !$0.contains(" ") })
+        let value = try #require(lines.first { $0.hasPrefix("gz311_") })
         try await withDatabase(sqlite, key: key) { app in
             let stored = try #require(try await Open311Key.query(on: app.db).first())
             #expect(stored.keyHash == Tokens.digest(value) && stored.name == "12345 热线 App" && stored.revokedAt == nil)
@@ -148,8 +148,8 @@ struct CommandLineTests {
         }
         #expect(FileManager.default.contents(atPath: sqlite)!.range(of: Data(value.utf8)) == nil)
         let list = try run(["api-key", "list"], in: directory)
-        #expect(list.output.contains(String(value.prefix(6))) && list.output.contains("active") && !list.output.contains(value))
-        #expect(try run(["api-key", "revoke", String(value.prefix(6))], in: directory).status == 0)
+        #expect(list.output.contains(String(value.prefix(12))) && list.output.contains("active") && !list.output.contains(value))
+        #expect(try run(["api-key", "revoke", String(value.prefix(12))], in: directory).status == 0)
         try await withDatabase(sqlite, key: key) { app in
             let found = try await Open311Key.find(key: value, on: app.db)
             #expect(found == nil)

@@ -41,7 +41,7 @@ struct Open311Tests {
     func issueKey(_ app: Application, node: OrgNode? = nil) async throws -> String {
         let target: OrgNode
         if let node { target = node } else { target = try #require(try await OrgNode.query(on: app.db).filter(\.$level == .district).first()) }
-        let value = Tokens.random()
+        let value = Open311Key.newValue()
         try await Open311Key(name: "市民随手拍", node: target, key: value, now: testNow).create(on: app.db)
         return value
     }

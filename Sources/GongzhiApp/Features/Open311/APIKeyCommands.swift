@@ -31,7 +31,7 @@ enum APIKeyCommands {
             guard let code = signature.org, let node = try await OrgNode.query(on: app.db).filter(\.$code == code).first() else {
                 throw KeyCommandError(message: "--org must name an existing org node's code")
             }
-            let value = Tokens.random()
+            let value = Open311Key.newValue()
             let key = Open311Key(name: name, node: node, key: value, now: app.clock.now)
             try await app.write { db in
                 try await key.create(on: db)
@@ -61,7 +61,7 @@ enum APIKeyCommands {
 
     struct Revoke: AsyncCommand {
         struct Signature: CommandSignature {
-            @Argument(name: "key", help: "The key's id, or the first characters of the key")
+            @Argument(name: "key", help: "The key's id, or its first 12 characters (as `api-key list` shows them)")
             var key: String
         }
 
@@ -71,7 +71,8 @@ enum APIKeyCommands {
             let app = context.application
             try await app.prepareAndMigrate()
             let matches = try await Open311Key.query(on: app.db).filter(\.$revokedAt == nil).all().filter {
-                $0.id!.uuidString.lowercased() == signature.key.lowercased() || (signature.key.count >= 6 && $0.keyPrefix == signature.key.prefix(6))
+                $0.id!.uuidString.lowercased() == signature.key.lowercased()
+                    || (signature.key.count >= Open311Key.shownPrefixLength && $0.keyPrefix == signature.key.prefix(Open311Key.shownPrefixLength))
             }
             guard matches.count == 1, let key = matches.first else {
                 throw KeyCommandError(message: matches.isEmpty ? "no active key matches \(signature.key)" : "several keys match: give the id")

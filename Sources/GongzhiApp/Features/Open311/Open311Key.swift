@@ -13,7 +13,7 @@ final class Open311Key: Model, @unchecked Sendable {
     @Field(key: "org_node_id") var orgNodeID: UUID
     @Field(key: "org_path") var orgPath: String
     @Field(key: "key_hash") var keyHash: String
-    /// The first characters of the key, so that an administrator can tell keys apart.
+    /// The first characters of the key ("gz311_" and six more), so that an administrator can tell keys apart.
     @Field(key: "key_prefix") var keyPrefix: String
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "revoked_at") var revokedAt: Date?
@@ -26,9 +26,17 @@ final class Open311Key: Model, @unchecked Sendable {
         self.orgNodeID = node.id!
         self.orgPath = node.path
         self.keyHash = Tokens.digest(key)
-        self.keyPrefix = String(key.prefix(6))
+        self.keyPrefix = String(key.prefix(Self.shownPrefixLength))
         self.createdAt = now
     }
+
+    /// Every key starts with this, so that it is recognisable (secret scanners, logs) and never starts with "-"
+    /// (a command-line argument would read it as an option).
+    static let marker = "gz311_"
+    static let shownPrefixLength = 12
+
+    /// A new key value: the marker and 43 random URL-safe characters (256 bits).
+    static func newValue() -> String { marker + Tokens.random() }
 
     /// The live key with this value, if any.
     static func find(key: String, on db: any Database) async throws -> Open311Key? {
