@@ -41,8 +41,9 @@ struct CSRFMiddleware: AsyncMiddleware {
         var submitted = request.headers.first(name: Self.headerName)
         if submitted == nil, let type = request.headers.contentType,
            type == .urlEncodedForm || type.type == "multipart" {
-            // Large enough for the biggest upload route (the import page); routes still apply their own limits.
-            let limit = max(request.gongzhi.config.maxBodySize.value, ImportController.maxFileSize.value)
+            // Large enough for the biggest upload routes (the import page, forms with six photos); routes still
+            // apply their own limits.
+            let limit = max(request.gongzhi.config.maxBodySize.value, ImportController.maxFileSize.value, CasePhoto.maxFormBytes)
             _ = try await request.body.collect(max: limit).get()
             submitted = try? request.content.get(String.self, at: Self.fieldName)
         }

@@ -138,6 +138,9 @@ struct CaseAttachmentsController: RouteCollection {
 
 /// A photo checked by its content (JPEG, PNG or WebP, ≤ 5 MB), ready to be stored with a case.
 struct CasePhoto: Sendable {
+    /// The largest page form that carries photos (six of 5 MB and the fields around them): the "32mb" routes.
+    static let maxFormBytes = 32 * 1024 * 1024
+
     let bytes: [UInt8]
     let type: ImageSignature
     let sha256: String
