@@ -437,7 +437,7 @@ struct MergeNoticeTests {
             let followed = try await resident.send(.GET, "/api/v1/cases/\(master.id.uuidString)")
             #expect(followed.status == .ok)
             let seen = try followed.content.decode(CaseDTO.self)
-            #expect(seen.description == "" && seen.actions == [] && !followed.body.string.contains("138"))
+            #expect(seen.description == "" && seen.actions == [] && !followed.body.string.contains("王阿姨"))
             let list = try await resident.send(.GET, "/api/v1/cases").content.decode(ListPage<CaseDTO>.self)
             #expect(list.items.contains { $0.id == master.id })
             #expect(try await resident.send(.POST, "/api/v1/cases/\(master.id.uuidString)/actions/accept", json: ["note": ""]).status == .notFound)
