@@ -7,13 +7,6 @@ import VaporTesting
 
 @Suite("Case pages: the resident portal")
 struct ResidentPortalPagesTests {
-    func ownBuilding(_ app: Application) async throws -> UUID {
-        let user = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first())
-        let member = try #require(try await HouseholdMember.query(on: app.db).filter(\.$person.$id == user.$person.id!).first())
-        let household = try #require(try await Household.find(member.$household.id, on: app.db))
-        return try #require(try await HousingUnit.find(household.$unit.id, on: app.db)).$building.id
-    }
-
     @Test("a resident raises a request in two steps with a photo, sees it, and rates the reply; the case closes")
     func raiseAndRate() async throws {
         try await withApp { app, _ in
@@ -26,7 +19,7 @@ struct ResidentPortalPagesTests {
             let step2 = try await resident.send(.POST, "/requests/new", form: ["title": "楼道灯不亮", "description": "三楼声控灯坏了好几天"])
             #expect(step2.status == .ok)
             let html = step2.body.string
-            let building = try await ownBuilding(app)
+            let building = try await residentBuilding(app)
             #expect(html.contains("value=\"\(building.uuidString.lowercased())\" selected"))
             let proposed = try #require(html.range(of: "name=\"item\" value=\"").map { String(html[$0.upperBound...].prefix { $0 != "\"" }) })
             #expect(html.contains("<datalist id=\"catalogue-items\">"))
@@ -68,7 +61,7 @@ struct ResidentPortalPagesTests {
         try await withApp { app, _ in
             var resident = try await TestClient.browser(app, as: "resident")
             _ = try await resident.send(.GET, "/requests/new")
-            let building = try await ownBuilding(app).uuidString
+            let building = try await residentBuilding(app).uuidString
             let before = try await CaseRecord.query(on: app.db).count()
             let unanswered = try await resident.sendForm("/requests", fields: [("title", "电梯坏了"), ("item", "PRC-001"), ("buildingId", building)])
             #expect(unanswered.status == .unprocessableEntity)
@@ -186,7 +179,7 @@ struct StaffCasePagesTests {
             #expect(found.status == .ok && found.body.string.contains(person.id!.uuidString.lowercased()))
             #expect(!found.body.string.contains(phone) && found.body.string.contains(Masking.phone(phone)))
             #expect(try await worker.send(.POST, "/window/find", form: ["number": "12345"]).status == .unprocessableEntity)
-            let building = try await ResidentPortalPagesTests().ownBuilding(app)
+            let building = try await residentBuilding(app)
             let entered = try await worker.sendForm("/window", fields: [
                 ("personId", person.id!.uuidString), ("channel", "hotline"), ("title", "楼道堆满杂物"), ("description", "电话反映"),
                 ("item", ""), ("buildingId", building.uuidString),

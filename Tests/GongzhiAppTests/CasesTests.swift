@@ -27,14 +27,6 @@ struct CasesTests {
         var satisfaction: String?
     }
 
-    /// The resident's own building.
-    func residentBuilding(_ app: Application) async throws -> UUID {
-        let user = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first())
-        let member = try #require(try await HouseholdMember.query(on: app.db).filter(\.$person.$id == user.$person.id!).first())
-        let household = try #require(try await Household.find(member.$household.id, on: app.db))
-        return try #require(try await HousingUnit.find(household.$unit.id, on: app.db)).$building.id
-    }
-
     func act(_ client: inout TestClient, _ id: UUID, _ action: String, _ body: Act = Act()) async throws -> TestingHTTPResponse {
         try await client.send(.POST, "/api/v1/cases/\(id.uuidString)/actions/\(action)", json: body)
     }
@@ -337,11 +329,8 @@ struct DuplicateTests {
             #expect(selfMerge.status == .unprocessableEntity)
             // Residents are not shown other people's cases as duplicates.
             var resident = try await TestClient.api(app, as: "resident")
-            let user = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first())
-            let member = try #require(try await HouseholdMember.query(on: app.db).filter(\.$person.$id == user.$person.id!).first())
-            let household = try #require(try await Household.find(member.$household.id, on: app.db))
-            let unit = try #require(try await HousingUnit.find(household.$unit.id, on: app.db))
-            let mine = try await resident.send(.POST, "/api/v1/cases", json: ["title": "井盖缺失", "buildingId": unit.$building.id.uuidString]).content.decode(CaseDTO.self)
+            let building = try await residentBuilding(app)
+            let mine = try await resident.send(.POST, "/api/v1/cases", json: ["title": "井盖缺失", "buildingId": building.uuidString]).content.decode(CaseDTO.self)
             #expect(mine.possibleDuplicates == nil)
         }
     }
@@ -416,10 +405,7 @@ struct MergeNoticeTests {
             let f = try #require(f)
             var worker = try await TestClient.api(app, as: "worker")
             var resident = try await TestClient.api(app, as: "resident")
-            let user = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first())
-            let member = try #require(try await HouseholdMember.query(on: app.db).filter(\.$person.$id == user.$person.id!).first())
-            let household = try #require(try await Household.find(member.$household.id, on: app.db))
-            let building = try #require(try await HousingUnit.find(household.$unit.id, on: app.db)).$building.id
+            let building = try await residentBuilding(app)
             // The master: entered at the window for someone else, private, with words the resident must not read.
             let master = try await worker.send(.POST, "/api/v1/cases", json: ["title": "楼道灯不亮", "description": "王阿姨家门口声控灯坏了，电话 138",
                                                                                 "buildingId": building.uuidString, "channel": "window"]).content.decode(CaseDTO.self)

@@ -94,6 +94,14 @@ func makeFixture(_ app: Application) async throws -> Fixture {
     return Fixture(communityA: a, communityB: b, gridA: grid, personA: pa, personB: pb, householdA: ha, householdB: hb, unitA: ua, unitB: ub)
 }
 
+/// The demo resident account's own building.
+func residentBuilding(_ app: Application) async throws -> UUID {
+    let user = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first())
+    let member = try #require(try await HouseholdMember.query(on: app.db).filter(\.$person.$id == user.$person.id!).first())
+    let household = try #require(try await Household.find(member.$household.id, on: app.db))
+    return try #require(try await HousingUnit.find(household.$unit.id, on: app.db)).$building.id
+}
+
 struct TestSchemaKey: StorageKey { typealias Value = String }
 
 /// A second app instance on the same database (on PostgreSQL the same schema), as a second server process
