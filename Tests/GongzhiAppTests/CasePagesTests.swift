@@ -49,6 +49,11 @@ struct ResidentPortalPagesTests {
             #expect(rated.status == .ok && rated.body.string.contains("感谢您的评价"))
             #expect(try await CaseRecord.find(record.id, on: app.db)?.state == .closed)
             // It is on the public board of the community, without the resident's name.
+            // An absurd offset is clamped on pages and refused by the API; it never overflows.
+            #expect(try await resident.send(.GET, "/board?offset=9223372036854775807").status == .ok)
+            #expect(try await resident.send(.GET, "/requests?offset=9223372036854775807").status == .ok)
+            var api = try await TestClient.api(app, as: "resident")
+            #expect(try await api.send(.GET, "/api/v1/cases?offset=9223372036854775807").status == .unprocessableEntity)
             let board = try await resident.send(.GET, "/board")
             #expect(board.body.string.contains(record.number))
             let publicPage = try await resident.send(.GET, "/board/\(record.id!.uuidString)")

@@ -71,6 +71,9 @@ struct FormMessage: Encodable {
 }
 
 extension Request {
+    /// A page's `offset`: a missing, negative or absurd one is clamped (page links never need more).
+    var pageOffset: Int { min(max(0, (try? query.get(Int.self, at: "offset")) ?? 0), Paging.maxOffset) }
+
     /// A local path to go back to: only "/..." and never "//host" (no open redirect).
     func safeNext(_ raw: String?) -> String {
         guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.contains("\\") else { return "/" }

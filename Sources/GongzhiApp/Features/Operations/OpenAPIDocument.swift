@@ -154,7 +154,8 @@ enum OpenAPIDocument {
         switch name {
         case "id", "grantId", "personId", "attachmentId", "parentId", "communityId", "compoundId", "gridId", "buildingId", "unitId", "householdId":
             return ["type": "string", "format": "uuid"]
-        case "offset", "page": return ["type": "integer", "minimum": 0]
+        case "offset": return ["type": "integer", "minimum": 0, "maximum": Paging.maxOffset]
+        case "page": return ["type": "integer", "minimum": 1]
         case "limit", "page_size": return ["type": "integer", "minimum": 1, "maximum": 1_000]
         default: return ["type": "string"]
         }

@@ -85,10 +85,13 @@ struct Paging {
     let offset: Int
     let limit: Int
 
+    static let maxOffset = 1_000_000
+
     init(_ request: Request) throws {
         let offset = (try? request.query.get(Int.self, at: "offset")) ?? 0
         let limit = (try? request.query.get(Int.self, at: "limit")) ?? 50
-        guard offset >= 0 else { throw AppError.invalid("offset") }
+        // Bounded, so that offset + limit can never overflow.
+        guard (0...Paging.maxOffset).contains(offset) else { throw AppError.invalid("offset") }
         guard (1...200).contains(limit) else { throw AppError.invalid("limit") }
         self.offset = offset
         self.limit = limit

@@ -40,7 +40,7 @@ struct PeoplePagesController: RouteCollection {
 
     @Sendable func list(_ request: Request) async throws -> View {
         let actor = try request.require(.viewResidents)
-        let offset = max(0, (try? request.query.get(Int.self, at: "offset")) ?? 0)
+        let offset = request.pageOffset
         let name = ((try? request.query.get(String.self, at: "name")) ?? "").trimmingCharacters(in: .whitespaces)
         var query = Person.query(on: request.db).visible(to: actor, .viewResidents)
         // Searching by name is for those who may see full names; others search by exact number.

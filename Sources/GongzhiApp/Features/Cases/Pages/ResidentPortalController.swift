@@ -59,7 +59,7 @@ struct ResidentPortalController: RouteCollection {
     @Sendable func mine(_ request: Request) async throws -> View {
         let actor = try request.requireActor()
         let userID = UUID(uuidString: actor.userID) ?? UUID()
-        let offset = max(0, (try? request.query.get(Int.self, at: "offset")) ?? 0)
+        let offset = request.pageOffset
         // A resident sees their own cases and the ones theirs were merged into.
         let cases = try await CaseRecord.visible(to: actor, on: request.db)
             .sort(\.$openedAt, .descending).range(offset..<(offset + 21)).all()
@@ -179,7 +179,7 @@ struct ResidentPortalController: RouteCollection {
 
     @Sendable func board(_ request: Request) async throws -> View {
         let actor = try request.requireActor()
-        let offset = max(0, (try? request.query.get(Int.self, at: "offset")) ?? 0)
+        let offset = request.pageOffset
         let cases = try await Self.boardCases(actor: actor, limit: 21, offset: offset, on: request.db)
         let labels = try await CaseLabels.load(for: cases, lang: request.lang, on: request.db)
         let page = await PageBase.make(for: request, title: Strings.text("portal.board", request.lang))
