@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Tests only: property-based testing for Swift Testing.
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         /// Domain rules: pure Swift, no Vapor/Fluent/Leaf.
@@ -57,7 +59,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GongzhiCoreTests",
-            dependencies: ["GongzhiCore"],
+            dependencies: ["GongzhiCore", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -57,6 +57,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: CasePageController())
     try app.register(collection: WindowEntryController())
     try app.register(collection: SupervisionController())
+    try app.register(collection: OwnerVotesAPIController())
 
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(BackupCommand(), as: "backup")
@@ -65,6 +66,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     audit.use(AuditVerifyCommand(), as: "verify")
     app.asyncCommands.use(audit.group(help: "Audit log commands"), as: "audit")
     app.asyncCommands.use(APIKeyCommands.group(), as: "api-key")
+    app.asyncCommands.use(OwnerVoteCommands.group(), as: "owner-vote")
 }
 
 extension Application {

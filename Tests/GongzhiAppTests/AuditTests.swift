@@ -10,7 +10,7 @@ import VaporTesting
 struct AuditTests {
     /// Stands for a database administrator who bypasses the app: drops the append-only triggers.
     func dropTriggers(_ app: Application) async throws {
-        try await AuditAppendOnly.remove(on: app.db)
+        try await AppendOnly.remove(AuditRecord.schema, on: app.db)
     }
 
     @Test("the app cannot update or delete an audit entry")

@@ -99,7 +99,7 @@ struct CommandLineTests {
 
         // Tamper with the live database as an administrator would, byte by byte.
         try await withDatabase(directory.appendingPathComponent("gongzhi.sqlite").path, key: key) { app in
-            try await AuditAppendOnly.remove(on: app.db)
+            try await AppendOnly.remove(AuditRecord.schema, on: app.db)
             try await app.db.sql().raw("UPDATE audit_log SET summary = summary || ' ' WHERE seq = 1").run()
         }
         let broken = try run(["audit", "verify"], in: directory)

@@ -1,4 +1,5 @@
 import Foundation
+import PropertyBased
 import Testing
 @testable import GongzhiCore
 
@@ -138,42 +139,58 @@ struct OwnersVoteTests {
         return (quorum, quorum && approval, yesArea, yesHeads)
     }
 
-    @Test("property: on 600 random electorates and ballots the tally equals the brute-force reference")
-    func property() throws {
-        var rng = SeededGenerator(seed: 278)
-        for round in 0..<600 {
-            let people = (0..<rng.int(1...8)).map { "p\($0)" }
-            var list: [Unit] = []
-            for index in 0..<rng.int(1...14) {
-                let size = Area(centiSquareMetres: rng.int(1...3) == 1 ? 10_000 : rng.int(3_000...15_000))
-                if rng.chance(0.1) { list.append(Unit(id: "u\(index)", area: size, owners: [], developerHeld: true)); continue }
-                if rng.chance(0.2), people.count > 1 {
-                    let a = rng.pick(people), b = rng.pick(people.filter { $0 != a })
-                    list.append(Unit(id: "u\(index)", area: size, owners: [a, b], representative: rng.chance(0.5) ? a : b))
-                } else {
-                    list.append(Unit(id: "u\(index)", area: size, owners: [rng.pick(people)]))
-                }
+    /// A unit as generated: its owner (and co-owner) among eight people, kind, area and who represents it.
+    struct UnitSpec: Sendable, CustomStringConvertible {
+        let owner: Int, coOwner: Int, kind: Int, area: Int, representativeIsFirst: Bool
+        var description: String { "(owner p\(owner) co p\(coOwner) kind \(kind) \(area))" }
+
+        func unit(_ index: Int) -> Unit {
+            let size = Area(centiSquareMetres: area)
+            if kind == 0 { return Unit(id: "u\(index)", area: size, owners: [], developerHeld: true) }
+            if kind <= 2, owner != coOwner {
+                let (a, b) = ("p\(owner)", "p\(coOwner)")
+                return Unit(id: "u\(index)", area: size, owners: [a, b], representative: representativeIsFirst ? a : b)
             }
+            return Unit(id: "u\(index)", area: size, owners: ["p\(owner)"])
+        }
+    }
+
+    struct BallotSpec: Sendable, CustomStringConvertible {
+        let voter: Int, choice: OwnersVote.Choice, second: Int
+        var description: String { "(v\(voter) \(choice.rawValue) @\(second))" }
+    }
+
+    /// Areas from a small set, so that exact ties (1/2, 2/3, 3/4 of the area) come up often.
+    static let unitsGen = zip(Gen.int(in: 0...7), Gen.int(in: 0...7), Gen.int(in: 0...9),
+                              Gen.int(in: 0...6).map { [5_000, 10_000, 10_000, 10_000, 15_000, 8_899, 12_345][$0] }, Gen.bool)
+        .map { UnitSpec(owner: $0.0, coOwner: $0.1, kind: $0.2, area: $0.3, representativeIsFirst: $0.4) }
+        .array(of: 1...14)
+    static let ballotsGen = zip(Gen.int(in: 0...15), Gen<OwnersVote.Choice>.case, Gen.int(in: 0...50))
+        .map { BallotSpec(voter: $0.0, choice: $0.1, second: $0.2) }
+        .array(of: 0...30)
+
+    @Test("property (swift-property-based): on random electorates and ballots the tally equals the brute-force reference")
+    func property() async throws {
+        await propertyCheck(count: 600, input: Self.unitsGen, Self.ballotsGen, Gen<OwnersVote.Matter>.case) { specs, ballotSpecs, matter in
+            let list = specs.enumerated().map { $0.element.unit($0.offset) }
             let electorate = try OwnersVote.electorate(list)
-            var cast: [OwnersVote.Ballot] = []
-            for (n, voter) in electorate.voters.enumerated() where rng.chance(0.8) {
-                for change in 0..<rng.int(1...3) {
-                    cast.append(.init(voterKey: voter.key, choice: rng.pick(OwnersVote.Choice.allCases),
-                                      castAt: t0.addingTimeInterval(Double(rng.int(0...50))), sequence: n * 10 + change))
-                }
+            // Ballots name voters by position (modulo the electorate's size); several per voter change the choice.
+            let cast = ballotSpecs.enumerated().map { n, spec in
+                OwnersVote.Ballot(voterKey: electorate.voters[spec.voter % electorate.voters.count].key, choice: spec.choice,
+                                  castAt: t0.addingTimeInterval(Double(spec.second)), sequence: n)
             }
-            let matter = rng.pick(OwnersVote.Matter.allCases)
-            let result = try OwnersVote.tally(electorate: electorate, ballots: cast.shuffled(using: &rng), matter: matter)
+            let result = try OwnersVote.tally(electorate: electorate, ballots: cast.reversed(), matter: matter)
             let expected = reference(list, cast, matter)
-            #expect(result.quorumMet == expected.quorum && result.passed == expected.passed, "round \(round)")
-            #expect(result.yesArea == expected.yes && result.yesHeadcount == expected.heads, "round \(round)")
+            #expect(result.quorumMet == expected.quorum && result.passed == expected.passed)
+            #expect(result.yesArea == expected.yes && result.yesHeadcount == expected.heads)
+            #expect(result.totalHeadcount == Set(list.map { $0.developerHeld ? "developer" : Set($0.owners).sorted().joined(separator: "+") }).count)
             for threshold in [result.quorumArea, result.quorumHeadcount, result.approvalArea, result.approvalHeadcount] where threshold.base > 0 {
                 // `needed` is the least amount that passes.
                 func passes(_ n: Int) -> Bool {
                     threshold.strict ? n * threshold.denominator > threshold.numerator * threshold.base
                         : n * threshold.denominator >= threshold.numerator * threshold.base
                 }
-                #expect(passes(threshold.needed) && !passes(threshold.needed - 1), "round \(round)")
+                #expect(passes(threshold.needed) && !passes(threshold.needed - 1))
             }
         }
     }

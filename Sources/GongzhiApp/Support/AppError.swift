@@ -11,6 +11,8 @@ struct AppError: AbortError, Sendable {
     var headers: HTTPHeaders = [:]
     /// For a refused case action: the actions that are possible.
     var allowed: [String]? = nil
+    /// Words the same in every language (unit numbers, names) shown after the message.
+    var detail: String? = nil
 
     var reason: String { Strings.text(messageKey, .zh) }
 

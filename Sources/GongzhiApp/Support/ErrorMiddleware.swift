@@ -35,15 +35,21 @@ struct GongzhiErrorMiddleware: AsyncMiddleware {
         var field: String?
         var headers: HTTPHeaders = [:]
         var allowed: [String]? = nil
+        /// Words the same in every language (unit numbers), added after the message.
+        var detail: String? = nil
 
-        func message(_ lang: Lang) -> String { Strings.text(messageKey, lang) }
+        func message(_ lang: Lang) -> String {
+            let text = Strings.text(messageKey, lang)
+            guard let detail, !detail.isEmpty else { return text }
+            return text + (lang == .zh ? "：" : ": ") + detail
+        }
     }
 
     static func describe(_ error: any Error, request: Request) -> Problem {
         switch error {
         case let error as AppError:
             return Problem(status: error.status, code: error.code, messageKey: error.messageKey, field: error.field, headers: error.headers,
-                           allowed: error.allowed)
+                           allowed: error.allowed, detail: error.detail)
         case let error as DecodingError:
             return decodingProblem(error)
         case let error as any AbortError:

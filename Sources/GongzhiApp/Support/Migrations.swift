@@ -36,5 +36,7 @@ enum GongzhiMigrations {
         // Notices to submitters and to the followers of merged cases (issue 4 item 7)
         app.migrations.add(CreateCaseNotice())
         app.migrations.add(UpdateCaseAttachmentAddEventSeq())
+        // Owners' votes under Civil Code Art. 278: electorate, append-only ballots, co-owners' representatives (issue 6)
+        app.migrations.add(CreateOwnerVotes())
     }
 }

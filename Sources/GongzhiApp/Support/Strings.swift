@@ -18,6 +18,7 @@ enum Strings {
     static func leafKey(_ key: String) -> String { key.replacingOccurrences(of: ".", with: "_") }
 
     static let table: [String: (String, String)] = base.merging(CaseStrings.table) { first, _ in first }
+        .merging(DeliberationStrings.table) { first, _ in first }
 
     static let base: [String: (String, String)] = [
         // Product

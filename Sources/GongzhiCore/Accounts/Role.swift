@@ -31,14 +31,15 @@ public enum Role: String, Codable, Sendable, CaseIterable {
         case .resident:
             []
         case .gridWorker:
-            [.viewOrganisation, .viewResidents, .viewFullNames, .manageResidents, .viewCases, .intakeCases]
+            [.viewOrganisation, .viewResidents, .viewFullNames, .manageResidents, .viewCases, .intakeCases, .viewDeliberation]
         case .communityWorker:
             [.viewOrganisation, .manageOrganisation, .viewResidents, .viewFullNames, .manageResidents,
-             .unmaskPersonalData, .viewCases, .intakeCases, .dispatchCases, .handleCases]
+             .unmaskPersonalData, .viewCases, .intakeCases, .dispatchCases, .handleCases, .viewDeliberation, .manageDeliberation]
         case .streetSupervisor:
-            [.viewOrganisation, .manageOrganisation, .viewResidents, .viewCases, .dispatchCases, .handleCases, .superviseCases]
+            [.viewOrganisation, .manageOrganisation, .viewResidents, .viewCases, .dispatchCases, .handleCases, .superviseCases,
+             .viewDeliberation, .manageDeliberation]
         case .districtOfficer:
-            [.viewOrganisation, .viewCases, .handleCases, .superviseCases]
+            [.viewOrganisation, .viewCases, .handleCases, .superviseCases, .viewDeliberation]
         case .systemAdmin:
             [.viewOrganisation, .manageOrganisation, .manageCatalogue]
         case .securityAdmin:
@@ -79,4 +80,8 @@ public enum Permission: String, Codable, Sendable, CaseIterable {
     case superviseCases
     /// Edit the affairs catalogue.
     case manageCatalogue
+    /// See the needs, topics, owners' votes (with live participation) and polls of the subtree; raise needs.
+    case viewDeliberation
+    /// Open, run and close owners' votes and polls, enter paper ballots, take needs up as topics.
+    case manageDeliberation
 }

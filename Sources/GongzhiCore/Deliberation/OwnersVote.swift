@@ -58,10 +58,19 @@ public enum OwnersVote {
         public let castBy: String
         public let area: Area
         public let units: [String]
+
+        public init(key: String, castBy: String, area: Area, units: [String]) {
+            self.key = key
+            self.castBy = castBy
+            self.area = area
+            self.units = units
+        }
     }
 
     public struct Electorate: Sendable, Equatable {
         public let voters: [Voter]
+
+        public init(voters: [Voter]) { self.voters = voters }
         public var totalArea: Int { voters.reduce(0) { $0 + $1.area.centiSquareMetres } }
         public var headcount: Int { voters.count }
 

@@ -21,6 +21,8 @@ public struct FieldCipher: Sendable {
     // Raw bytes: SymmetricKey is not Sendable in swift-crypto 3.
     private let encryptionKeyBytes: Data
     private let indexKeyBytes: Data
+    /// The key of ballot receipt codes (`BallotReceipt`), derived like the others.
+    public let receiptKey: Data
     private var encryptionKey: SymmetricKey { SymmetricKey(data: encryptionKeyBytes) }
     private var indexKey: SymmetricKey { SymmetricKey(data: indexKeyBytes) }
 
@@ -35,6 +37,9 @@ public struct FieldCipher: Sendable {
         ).withUnsafeBytes { Data($0) }
         indexKeyBytes = HKDF<SHA256>.deriveKey(
             inputKeyMaterial: master, info: Data("gongzhi blind index v1".utf8), outputByteCount: 32
+        ).withUnsafeBytes { Data($0) }
+        receiptKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: master, info: Data("gongzhi ballot receipt v1".utf8), outputByteCount: 32
         ).withUnsafeBytes { Data($0) }
     }
 

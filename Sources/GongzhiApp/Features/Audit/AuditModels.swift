@@ -82,49 +82,50 @@ struct CreateAuditLog: AsyncMigration {
             .create()
         try await database.sql().insert(into: "audit_head").columns("id", "seq", "hash")
             .values(SQLLiteral.numeric("1"), SQLLiteral.numeric("0"), SQLBind(AuditChain.genesisHash)).run()
-        try await AuditAppendOnly.install(on: database)
+        try await AppendOnly.install(AuditRecord.schema, on: database)
     }
 
     func revert(on database: any Database) async throws {
-        try await AuditAppendOnly.remove(on: database)
+        try await AppendOnly.remove(AuditRecord.schema, on: database)
         try await database.schema("audit_head").delete()
         try await database.schema(AuditRecord.schema).delete()
     }
 }
 
-/// Triggers that refuse UPDATE and DELETE on the audit log (checklist row 22), on SQLite and PostgreSQL.
-enum AuditAppendOnly {
-    static func install(on database: any Database) async throws {
+/// Triggers that refuse UPDATE and DELETE on an append-only table (the audit log, checklist row 22; the ballots
+/// of owners' votes), on SQLite and PostgreSQL.
+enum AppendOnly {
+    static func install(_ table: String, on database: any Database) async throws {
         let sql = database.sql()
         if sql.dialect.name == "postgresql" {
             try await sql.raw("""
-                CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
-                BEGIN RAISE EXCEPTION 'audit_log is append-only'; END; $$ LANGUAGE plpgsql
+                CREATE OR REPLACE FUNCTION \(unsafeRaw: table)_append_only() RETURNS trigger AS $$
+                BEGIN RAISE EXCEPTION '\(unsafeRaw: table) is append-only'; END; $$ LANGUAGE plpgsql
                 """).run()
             try await sql.raw("""
-                CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
-                FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()
+                CREATE TRIGGER \(unsafeRaw: table)_no_change BEFORE UPDATE OR DELETE ON \(unsafeRaw: table)
+                FOR EACH ROW EXECUTE FUNCTION \(unsafeRaw: table)_append_only()
                 """).run()
         } else {
             try await sql.raw("""
-                CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-                BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+                CREATE TRIGGER \(unsafeRaw: table)_no_update BEFORE UPDATE ON \(unsafeRaw: table)
+                BEGIN SELECT RAISE(ABORT, '\(unsafeRaw: table) is append-only'); END
                 """).run()
             try await sql.raw("""
-                CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-                BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+                CREATE TRIGGER \(unsafeRaw: table)_no_delete BEFORE DELETE ON \(unsafeRaw: table)
+                BEGIN SELECT RAISE(ABORT, '\(unsafeRaw: table) is append-only'); END
                 """).run()
         }
     }
 
-    static func remove(on database: any Database) async throws {
+    static func remove(_ table: String, on database: any Database) async throws {
         let sql = database.sql()
         if sql.dialect.name == "postgresql" {
-            try await sql.raw("DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log").run()
-            try await sql.raw("DROP FUNCTION IF EXISTS audit_log_append_only()").run()
+            try await sql.raw("DROP TRIGGER IF EXISTS \(unsafeRaw: table)_no_change ON \(unsafeRaw: table)").run()
+            try await sql.raw("DROP FUNCTION IF EXISTS \(unsafeRaw: table)_append_only()").run()
         } else {
-            try await sql.raw("DROP TRIGGER IF EXISTS audit_log_no_update").run()
-            try await sql.raw("DROP TRIGGER IF EXISTS audit_log_no_delete").run()
+            try await sql.raw("DROP TRIGGER IF EXISTS \(unsafeRaw: table)_no_update").run()
+            try await sql.raw("DROP TRIGGER IF EXISTS \(unsafeRaw: table)_no_delete").run()
         }
     }
 }

@@ -54,8 +54,17 @@ enum DemoWriter {
                          })
         let unitIDs = plan.units.map { _ in uuid() }
         let unitPaths = plan.units.map { nodePaths[plan.buildings[$0.building].grid].rawValue }
-        tables.add("units", ["id", "building_id", "org_path", "number", "area_centi", "developer_held", "created_at"],
-                         plan.units.enumerated().map { i, u in [unitIDs[i], buildingIDs[u.building], unitPaths[i], u.number, u.area.centiSquareMetres, u.developerHeld, now] })
+        let personIDs = plan.persons.map { _ in uuid() }
+        // Co-owners have designated the registered owner to cast their unit's ballot in owners' votes.
+        var representative: [Int: UUID] = [:]
+        let coOwned = Set(plan.members.filter { $0.relation == .coOwner }.map(\.household))
+        for member in plan.members where member.relation == .owner && coOwned.contains(member.household) {
+            representative[plan.households[member.household].unit] = personIDs[member.person]
+        }
+        tables.add("units", ["id", "building_id", "org_path", "number", "area_centi", "developer_held", "vote_representative_id", "created_at"],
+                         plan.units.enumerated().map { i, u in
+                             [unitIDs[i], buildingIDs[u.building], unitPaths[i], u.number, u.area.centiSquareMetres, u.developerHeld, representative[i], now]
+                         })
         let householdIDs = plan.households.map { _ in uuid() }
         tables.add("households", ["id", "unit_id", "org_path", "label", "created_at"],
                          plan.households.enumerated().map { i, h in [householdIDs[i], unitIDs[h.unit], unitPaths[h.unit], "", now] })
@@ -64,7 +73,6 @@ enum DemoWriter {
         for member in plan.members where personPath[member.person] == nil {
             personPath[member.person] = unitPaths[plan.households[member.household].unit]
         }
-        let personIDs = plan.persons.map { _ in uuid() }
         // Encrypting every ID and mobile number is the slow part of preparing the rows: it has its own bar.
         let sealing = progress ? ProgressLine(title: "encrypt", total: plan.persons.count) : nil
         var personRows: [[any Encodable & Sendable]] = []

@@ -57,7 +57,7 @@ enum OpenAPIDocument {
                   body: ["buildingId": "uuid", "number": "string", "area": "string", "developerHeld": "boolean"], success: 201),
         Operation(method: "get", path: "/api/v1/org/units/{id}", tag: "organisation", summary: "A unit"),
         Operation(method: "patch", path: "/api/v1/org/units/{id}", tag: "organisation", summary: "Edit a unit",
-                  body: ["number": "string", "area": "string", "developerHeld": "boolean"]),
+                  body: ["number": "string", "area": "string", "developerHeld": "boolean", "voteRepresentativeId": "uuid"]),
         Operation(method: "get", path: "/api/v1/households", tag: "people", summary: "Households", query: ["unitId", "offset", "limit"]),
         Operation(method: "post", path: "/api/v1/households", tag: "people", summary: "Create a household", body: ["unitId": "uuid", "label": "string"], success: 201),
         Operation(method: "get", path: "/api/v1/households/{id}", tag: "people", summary: "A household with its members (masked)"),
@@ -99,6 +99,21 @@ enum OpenAPIDocument {
         Operation(method: "get", path: "/api/v1/notices", tag: "cases", summary: "My notices: merged cases, replies, closings", query: ["offset", "limit"]),
         Operation(method: "post", path: "/api/v1/notices/{id}/read", tag: "cases", summary: "Mark one of my notices read"),
         Operation(method: "get", path: "/api/v1/kpis", tag: "cases", summary: "KPIs of the caller's cases", query: ["from", "to", "by"]),
+        Operation(method: "get", path: "/api/v1/owner-votes", tag: "deliberation", summary: "Owners' votes the caller may see", query: ["offset", "limit"]),
+        Operation(method: "post", path: "/api/v1/owner-votes", tag: "deliberation", summary: "Draft an owners' vote of a compound (Art. 278 matter)",
+                  body: ["compoundId": "uuid", "title": "name", "description": "text", "matter": "matter", "closesAt": "datetime"],
+                  required: ["compoundId", "title", "matter", "closesAt"], success: 201),
+        Operation(method: "get", path: "/api/v1/owner-votes/{id}", tag: "deliberation",
+                  summary: "A vote: participation while open, the published tally once closed, the caller's own ballot"),
+        Operation(method: "post", path: "/api/v1/owner-votes/{id}/open", tag: "deliberation", summary: "Fix the electorate and open the vote"),
+        Operation(method: "post", path: "/api/v1/owner-votes/{id}/close", tag: "deliberation", summary: "Close after its time, tally and publish"),
+        Operation(method: "post", path: "/api/v1/owner-votes/{id}/ballots", tag: "deliberation",
+                  summary: "Cast or change my ballot (owners only; the last one counts); returns the receipt code",
+                  body: ["choice": "choice"], required: ["choice"], success: 201),
+        Operation(method: "post", path: "/api/v1/owner-votes/{id}/paper-ballots", tag: "deliberation", summary: "Enter a paper ballot for a voter (staff)",
+                  body: ["choice": "choice", "voterKey": "string"], required: ["choice", "voterKey"], success: 201),
+        Operation(method: "get", path: "/api/v1/owner-votes/{id}/voters", tag: "deliberation", summary: "The electorate and who has voted (staff)"),
+        Operation(method: "get", path: "/api/v1/owner-votes/{id}/receipts/{code}", tag: "deliberation", summary: "Check a receipt code: received, counted or replaced"),
         // Open311 GeoReport v2: `{file}` is a resource with its format (`services.json`); the bodies are XML or JSON.
         Operation(method: "get", path: "/open311/v2/{file}", tag: "open311",
                   summary: "discovery, services, requests or servicerequestupdates, as .xml or .json",
@@ -143,6 +158,9 @@ enum OpenAPIDocument {
         case "relation": ["type": "string", "enum": HouseholdRelation.allCases.map(\.rawValue)]
         case "channel": ["type": "string", "enum": CaseIntake.Channel.allCases.map(\.rawValue)]
         case "satisfaction": ["type": "string", "enum": ["satisfied", "basically_satisfied", "unsatisfied"]]
+        case "datetime": ["type": "string", "format": "date-time"]
+        case "matter": ["type": "string", "enum": OwnersVote.Matter.allCases.map(\.rawValue)]
+        case "choice": ["type": "string", "enum": OwnersVote.Choice.allCases.map(\.rawValue)]
         case "uuids": ["type": "array", "maxItems": 6, "items": ["type": "string", "format": "uuid"]]
         case "answers": ["type": "object", "additionalProperties": ["type": "array", "items": ["type": "string"]]]
         default: ["type": type]

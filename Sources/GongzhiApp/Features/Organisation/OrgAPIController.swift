@@ -187,6 +187,7 @@ struct OrgAPIController: RouteCollection {
         var number: String?
         var area: AreaInput?
         var developerHeld: Bool?
+        var voteRepresentativeId: UUID?
     }
 
     @Sendable func createUnit(_ request: Request) async throws -> Response {
@@ -210,6 +211,7 @@ struct OrgAPIController: RouteCollection {
         let body = try request.content.decode(UnitBody.self)
         return UnitDTO(try await PlaceCommands.updateUnit(
             id: id, number: try body.number.map { try OrgInput.name($0, field: "number") },
-            area: try body.area.map { try OrgInput.area($0) }, developerHeld: body.developerHeld, actor: actor, on: request))
+            area: try body.area.map { try OrgInput.area($0) }, developerHeld: body.developerHeld,
+            voteRepresentative: body.voteRepresentativeId, actor: actor, on: request))
     }
 }

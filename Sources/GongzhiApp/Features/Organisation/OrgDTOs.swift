@@ -62,6 +62,8 @@ struct UnitDTO: Content {
     /// Exact, in m² with two decimals ("89.50").
     let area: String
     let developerHeld: Bool
+    /// For a co-owned unit: the co-owner who casts its ballot in owners' votes.
+    let voteRepresentativeId: UUID?
 
     init(_ unit: HousingUnit) {
         id = unit.id!
@@ -69,6 +71,7 @@ struct UnitDTO: Content {
         number = unit.number
         area = unit.area.description
         developerHeld = unit.developerHeld
+        voteRepresentativeId = unit.voteRepresentativeID
     }
 }
 

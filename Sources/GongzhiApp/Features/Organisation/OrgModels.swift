@@ -102,6 +102,8 @@ final class HousingUnit: Model, @unchecked Sendable {
     @Field(key: "area_centi") var areaCenti: Int
     /// Unsold or undelivered, held by the developer.
     @Field(key: "developer_held") var developerHeld: Bool
+    /// For a co-owned unit: the co-owner who casts its ballot in owners' votes.
+    @OptionalField(key: "vote_representative_id") var voteRepresentativeID: UUID?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     init() {}

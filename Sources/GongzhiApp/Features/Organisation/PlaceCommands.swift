@@ -130,7 +130,8 @@ enum PlaceCommands {
         }
     }
 
-    static func updateUnit(id: UUID, number: String?, area: Area?, developerHeld: Bool?, actor: Actor, on request: Request) async throws -> HousingUnit {
+    static func updateUnit(id: UUID, number: String?, area: Area?, developerHeld: Bool?, voteRepresentative: UUID? = nil,
+                           actor: Actor, on request: Request) async throws -> HousingUnit {
         try await request.write { db in
             let unit = try await Scoped.find(HousingUnit.self, id, actor: actor, .viewOrganisation, on: db)
             try Scoped.require(.manageOrganisation, actor: actor, at: unit.orgPath)
@@ -142,10 +143,17 @@ enum PlaceCommands {
             }
             if let area { unit.areaCenti = area.centiSquareMetres }
             if let developerHeld { unit.developerHeld = developerHeld }
+            if let voteRepresentative, voteRepresentative != unit.voteRepresentativeID {
+                // Only an owner or co-owner of this unit can cast its ballot.
+                let owners = try await OwnerVoteElectorate.owners(ofUnits: [id], on: db)[id] ?? []
+                guard owners.contains(voteRepresentative) else { throw AppError.invalid("voteRepresentativeId", "not_an_owner") }
+                unit.voteRepresentativeID = voteRepresentative
+            }
             guard unit.hasChanges else { return unit }
             try await unit.update(on: db)
             try await request.audit(AuditEvent(action: "unit.update", objectType: "unit", objectID: id.uuidString.lowercased(),
-                                               change: ["number": unit.number, "area": unit.area.description, "developerHeld": "\(unit.developerHeld)"]), on: db)
+                                               change: ["number": unit.number, "area": unit.area.description, "developerHeld": "\(unit.developerHeld)",
+                                                        "voteRepresentative": unit.voteRepresentativeID?.uuidString.lowercased() ?? ""]), on: db)
             return unit
         }
     }

@@ -1,0 +1,234 @@
+import Fluent
+import SQLKit
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// What can be done to an owners' vote, each in one transaction with its audit entry. The API and the pages both
+/// call these.
+enum OwnerVotes {
+    // MARK: Who sees what
+
+    /// What `actor` may do with `vote`: staff see the votes of their subtree; residents see the open and closed
+    /// votes of the compounds they live in or own in. Anyone else gets 404.
+    struct Access: Sendable {
+        let manage: Bool
+        let staff: Bool
+        /// The person id of a resident account (who may be a voter).
+        let personID: String?
+    }
+
+    static func access(_ actor: Actor, to vote: OwnerVoteRecord, residentCompounds: [UUID]) throws -> Access {
+        let path = OrgPath(vote.orgPath) ?? .root
+        if AccessPolicy.allows(.viewDeliberation, actor: actor, at: path) {
+            return Access(manage: AccessPolicy.allows(.manageDeliberation, actor: actor, at: path), staff: true, personID: actor.personID)
+        }
+        if vote.state != .draft, residentCompounds.contains(vote.$compound.id) {
+            return Access(manage: false, staff: false, personID: actor.personID)
+        }
+        throw AppError.notFound
+    }
+
+    static func residentCompounds(_ actor: Actor, on db: any Database) async throws -> [UUID] {
+        guard actor.roles.contains(.resident), let person = actor.personID.flatMap(UUID.init(uuidString:)) else { return [] }
+        return try await OwnerVoteElectorate.compounds(of: person, on: db)
+    }
+
+    /// The vote with `id` if `actor` may see it, with what they may do; 404 otherwise.
+    static func visible(_ id: UUID, actor: Actor, on db: any Database) async throws -> (OwnerVoteRecord, Access) {
+        guard let vote = try await OwnerVoteRecord.find(id, on: db) else { throw AppError.notFound }
+        return (vote, try access(actor, to: vote, residentCompounds: try await residentCompounds(actor, on: db)))
+    }
+
+    /// The votes `actor` may see, newest first.
+    static func list(actor: Actor, offset: Int, limit: Int, on db: any Database) async throws -> (items: [OwnerVoteRecord], total: Int) {
+        let scopes = AccessPolicy.scopes(.viewDeliberation, actor: actor)
+        let compounds = try await residentCompounds(actor, on: db)
+        guard !scopes.isEmpty || !compounds.isEmpty else { return ([], 0) }
+        let query = OwnerVoteRecord.query(on: db).group(.or) { group in
+            for scope in scopes { group.filter(\.$orgPath =~ scope.rawValue) }
+            if !compounds.isEmpty {
+                group.group(.and) { $0.filter(\.$compound.$id ~~ compounds).filter(\.$state != .draft) }
+            }
+        }
+        let total = try await query.count()
+        let items = try await query.sort(\.$createdAt, .descending).range(offset..<(offset + limit)).all()
+        return (items, total)
+    }
+
+    // MARK: Running a vote
+
+    struct Draft: Sendable {
+        let compoundID: UUID
+        let title: String
+        let details: String
+        let matter: OwnersVote.Matter
+        let closesAt: Date
+    }
+
+    static func create(_ draft: Draft, actor: Actor, on request: Request) async throws -> OwnerVoteRecord {
+        let now = request.now
+        guard draft.closesAt > now else { throw AppError.invalid("closesAt", "not_in_future") }
+        guard draft.closesAt <= now.addingTimeInterval(180 * 86_400) else { throw AppError.invalid("closesAt", "too_far") }
+        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
+        return try await request.write { db in
+            let compound = try await Scoped.find(Compound.self, draft.compoundID, actor: actor, .viewDeliberation, on: db)
+            try Scoped.require(.manageDeliberation, actor: actor, at: compound.orgPath)
+            let vote = OwnerVoteRecord(compoundID: compound.id!, orgPath: compound.orgPath, title: draft.title, details: draft.details,
+                                       matter: draft.matter, closesAt: draft.closesAt, createdBy: userID, now: now)
+            try await vote.create(on: db)
+            try await request.audit(AuditEvent(action: "owner_vote.create", objectType: "owner_vote", objectID: vote.id!.uuidString.lowercased(),
+                                               change: ["matter": draft.matter.rawValue, "compound": compound.id!.uuidString.lowercased()]), on: db)
+            return vote
+        }
+    }
+
+    /// Fixes the electorate from the compound's units and owners and opens the vote for ballots.
+    static func open(_ id: UUID, actor: Actor, on request: Request) async throws -> OwnerVoteRecord {
+        let now = request.now
+        return try await request.write { db in
+            let (vote, access) = try await visible(id, actor: actor, on: db)
+            guard access.manage else { throw AppError.forbidden }
+            guard vote.state == .draft else { throw AppError.conflict("vote_not_draft") }
+            guard vote.closesAt > now else { throw AppError.invalid("closesAt", "not_in_future") }
+            let loaded = try await OwnerVoteElectorate.load(compoundID: vote.$compound.id, on: db)
+            let electorate = try OwnerVoteElectorate.electorate(of: loaded)
+            guard electorate.headcount > 0 else { throw AppError.invalid("electorate", "empty_electorate") }
+            for voter in electorate.voters {
+                try await OwnerVoteVoter(voteID: vote.id!, voter: voter, unitLabels: voter.units.map { loaded.labels[$0] ?? $0 }).create(on: db)
+            }
+            vote.state = .open
+            vote.openedAt = now
+            vote.totalAreaCenti = electorate.totalArea
+            vote.totalHeadcount = electorate.headcount
+            try await vote.update(on: db)
+            try await request.audit(AuditEvent(action: "owner_vote.open", objectType: "owner_vote", objectID: id.uuidString.lowercased(),
+                                               change: ["area": String(electorate.totalArea), "headcount": String(electorate.headcount)]), on: db)
+            return vote
+        }
+    }
+
+    /// Records a ballot: the owner's own (online) or a paper ballot entered by staff for `voterKey`. The vote's row
+    /// is locked by taking the next sequence number, and the vote must still be open at that moment.
+    static func cast(_ id: UUID, choice: OwnersVote.Choice, paperFor voterKey: String?, actor: Actor, on request: Request) async throws -> OwnerVoteBallot {
+        let now = request.now
+        let key = request.application.gongzhi.cipher.receiptKey
+        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
+        return try await request.write { db in
+            let (vote, access) = try await visible(id, actor: actor, on: db)
+            let voter: OwnerVoteVoter?
+            if let voterKey {
+                guard access.manage else { throw AppError.forbidden }
+                voter = try await OwnerVoteVoter.query(on: db).filter(\.$voteID == id).filter(\.$voterKey == voterKey).first()
+                guard voter != nil else { throw AppError.invalid("voterKey", "not_a_voter") }
+            } else {
+                guard let person = access.personID else { throw AppError(status: .forbidden, code: "not_an_owner", messageKey: "error.not_an_owner", field: nil) }
+                voter = try await OwnerVoteVoter.query(on: db).filter(\.$voteID == id).filter(\.$castBy == person).first()
+            }
+            guard vote.state == .open, now < vote.closesAt else { throw AppError.conflict("vote_not_open") }
+            guard let voter else {
+                // A co-owner who is not the unit's representative, a tenant, a family member: not a voter.
+                throw AppError(status: .forbidden, code: "not_an_owner", messageKey: "error.not_an_owner", field: nil)
+            }
+            let sequence = try await nextSequence(of: id, on: db)
+            let millis = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
+            let castAt = Date(timeIntervalSince1970: Double(millis) / 1000)
+            let code = BallotReceipt.code(vote: id.uuidString.lowercased(), voterKey: voter.voterKey, choice: choice, castAt: castAt, sequence: sequence, key: key)
+            let ballot = OwnerVoteBallot(voteID: id, voterKey: voter.voterKey, choice: choice, castAtMillis: millis, sequence: sequence,
+                                         receiptCode: code, channel: voterKey == nil ? .online : .paper, recordedBy: userID)
+            try await ballot.create(on: db)
+            // The choice is secret from the audit log; the receipt code binds it.
+            try await request.audit(AuditEvent(action: "owner_vote.ballot", objectType: "owner_vote", objectID: id.uuidString.lowercased(),
+                                               change: ["sequence": String(sequence), "channel": ballot.channel.rawValue, "receipt": code]), on: db)
+            return ballot
+        }
+    }
+
+    /// Takes the next ballot number of an open vote under the row's lock (PostgreSQL holds it to the commit; SQLite
+    /// writers are serialised by the write gate), so ballots and the closing never interleave.
+    static func nextSequence(of id: UUID, on db: any Database) async throws -> Int {
+        let rows = try await db.sql().raw("""
+            UPDATE owner_votes SET ballot_seq = ballot_seq + 1 WHERE id = \(bind: id) AND state = 'open' RETURNING ballot_seq
+            """).all()
+        guard let row = rows.first else { throw AppError.conflict("vote_not_open") }
+        return try row.decode(column: "ballot_seq", as: Int.self)
+    }
+
+    /// Closes the vote once its time is over, tallies the stored ballots and publishes the result.
+    static func close(_ id: UUID, actor: Actor, on request: Request) async throws -> OwnerVoteRecord {
+        let now = request.now
+        return try await request.write { db in
+            let (seen, access) = try await visible(id, actor: actor, on: db)
+            guard access.manage else { throw AppError.forbidden }
+            guard seen.state == .open else { throw AppError.conflict("vote_not_open") }
+            guard now >= seen.closesAt else { throw AppError.conflict("vote_still_running") }
+            // Lock the row (ballots in flight commit first), read it again, then count.
+            _ = try await nextSequence(of: id, on: db)
+            guard let vote = try await OwnerVoteRecord.find(id, on: db) else { throw AppError.notFound }
+            let tally = try await tally(of: vote, on: db)
+            vote.state = .closed
+            vote.closedAt = now
+            vote.resultJSON = try OwnerVoteTallyDTO(tally).json()
+            try await vote.update(on: db)
+            try await request.audit(AuditEvent(action: "owner_vote.close", objectType: "owner_vote", objectID: id.uuidString.lowercased(),
+                                               change: ["passed": String(tally.passed), "participatingHeadcount": String(tally.participatingHeadcount),
+                                                        "participatingArea": String(tally.participatingArea)]), on: db)
+            return vote
+        }
+    }
+
+    /// The tally of a vote from its stored electorate and ballots (the same computation at closing and in
+    /// `gongzhi owner-vote tally`).
+    static func tally(of vote: OwnerVoteRecord, on db: any Database) async throws -> OwnersVote.Tally {
+        let voters = try await OwnerVoteVoter.query(on: db).filter(\.$voteID == vote.id!).all()
+        let ballots = try await OwnerVoteBallot.query(on: db).filter(\.$voteID == vote.id!).all()
+        let electorate = OwnersVote.Electorate(voters: voters.map {
+            OwnersVote.Voter(key: $0.voterKey, castBy: $0.castBy, area: Area(centiSquareMetres: $0.areaCenti), units: $0.units.components(separatedBy: "、"))
+        })
+        do {
+            return try OwnersVote.tally(electorate: electorate, ballots: ballots.map(\.core), matter: vote.matter)
+        } catch {
+            throw Abort(.internalServerError, reason: "a stored ballot names no voter of the vote: \(error)")
+        }
+    }
+
+    /// Participation so far (how many owner-persons and how much area have a ballot), without the choices.
+    static func participation(of vote: OwnerVoteRecord, on db: any Database) async throws -> (headcount: Int, areaCenti: Int) {
+        let row = try await db.sql().raw("""
+            SELECT COUNT(*) AS heads, CAST(COALESCE(SUM(area_centi), 0) AS BIGINT) AS area FROM owner_vote_voters v
+            WHERE v.vote_id = \(bind: vote.id!) AND EXISTS (SELECT 1 FROM owner_vote_ballots b WHERE b.vote_id = v.vote_id AND b.voter_key = v.voter_key)
+            """).first()
+        return (try row?.decode(column: "heads", as: Int.self) ?? 0, try row?.decode(column: "area", as: Int.self) ?? 0)
+    }
+
+    // MARK: Receipts
+
+    enum ReceiptStatus: String, Codable, Sendable {
+        /// The last ballot of its voter: it is in the tally.
+        case counted
+        /// The voter cast another ballot later; that one counts.
+        case replaced
+    }
+
+    /// The ballot a receipt code belongs to, and whether it counts; nil when no ballot of the vote has it.
+    static func receipt(_ code: String, vote: OwnerVoteRecord, on db: any Database) async throws -> (OwnerVoteBallot, ReceiptStatus)? {
+        let normalised = code.uppercased().filter { $0.isLetter || $0.isNumber }
+        guard normalised.count == 12 else { return nil }
+        let formatted = stride(from: 0, to: 12, by: 4).map { i in
+            String(normalised[normalised.index(normalised.startIndex, offsetBy: i)..<normalised.index(normalised.startIndex, offsetBy: i + 4)])
+        }.joined(separator: "-")
+        guard let ballot = try await OwnerVoteBallot.query(on: db).filter(\.$voteID == vote.id!).filter(\.$receiptCode == formatted).first() else { return nil }
+        let later = try await OwnerVoteBallot.query(on: db).filter(\.$voteID == vote.id!).filter(\.$voterKey == ballot.voterKey)
+            .filter(\.$sequence > ballot.sequence).count()
+        return (ballot, later == 0 ? .counted : .replaced)
+    }
+
+    /// The voter `personID` casts for in `vote`, and their last ballot.
+    static func myPart(in vote: OwnerVoteRecord, personID: String?, on db: any Database) async throws -> (OwnerVoteVoter?, OwnerVoteBallot?) {
+        guard let personID, vote.state != .draft,
+              let voter = try await OwnerVoteVoter.query(on: db).filter(\.$voteID == vote.id!).filter(\.$castBy == personID).first() else { return (nil, nil) }
+        let last = try await OwnerVoteBallot.query(on: db).filter(\.$voteID == vote.id!).filter(\.$voterKey == voter.voterKey)
+            .sort(\.$sequence, .descending).first()
+        return (voter, last)
+    }
+}

@@ -1,0 +1,124 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// `/api/v1/owner-votes`: owners' joint decisions under Civil Code Article 278 (SPEC §6).
+struct OwnerVotesAPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let votes = routes.grouped("api", "v1", "owner-votes")
+        votes.get(use: list)
+        votes.post(use: create)
+        votes.get(":id", use: show)
+        votes.post(":id", "open", use: open)
+        votes.post(":id", "close", use: close)
+        votes.post(":id", "ballots", use: cast)
+        votes.post(":id", "paper-ballots", use: paper)
+        votes.get(":id", "voters", use: voters)
+        votes.get(":id", "receipts", ":code", use: receipt)
+    }
+
+    @Sendable func list(_ request: Request) async throws -> ListPage<OwnerVoteDTO> {
+        let actor = try request.requireActor()
+        let paging = try Paging(request)
+        let page = try await OwnerVotes.list(actor: actor, offset: paging.offset, limit: paging.limit, on: request.db)
+        return ListPage(items: page.items.map { OwnerVoteDTO($0) }, total: page.total, offset: paging.offset, limit: paging.limit)
+    }
+
+    struct CreateBody: Content {
+        var compoundId: UUID?
+        var title: String?
+        var description: String?
+        var matter: OwnersVote.Matter?
+        var closesAt: Date?
+    }
+
+    @Sendable func create(_ request: Request) async throws -> Response {
+        let actor = try request.require(.manageDeliberation)
+        let body = try request.content.decode(CreateBody.self)
+        guard let compoundID = body.compoundId else { throw AppError.invalid("compoundId", "required") }
+        guard let matter = body.matter else { throw AppError.invalid("matter", "required") }
+        guard let closesAt = body.closesAt else { throw AppError.invalid("closesAt", "required") }
+        let vote = try await OwnerVotes.create(.init(
+            compoundID: compoundID, title: try OrgInput.name(body.title, field: "title"),
+            details: try OrgInput.text(body.description, field: "description", limit: 4_000), matter: matter, closesAt: closesAt),
+            actor: actor, on: request)
+        return try await OwnerVoteDTO(vote).encodeResponse(status: .created, for: request)
+    }
+
+    @Sendable func show(_ request: Request) async throws -> OwnerVoteDTO {
+        let actor = try request.requireActor()
+        let (vote, access) = try await OwnerVotes.visible(try request.uuidParameter(), actor: actor, on: request.db)
+        return try await Self.detail(vote, access: access, on: request.db)
+    }
+
+    static func detail(_ vote: OwnerVoteRecord, access: OwnerVotes.Access, on db: any Database) async throws -> OwnerVoteDTO {
+        var participation: OwnerVoteDTO.Participation?
+        if vote.state == .open {
+            let so = try await OwnerVotes.participation(of: vote, on: db)
+            participation = .init(headcount: so.headcount, areaCenti: so.areaCenti)
+        }
+        var mine: OwnerVoteDTO.Mine?
+        if !access.staff || access.personID != nil {
+            let (voter, ballot) = try await OwnerVotes.myPart(in: vote, personID: access.personID, on: db)
+            mine = .init(eligible: voter != nil, units: voter?.units, areaCenti: voter?.areaCenti, choice: ballot?.choice,
+                         receiptCode: ballot?.receiptCode, castAt: ballot?.castAt)
+        }
+        return OwnerVoteDTO(vote, participation: participation, mine: mine)
+    }
+
+    @Sendable func open(_ request: Request) async throws -> OwnerVoteDTO {
+        let actor = try request.requireActor()
+        return OwnerVoteDTO(try await OwnerVotes.open(try request.uuidParameter(), actor: actor, on: request))
+    }
+
+    @Sendable func close(_ request: Request) async throws -> OwnerVoteDTO {
+        let actor = try request.requireActor()
+        return OwnerVoteDTO(try await OwnerVotes.close(try request.uuidParameter(), actor: actor, on: request))
+    }
+
+    struct BallotBody: Content {
+        var choice: OwnersVote.Choice?
+        var voterKey: String?
+    }
+
+    @Sendable func cast(_ request: Request) async throws -> Response {
+        let actor = try request.requireActor()
+        let body = try request.content.decode(BallotBody.self)
+        guard let choice = body.choice else { throw AppError.invalid("choice", "required") }
+        let ballot = try await OwnerVotes.cast(try request.uuidParameter(), choice: choice, paperFor: nil, actor: actor, on: request)
+        return try await OwnerVoteBallotDTO(ballot).encodeResponse(status: .created, for: request)
+    }
+
+    @Sendable func paper(_ request: Request) async throws -> Response {
+        let actor = try request.require(.manageDeliberation)
+        let body = try request.content.decode(BallotBody.self)
+        guard let choice = body.choice else { throw AppError.invalid("choice", "required") }
+        guard let voterKey = body.voterKey, !voterKey.isEmpty, voterKey.count <= 400 else { throw AppError.invalid("voterKey", "required") }
+        let ballot = try await OwnerVotes.cast(try request.uuidParameter(), choice: choice, paperFor: voterKey, actor: actor, on: request)
+        return try await OwnerVoteBallotDTO(ballot).encodeResponse(status: .created, for: request)
+    }
+
+    /// The electorate with who has voted (not how), for the staff who run the vote.
+    @Sendable func voters(_ request: Request) async throws -> [OwnerVoteVoterDTO] {
+        let actor = try request.requireActor()
+        let (vote, access) = try await OwnerVotes.visible(try request.uuidParameter(), actor: actor, on: request.db)
+        guard access.manage else { throw AppError.forbidden }
+        let voters = try await OwnerVoteVoter.query(on: request.db).filter(\.$voteID == vote.id!).sort(\.$units).all()
+        let voted = Set(try await OwnerVoteBallot.query(on: request.db).filter(\.$voteID == vote.id!).field(\.$voterKey).all().map(\.voterKey))
+        return voters.map {
+            OwnerVoteVoterDTO(voterKey: $0.voterKey, units: $0.units, areaCenti: $0.areaCenti, developer: $0.voterKey == OwnersVote.developerKey,
+                              voted: voted.contains($0.voterKey))
+        }
+    }
+
+    @Sendable func receipt(_ request: Request) async throws -> OwnerVoteReceiptDTO {
+        let actor = try request.requireActor()
+        let (vote, access) = try await OwnerVotes.visible(try request.uuidParameter(), actor: actor, on: request.db)
+        guard let code = request.parameters.get("code"), code.count <= 40,
+              let (ballot, status) = try await OwnerVotes.receipt(code, vote: vote, on: request.db) else { throw AppError.notFound }
+        let (voter, _) = try await OwnerVotes.myPart(in: vote, personID: access.personID, on: request.db)
+        return OwnerVoteReceiptDTO(receiptCode: ballot.receiptCode, castAt: ballot.castAt, channel: ballot.channel, status: status,
+                                   choice: voter?.voterKey == ballot.voterKey ? ballot.choice : nil)
+    }
+}
