@@ -58,6 +58,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: WindowEntryController())
     try app.register(collection: SupervisionController())
     try app.register(collection: OwnerVotesAPIController())
+    try app.register(collection: OwnerVotePagesController())
 
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(BackupCommand(), as: "backup")

@@ -39,6 +39,9 @@ struct PageBase: Encodable {
                 item("/requests/new", "nav.raise", nil)
                 item("/requests", "nav.requests", nil)
             }
+            if actor.roles.contains(.resident) || AccessPolicy.allowsAnywhere(.viewDeliberation, actor: actor) {
+                item("/votes", "nav.votes", nil)
+            }
             item("/workbench", "nav.workbench", .viewCases)
             item("/supervise", "nav.supervise", .superviseCases)
             item("/dashboard", "nav.dashboard", .viewCases)
