@@ -31,6 +31,8 @@ struct OwnerVotePagesTests {
 
             var resident = try await TestClient.browser(app, as: "resident")
             #expect(try await resident.send(.GET, "/votes").body.string.contains("加装电梯"))
+            let home = try await resident.send(.GET, "/").body.string
+            #expect(home.contains("正在进行的业主表决") && home.contains("加装电梯"))
             let page = try await resident.send(.GET, location)
             #expect(page.status == .ok && page.body.string.contains("name=\"choice\" value=\"yes\""))
             let cast = try await resident.send(.POST, location + "/ballot", form: ["choice": "abstain"])

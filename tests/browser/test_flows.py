@@ -196,6 +196,50 @@ class Preferences(unittest.TestCase):
             s.close()
 
 
+class OwnersVote(unittest.TestCase):
+    """A worker drafts and opens an owners' vote for the resident's compound on the pages; the resident sees it on
+    the home page and votes with one big button; the page then shows the ballot and its receipt code, which checks
+    out. axe on the vote pages for both."""
+
+    def test_vote(self):
+        r, w = Session("resident"), Session("worker")
+        try:
+            # The resident's compound, as the request form names it for their own building.
+            r.go("/requests/new")
+            r.driver.find_element(By.ID, "req-title").send_keys("小区议事")
+            r.submit("form[action='/requests/new']")
+            compound = r.driver.execute_script(
+                "return document.querySelector('#req-building option:checked').parentElement.label")
+            w.go("/votes/new")
+            for option in w.driver.find_elements(By.CSS_SELECTOR, "#v-compound option"):
+                if option.text == compound:
+                    option.click()
+            title = "续聘物业服务企业 " + os.urandom(3).hex()
+            w.driver.find_element(By.ID, "v-title").send_keys(title)
+            w.driver.find_element(By.CSS_SELECTOR, "#v-matter option[value='hire_property_manager']").click()
+            w.submit("form[action='/votes']")
+            self.assertIn("/votes/", w.driver.current_url, w.text()[:500])
+            vote_path = w.driver.current_url.replace(BASE, "")
+            w.submit(f"form[action='{vote_path}/open']")
+            self.assertIn("录入书面表决票", w.text())
+
+            r.go("/")
+            self.assertIn(title, r.text())
+            r.click(r.driver.find_element(By.LINK_TEXT, title))
+            r.click(r.driver.find_element(By.CSS_SELECTOR, "form.ballot button[value='yes']"))
+            self.assertIn("您的选票已收到", r.text())
+            code = r.driver.find_element(By.CSS_SELECTOR, ".notice .code").text
+            self.assertRegex(code, r"^[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}$")
+            r.driver.find_element(By.ID, "r-code").send_keys(code)
+            r.submit(f"form[action='{vote_path}'][method='get']")
+            self.assertIn("这张选票已计入", r.text())
+            Accessibility.check(self, r, [("votes", "/votes"), ("vote-page", vote_path)], "resident")
+            Accessibility.check(self, w, [("vote-new", "/votes/new"), ("vote-page", vote_path)], "staff")
+        finally:
+            r.close()
+            w.close()
+
+
 class Accessibility(unittest.TestCase):
     """axe-core: no critical or serious violation on the main pages, in Chinese and English, normal and elderly."""
 

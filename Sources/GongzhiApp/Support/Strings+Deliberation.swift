@@ -21,6 +21,7 @@ enum DeliberationStrings {
         "vote.state.draft": ("草稿（未开始）", "Draft (not open yet)"),
         "vote.state.open": ("正在投票", "Open for votes"),
         "vote.state.closed": ("已结束，结果已公示", "Closed: the result is published"),
+        "vote.open_now": ("正在进行的业主表决", "Owners' votes open now"),
         "vote.list_title": ("业主共同决定", "Owners' joint decisions"),
         "vote.list_empty": ("目前没有业主表决。", "There are no owners' votes."),
         "vote.new": ("发起业主表决", "Start an owners' vote"),

@@ -22,6 +22,8 @@ struct ResidentPortalController: RouteCollection {
         let mine: CaseTable
         let notices: [CaseNoticeDTO]
         let board: CaseTable
+        /// Owners' votes open now in the resident's compounds.
+        let votes: [OwnerVotePagesController.Row]
     }
 
     /// The home page of a resident account.
@@ -33,10 +35,13 @@ struct ResidentPortalController: RouteCollection {
         let board = try await boardCases(actor: actor, limit: boardSize, on: request.db)
         let labels = try await CaseLabels.load(for: mine + board, lang: request.lang, on: request.db)
         let page = await PageBase.make(for: request, title: Strings.text("portal.title", request.lang))
+        let votes = try await OwnerVotes.list(actor: actor, offset: 0, limit: 5, on: request.db).items.filter { $0.state == .open }
+        let compounds = try await OwnerVotePagesController.compoundNames(votes.map { $0.$compound.id }, on: request.db)
         return try await request.view.render("cases/portal", PortalPage(
             page: page, mine: CaseTable(t: page.t, rows: mine.map { labels.row($0, linkTo: "/requests/") }, caption: page.t["portal_mine"] ?? ""),
             notices: notices.map { CaseNoticeDTO($0, lang: request.lang) },
-            board: CaseTable(t: page.t, rows: board.map { labels.row($0, linkTo: "/board/") }, caption: page.t["portal_board"] ?? "")))
+            board: CaseTable(t: page.t, rows: board.map { labels.row($0, linkTo: "/board/") }, caption: page.t["portal_board"] ?? ""),
+            votes: votes.map { OwnerVotePagesController.row($0, compound: compounds[$0.$compound.id] ?? "", lang: request.lang) }))
     }
 
     /// Public cases of the resident's own community, newest first.
