@@ -59,6 +59,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: SupervisionController())
     try app.register(collection: OwnerVotesAPIController())
     try app.register(collection: OwnerVotePagesController())
+    try app.register(collection: NeedsAPIController())
 
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(BackupCommand(), as: "backup")

@@ -38,5 +38,7 @@ enum GongzhiMigrations {
         app.migrations.add(UpdateCaseAttachmentAddEventSeq())
         // Owners' votes under Civil Code Art. 278: electorate, append-only ballots, co-owners' representatives (issue 6)
         app.migrations.add(CreateOwnerVotes())
+        // Needs, supports, needs from repeated cases, per-community thresholds (issue 6)
+        app.migrations.add(CreateNeeds())
     }
 }

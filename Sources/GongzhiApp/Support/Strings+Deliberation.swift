@@ -86,6 +86,13 @@ enum DeliberationStrings {
         "error.unit_without_owner": ("有房屋没有登记业主，请先登记", "Some units have no registered owner; register them first"),
         "error.no_representative": ("有共有房屋还没有指定投票代表，请先指定", "Some co-owned units have no voting representative; designate one first"),
         "error.empty_electorate": ("这个小区还没有房屋，无法表决。", "This compound has no units to vote."),
+        "error.residents_only": ("只有本社区的居民可以附议。", "Only residents of this community can support a need."),
+        "error.need_not_open": ("这条需求已经不再征集附议。", "This need no longer takes support."),
+        "error.already_supported": ("您已经附议过这条需求。", "You have already supported this need."),
+        "error.need_state": ("这条需求现在不能这样处理。", "This cannot be done to the need now."),
+        "error.too_few_cases": ("请至少选择两件诉求（最多 200 件）。", "Choose at least two cases (at most 200)."),
+        "error.cases_differ": ("所选诉求必须是同一事项、同一小区。", "The cases must be of the same item and the same compound."),
+        "error.case_in_need": ("所选诉求中有的已经转为需求。", "Some of these cases are already in a need."),
         "error.not_a_voter": ("这不是本次表决选民名册中的业主。", "This is not a voter of this vote."),
     ]
 }

@@ -39,6 +39,26 @@ public enum AccessPolicy {
         actor.grants.contains { $0.role.permissions.contains(permission) }
     }
 
+    /// Whether `actor` holds `permission` at `path`, above it, or below it: community-wide things (needs, topics,
+    /// meetings) are seen by everyone who works anywhere in the community, a grid worker included.
+    public static func reaches(_ permission: Permission, actor: Actor, place path: OrgPath) -> Bool {
+        actor.grants.contains { $0.role.permissions.contains(permission) && ($0.path.contains(path) || path.contains($0.path)) }
+    }
+
+    /// The nodes strictly above the subtrees where `actor` holds `permission` (not the root): with `scopes`, the
+    /// places `reaches` allows.
+    public static func ancestors(_ permission: Permission, actor: Actor) -> [OrgPath] {
+        var found = Set<OrgPath>()
+        for scope in scopes(permission, actor: actor) {
+            var path = scope.parent
+            while let current = path, current != .root {
+                found.insert(current)
+                path = current.parent
+            }
+        }
+        return found.sorted { $0.rawValue < $1.rawValue }
+    }
+
     /// The subtrees in which `actor` holds `permission`, without any path that another one already contains:
     /// a query for visible objects filters on "path starts with one of these".
     public static func scopes(_ permission: Permission, actor: Actor) -> [OrgPath] {

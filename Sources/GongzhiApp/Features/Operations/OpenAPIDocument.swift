@@ -16,6 +16,8 @@ enum OpenAPIDocument {
         var bodyType: String = "application/json"
         var success: Int = 200
         var auth: Bool = true
+        /// Closed sets of values of this operation's own query parameters (where a name means something else elsewhere).
+        var queryValues: [String: [String]] = [:]
     }
 
     static let operations: [Operation] = [
@@ -114,6 +116,21 @@ enum OpenAPIDocument {
                   body: ["choice": "choice", "voterKey": "string"], required: ["choice", "voterKey"], success: 201),
         Operation(method: "get", path: "/api/v1/owner-votes/{id}/voters", tag: "deliberation", summary: "The electorate and who has voted (staff)"),
         Operation(method: "get", path: "/api/v1/owner-votes/{id}/receipts/{code}", tag: "deliberation", summary: "Check a receipt code: received, counted or replaced"),
+        Operation(method: "get", path: "/api/v1/needs", tag: "deliberation", summary: "The needs list of the caller's communities",
+                  query: ["state", "offset", "limit"], queryValues: ["state": NeedRules.State.allCases.map(\.rawValue)]),
+        Operation(method: "post", path: "/api/v1/needs", tag: "deliberation", summary: "Raise a need (residents: in their community)",
+                  body: ["title": "name", "description": "text", "place": "short", "communityId": "uuid", "compoundId": "uuid"], required: ["title"], success: 201),
+        Operation(method: "get", path: "/api/v1/needs/suggestions", tag: "deliberation", summary: "Repeated cases (same item, same compound, ≥ 3 in 90 days) to turn into needs"),
+        Operation(method: "post", path: "/api/v1/needs/from-cases", tag: "deliberation", summary: "Turn similar cases into one need, linking them",
+                  body: ["caseIds": "caseIds", "title": "name"], required: ["caseIds"], success: 201),
+        Operation(method: "get", path: "/api/v1/needs/{id}", tag: "deliberation", summary: "A need with its support, threshold and cases"),
+        Operation(method: "post", path: "/api/v1/needs/{id}/support", tag: "deliberation", summary: "Support a need (附议), once; at the threshold it becomes a topic"),
+        Operation(method: "post", path: "/api/v1/needs/{id}/take-up", tag: "deliberation", summary: "The committee takes it up as a topic", body: ["note": "text"]),
+        Operation(method: "post", path: "/api/v1/needs/{id}/decline", tag: "deliberation", summary: "Decline an open need, with the reason", body: ["note": "text"], required: ["note"]),
+        Operation(method: "post", path: "/api/v1/needs/{id}/close", tag: "deliberation", summary: "Close a topic or project", body: ["note": "text"]),
+        Operation(method: "get", path: "/api/v1/deliberation-settings/{id}", tag: "deliberation", summary: "A community's support threshold"),
+        Operation(method: "put", path: "/api/v1/deliberation-settings/{id}", tag: "deliberation", summary: "Set a community's support threshold",
+                  body: ["needSupportThreshold": "threshold"], required: ["needSupportThreshold"]),
         // Open311 GeoReport v2: `{file}` is a resource with its format (`services.json`); the bodies are XML or JSON.
         Operation(method: "get", path: "/open311/v2/{file}", tag: "open311",
                   summary: "discovery, services, requests or servicerequestupdates, as .xml or .json",
@@ -158,6 +175,9 @@ enum OpenAPIDocument {
         case "relation": ["type": "string", "enum": HouseholdRelation.allCases.map(\.rawValue)]
         case "channel": ["type": "string", "enum": CaseIntake.Channel.allCases.map(\.rawValue)]
         case "satisfaction": ["type": "string", "enum": ["satisfied", "basically_satisfied", "unsatisfied"]]
+        case "short": ["type": "string", "maxLength": 200]
+        case "threshold": ["type": "integer", "minimum": 1, "maximum": 10_000]
+        case "caseIds": ["type": "array", "minItems": 2, "maxItems": 200, "items": ["type": "string", "format": "uuid"]]
         case "datetime": ["type": "string", "format": "date-time"]
         case "matter": ["type": "string", "enum": OwnersVote.Matter.allCases.map(\.rawValue)]
         case "choice": ["type": "string", "enum": OwnersVote.Choice.allCases.map(\.rawValue)]
@@ -190,7 +210,10 @@ enum OpenAPIDocument {
                 let name = String($0.dropFirst().dropLast())
                 return ["name": name, "in": "path", "required": true, "schema": parameterSchema(name)]
             }
-            parameters += op.query.map { ["name": $0, "in": "query", "required": false, "schema": parameterSchema($0)] }
+            parameters += op.query.map { name in
+                let schema: [String: Any] = op.queryValues[name].map { ["type": "string", "enum": $0] } ?? parameterSchema(name)
+                return ["name": name, "in": "query", "required": false, "schema": schema]
+            }
             if !parameters.isEmpty { operation["parameters"] = parameters }
             if let body = op.body {
                 var object: [String: Any] = ["type": "object", "properties": body.mapValues(schema)]

@@ -1,0 +1,235 @@
+import Fluent
+import SQLKit
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// What can be done to needs (需求清单), each write in one transaction with its audit entry.
+enum Needs {
+    // MARK: Who sees what
+
+    struct Access: Sendable {
+        let manage: Bool
+        let staff: Bool
+        /// A resident of the need's community: may support it.
+        let resident: Bool
+    }
+
+    /// Staff see the needs of the communities they work in (from the district down to a grid); residents see those
+    /// of their own community. Anyone else: 404.
+    static func access(_ actor: Actor, to need: NeedRecord) throws -> Access {
+        let path = OrgPath(need.orgPath) ?? .root
+        let resident = actor.grants.contains { $0.role == .resident && $0.path.contains(path) }
+        let staff = AccessPolicy.reaches(.viewDeliberation, actor: actor, place: path)
+        guard staff || resident else { throw AppError.notFound }
+        return Access(manage: AccessPolicy.allows(.manageDeliberation, actor: actor, at: path), staff: staff, resident: resident)
+    }
+
+    static func visible(_ id: UUID, actor: Actor, on db: any Database) async throws -> (NeedRecord, Access) {
+        guard let need = try await NeedRecord.find(id, on: db) else { throw AppError.notFound }
+        return (need, try access(actor, to: need))
+    }
+
+    /// The needs `actor` may see, newest first, optionally in some states only.
+    static func list(actor: Actor, states: [NeedRules.State], offset: Int, limit: Int, on db: any Database) async throws -> (items: [NeedRecord], total: Int) {
+        let scopes = AccessPolicy.scopes(.viewDeliberation, actor: actor)
+        let above = AccessPolicy.ancestors(.viewDeliberation, actor: actor).map(\.rawValue)
+            + actor.grants.filter { $0.role == .resident }.map(\.path.rawValue)
+        guard !scopes.isEmpty || !above.isEmpty else { return ([], 0) }
+        var query = NeedRecord.query(on: db).group(.or) { group in
+            for scope in scopes { group.filter(\.$orgPath =~ scope.rawValue) }
+            if !above.isEmpty { group.filter(\.$orgPath ~~ above) }
+        }
+        if !states.isEmpty { query = query.filter(\.$state ~~ states) }
+        let total = try await query.count()
+        let items = try await query.sort(\.$createdAt, .descending).range(offset..<(offset + limit)).all()
+        return (items, total)
+    }
+
+    // MARK: Raising and supporting
+
+    struct Draft: Sendable {
+        let title: String
+        let details: String
+        let place: String
+        let communityID: UUID?
+        let compoundID: UUID?
+    }
+
+    /// A resident raises a need in their own community; staff in a community they work in.
+    static func raise(_ draft: Draft, actor: Actor, on request: Request) async throws -> NeedRecord {
+        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
+        let now = request.now
+        return try await request.write { db in
+            var compound: Compound?
+            if let id = draft.compoundID {
+                compound = try await Compound.find(id, on: db)
+                guard compound != nil else { throw AppError.invalid("compoundId", "not_found") }
+            }
+            // The community: the compound's, the one named, or the resident's own.
+            var community: OrgNode?
+            if let compound {
+                community = try await OrgNode.find(compound.$community.id, on: db)
+            } else if let id = draft.communityID {
+                community = try await OrgNode.find(id, on: db)
+            } else if let own = actor.grants.first(where: { $0.role == .resident }), let id = own.path.segments.last.flatMap(UUID.init(uuidString:)) {
+                community = try await OrgNode.find(id, on: db)
+            }
+            guard let community, community.level == .community else { throw AppError.invalid(draft.compoundID != nil ? "compoundId" : "communityId", "required") }
+            let path = community.orgPath
+            let isResident = actor.grants.contains { $0.role == .resident && $0.path.contains(path) }
+            let isStaff = AccessPolicy.reaches(.viewDeliberation, actor: actor, place: path)
+            // Somewhere the actor does not belong is as unknown as a place that does not exist.
+            guard isResident || isStaff else { throw AppError.invalid(draft.compoundID != nil ? "compoundId" : "communityId", "not_found") }
+            let need = NeedRecord(communityID: community.id!, orgPath: community.path, compoundID: compound?.id, title: draft.title, details: draft.details,
+                                  place: draft.place, origin: isStaff ? .staff : .resident, raisedBy: userID, now: now)
+            try await need.create(on: db)
+            try await request.audit(AuditEvent(action: "need.raise", objectType: "need", objectID: need.id!.uuidString.lowercased(),
+                                               change: ["title": draft.title, "community": community.id!.uuidString.lowercased()]), on: db)
+            return need
+        }
+    }
+
+    /// A resident's support (附议), once per account; at the community's threshold the need becomes a topic.
+    static func support(_ id: UUID, actor: Actor, on request: Request) async throws -> NeedRecord {
+        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
+        let now = request.now
+        return try await request.write { db in
+            let (_, access) = try await visible(id, actor: actor, on: db)
+            guard access.resident else { throw AppError(status: .forbidden, code: "residents_only", messageKey: "error.residents_only", field: nil) }
+            // Count under the row's lock, so that two supporters at the threshold cannot both miss it.
+            let rows = try await db.sql().raw("UPDATE needs SET support_count = support_count + 1 WHERE id = \(bind: id) RETURNING support_count").all()
+            guard let supports = try rows.first?.decode(column: "support_count", as: Int.self),
+                  let need = try await NeedRecord.find(id, on: db) else { throw AppError.notFound }
+            guard NeedRules.acceptsSupport(need.state) else { throw AppError.conflict("need_not_open") }
+            if try await NeedSupport.query(on: db).filter(\.$needID == id).filter(\.$userID == userID).count() > 0 {
+                throw AppError.conflict("already_supported")
+            }
+            try await NeedSupport(needID: id, userID: userID, now: now).create(on: db)
+            let threshold = try await DeliberationSettings.threshold(for: need.communityID, on: db)
+            let next = try NeedRules.next(need.state, .support(supports: supports, threshold: threshold))
+            if next != need.state {
+                need.state = next
+                need.topicAt = now
+                need.decisionNote = "support:\(supports)/\(threshold)"
+                try await need.update(on: db)
+            }
+            try await request.audit(AuditEvent(action: "need.support", objectType: "need", objectID: id.uuidString.lowercased(),
+                                               change: ["supports": String(supports), "state": need.state.rawValue]), on: db)
+            return need
+        }
+    }
+
+    /// Staff decisions on a need: take it up as a topic, decline it, or close it; the note is public.
+    static func decide(_ id: UUID, _ event: NeedRules.Event, note: String, actor: Actor, on request: Request) async throws -> NeedRecord {
+        let now = request.now
+        return try await request.write { db in
+            let (need, access) = try await visible(id, actor: actor, on: db)
+            guard access.manage else { throw AppError.forbidden }
+            let next: NeedRules.State
+            do { next = try NeedRules.next(need.state, event) } catch { throw AppError.conflict("need_state") }
+            if event == .decline, note.isEmpty { throw AppError.invalid("note", "required") }
+            if next == .topic { need.topicAt = now }
+            need.state = next
+            need.decisionNote = note
+            try await need.update(on: db)
+            try await request.audit(AuditEvent(action: "need.\(next.rawValue)", objectType: "need", objectID: id.uuidString.lowercased(),
+                                               change: ["note": note]), on: db)
+            return need
+        }
+    }
+
+    // MARK: Repeated cases → a need
+
+    /// Groups of repeated cases (same item, same compound, ≥ 3 in 90 days) the actor may see and that no need
+    /// holds yet: suggestions to turn into needs.
+    static func suggestions(actor: Actor, on db: any Database, now: Date) async throws -> [(group: RepeatedCases.Group, cases: [CaseRecord])] {
+        guard AccessPolicy.allowsAnywhere(.viewCases, actor: actor), AccessPolicy.allowsAnywhere(.manageDeliberation, actor: actor) else { return [] }
+        let since = now.addingTimeInterval(-90 * 86_400)
+        let cases = try await CaseRecord.visible(to: actor, on: db).filter(\.$openedAt >= since)
+            .filter(\.$state !~ [.merged, .rejected]).sort(\.$openedAt, .descending).limit(5_000).all()
+        let linked = Set(try await NeedCase.query(on: db).filter(\.$caseID ~~ cases.map { $0.id! }).all().map(\.caseID))
+        let open = cases.filter { !linked.contains($0.id!) }
+        let places = try await compoundsOfBuildings(open.compactMap(\.buildingID), on: db)
+        let byID = Dictionary(uniqueKeysWithValues: open.map { ($0.id!.uuidString, $0) })
+        let groups = RepeatedCases.groups(open.map {
+            RepeatedCases.Case(id: $0.id!.uuidString, itemCode: $0.itemCode,
+                               place: $0.buildingID.flatMap { places[$0]?.uuidString } ?? $0.placePath, openedAt: $0.openedAt)
+        }, now: now)
+        return groups.map { ($0, $0.caseIDs.compactMap { byID[$0] }) }
+    }
+
+    static func compoundsOfBuildings(_ ids: [UUID], on db: any Database) async throws -> [UUID: UUID] {
+        guard !ids.isEmpty else { return [:] }
+        var result: [UUID: UUID] = [:]
+        for chunk in Array(Set(ids)).chunked(500) {
+            for building in try await Building.query(on: db).filter(\.$id ~~ chunk).all() { result[building.id!] = building.$compound.id }
+        }
+        return result
+    }
+
+    /// Turns a group of similar cases into one need in one step (same item, same compound or grid, all visible to
+    /// the actor, none in a need yet), linking them.
+    static func fromCases(_ caseIDs: [UUID], title: String?, actor: Actor, on request: Request) async throws -> NeedRecord {
+        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
+        let ids = Array(Set(caseIDs))
+        guard (2...200).contains(ids.count) else { throw AppError.invalid("caseIds", "too_few_cases") }
+        let now = request.now
+        let lang = request.lang
+        return try await request.write { db in
+            var records: [CaseRecord] = []
+            for id in ids { records.append(try await CaseActions.visibleCase(id, actor: actor, on: db)) }
+            guard Set(records.map(\.itemCode)).count == 1 else { throw AppError.invalid("caseIds", "cases_differ") }
+            let compounds = try await compoundsOfBuildings(records.compactMap(\.buildingID), on: db)
+            let places = Set(records.map { $0.buildingID.flatMap { compounds[$0]?.uuidString } ?? $0.placePath })
+            guard places.count == 1 else { throw AppError.invalid("caseIds", "cases_differ") }
+            if try await NeedCase.query(on: db).filter(\.$caseID ~~ ids).count() > 0 { throw AppError.conflict("case_in_need") }
+            // The need belongs to the community the cases are placed in.
+            guard let placePath = OrgPath(records[0].placePath),
+                  let community = try await communityNode(containing: placePath, on: db) else { throw AppError.invalid("caseIds", "cases_differ") }
+            guard AccessPolicy.allows(.manageDeliberation, actor: actor, at: community.orgPath) else { throw AppError.forbidden }
+            let compoundID = records[0].buildingID.flatMap { compounds[$0] }
+            let item = try await CatalogueStore.item(records[0].itemCode, version: records[0].catalogueVersion, on: db)
+            let name = (lang == .zh ? item?.name : item?.nameEn) ?? records[0].itemCode
+            let oldest = records.sorted { $0.openedAt < $1.openedAt }
+            let need = NeedRecord(
+                communityID: community.id!, orgPath: community.path, compoundID: compoundID,
+                title: title?.isEmpty == false ? title! : name,
+                details: oldest.map { "\($0.number) \($0.title)" }.joined(separator: "\n"),
+                place: oldest[0].address, origin: .cases, raisedBy: userID, now: now)
+            need.itemCode = records[0].itemCode
+            try await need.create(on: db)
+            for record in oldest { try await NeedCase(needID: need.id!, caseID: record.id!).create(on: db) }
+            try await request.audit(AuditEvent(action: "need.from_cases", objectType: "need", objectID: need.id!.uuidString.lowercased(),
+                                               change: ["cases": oldest.map(\.number).joined(separator: ",")]), on: db)
+            return need
+        }
+    }
+
+    /// The community node on the path from the root to `path`.
+    static func communityNode(containing path: OrgPath, on db: any Database) async throws -> OrgNode? {
+        let ids = path.segments.compactMap(UUID.init(uuidString:))
+        guard !ids.isEmpty else { return nil }
+        return try await OrgNode.query(on: db).filter(\.$id ~~ ids).filter(\.$level == .community).first()
+    }
+
+    // MARK: Settings
+
+    static func setThreshold(_ threshold: Int, community id: UUID, actor: Actor, on request: Request) async throws -> DeliberationSettings {
+        guard (1...10_000).contains(threshold) else { throw AppError.invalid("needSupportThreshold") }
+        let now = request.now
+        return try await request.write { db in
+            let node = try await Scoped.find(OrgNode.self, id, actor: actor, .viewDeliberation, on: db)
+            guard node.level == .community else { throw AppError.notFound }
+            try Scoped.require(.manageDeliberation, actor: actor, at: node.path)
+            let settings = try await DeliberationSettings.query(on: db).filter(\.$communityID == id).first()
+                ?? DeliberationSettings(communityID: id, needSupportThreshold: threshold, now: now)
+            settings.needSupportThreshold = threshold
+            settings.updatedAt = now
+            try await settings.save(on: db)
+            try await request.audit(AuditEvent(action: "deliberation.settings", objectType: "org_node", objectID: id.uuidString.lowercased(),
+                                               change: ["needSupportThreshold": String(threshold)]), on: db)
+            return settings
+        }
+    }
+}
