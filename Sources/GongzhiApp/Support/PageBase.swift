@@ -40,6 +40,7 @@ struct PageBase: Encodable {
                 item("/requests", "nav.requests", nil)
             }
             if actor.roles.contains(.resident) || AccessPolicy.allowsAnywhere(.viewDeliberation, actor: actor) {
+                item("/needs", "nav.needs", nil)
                 item("/votes", "nav.votes", nil)
             }
             item("/workbench", "nav.workbench", .viewCases)
