@@ -61,6 +61,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: OwnerVotePagesController())
     try app.register(collection: NeedsAPIController())
     try app.register(collection: NeedPagesController())
+    try app.register(collection: PollsAPIController())
 
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(BackupCommand(), as: "backup")

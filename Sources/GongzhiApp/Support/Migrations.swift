@@ -40,5 +40,7 @@ enum GongzhiMigrations {
         app.migrations.add(CreateOwnerVotes())
         // Needs, supports, needs from repeated cases, per-community thresholds (issue 6)
         app.migrations.add(CreateNeeds())
+        // Residents' polls (issue 6)
+        app.migrations.add(CreatePolls())
     }
 }

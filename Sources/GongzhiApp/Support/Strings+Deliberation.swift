@@ -137,6 +137,13 @@ enum DeliberationStrings {
         "error.too_few_cases": ("请至少选择两件诉求（最多 200 件）。", "Choose at least two cases (at most 200)."),
         "error.cases_differ": ("所选诉求必须是同一事项、同一小区。", "The cases must be of the same item and the same compound."),
         "error.case_in_need": ("所选诉求中有的已经转为需求。", "Some of these cases are already in a need."),
+        "error.residents_only_poll": ("只有本社区的居民可以参加这次民意调查。", "Only residents of this community take part in this poll."),
+        "error.no_household": ("您在这个小区没有登记住户，不能参加这次调查。", "You have no registered household here, so you cannot take part."),
+        "error.bad_choices": ("请按要求选择选项。", "Choose the options as asked."),
+        "error.bad_options": ("请填写 2 到 20 个互不相同的选项。", "Give 2 to 20 different options."),
+        "error.poll_state": ("调查现在不能这样操作。", "The poll cannot do that now."),
+        "error.poll_not_open": ("这次调查现在不接受投票。", "This poll is not open."),
+        "error.not_a_community": ("请选择一个社区。", "Choose a community."),
         "error.not_a_voter": ("这不是本次表决选民名册中的业主。", "This is not a voter of this vote."),
     ]
 }

@@ -131,6 +131,16 @@ enum OpenAPIDocument {
         Operation(method: "get", path: "/api/v1/deliberation-settings/{id}", tag: "deliberation", summary: "A community's support threshold"),
         Operation(method: "put", path: "/api/v1/deliberation-settings/{id}", tag: "deliberation", summary: "Set a community's support threshold",
                   body: ["needSupportThreshold": "threshold"], required: ["needSupportThreshold"]),
+        Operation(method: "get", path: "/api/v1/polls", tag: "deliberation", summary: "Residents' polls of the caller's communities", query: ["offset", "limit"]),
+        Operation(method: "post", path: "/api/v1/polls", tag: "deliberation", summary: "Draft a poll (one vote per resident or per household)",
+                  body: ["communityId": "uuid", "compoundId": "uuid", "title": "name", "description": "text", "options": "pollOptions",
+                         "multipleChoice": "boolean", "unit": "pollUnit", "closesAt": "datetime"],
+                  required: ["communityId", "title", "options", "closesAt"], success: 201),
+        Operation(method: "get", path: "/api/v1/polls/{id}", tag: "deliberation", summary: "A poll: results once closed (staff: live), my choices"),
+        Operation(method: "post", path: "/api/v1/polls/{id}/open", tag: "deliberation", summary: "Open a drafted poll"),
+        Operation(method: "post", path: "/api/v1/polls/{id}/close", tag: "deliberation", summary: "Close a poll and publish its result"),
+        Operation(method: "post", path: "/api/v1/polls/{id}/votes", tag: "deliberation", summary: "Vote, or change my vote, while it is open",
+                  body: ["choices": "pollChoices"], required: ["choices"], success: 201),
         // Open311 GeoReport v2: `{file}` is a resource with its format (`services.json`); the bodies are XML or JSON.
         Operation(method: "get", path: "/open311/v2/{file}", tag: "open311",
                   summary: "discovery, services, requests or servicerequestupdates, as .xml or .json",
@@ -178,6 +188,9 @@ enum OpenAPIDocument {
         case "short": ["type": "string", "maxLength": 200]
         case "threshold": ["type": "integer", "minimum": 1, "maximum": 10_000]
         case "caseIds": ["type": "array", "minItems": 2, "maxItems": 200, "items": ["type": "string", "format": "uuid"]]
+        case "pollOptions": ["type": "array", "minItems": 2, "maxItems": 20, "items": ["type": "string", "minLength": 1, "maxLength": 100]]
+        case "pollChoices": ["type": "array", "minItems": 1, "maxItems": 20, "items": ["type": "integer", "minimum": 0, "maximum": 19]]
+        case "pollUnit": ["type": "string", "enum": ResidentPoll.Unit.allCases.map(\.rawValue)]
         case "datetime": ["type": "string", "format": "date-time"]
         case "matter": ["type": "string", "enum": OwnersVote.Matter.allCases.map(\.rawValue)]
         case "choice": ["type": "string", "enum": OwnersVote.Choice.allCases.map(\.rawValue)]

@@ -1,0 +1,265 @@
+import Fluent
+import SQLKit
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// Residents' polls (民意调查): drafted, opened and closed by staff; residents of the community (or compound) vote,
+/// one vote per resident or per household, and may change it while the poll is open.
+enum Polls {
+    struct Access: Sendable {
+        let manage: Bool
+        let staff: Bool
+        let resident: Bool
+    }
+
+    static func access(_ actor: Actor, to poll: PollRecord) throws -> Access {
+        let path = OrgPath(poll.orgPath) ?? .root
+        let staff = AccessPolicy.reaches(.viewDeliberation, actor: actor, place: path)
+        let resident = poll.state != .draft && actor.grants.contains { $0.role == .resident && $0.path.contains(path) }
+        guard staff || resident else { throw AppError.notFound }
+        return Access(manage: AccessPolicy.allows(.manageDeliberation, actor: actor, at: path), staff: staff, resident: resident)
+    }
+
+    static func visible(_ id: UUID, actor: Actor, on db: any Database) async throws -> (PollRecord, Access) {
+        guard let poll = try await PollRecord.find(id, on: db) else { throw AppError.notFound }
+        return (poll, try access(actor, to: poll))
+    }
+
+    static func list(actor: Actor, offset: Int, limit: Int, on db: any Database) async throws -> (items: [PollRecord], total: Int) {
+        let scopes = AccessPolicy.scopes(.viewDeliberation, actor: actor)
+        let above = AccessPolicy.ancestors(.viewDeliberation, actor: actor).map(\.rawValue)
+        let resident = actor.grants.filter { $0.role == .resident }.map(\.path.rawValue)
+        guard !scopes.isEmpty || !above.isEmpty || !resident.isEmpty else { return ([], 0) }
+        let query = PollRecord.query(on: db).group(.or) { group in
+            for scope in scopes { group.filter(\.$orgPath =~ scope.rawValue) }
+            if !above.isEmpty { group.filter(\.$orgPath ~~ above) }
+            if !resident.isEmpty { group.group(.and) { $0.filter(\.$orgPath ~~ resident).filter(\.$state != .draft) } }
+        }
+        let total = try await query.count()
+        return (try await query.sort(\.$createdAt, .descending).range(offset..<(offset + limit)).all(), total)
+    }
+
+    struct Draft: Sendable {
+        let communityID: UUID
+        let compoundID: UUID?
+        let title: String
+        let details: String
+        let options: [String]
+        let multipleChoice: Bool
+        let unit: ResidentPoll.Unit
+        let closesAt: Date
+    }
+
+    static func create(_ draft: Draft, actor: Actor, on request: Request) async throws -> PollRecord {
+        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
+        let now = request.now
+        guard draft.closesAt > now else { throw AppError.invalid("closesAt", "not_in_future") }
+        guard draft.closesAt <= now.addingTimeInterval(180 * 86_400) else { throw AppError.invalid("closesAt", "too_far") }
+        return try await request.write { db in
+            let community = try await Scoped.find(OrgNode.self, draft.communityID, actor: actor, .viewDeliberation, on: db)
+            guard community.level == .community else { throw AppError.invalid("communityId", "not_a_community") }
+            try Scoped.require(.manageDeliberation, actor: actor, at: community.path)
+            if let compound = draft.compoundID {
+                guard try await Compound.find(compound, on: db)?.$community.id == community.id else { throw AppError.invalid("compoundId", "not_found") }
+            }
+            let poll = PollRecord(communityID: community.id!, orgPath: community.path, compoundID: draft.compoundID, title: draft.title,
+                                  details: draft.details, options: draft.options, multipleChoice: draft.multipleChoice, unit: draft.unit,
+                                  closesAt: draft.closesAt, createdBy: userID, now: now)
+            try await poll.create(on: db)
+            try await request.audit(AuditEvent(action: "poll.create", objectType: "poll", objectID: poll.id!.uuidString.lowercased(),
+                                               change: ["title": draft.title, "options": String(draft.options.count)]), on: db)
+            return poll
+        }
+    }
+
+    /// Opens a draft, or closes an open poll (early closing is allowed: polls are not binding).
+    static func move(_ id: UUID, to state: PollRecord.State, actor: Actor, on request: Request) async throws -> PollRecord {
+        let now = request.now
+        return try await request.write { db in
+            let (_, access) = try await visible(id, actor: actor, on: db)
+            guard access.manage else { throw AppError.forbidden }
+            let from: PollRecord.State = state == .open ? .draft : .open
+            // Under the row's lock, so that no vote slips in after the closing.
+            let moved = try await db.sql().raw("""
+                UPDATE polls SET state = \(bind: state.rawValue), vote_seq = vote_seq + 1 WHERE id = \(bind: id) AND state = \(bind: from.rawValue) RETURNING vote_seq
+                """).all()
+            guard !moved.isEmpty, let poll = try await PollRecord.find(id, on: db) else { throw AppError.conflict("poll_state") }
+            if state == .closed {
+                poll.closedAt = now
+                try await poll.update(on: db)
+            }
+            try await request.audit(AuditEvent(action: "poll.\(state.rawValue)", objectType: "poll", objectID: id.uuidString.lowercased()), on: db)
+            return poll
+        }
+    }
+
+    /// The household of `personID` that votes in `poll` (in its community, and compound if set).
+    static func household(of personID: UUID?, in poll: PollRecord, on db: any Database) async throws -> Household? {
+        guard let personID else { return nil }
+        let members = try await HouseholdMember.query(on: db).filter(\.$person.$id == personID).with(\.$household) { $0.with(\.$unit) { $0.with(\.$building) } }.all()
+        return members.map(\.household).first { household in
+            household.orgPath.hasPrefix(poll.orgPath) && (poll.compoundID == nil || household.unit.building.$compound.id == poll.compoundID)
+        }
+    }
+
+    static func vote(_ id: UUID, choices: [Int], actor: Actor, on request: Request) async throws -> PollVote {
+        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
+        let now = request.now
+        return try await request.write { db in
+            let (poll, access) = try await visible(id, actor: actor, on: db)
+            guard access.resident else { throw AppError(status: .forbidden, code: "residents_only_poll", messageKey: "error.residents_only_poll", field: nil) }
+            let chosen: [Int]
+            do { chosen = try ResidentPoll.check(choices, rules: poll.rules) } catch { throw AppError.invalid("choices", "bad_choices") }
+            let household = try await household(of: actor.personID.flatMap(UUID.init(uuidString:)), in: poll, on: db)
+            if poll.unit == .household || poll.compoundID != nil, household == nil {
+                throw AppError(status: .forbidden, code: "no_household", messageKey: "error.no_household", field: nil)
+            }
+            guard poll.state == .open, now < poll.closesAt else { throw AppError.conflict("poll_not_open") }
+            let rows = try await db.sql().raw("UPDATE polls SET vote_seq = vote_seq + 1 WHERE id = \(bind: id) AND state = 'open' RETURNING vote_seq").all()
+            guard let sequence = try rows.first?.decode(column: "vote_seq", as: Int.self) else { throw AppError.conflict("poll_not_open") }
+            let vote = PollVote(pollID: id, userID: userID, householdID: household?.id, choices: chosen, castAt: now, sequence: sequence)
+            try await vote.create(on: db)
+            return vote
+        }
+    }
+
+    /// The counts, as `ResidentPoll.tally` makes them from the stored votes.
+    static func result(of poll: PollRecord, on db: any Database) async throws -> ResidentPoll.Result {
+        let votes = try await PollVote.query(on: db).filter(\.$pollID == poll.id!).all()
+        return ResidentPoll.tally(votes.map(\.core), rules: poll.rules)
+    }
+
+    /// The caller's last vote (or their household's, in a per-household poll).
+    static func mine(in poll: PollRecord, actor: Actor, on db: any Database) async throws -> PollVote? {
+        guard let userID = UUID(uuidString: actor.userID) else { return nil }
+        var query = PollVote.query(on: db).filter(\.$pollID == poll.id!)
+        if poll.unit == .household, let household = try await household(of: actor.personID.flatMap(UUID.init(uuidString:)), in: poll, on: db) {
+            query = query.filter(\.$householdID == household.id!)
+        } else {
+            query = query.filter(\.$userID == userID)
+        }
+        return try await query.sort(\.$sequence, .descending).first()
+    }
+}
+
+struct PollDTO: Content {
+    struct Option: Content {
+        let index: Int
+        let text: String
+        /// Shown once the poll is closed (to staff also while open).
+        let votes: Int?
+    }
+
+    let id: UUID
+    let communityId: UUID
+    let compoundId: UUID?
+    let title: String
+    let description: String
+    let multipleChoice: Bool
+    let unit: ResidentPoll.Unit
+    let state: PollRecord.State
+    let closesAt: Date
+    let options: [Option]
+    let participants: Int?
+    let myChoices: [Int]?
+
+    init(_ poll: PollRecord, result: ResidentPoll.Result? = nil, mine: PollVote? = nil) {
+        id = poll.id!
+        communityId = poll.communityID
+        compoundId = poll.compoundID
+        title = poll.title
+        description = poll.details
+        multipleChoice = poll.multipleChoice
+        unit = poll.unit
+        state = poll.state
+        closesAt = poll.closesAt
+        options = poll.options.enumerated().map { index, text in
+            Option(index: index, text: text, votes: result.map { index < $0.counts.count ? $0.counts[index] : 0 })
+        }
+        participants = result?.participants
+        myChoices = mine?.chosen
+    }
+
+    static func detail(_ poll: PollRecord, access: Polls.Access, actor: Actor, on db: any Database) async throws -> PollDTO {
+        let result = access.staff || poll.state == .closed ? try await Polls.result(of: poll, on: db) : nil
+        return PollDTO(poll, result: result, mine: access.resident ? try await Polls.mine(in: poll, actor: actor, on: db) : nil)
+    }
+}
+
+/// `/api/v1/polls`: residents' polls.
+struct PollsAPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let polls = routes.grouped("api", "v1", "polls")
+        polls.get(use: list)
+        polls.post(use: create)
+        polls.get(":id", use: show)
+        polls.post(":id", "open", use: open)
+        polls.post(":id", "close", use: close)
+        polls.post(":id", "votes", use: vote)
+    }
+
+    @Sendable func list(_ request: Request) async throws -> ListPage<PollDTO> {
+        let actor = try request.requireActor()
+        let paging = try Paging(request)
+        let page = try await Polls.list(actor: actor, offset: paging.offset, limit: paging.limit, on: request.db)
+        return ListPage(items: page.items.map { PollDTO($0) }, total: page.total, offset: paging.offset, limit: paging.limit)
+    }
+
+    struct CreateBody: Content {
+        var communityId: UUID?
+        var compoundId: UUID?
+        var title: String?
+        var description: String?
+        var options: [String]?
+        var multipleChoice: Bool?
+        var unit: ResidentPoll.Unit?
+        var closesAt: Date?
+    }
+
+    /// 2 to 20 options of 1–100 characters each, none twice.
+    static func options(_ raw: [String]?) throws -> [String] {
+        let options = try (raw ?? []).map { try OrgInput.name($0, field: "options") }
+        guard (2...20).contains(options.count), Set(options).count == options.count else { throw AppError.invalid("options", "bad_options") }
+        return options
+    }
+
+    @Sendable func create(_ request: Request) async throws -> Response {
+        let actor = try request.require(.manageDeliberation)
+        let body = try request.content.decode(CreateBody.self)
+        guard let community = body.communityId else { throw AppError.invalid("communityId", "required") }
+        guard let closesAt = body.closesAt else { throw AppError.invalid("closesAt", "required") }
+        let poll = try await Polls.create(.init(
+            communityID: community, compoundID: body.compoundId, title: try OrgInput.name(body.title, field: "title"),
+            details: try OrgInput.text(body.description, field: "description", limit: 4_000), options: try Self.options(body.options),
+            multipleChoice: body.multipleChoice ?? false, unit: body.unit ?? .resident, closesAt: closesAt), actor: actor, on: request)
+        return try await PollDTO(poll).encodeResponse(status: .created, for: request)
+    }
+
+    @Sendable func show(_ request: Request) async throws -> PollDTO {
+        let actor = try request.requireActor()
+        let (poll, access) = try await Polls.visible(try request.uuidParameter(), actor: actor, on: request.db)
+        return try await PollDTO.detail(poll, access: access, actor: actor, on: request.db)
+    }
+
+    @Sendable func open(_ request: Request) async throws -> PollDTO {
+        PollDTO(try await Polls.move(try request.uuidParameter(), to: .open, actor: try request.requireActor(), on: request))
+    }
+
+    @Sendable func close(_ request: Request) async throws -> PollDTO {
+        PollDTO(try await Polls.move(try request.uuidParameter(), to: .closed, actor: try request.requireActor(), on: request))
+    }
+
+    struct VoteBody: Content {
+        var choices: [Int]?
+    }
+
+    @Sendable func vote(_ request: Request) async throws -> Response {
+        let actor = try request.requireActor()
+        let body = try request.content.decode(VoteBody.self)
+        guard let choices = body.choices, choices.count <= 20 else { throw AppError.invalid("choices", "required") }
+        let vote = try await Polls.vote(try request.uuidParameter(), choices: choices, actor: actor, on: request)
+        let (poll, access) = try await Polls.visible(vote.pollID, actor: actor, on: request.db)
+        return try await PollDTO.detail(poll, access: access, actor: actor, on: request.db).encodeResponse(status: .created, for: request)
+    }
+}
