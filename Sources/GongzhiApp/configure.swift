@@ -62,6 +62,8 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: NeedsAPIController())
     try app.register(collection: NeedPagesController())
     try app.register(collection: PollsAPIController())
+    try app.register(collection: PollPagesController())
+    try app.register(collection: DeliberationHubController())
 
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(BackupCommand(), as: "backup")

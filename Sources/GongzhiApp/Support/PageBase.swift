@@ -40,8 +40,7 @@ struct PageBase: Encodable {
                 item("/requests", "nav.requests", nil)
             }
             if actor.roles.contains(.resident) || AccessPolicy.allowsAnywhere(.viewDeliberation, actor: actor) {
-                item("/needs", "nav.needs", nil)
-                item("/votes", "nav.votes", nil)
+                item("/deliberation", "nav.deliberation", nil)
             }
             item("/workbench", "nav.workbench", .viewCases)
             item("/supervise", "nav.supervise", .superviseCases)
@@ -52,7 +51,9 @@ struct PageBase: Encodable {
             item("/users", "nav.users", .manageAccounts)
             item("/audit", "nav.audit", .readAuditLog)
             // The current page is the longest item the path is in ("/requests/new" rather than "/requests").
-            let path = request.url.path
+            // The deliberation hub stands for the lists it leads to.
+            var path = request.url.path
+            if DeliberationHubController.sections.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) { path = "/deliberation" }
             if let best = nav.indices.filter({ nav[$0].href == path || (nav[$0].href != "/" && path.hasPrefix(nav[$0].href + "/")) })
                 .max(by: { nav[$0].href.count < nav[$1].href.count }) {
                 nav[best].current = true
