@@ -64,6 +64,8 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: PollsAPIController())
     try app.register(collection: PollPagesController())
     try app.register(collection: DeliberationHubController())
+    try app.register(collection: CouncilAPIController())
+    try app.register(collection: ProjectsAPIController())
 
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(BackupCommand(), as: "backup")

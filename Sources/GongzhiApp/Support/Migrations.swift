@@ -42,5 +42,8 @@ enum GongzhiMigrations {
         app.migrations.add(CreateNeeds())
         // Residents' polls (issue 6)
         app.migrations.add(CreatePolls())
+        // The 3+X council, meetings, the resources list and the projects list (issue 6)
+        app.migrations.add(CreateCouncil())
+        app.migrations.add(CreateProjects())
     }
 }

@@ -8,38 +8,18 @@ import Vapor
 enum Needs {
     // MARK: Who sees what
 
-    struct Access: Sendable {
-        let manage: Bool
-        let staff: Bool
-        /// A resident of the need's community: may support it.
-        let resident: Bool
-    }
+    typealias Access = DeliberationScope.Access
 
-    /// Staff see the needs of the communities they work in (from the district down to a grid); residents see those
-    /// of their own community. Anyone else: 404.
-    static func access(_ actor: Actor, to need: NeedRecord) throws -> Access {
-        let path = OrgPath(need.orgPath) ?? .root
-        let resident = actor.grants.contains { $0.role == .resident && $0.path.contains(path) }
-        let staff = AccessPolicy.reaches(.viewDeliberation, actor: actor, place: path)
-        guard staff || resident else { throw AppError.notFound }
-        return Access(manage: AccessPolicy.allows(.manageDeliberation, actor: actor, at: path), staff: staff, resident: resident)
-    }
-
+    /// Staff see the needs of the communities they work in; residents those of their own community (supporting is
+    /// theirs). Anyone else: 404.
     static func visible(_ id: UUID, actor: Actor, on db: any Database) async throws -> (NeedRecord, Access) {
         guard let need = try await NeedRecord.find(id, on: db) else { throw AppError.notFound }
-        return (need, try access(actor, to: need))
+        return (need, try DeliberationScope.access(actor, at: need.orgPath))
     }
 
     /// The needs `actor` may see, newest first, optionally in some states only.
     static func list(actor: Actor, states: [NeedRules.State], offset: Int, limit: Int, on db: any Database) async throws -> (items: [NeedRecord], total: Int) {
-        let scopes = AccessPolicy.scopes(.viewDeliberation, actor: actor)
-        let above = AccessPolicy.ancestors(.viewDeliberation, actor: actor).map(\.rawValue)
-            + actor.grants.filter { $0.role == .resident }.map(\.path.rawValue)
-        guard !scopes.isEmpty || !above.isEmpty else { return ([], 0) }
-        var query = NeedRecord.query(on: db).group(.or) { group in
-            for scope in scopes { group.filter(\.$orgPath =~ scope.rawValue) }
-            if !above.isEmpty { group.filter(\.$orgPath ~~ above) }
-        }
+        guard var query = DeliberationScope.visible(NeedRecord.query(on: db), actor: actor, path: \.$orgPath) else { return ([], 0) }
         if !states.isEmpty { query = query.filter(\.$state ~~ states) }
         let total = try await query.count()
         let items = try await query.sort(\.$createdAt, .descending).range(offset..<(offset + limit)).all()

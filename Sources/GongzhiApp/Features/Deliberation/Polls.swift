@@ -7,35 +7,17 @@ import Vapor
 /// Residents' polls (民意调查): drafted, opened and closed by staff; residents of the community (or compound) vote,
 /// one vote per resident or per household, and may change it while the poll is open.
 enum Polls {
-    struct Access: Sendable {
-        let manage: Bool
-        let staff: Bool
-        let resident: Bool
-    }
+    typealias Access = DeliberationScope.Access
 
-    static func access(_ actor: Actor, to poll: PollRecord) throws -> Access {
-        let path = OrgPath(poll.orgPath) ?? .root
-        let staff = AccessPolicy.reaches(.viewDeliberation, actor: actor, place: path)
-        let resident = poll.state != .draft && actor.grants.contains { $0.role == .resident && $0.path.contains(path) }
-        guard staff || resident else { throw AppError.notFound }
-        return Access(manage: AccessPolicy.allows(.manageDeliberation, actor: actor, at: path), staff: staff, resident: resident)
-    }
-
+    /// Residents see a poll once it is open; staff of the community always.
     static func visible(_ id: UUID, actor: Actor, on db: any Database) async throws -> (PollRecord, Access) {
         guard let poll = try await PollRecord.find(id, on: db) else { throw AppError.notFound }
-        return (poll, try access(actor, to: poll))
+        return (poll, try DeliberationScope.access(actor, at: poll.orgPath, residents: poll.state != .draft))
     }
 
     static func list(actor: Actor, offset: Int, limit: Int, on db: any Database) async throws -> (items: [PollRecord], total: Int) {
-        let scopes = AccessPolicy.scopes(.viewDeliberation, actor: actor)
-        let above = AccessPolicy.ancestors(.viewDeliberation, actor: actor).map(\.rawValue)
-        let resident = actor.grants.filter { $0.role == .resident }.map(\.path.rawValue)
-        guard !scopes.isEmpty || !above.isEmpty || !resident.isEmpty else { return ([], 0) }
-        let query = PollRecord.query(on: db).group(.or) { group in
-            for scope in scopes { group.filter(\.$orgPath =~ scope.rawValue) }
-            if !above.isEmpty { group.filter(\.$orgPath ~~ above) }
-            if !resident.isEmpty { group.group(.and) { $0.filter(\.$orgPath ~~ resident).filter(\.$state != .draft) } }
-        }
+        guard let query = DeliberationScope.visible(PollRecord.query(on: db), actor: actor, path: \.$orgPath,
+                                                    residentFilter: { $0.filter(\.$state != .draft) }) else { return ([], 0) }
         let total = try await query.count()
         return (try await query.sort(\.$createdAt, .descending).range(offset..<(offset + limit)).all(), total)
     }

@@ -16,8 +16,8 @@ enum OpenAPIDocument {
         var bodyType: String = "application/json"
         var success: Int = 200
         var auth: Bool = true
-        /// Closed sets of values of this operation's own query parameters (where a name means something else elsewhere).
-        var queryValues: [String: [String]] = [:]
+        /// Closed sets of values of this operation's own path and query parameters (where a name means something else elsewhere).
+        var ownValues: [String: [String]] = [:]
     }
 
     static let operations: [Operation] = [
@@ -117,7 +117,7 @@ enum OpenAPIDocument {
         Operation(method: "get", path: "/api/v1/owner-votes/{id}/voters", tag: "deliberation", summary: "The electorate and who has voted (staff)"),
         Operation(method: "get", path: "/api/v1/owner-votes/{id}/receipts/{code}", tag: "deliberation", summary: "Check a receipt code: received, counted or replaced"),
         Operation(method: "get", path: "/api/v1/needs", tag: "deliberation", summary: "The needs list of the caller's communities",
-                  query: ["state", "offset", "limit"], queryValues: ["state": NeedRules.State.allCases.map(\.rawValue)]),
+                  query: ["state", "offset", "limit"], ownValues: ["state": NeedRules.State.allCases.map(\.rawValue)]),
         Operation(method: "post", path: "/api/v1/needs", tag: "deliberation", summary: "Raise a need (residents: in their community)",
                   body: ["title": "name", "description": "text", "place": "short", "communityId": "uuid", "compoundId": "uuid"], required: ["title"], success: 201),
         Operation(method: "get", path: "/api/v1/needs/suggestions", tag: "deliberation", summary: "Repeated cases (same item, same compound, ≥ 3 in 90 days) to turn into needs"),
@@ -141,6 +141,38 @@ enum OpenAPIDocument {
         Operation(method: "post", path: "/api/v1/polls/{id}/close", tag: "deliberation", summary: "Close a poll and publish its result"),
         Operation(method: "post", path: "/api/v1/polls/{id}/votes", tag: "deliberation", summary: "Vote, or change my vote, while it is open",
                   body: ["choices": "pollChoices"], required: ["choices"], success: 201),
+        Operation(method: "get", path: "/api/v1/council-members", tag: "deliberation", summary: "The 3+X council rosters the caller may see", query: ["communityId"]),
+        Operation(method: "post", path: "/api/v1/council-members", tag: "deliberation", summary: "Add a council member to a seat",
+                  body: ["communityId": "uuid", "compoundId": "uuid", "seat": "seat", "name": "name", "organisation": "short"],
+                  required: ["communityId", "seat", "name"], success: 201),
+        Operation(method: "post", path: "/api/v1/council-members/{id}/retire", tag: "deliberation", summary: "Retire a council member"),
+        Operation(method: "get", path: "/api/v1/meetings", tag: "deliberation", summary: "Council meetings (residents: published ones)", query: ["offset", "limit"]),
+        Operation(method: "post", path: "/api/v1/meetings", tag: "deliberation", summary: "Schedule a meeting with its agenda of topics",
+                  body: ["communityId": "uuid", "compoundId": "uuid", "title": "name", "heldAt": "datetime", "place": "short", "agenda": "uuidList"],
+                  required: ["communityId", "title", "heldAt"], success: 201),
+        Operation(method: "get", path: "/api/v1/meetings/{id}", tag: "deliberation", summary: "A meeting: agenda, attendance, minutes, decisions, quorum"),
+        Operation(method: "post", path: "/api/v1/meetings/{id}/record", tag: "deliberation", summary: "Record attendance and minutes",
+                  body: ["present": "uuidList", "minutes": "longText"]),
+        Operation(method: "post", path: "/api/v1/meetings/{id}/decisions", tag: "deliberation", summary: "Record a decision (needs the quorum)",
+                  body: ["needId": "uuid", "text": "text", "outcome": "outcome"], required: ["text", "outcome"], success: 201),
+        Operation(method: "post", path: "/api/v1/meetings/{id}/publish", tag: "deliberation", summary: "Publish minutes and decisions to residents"),
+        Operation(method: "get", path: "/api/v1/resources", tag: "deliberation", summary: "The resources list", query: ["offset", "limit"]),
+        Operation(method: "post", path: "/api/v1/resources", tag: "deliberation", summary: "Add an offer to the resources list",
+                  body: ["communityId": "uuid", "kind": "resourceKind", "provider": "resourceProvider", "providerName": "name", "title": "name",
+                         "description": "text", "amountFen": "fen"], required: ["communityId", "kind", "provider", "providerName", "title"], success: 201),
+        Operation(method: "get", path: "/api/v1/projects", tag: "deliberation", summary: "The projects list", query: ["offset", "limit"]),
+        Operation(method: "post", path: "/api/v1/projects", tag: "deliberation", summary: "A project from an agreed decision, with funding and milestones",
+                  body: ["decisionId": "uuid", "title": "name", "description": "text", "ownerOrg": "name", "budgetFen": "fen", "funding": "funding",
+                         "milestones": "milestones"], required: ["decisionId", "title", "ownerOrg", "budgetFen"], success: 201),
+        Operation(method: "get", path: "/api/v1/projects/{id}", tag: "deliberation", summary: "A project: funding and shortfall, milestones, progress, evaluation"),
+        Operation(method: "post", path: "/api/v1/projects/{id}/actions/{action}", tag: "deliberation",
+                  summary: "start, request_acceptance (every milestone done), accept, reopen, cancel", body: ["note": "text"],
+                  ownValues: ["action": ProjectRules.Action.allCases.map(\.rawValue)]),
+        Operation(method: "post", path: "/api/v1/projects/{id}/milestones/{milestoneId}/done", tag: "deliberation", summary: "Mark a milestone done"),
+        Operation(method: "post", path: "/api/v1/projects/{id}/updates", tag: "deliberation", summary: "Publish a progress report",
+                  body: ["text": "text", "percent": "percent"], required: ["text"], success: 201),
+        Operation(method: "post", path: "/api/v1/projects/{id}/ratings", tag: "deliberation", summary: "Evaluate a project at acceptance (residents)",
+                  body: ["rating": "projectRating", "comment": "text"], required: ["rating"], success: 201),
         // Open311 GeoReport v2: `{file}` is a resource with its format (`services.json`); the bodies are XML or JSON.
         Operation(method: "get", path: "/open311/v2/{file}", tag: "open311",
                   summary: "discovery, services, requests or servicerequestupdates, as .xml or .json",
@@ -191,6 +223,20 @@ enum OpenAPIDocument {
         case "pollOptions": ["type": "array", "minItems": 2, "maxItems": 20, "items": ["type": "string", "minLength": 1, "maxLength": 100]]
         case "pollChoices": ["type": "array", "minItems": 1, "maxItems": 20, "items": ["type": "integer", "minimum": 0, "maximum": 19]]
         case "pollUnit": ["type": "string", "enum": ResidentPoll.Unit.allCases.map(\.rawValue)]
+        case "seat": ["type": "string", "enum": CouncilRules.Seat.allCases.map(\.rawValue)]
+        case "outcome": ["type": "string", "enum": MeetingDecision.Outcome.allCases.map(\.rawValue)]
+        case "resourceKind": ["type": "string", "enum": ResourceOffer.Kind.allCases.map(\.rawValue)]
+        case "resourceProvider": ["type": "string", "enum": ResourceOffer.Provider.allCases.map(\.rawValue)]
+        case "projectRating": ["type": "string", "enum": ProjectRules.Rating.allCases.map(\.rawValue)]
+        case "uuidList": ["type": "array", "maxItems": 30, "items": ["type": "string", "format": "uuid"]]
+        case "longText": ["type": "string", "maxLength": 20_000]
+        case "fen": ["type": "integer", "minimum": 0, "maximum": 10_000_000_000]
+        case "percent": ["type": "integer", "minimum": 0, "maximum": 100]
+        case "funding": ["type": "array", "maxItems": 20, "items": ["type": "object", "required": ["source", "amountFen"], "properties": [
+            "source": ["type": "string", "enum": ProjectFunding.Source.allCases.map(\.rawValue)], "resourceId": ["type": "string", "format": "uuid"],
+            "amountFen": ["type": "integer", "minimum": 1, "maximum": 10_000_000_000], "note": ["type": "string", "maxLength": 200]]]]
+        case "milestones": ["type": "array", "maxItems": 30, "items": ["type": "object", "required": ["title", "dueOn"], "properties": [
+            "title": ["type": "string", "minLength": 1, "maxLength": 100], "dueOn": ["type": "string", "format": "date"]]]]
         case "datetime": ["type": "string", "format": "date-time"]
         case "matter": ["type": "string", "enum": OwnersVote.Matter.allCases.map(\.rawValue)]
         case "choice": ["type": "string", "enum": OwnersVote.Choice.allCases.map(\.rawValue)]
@@ -203,7 +249,7 @@ enum OpenAPIDocument {
     static func parameterSchema(_ name: String) -> [String: Any] {
         if let values = parameterValues[name] { return ["type": "string", "enum": values] }
         switch name {
-        case "id", "grantId", "personId", "attachmentId", "parentId", "communityId", "compoundId", "gridId", "buildingId", "unitId", "householdId":
+        case "id", "grantId", "personId", "attachmentId", "milestoneId", "parentId", "communityId", "compoundId", "gridId", "buildingId", "unitId", "householdId":
             return ["type": "string", "format": "uuid"]
         case "offset": return ["type": "integer", "minimum": 0, "maximum": Paging.maxOffset]
         case "page": return ["type": "integer", "minimum": 1]
@@ -221,10 +267,11 @@ enum OpenAPIDocument {
             ]
             var parameters: [[String: Any]] = op.path.split(separator: "/").filter { $0.hasPrefix("{") }.map {
                 let name = String($0.dropFirst().dropLast())
-                return ["name": name, "in": "path", "required": true, "schema": parameterSchema(name)]
+                let schema: [String: Any] = op.ownValues[name].map { ["type": "string", "enum": $0] } ?? parameterSchema(name)
+                return ["name": name, "in": "path", "required": true, "schema": schema]
             }
             parameters += op.query.map { name in
-                let schema: [String: Any] = op.queryValues[name].map { ["type": "string", "enum": $0] } ?? parameterSchema(name)
+                let schema: [String: Any] = op.ownValues[name].map { ["type": "string", "enum": $0] } ?? parameterSchema(name)
                 return ["name": name, "in": "query", "required": false, "schema": schema]
             }
             if !parameters.isEmpty { operation["parameters"] = parameters }

@@ -1,0 +1,212 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import Vapor
+
+struct ProjectDTO: Content {
+    struct Funding: Content {
+        let source: ProjectFunding.Source
+        let resourceId: UUID?
+        let amountFen: Int
+        let note: String
+    }
+
+    struct Milestone: Content {
+        let id: UUID
+        let title: String
+        let dueOn: String
+        let done: Bool
+    }
+
+    struct Update: Content {
+        let text: String
+        let percent: Int
+        let at: Date
+    }
+
+    struct Evaluation: Content {
+        let satisfied: Int
+        let basicallySatisfied: Int
+        let unsatisfied: Int
+        /// (满意 + 基本满意) ÷ all, in per mille, rounded down.
+        let satisfactionPerMille: Int?
+    }
+
+    let id: UUID
+    let communityId: UUID
+    let decisionId: UUID?
+    let needId: UUID?
+    let title: String
+    let description: String
+    let ownerOrg: String
+    let budgetFen: Int
+    let state: ProjectRules.State
+    let acceptanceNote: String
+    let funding: [Funding]?
+    /// budget − funding, in fen: > 0 is still to be found.
+    let shortfallFen: Int?
+    let milestones: [Milestone]?
+    let updates: [Update]?
+    let evaluation: Evaluation?
+    let myRating: ProjectRules.Rating?
+
+    init(_ project: ProjectRecord, funding: [ProjectFunding]? = nil, milestones: [ProjectMilestone]? = nil, updates: [ProjectUpdate]? = nil,
+         evaluation: ProjectRules.Evaluation? = nil, myRating: ProjectRules.Rating? = nil) {
+        id = project.id!
+        communityId = project.communityID
+        decisionId = project.decisionID
+        needId = project.needID
+        title = project.title
+        description = project.details
+        ownerOrg = project.ownerOrg
+        budgetFen = project.budgetFen
+        state = project.state
+        acceptanceNote = project.acceptanceNote
+        self.funding = funding?.map { Funding(source: $0.source, resourceId: $0.resourceID, amountFen: $0.amountFen, note: $0.note) }
+        shortfallFen = funding.map { ProjectRules.shortfall(budget: project.budgetFen, funding: $0.map(\.amountFen)) }
+        self.milestones = milestones?.map { Milestone(id: $0.id!, title: $0.title, dueOn: $0.dueOn, done: $0.doneAt != nil) }
+        self.updates = updates?.map { Update(text: $0.text, percent: $0.percent, at: $0.createdAt) }
+        self.evaluation = evaluation.map {
+            Evaluation(satisfied: $0.satisfied, basicallySatisfied: $0.basicallySatisfied, unsatisfied: $0.unsatisfied, satisfactionPerMille: $0.satisfactionPerMille)
+        }
+        self.myRating = myRating
+    }
+
+    static func detail(_ project: ProjectRecord, actor: Actor, on db: any Database) async throws -> ProjectDTO {
+        let id = project.id!
+        let userID = UUID(uuidString: actor.userID) ?? UUID()
+        return ProjectDTO(
+            project,
+            funding: try await ProjectFunding.query(on: db).filter(\.$projectID == id).all(),
+            milestones: try await ProjectMilestone.query(on: db).filter(\.$projectID == id).sort(\.$dueOn).all(),
+            updates: try await ProjectUpdate.query(on: db).filter(\.$projectID == id).sort(\.$createdAt, .descending).all(),
+            evaluation: try await Projects.evaluation(of: id, on: db),
+            myRating: try await ProjectRating.query(on: db).filter(\.$projectID == id).filter(\.$userID == userID).first()?.rating)
+    }
+}
+
+/// `/api/v1/projects`: the projects list with funding, milestones, public progress, acceptance and evaluation.
+struct ProjectsAPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let projects = routes.grouped("api", "v1", "projects")
+        projects.get(use: list)
+        projects.post(use: create)
+        projects.get(":id", use: show)
+        projects.post(":id", "actions", ":action", use: act)
+        projects.post(":id", "milestones", ":milestoneId", "done", use: milestoneDone)
+        projects.post(":id", "updates", use: update)
+        projects.post(":id", "ratings", use: rate)
+    }
+
+    @Sendable func list(_ request: Request) async throws -> ListPage<ProjectDTO> {
+        let actor = try request.requireActor()
+        let paging = try Paging(request)
+        let page = try await Projects.list(actor: actor, offset: paging.offset, limit: paging.limit, on: request.db)
+        return ListPage(items: page.items.map { ProjectDTO($0) }, total: page.total, offset: paging.offset, limit: paging.limit)
+    }
+
+    struct CreateBody: Content {
+        struct Funding: Content {
+            var source: ProjectFunding.Source?
+            var resourceId: UUID?
+            var amountFen: Int?
+            var note: String?
+        }
+
+        struct Milestone: Content {
+            var title: String?
+            var dueOn: String?
+        }
+
+        var decisionId: UUID?
+        var title: String?
+        var description: String?
+        var ownerOrg: String?
+        var budgetFen: Int?
+        var funding: [Funding]?
+        var milestones: [Milestone]?
+    }
+
+    /// "2026-12-31": a real calendar day.
+    static func day(_ raw: String?, field: String) throws -> String {
+        guard let raw, let date = PageDates.parseLocal(raw + "T00:00"), PageDates.local(date).hasPrefix(raw) else { throw AppError.invalid(field) }
+        return raw
+    }
+
+    @Sendable func create(_ request: Request) async throws -> Response {
+        let actor = try request.require(.manageDeliberation)
+        let body = try request.content.decode(CreateBody.self)
+        guard let decision = body.decisionId else { throw AppError.invalid("decisionId", "required") }
+        guard let budget = body.budgetFen else { throw AppError.invalid("budgetFen", "required") }
+        let funding = try (body.funding ?? []).map { item -> Projects.Funding in
+            guard let source = item.source, let amount = item.amountFen else { throw AppError.invalid("funding", "required") }
+            return .init(source: source, resourceID: item.resourceId, amountFen: amount, note: try OrgInput.text(item.note, field: "funding"))
+        }
+        let milestones = try (body.milestones ?? []).map {
+            Projects.Milestone(title: try OrgInput.name($0.title, field: "milestones"), dueOn: try Self.day($0.dueOn, field: "milestones"))
+        }
+        let project = try await Projects.create(.init(
+            decisionID: decision, title: try OrgInput.name(body.title, field: "title"),
+            details: try OrgInput.text(body.description, field: "description", limit: 4_000), ownerOrg: try OrgInput.name(body.ownerOrg, field: "ownerOrg"),
+            budgetFen: budget, funding: funding, milestones: milestones), actor: actor, on: request)
+        return try await ProjectDTO.detail(project, actor: actor, on: request.db).encodeResponse(status: .created, for: request)
+    }
+
+    @Sendable func show(_ request: Request) async throws -> ProjectDTO {
+        let actor = try request.requireActor()
+        let (project, _) = try await Projects.visible(try request.uuidParameter(), actor: actor, on: request.db)
+        return try await ProjectDTO.detail(project, actor: actor, on: request.db)
+    }
+
+    struct NoteBody: Content {
+        var note: String?
+    }
+
+    @Sendable func act(_ request: Request) async throws -> ProjectDTO {
+        let actor = try request.requireActor()
+        let id = try request.uuidParameter()
+        guard let action = request.parameters.get("action").flatMap(ProjectRules.Action.init(rawValue:)) else { throw AppError.notFound }
+        let body = (request.body.data?.readableBytes ?? 0) > 0 ? try request.content.decode(NoteBody.self) : NoteBody()
+        let project = try await Projects.act(id, action, note: try OrgInput.text(body.note, field: "note", limit: 2_000), actor: actor, on: request)
+        return try await ProjectDTO.detail(project, actor: actor, on: request.db)
+    }
+
+    @Sendable func milestoneDone(_ request: Request) async throws -> ProjectDTO {
+        let actor = try request.requireActor()
+        let id = try request.uuidParameter()
+        _ = try await Projects.completeMilestone(id, milestone: try request.uuidParameter("milestoneId"), actor: actor, on: request)
+        let (project, _) = try await Projects.visible(id, actor: actor, on: request.db)
+        return try await ProjectDTO.detail(project, actor: actor, on: request.db)
+    }
+
+    struct UpdateBody: Content {
+        var text: String?
+        var percent: Int?
+    }
+
+    @Sendable func update(_ request: Request) async throws -> Response {
+        let actor = try request.requireActor()
+        let body = try request.content.decode(UpdateBody.self)
+        let text = try OrgInput.text(body.text, field: "text", limit: 4_000)
+        guard !text.isEmpty else { throw AppError.invalid("text", "required") }
+        let id = try request.uuidParameter()
+        _ = try await Projects.report(id, text: text, percent: body.percent ?? 0, actor: actor, on: request)
+        let (project, _) = try await Projects.visible(id, actor: actor, on: request.db)
+        return try await ProjectDTO.detail(project, actor: actor, on: request.db).encodeResponse(status: .created, for: request)
+    }
+
+    struct RatingBody: Content {
+        var rating: ProjectRules.Rating?
+        var comment: String?
+    }
+
+    @Sendable func rate(_ request: Request) async throws -> Response {
+        let actor = try request.requireActor()
+        let body = try request.content.decode(RatingBody.self)
+        guard let rating = body.rating else { throw AppError.invalid("rating", "required") }
+        let id = try request.uuidParameter()
+        _ = try await Projects.rate(id, rating: rating, comment: try OrgInput.text(body.comment, field: "comment", limit: 1_000), actor: actor, on: request)
+        let (project, _) = try await Projects.visible(id, actor: actor, on: request.db)
+        return try await ProjectDTO.detail(project, actor: actor, on: request.db).encodeResponse(status: .created, for: request)
+    }
+}
