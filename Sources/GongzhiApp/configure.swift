@@ -66,6 +66,8 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: DeliberationHubController())
     try app.register(collection: CouncilAPIController())
     try app.register(collection: ProjectsAPIController())
+    try app.register(collection: CouncilPagesController())
+    try app.register(collection: ProjectPagesController())
 
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(BackupCommand(), as: "backup")

@@ -44,3 +44,19 @@ struct CouncilAndProjectRulesTests {
         #expect(ProjectRules.shortfall(budget: 100_000, funding: [60_000, 50_001]) == -10_001)
     }
 }
+
+@Suite("Money in fen")
+struct YuanTests {
+    @Test("parsing yuan into fen exactly, and writing it back")
+    func roundTrip() {
+        #expect(Yuan.fen(parsing: "12345") == 1_234_500)
+        #expect(Yuan.fen(parsing: "12,345.6") == 1_234_560)
+        #expect(Yuan.fen(parsing: " 0.07 ") == 7)
+        #expect(Yuan.fen(parsing: "100000000") == 10_000_000_000)
+        for bad in ["", "-1", "1.234", "1e3", "abc", "1000000000", ".5", "1.", "１２"] { #expect(Yuan.fen(parsing: bad) == nil, "\(bad)") }
+        #expect(Yuan.format(1_234_567) == "12,345.67")
+        #expect(Yuan.format(7) == "0.07")
+        #expect(Yuan.format(-500_000) == "-5,000.00")
+        #expect(Yuan.format(100_000_000) == "1,000,000.00")
+    }
+}
