@@ -240,6 +240,52 @@ class OwnersVote(unittest.TestCase):
             w.close()
 
 
+class Deliberation(unittest.TestCase):
+    """A resident raises a need on the form and supports it; the worker takes it up, adds the council's core members
+    and schedules a meeting with the topic on its agenda. axe on the hub, the needs pages, the council page and the
+    meeting page, for both."""
+
+    def test_need_to_meeting(self):
+        r, w = Session("resident"), Session("worker")
+        try:
+            title = "中心花园加装座椅 " + os.urandom(3).hex()
+            r.go("/deliberation")
+            r.click(r.driver.find_element(By.CSS_SELECTOR, "a.entry[href='/needs']"))
+            r.click(r.driver.find_element(By.CSS_SELECTOR, "a.button[href='/needs/new']"))
+            r.driver.find_element(By.ID, "n-title").send_keys(title)
+            r.driver.find_element(By.ID, "n-place").send_keys("中心花园")
+            r.submit("form[action='/needs']")
+            need_path = r.driver.current_url.replace(BASE, "")
+            self.assertRegex(need_path, r"^/needs/[0-9a-f-]{36}$")
+            r.submit(f"form[action='{need_path}/support']")
+            self.assertIn("感谢您的附议", r.text())
+
+            w.go(need_path)
+            w.driver.find_element(By.ID, "d-take").click()
+            w.driver.find_element(By.ID, "d-note").send_keys("列入本月议事会")
+            w.submit(f"form[action='{need_path}/decide']")
+            self.assertIn("已列为议题", w.text())
+            w.go("/council")
+            for seat, name in [("community", "王书记"), ("owners_committee", "李主任"), ("property_company", "张经理")]:
+                w.driver.find_element(By.CSS_SELECTOR, f"#m-seat option[value='{seat}']").click()
+                w.driver.find_element(By.ID, "m-name").send_keys(name)
+                w.submit("form[action='/council/members']")
+            self.assertIn("张经理", w.text())
+            w.go("/meetings/new")
+            w.driver.find_element(By.ID, "mt-title").send_keys("十二月议事会")
+            w.driver.find_element(By.CSS_SELECTOR, f"input[name='agenda[]'][value='{need_path.split('/')[-1]}']").click()
+            w.submit("form[action='/meetings']")
+            meeting_path = w.driver.current_url.replace(BASE, "")
+            self.assertIn(title, w.text())
+            Accessibility.check(self, r, [("hub", "/deliberation"), ("needs", "/needs"), ("need-page", need_path), ("need-new", "/needs/new"),
+                                          ("polls", "/polls"), ("council", "/council"), ("projects", "/projects")], "resident")
+            Accessibility.check(self, w, [("need-page", need_path), ("council", "/council"), ("meeting-new", "/meetings/new"),
+                                          ("meeting", meeting_path), ("poll-new", "/polls/new")], "staff")
+        finally:
+            r.close()
+            w.close()
+
+
 class Accessibility(unittest.TestCase):
     """axe-core: no critical or serious violation on the main pages, in Chinese and English, normal and elderly."""
 
