@@ -97,6 +97,10 @@ extension Application {
             try await CaseMaintenance.autoClose(app, ratingDays: app.gongzhi.config.autoCloseDays)
             try await CaseMaintenance.refreshLevels(app)
         })
+        lifecycle.use(PeriodicWork(name: "deliberation", every: .seconds(60)) { app in
+            _ = try await OwnerVotes.closeDue(app)
+            _ = try await Polls.closeDue(app)
+        })
         let households = gongzhi.config.firstStartDemoHouseholds
         if households > 0, try await DemoDistrictSeeder.seed(app: self, streets: 2, households: households, seed: 42, progress: false) != nil {
             logger.notice("first start: demo district created (\(households) households)")

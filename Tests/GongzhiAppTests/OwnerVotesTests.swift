@@ -208,4 +208,42 @@ struct OwnerVotesTests {
             #expect(recount.forged.count == 1 && recount.matchesPublished == false && recount.problems.count == 2)
         }
     }
+
+    @Test("due votes and polls close in the background exactly once, even with two instances at the same moment")
+    func backgroundClosing() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            let compound = try await Self.residentCompound(app)
+            var worker = try await TestClient.api(app, as: "worker")
+            let closes = testNow.addingTimeInterval(3_600)
+            let id = try await worker.send(.POST, "/api/v1/owner-votes", json: NewVote(compoundId: compound.id!, title: "选举业委会", matter: "elect_committee", closesAt: closes))
+                .content.decode(OwnerVoteDTO.self).id
+            _ = try await worker.send(.POST, "/api/v1/owner-votes/\(id.uuidString)/open")
+            var resident = try await TestClient.api(app, as: "resident")
+            #expect(try await resident.send(.POST, "/api/v1/owner-votes/\(id.uuidString)/ballots", json: ["choice": "yes"]).status == .created)
+            let poll = try await worker.send(.POST, "/api/v1/polls", json: PollsTests.NewPoll(
+                communityId: f.communityA.id!, title: "意见", options: ["是", "否"], closesAt: closes)).content.decode(PollDTO.self).id
+            _ = try await worker.send(.POST, "/api/v1/polls/\(poll.uuidString)/open")
+            // Not yet due: nothing happens.
+            let early = try await OwnerVotes.closeDue(app) + Polls.closeDue(app)
+            #expect(early == 0)
+            app.clock.set(closes)
+            try await withTwin(of: app) { twin in
+                async let first = OwnerVotes.closeDue(app)
+                async let second = OwnerVotes.closeDue(twin)
+                let closed = try await first + second
+                #expect(closed == 1)
+                async let p1 = Polls.closeDue(app)
+                async let p2 = Polls.closeDue(twin)
+                let polls = try await p1 + p2
+                #expect(polls == 1)
+            }
+            let vote = try #require(try await OwnerVoteRecord.find(id, on: app.db))
+            #expect(vote.state == .closed && OwnerVoteTallyDTO.decode(vote.resultJSON)?.yesHeadcount == 1)
+            #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "owner_vote.close").count() == 1)
+            #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "poll.closed").count() == 1)
+            #expect(try await PollRecord.find(poll, on: app.db)?.state == .closed)
+            #expect(try await OwnerVoteCommands.recount(id, app: app).problems.isEmpty)
+        }
+    }
 }

@@ -157,24 +157,48 @@ enum OwnerVotes {
     /// Closes the vote once its time is over, tallies the stored ballots and publishes the result.
     static func close(_ id: UUID, actor: Actor, on request: Request) async throws -> OwnerVoteRecord {
         let now = request.now
+        let context = request.auditContext
         return try await request.write { db in
             let (seen, access) = try await visible(id, actor: actor, on: db)
             guard access.manage else { throw AppError.forbidden }
             guard seen.state == .open else { throw AppError.conflict("vote_not_open") }
             guard now >= seen.closesAt else { throw AppError.conflict("vote_still_running") }
-            // Lock the row (ballots in flight commit first), read it again, then count.
-            _ = try await nextSequence(of: id, on: db)
-            guard let vote = try await OwnerVoteRecord.find(id, on: db) else { throw AppError.notFound }
-            let tally = try await tally(of: vote, on: db)
-            vote.state = .closed
-            vote.closedAt = now
-            vote.resultJSON = try OwnerVoteTallyDTO(tally).json()
-            try await vote.update(on: db)
-            try await request.audit(AuditEvent(action: "owner_vote.close", objectType: "owner_vote", objectID: id.uuidString.lowercased(),
-                                               change: ["passed": String(tally.passed), "participatingHeadcount": String(tally.participatingHeadcount),
-                                                        "participatingArea": String(tally.participatingArea)]), on: db)
-            return vote
+            return try await finish(id, now: now, context: context, on: db)
         }
+    }
+
+    /// The closing itself, in the caller's transaction (a staff member's request, or the background round when the
+    /// time is over): lock the row (ballots in flight commit first; a second closer finds it closed and gets 409),
+    /// read it again, count, publish, audit.
+    static func finish(_ id: UUID, now: Date, context: AuditContext, on db: any Database) async throws -> OwnerVoteRecord {
+        _ = try await nextSequence(of: id, on: db)
+        guard let vote = try await OwnerVoteRecord.find(id, on: db) else { throw AppError.notFound }
+        let tally = try await tally(of: vote, on: db)
+        vote.state = .closed
+        vote.closedAt = now
+        vote.resultJSON = try OwnerVoteTallyDTO(tally).json()
+        try await vote.update(on: db)
+        try await AuditLog.append(AuditEvent(action: "owner_vote.close", objectType: "owner_vote", objectID: id.uuidString.lowercased(),
+                                             change: ["passed": String(tally.passed), "participatingHeadcount": String(tally.participatingHeadcount),
+                                                      "participatingArea": String(tally.participatingArea)]),
+                                  context: context, now: now, on: db)
+        return vote
+    }
+
+    /// Closes and publishes every open vote whose time is over (run in the background; safe with two instances).
+    static func closeDue(_ app: Application, batch: Int = 20) async throws -> Int {
+        let now = app.clock.now
+        let due = try await OwnerVoteRecord.query(on: app.db).filter(\.$state == .open).filter(\.$closesAt <= now).limit(batch).all()
+        var closed = 0
+        for vote in due {
+            do {
+                _ = try await app.write { db in try await finish(vote.id!, now: now, context: .system, on: db) }
+                closed += 1
+            } catch let error as AppError where error.status == .conflict {
+                continue  // another instance closed it first
+            }
+        }
+        return closed
     }
 
     /// The tally of a vote from its stored electorate and ballots (the same computation at closing and in

@@ -58,22 +58,44 @@ enum Polls {
     /// Opens a draft, or closes an open poll (early closing is allowed: polls are not binding).
     static func move(_ id: UUID, to state: PollRecord.State, actor: Actor, on request: Request) async throws -> PollRecord {
         let now = request.now
+        let context = request.auditContext
         return try await request.write { db in
             let (_, access) = try await visible(id, actor: actor, on: db)
             guard access.manage else { throw AppError.forbidden }
-            let from: PollRecord.State = state == .open ? .draft : .open
-            // Under the row's lock, so that no vote slips in after the closing.
-            let moved = try await db.sql().raw("""
-                UPDATE polls SET state = \(bind: state.rawValue), vote_seq = vote_seq + 1 WHERE id = \(bind: id) AND state = \(bind: from.rawValue) RETURNING vote_seq
-                """).all()
-            guard !moved.isEmpty, let poll = try await PollRecord.find(id, on: db) else { throw AppError.conflict("poll_state") }
-            if state == .closed {
-                poll.closedAt = now
-                try await poll.update(on: db)
-            }
-            try await request.audit(AuditEvent(action: "poll.\(state.rawValue)", objectType: "poll", objectID: id.uuidString.lowercased()), on: db)
-            return poll
+            return try await transition(id, to: state, now: now, context: context, on: db)
         }
+    }
+
+    /// Closes every open poll whose time is over (run in the background; safe with two instances).
+    static func closeDue(_ app: Application, batch: Int = 50) async throws -> Int {
+        let now = app.clock.now
+        var closed = 0
+        for poll in try await PollRecord.query(on: app.db).filter(\.$state == .open).filter(\.$closesAt <= now).limit(batch).all() {
+            do {
+                _ = try await app.write { db in try await transition(poll.id!, to: .closed, now: now, context: .system, on: db) }
+                closed += 1
+            } catch let error as AppError where error.status == .conflict {
+                continue
+            }
+        }
+        return closed
+    }
+
+    /// Moves a poll from draft to open or from open to closed under the row's lock (so that no vote slips in after
+    /// the closing), in the caller's transaction; 409 when it is not in the state to move from.
+    static func transition(_ id: UUID, to state: PollRecord.State, now: Date, context: AuditContext, on db: any Database) async throws -> PollRecord {
+        let from: PollRecord.State = state == .open ? .draft : .open
+        let moved = try await db.sql().raw("""
+            UPDATE polls SET state = \(bind: state.rawValue), vote_seq = vote_seq + 1 WHERE id = \(bind: id) AND state = \(bind: from.rawValue) RETURNING vote_seq
+            """).all()
+        guard !moved.isEmpty, let poll = try await PollRecord.find(id, on: db) else { throw AppError.conflict("poll_state") }
+        if state == .closed {
+            poll.closedAt = now
+            try await poll.update(on: db)
+        }
+        try await AuditLog.append(AuditEvent(action: "poll.\(state.rawValue)", objectType: "poll", objectID: id.uuidString.lowercased()),
+                                  context: context, now: now, on: db)
+        return poll
     }
 
     /// The household of `personID` that votes in `poll` (in its community, and compound if set).
