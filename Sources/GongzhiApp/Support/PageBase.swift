@@ -91,3 +91,20 @@ extension Request {
         return [FormMessage(field: problem.field, text: problem.message(lang))]
     }
 }
+
+extension Request {
+    /// A page form that writes to the object at `base/:id`: on success back to its page (with `?done=…` for the
+    /// page's thanks), on a refusal (anything but 404) the page again with the reason, answered with the
+    /// refusal's status.
+    func objectFormWrite(base: String, done: String? = nil, _ body: (Actor, UUID) async throws -> Void,
+                         rerender: (Actor, UUID, [FormMessage], HTTPStatus) async throws -> Response) async throws -> Response {
+        let actor = try requireActor()
+        let id = try uuidParameter()
+        do {
+            try await body(actor, id)
+            return redirect(to: "\(base)/\(id.uuidString.lowercased())" + (done.map { "?done=\($0)" } ?? ""), redirectType: .normal)
+        } catch let error as AppError where error.status != .notFound {
+            return try await rerender(actor, id, formMessages(for: error), error.status)
+        }
+    }
+}

@@ -271,13 +271,8 @@ struct CouncilPagesController: RouteCollection {
     }
 
     func meetingWrite(_ request: Request, _ body: (Actor, UUID) async throws -> Void) async throws -> Response {
-        let actor = try request.requireActor()
-        let id = try request.uuidParameter()
-        do {
-            try await body(actor, id)
-            return request.redirect(to: "/meetings/\(id.uuidString.lowercased())", redirectType: .normal)
-        } catch let error as AppError where error.status != .notFound {
-            return try await renderMeeting(request, actor: actor, id: id, messages: request.formMessages(for: error), status: error.status)
+        try await request.objectFormWrite(base: "/meetings", body) { actor, id, messages, status in
+            try await renderMeeting(request, actor: actor, id: id, messages: messages, status: status)
         }
     }
 

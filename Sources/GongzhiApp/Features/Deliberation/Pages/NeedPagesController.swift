@@ -179,13 +179,8 @@ struct NeedPagesController: RouteCollection {
     }
 
     func act(_ request: Request, done: String, _ body: (Actor, UUID) async throws -> Void) async throws -> Response {
-        let actor = try request.requireActor()
-        let id = try request.uuidParameter()
-        do {
-            try await body(actor, id)
-            return request.redirect(to: "/needs/\(id.uuidString.lowercased())?done=\(done)", redirectType: .normal)
-        } catch let error as AppError where error.status != .notFound {
-            return try await render(request, actor: actor, id: id, messages: request.formMessages(for: error), status: error.status)
+        try await request.objectFormWrite(base: "/needs", done: done, body) { actor, id, messages, status in
+            try await render(request, actor: actor, id: id, messages: messages, status: status)
         }
     }
 

@@ -245,13 +245,8 @@ struct OwnerVotePagesController: RouteCollection {
 
     /// Runs a write for the vote's page: on success back to the page, on a refusal the page again with the reason.
     func act(_ request: Request, flash: String? = nil, _ body: (Actor, UUID) async throws -> Void) async throws -> Response {
-        let actor = try request.requireActor()
-        let id = try request.uuidParameter()
-        do {
-            try await body(actor, id)
-            return request.redirect(to: "/votes/\(id.uuidString.lowercased())" + (flash.map { "?done=\($0)" } ?? ""), redirectType: .normal)
-        } catch let error as AppError where error.status != .notFound {
-            return try await render(request, actor: actor, id: id, messages: request.formMessages(for: error), status: error.status)
+        try await request.objectFormWrite(base: "/votes", done: flash, body) { actor, id, messages, status in
+            try await render(request, actor: actor, id: id, messages: messages, status: status)
         }
     }
 

@@ -162,13 +162,8 @@ struct PollPagesController: RouteCollection {
     }
 
     func act(_ request: Request, done: String? = nil, _ body: (Actor, UUID) async throws -> Void) async throws -> Response {
-        let actor = try request.requireActor()
-        let id = try request.uuidParameter()
-        do {
-            try await body(actor, id)
-            return request.redirect(to: "/polls/\(id.uuidString.lowercased())" + (done.map { "?done=\($0)" } ?? ""), redirectType: .normal)
-        } catch let error as AppError where error.status != .notFound {
-            return try await render(request, actor: actor, id: id, messages: request.formMessages(for: error), status: error.status)
+        try await request.objectFormWrite(base: "/polls", done: done, body) { actor, id, messages, status in
+            try await render(request, actor: actor, id: id, messages: messages, status: status)
         }
     }
 

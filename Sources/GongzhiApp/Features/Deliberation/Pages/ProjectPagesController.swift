@@ -194,13 +194,8 @@ struct ProjectPagesController: RouteCollection {
     }
 
     func write(_ request: Request, _ body: (Actor, UUID) async throws -> Void) async throws -> Response {
-        let actor = try request.requireActor()
-        let id = try request.uuidParameter()
-        do {
-            try await body(actor, id)
-            return request.redirect(to: "/projects/\(id.uuidString.lowercased())", redirectType: .normal)
-        } catch let error as AppError where error.status != .notFound {
-            return try await render(request, actor: actor, id: id, messages: request.formMessages(for: error), status: error.status)
+        try await request.objectFormWrite(base: "/projects", body) { actor, id, messages, status in
+            try await render(request, actor: actor, id: id, messages: messages, status: status)
         }
     }
 
