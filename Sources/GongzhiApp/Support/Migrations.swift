@@ -45,5 +45,6 @@ enum GongzhiMigrations {
         // The 3+X council, meetings, the resources list and the projects list (issue 6)
         app.migrations.add(CreateCouncil())
         app.migrations.add(CreateProjects())
+        app.migrations.add(CreateDeliberationPhotos())
     }
 }

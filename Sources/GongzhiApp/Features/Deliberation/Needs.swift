@@ -36,37 +36,60 @@ enum Needs {
         let compoundID: UUID?
     }
 
-    /// A resident raises a need in their own community; staff in a community they work in.
-    static func raise(_ draft: Draft, actor: Actor, on request: Request) async throws -> NeedRecord {
+    /// A resident raises a need in their own community; staff in a community they work in. The need and its
+    /// photos are written together.
+    static func raise(_ draft: Draft, photos: [CasePhoto] = [], actor: Actor, on request: Request) async throws -> NeedRecord {
         guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
         let now = request.now
-        return try await request.write { db in
-            var compound: Compound?
-            if let id = draft.compoundID {
-                compound = try await Compound.find(id, on: db)
-                guard compound != nil else { throw AppError.invalid("compoundId", "not_found") }
+        var raised: NeedRecord?
+        try await CasePhoto.writing(photos, on: request) { files in
+            raised = try await request.write { db in
+                var compound: Compound?
+                if let id = draft.compoundID {
+                    compound = try await Compound.find(id, on: db)
+                    guard compound != nil else { throw AppError.invalid("compoundId", "not_found") }
+                }
+                // The community: the compound's, the one named, or the resident's own.
+                var community: OrgNode?
+                if let compound {
+                    community = try await OrgNode.find(compound.$community.id, on: db)
+                } else if let id = draft.communityID {
+                    community = try await OrgNode.find(id, on: db)
+                } else if let own = actor.grants.first(where: { $0.role == .resident }), let id = own.path.segments.last.flatMap(UUID.init(uuidString:)) {
+                    community = try await OrgNode.find(id, on: db)
+                }
+                guard let community, community.level == .community else { throw AppError.invalid(draft.compoundID != nil ? "compoundId" : "communityId", "required") }
+                let path = community.orgPath
+                let isResident = actor.grants.contains { $0.role == .resident && $0.path.contains(path) }
+                let isStaff = AccessPolicy.reaches(.viewDeliberation, actor: actor, place: path)
+                // Somewhere the actor does not belong is as unknown as a place that does not exist.
+                guard isResident || isStaff else { throw AppError.invalid(draft.compoundID != nil ? "compoundId" : "communityId", "not_found") }
+                let need = NeedRecord(communityID: community.id!, orgPath: community.path, compoundID: compound?.id, title: draft.title, details: draft.details,
+                                      place: draft.place, origin: isStaff ? .staff : .resident, raisedBy: userID, now: now)
+                try await need.create(on: db)
+                try await DeliberationPhotos.save(photos, files: files, subject: .need, id: need.id!, uploadedBy: userID, now: now, on: db)
+                try await request.audit(AuditEvent(action: "need.raise", objectType: "need", objectID: need.id!.uuidString.lowercased(),
+                                                   change: ["title": draft.title, "community": community.id!.uuidString.lowercased(),
+                                                            "photos": String(photos.count)]), on: db)
+                return need
             }
-            // The community: the compound's, the one named, or the resident's own.
-            var community: OrgNode?
-            if let compound {
-                community = try await OrgNode.find(compound.$community.id, on: db)
-            } else if let id = draft.communityID {
-                community = try await OrgNode.find(id, on: db)
-            } else if let own = actor.grants.first(where: { $0.role == .resident }), let id = own.path.segments.last.flatMap(UUID.init(uuidString:)) {
-                community = try await OrgNode.find(id, on: db)
+        }
+        return raised!
+    }
+
+    /// More photos of a need, from whoever raised it or the staff who run it, while it is open or a topic.
+    static func addPhotos(_ id: UUID, _ photos: [CasePhoto], actor: Actor, on request: Request) async throws {
+        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
+        let now = request.now
+        try await CasePhoto.writing(photos, on: request) { files in
+            try await request.write { db in
+                let (need, access) = try await visible(id, actor: actor, on: db)
+                guard access.manage || need.raisedBy == userID else { throw AppError.forbidden }
+                guard NeedRules.acceptsSupport(need.state) else { throw AppError.conflict("need_not_open") }
+                try await DeliberationPhotos.save(photos, files: files, subject: .need, id: id, uploadedBy: userID, now: now, on: db)
+                try await request.audit(AuditEvent(action: "need.photos", objectType: "need", objectID: id.uuidString.lowercased(),
+                                                   change: ["photos": String(photos.count)]), on: db)
             }
-            guard let community, community.level == .community else { throw AppError.invalid(draft.compoundID != nil ? "compoundId" : "communityId", "required") }
-            let path = community.orgPath
-            let isResident = actor.grants.contains { $0.role == .resident && $0.path.contains(path) }
-            let isStaff = AccessPolicy.reaches(.viewDeliberation, actor: actor, place: path)
-            // Somewhere the actor does not belong is as unknown as a place that does not exist.
-            guard isResident || isStaff else { throw AppError.invalid(draft.compoundID != nil ? "compoundId" : "communityId", "not_found") }
-            let need = NeedRecord(communityID: community.id!, orgPath: community.path, compoundID: compound?.id, title: draft.title, details: draft.details,
-                                  place: draft.place, origin: isStaff ? .staff : .resident, raisedBy: userID, now: now)
-            try await need.create(on: db)
-            try await request.audit(AuditEvent(action: "need.raise", objectType: "need", objectID: need.id!.uuidString.lowercased(),
-                                               change: ["title": draft.title, "community": community.id!.uuidString.lowercased()]), on: db)
-            return need
         }
     }
 

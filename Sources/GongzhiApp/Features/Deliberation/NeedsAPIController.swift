@@ -30,8 +30,10 @@ struct NeedDTO: Content {
     let caseCount: Int?
     /// The linked cases the caller may see (staff only).
     let cases: [LinkedCase]?
+    /// The photos' addresses (served after the need's access check).
+    let photos: [String]?
 
-    init(_ need: NeedRecord, threshold: Int? = nil, supportedByMe: Bool? = nil, caseCount: Int? = nil, cases: [LinkedCase]? = nil) {
+    init(_ need: NeedRecord, threshold: Int? = nil, supportedByMe: Bool? = nil, caseCount: Int? = nil, cases: [LinkedCase]? = nil, photos: [UUID]? = nil) {
         id = need.id!
         communityId = need.communityID
         compoundId = need.compoundID
@@ -49,6 +51,7 @@ struct NeedDTO: Content {
         itemCode = need.itemCode
         self.caseCount = caseCount
         self.cases = cases
+        self.photos = photos?.map { "/api/v1/needs/\(need.id!.uuidString.lowercased())/photos/\($0.uuidString.lowercased())" }
     }
 
     /// The need with what the caller may know about it: their support, the threshold, the cases behind it.
@@ -67,7 +70,8 @@ struct NeedDTO: Content {
             }
             cases = visible
         }
-        return NeedDTO(need, threshold: threshold, supportedByMe: mine, caseCount: links.count, cases: cases)
+        let photos = try await DeliberationPhotos.ids(.need, of: [need.id!], on: db)[need.id!] ?? []
+        return NeedDTO(need, threshold: threshold, supportedByMe: mine, caseCount: links.count, cases: cases, photos: photos)
     }
 }
 
@@ -93,6 +97,8 @@ struct NeedsAPIController: RouteCollection {
         needs.post("from-cases", use: fromCases)
         needs.get(":id", use: show)
         needs.post(":id", "support", use: support)
+        needs.on(.POST, ":id", "photos", body: .collect(maxSize: "32mb"), use: addPhotos)
+        needs.get(":id", "photos", ":photoId", use: photo)
         needs.post(":id", "take-up", use: takeUp)
         needs.post(":id", "decline", use: decline)
         needs.post(":id", "close", use: close)
@@ -139,6 +145,29 @@ struct NeedsAPIController: RouteCollection {
         let actor = try request.requireActor()
         let (need, access) = try await Needs.visible(try request.uuidParameter(), actor: actor, on: request.db)
         return try await NeedDTO.detail(need, access: access, actor: actor, on: request.db)
+    }
+
+    struct PhotosForm: Content {
+        var file: File?
+        var photos: [File]?
+    }
+
+    /// Adds photos (`file`, or several as `photos[]`) to a need.
+    @Sendable func addPhotos(_ request: Request) async throws -> NeedDTO {
+        let actor = try request.requireActor()
+        let id = try request.uuidParameter()
+        let form = try request.content.decode(PhotosForm.self)
+        let photos = try DeliberationPhotos.checked((form.file.map { [$0] } ?? []) + (form.photos ?? []))
+        guard !photos.isEmpty else { throw AppError.invalid("file", "required") }
+        try await Needs.addPhotos(id, photos, actor: actor, on: request)
+        let (need, access) = try await Needs.visible(id, actor: actor, on: request.db)
+        return try await NeedDTO.detail(need, access: access, actor: actor, on: request.db)
+    }
+
+    @Sendable func photo(_ request: Request) async throws -> Response {
+        let actor = try request.requireActor()
+        let (need, _) = try await Needs.visible(try request.uuidParameter(), actor: actor, on: request.db)
+        return try await DeliberationPhotos.serve(try request.uuidParameter("photoId"), subject: .need, of: [need.id!], on: request)
     }
 
     @Sendable func support(_ request: Request) async throws -> NeedDTO {

@@ -125,20 +125,26 @@ enum Projects {
         }
     }
 
-    static func report(_ id: UUID, text: String, percent: Int, actor: Actor, on request: Request) async throws -> ProjectUpdate {
+    /// A public progress report, with its photos written in the same transaction.
+    static func report(_ id: UUID, text: String, percent: Int, photos: [CasePhoto] = [], actor: Actor, on request: Request) async throws -> ProjectUpdate {
         guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
         guard (0...100).contains(percent) else { throw AppError.invalid("percent") }
         let now = request.now
-        return try await request.write { db in
-            let (project, access) = try await visible(id, actor: actor, on: db)
-            guard access.manage else { throw AppError.forbidden }
-            guard project.state == .inProgress || project.state == .planned else { throw AppError.conflict("project_state") }
-            let update = ProjectUpdate(projectID: id, text: text, percent: percent, createdBy: userID, now: now)
-            try await update.create(on: db)
-            try await request.audit(AuditEvent(action: "project.update", objectType: "project", objectID: id.uuidString.lowercased(),
-                                               change: ["percent": String(percent)]), on: db)
-            return update
+        var made: ProjectUpdate?
+        try await CasePhoto.writing(photos, on: request) { files in
+            made = try await request.write { db in
+                let (project, access) = try await visible(id, actor: actor, on: db)
+                guard access.manage else { throw AppError.forbidden }
+                guard project.state == .inProgress || project.state == .planned else { throw AppError.conflict("project_state") }
+                let update = ProjectUpdate(projectID: id, text: text, percent: percent, createdBy: userID, now: now)
+                try await update.create(on: db)
+                try await DeliberationPhotos.save(photos, files: files, subject: .projectUpdate, id: update.id!, uploadedBy: userID, now: now, on: db)
+                try await request.audit(AuditEvent(action: "project.update", objectType: "project", objectID: id.uuidString.lowercased(),
+                                                   change: ["percent": String(percent), "photos": String(photos.count)]), on: db)
+                return update
+            }
         }
+        return made!
     }
 
     /// A resident's evaluation while the project waits for acceptance; a later one replaces theirs.

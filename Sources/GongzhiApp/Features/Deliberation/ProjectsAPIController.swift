@@ -19,9 +19,12 @@ struct ProjectDTO: Content {
     }
 
     struct Update: Content {
+        let id: UUID
         let text: String
         let percent: Int
         let at: Date
+        /// The photos' addresses (served after the project's access check).
+        let photos: [String]
     }
 
     struct Evaluation: Content {
@@ -51,7 +54,7 @@ struct ProjectDTO: Content {
     let myRating: ProjectRules.Rating?
 
     init(_ project: ProjectRecord, funding: [ProjectFunding]? = nil, milestones: [ProjectMilestone]? = nil, updates: [ProjectUpdate]? = nil,
-         evaluation: ProjectRules.Evaluation? = nil, myRating: ProjectRules.Rating? = nil) {
+         photos: [UUID: [UUID]] = [:], evaluation: ProjectRules.Evaluation? = nil, myRating: ProjectRules.Rating? = nil) {
         id = project.id!
         communityId = project.communityID
         decisionId = project.decisionID
@@ -65,7 +68,10 @@ struct ProjectDTO: Content {
         self.funding = funding?.map { Funding(source: $0.source, resourceId: $0.resourceID, amountFen: $0.amountFen, note: $0.note) }
         shortfallFen = funding.map { ProjectRules.shortfall(budget: project.budgetFen, funding: $0.map(\.amountFen)) }
         self.milestones = milestones?.map { Milestone(id: $0.id!, title: $0.title, dueOn: $0.dueOn, done: $0.doneAt != nil) }
-        self.updates = updates?.map { Update(text: $0.text, percent: $0.percent, at: $0.createdAt) }
+        let base = "/api/v1/projects/\(project.id!.uuidString.lowercased())/photos/"
+        self.updates = updates?.map {
+            Update(id: $0.id!, text: $0.text, percent: $0.percent, at: $0.createdAt, photos: (photos[$0.id!] ?? []).map { base + $0.uuidString.lowercased() })
+        }
         self.evaluation = evaluation.map {
             Evaluation(satisfied: $0.satisfied, basicallySatisfied: $0.basicallySatisfied, unsatisfied: $0.unsatisfied, satisfactionPerMille: $0.satisfactionPerMille)
         }
@@ -75,11 +81,12 @@ struct ProjectDTO: Content {
     static func detail(_ project: ProjectRecord, actor: Actor, on db: any Database) async throws -> ProjectDTO {
         let id = project.id!
         let userID = UUID(uuidString: actor.userID) ?? UUID()
+        let updates = try await ProjectUpdate.query(on: db).filter(\.$projectID == id).sort(\.$createdAt, .descending).all()
         return ProjectDTO(
             project,
             funding: try await ProjectFunding.query(on: db).filter(\.$projectID == id).all(),
             milestones: try await ProjectMilestone.query(on: db).filter(\.$projectID == id).sort(\.$dueOn).all(),
-            updates: try await ProjectUpdate.query(on: db).filter(\.$projectID == id).sort(\.$createdAt, .descending).all(),
+            updates: updates, photos: try await DeliberationPhotos.ids(.projectUpdate, of: updates.map { $0.id! }, on: db),
             evaluation: try await Projects.evaluation(of: id, on: db),
             myRating: try await ProjectRating.query(on: db).filter(\.$projectID == id).filter(\.$userID == userID).first()?.rating)
     }
@@ -96,6 +103,8 @@ struct ProjectsAPIController: RouteCollection {
         projects.post(":id", "milestones", ":milestoneId", "done", use: milestoneDone)
         projects.post(":id", "updates", use: update)
         projects.post(":id", "ratings", use: rate)
+        projects.on(.POST, ":id", "updates", ":updateId", "photos", body: .collect(maxSize: "32mb"), use: addPhotos)
+        projects.get(":id", "photos", ":photoId", use: photo)
     }
 
     @Sendable func list(_ request: Request) async throws -> ListPage<ProjectDTO> {
@@ -193,6 +202,38 @@ struct ProjectsAPIController: RouteCollection {
         _ = try await Projects.report(id, text: text, percent: body.percent ?? 0, actor: actor, on: request)
         let (project, _) = try await Projects.visible(id, actor: actor, on: request.db)
         return try await ProjectDTO.detail(project, actor: actor, on: request.db).encodeResponse(status: .created, for: request)
+    }
+
+    /// Adds photos (`file`, or several as `photos[]`) to a progress report, while the project runs.
+    @Sendable func addPhotos(_ request: Request) async throws -> ProjectDTO {
+        let actor = try request.requireActor()
+        let id = try request.uuidParameter()
+        let updateID = try request.uuidParameter("updateId")
+        let form = try request.content.decode(NeedsAPIController.PhotosForm.self)
+        let photos = try DeliberationPhotos.checked((form.file.map { [$0] } ?? []) + (form.photos ?? []))
+        guard !photos.isEmpty else { throw AppError.invalid("file", "required") }
+        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
+        let now = request.now
+        try await CasePhoto.writing(photos, on: request) { files in
+            try await request.write { db in
+                let (project, access) = try await Projects.visible(id, actor: actor, on: db)
+                guard access.manage else { throw AppError.forbidden }
+                guard project.state == .inProgress || project.state == .planned else { throw AppError.conflict("project_state") }
+                guard try await ProjectUpdate.query(on: db).filter(\.$id == updateID).filter(\.$projectID == id).count() == 1 else { throw AppError.notFound }
+                try await DeliberationPhotos.save(photos, files: files, subject: .projectUpdate, id: updateID, uploadedBy: userID, now: now, on: db)
+                try await request.audit(AuditEvent(action: "project.photos", objectType: "project", objectID: id.uuidString.lowercased(),
+                                                   change: ["photos": String(photos.count)]), on: db)
+            }
+        }
+        let (project, _) = try await Projects.visible(id, actor: actor, on: request.db)
+        return try await ProjectDTO.detail(project, actor: actor, on: request.db)
+    }
+
+    @Sendable func photo(_ request: Request) async throws -> Response {
+        let actor = try request.requireActor()
+        let (project, _) = try await Projects.visible(try request.uuidParameter(), actor: actor, on: request.db)
+        let updates = try await ProjectUpdate.query(on: request.db).filter(\.$projectID == project.id!).all().map { $0.id! }
+        return try await DeliberationPhotos.serve(try request.uuidParameter("photoId"), subject: .projectUpdate, of: updates, on: request)
     }
 
     struct RatingBody: Content {

@@ -124,6 +124,9 @@ enum OpenAPIDocument {
         Operation(method: "post", path: "/api/v1/needs/from-cases", tag: "deliberation", summary: "Turn similar cases into one need, linking them",
                   body: ["caseIds": "caseIds", "title": "name"], required: ["caseIds"], success: 201),
         Operation(method: "get", path: "/api/v1/needs/{id}", tag: "deliberation", summary: "A need with its support, threshold and cases"),
+        Operation(method: "post", path: "/api/v1/needs/{id}/photos", tag: "deliberation", summary: "Add photos to a need (JPEG, PNG, WebP; ≤ 5 MB; ≤ 6)",
+                  bodyType: "multipart/form-data"),
+        Operation(method: "get", path: "/api/v1/needs/{id}/photos/{photoId}", tag: "deliberation", summary: "A need's photo"),
         Operation(method: "post", path: "/api/v1/needs/{id}/support", tag: "deliberation", summary: "Support a need (附议), once; at the threshold it becomes a topic"),
         Operation(method: "post", path: "/api/v1/needs/{id}/take-up", tag: "deliberation", summary: "The committee takes it up as a topic", body: ["note": "text"]),
         Operation(method: "post", path: "/api/v1/needs/{id}/decline", tag: "deliberation", summary: "Decline an open need, with the reason", body: ["note": "text"], required: ["note"]),
@@ -171,6 +174,9 @@ enum OpenAPIDocument {
         Operation(method: "post", path: "/api/v1/projects/{id}/milestones/{milestoneId}/done", tag: "deliberation", summary: "Mark a milestone done"),
         Operation(method: "post", path: "/api/v1/projects/{id}/updates", tag: "deliberation", summary: "Publish a progress report",
                   body: ["text": "text", "percent": "percent"], required: ["text"], success: 201),
+        Operation(method: "post", path: "/api/v1/projects/{id}/updates/{updateId}/photos", tag: "deliberation",
+                  summary: "Add photos to a progress report", bodyType: "multipart/form-data"),
+        Operation(method: "get", path: "/api/v1/projects/{id}/photos/{photoId}", tag: "deliberation", summary: "A progress report's photo"),
         Operation(method: "post", path: "/api/v1/projects/{id}/ratings", tag: "deliberation", summary: "Evaluate a project at acceptance (residents)",
                   body: ["rating": "projectRating", "comment": "text"], required: ["rating"], success: 201),
         // Open311 GeoReport v2: `{file}` is a resource with its format (`services.json`); the bodies are XML or JSON.
@@ -249,7 +255,7 @@ enum OpenAPIDocument {
     static func parameterSchema(_ name: String) -> [String: Any] {
         if let values = parameterValues[name] { return ["type": "string", "enum": values] }
         switch name {
-        case "id", "grantId", "personId", "attachmentId", "milestoneId", "parentId", "communityId", "compoundId", "gridId", "buildingId", "unitId", "householdId":
+        case "id", "grantId", "personId", "attachmentId", "milestoneId", "photoId", "updateId", "parentId", "communityId", "compoundId", "gridId", "buildingId", "unitId", "householdId":
             return ["type": "string", "format": "uuid"]
         case "offset": return ["type": "integer", "minimum": 0, "maximum": Paging.maxOffset]
         case "page": return ["type": "integer", "minimum": 1]

@@ -9,7 +9,8 @@ struct NeedPagesController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("needs", use: list)
         routes.get("needs", "new", use: newForm)
-        routes.post("needs", use: raise)
+        // Up to six photos of 5 MB with the form around them.
+        routes.on(.POST, "needs", body: .collect(maxSize: "32mb"), use: raise)
         routes.get("needs", "suggestions", use: suggestions)
         routes.post("needs", "from-cases", use: fromCases)
         routes.get("needs", ":id", use: show)
@@ -75,6 +76,7 @@ struct NeedPagesController: RouteCollection {
         var place: String?
         var communityId: String?
         var compoundId: String?
+        var photos: [File]?
     }
 
     @Sendable func newForm(_ request: Request) async throws -> Response {
@@ -116,7 +118,8 @@ struct NeedPagesController: RouteCollection {
             let compound = try Self.optionalUUID(form.compoundId, field: "compoundId")
             let community = try Self.optionalUUID(form.communityId, field: "communityId")
             let need = try await Needs.raise(try NeedsAPIController.draft(title: form.title, description: form.description, place: form.place,
-                                                                          communityID: community, compoundID: compound), actor: actor, on: request)
+                                                                          communityID: community, compoundID: compound),
+                                             photos: try DeliberationPhotos.checked(form.photos), actor: actor, on: request)
             return request.redirect(to: "/needs/\(need.id!.uuidString.lowercased())", redirectType: .normal)
         } catch let error as AppError where error.status != .notFound && error.status != .forbidden {
             return try await renderNew(request, actor: actor, form: form, messages: request.formMessages(for: error), status: error.status)
@@ -150,6 +153,7 @@ struct NeedPagesController: RouteCollection {
         let created: String
         let caseCount: Int
         let cases: [NeedDTO.LinkedCase]
+        let photos: [String]
         let flash: String?
         let messages: [FormMessage]
     }
@@ -174,7 +178,8 @@ struct NeedPagesController: RouteCollection {
             canSupport: access.resident && dto.supportedByMe != true && NeedRules.acceptsSupport(need.state),
             canManage: access.manage, canTakeUp: access.manage && need.state == .open, canDecline: access.manage && need.state == .open,
             canClose: access.manage && (need.state == .topic || need.state == .project), decisionNote: note,
-            created: PageDates.minute(need.createdAt), caseCount: dto.caseCount ?? 0, cases: dto.cases ?? [], flash: flash, messages: messages)
+            created: PageDates.minute(need.createdAt), caseCount: dto.caseCount ?? 0, cases: dto.cases ?? [], photos: dto.photos ?? [],
+            flash: flash, messages: messages)
         return try await request.view.render("deliberation/need", context).encodeResponse(status: status, for: request)
     }
 

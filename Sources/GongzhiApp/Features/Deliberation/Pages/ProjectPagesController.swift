@@ -14,7 +14,7 @@ struct ProjectPagesController: RouteCollection {
         routes.get("projects", ":id", use: show)
         routes.post("projects", ":id", "act", use: act)
         routes.post("projects", ":id", "milestones", ":milestoneId", "done", use: milestoneDone)
-        routes.post("projects", ":id", "update", use: update)
+        routes.on(.POST, "projects", ":id", "update", body: .collect(maxSize: "32mb"), use: update)
         routes.post("projects", ":id", "rate", use: rate)
     }
 
@@ -132,6 +132,7 @@ struct ProjectPagesController: RouteCollection {
         let text: String
         let percent: Int
         let at: String
+        let photos: [String]
     }
 
     struct ProjectView: Encodable {
@@ -183,7 +184,7 @@ struct ProjectPagesController: RouteCollection {
             funding: (dto.funding ?? []).map { FundingRow(source: Strings.text("funding.\($0.source.rawValue)", lang), amount: Yuan.format($0.amountFen) + " " + yuan) },
             shortfall: dto.shortfallFen.flatMap { $0 > 0 ? Strings.text("project.shortfall", lang) + Yuan.format($0) + " " + yuan : nil },
             milestones: (dto.milestones ?? []).map { MilestoneRow(id: $0.id.uuidString.lowercased(), title: $0.title, dueOn: $0.dueOn, done: $0.done) },
-            updates: (dto.updates ?? []).map { UpdateRow(text: $0.text, percent: $0.percent, at: PageDates.minute($0.at)) },
+            updates: (dto.updates ?? []).map { UpdateRow(text: $0.text, percent: $0.percent, at: PageDates.minute($0.at), photos: $0.photos) },
             percent: project.state == .accepted ? 100 : dto.updates?.first?.percent ?? 0, evaluation: evaluation, acceptanceNote: project.acceptanceNote,
             canManage: access.manage, actions: access.manage ? actions.map { SelectOption(value: $0.rawValue, label: Strings.text("project.action.\($0.rawValue)", lang)) } : [],
             canReport: access.manage && (project.state == .planned || project.state == .inProgress),
@@ -221,6 +222,7 @@ struct ProjectPagesController: RouteCollection {
     struct UpdateForm: Content {
         var text: String?
         var percent: String?
+        var photos: [File]?
     }
 
     @Sendable func update(_ request: Request) async throws -> Response {
@@ -229,7 +231,7 @@ struct ProjectPagesController: RouteCollection {
             let text = try OrgInput.text(form.text, field: "text", limit: 4_000)
             guard !text.isEmpty else { throw AppError.invalid("text", "required") }
             guard let percent = form.percent.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else { throw AppError.invalid("percent") }
-            _ = try await Projects.report(id, text: text, percent: percent, actor: actor, on: request)
+            _ = try await Projects.report(id, text: text, percent: percent, photos: try DeliberationPhotos.checked(form.photos), actor: actor, on: request)
         }
     }
 
