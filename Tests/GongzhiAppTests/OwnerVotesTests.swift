@@ -169,6 +169,10 @@ struct OwnerVotesTests {
             #expect(try await worker.send(.PATCH, "/api/v1/org/units/\(unit201.id!.uuidString)", json: ["voteRepresentativeId": c.id!.uuidString]).status == .ok)
             let opened = try await worker.send(.POST, path + "/open").content.decode(OwnerVoteDTO.self)
             #expect(opened.totalHeadcount == 3 && opened.totalAreaCenti == 10_000 + 5_050 + 8_000 + 12_025)
+            // The demo resident lives in another compound of the same community: not found.
+            var elsewhere = try await TestClient.api(app, as: "resident")
+            #expect(try await elsewhere.send(.GET, path).status == .notFound)
+            #expect(try await elsewhere.send(.POST, path + "/ballots", json: ["choice": "yes"]).status == .notFound)
 
             // A votes yes for both units; B is a co-owner but not the representative; C votes no.
             var ownerA = try await TestClient.api(app, as: "ownera")
