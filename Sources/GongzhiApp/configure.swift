@@ -77,6 +77,9 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     app.asyncCommands.use(audit.group(help: "Audit log commands"), as: "audit")
     app.asyncCommands.use(APIKeyCommands.group(), as: "api-key")
     app.asyncCommands.use(OwnerVoteCommands.group(), as: "owner-vote")
+    var kpi = AsyncCommands()
+    kpi.use(KPICheckCommand(), as: "check")
+    app.asyncCommands.use(kpi.group(help: "KPI rollups"), as: "kpi")
 }
 
 extension Application {
@@ -97,6 +100,7 @@ extension Application {
             try await CaseMaintenance.autoClose(app, ratingDays: app.gongzhi.config.autoCloseDays)
             try await CaseMaintenance.refreshLevels(app)
         })
+        lifecycle.use(PeriodicWork(name: "KPI rollups", every: .seconds(5)) { app in _ = try await KPIRollups.catchUpAll(app, limit: 50) })
         lifecycle.use(PeriodicWork(name: "deliberation", every: .seconds(60)) { app in
             _ = try await OwnerVotes.closeDue(app)
             _ = try await Polls.closeDue(app)

@@ -46,5 +46,7 @@ enum GongzhiMigrations {
         app.migrations.add(CreateCouncil())
         app.migrations.add(CreateProjects())
         app.migrations.add(CreateDeliberationPhotos())
+        // KPI rollups kept by a dirty-marking trigger on cases (issue 8 item 1)
+        app.migrations.add(CreateKPIRollups())
     }
 }

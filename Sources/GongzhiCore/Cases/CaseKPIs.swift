@@ -76,20 +76,10 @@ public enum CaseKPIs {
         public let meanHandlingHours: Double?
     }
 
+    /// The figures of these cases at `now`: the sum of their contributions (`KPIRollup`), so that figures from
+    /// rows and from rollups are computed by the same rules.
     public static func figures(_ rows: [Row], now: Date) -> Figures {
-        let due = rows.filter { $0.signedAt != nil || $0.responseDueAt <= now }
-        let onTimeSigned = due.filter { row in row.signedAt.map { $0 <= row.responseDueAt } ?? false }
-        let rated = rows.filter { $0.ratingSatisfaction != nil }
-        let closed = rows.filter { $0.state == .closed && $0.closedAt != nil }
-        let handling = closed.reduce(0.0) { $0 + $1.closedAt!.timeIntervalSince($1.openedAt) }
-        return Figures(
-            intake: rows.count,
-            responseRate: Rate(onTimeSigned.count, due.count),
-            solveRate: Rate(rated.filter { $0.ratingSolved == true }.count, rated.count),
-            satisfactionRate: Rate(rated.filter { $0.ratingSatisfaction == "satisfied" || $0.ratingSatisfaction == "basically_satisfied" }.count, rated.count),
-            onTimeRate: Rate(closed.filter { $0.closedAt! <= $0.completionDueAt }.count, closed.count),
-            returnRate: Rate(rows.filter { $0.returns > 0 }.count, rows.count),
-            repeatRate: Rate(rows.filter { $0.reopens > 0 || $0.state == .merged }.count, rows.count),
-            meanHandlingHours: closed.isEmpty ? nil : handling / Double(closed.count) / 3600)
+        let sum = rows.reduce(KPIRollup.Counters()) { $0 + KPIRollup.contribution(of: $1) }
+        return KPIRollup.figures(sum, unsignedOverdue: rows.filter { KPIRollup.unsignedOverdue($0, now: now) }.count)
     }
 }

@@ -5,8 +5,8 @@ import Vapor
 
 /// `GET /api/v1/kpis?from=YYYY-MM-DD&to=YYYY-MM-DD&by=district|street|community|grid|category|handler|day|week|month`:
 /// the KPIs of
-/// the cases opened in the period that the caller may see, in total and by group. Counted from the cases
-/// themselves; rollups that keep this fast at city scale are the monitoring issue's work.
+/// the cases opened in the period that the caller may see, in total and by group, read from the rollups
+/// (`KPIRollups`), exact at the moment of asking.
 struct KPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("api", "v1", "kpis", use: kpis)
@@ -31,8 +31,8 @@ struct KPIController: RouteCollection {
         let (from, to) = try Self.period(request)
         let by = try? request.query.get(String.self, at: "by")
         try Self.check(by: by)
-        let records = try await Self.cases(actor: actor, from: from, to: to, on: request.db)
-        return try await Self.report(records, from: from, to: to, by: by, lang: request.lang, now: request.now, on: request.db)
+        let cells = try await Self.cells(actor: actor, from: from, to: to, now: request.now, on: request.db)
+        return try await Self.report(cells, from: from, to: to, by: by, lang: request.lang, on: request.db)
     }
 
     static let periods = ["day", "week", "month"]
@@ -61,55 +61,48 @@ struct KPIController: RouteCollection {
         guard OrgLevel(rawValue: by) != nil || ["category", "handler"].contains(by) || periods.contains(by) else { throw AppError.invalid("by") }
     }
 
-    /// The cases opened in the period that `actor` may see.
-    static func cases(actor: Actor, from: CivilDate, to: CivilDate, on db: any Database) async throws -> [CaseRecord] {
-        // Only the columns the figures need: decoding whole rows is most of the cost on large periods.
-        try await CaseRecord.visible(to: actor, on: db)
-            .filter(\.$openedAt >= DayNumber.start(of: from)).filter(\.$openedAt < DayNumber.start(of: to).addingTimeInterval(86_400))
-            .field(\.$id).field(\.$state).field(\.$openedAt).field(\.$responseDueAt).field(\.$signedAt).field(\.$completionDueAt)
-            .field(\.$closedAt).field(\.$returns).field(\.$reopens).field(\.$ratingSolved).field(\.$ratingSatisfaction)
-            .field(\.$placePath).field(\.$category).field(\.$handlerNodeID).all()
+    /// The KPI cells of the cases opened in the period that `actor` may see (`KPIRollups`: cost grows with
+    /// days × places × categories × handlers, not with the number of cases).
+    static func cells(actor: Actor, from: CivilDate, to: CivilDate, now: Date, on db: any Database) async throws -> [KPIRollups.Cell] {
+        try await KPIRollups.cells(actor: actor, from: from, to: to, now: now, on: db)
     }
 
-    /// The figures of `records` in total and grouped `by` a level of the tree, category, handler or period.
-    static func report(_ records: [CaseRecord], from: CivilDate, to: CivilDate, by: String?, lang: Lang, now: Date,
+    /// The figures of `cells` in total and grouped `by` a level of the tree, category, handler or period.
+    static func report(_ cells: [KPIRollups.Cell], from: CivilDate, to: CivilDate, by: String?, lang: Lang,
                        on db: any Database) async throws -> Answer {
         let level: OrgLevel? = by.flatMap(OrgLevel.init(rawValue:))
-        func row(_ r: CaseRecord) -> CaseKPIs.Row {
-            CaseKPIs.Row(state: r.state, openedAt: r.openedAt, responseDueAt: r.responseDueAt, signedAt: r.signedAt,
-                         completionDueAt: r.completionDueAt, closedAt: r.closedAt, returns: r.returns, reopens: r.reopens,
-                         ratingSolved: r.ratingSolved, ratingSatisfaction: r.ratingSatisfaction)
+        func figures(_ cells: [KPIRollups.Cell]) -> CaseKPIs.Figures {
+            KPIRollup.figures(cells.reduce(KPIRollup.Counters()) { $0 + $1.counters }, unsignedOverdue: cells.reduce(0) { $0 + $1.unsignedOverdue })
         }
         var groups: [Group] = []
         if let by {
-            var buckets: [String: [CaseRecord]] = [:]
-            for record in records {
+            var buckets: [String: [KPIRollups.Cell]] = [:]
+            for cell in cells {
                 let key: String
                 if let level {
-                    let segments = OrgPath(record.placePath)?.segments ?? []
+                    let segments = OrgPath(cell.key.placePath)?.segments ?? []
                     guard segments.count > level.depth else { continue }
                     key = segments[level.depth]
                 } else if by == "category" {
-                    key = record.category
+                    key = cell.key.category
                 } else if periods.contains(by) {
-                    key = Self.period(of: record.openedAt, by: by)
+                    key = CivilDate(iso: cell.key.day).map { Self.period(of: DayNumber.start(of: $0), by: by) } ?? cell.key.day
                 } else {
-                    key = record.handlerNodeID.uuidString.lowercased()
+                    key = cell.key.handlerNodeID
                 }
-                buckets[key, default: []].append(record)
+                buckets[key, default: []].append(cell)
             }
             let ids = buckets.keys.compactMap(UUID.init(uuidString:))
             let names = ids.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await OrgNode.query(on: db).filter(\.$id ~~ ids).all().map { ($0.id!.uuidString.lowercased(), $0.name) })
-            groups = buckets.map { key, rows in
-                Group(key: key, name: names[key] ?? (periods.contains(by) ? key : Strings.text("category.\(key)", lang)),
-                      figures: CaseKPIs.figures(rows.map(row), now: now))
-            }.sorted { a, b in
+            groups = buckets.map { key, cells in
+                Group(key: key, name: names[key] ?? (periods.contains(by) ? key : Strings.text("category.\(key)", lang)), figures: figures(cells))
+            }.filter { $0.figures.intake > 0 }.sorted { a, b in
                 // Periods in time order; places and categories by volume (ranked).
                 if periods.contains(by) { return a.key < b.key }
                 return a.figures.intake != b.figures.intake ? a.figures.intake > b.figures.intake : a.key < b.key
             }
         }
-        return Answer(from: from.description, to: to.description, by: by, total: CaseKPIs.figures(records.map(row), now: now), groups: groups)
+        return Answer(from: from.description, to: to.description, by: by, total: figures(cells), groups: groups)
     }
 
     /// "2026-11-18" (day), the Monday of its week (week), "2026-11" (month), in Beijing time.

@@ -110,12 +110,12 @@ struct SupervisionController: RouteCollection {
             period = (CivilDate(now.addingTimeInterval(-29 * 86_400)), CivilDate(now))
         }
         let (from, to) = period
-        let records = try await KPIController.cases(actor: actor, from: from, to: to, on: request.db)
+        let cells = try await KPIController.cells(actor: actor, from: from, to: to, now: now, on: request.db)
         let days = DayNumber(to).value - DayNumber(from).value + 1
         let step = days > 92 ? "month" : days > 31 ? "week" : "day"
-        let trend = try await KPIController.report(records, from: from, to: to, by: step, lang: lang, now: now, on: request.db)
-        let byCommunity = try await KPIController.report(records, from: from, to: to, by: "community", lang: lang, now: now, on: request.db)
-        let byCategory = try await KPIController.report(records, from: from, to: to, by: "category", lang: lang, now: now, on: request.db)
+        let trend = try await KPIController.report(cells, from: from, to: to, by: step, lang: lang, on: request.db)
+        let byCommunity = try await KPIController.report(cells, from: from, to: to, by: "community", lang: lang, on: request.db)
+        let byCategory = try await KPIController.report(cells, from: from, to: to, by: "category", lang: lang, on: request.db)
         func t(_ key: String) -> String { Strings.text(key, lang) }
         func percent(_ rate: CaseKPIs.Rate) -> String { SVGChart.text(rate.value, .percent) }
         let total = trend.total

@@ -1,0 +1,309 @@
+import Fluent
+import SQLKit
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// KPI counters per opening day × place (grid path) × category × handler × accused org, kept by the cases' own
+/// contributions (`KPIRollup`), so that KPI queries cost what the number of such cells costs, not the number of
+/// cases. A trigger on `cases` marks every inserted or updated case dirty in the writing transaction (whatever
+/// wrote it: the workflow, a merge, an org move, the demo); `catchUp` turns dirty marks into counter deltas in
+/// batches (background, safe with several instances), and a KPI answer adds the still-dirty cases live, so it
+/// is always exact.
+enum KPIRollups {
+    static let table = "kpi_rollups"
+    static let contributions = "kpi_contributions"
+    static let dirty = "kpi_dirty"
+    static let keyColumns = ["day", "place_path", "category", "handler_node_id", "handler_path", "accused_path"]
+
+    /// Where a case's contribution goes.
+    struct Key: Hashable, Sendable {
+        let day: String
+        let placePath: String
+        let category: String
+        let handlerNodeID: String
+        let handlerPath: String
+        /// "" when the case is not a report against an org.
+        let accusedPath: String
+
+        init(_ record: CaseRecord) {
+            day = CivilDate(record.openedAt).description
+            placePath = record.placePath
+            category = record.category
+            handlerNodeID = record.handlerNodeID.uuidString.lowercased()
+            handlerPath = record.handlerPath
+            accusedPath = record.accusedPath ?? ""
+        }
+
+        init(row: any SQLRow) throws {
+            day = try row.decode(column: "day", as: String.self)
+            placePath = try row.decode(column: "place_path", as: String.self)
+            category = try row.decode(column: "category", as: String.self)
+            handlerNodeID = try row.decode(column: "handler_node_id", as: String.self)
+            handlerPath = try row.decode(column: "handler_path", as: String.self)
+            accusedPath = try row.decode(column: "accused_path", as: String.self)
+        }
+
+        var binds: [any Encodable & Sendable] { [day, placePath, category, handlerNodeID, handlerPath, accusedPath] }
+    }
+
+    static func counters(_ row: any SQLRow) throws -> KPIRollup.Counters {
+        KPIRollup.Counters(values: try KPIRollup.Counters.names.map { try row.decode(column: $0, as: Int64.self) })
+    }
+
+    static func kpiRow(_ r: CaseRecord) -> CaseKPIs.Row {
+        CaseKPIs.Row(state: r.state, openedAt: r.openedAt, responseDueAt: r.responseDueAt, signedAt: r.signedAt,
+                     completionDueAt: r.completionDueAt, closedAt: r.closedAt, returns: r.returns, reopens: r.reopens,
+                     ratingSolved: r.ratingSolved, ratingSatisfaction: r.ratingSatisfaction)
+    }
+
+    /// The cases' columns the rollups need.
+    static func load(_ query: QueryBuilder<CaseRecord>) -> QueryBuilder<CaseRecord> {
+        query.field(\.$id).field(\.$state).field(\.$openedAt).field(\.$responseDueAt).field(\.$signedAt).field(\.$completionDueAt)
+            .field(\.$closedAt).field(\.$returns).field(\.$reopens).field(\.$ratingSolved).field(\.$ratingSatisfaction)
+            .field(\.$placePath).field(\.$category).field(\.$handlerNodeID).field(\.$handlerPath).field(\.$accusedPath)
+    }
+
+    // MARK: Keeping them
+
+    /// Turns up to `batch` dirty marks into counter deltas, in one transaction; returns how many it handled.
+    @discardableResult
+    static func catchUp(_ app: Application, batch: Int = 2_000) async throws -> Int {
+        try await app.write { db in try await catchUp(on: db, batch: batch) }
+    }
+
+    /// Catches up until nothing is dirty (or `limit` batches); returns the cases handled.
+    static func catchUpAll(_ app: Application, batch: Int = 2_000, limit: Int = 100_000) async throws -> Int {
+        var total = 0
+        for _ in 0..<limit {
+            let done = try await catchUp(app, batch: batch)
+            total += done
+            if done < batch { break }
+        }
+        return total
+    }
+
+    static func catchUp(on db: any Database, batch: Int) async throws -> Int {
+        let sql = db.sql()
+        // Two instances take different marks (SKIP LOCKED); SQLite writers are serialised anyway.
+        let lock = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
+        let ids = try await sql.raw("SELECT case_id FROM kpi_dirty ORDER BY case_id LIMIT \(bind: batch)\(unsafeRaw: lock)").all()
+            .map { try $0.decode(column: "case_id", as: UUID.self) }
+        guard !ids.isEmpty else { return 0 }
+        let records = Dictionary(uniqueKeysWithValues: try await load(CaseRecord.query(on: db).filter(\.$id ~~ ids)).all().map { ($0.id!, $0) })
+        var old: [UUID: (Key, KPIRollup.Counters)] = [:]
+        for row in try await sql.select().column("*").from(contributions).where("case_id", .in, SQLBind.group(ids)).all() {
+            old[try row.decode(column: "case_id", as: UUID.self)] = (try Key(row: row), try counters(row))
+        }
+        var deltas: [Key: KPIRollup.Counters] = [:]
+        for id in ids {
+            if let (key, counters) = old[id] { deltas[key, default: .init()] = deltas[key, default: .init()] - counters }
+            if let record = records[id] { deltas[Key(record), default: .init()] = deltas[Key(record), default: .init()] + KPIRollup.contribution(of: kpiRow(record)) }
+        }
+        for (key, delta) in deltas where !delta.isZero {
+            let names = KPIRollup.Counters.names
+            let update = names.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", ")
+            try await sql.raw("""
+                INSERT INTO kpi_rollups (\(unsafeRaw: (keyColumns + names).joined(separator: ", ")))
+                VALUES (\(binds: key.binds + delta.values.map { $0 as any Encodable & Sendable }))
+                ON CONFLICT (\(unsafeRaw: keyColumns.joined(separator: ", "))) DO UPDATE SET \(unsafeRaw: update)
+                """).run()
+        }
+        try await sql.delete(from: contributions).where("case_id", .in, SQLBind.group(ids)).run()
+        for chunk in ids.compactMap({ records[$0] }).chunked(200) {
+            let insert = sql.insert(into: contributions).columns(["case_id"] + keyColumns + KPIRollup.Counters.names)
+            for record in chunk {
+                let values: [any Encodable & Sendable] = [record.id!] + Key(record).binds + KPIRollup.contribution(of: kpiRow(record)).values.map { $0 as any Encodable & Sendable }
+                insert.values(values.map { SQLBind($0) })
+            }
+            try await insert.run()
+        }
+        try await sql.delete(from: dirty).where("case_id", .in, SQLBind.group(ids)).run()
+        return ids.count
+    }
+
+    // MARK: Reading them
+
+    struct Cell: Sendable {
+        let key: Key
+        var counters: KPIRollup.Counters
+        var unsignedOverdue: Int
+    }
+
+    /// The cells of the cases opened in the period that `actor` may see (placed or handled in their subtrees, not
+    /// reports against their own org), exact at `now`: the rollups, corrected for cases still marked dirty, plus
+    /// the unsigned cases past their response limit, counted live.
+    static func cells(actor: Actor, from: CivilDate, to: CivilDate, now: Date, on db: any Database) async throws -> [Cell] {
+        let scopes = AccessPolicy.scopes(.viewCases, actor: actor).map(\.rawValue)
+        guard !scopes.isEmpty else { return [] }
+        let sql = db.sql()
+        func visible(_ key: Key) -> Bool {
+            guard scopes.contains(where: { key.placePath.hasPrefix($0) || key.handlerPath.hasPrefix($0) }) else { return false }
+            // A report against an org is never shown inside that org.
+            return key.accusedPath.isEmpty || !actor.grants.contains { $0.path.rawValue.hasPrefix(key.accusedPath) }
+        }
+        func scoped(_ builder: SQLSelectBuilder) -> SQLSelectBuilder {
+            builder.where("day", .greaterThanOrEqual, SQLBind(from.description)).where("day", .lessThanOrEqual, SQLBind(to.description))
+                .where { group in
+                    for scope in scopes {
+                        group.orWhere("place_path", .like, SQLBind(scope + "%")).orWhere("handler_path", .like, SQLBind(scope + "%"))
+                    }
+                    return group
+                }
+        }
+        var cells: [Key: Cell] = [:]
+        func add(_ key: Key, _ counters: KPIRollup.Counters, overdue: Int = 0) {
+            var cell = cells[key] ?? Cell(key: key, counters: .init(), unsignedOverdue: 0)
+            cell.counters = cell.counters + counters
+            cell.unsignedOverdue += overdue
+            cells[key] = cell
+        }
+        for row in try await scoped(sql.select().column("*").from(table)).all() {
+            let key = try Key(row: row)
+            guard visible(key) else { continue }
+            add(key, try counters(row))
+        }
+        // Cases written since the last catch-up: take out what the rollups hold for them, add them as they are now.
+        let dirtyIDs = try await sql.raw("SELECT case_id FROM kpi_dirty").all().map { try $0.decode(column: "case_id", as: UUID.self) }
+        for chunk in dirtyIDs.chunked(500) {
+            for row in try await scoped(sql.select().column("*").from(contributions)).where("case_id", .in, SQLBind.group(chunk)).all() {
+                let key = try Key(row: row)
+                guard visible(key) else { continue }
+                add(key, KPIRollup.Counters() - (try counters(row)))
+            }
+            for record in try await load(CaseRecord.query(on: db).filter(\.$id ~~ chunk)).all() {
+                let key = Key(record)
+                guard key.day >= from.description, key.day <= to.description, visible(key) else { continue }
+                add(key, KPIRollup.contribution(of: kpiRow(record)))
+            }
+        }
+        // Unsigned cases past their response limit, live: the terminal ones are in the rollups (`unsignedTerminal`)
+        // less those not yet past their limit; the others (open cases) are counted here.
+        let period = { (query: QueryBuilder<CaseRecord>) in
+            query.filter(\.$signedAt == nil).filter(\.$openedAt >= DayNumber.start(of: from))
+                .filter(\.$openedAt < DayNumber.start(of: to).addingTimeInterval(86_400))
+        }
+        let terminal = Array(KPIRollup.terminal)
+        for record in try await load(period(CaseRecord.query(on: db)).filter(\.$state !~ terminal).filter(\.$responseDueAt <= now)).all() {
+            let key = Key(record)
+            if visible(key) { add(key, .init(), overdue: 1) }
+        }
+        for record in try await load(period(CaseRecord.query(on: db)).filter(\.$state ~~ terminal).filter(\.$responseDueAt > now)).all() {
+            let key = Key(record)
+            if visible(key) { add(key, .init(), overdue: -1) }
+        }
+        return cells.values.map { cell in
+            var cell = cell
+            cell.unsignedOverdue += cell.counters.unsignedTerminal
+            return cell
+        }
+    }
+}
+
+/// Marks every written case dirty for the rollups, in the writing transaction; existing cases start dirty.
+struct CreateKPIRollups: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        let sql = database.sql()
+        let counters = KPIRollup.Counters.names
+        func keyed(_ builder: SQLCreateTableBuilder) -> SQLCreateTableBuilder {
+            var b = builder
+            for column in KPIRollups.keyColumns { b = b.column(column, type: .text, .notNull) }
+            for column in counters { b = b.column(column, type: .bigint, .notNull) }
+            return b
+        }
+        try await keyed(sql.create(table: KPIRollups.table)).run()
+        try await sql.create(index: "idx_kpi_rollups_key").on(KPIRollups.table).unique().column("day").column("place_path").column("category")
+            .column("handler_node_id").column("handler_path").column("accused_path").run()
+        try await keyed(sql.create(table: KPIRollups.contributions).column("case_id", type: .custom(SQLRaw(sql.dialect.name == "postgresql" ? "UUID" : "BLOB")), .primaryKey(autoIncrement: false))).run()
+        try await sql.create(table: KPIRollups.dirty).column("case_id", type: .custom(SQLRaw(sql.dialect.name == "postgresql" ? "UUID" : "BLOB")), .primaryKey(autoIncrement: false)).run()
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("""
+                CREATE OR REPLACE FUNCTION kpi_mark_dirty() RETURNS trigger AS $$
+                BEGIN INSERT INTO kpi_dirty (case_id) VALUES (NEW.id) ON CONFLICT DO NOTHING; RETURN NEW; END; $$ LANGUAGE plpgsql
+                """).run()
+            try await sql.raw("CREATE TRIGGER cases_kpi_dirty AFTER INSERT OR UPDATE ON cases FOR EACH ROW EXECUTE FUNCTION kpi_mark_dirty()").run()
+        } else {
+            try await sql.raw("CREATE TRIGGER cases_kpi_dirty_insert AFTER INSERT ON cases BEGIN INSERT OR IGNORE INTO kpi_dirty (case_id) VALUES (NEW.id); END").run()
+            try await sql.raw("CREATE TRIGGER cases_kpi_dirty_update AFTER UPDATE ON cases BEGIN INSERT OR IGNORE INTO kpi_dirty (case_id) VALUES (NEW.id); END").run()
+        }
+        try await sql.raw("INSERT INTO kpi_dirty (case_id) SELECT id FROM cases").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database.sql()
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("DROP TRIGGER IF EXISTS cases_kpi_dirty ON cases").run()
+            try await sql.raw("DROP FUNCTION IF EXISTS kpi_mark_dirty()").run()
+        } else {
+            try await sql.raw("DROP TRIGGER IF EXISTS cases_kpi_dirty_insert").run()
+            try await sql.raw("DROP TRIGGER IF EXISTS cases_kpi_dirty_update").run()
+        }
+        for table in [KPIRollups.dirty, KPIRollups.contributions, KPIRollups.table] { try await sql.drop(table: table).run() }
+    }
+}
+
+/// `gongzhi kpi check [--repair]`: recomputes every case's contribution from the cases and compares the sums with
+/// the rollups, cell by cell; reports each difference and exits 1, or with `--repair` rebuilds the rollups.
+struct KPICheckCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Flag(name: "repair", help: "Rebuild the rollups from the cases when they differ")
+        var repair: Bool
+    }
+
+    var help: String { "Recomputes the KPI rollups from the cases and reports any difference." }
+
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await app.prepareAndMigrate()
+        _ = try await KPIRollups.catchUpAll(app)
+        let differences = try await KPIRollups.differences(on: app.db)
+        if differences.isEmpty {
+            context.console.print("OK: KPI rollups equal the cases")
+            return
+        }
+        for (key, stored, fresh) in differences.prefix(20) {
+            context.console.error("DIFFERENT: \(key.day) \(key.placePath) \(key.category) handler \(key.handlerNodeID): stored \(stored.values), cases \(fresh.values)")
+        }
+        if signature.repair {
+            try await KPIRollups.rebuild(app)
+            context.console.print("repaired: \(differences.count) cells rebuilt from the cases")
+        } else {
+            throw Failure(description: "\(differences.count) KPI cells differ from the cases")
+        }
+    }
+}
+
+extension KPIRollups {
+    /// The cells where the rollups differ from the sums of the cases' contributions, computed afresh.
+    static func differences(on db: any Database) async throws -> [(Key, KPIRollup.Counters, KPIRollup.Counters)] {
+        var fresh: [Key: KPIRollup.Counters] = [:]
+        var lastID: UUID?
+        while true {
+            var query = load(CaseRecord.query(on: db)).sort(\.$id).limit(5_000)
+            if let lastID { query = query.filter(\.$id > lastID) }
+            let page = try await query.all()
+            for record in page { fresh[Key(record), default: .init()] = fresh[Key(record), default: .init()] + KPIRollup.contribution(of: kpiRow(record)) }
+            guard let last = page.last?.id, page.count == 5_000 else { break }
+            lastID = last
+        }
+        var stored: [Key: KPIRollup.Counters] = [:]
+        for row in try await db.sql().select().column("*").from(table).all() { stored[try Key(row: row)] = try counters(row) }
+        return Set(fresh.keys).union(stored.keys).compactMap { key in
+            let a = stored[key] ?? .init(), b = fresh[key] ?? .init()
+            return a == b ? nil : (key, a, b)
+        }.sorted { $0.0.day < $1.0.day }
+    }
+
+    /// Throws the rollups away and builds them again from every case.
+    static func rebuild(_ app: Application) async throws {
+        try await app.write { db in
+            let sql = db.sql()
+            try await sql.delete(from: table).run()
+            try await sql.delete(from: contributions).run()
+            try await sql.raw("INSERT INTO kpi_dirty (case_id) SELECT id FROM cases WHERE id NOT IN (SELECT case_id FROM kpi_dirty)").run()
+        }
+        _ = try await catchUpAll(app)
+    }
+}
