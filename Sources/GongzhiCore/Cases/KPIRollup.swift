@@ -18,26 +18,26 @@ public enum KPIRollup {
         public var handlingMillis: Int64 = 0
         public var returned = 0
         public var repeated = 0
-        /// Rejected, merged or closed without ever being signed: past its response limit (soon after opening) it
-        /// counts against the response rate for good.
-        public var unsignedTerminal = 0
+        /// Not signed (yet): once past its response limit, a few hours or days after opening, it counts against
+        /// the response rate, without any write.
+        public var unsigned = 0
 
         public init() {}
 
         public static let names = ["intake", "signed", "signed_on_time", "rated", "rated_solved", "rated_satisfied", "closed", "closed_on_time",
-                                   "handling_ms", "returned", "repeated", "unsigned_terminal"]
+                                   "handling_ms", "returned", "repeated", "unsigned"]
 
         /// In the order of `names` (for storage).
         public var values: [Int64] {
             [Int64(intake), Int64(signed), Int64(signedOnTime), Int64(rated), Int64(ratedSolved), Int64(ratedSatisfied), Int64(closed),
-             Int64(closedOnTime), handlingMillis, Int64(returned), Int64(repeated), Int64(unsignedTerminal)]
+             Int64(closedOnTime), handlingMillis, Int64(returned), Int64(repeated), Int64(unsigned)]
         }
 
         public init(values: [Int64]) {
             precondition(values.count == Self.names.count)
             intake = Int(values[0]); signed = Int(values[1]); signedOnTime = Int(values[2]); rated = Int(values[3])
             ratedSolved = Int(values[4]); ratedSatisfied = Int(values[5]); closed = Int(values[6]); closedOnTime = Int(values[7])
-            handlingMillis = values[8]; returned = Int(values[9]); repeated = Int(values[10]); unsignedTerminal = Int(values[11])
+            handlingMillis = values[8]; returned = Int(values[9]); repeated = Int(values[10]); unsigned = Int(values[11])
         }
 
         public static func + (a: Counters, b: Counters) -> Counters { a.combined(with: b, sign: 1) }
@@ -48,7 +48,7 @@ public enum KPIRollup {
             c.intake += sign * b.intake; c.signed += sign * b.signed; c.signedOnTime += sign * b.signedOnTime; c.rated += sign * b.rated
             c.ratedSolved += sign * b.ratedSolved; c.ratedSatisfied += sign * b.ratedSatisfied; c.closed += sign * b.closed
             c.closedOnTime += sign * b.closedOnTime; c.handlingMillis += Int64(sign) * b.handlingMillis
-            c.returned += sign * b.returned; c.repeated += sign * b.repeated; c.unsignedTerminal += sign * b.unsignedTerminal
+            c.returned += sign * b.returned; c.repeated += sign * b.repeated; c.unsigned += sign * b.unsigned
             return c
         }
         public var isZero: Bool { values.allSatisfy { $0 == 0 } }
@@ -74,16 +74,12 @@ public enum KPIRollup {
         }
         c.returned = row.returns > 0 ? 1 : 0
         c.repeated = row.reopens > 0 || row.state == .merged ? 1 : 0
-        c.unsignedTerminal = row.signedAt == nil && terminal.contains(row.state) ? 1 : 0
+        c.unsigned = row.signedAt == nil ? 1 : 0
         return c
     }
 
-    /// States a case leaves only by a write (a reopening): an unsigned case in one stays unsigned.
-    public static let terminal: Set<CaseState> = [.rejected, .merged, .closed]
-
     /// Whether the case counts, at `now`, among the unsigned cases past their response limit. From rollups this is
-    /// `unsignedTerminal` − the terminal unsigned cases not yet past their limit + the other unsigned cases past it:
-    /// both live sets are recent or open cases only.
+    /// `unsigned` − the unsigned cases not yet past their limit, a live set of recent cases only.
     public static func unsignedOverdue(_ row: CaseKPIs.Row, now: Date) -> Bool { row.signedAt == nil && row.responseDueAt <= now }
 
     /// The figures from summed counters and the live count of unsigned overdue cases.

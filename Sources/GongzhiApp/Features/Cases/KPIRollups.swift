@@ -177,24 +177,17 @@ enum KPIRollups {
                 add(key, KPIRollup.contribution(of: kpiRow(record)))
             }
         }
-        // Unsigned cases past their response limit, live: the terminal ones are in the rollups (`unsignedTerminal`)
-        // less those not yet past their limit; the others (open cases) are counted here.
-        let period = { (query: QueryBuilder<CaseRecord>) in
-            query.filter(\.$signedAt == nil).filter(\.$openedAt >= DayNumber.start(of: from))
-                .filter(\.$openedAt < DayNumber.start(of: to).addingTimeInterval(86_400))
-        }
-        let terminal = Array(KPIRollup.terminal)
-        for record in try await load(period(CaseRecord.query(on: db)).filter(\.$state !~ terminal).filter(\.$responseDueAt <= now)).all() {
-            let key = Key(record)
-            if visible(key) { add(key, .init(), overdue: 1) }
-        }
-        for record in try await load(period(CaseRecord.query(on: db)).filter(\.$state ~~ terminal).filter(\.$responseDueAt > now)).all() {
+        // Unsigned cases past their response limit: all unsigned ones (`unsigned`, in the rollups) less those still
+        // within their limit, which are recent cases only (found through the index on response_due_at).
+        let waiting = try await load(CaseRecord.query(on: db).filter(\.$signedAt == nil).filter(\.$responseDueAt > now)
+            .filter(\.$openedAt >= DayNumber.start(of: from)).filter(\.$openedAt < DayNumber.start(of: to).addingTimeInterval(86_400))).all()
+        for record in waiting {
             let key = Key(record)
             if visible(key) { add(key, .init(), overdue: -1) }
         }
         return cells.values.map { cell in
             var cell = cell
-            cell.unsignedOverdue += cell.counters.unsignedTerminal
+            cell.unsignedOverdue += cell.counters.unsigned
             return cell
         }
     }
@@ -227,6 +220,8 @@ struct CreateKPIRollups: AsyncMigration {
             try await sql.raw("CREATE TRIGGER cases_kpi_dirty_update AFTER UPDATE ON cases BEGIN INSERT OR IGNORE INTO kpi_dirty (case_id) VALUES (NEW.id); END").run()
         }
         try await sql.raw("INSERT INTO kpi_dirty (case_id) SELECT id FROM cases").run()
+        // The live part of a KPI answer looks for unsigned cases still within their response limit.
+        try await sql.create(index: "idx_cases_response_due").on("cases").column("response_due_at").run()
     }
 
     func revert(on database: any Database) async throws {
@@ -238,6 +233,7 @@ struct CreateKPIRollups: AsyncMigration {
             try await sql.raw("DROP TRIGGER IF EXISTS cases_kpi_dirty_insert").run()
             try await sql.raw("DROP TRIGGER IF EXISTS cases_kpi_dirty_update").run()
         }
+        try await sql.drop(index: "idx_cases_response_due").run()
         for table in [KPIRollups.dirty, KPIRollups.contributions, KPIRollups.table] { try await sql.drop(table: table).run() }
     }
 }
