@@ -203,7 +203,8 @@ public struct DayNumber: Comparable, Sendable {
     var isWeekend: Bool { weekday >= 5 }
     var next: DayNumber { DayNumber(value + 1) }
 
-    func instant(minutes: Int) -> Date {
+    /// The instant `minutes` after this day's midnight, Beijing time.
+    public func instant(minutes: Int) -> Date {
         Date(timeIntervalSince1970: TimeInterval(value * 86_400 - Self.offset + minutes * 60))
     }
 
