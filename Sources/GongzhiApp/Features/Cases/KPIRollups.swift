@@ -100,12 +100,15 @@ enum KPIRollups {
             if let (key, counters) = old[id] { deltas[key, default: .init()] = deltas[key, default: .init()] - counters }
             if let record = records[id] { deltas[Key(record), default: .init()] = deltas[Key(record), default: .init()] + KPIRollup.contribution(of: kpiRow(record)) }
         }
-        for (key, delta) in deltas where !delta.isZero {
-            let names = KPIRollup.Counters.names
-            let update = names.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", ")
+        // Many cells per statement (the keys are distinct, as PostgreSQL's ON CONFLICT requires).
+        let names = KPIRollup.Counters.names
+        let update = names.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", ")
+        for chunk in deltas.filter({ !$0.value.isZero }).map({ ($0.key, $0.value) }).chunked(200) {
+            let rows = chunk.map { key, delta in
+                SQLGroupExpression((key.binds + delta.values.map { $0 as any Encodable & Sendable }).map { SQLBind($0) })
+            }
             try await sql.raw("""
-                INSERT INTO kpi_rollups (\(unsafeRaw: (keyColumns + names).joined(separator: ", ")))
-                VALUES (\(binds: key.binds + delta.values.map { $0 as any Encodable & Sendable }))
+                INSERT INTO kpi_rollups (\(unsafeRaw: (keyColumns + names).joined(separator: ", "))) VALUES \(SQLList(rows))
                 ON CONFLICT (\(unsafeRaw: keyColumns.joined(separator: ", "))) DO UPDATE SET \(unsafeRaw: update)
                 """).run()
         }
