@@ -64,6 +64,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: PollsAPIController())
     try app.register(collection: PollPagesController())
     try app.register(collection: DeliberationHubController())
+    try app.register(collection: WarningsController())
     try app.register(collection: CouncilAPIController())
     try app.register(collection: ProjectsAPIController())
     try app.register(collection: CouncilPagesController())
@@ -100,6 +101,7 @@ extension Application {
         lifecycle.use(PeriodicWork(name: "case maintenance", every: .seconds(60)) { app in
             try await CaseMaintenance.autoClose(app, ratingDays: app.gongzhi.config.autoCloseDays)
             try await CaseMaintenance.refreshLevels(app)
+            try await Warnings.evaluate(app)
         })
         lifecycle.use(PeriodicWork(name: "KPI rollups", every: .seconds(5)) { app in _ = try await KPIRollups.catchUpAll(app, limit: 50) })
         lifecycle.use(PeriodicWork(name: "deliberation", every: .seconds(60)) { app in

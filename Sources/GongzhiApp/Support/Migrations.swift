@@ -48,5 +48,7 @@ enum GongzhiMigrations {
         app.migrations.add(CreateDeliberationPhotos())
         // KPI rollups kept by a dirty-marking trigger on cases (issue 8 item 1)
         app.migrations.add(CreateKPIRollups())
+        // Early warnings with their lifecycle (issue 8 item 2)
+        app.migrations.add(CreateWarnings())
     }
 }

@@ -290,6 +290,17 @@ enum DeliberationStrings {
         "error.project_state": ("项目现在不能这样操作。", "The project cannot do that now."),
         "error.not_in_acceptance": ("项目验收时才能评价。", "Projects are evaluated at acceptance."),
         "error.residents_only_rating": ("只有本社区的居民可以评价项目。", "Only residents of this community evaluate projects."),
+        "error.warning_state": ("这条预警已经处理过了。", "This warning has already been handled."),
+        "warning.title": ("预警", "Warnings"),
+        "warning.none": ("目前没有预警。", "No warnings."),
+        "warning.kind.sla_red": ("超期未办结", "Overdue case"),
+        "warning.kind.hotspot": ("热点：某类问题在网格内明显增多", "Hotspot: one kind of problem rising in a grid"),
+        "warning.kind.repeat_complainant": ("同一居民反复反映同一问题，建议调解", "Same resident, same problem, again: consider mediation"),
+        "warning.state.open": ("待处理", "Open"),
+        "warning.state.acknowledged": ("已知悉", "Acknowledged"),
+        "warning.state.resolved": ("已解决", "Resolved"),
+        "warning.acknowledge": ("知悉", "Acknowledge"),
+        "warning.resolve": ("已解决", "Resolve"),
         "error.not_a_voter": ("这不是本次表决选民名册中的业主。", "This is not a voter of this vote."),
     ]
 }

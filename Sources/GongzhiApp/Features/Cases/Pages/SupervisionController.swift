@@ -10,6 +10,7 @@ import Vapor
 struct SupervisionController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("supervise", use: supervise)
+        routes.post("supervise", "warnings", ":id", ":step", use: warningStep)
         routes.get("dashboard", use: dashboard)
     }
 
@@ -20,9 +21,48 @@ struct SupervisionController: RouteCollection {
         let allHref: String
     }
 
+    struct WarningView: Encodable {
+        let id: String
+        let kind: String
+        let detail: String
+        let place: String
+        let caseHref: String?
+        let state: String
+        let stateLabel: String
+        let at: String
+        let canAcknowledge: Bool
+    }
+
     struct SupervisePage: Encodable {
         let page: PageBase
+        let warnings: [WarningView]
         let sections: [Section]
+    }
+
+    /// The early warnings at the supervisor's places, open and acknowledged, with the place's name.
+    static func warnings(actor: Actor, lang: Lang, on db: any Database) async throws -> [WarningView] {
+        let found = try await Warnings.visible(actor: actor, states: [.open, .acknowledged], on: db)
+        let ids = Set(found.compactMap { OrgPath($0.orgPath)?.segments.last }.compactMap(UUID.init(uuidString:)))
+        let names = ids.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await OrgNode.query(on: db).filter(\.$id ~~ Array(ids)).all().map { ($0.id!, $0.name) })
+        return found.map { w in
+            let node = OrgPath(w.orgPath)?.segments.last.flatMap(UUID.init(uuidString:))
+            return WarningView(id: w.id!.uuidString.lowercased(), kind: Strings.text("warning.kind.\(w.kind.rawValue)", lang), detail: w.detail,
+                               place: node.flatMap { names[$0] } ?? "", caseHref: w.caseID.map { "/cases/\($0.uuidString.lowercased())" },
+                               state: w.state.rawValue, stateLabel: Strings.text("warning.state.\(w.state.rawValue)", lang),
+                               at: PageDates.minute(w.createdAt), canAcknowledge: w.state == .open)
+        }
+    }
+
+    struct NoteForm: Content {
+        var note: String?
+    }
+
+    @Sendable func warningStep(_ request: Request) async throws -> Response {
+        let actor = try request.require(.superviseCases)
+        guard let step = request.parameters.get("step").flatMap(WarningRules.Step.init(rawValue:)) else { throw AppError.notFound }
+        let form = try request.content.decode(NoteForm.self)
+        _ = try await Warnings.step(try request.uuidParameter(), step, note: try OrgInput.text(form.note, field: "note", limit: 1_000), actor: actor, on: request)
+        return request.redirect(to: "/supervise", redirectType: .normal)
     }
 
     static let listSize = 10
@@ -53,7 +93,7 @@ struct SupervisionController: RouteCollection {
             Section(title: Strings.text(key, lang), table: CaseTable(t: page.t, rows: found.0.map { labels.row($0, linkTo: "/cases/") },
                                                                      caption: Strings.text(key, lang)), count: found.1, allHref: href)
         }
-        return try await request.view.render("cases/supervise", SupervisePage(page: page, sections: [
+        return try await request.view.render("cases/supervise", SupervisePage(page: page, warnings: try await Self.warnings(actor: actor, lang: lang, on: db), sections: [
             section("supervise.red", red, "/workbench?sla=red"),
             section("supervise.arbitration", arbitration, "/workbench?state=arbitration"),
             section("supervise.requests", requests, "/workbench?sort=due"),

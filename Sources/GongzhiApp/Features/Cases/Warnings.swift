@@ -1,0 +1,200 @@
+import Fluent
+import SQLKit
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// An early warning (SPEC §9) at a place of the tree: a red case, a hotspot, a repeat complainant.
+final class WarningRecord: Model, @unchecked Sendable {
+    static let schema = "warnings"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "kind") var kind: WarningRules.Kind
+    /// What it is about, once: "sla_red:<case>", "hotspot:<grid>:<category>:<window start>", "repeat:<person>:<item>".
+    @Field(key: "dedupe_key") var dedupeKey: String
+    @Field(key: "org_path") var orgPath: String
+    @OptionalField(key: "case_id") var caseID: UUID?
+    /// Words the same in every language: a case number, a count, a category code.
+    @Field(key: "detail") var detail: String
+    @Field(key: "state") var state: WarningRules.State
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "handled_by") var handledBy: UUID?
+    @OptionalField(key: "handled_at") var handledAt: Date?
+    @Field(key: "note") var note: String
+
+    init() {}
+}
+
+struct CreateWarnings: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(WarningRecord.schema)
+            .id()
+            .field("kind", .string, .required)
+            .field("dedupe_key", .string, .required)
+            .field("org_path", .string, .required)
+            .field("case_id", .uuid)
+            .field("detail", .string, .required)
+            .field("state", .string, .required)
+            .field("created_at", .datetime, .required)
+            .field("handled_by", .uuid)
+            .field("handled_at", .datetime)
+            .field("note", .string, .required)
+            .unique(on: "dedupe_key")
+            .create()
+        try await database.sql().create(index: "idx_warnings_path").on(WarningRecord.schema).column("org_path").column("state").run()
+    }
+
+    func revert(on database: any Database) async throws { try await database.schema(WarningRecord.schema).delete() }
+}
+
+enum Warnings {
+    static let settings = WarningRules.Settings()
+
+    /// Evaluates every rule and records the warnings not yet recorded (a unique key makes two instances harmless);
+    /// red-case warnings whose case is no longer red resolve themselves. Returns the warnings it added.
+    @discardableResult
+    static func evaluate(_ app: Application) async throws -> Int {
+        // Hotspots read the rollups: bring them up to date first.
+        _ = try await KPIRollups.catchUpAll(app, limit: 50)
+        let now = app.clock.now
+        var candidates: [WarningRecord] = []
+        func candidate(_ kind: WarningRules.Kind, key: String, path: String, caseID: UUID? = nil, detail: String) {
+            let w = WarningRecord()
+            w.id = UUID(); w.kind = kind; w.dedupeKey = key; w.orgPath = path; w.caseID = caseID; w.detail = detail
+            w.state = .open; w.createdAt = now; w.note = ""
+            candidates.append(w)
+        }
+        let db = app.db
+        // Red cases.
+        for record in try await CaseRecord.query(on: db).filter(\.$slaLevel == .red).filter(\.$state !~ [.closed, .rejected, .merged])
+            .field(\.$id).field(\.$number).field(\.$placePath).limit(5_000).all() {
+            candidate(.slaRed, key: "sla_red:\(record.id!.uuidString.lowercased())", path: record.placePath, caseID: record.id, detail: record.number)
+        }
+        // Hotspots, from the rollups: a category in a grid, the recent window against the baseline before it.
+        let today = DayNumber(CivilDate(now))
+        let windowStart = DayNumber(today.value - settings.hotspotWindowDays + 1).civil.description
+        let baselineStart = DayNumber(today.value - settings.hotspotWindowDays - settings.hotspotBaselineDays + 1).civil.description
+        let rows = try await db.sql().raw("""
+            SELECT place_path, category,
+                   CAST(SUM(CASE WHEN day >= \(bind: windowStart) THEN intake ELSE 0 END) AS BIGINT) AS recent,
+                   CAST(SUM(CASE WHEN day < \(bind: windowStart) THEN intake ELSE 0 END) AS BIGINT) AS before
+            FROM kpi_rollups WHERE day >= \(bind: baselineStart) AND day <= \(bind: today.civil.description)
+            GROUP BY place_path, category
+            """).all()
+        var counts: [WarningRules.Counts] = []
+        for row in rows {
+            counts.append(.init(grid: try row.decode(column: "place_path", as: String.self), category: try row.decode(column: "category", as: String.self),
+                                window: try row.decode(column: "recent", as: Int.self), baseline: try row.decode(column: "before", as: Int.self)))
+        }
+        for hot in WarningRules.hotspots(counts, settings: settings) {
+            candidate(.hotspot, key: "hotspot:\(hot.grid):\(hot.category):\(windowStart)", path: hot.grid,
+                      detail: "\(hot.category) \(hot.window)/\(hot.baseline)")
+        }
+        // Repeat complainants: one person, one item, again and again within the window.
+        let since = now.addingTimeInterval(-Double(settings.repeatDays) * 86_400)
+        let repeats = try await db.sql().raw("""
+            SELECT submitter_person_id AS person, item_code AS item, COUNT(*) AS n, MAX(place_path) AS place, MAX(number) AS latest
+            FROM cases WHERE submitter_person_id IS NOT NULL AND opened_at >= \(bind: since)
+            GROUP BY submitter_person_id, item_code HAVING COUNT(*) >= \(bind: settings.repeatMinimum)
+            """).all()
+        for row in repeats {
+            let person = try row.decode(column: "person", as: UUID.self), item = try row.decode(column: "item", as: String.self)
+            candidate(.repeatComplainant, key: "repeat:\(person.uuidString.lowercased()):\(item)", path: try row.decode(column: "place", as: String.self),
+                      detail: "\(item) ×\(try row.decode(column: "n", as: Int.self)) \(try row.decode(column: "latest", as: String.self))")
+        }
+        let found = candidates
+        return try await app.write { db in
+            let known = Set(try await WarningRecord.query(on: db).filter(\.$dedupeKey ~~ found.map(\.dedupeKey)).all().map(\.dedupeKey))
+            var added = 0
+            for warning in found where !known.contains(warning.dedupeKey) {
+                added += try await db.sql().raw("""
+                    INSERT INTO warnings (id, kind, dedupe_key, org_path, case_id, detail, state, created_at, note)
+                    VALUES (\(bind: warning.id!), \(bind: warning.kind.rawValue), \(bind: warning.dedupeKey), \(bind: warning.orgPath), \(bind: warning.caseID),
+                            \(bind: warning.detail), 'open', \(bind: now), '')
+                    ON CONFLICT (dedupe_key) DO NOTHING RETURNING id
+                    """).all().count
+            }
+            // Red cases that are handled or no longer red: their warnings are resolved by the system.
+            let red = Set(found.filter { $0.kind == .slaRed }.map(\.dedupeKey))
+            for warning in try await WarningRecord.query(on: db).filter(\.$kind == .slaRed).filter(\.$state != .resolved).all() where !red.contains(warning.dedupeKey) {
+                warning.state = .resolved
+                warning.handledAt = now
+                warning.note = "system"
+                try await warning.update(on: db)
+            }
+            return added
+        }
+    }
+
+    static func visible(actor: Actor, states: [WarningRules.State], on db: any Database) async throws -> [WarningRecord] {
+        let scopes = AccessPolicy.scopes(.superviseCases, actor: actor) + AccessPolicy.scopes(.dispatchCases, actor: actor)
+        guard !scopes.isEmpty else { return [] }
+        return try await WarningRecord.query(on: db).group(.or) { group in
+            for scope in scopes { group.filter(\.$orgPath =~ scope.rawValue) }
+        }.filter(\.$state ~~ states).sort(\.$createdAt, .descending).limit(200).all()
+    }
+
+    static func step(_ id: UUID, _ step: WarningRules.Step, note: String, actor: Actor, on request: Request) async throws -> WarningRecord {
+        let now = request.now
+        return try await request.write { db in
+            guard let warning = try await WarningRecord.find(id, on: db), let path = OrgPath(warning.orgPath),
+                  AccessPolicy.allows(.superviseCases, actor: actor, at: path) || AccessPolicy.allows(.dispatchCases, actor: actor, at: path)
+            else { throw AppError.notFound }
+            guard let next = WarningRules.next(warning.state, step) else { throw AppError.conflict("warning_state") }
+            warning.state = next
+            warning.handledBy = UUID(uuidString: actor.userID)
+            warning.handledAt = now
+            warning.note = note
+            try await warning.update(on: db)
+            try await request.audit(AuditEvent(action: "warning.\(step.rawValue)", objectType: "warning", objectID: id.uuidString.lowercased(),
+                                               change: ["note": note]), on: db)
+            return warning
+        }
+    }
+}
+
+struct WarningDTO: Content {
+    let id: UUID
+    let kind: WarningRules.Kind
+    let orgPath: String
+    let caseId: UUID?
+    let detail: String
+    let state: WarningRules.State
+    let createdAt: Date
+    let note: String
+
+    init(_ w: WarningRecord) {
+        id = w.id!; kind = w.kind; orgPath = w.orgPath; caseId = w.caseID; detail = w.detail; state = w.state; createdAt = w.createdAt; note = w.note
+    }
+}
+
+/// `/api/v1/warnings`: the early warnings at the caller's places; acknowledging and resolving them.
+struct WarningsController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let warnings = routes.grouped("api", "v1", "warnings")
+        warnings.get(use: list)
+        warnings.post(":id", ":step", use: step)
+    }
+
+    @Sendable func list(_ request: Request) async throws -> [WarningDTO] {
+        let actor = try request.requireActor()
+        var states: [WarningRules.State] = [.open, .acknowledged]
+        if let raw = try? request.query.get(String.self, at: "state"), !raw.isEmpty {
+            guard let state = WarningRules.State(rawValue: raw) else { throw AppError.invalid("state") }
+            states = [state]
+        }
+        return try await Warnings.visible(actor: actor, states: states, on: request.db).map(WarningDTO.init)
+    }
+
+    struct NoteBody: Content {
+        var note: String?
+    }
+
+    @Sendable func step(_ request: Request) async throws -> WarningDTO {
+        let actor = try request.requireActor()
+        let id = try request.uuidParameter()
+        guard let step = request.parameters.get("step").flatMap(WarningRules.Step.init(rawValue:)) else { throw AppError.notFound }
+        let body = (request.body.data?.readableBytes ?? 0) > 0 ? try request.content.decode(NoteBody.self) : NoteBody()
+        return WarningDTO(try await Warnings.step(id, step, note: try OrgInput.text(body.note, field: "note", limit: 1_000), actor: actor, on: request))
+    }
+}
