@@ -114,6 +114,11 @@ struct OwnerVotesTests {
             #expect(try await district.send(.GET, path).status == .ok)
             #expect(try await district.send(.POST, path + "/close").status == .forbidden)
             #expect(try await district.send(.GET, path + "/voters").status == .forbidden)
+            // So does the community's grid worker, like every deliberation list of the community.
+            var grid = try await TestClient.api(app, as: "grid")
+            #expect(try await grid.send(.GET, path).status == .ok)
+            #expect(try await grid.send(.GET, "/api/v1/owner-votes").content.decode(ListPage<OwnerVoteDTO>.self).items.contains { $0.id == id })
+            #expect(try await grid.send(.POST, path + "/close").status == .forbidden)
 
             // Not before its time; after it, no more ballots; then the result is published and recounts the same.
             #expect(try await worker.send(.POST, path + "/close").status == .conflict)

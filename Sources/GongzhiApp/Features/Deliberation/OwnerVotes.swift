@@ -20,7 +20,8 @@ enum OwnerVotes {
 
     static func access(_ actor: Actor, to vote: OwnerVoteRecord, residentCompounds: [UUID]) throws -> Access {
         let path = OrgPath(vote.orgPath) ?? .root
-        if AccessPolicy.allows(.viewDeliberation, actor: actor, at: path) {
+        // Staff who work anywhere in the community (a grid worker included) see its votes, like its other deliberation.
+        if AccessPolicy.reaches(.viewDeliberation, actor: actor, place: path) {
             return Access(manage: AccessPolicy.allows(.manageDeliberation, actor: actor, at: path), staff: true, personID: actor.personID)
         }
         if vote.state != .draft, residentCompounds.contains(vote.$compound.id) {
@@ -43,10 +44,12 @@ enum OwnerVotes {
     /// The votes `actor` may see, newest first.
     static func list(actor: Actor, offset: Int, limit: Int, on db: any Database) async throws -> (items: [OwnerVoteRecord], total: Int) {
         let scopes = AccessPolicy.scopes(.viewDeliberation, actor: actor)
+        let above = AccessPolicy.ancestors(.viewDeliberation, actor: actor).map(\.rawValue)
         let compounds = try await residentCompounds(actor, on: db)
         guard !scopes.isEmpty || !compounds.isEmpty else { return ([], 0) }
         let query = OwnerVoteRecord.query(on: db).group(.or) { group in
             for scope in scopes { group.filter(\.$orgPath =~ scope.rawValue) }
+            if !above.isEmpty { group.filter(\.$orgPath ~~ above) }
             if !compounds.isEmpty {
                 group.group(.and) { $0.filter(\.$compound.$id ~~ compounds).filter(\.$state != .draft) }
             }
