@@ -27,6 +27,19 @@ struct AccessPolicyTests {
         #expect(!AccessPolicy.allows(.viewResidents, actor: street, at: communityB))
     }
 
+    @Test("reaching a place: at, above or below a grant; never a sibling's; ancestors stop below the root")
+    func reachesAndAncestors() {
+        let grid = actor((.gridWorker, gridA))
+        #expect(AccessPolicy.reaches(.viewDeliberation, actor: grid, place: communityA))
+        #expect(AccessPolicy.reaches(.viewDeliberation, actor: grid, place: gridA.appending("x")))
+        #expect(!AccessPolicy.reaches(.viewDeliberation, actor: grid, place: communityB))
+        #expect(!AccessPolicy.reaches(.manageDeliberation, actor: grid, place: communityA))
+        #expect(!AccessPolicy.reaches(.viewDeliberation, actor: actor((.resident, communityA)), place: communityA))
+        #expect(AccessPolicy.ancestors(.viewDeliberation, actor: grid) == [district, streetA, communityA])
+        #expect(AccessPolicy.ancestors(.viewDeliberation, actor: actor((.districtOfficer, district))).isEmpty)
+        #expect(AccessPolicy.ancestors(.viewDeliberation, actor: actor((.resident, communityA))).isEmpty)
+    }
+
     @Test("a path is not inside a sibling whose id it begins with")
     func prefixIsBySegment() {
         let c1 = streetA.appending("c1")

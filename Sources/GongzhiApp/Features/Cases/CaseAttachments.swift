@@ -128,11 +128,7 @@ struct CaseAttachmentsController: RouteCollection {
             .filter(\.$caseID == caseID).first(),
             let data = FileManager.default.contents(atPath: Self.directory(request) + "/" + attachment.id!.uuidString.lowercased())
         else { throw AppError.notFound }
-        let response = Response(status: .ok, body: .init(data: data))
-        response.headers.replaceOrAdd(name: .contentType, value: attachment.contentType)
-        response.headers.replaceOrAdd(name: .contentDisposition, value: "inline")
-        response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
-        return response
+        return CasePhoto.response(data, contentType: attachment.contentType)
     }
 }
 
@@ -155,6 +151,15 @@ struct CasePhoto: Sendable {
         }
         self.type = type
         sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A stored photo as an answer: its checked type, shown inline, never sniffed as something else.
+    static func response(_ data: Data, contentType: String) -> Response {
+        let response = Response(status: .ok, body: .init(data: data))
+        response.headers.replaceOrAdd(name: .contentType, value: contentType)
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "inline")
+        response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        return response
     }
 
     /// Writes the files under new random names, then runs `body` (which writes the rows in a transaction); if

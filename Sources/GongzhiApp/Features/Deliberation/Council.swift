@@ -169,9 +169,7 @@ enum Council {
     static func meetings(actor: Actor, offset: Int, limit: Int, on db: any Database) async throws -> (items: [MeetingRecord], total: Int) {
         guard let query = DeliberationScope.visible(MeetingRecord.query(on: db), actor: actor, path: \.$orgPath,
                                                     residentFilter: { $0.filter(\.$publishedAt != nil) }) else { return ([], 0) }
-        // Count before sorting and paging: the builder is a class, and a count with a range fails.
-        let total = try await query.count()
-        return (try await query.sort(\.$heldAt, .descending).range(offset..<(offset + limit)).all(), total)
+        return try await query.sort(\.$heldAt, .descending).page(offset: offset, limit: limit)
     }
 
     // MARK: Resources
@@ -204,8 +202,6 @@ enum Council {
 
     static func resources(actor: Actor, offset: Int, limit: Int, on db: any Database) async throws -> (items: [ResourceOffer], total: Int) {
         guard let query = DeliberationScope.visible(ResourceOffer.query(on: db), actor: actor, path: \.$orgPath) else { return ([], 0) }
-        // Count before sorting and paging: the builder is a class, and a count with a range fails.
-        let total = try await query.count()
-        return (try await query.sort(\.$createdAt, .descending).range(offset..<(offset + limit)).all(), total)
+        return try await query.sort(\.$createdAt, .descending).page(offset: offset, limit: limit)
     }
 }

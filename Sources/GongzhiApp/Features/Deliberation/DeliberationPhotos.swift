@@ -82,11 +82,7 @@ enum DeliberationPhotos {
             .filter(\.$subjectID ~~ subjectIDs).first(),
             let data = FileManager.default.contents(atPath: CaseAttachmentsController.directory(request) + "/" + photoID.uuidString.lowercased())
         else { throw AppError.notFound }
-        let response = Response(status: .ok, body: .init(data: data))
-        response.headers.replaceOrAdd(name: .contentType, value: photo.contentType)
-        response.headers.replaceOrAdd(name: .contentDisposition, value: "inline")
-        response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
-        return response
+        return CasePhoto.response(data, contentType: photo.contentType)
     }
 
     /// The checked photos of a form's `photos[]` field (empty file inputs are skipped).

@@ -21,9 +21,7 @@ enum Needs {
     static func list(actor: Actor, states: [NeedRules.State], offset: Int, limit: Int, on db: any Database) async throws -> (items: [NeedRecord], total: Int) {
         guard var query = DeliberationScope.visible(NeedRecord.query(on: db), actor: actor, path: \.$orgPath) else { return ([], 0) }
         if !states.isEmpty { query = query.filter(\.$state ~~ states) }
-        let total = try await query.count()
-        let items = try await query.sort(\.$createdAt, .descending).range(offset..<(offset + limit)).all()
-        return (items, total)
+        return try await query.sort(\.$createdAt, .descending).page(offset: offset, limit: limit)
     }
 
     // MARK: Raising and supporting

@@ -54,9 +54,7 @@ enum OwnerVotes {
                 group.group(.and) { $0.filter(\.$compound.$id ~~ compounds).filter(\.$state != .draft) }
             }
         }
-        let total = try await query.count()
-        let items = try await query.sort(\.$createdAt, .descending).range(offset..<(offset + limit)).all()
-        return (items, total)
+        return try await query.sort(\.$createdAt, .descending).page(offset: offset, limit: limit)
     }
 
     // MARK: Running a vote
@@ -226,6 +224,13 @@ enum OwnerVotes {
             WHERE v.vote_id = \(bind: vote.id!) AND EXISTS (SELECT 1 FROM owner_vote_ballots b WHERE b.vote_id = v.vote_id AND b.voter_key = v.voter_key)
             """).first()
         return (try row?.decode(column: "heads", as: Int.self) ?? 0, try row?.decode(column: "area", as: Int.self) ?? 0)
+    }
+
+    /// The electorate of a vote by units, each voter with whether they have voted (not how).
+    static func roll(of vote: OwnerVoteRecord, on db: any Database) async throws -> [(voter: OwnerVoteVoter, voted: Bool)] {
+        let voters = try await OwnerVoteVoter.query(on: db).filter(\.$voteID == vote.id!).sort(\.$units).all()
+        let voted = Set(try await OwnerVoteBallot.query(on: db).filter(\.$voteID == vote.id!).field(\.$voterKey).all().map(\.voterKey))
+        return voters.map { ($0, voted.contains($0.voterKey)) }
     }
 
     // MARK: Receipts

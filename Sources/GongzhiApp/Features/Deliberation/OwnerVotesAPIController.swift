@@ -104,11 +104,9 @@ struct OwnerVotesAPIController: RouteCollection {
         let actor = try request.requireActor()
         let (vote, access) = try await OwnerVotes.visible(try request.uuidParameter(), actor: actor, on: request.db)
         guard access.manage else { throw AppError.forbidden }
-        let voters = try await OwnerVoteVoter.query(on: request.db).filter(\.$voteID == vote.id!).sort(\.$units).all()
-        let voted = Set(try await OwnerVoteBallot.query(on: request.db).filter(\.$voteID == vote.id!).field(\.$voterKey).all().map(\.voterKey))
-        return voters.map {
-            OwnerVoteVoterDTO(voterKey: $0.voterKey, units: $0.units, areaCenti: $0.areaCenti, developer: $0.voterKey == OwnersVote.developerKey,
-                              voted: voted.contains($0.voterKey))
+        return try await OwnerVotes.roll(of: vote, on: request.db).map { voter, voted in
+            OwnerVoteVoterDTO(voterKey: voter.voterKey, units: voter.units, areaCenti: voter.areaCenti,
+                              developer: voter.voterKey == OwnersVote.developerKey, voted: voted)
         }
     }
 

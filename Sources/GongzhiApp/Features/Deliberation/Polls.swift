@@ -18,8 +18,7 @@ enum Polls {
     static func list(actor: Actor, offset: Int, limit: Int, on db: any Database) async throws -> (items: [PollRecord], total: Int) {
         guard let query = DeliberationScope.visible(PollRecord.query(on: db), actor: actor, path: \.$orgPath,
                                                     residentFilter: { $0.filter(\.$state != .draft) }) else { return ([], 0) }
-        let total = try await query.count()
-        return (try await query.sort(\.$createdAt, .descending).range(offset..<(offset + limit)).all(), total)
+        return try await query.sort(\.$createdAt, .descending).page(offset: offset, limit: limit)
     }
 
     struct Draft: Sendable {

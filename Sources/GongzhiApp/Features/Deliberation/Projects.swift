@@ -14,9 +14,7 @@ enum Projects {
 
     static func list(actor: Actor, offset: Int, limit: Int, on db: any Database) async throws -> (items: [ProjectRecord], total: Int) {
         guard let query = DeliberationScope.visible(ProjectRecord.query(on: db), actor: actor, path: \.$orgPath) else { return ([], 0) }
-        // Count before sorting and paging: the builder is a class, and a count with a range fails.
-        let total = try await query.count()
-        return (try await query.sort(\.$createdAt, .descending).range(offset..<(offset + limit)).all(), total)
+        return try await query.sort(\.$createdAt, .descending).page(offset: offset, limit: limit)
     }
 
     struct Funding: Sendable {

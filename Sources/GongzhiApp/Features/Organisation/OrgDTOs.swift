@@ -104,9 +104,15 @@ struct Paging {
 extension QueryBuilder {
     /// One page of the (sorted) query's rows, with the total count (Fluent drops the sort for the count).
     func listPage<Item: Content>(_ paging: Paging, _ transform: (Model) -> Item) async throws -> ListPage<Item> {
-        let total = try await count()
-        let rows = try await range(paging.offset..<(paging.offset + paging.limit)).all()
+        let (rows, total) = try await page(offset: paging.offset, limit: paging.limit)
         return ListPage(items: rows.map(transform), total: total, offset: paging.offset, limit: paging.limit)
+    }
+
+    /// One page of the (sorted) query's rows and the total count. The count runs first: the builder is a class,
+    /// and a count on a builder that already holds the page's range fails.
+    func page(offset: Int, limit: Int) async throws -> (items: [Model], total: Int) {
+        let total = try await count()
+        return (try await range(offset..<(offset + limit)).all(), total)
     }
 }
 

@@ -201,12 +201,10 @@ struct OwnerVotePagesController: RouteCollection {
         }
         var voters: [VoterOption] = []
         if access.manage, vote.state == .open {
-            let all = try await OwnerVoteVoter.query(on: db).filter(\.$voteID == vote.id!).sort(\.$units).all()
-            let voted = Set(try await OwnerVoteBallot.query(on: db).filter(\.$voteID == vote.id!).field(\.$voterKey).all().map(\.voterKey))
-            voters = all.map {
-                VoterOption(key: $0.voterKey, label: ($0.voterKey == OwnersVote.developerKey ? Strings.text("vote.developer", lang) + " " : "") + $0.units
-                            + " (\(m2($0.areaCenti)) \(Strings.text("vote.unit_m2", lang)))" + (voted.contains($0.voterKey) ? " — " + Strings.text("vote.voted", lang) : ""),
-                            voted: voted.contains($0.voterKey))
+            voters = try await OwnerVotes.roll(of: vote, on: db).map { voter, voted in
+                VoterOption(key: voter.voterKey, label: (voter.voterKey == OwnersVote.developerKey ? Strings.text("vote.developer", lang) + " " : "") + voter.units
+                            + " (\(m2(voter.areaCenti)) \(Strings.text("vote.unit_m2", lang)))" + (voted ? " — " + Strings.text("vote.voted", lang) : ""),
+                            voted: voted)
             }
         }
         // A receipt code asked about in the query: is it counted?
