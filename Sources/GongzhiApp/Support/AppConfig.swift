@@ -34,6 +34,13 @@ public struct AppConfig: Sendable {
     public var calendarDirectory: String?
     /// Days a resident has to rate a reply before the case closes by itself.
     public var autoCloseDays: Int = 7
+    /// SQLite's `synchronous` level in WAL mode: `full` (default: an acknowledged write survives a power cut)
+    /// or `normal` (survives a crash of Gongzhi or of the OS process, may lose the last writes on a power cut).
+    public var sqliteSynchronous: SQLiteSynchronous = .full
+
+    public enum SQLiteSynchronous: String, Sendable, CaseIterable {
+        case full, normal
+    }
 
     /// Reads the environment; throws one error listing every problem found.
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
@@ -102,6 +109,11 @@ public struct AppConfig: Sendable {
         }
         result.calendarDirectory = env["GONGZHI_CALENDAR_DIR"].flatMap { $0.isEmpty ? nil : $0 }
         result.autoCloseDays = int("GONGZHI_AUTO_CLOSE_DAYS", default: 7, range: 1...60)
+        if let raw = env["GONGZHI_SQLITE_SYNCHRONOUS"], !raw.isEmpty {
+            if let level = SQLiteSynchronous(rawValue: raw.lowercased()) { result.sqliteSynchronous = level } else {
+                problems.append("GONGZHI_SQLITE_SYNCHRONOUS must be full or normal")
+            }
+        }
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return result
     }

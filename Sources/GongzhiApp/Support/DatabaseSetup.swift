@@ -23,7 +23,7 @@ enum DatabaseSetup {
     }
 
     /// Sets up every pooled connection and checks durability (checklist rule 10):
-    /// SQLite: WAL (kept in the file), synchronous=FULL and a 5 s busy timeout on each connection (the driver's
+    /// SQLite: WAL (kept in the file), synchronous=FULL (or NORMAL when configured) and a 5 s busy timeout on each connection (the driver's
     /// own busy handler would wait forever); PostgreSQL: fsync, full_page_writes and synchronous_commit on.
     static func prepare(_ app: Application) async throws {
         switch app.gongzhi.config.database {
@@ -33,7 +33,8 @@ enum DatabaseSetup {
                 let sql = db.sql()
                 let mode = try await sql.raw("PRAGMA journal_mode=WAL").first()?.decode(column: "journal_mode", as: String.self)
                 guard mode?.lowercased() == "wal" else { throw DurabilityError(detail: "SQLite journal_mode is \(mode ?? "?"), not WAL") }
-                try await sql.raw("PRAGMA synchronous=FULL").run()
+                let level = app.gongzhi.config.sqliteSynchronous.rawValue.uppercased()
+                try await sql.raw("PRAGMA synchronous=\(unsafeRaw: level)").run()
                 try await sql.raw("PRAGMA busy_timeout=5000").run()
             }
         case .postgres:

@@ -1,0 +1,39 @@
+import Foundation
+import SQLKit
+import Testing
+@testable import GongzhiApp
+
+@Suite("Configuration from the environment and the durability it sets")
+struct ConfigurationTests {
+    @Test("every bad value is named in one error")
+    func badValuesListedTogether() throws {
+        let env = ["GONGZHI_DATA_KEY": "short", "GONGZHI_SQLITE_SYNCHRONOUS": "off", "GONGZHI_WORKING_HOURS": "9-5"]
+        do {
+            _ = try AppConfig.fromEnvironment(env)
+            Issue.record("a bad configuration was accepted")
+        } catch let error as ConfigurationError {
+            let text = error.problems.joined(separator: "\n")
+            #expect(text.contains("GONGZHI_SQLITE_SYNCHRONOUS"))
+            #expect(text.contains("GONGZHI_DATA_KEY"))
+            #expect(text.contains("GONGZHI_WORKING_HOURS"))
+        }
+    }
+
+    @Test("SQLite runs with synchronous=FULL unless NORMAL is asked for")
+    func sqliteSynchronousLevel() async throws {
+        let key = Data(repeating: 7, count: 32).base64EncodedString()
+        #expect(try AppConfig.fromEnvironment(["GONGZHI_DATA_KEY": key]).sqliteSynchronous == .full)
+        #expect(try AppConfig.fromEnvironment(["GONGZHI_DATA_KEY": key, "GONGZHI_SQLITE_SYNCHRONOUS": "NORMAL"]).sqliteSynchronous == .normal)
+        guard !TestDatabase.isPostgres else { return }
+        // PRAGMA synchronous answers 2 for FULL and 1 for NORMAL, on every pooled connection.
+        for (level, expected) in [(AppConfig.SQLiteSynchronous.full, 2), (.normal, 1)] {
+            try await withApp(seed: false, adjust: { $0.sqliteSynchronous = level }) { app, _ in
+                for eventLoop in app.eventLoopGroup.makeIterator() {
+                    let db = app.databases.database(.sqlite, logger: app.logger, on: eventLoop)!
+                    let row = try await db.sql().raw("PRAGMA synchronous").first()
+                    #expect(try row?.decode(column: "synchronous", as: Int.self) == expected)
+                }
+            }
+        }
+    }
+}
