@@ -18,13 +18,16 @@ enum Observability {
 }
 
 /// One JSON object per line (`GONGZHI_LOG_FORMAT=json`, the default in production): time, level, message,
-/// source and metadata, for log shippers.
+/// source and metadata, for log shippers. `LOG_LEVEL` (trace … critical) sets the lowest level written (default info).
 public struct JSONLogHandler: LogHandler {
     let label: String
-    public var logLevel: Logger.Level = .info
+    public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
 
-    public init(label: String) { self.label = label }
+    public init(label: String, level: Logger.Level? = nil) {
+        self.label = label
+        self.logLevel = level ?? ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+    }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }

@@ -2,6 +2,7 @@ import Crypto
 import Fluent
 import Foundation
 import GongzhiCore
+import SQLKit
 import Vapor
 
 /// Taking in a case (SPEC §4): from a resident, at the window for a resident (一窗受理), from a grid worker's
@@ -82,109 +83,112 @@ enum CaseIntake {
         let calendar = request.gongzhi.calendar
         let cipher = request.gongzhi.cipher
         let isResident = apiKey == nil && actor.roles == [.resident]
-        return try await request.write { db in
-            guard let catalogue = try await CatalogueStore.current(on: db) else { throw AppError.conflict("no_catalogue") }
-            // Where: a building (its grid) or a grid; the actor must be allowed to report there.
-            let (placePath, buildingID, location) = try await place(input, on: db)
-            let allowed = if let apiKey {
-                OrgPath(apiKey.orgPath)?.contains(placePath) == true
-            } else if isResident {
-                actor.grants.contains { $0.role == .resident && $0.path.contains(placePath) }
-            } else {
-                AccessPolicy.allows(.intakeCases, actor: actor, at: placePath)
-            }
-            guard allowed else { throw AppError.notFound }
+        // Everything read first, outside the write: the catalogue (cached per version), the place, the item, the
+        // handler, possible duplicates. Only the inserts and the audit entry hold the (SQLite-serialised) write.
+        let db = request.db
+        guard let catalogue = try await CatalogueStore.current(on: db) else { throw AppError.conflict("no_catalogue") }
+        // Where: a building (its grid) or a grid; the actor must be allowed to report there.
+        let (placePath, buildingID, location) = try await place(input, on: db)
+        let allowed = if let apiKey {
+            OrgPath(apiKey.orgPath)?.contains(placePath) == true
+        } else if isResident {
+            actor.grants.contains { $0.role == .resident && $0.path.contains(placePath) }
+        } else {
+            AccessPolicy.allows(.intakeCases, actor: actor, at: placePath)
+        }
+        guard allowed else { throw AppError.notFound }
 
-            // What: the classifier's proposal, or the chosen item (staff overriding it say why).
-            let proposals = Classifier.propose(title: input.title, description: input.description, catalogue: catalogue)
-            var itemCode = proposals.first?.code ?? ""
-            var score = proposals.first?.score ?? 0
-            if let chosen = input.itemCode, !chosen.isEmpty {
-                guard catalogue.item(chosen) != nil else { throw AppError.invalid("itemCode") }
-                if chosen != itemCode {
-                    if !isResident, !input.itemChosenBySubmitter, (input.overrideReason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-                        throw AppError.invalid("overrideReason", "reason_required")
-                    }
-                    score = proposals.first { $0.code == chosen }?.score ?? 0
-                    itemCode = chosen
+        // What: the classifier's proposal, or the chosen item (staff overriding it say why).
+        let proposals = Classifier.propose(title: input.title, description: input.description, catalogue: catalogue)
+        var itemCode = proposals.first?.code ?? ""
+        var score = proposals.first?.score ?? 0
+        if let chosen = input.itemCode, !chosen.isEmpty {
+            guard catalogue.item(chosen) != nil else { throw AppError.invalid("itemCode") }
+            if chosen != itemCode {
+                if !isResident, !input.itemChosenBySubmitter, (input.overrideReason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                    throw AppError.invalid("overrideReason", "reason_required")
                 }
+                score = proposals.first { $0.code == chosen }?.score ?? 0
+                itemCode = chosen
             }
-            guard let item = catalogue.item(itemCode) else { throw AppError.conflict("no_catalogue") }
-            let answers: [String: [String]]
-            do throws(CatalogueQuestion.Problem) {
-                answers = try CatalogueQuestion.validate(input.answers, against: item.questions, requireAll: !(input.itemCode ?? "").isEmpty)
-            } catch {
-                let (question, code) = Self.describe(error)
-                throw AppError.invalid("attribute[\(question)]", code)
-            }
+        }
+        guard let item = catalogue.item(itemCode) else { throw AppError.conflict("no_catalogue") }
+        let answers: [String: [String]]
+        do throws(CatalogueQuestion.Problem) {
+            answers = try CatalogueQuestion.validate(input.answers, against: item.questions, requireAll: !(input.itemCode ?? "").isEmpty)
+        } catch {
+            let (question, code) = Self.describe(error)
+            throw AppError.invalid("attribute[\(question)]", code)
+        }
 
-            // Who: the node of the responsible party's level above the place; a report never goes to the accused.
-            let segments = placePath.segments
-            guard segments.count > item.responsible.level.depth, let handlerID = UUID(uuidString: segments[item.responsible.level.depth]),
-                  let handler = try await OrgNode.find(handlerID, on: db) else { throw AppError.invalid("buildingId") }
-            var accusedPath: String?
-            if item.responsible == .supervisoryOrg {
-                if let accused = input.accusedNodeID {
-                    guard let node = try await OrgNode.find(accused, on: db) else { throw AppError.invalid("accusedNodeId") }
-                    accusedPath = node.path
-                } else if segments.count > OrgLevel.community.depth {
-                    accusedPath = OrgPath.root.appending(segments[0]).appending(segments[1]).appending(segments[2]).rawValue
-                }
+        // Who: the node of the responsible party's level above the place; a report never goes to the accused.
+        let segments = placePath.segments
+        guard segments.count > item.responsible.level.depth, let handlerID = UUID(uuidString: segments[item.responsible.level.depth]),
+              let handler = try await OrgNode.find(handlerID, on: db) else { throw AppError.invalid("buildingId") }
+        var accusedPath: String?
+        if item.responsible == .supervisoryOrg {
+            if let accused = input.accusedNodeID {
+                guard let node = try await OrgNode.find(accused, on: db) else { throw AppError.invalid("accusedNodeId") }
+                accusedPath = node.path
+            } else if segments.count > OrgLevel.community.depth {
+                accusedPath = OrgPath.root.appending(segments[0]).appending(segments[1]).appending(segments[2]).rawValue
             }
+        }
 
-            let record = CaseRecord()
-            record.id = UUID()
-            record.number = caseNumber(now)
-            record.title = input.title
-            record.details = input.description
-            record.channel = input.channel.rawValue
-            record.isPublic = input.isPublic && item.responsible != .supervisoryOrg
-            record.anonymous = input.anonymous
-            let userID = apiKey == nil ? UUID(uuidString: actor.userID) : nil
-            var trackingCode: String?
-            if input.anonymous {
-                let code = trackingCodeValue()
-                trackingCode = code
-                record.trackingHash = Tokens.digest(code)
-            }
-            record.submitterUserID = isResident ? userID : nil
-            record.submitterPersonID = isResident ? actor.personID.flatMap(UUID.init(uuidString:)) : nil
-            if let personID = input.forPersonID, !isResident, apiKey == nil {
-                let person = try await Scoped.find(Person.self, personID, actor: actor, .viewResidents, on: db)
-                record.submitterPersonID = person.id
-                record.submitterUserID = try await User.query(on: db).filter(\.$person.$id == person.id).first()?.id
-            }
-            record.catalogueVersion = catalogue.version
-            record.itemCode = item.code
-            record.category = item.category
-            record.classificationScore = score
-            record.overrideReason = input.overrideReason.flatMap { $0.isEmpty ? nil : $0 }
-            record.placePath = placePath.rawValue
-            record.buildingID = buildingID
-            record.address = input.address
-            record.latitude = location?.latitude
-            record.longitude = location?.longitude
-            record.handlerNodeID = handlerID
-            record.handlerPath = handler.path
-            record.handlerParty = item.responsible
-            record.handlerDepartment = item.department
-            record.accusedPath = accusedPath
-            record.snapshot = CaseSnapshot(state: .submitted)
-            record.responseHours = item.responseHours
-            record.completionDays = item.completionDays
-            record.extensionDays = 0
-            record.openedAt = now
-            record.responseDueAt = calendar.deadline(from: now, workingHours: item.responseHours)
-            record.completionDueAt = calendar.deadline(from: now, workingDays: item.completionDays)
-            record.slaLevel = .normal
-            record.eventCount = 1
-            record.answers = answers
-            record.apiKeyID = apiKey?.id
-            if let contact = input.contact {
-                let encoded = String(decoding: try JSONEncoder().encode(contact), as: UTF8.self)
-                record.contactSealed = cipher.seal(encoded, field: .caseContact)
-            }
-            let duplicates = try await possibleDuplicates(itemCode: item.code, placePath: placePath, location: location, now: now, on: db)
+        let record = CaseRecord()
+        record.id = UUID()
+        record.number = caseNumber(now)
+        record.title = input.title
+        record.details = input.description
+        record.channel = input.channel.rawValue
+        record.isPublic = input.isPublic && item.responsible != .supervisoryOrg
+        record.anonymous = input.anonymous
+        let userID = apiKey == nil ? UUID(uuidString: actor.userID) : nil
+        var trackingCode: String?
+        if input.anonymous {
+            let code = trackingCodeValue()
+            trackingCode = code
+            record.trackingHash = Tokens.digest(code)
+        }
+        record.submitterUserID = isResident ? userID : nil
+        record.submitterPersonID = isResident ? actor.personID.flatMap(UUID.init(uuidString:)) : nil
+        if let personID = input.forPersonID, !isResident, apiKey == nil {
+            let person = try await Scoped.find(Person.self, personID, actor: actor, .viewResidents, on: db)
+            record.submitterPersonID = person.id
+            record.submitterUserID = try await User.query(on: db).filter(\.$person.$id == person.id).first()?.id
+        }
+        record.catalogueVersion = catalogue.version
+        record.itemCode = item.code
+        record.category = item.category
+        record.classificationScore = score
+        record.overrideReason = input.overrideReason.flatMap { $0.isEmpty ? nil : $0 }
+        record.placePath = placePath.rawValue
+        record.buildingID = buildingID
+        record.address = input.address
+        record.latitude = location?.latitude
+        record.longitude = location?.longitude
+        record.handlerNodeID = handlerID
+        record.handlerPath = handler.path
+        record.handlerParty = item.responsible
+        record.handlerDepartment = item.department
+        record.accusedPath = accusedPath
+        record.snapshot = CaseSnapshot(state: .submitted)
+        record.responseHours = item.responseHours
+        record.completionDays = item.completionDays
+        record.extensionDays = 0
+        record.openedAt = now
+        record.responseDueAt = calendar.deadline(from: now, workingHours: item.responseHours)
+        record.completionDueAt = calendar.deadline(from: now, workingDays: item.completionDays)
+        record.slaLevel = .normal
+        record.eventCount = 1
+        record.answers = answers
+        record.apiKeyID = apiKey?.id
+        if let contact = input.contact {
+            let encoded = String(decoding: try JSONEncoder().encode(contact), as: UTF8.self)
+            record.contactSealed = cipher.seal(encoded, field: .caseContact)
+        }
+        let duplicates = try await possibleDuplicates(itemCode: item.code, placePath: placePath, location: location, now: now, on: db)
+        try await request.write { db in
             try await record.create(on: db)
             try await CaseEventRecord(caseID: record.id!, seq: 1, action: "submit", from: nil, to: .submitted,
                                       actorUserID: input.anonymous ? nil : userID,
@@ -197,8 +201,8 @@ enum CaseIntake {
             try await request.audit(AuditEvent(action: "case.create", objectType: "case", objectID: record.id!.uuidString.lowercased(),
                                                summary: "item=\(item.code) channel=\(input.channel.rawValue)",
                                                change: ["title": input.title, "description": input.description, "item": item.code, "place": placePath.rawValue]), on: db)
-            return Result(record: record, trackingCode: trackingCode, proposals: proposals, duplicates: duplicates)
         }
+        return Result(record: record, trackingCode: trackingCode, proposals: proposals, duplicates: duplicates)
     }
 
     /// The question at fault and the error code.
@@ -247,25 +251,36 @@ enum CaseIntake {
 
     /// Open cases of the same item opened in the last 30 days, in the same grid or within 50 m (issue 4 item 7).
     static func possibleDuplicates(itemCode: String, placePath: OrgPath, location: GeoPoint?, now: Date, on db: any Database) async throws -> [UUID] {
+        // Four columns of at most 20 rows (SQLKit: decoding whole case models cost more than the rest of an intake).
         let box = location?.box(metres: PlaceLocator.duplicateRadius)
-        let candidates = try await CaseRecord.query(on: db).filter(\.$itemCode == itemCode)
-            .filter(\.$state !~ [.closed, .rejected, .merged])
-            .filter(\.$openedAt > now.addingTimeInterval(-Double(duplicateWindowDays) * 86_400))
-            .group(.or) { group in
-                group.filter(\.$placePath == placePath.rawValue)
+        let closedStates = [CaseState.closed, .rejected, .merged].map(\.rawValue)
+        let rows = try await db.sql().select().columns("id", "place_path", "latitude", "longitude").from(CaseRecord.schema)
+            .where("item_code", .equal, itemCode)
+            .where("state", .notIn, closedStates)
+            .where("opened_at", .greaterThan, now.addingTimeInterval(-Double(duplicateWindowDays) * 86_400))
+            .where { group in
+                var group = group.orWhere("place_path", .equal, placePath.rawValue)
                 if let box {
-                    group.group(.and) { near in
-                        near.filter(\.$latitude >= box.latitude.lowerBound).filter(\.$latitude <= box.latitude.upperBound)
-                            .filter(\.$longitude >= box.longitude.lowerBound).filter(\.$longitude <= box.longitude.upperBound)
+                    group = group.orWhere { near in
+                        near.where("latitude", .greaterThanOrEqual, box.latitude.lowerBound).where("latitude", .lessThanOrEqual, box.latitude.upperBound)
+                            .where("longitude", .greaterThanOrEqual, box.longitude.lowerBound).where("longitude", .lessThanOrEqual, box.longitude.upperBound)
                     }
                 }
+                return group
             }
-            .sort(\.$openedAt, .descending).limit(20).all()
-        return candidates.filter { candidate in
-            if candidate.placePath == placePath.rawValue { return true }
-            guard let location, let lat = candidate.latitude, let lon = candidate.longitude, let other = GeoPoint(latitude: lat, longitude: lon) else { return false }
-            return location.distance(to: other) <= PlaceLocator.duplicateRadius
-        }.prefix(5).compactMap(\.id)
+            .orderBy("opened_at", .descending).limit(20).all()
+        var found: [UUID] = []
+        for row in rows where found.count < 5 {
+            let id = try row.decode(column: "id", as: UUID.self)
+            if try row.decode(column: "place_path", as: String.self) == placePath.rawValue {
+                found.append(id)
+                continue
+            }
+            guard let location, let lat = try row.decode(column: "latitude", as: Double?.self), let lon = try row.decode(column: "longitude", as: Double?.self),
+                  let other = GeoPoint(latitude: lat, longitude: lon) else { continue }
+            if location.distance(to: other) <= PlaceLocator.duplicateRadius { found.append(id) }
+        }
+        return found
     }
 
     /// GZ + the date in Beijing + four characters people can read out (no 0/O, 1/I).

@@ -26,6 +26,15 @@ enum KPIRollups {
         /// "" when the case is not a report against an org.
         let accusedPath: String
 
+        init(day: String, placePath: String, category: String, handlerNodeID: String, handlerPath: String, accusedPath: String) {
+            self.day = day
+            self.placePath = placePath
+            self.category = category
+            self.handlerNodeID = handlerNodeID
+            self.handlerPath = handlerPath
+            self.accusedPath = accusedPath
+        }
+
         init(_ record: CaseRecord) {
             day = CivilDate(record.openedAt).description
             placePath = record.placePath
@@ -182,11 +191,26 @@ enum KPIRollups {
         }
         // Unsigned cases past their response limit: all unsigned ones (`unsigned`, in the rollups) less those still
         // within their limit, which are recent cases only (found through the index on response_due_at).
-        let waiting = try await load(CaseRecord.query(on: db).filter(\.$signedAt == nil).filter(\.$responseDueAt > now)
-            .filter(\.$openedAt >= DayNumber.start(of: from)).filter(\.$openedAt < DayNumber.start(of: to).addingTimeInterval(86_400))).all()
-        for record in waiting {
-            let key = Key(record)
-            if visible(key) { add(key, .init(), overdue: -1) }
+        // Counted in SQL by key (a busy day has thousands of them; loading each case cost seconds).
+        let day = sql.dialect.name == "postgresql"
+            ? "CAST(floor((extract(epoch FROM opened_at) + 28800) / 86400) AS BIGINT)"
+            : "CAST((opened_at + 28800) / 86400 AS INTEGER)"
+        let waiting = try await sql.raw("""
+            SELECT \(unsafeRaw: day) AS day_number, place_path, category, handler_node_id, handler_path,
+                   COALESCE(accused_path, '') AS accused_path, count(*) AS waiting
+            FROM cases
+            WHERE signed_at IS NULL AND response_due_at > \(bind: now)
+              AND opened_at >= \(bind: DayNumber.start(of: from)) AND opened_at < \(bind: DayNumber.start(of: to).addingTimeInterval(86_400))
+            GROUP BY 1, 2, 3, 4, 5, 6
+            """).all()
+        for row in waiting {
+            let key = Key(day: DayNumber(try row.decode(column: "day_number", as: Int.self)).civil.description,
+                          placePath: try row.decode(column: "place_path", as: String.self),
+                          category: try row.decode(column: "category", as: String.self),
+                          handlerNodeID: try row.decode(column: "handler_node_id", as: UUID.self).uuidString.lowercased(),
+                          handlerPath: try row.decode(column: "handler_path", as: String.self),
+                          accusedPath: try row.decode(column: "accused_path", as: String.self))
+            if visible(key) { add(key, .init(), overdue: -(try row.decode(column: "waiting", as: Int.self))) }
         }
         return cells.values.map { cell in
             var cell = cell

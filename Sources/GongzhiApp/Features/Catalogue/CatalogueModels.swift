@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import GongzhiCore
+import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
@@ -81,9 +82,22 @@ enum CatalogueStore {
 
     /// The version in force, or nil before the first is loaded.
     static func current(on db: any Database) async throws -> Catalogue? {
-        guard let head = try await CatalogueVersion.query(on: db).sort(\.$version, .descending).first() else { return nil }
-        return try await load(version: head.version, on: db)
+        // A version never changes once published: its parsed form is kept per version row (whose id is unique
+        // across databases), so taking a case reads one small row instead of the whole catalogue.
+        guard let head = try await db.sql().raw("SELECT id, version FROM catalogue_versions ORDER BY version DESC LIMIT 1").first()
+        else { return nil }
+        let id = try head.decode(column: "id", as: UUID.self)
+        if let cached = parsed.withLockedValue({ $0[id] }) { return cached }
+        guard let catalogue = try await load(version: try head.decode(column: "version", as: Int.self), on: db) else { return nil }
+        parsed.withLockedValue { cache in
+            if cache.count > 64 { cache.removeAll() }
+            cache[id] = catalogue
+        }
+        return catalogue
     }
+
+    /// Parsed catalogue versions by the id of their version row.
+    private static let parsed = NIOLockedValueBox<[UUID: Catalogue]>([:])
 
     static func load(version: Int, on db: any Database) async throws -> Catalogue? {
         guard let head = try await CatalogueVersion.query(on: db).filter(\.$version == version).first() else { return nil }
