@@ -33,6 +33,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
     app.middleware.use(AuthenticationMiddleware())
     app.middleware.use(CSRFMiddleware())
+    app.middleware.use(IdempotencyMiddleware())
 
     try app.register(collection: OperationsController())
     try app.register(collection: HomeController())
@@ -97,7 +98,10 @@ extension Application {
     public func prepareToServe() async throws {
         try await prepareAndMigrate()
         // Background work runs under `serve` only, never during a one-off command.
-        lifecycle.use(PeriodicWork(name: "session sweep", every: .seconds(600)) { try await SessionSweeper.sweep($0) })
+        lifecycle.use(PeriodicWork(name: "session sweep", every: .seconds(600)) { app in
+            try await SessionSweeper.sweep(app)
+            try await IdempotencyMiddleware.sweep(app)
+        })
         lifecycle.use(PeriodicWork(name: "case maintenance", every: .seconds(60)) { app in
             try await CaseMaintenance.autoClose(app, ratingDays: app.gongzhi.config.autoCloseDays)
             try await CaseMaintenance.refreshLevels(app)

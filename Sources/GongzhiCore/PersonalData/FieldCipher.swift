@@ -10,6 +10,8 @@ public struct FieldCipher: Sendable {
         case phone = "person.phone"
         /// The name, phone and e-mail an Open311 client sent with a case.
         case caseContact = "case.contact"
+        /// A stored answer to an idempotent POST (it may carry personal data).
+        case idempotentResponse = "idempotency.response"
     }
 
     public enum Error: Swift.Error, Equatable, Sendable {

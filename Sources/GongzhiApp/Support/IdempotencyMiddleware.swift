@@ -1,0 +1,140 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import SQLKit
+import Vapor
+
+/// `Idempotency-Key` on API POSTs (checklist row 33; rules in `GongzhiCore.Idempotency`): the first request under
+/// a key claims it, runs, and its answer is kept (sealed: it may hold personal data) for 48 hours; the same request
+/// again gets that answer with `Idempotent-Replayed: true`; the same key with another body → 422; while the first
+/// is still running → 409. Keys belong to the caller (the account, or the address for anonymous callers).
+struct IdempotencyMiddleware: AsyncMiddleware {
+    static let header = "Idempotency-Key"
+    static let table = "idempotency_keys"
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard request.method == .POST, let key = request.headers.first(name: Self.header),
+              request.url.path.hasPrefix("/api/") || request.url.path.hasPrefix("/open311/") else {
+            return try await next.respond(to: request)
+        }
+        guard Idempotency.isValidKey(key) else { throw AppError.invalid(Self.header, "idempotency_key_invalid") }
+        let scope = request.current.map { "user:" + $0.userID.uuidString } ?? "address:" + (request.remoteAddress?.ipAddress ?? "?")
+        let body = try await request.body.collect(max: request.application.routes.defaultMaxBodySize.value).get()
+        let bytes = Idempotency.canonical(body.map { Array($0.readableBytesView) } ?? [], isJSON: request.headers.contentType == .json)
+        let fingerprint = Idempotency.fingerprint(method: request.method.rawValue, uri: request.url.string, body: bytes)
+        let claim = UUID().uuidString
+        let now = request.now
+        let stored = try await request.write { db -> IdempotencyRecord? in
+            try await db.sql().insert(into: Self.table)
+                .columns("scope", "key", "claim", "fingerprint", "state", "created_at")
+                .values(SQLBind(scope), SQLBind(key), SQLBind(claim), SQLBind(fingerprint), SQLBind("in_flight"), SQLBind(now))
+                .ignoringConflicts(with: ["scope", "key"])
+                .run()
+            return try await IdempotencyRecord.find(scope: scope, key: key, on: db)
+        }
+        guard let stored else { throw Abort(.internalServerError, reason: "idempotency key not stored") }
+        if stored.claim != claim {
+            switch Idempotency.decide(stored: stored.state, fingerprint: fingerprint) {
+            case .mismatch: throw AppError.invalid(Self.header, "idempotency_key_reused")
+            case .inFlight, .proceed: throw AppError.conflict("idempotency_in_flight", field: Self.header)
+            case .replay: return try stored.response(cipher: request.gongzhi.cipher)
+            }
+        }
+        let response: Response
+        do {
+            response = try await next.respond(to: request)
+        } catch {
+            try? await release(scope: scope, key: key, claim: claim, on: request)
+            throw error
+        }
+        guard Idempotency.keepsResult(status: Int(response.status.code)) else {
+            try? await release(scope: scope, key: key, claim: claim, on: request)
+            return response
+        }
+        let answer = response.body.buffer.map { String(buffer: $0) } ?? ""
+        let sealed = request.gongzhi.cipher.seal(answer, field: .idempotentResponse)
+        try await request.write { db in
+            try await db.sql().update(Self.table)
+                .set("state", to: SQLBind("done")).set("status", to: SQLBind(Int(response.status.code)))
+                .set("content_type", to: SQLBind(response.headers.first(name: .contentType) ?? ""))
+                .set("location", to: SQLBind(response.headers.first(name: .location) ?? ""))
+                .set("body_sealed", to: SQLBind(sealed))
+                .where("scope", .equal, scope).where("key", .equal, key).where("claim", .equal, claim)
+                .run()
+        }
+        return response
+    }
+
+    /// Frees a key whose request failed, so the client may try again with it.
+    func release(scope: String, key: String, claim: String, on request: Request) async throws {
+        try await request.write { db in
+            try await db.sql().delete(from: Self.table).where("scope", .equal, scope).where("key", .equal, key)
+                .where("claim", .equal, claim).run()
+        }
+    }
+
+    /// Forgets keys past their retention, and claims abandoned by a process that died mid-request.
+    static func sweep(_ app: Application) async throws {
+        let now = app.clock.now
+        try await app.write { db in
+            try await db.sql().delete(from: table).where("created_at", .lessThan, SQLBind(now.addingTimeInterval(-Idempotency.retention))).run()
+            try await db.sql().delete(from: table).where("state", .equal, "in_flight")
+                .where("created_at", .lessThan, SQLBind(now.addingTimeInterval(-Idempotency.abandonedAfter))).run()
+        }
+    }
+}
+
+/// One row of `idempotency_keys`.
+struct IdempotencyRecord {
+    let claim: String
+    let state: Idempotency.Stored
+    let status: Int
+    let contentType: String
+    let location: String
+    let bodySealed: String
+
+    static func find(scope: String, key: String, on db: any Database) async throws -> IdempotencyRecord? {
+        guard let row = try await db.sql().select().columns("claim", "fingerprint", "state", "status", "content_type", "location", "body_sealed")
+            .from(IdempotencyMiddleware.table).where("scope", .equal, scope).where("key", .equal, key).first() else { return nil }
+        let fingerprint = try row.decode(column: "fingerprint", as: String.self)
+        let done = try row.decode(column: "state", as: String.self) == "done"
+        return IdempotencyRecord(claim: try row.decode(column: "claim", as: String.self),
+                                 state: done ? .done(fingerprint: fingerprint) : .inFlight(fingerprint: fingerprint),
+                                 status: try row.decode(column: "status", as: Int?.self) ?? 0,
+                                 contentType: try row.decode(column: "content_type", as: String?.self) ?? "",
+                                 location: try row.decode(column: "location", as: String?.self) ?? "",
+                                 bodySealed: try row.decode(column: "body_sealed", as: String?.self) ?? "")
+    }
+
+    func response(cipher: FieldCipher) throws -> Response {
+        var headers = HTTPHeaders()
+        if !contentType.isEmpty { headers.replaceOrAdd(name: .contentType, value: contentType) }
+        if !location.isEmpty { headers.replaceOrAdd(name: .location, value: location) }
+        headers.replaceOrAdd(name: "Idempotent-Replayed", value: "true")
+        let body = bodySealed.isEmpty ? "" : try cipher.open(bodySealed, field: .idempotentResponse)
+        return Response(status: HTTPResponseStatus(statusCode: status), headers: headers, body: .init(string: body))
+    }
+}
+
+struct CreateIdempotencyKeys: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(IdempotencyMiddleware.table)
+            .field("scope", .string, .required)
+            .field("key", .string, .required)
+            .field("claim", .string, .required)
+            .field("fingerprint", .string, .required)
+            .field("state", .string, .required)
+            .field("status", .int)
+            .field("content_type", .string)
+            .field("location", .string)
+            .field("body_sealed", .string)
+            .field("created_at", .datetime, .required)
+            .unique(on: "scope", "key")
+            .create()
+        try await database.sql().create(index: "idx_idempotency_created").on(IdempotencyMiddleware.table).column("created_at").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(IdempotencyMiddleware.table).delete()
+    }
+}
