@@ -445,13 +445,14 @@ def main():
     parser.add_argument("--pg-port", type=int, default=54480)
     parser.add_argument("--workdir", default=None, help="where the databases go (default: the system's temporary directory)")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument("--commit", default=None, help="the commit the binary was built from (default: this checkout's)")
     args = parser.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.peer and args.peer not in args.sizes:
         args.sizes = sorted(set(args.sizes) | {args.peer})
 
     started = datetime.datetime.now(datetime.timezone.utc)
-    report = {"date": started.isoformat(timespec="seconds"), "machine": machine(), "commit": commit(),
+    report = {"date": started.isoformat(timespec="seconds"), "machine": machine(), "commit": args.commit or commit(),
               "synchronous": args.synchronous, "sizes": args.sizes, "gongzhi": []}
     if not args.no_sqlite:
         report["gongzhi"].append(run_database("sqlite", args, args.binary, args.ceiling))

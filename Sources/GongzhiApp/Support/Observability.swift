@@ -26,8 +26,11 @@ public struct JSONLogHandler: LogHandler {
 
     public init(label: String, level: Logger.Level? = nil) {
         self.label = label
-        self.logLevel = level ?? ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+        self.logLevel = level ?? Self.configuredLevel
     }
+
+    /// Read once: a handler is made for every request's logger.
+    static let configuredLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
