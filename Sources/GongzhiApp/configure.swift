@@ -66,6 +66,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: PollPagesController())
     try app.register(collection: DeliberationHubController())
     try app.register(collection: WarningsController())
+    try app.register(collection: WarningSettingsController())
     try app.register(collection: CouncilAPIController())
     try app.register(collection: ProjectsAPIController())
     try app.register(collection: CouncilPagesController())

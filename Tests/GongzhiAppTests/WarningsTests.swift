@@ -55,4 +55,42 @@ struct WarningsTests {
             #expect(try await WarningRecord.find(repeatWarning.id, on: app.db)?.state == .resolved)
         }
     }
+
+    @Test("the thresholds are data: supervisors read them, the system administrator changes them (checked, audited), and evaluation follows them")
+    func settingsAreData() async throws {
+        try await withApp { app, _ in
+            var resident = try await TestClient.api(app, as: "resident")
+            let building = try await residentBuilding(app)
+            for n in 1...6 {
+                #expect(try await resident.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(title: "电梯故障\(n)", buildingId: building, itemCode: "PRC-006")).status == .created)
+            }
+            var street = try await TestClient.api(app, as: "street")
+            let shown = try await street.send(.GET, "/api/v1/warning-settings")
+            #expect(shown.status == .ok)
+            #expect(try shown.content.decode(WarningRules.Settings.self) == WarningRules.Settings())
+            #expect(try await resident.send(.GET, "/api/v1/warning-settings").status == .forbidden)
+            // A supervisor may not change them; the system administrator may, within range.
+            #expect(try await street.send(.PUT, "/api/v1/warning-settings", json: ["repeatMinimum": 10]).status == .forbidden)
+            var admin = try await TestClient.api(app, as: "admin")
+            let bad = try await admin.send(.PUT, "/api/v1/warning-settings", json: ["repeatMinimum": 1])
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.body.string.contains("repeatMinimum"))
+            let auditBefore = try await app.auditCount()
+            let changed = try await admin.send(.PUT, "/api/v1/warning-settings", json: ["repeatMinimum": 10, "hotspotMinimum": 7])
+            #expect(changed.status == .ok)
+            let settings = try changed.content.decode(WarningRules.Settings.self)
+            #expect(settings.repeatMinimum == 10 && settings.hotspotMinimum == 7 && settings.hotspotWindowDays == 7)
+            #expect(try await app.auditCount() == auditBefore + 1)
+
+            // Six cases by one person, seven needed: neither a repeat nor a hotspot now.
+            _ = try await Warnings.evaluate(app)
+            var kinds = Set(try await WarningRecord.query(on: app.db).all().map(\.kind))
+            #expect(!kinds.contains(.repeatComplainant) && !kinds.contains(.hotspot))
+            // Back to three and five: both appear.
+            #expect(try await admin.send(.PUT, "/api/v1/warning-settings", json: ["repeatMinimum": 3, "hotspotMinimum": 5]).status == .ok)
+            _ = try await Warnings.evaluate(app)
+            kinds = Set(try await WarningRecord.query(on: app.db).all().map(\.kind))
+            #expect(kinds.contains(.repeatComplainant) && kinds.contains(.hotspot))
+        }
+    }
 }

@@ -31,3 +31,25 @@ struct WarningRulesTests {
         #expect(WarningRules.isRepeat(3, settings: settings) && !WarningRules.isRepeat(2, settings: settings))
     }
 }
+
+@Suite("Warning settings ranges")
+struct WarningSettingsRangeTests {
+    @Test("defaults are valid; each setting outside its range is named")
+    func ranges() throws {
+        #expect(try WarningRules.Settings().validated() == WarningRules.Settings())
+        var s = WarningRules.Settings()
+        s.hotspotFactor = .nan
+        #expect(throws: WarningRules.Settings.OutOfRange(field: "hotspotFactor")) { try s.validated() }
+        s = WarningRules.Settings()
+        s.hotspotWindowDays = 61
+        #expect(throws: WarningRules.Settings.OutOfRange(field: "hotspotWindowDays")) { try s.validated() }
+        s = WarningRules.Settings()
+        s.repeatMinimum = 2
+        #expect(try s.validated().repeatMinimum == 2)
+        s.repeatMinimum = 1
+        #expect(throws: WarningRules.Settings.OutOfRange(field: "repeatMinimum")) { try s.validated() }
+        s = WarningRules.Settings()
+        s.hotspotBaselineDays = 6
+        #expect(throws: WarningRules.Settings.OutOfRange(field: "hotspotBaselineDays")) { try s.validated() }
+    }
+}

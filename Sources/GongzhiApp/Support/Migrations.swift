@@ -50,6 +50,7 @@ enum GongzhiMigrations {
         app.migrations.add(CreateKPIRollups())
         // Early warnings with their lifecycle (issue 8 item 2)
         app.migrations.add(CreateWarnings())
+        app.migrations.add(CreateWarningSettings())
         // Idempotency-Key on API POSTs (issue 7 item 5)
         app.migrations.add(CreateIdempotencyKeys())
     }

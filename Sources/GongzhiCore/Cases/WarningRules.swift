@@ -40,6 +40,27 @@ public enum WarningRules {
         public var repeatMinimum = 3
 
         public init() {}
+
+        /// Each setting with its allowed range.
+        public var checks: [(name: String, range: ClosedRange<Double>, value: Double)] {
+            [("hotspotWindowDays", 1...60, Double(hotspotWindowDays)),
+             ("hotspotBaselineDays", 7...365, Double(hotspotBaselineDays)),
+             ("hotspotFactor", 1...50, hotspotFactor),
+             ("hotspotMinimum", 1...10_000, Double(hotspotMinimum)),
+             ("repeatDays", 1...365, Double(repeatDays)),
+             ("repeatMinimum", 2...100, Double(repeatMinimum))]
+        }
+
+        public struct OutOfRange: Error, Equatable, Sendable {
+            public let field: String
+        }
+
+        /// Itself when every setting is in range.
+        public func validated() throws(OutOfRange) -> Settings {
+            // The first setting out of range is named (NaN is in no range).
+            for (name, range, value) in checks where !range.contains(value) { throw OutOfRange(field: name) }
+            return self
+        }
     }
 
     /// Cases of one category in one grid: in the recent window and in the baseline before it.

@@ -48,7 +48,6 @@ struct CreateWarnings: AsyncMigration {
 }
 
 enum Warnings {
-    static let settings = WarningRules.Settings()
 
     /// Evaluates every rule and records the warnings not yet recorded (a unique key makes two instances harmless);
     /// red-case warnings whose case is no longer red resolve themselves. Returns the warnings it added.
@@ -65,6 +64,7 @@ enum Warnings {
             candidates.append(w)
         }
         let db = app.db
+        let settings = try await WarningSettingsStore.current(on: db)
         // Red cases.
         for record in try await CaseRecord.query(on: db).filter(\.$slaLevel == .red).filter(\.$state !~ [.closed, .rejected, .merged])
             .field(\.$id).field(\.$number).field(\.$placePath).limit(5_000).all() {
