@@ -26,6 +26,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
 
     // Outermost first: headers on every answer, errors turned into JSON or pages, static files, then who is
     // calling and whether a state-changing request is genuine.
+    _ = app.submissionLimiter
     app.middleware = Middlewares()
     app.middleware.use(SecurityHeadersMiddleware(https: config.https))
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
@@ -102,6 +103,7 @@ extension Application {
         lifecycle.use(PeriodicWork(name: "session sweep", every: .seconds(600)) { app in
             try await SessionSweeper.sweep(app)
             try await IdempotencyMiddleware.sweep(app)
+            try await AddressFailures.sweep(app)
         })
         lifecycle.use(PeriodicWork(name: "case maintenance", every: .seconds(60)) { app in
             try await CaseMaintenance.autoClose(app, ratingDays: app.gongzhi.config.autoCloseDays)

@@ -50,3 +50,31 @@ struct IdempotencyRuleTests {
         #expect(Idempotency.retention >= 24 * 3600)
     }
 }
+
+@Suite("Rate windows")
+struct RateWindowTests {
+    @Test("at most the limit inside the window; the oldest leaving frees a place; Retry-After counts to it")
+    func window() {
+        let rate = RateWindow(limit: 3, window: 60)
+        var events: [Date] = []
+        let t0 = Date(timeIntervalSince1970: 1_000_000)
+        for n in 0..<3 { #expect(rate.admit(&events, now: t0.addingTimeInterval(Double(n * 10))).allowed) }
+        let refused = rate.admit(&events, now: t0.addingTimeInterval(25))
+        #expect(!refused.allowed && refused.retryAfter == 35)
+        #expect(events.count == 3)
+        #expect(!rate.admit(&events, now: t0.addingTimeInterval(59.5)).allowed)
+        #expect(rate.admit(&events, now: t0.addingTimeInterval(60)).allowed)
+        var none: [Date] = []
+        #expect(RateWindow(limit: 0, window: 1).admit(&none, now: t0).allowed)
+    }
+
+    @Test("parsing: count/seconds, 0 for none, malformed refused")
+    func parsing() {
+        #expect(RateWindow.parse("20/3600") == RateWindow(limit: 20, window: 3600))
+        #expect(RateWindow.parse("0")?.limit == 0)
+        #expect(RateWindow.parse("20") == nil)
+        #expect(RateWindow.parse("-1/60") == nil)
+        #expect(RateWindow.parse("5/0") == nil)
+        #expect(RateWindow.parse("a/b") == nil)
+    }
+}

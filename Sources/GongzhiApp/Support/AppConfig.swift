@@ -37,6 +37,12 @@ public struct AppConfig: Sendable {
     /// SQLite's `synchronous` level in WAL mode: `full` (default: an acknowledged write survives a power cut)
     /// or `normal` (survives a crash of Gongzhi or of the OS process, may lose the last writes on a power cut).
     public var sqliteSynchronous: SQLiteSynchronous = .full
+    /// Failed sign-ins allowed from one address before it is refused for a while (5 in 10 minutes → 10 minutes).
+    public var addressLockout = LoginLockout(maxFailures: 5, window: 10 * 60, lockDuration: 10 * 60)
+    /// Proxies whose `X-Forwarded-For` is believed (the TLS proxy in front of Gongzhi).
+    public var trustedProxies: Set<String> = []
+    /// Requests a resident or an anonymous caller may raise (`GONGZHI_SUBMISSION_RATE`, "20/3600"; "0" = no limit).
+    public var submissionRate = RateWindow(limit: 20, window: 3600)
 
     public enum SQLiteSynchronous: String, Sendable, CaseIterable {
         case full, normal
@@ -109,6 +115,13 @@ public struct AppConfig: Sendable {
         }
         result.calendarDirectory = env["GONGZHI_CALENDAR_DIR"].flatMap { $0.isEmpty ? nil : $0 }
         result.autoCloseDays = int("GONGZHI_AUTO_CLOSE_DAYS", default: 7, range: 1...60)
+        result.trustedProxies = Set((env["GONGZHI_TRUSTED_PROXIES"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty })
+        if let raw = env["GONGZHI_SUBMISSION_RATE"], !raw.isEmpty {
+            if let rate = RateWindow.parse(raw) { result.submissionRate = rate } else {
+                problems.append("GONGZHI_SUBMISSION_RATE must look like 20/3600 (requests/seconds), or 0 for no limit")
+            }
+        }
         if let raw = env["GONGZHI_SQLITE_SYNCHRONOUS"], !raw.isEmpty {
             if let level = SQLiteSynchronous(rawValue: raw.lowercased()) { result.sqliteSynchronous = level } else {
                 problems.append("GONGZHI_SQLITE_SYNCHRONOUS must be full or normal")

@@ -18,7 +18,7 @@ struct IdempotencyMiddleware: AsyncMiddleware {
             return try await next.respond(to: request)
         }
         guard Idempotency.isValidKey(key) else { throw AppError.invalid(Self.header, "idempotency_key_invalid") }
-        let scope = request.current.map { "user:" + $0.userID.uuidString } ?? "address:" + (request.remoteAddress?.ipAddress ?? "?")
+        let scope = request.current.map { "user:" + $0.userID.uuidString } ?? "address:" + request.clientAddress
         let body = try await request.body.collect(max: request.application.routes.defaultMaxBodySize.value).get()
         let bytes = Idempotency.canonical(body.map { Array($0.readableBytesView) } ?? [], isJSON: request.headers.contentType == .json)
         let fingerprint = Idempotency.fingerprint(method: request.method.rawValue, uri: request.url.string, body: bytes)

@@ -53,5 +53,7 @@ enum GongzhiMigrations {
         app.migrations.add(CreateWarningSettings())
         // Idempotency-Key on API POSTs (issue 7 item 5)
         app.migrations.add(CreateIdempotencyKeys())
+        // Failed sign-ins by address (issue 7 item 1)
+        app.migrations.add(CreateLoginAddressFailures())
     }
 }

@@ -201,6 +201,8 @@ enum Strings {
         "error.idempotency_key_reused": ("这个 Idempotency-Key 已用于另一个请求。", "This Idempotency-Key was used for another request."),
         "error.idempotency_in_flight": ("同一请求正在处理中，请稍后再试。", "The same request is still being processed: try again shortly."),
         "error.out_of_range": ("数值超出允许范围。", "The value is out of the allowed range."),
+        "error.too_many_submissions": ("提交太频繁，请稍后再试。", "Too many requests raised: please try again later."),
+        "error.address_locked": ("这个网络地址登录失败次数过多，已临时锁定，请 10 分钟后再试。", "Too many failed sign-ins from this address: try again in 10 minutes."),
         "error.locked": ("登录失败次数过多，账号已临时锁定 15 分钟。", "Too many failed sign-ins: the account is locked for 15 minutes."),
         "error.malformed_json": ("请求内容不是有效的 JSON。", "The request body is not valid JSON."),
         "error.invalid": ("内容不正确。", "This value is not valid."),

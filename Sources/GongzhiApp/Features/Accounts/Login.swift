@@ -10,20 +10,32 @@ enum Login {
     enum Failure: Error {
         case wrongCredentials
         case locked(retryAfter: Int)
+        /// Too many failures from the caller's address, whatever the accounts tried.
+        case addressLocked(retryAfter: Int)
     }
 
     static func authenticate(username: String, password: String, on request: Request) async throws -> User {
         let services = request.gongzhi
         let now = request.now
         let name = username.trimmingCharacters(in: .whitespaces).lowercased()
+        let address = request.clientAddress
+        if let wait = services.config.addressLockout.retryAfter(try await AddressFailures.state(address, on: request.db), now: now) {
+            try await request.write { db in
+                try await request.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: "unknown",
+                                                   outcome: "failure", summary: "address_locked"), on: db)
+            }
+            throw Failure.addressLocked(retryAfter: wait)
+        }
         guard !name.isEmpty, name.count <= 64, password.count <= PasswordPolicy.maximumLength,
               let user = try await User.query(on: request.db).filter(\.$username == name).first()
         else {
             _ = services.passwords.verify(password, against: services.decoyPasswordHash)
-            try await request.write { db in
+            let byAddress = try await request.write { db in
                 try await request.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: "unknown",
                                                    outcome: "failure", summary: "unknown_user"), on: db)
+                return try await AddressFailures.record(address, lockout: services.config.addressLockout, now: now, on: db)
             }
+            if let wait = services.config.addressLockout.retryAfter(byAddress, now: now) { throw Failure.addressLocked(retryAfter: wait) }
             throw Failure.wrongCredentials
         }
         let userID = try user.requireID()
@@ -35,17 +47,22 @@ enum Login {
             throw Failure.locked(retryAfter: wait)
         }
         guard services.passwords.verify(password, against: user.passwordHash), !user.disabled else {
-            let next = try await request.write { db -> LoginLockout.State in
-                guard let fresh = try await User.find(userID, on: db) else { return .init() }
+            let (next, byAddress) = try await request.write { db -> (LoginLockout.State, LoginLockout.State) in
+                let byAddress = try await AddressFailures.record(address, lockout: services.config.addressLockout, now: now, on: db)
+                guard let fresh = try await User.find(userID, on: db) else { return (.init(), byAddress) }
                 fresh.lockoutState = services.config.lockout.recordingFailure(fresh.lockoutState, now: now)
                 try await fresh.update(on: db)
                 try await request.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: userID.uuidString.lowercased(),
                                                    outcome: "failure", summary: user.disabled ? "disabled" : "wrong_password"), on: db)
-                return fresh.lockoutState
+                return (fresh.lockoutState, byAddress)
             }
             if let wait = services.config.lockout.retryAfter(next, now: now) {
                 request.logger.warning("account locked after failed logins", metadata: ["user": "\(userID)"])
                 throw Failure.locked(retryAfter: wait)
+            }
+            if let wait = services.config.addressLockout.retryAfter(byAddress, now: now) {
+                request.logger.warning("address refused after failed logins")
+                throw Failure.addressLocked(retryAfter: wait)
             }
             throw Failure.wrongCredentials
         }
@@ -78,4 +95,52 @@ enum Login {
         }
         return token
     }
+}
+
+/// Failed sign-ins by address (checklist row 3: ≤ 5 per 10 minutes per account *and* per address), in the
+/// database so that every instance counts them together. Rows are removed once their window and lock are over.
+enum AddressFailures {
+    static let table = "login_address_failures"
+
+    static func state(_ address: String, on db: any Database) async throws -> LoginLockout.State {
+        guard let row = try await db.sql().select().columns("failures", "first_failure_at", "locked_until").from(table)
+            .where("address", .equal, address).first() else { return .init() }
+        return LoginLockout.State(failures: try row.decode(column: "failures", as: Int.self),
+                                  firstFailureAt: try row.decode(column: "first_failure_at", as: Date?.self),
+                                  lockedUntil: try row.decode(column: "locked_until", as: Date?.self))
+    }
+
+    /// Counts one more failure from `address` inside the caller's transaction; returns the new state.
+    static func record(_ address: String, lockout: LoginLockout, now: Date, on db: any Database) async throws -> LoginLockout.State {
+        let next = lockout.recordingFailure(try await state(address, on: db), now: now)
+        try await db.sql().delete(from: table).where("address", .equal, address).run()
+        try await db.sql().insert(into: table).columns("address", "failures", "first_failure_at", "locked_until")
+            .values(SQLBind(address), SQLBind(next.failures), SQLBind(next.firstFailureAt), SQLBind(next.lockedUntil)).run()
+        return next
+    }
+
+    /// Forgets addresses whose window and lock are over.
+    static func sweep(_ app: Application) async throws {
+        let now = app.clock.now
+        let lockout = app.gongzhi.config.addressLockout
+        try await app.write { db in
+            try await db.sql().delete(from: table)
+                .where("first_failure_at", .lessThan, SQLBind(now.addingTimeInterval(-lockout.window)))
+                .where { $0.where("locked_until", .is, SQLLiteral.null).orWhere("locked_until", .lessThan, SQLBind(now)) }
+                .run()
+        }
+    }
+}
+
+struct CreateLoginAddressFailures: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(AddressFailures.table)
+            .field("address", .string, .identifier(auto: false))
+            .field("failures", .int, .required)
+            .field("first_failure_at", .datetime)
+            .field("locked_until", .datetime)
+            .create()
+    }
+
+    func revert(on database: any Database) async throws { try await database.schema(AddressFailures.table).delete() }
 }

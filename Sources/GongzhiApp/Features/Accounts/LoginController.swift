@@ -61,6 +61,12 @@ struct LoginController: RouteCollection {
                                             status: .tooManyRequests)
             response.headers.replaceOrAdd(name: "Retry-After", value: String(wait))
             return response
+        } catch Login.Failure.addressLocked(let wait) {
+            let response = try await render(request, username: username, next: form.next,
+                                            messages: [FormMessage(field: nil, text: Strings.text("error.address_locked", request.lang))],
+                                            status: .tooManyRequests)
+            response.headers.replaceOrAdd(name: "Retry-After", value: String(wait))
+            return response
         } catch Login.Failure.wrongCredentials {
             return try await render(request, username: username, next: form.next,
                                     messages: [FormMessage(field: "password", text: Strings.text("login.failed", request.lang))],
@@ -103,6 +109,9 @@ struct LoginController: RouteCollection {
             user = try await Login.authenticate(username: body.username, password: body.password, on: request)
         } catch Login.Failure.locked(let wait) {
             throw AppError.locked(retryAfter: wait)
+        } catch Login.Failure.addressLocked(let wait) {
+            throw AppError(status: .tooManyRequests, code: "address_locked", messageKey: "error.address_locked", field: nil,
+                           headers: ["Retry-After": String(wait)])
         } catch Login.Failure.wrongCredentials {
             throw AppError(status: .unauthorized, code: "wrong_credentials", messageKey: "login.failed", field: "password")
         }

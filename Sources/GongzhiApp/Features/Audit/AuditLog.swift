@@ -96,7 +96,7 @@ extension Request {
         return AuditContext(
             actor: actor?.userID ?? "anonymous",
             roles: actor.map { $0.roles.map(\.rawValue).sorted().joined(separator: ",") } ?? "",
-            ip: remoteAddress?.ipAddress ?? "",
+            ip: clientAddress,
             requestID: headers.first(name: "X-Request-Id") ?? logger[metadataKey: "request-id"]?.description ?? "")
     }
 

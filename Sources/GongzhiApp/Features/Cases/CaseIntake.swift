@@ -71,6 +71,7 @@ enum CaseIntake {
     /// `apiKey`: an Open311 client submits, within the subtree its key was issued for (`actor` is then unused).
     static func submit(_ input: Input, actor: Actor, apiKey: Open311Key? = nil, on request: Request) async throws -> Result {
         guard input.photos.count <= CaseAttachmentsController.maxPerCase else { throw AppError.conflict("too_many_attachments", field: "photos") }
+        if apiKey == nil { try request.application.submissionLimiter.admit(request) }
         var result: Result?
         try await CasePhoto.writing(input.photos, on: request) { files in
             result = try await submit(input, actor: actor, apiKey: apiKey, photoFiles: files, on: request)

@@ -1,0 +1,58 @@
+import Foundation
+import GongzhiCore
+import NIOConcurrencyHelpers
+import Vapor
+
+extension Request {
+    /// Who is calling, by address: the socket's peer, or — when that peer is a configured proxy
+    /// (`GONGZHI_TRUSTED_PROXIES`) — the last address it appended to `X-Forwarded-For`.
+    var clientAddress: String {
+        let peer = remoteAddress?.ipAddress ?? ""
+        guard gongzhi.config.trustedProxies.contains(peer),
+              let forwarded = headers.first(name: "X-Forwarded-For")?.split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
+              !forwarded.isEmpty, forwarded.count <= 64
+        else { return peer }
+        return forwarded
+    }
+}
+
+/// Submission rate limits (checklist row 18), kept in this process's memory: residents and anonymous callers may
+/// raise at most `GONGZHI_SUBMISSION_RATE` requests (default 20 an hour) each, by account or by address; staff
+/// entering cases for residents are not limited (their entries are audited). With several instances each
+/// counts its own callers.
+final class SubmissionLimiter: Sendable {
+    private let events = NIOLockedValueBox<[String: [Date]]>([:])
+
+    /// Throws 429 with `Retry-After` when the caller is over the limit; records the attempt otherwise.
+    func admit(_ request: Request) throws {
+        let rate = request.gongzhi.config.submissionRate
+        guard rate.limit > 0 else { return }
+        let actor = request.currentActor
+        if let actor, actor.roles != [.resident] { return }
+        let key = actor.map { "user:" + $0.userID } ?? "address:" + request.clientAddress
+        let now = request.now
+        let verdict = events.withLockedValue { table -> (allowed: Bool, retryAfter: Int) in
+            if table.count > 100_000 { table = table.filter { !$0.value.allSatisfy { now.timeIntervalSince($0) >= rate.window } } }
+            var list = table[key] ?? []
+            let verdict = rate.admit(&list, now: now)
+            table[key] = list
+            return verdict
+        }
+        guard verdict.allowed else {
+            request.logger.warning("submission rate limit reached", metadata: ["key": "\(key.hasPrefix("user:") ? key : "address")"])
+            throw AppError(status: .tooManyRequests, code: "too_many_submissions", messageKey: "error.too_many_submissions", field: nil,
+                           headers: ["Retry-After": String(verdict.retryAfter)])
+        }
+    }
+}
+
+extension Application {
+    private struct SubmissionLimiterKey: StorageKey { typealias Value = SubmissionLimiter }
+
+    var submissionLimiter: SubmissionLimiter {
+        if let limiter = storage[SubmissionLimiterKey.self] { return limiter }
+        let limiter = SubmissionLimiter()
+        storage[SubmissionLimiterKey.self] = limiter
+        return limiter
+    }
+}
