@@ -88,6 +88,8 @@ struct CaseAttachmentsController: RouteCollection {
     @Sendable func upload(_ request: Request) async throws -> Response {
         let actor = try request.requireActor()
         let caseID = try request.uuidParameter()
+        // Who may see the case first: a refusal comes before anything about the body.
+        _ = try await CaseActions.visibleCase(caseID, actor: actor, on: request.db)
         // A broken multipart body is a 400 (SafeFormDataDecoder), not a server error.
         guard let file = try request.content.decode(UploadForm.self).file, file.data.readableBytes > 0 else {
             throw AppError.invalid("file", "required")

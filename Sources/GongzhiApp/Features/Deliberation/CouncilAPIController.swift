@@ -197,6 +197,7 @@ struct CouncilAPIController: RouteCollection {
 
     @Sendable func decide(_ request: Request) async throws -> Response {
         let actor = try request.requireActor()
+        _ = try await Council.visibleMeeting(try request.uuidParameter(), actor: actor, on: request.db)
         let body = try request.content.decode(DecisionBody.self)
         guard let outcome = body.outcome else { throw AppError.invalid("outcome", "required") }
         let text = try OrgInput.text(body.text, field: "text", limit: 2_000)

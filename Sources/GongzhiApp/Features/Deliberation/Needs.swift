@@ -36,6 +36,14 @@ enum Needs {
 
     /// A resident raises a need in their own community; staff in a community they work in. The need and its
     /// photos are written together.
+    /// Residents and the staff who see deliberation raise needs; nobody else (the administrators) — checked before
+    /// anything about the request is read.
+    static func requireMayRaise(_ actor: Actor) throws {
+        guard actor.grants.contains(where: { $0.role == .resident }) || AccessPolicy.allowsAnywhere(.viewDeliberation, actor: actor) else {
+            throw AppError.forbidden
+        }
+    }
+
     static func raise(_ draft: Draft, photos: [CasePhoto] = [], actor: Actor, on request: Request) async throws -> NeedRecord {
         guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
         let now = request.now

@@ -135,6 +135,7 @@ struct NeedsAPIController: RouteCollection {
 
     @Sendable func raise(_ request: Request) async throws -> Response {
         let actor = try request.requireActor()
+        try Needs.requireMayRaise(actor)
         let body = try request.content.decode(RaiseBody.self)
         let need = try await Needs.raise(try Self.draft(title: body.title, description: body.description, place: body.place,
                                                         communityID: body.communityId, compoundID: body.compoundId), actor: actor, on: request)
@@ -156,6 +157,7 @@ struct NeedsAPIController: RouteCollection {
     @Sendable func addPhotos(_ request: Request) async throws -> NeedDTO {
         let actor = try request.requireActor()
         let id = try request.uuidParameter()
+        _ = try await Needs.visible(id, actor: actor, on: request.db)
         let form = try request.content.decode(PhotosForm.self)
         let photos = try DeliberationPhotos.checked((form.file.map { [$0] } ?? []) + (form.photos ?? []))
         guard !photos.isEmpty else { throw AppError.invalid("file", "required") }

@@ -84,6 +84,7 @@ struct OwnerVotesAPIController: RouteCollection {
 
     @Sendable func cast(_ request: Request) async throws -> Response {
         let actor = try request.requireActor()
+        _ = try await OwnerVotes.visible(try request.uuidParameter(), actor: actor, on: request.db)
         let body = try request.content.decode(BallotBody.self)
         guard let choice = body.choice else { throw AppError.invalid("choice", "required") }
         let ballot = try await OwnerVotes.cast(try request.uuidParameter(), choice: choice, paperFor: nil, actor: actor, on: request)

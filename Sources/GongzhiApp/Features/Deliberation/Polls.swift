@@ -259,6 +259,7 @@ struct PollsAPIController: RouteCollection {
 
     @Sendable func vote(_ request: Request) async throws -> Response {
         let actor = try request.requireActor()
+        _ = try await Polls.visible(try request.uuidParameter(), actor: actor, on: request.db)
         let body = try request.content.decode(VoteBody.self)
         guard let choices = body.choices, choices.count <= 20 else { throw AppError.invalid("choices", "required") }
         let vote = try await Polls.vote(try request.uuidParameter(), choices: choices, actor: actor, on: request)

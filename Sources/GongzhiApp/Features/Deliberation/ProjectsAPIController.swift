@@ -195,6 +195,7 @@ struct ProjectsAPIController: RouteCollection {
 
     @Sendable func update(_ request: Request) async throws -> Response {
         let actor = try request.requireActor()
+        _ = try await Projects.visible(try request.uuidParameter(), actor: actor, on: request.db)
         let body = try request.content.decode(UpdateBody.self)
         let text = try OrgInput.text(body.text, field: "text", limit: 4_000)
         guard !text.isEmpty else { throw AppError.invalid("text", "required") }
@@ -209,6 +210,7 @@ struct ProjectsAPIController: RouteCollection {
         let actor = try request.requireActor()
         let id = try request.uuidParameter()
         let updateID = try request.uuidParameter("updateId")
+        _ = try await Projects.visible(id, actor: actor, on: request.db)
         let form = try request.content.decode(NeedsAPIController.PhotosForm.self)
         let photos = try DeliberationPhotos.checked((form.file.map { [$0] } ?? []) + (form.photos ?? []))
         guard !photos.isEmpty else { throw AppError.invalid("file", "required") }
@@ -243,6 +245,7 @@ struct ProjectsAPIController: RouteCollection {
 
     @Sendable func rate(_ request: Request) async throws -> Response {
         let actor = try request.requireActor()
+        _ = try await Projects.visible(try request.uuidParameter(), actor: actor, on: request.db)
         let body = try request.content.decode(RatingBody.self)
         guard let rating = body.rating else { throw AppError.invalid("rating", "required") }
         let id = try request.uuidParameter()

@@ -83,6 +83,9 @@ struct OrgAPIController: RouteCollection {
     @Sendable func moveNode(_ request: Request) async throws -> OrgNodeDTO {
         let actor = try request.require(.viewOrganisation)
         let id = try request.uuidParameter()
+        // The node and the right to manage where it is first, before anything about the body.
+        let node = try await Scoped.find(OrgNode.self, id, actor: actor, .viewOrganisation, on: request.db)
+        try Scoped.require(.manageOrganisation, actor: actor, at: (node.orgPath.parent ?? .root).rawValue)
         let body = try request.content.decode(MoveBody.self)
         return OrgNodeDTO(try await OrgCommands.moveNode(id: id, newParentID: body.parentId, actor: actor, on: request))
     }

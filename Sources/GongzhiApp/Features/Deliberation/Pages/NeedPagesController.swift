@@ -113,6 +113,7 @@ struct NeedPagesController: RouteCollection {
 
     @Sendable func raise(_ request: Request) async throws -> Response {
         let actor = try request.requireActor()
+        try Needs.requireMayRaise(actor)
         let form = try request.content.decode(NewForm.self)
         do {
             let compound = try Self.optionalUUID(form.compoundId, field: "compoundId")
@@ -207,6 +208,8 @@ struct NeedPagesController: RouteCollection {
         default: nil
         }
         return try await act(request, done: form.decision ?? "") { actor, id in
+            let (_, access) = try await Needs.visible(id, actor: actor, on: request.db)
+            guard access.manage else { throw AppError.forbidden }
             guard let event else { throw AppError.invalid("decision", "required") }
             _ = try await Needs.decide(id, event, note: try OrgInput.text(form.note, field: "note", limit: 2_000), actor: actor, on: request)
         }
