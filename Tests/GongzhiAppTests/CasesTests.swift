@@ -166,6 +166,17 @@ struct CasesTests {
             }
             var officer = try await TestClient.api(app, as: "district")
             #expect(try await officer.send(.GET, "/api/v1/cases/\(dto.id.uuidString)").status == .ok)
+            // Nor is it in the community's KPIs, once it is in the rollups; the district counts it.
+            _ = try await KPIRollups.catchUpAll(app)
+            let day = CivilDate(testNow).description
+            func intake(_ client: inout TestClient, by: String) async throws -> Int {
+                try await client.send(.GET, "/api/v1/kpis?from=\(day)&to=\(day)&by=\(by)").content.decode(KPIController.Answer.self).total.intake
+            }
+            var worker = try await TestClient.api(app, as: "worker")
+            for by in ["community", "category", "day"] {
+                #expect(try await intake(&worker, by: by) == 0, "\(by)")
+                #expect(try await intake(&officer, by: by) == 1, "\(by)")
+            }
             _ = f
         }
     }

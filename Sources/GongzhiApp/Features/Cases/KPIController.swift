@@ -31,7 +31,7 @@ struct KPIController: RouteCollection {
         let (from, to) = try Self.period(request)
         let by = try? request.query.get(String.self, at: "by")
         try Self.check(by: by)
-        let cells = try await Self.cells(actor: actor, from: from, to: to, now: request.now, on: request.db)
+        let cells = try await Self.cells(actor: actor, from: from, to: to, now: request.now, grain: .init(by: by), on: request.db)
         return try await Self.report(cells, from: from, to: to, by: by, lang: request.lang, on: request.db)
     }
 
@@ -63,8 +63,9 @@ struct KPIController: RouteCollection {
 
     /// The KPI cells of the cases opened in the period that `actor` may see (`KPIRollups`: cost grows with
     /// days × places × categories × handlers, not with the number of cases).
-    static func cells(actor: Actor, from: CivilDate, to: CivilDate, now: Date, on db: any Database) async throws -> [KPIRollups.Cell] {
-        try await KPIRollups.cells(actor: actor, from: from, to: to, now: now, on: db)
+    static func cells(actor: Actor, from: CivilDate, to: CivilDate, now: Date, grain: KPIRollups.Grain = .total,
+                      on db: any Database) async throws -> [KPIRollups.Cell] {
+        try await KPIRollups.cells(actor: actor, from: from, to: to, now: now, grain: grain, on: db)
     }
 
     /// The figures of `cells` in total and grouped `by` a level of the tree, category, handler or period.

@@ -150,7 +150,9 @@ struct SupervisionController: RouteCollection {
             period = (CivilDate(now.addingTimeInterval(-29 * 86_400)), CivilDate(now))
         }
         let (from, to) = period
-        let cells = try await KPIController.cells(actor: actor, from: from, to: to, now: now, on: request.db)
+        // One read for the three charts: days × communities × categories.
+        let cells = try await KPIController.cells(actor: actor, from: from, to: to, now: now,
+                                                  grain: .init(day: true, place: .community, category: true), on: request.db)
         let days = DayNumber(to).value - DayNumber(from).value + 1
         let step = days > 92 ? "month" : days > 31 ? "week" : "day"
         let trend = try await KPIController.report(cells, from: from, to: to, by: step, lang: lang, on: request.db)
