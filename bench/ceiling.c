@@ -170,6 +170,13 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &end);
     double seconds = (end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) / 1e9;
     printf("%ld %.3f %.0f\n", n, seconds, n / seconds);
+    sqlite3_finalize(kase.insert);
+    sqlite3_finalize(event.insert);
+    sqlite3_finalize(audit.insert);
+    sqlite3_finalize(head_read);
+    sqlite3_finalize(head_write);
+    sqlite3_finalize(begin);
+    sqlite3_finalize(commit);
     sqlite3_close(db);
     return 0;
 }

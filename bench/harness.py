@@ -375,7 +375,8 @@ def run_database(kind, args, binary, ceiling, url=None):
             output = subprocess.run([str(ceiling), str(copy), "100000000", args.synchronous, str(args.intake_seconds)],
                                     capture_output=True, text=True, check=True).stdout.split()
             results["ceiling"] = {"cases": int(output[0]), "seconds": float(output[1]), "rate": float(output[2])}
-            copy.unlink()
+            for leftover in workspace.glob("ceiling.sqlite*"):
+                leftover.unlink()
             log(f"   raw SQLite ceiling (same rows, one transaction per case, synchronous={args.synchronous}): "
                 f"{results['ceiling']['rate']:.0f} cases/s; intake ÷ ceiling = {results['intake']['rate'] / results['ceiling']['rate']:.0%}")
         results["sizes"] = {}
