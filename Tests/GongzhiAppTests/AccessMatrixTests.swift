@@ -96,6 +96,22 @@ struct AccessMatrixTests {
         #expect(!Self.showsPersonalNumber("7F0EDB82-12D5-4A3B-8035-632D7058BA3B"))
     }
 
+    @Test("templates print raw HTML only for the server-drawn SVG charts (their labels are escaped in GongzhiCore.SVGChart)")
+    func noUnescapedTemplateOutput() throws {
+        let views = Self.matrixFile.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Resources/Views")
+        let allowed: Set<String> = ["#unsafeHTML(chart.svg)", "#unsafeHTML(chart)"]
+        var found: [String] = []
+        let files = FileManager.default.enumerator(at: views, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+        for file in files where file.pathExtension == "leaf" {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for match in text.matches(of: /#unsafeHTML\([^)]*\)/) where !allowed.contains(String(match.output)) {
+                found.append("\(file.lastPathComponent): \(match.output)")
+            }
+        }
+        #expect(files.count > 20)
+        #expect(found.isEmpty, "raw output in templates: \(found)")
+    }
+
     @Test("every registered route has a row; every row is a registered route")
     func everyRouteHasARow() async throws {
         try await withApp(seed: false) { app, _ in
@@ -114,7 +130,7 @@ struct AccessMatrixTests {
         }
     }
 
-    @Test("the matrix holds on a running app; no answer shows a full ID or mobile number; GETs write nothing")
+    @Test("the matrix holds on a running app; no answer shows a full ID or mobile number, no page stored markup; GETs write nothing")
     func matrixHolds() async throws {
         let record = ProcessInfo.processInfo.environment["GONGZHI_MATRIX_RECORD"]
         try await withApp { app, f in
@@ -126,6 +142,7 @@ struct AccessMatrixTests {
             let routes = Self.registered(app).sorted { Self.order($0) < Self.order($1) }
             var observed: [String] = ["method\tpath\t" + Self.roles.joined(separator: "\t")]
             var leaks: [String] = []
+            var unescaped: [String] = []
             var mismatches: [String] = []
             let before = try await Self.fingerprint(app)
             var crawlChecked = false
@@ -160,6 +177,9 @@ struct AccessMatrixTests {
                     if Self.showsPersonalNumber(body) {
                         leaks.append("\(route.method) \(path) as \(role)")
                     }
+                    if response.headers.contentType?.subType == "html", body.contains("<script>gzXSS") || body.contains("<img src=x onerror") {
+                        unescaped.append("\(route.method) \(path) as \(role)")
+                    }
                     guard record == nil, let expected else { continue }
                     if expected == "no", !refused {
                         mismatches.append("\(route.method) \(route.path) as \(role): expected a refusal, got \(response.status.code)")
@@ -173,6 +193,7 @@ struct AccessMatrixTests {
                 observed.append(route.method + "\t" + route.path + "\t" + cells.joined(separator: "\t"))
             }
             #expect(leaks.isEmpty, "answers with a full ID or mobile number:\n\(leaks.joined(separator: "\n"))")
+            #expect(unescaped.isEmpty, "pages with the stored markup unescaped:\n\(unescaped.joined(separator: "\n"))")
             if let record {
                 try observed.joined(separator: "\n").appending("\n").write(toFile: record, atomically: true, encoding: .utf8)
             } else {
@@ -188,12 +209,16 @@ struct AccessMatrixTests {
         return (route.method == "GET" ? 0 : signsOut ? 3 : ending ? 2 : 1, route.path, route.method)
     }
 
+    static let xss = "<script>gzXSS()</script><img src=x onerror=gzXSS()>"
+
     /// Objects of community A for the path parameters; anything else gets a fresh UUID.
     static func objects(_ app: Application, _ f: Fixture, resident: inout TestClient) async throws -> [String: String] {
         let building = try await residentBuilding(app)
-        let created = try await resident.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(title: "楼道灯不亮", buildingId: building, public: true))
+        // The objects' words carry markup: no page may give it back unescaped (checklist row 14).
+        let created = try await resident.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(
+            title: "楼道灯不亮" + xss, description: "三楼" + xss, buildingId: building, public: true))
         let caseID = try created.content.decode(CaseDTO.self).id
-        let need = try await resident.send(.POST, "/api/v1/needs", json: NeedsTests.NewNeed(title: "小区缺少休息座椅"))
+        let need = try await resident.send(.POST, "/api/v1/needs", json: NeedsTests.NewNeed(title: "小区缺少座椅" + xss, description: xss, place: xss))
         let needID = try need.content.decode(NeedDTO.self).id
         let unit = f.unitA
         let compound = try #require(try await Building.find(unit.$building.id, on: app.db)).$compound.id
