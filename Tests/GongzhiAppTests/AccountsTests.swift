@@ -96,6 +96,18 @@ struct AccountsTests {
         }
     }
 
+    @Test("an administrator's session ends after 15 idle minutes")
+    func administratorIdleTimeout() async throws {
+        try await withApp { app, _ in
+            var admin = try await TestClient.browser(app, as: "security")
+            app.clock.advance(by: 14 * 60)
+            #expect(try await admin.send(.GET, "/users").status == .ok)
+            app.clock.advance(by: 16 * 60)
+            #expect(try await admin.send(.GET, "/users").status == .seeOther)
+            #expect(try await admin.send(.GET, "/api/v1/me").status == .unauthorized)
+        }
+    }
+
     @Test("a form without the CSRF token, with a wrong one, or from a foreign origin is refused with 403")
     func csrf() async throws {
         try await withApp { app, f in

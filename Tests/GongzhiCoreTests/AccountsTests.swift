@@ -88,9 +88,13 @@ struct LockoutTests {
         #expect(spread.failures < 5)
     }
 
-    @Test("sessions end after 30 idle minutes or 12 hours in all")
+    @Test("sessions end after 30 idle minutes (administrators: 15) or 12 hours in all")
     func sessionLifetime() {
         let life = SessionLifetime()
+        let t0 = Date(timeIntervalSince1970: 1_000_000)
+        #expect(life.isAlive(createdAt: t0, lastSeenAt: t0, now: t0.addingTimeInterval(14 * 60), administrator: true))
+        #expect(!life.isAlive(createdAt: t0, lastSeenAt: t0, now: t0.addingTimeInterval(15 * 60), administrator: true))
+        #expect(life.isAlive(createdAt: t0, lastSeenAt: t0, now: t0.addingTimeInterval(15 * 60)))
         #expect(life.isAlive(createdAt: t0, lastSeenAt: t0, now: t0.addingTimeInterval(29 * 60)))
         #expect(!life.isAlive(createdAt: t0, lastSeenAt: t0, now: t0.addingTimeInterval(30 * 60)))
         #expect(life.isAlive(createdAt: t0, lastSeenAt: t0.addingTimeInterval(11.9 * 3600), now: t0.addingTimeInterval(11.95 * 3600)))

@@ -49,13 +49,17 @@ public struct LoginLockout: Sendable, Equatable {
 public struct SessionLifetime: Sendable, Equatable {
     public var idle: TimeInterval
     public var absolute: TimeInterval
+    /// The administrators' (三员) idle timeout: shorter, never longer than `idle` (checklist row 7: 15 minutes).
+    public var administratorIdle: TimeInterval
 
-    public init(idle: TimeInterval = 30 * 60, absolute: TimeInterval = 12 * 3600) {
+    public init(idle: TimeInterval = 30 * 60, absolute: TimeInterval = 12 * 3600, administratorIdle: TimeInterval = 15 * 60) {
         self.idle = idle
         self.absolute = absolute
+        self.administratorIdle = administratorIdle
     }
 
-    public func isAlive(createdAt: Date, lastSeenAt: Date, now: Date) -> Bool {
-        now.timeIntervalSince(lastSeenAt) < idle && now.timeIntervalSince(createdAt) < absolute
+    public func isAlive(createdAt: Date, lastSeenAt: Date, now: Date, administrator: Bool = false) -> Bool {
+        let idleLimit = administrator ? min(idle, administratorIdle) : idle
+        return now.timeIntervalSince(lastSeenAt) < idleLimit && now.timeIntervalSince(createdAt) < absolute
     }
 }

@@ -122,12 +122,19 @@ struct AuthenticationMiddleware: AsyncMiddleware {
             try await session.delete(on: db)
             return nil
         }
+        let current = try await makeCurrent(user: user, via: .session, csrf: session.csrfToken, sessionID: session.id, on: db)
+        // Administrators idle out sooner.
+        if current.actor.roles.contains(where: \.isAdministrator),
+           !lifetime.isAlive(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, now: now, administrator: true) {
+            try await session.delete(on: db)
+            return nil
+        }
         // Touch at most once a minute: a write per page view would be wasted.
         if now.timeIntervalSince(session.lastSeenAt) >= 60 {
             session.lastSeenAt = now
             try await session.update(on: db)
         }
-        return try await makeCurrent(user: user, via: .session, csrf: session.csrfToken, sessionID: session.id, on: db)
+        return current
     }
 
     static func makeCurrent(user: User, via: CurrentActor.Via, csrf: String?, sessionID: UUID?, on db: any Database) async throws -> CurrentActor {
