@@ -55,5 +55,7 @@ enum GongzhiMigrations {
         app.migrations.add(CreateIdempotencyKeys())
         // Failed sign-ins by address (issue 7 item 1)
         app.migrations.add(CreateLoginAddressFailures())
+        // The workbench queue at millions of cases (issue 8)
+        app.migrations.add(CreateCaseQueueIndex())
     }
 }

@@ -112,3 +112,14 @@ struct UpdateCaseAddIntakeDetails: AsyncMigration {
         }
     }
 }
+
+/// The workbench's default queue: open cases (by state name) in order of their completion deadline (issue 8).
+struct CreateCaseQueueIndex: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.sql().create(index: "idx_cases_state_due").on(CaseRecord.schema).column("state").column("completion_due_at").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.sql().drop(index: "idx_cases_state_due").run()
+    }
+}
