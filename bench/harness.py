@@ -349,7 +349,8 @@ class PostgresCluster:
 
 def run_database(kind, args, binary, ceiling, url=None):
     """Every Gongzhi measurement on one database; returns a dict of results."""
-    workspace = Path(tempfile.mkdtemp(prefix=f"gongzhi-bench-{kind}.", dir=args.workdir))
+    existing = kind == "sqlite" and args.existing_sqlite
+    workspace = Path(args.existing_sqlite) if existing else Path(tempfile.mkdtemp(prefix=f"gongzhi-bench-{kind}.", dir=args.workdir))
     env = {"GONGZHI_DEMO_HOUSEHOLDS": str(args.households), "GONGZHI_SQLITE_SYNCHRONOUS": args.synchronous}
     if url:
         env["DATABASE_URL"] = url
@@ -358,6 +359,20 @@ def run_database(kind, args, binary, ceiling, url=None):
     server = Gongzhi(binary, workspace, env, free_port(args.port))
     results = {"database": kind}
     try:
+        if existing:
+            # Reads only, on a database kept from an earlier run (it may need migrating first: the server does that).
+            size = count_cases(kind, workspace, url)
+            ids = sample_ids(kind, workspace, url)
+            log(f"== {kind}: start on the existing database ({size} cases; migrations may take a while)")
+            server.start()
+            log(f"== {kind}: reads at {size} cases, {args.read_seconds} s per scenario")
+            measured = gongzhi_reads(server, ids, args.read_seconds, datetime.date.today())
+            measured["cases"] = size
+            results["sizes"] = {str(size): measured}
+            for name in ("read", "queue", "queue_api", "kpi", "kpi_api"):
+                r = measured[name]
+                log(f"   {name:9} p50 {r['p50']:8.1f} ms  p95 {r['p95']:8.1f} ms  p99 {r['p99']:8.1f} ms  {r['rate']:8.0f}/s  errors {r['errors']}")
+            return results
         log(f"== {kind}: start (first start: migrate and the demo district)")
         server.start()
         log(f"== {kind}: case intake over HTTP, {args.intake_seconds} s, {args.intake_connections} connections")
@@ -412,7 +427,7 @@ def run_database(kind, args, binary, ceiling, url=None):
             results["disk_mb"] = sum(p.stat().st_size for p in workspace.glob("gongzhi.sqlite*")) / 1e6
     finally:
         server.stop()
-        if not args.keep:
+        if not args.keep and not existing:
             shutil.rmtree(workspace, ignore_errors=True)
     return results
 
@@ -451,11 +466,11 @@ def table(report):
                      str(r["errors"]), target, verdict))
 
     for db in report["gongzhi"]:
-        intake = db["intake"]
+        intake = db.get("intake")
         name = db["database"]
-        if name == "sqlite":
+        if intake and name == "sqlite":
             add("intake (POST /api/v1/cases)", name, "-", intake, "≥ 3000/s", intake["rate"] >= 3000)
-        else:
+        elif intake:
             add("intake (POST /api/v1/cases)", name, "-", intake)
         for size, measured in db["sizes"].items():
             big = int(size) >= 10_000_000
@@ -476,6 +491,8 @@ def table(report):
     lines.insert(1, "  ".join("-" * w for w in widths))
     extra = []
     for db in report["gongzhi"]:
+        if "intake" not in db:
+            continue
         extra.append(f"server peak RSS during intake on {db['database']}: {db['intake']['rss']:.0f} MB (target < 200 MB: "
                      f"{'met' if db['intake']['rss'] < 200 else 'MISSED'})")
         if "ceiling" in db:
@@ -520,6 +537,8 @@ def main():
     parser.add_argument("--workdir", default=None, help="where the databases go (default: the system's temporary directory)")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument("--commit", default=None, help="the commit the binary was built from (default: this checkout's)")
+    parser.add_argument("--existing-sqlite", default=None, metavar="DIR",
+                        help="measure only the reads, on DIR/gongzhi.sqlite (with DIR/gongzhi.key) kept from an earlier run (--keep)")
     args = parser.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.peer and args.peer not in args.sizes:
