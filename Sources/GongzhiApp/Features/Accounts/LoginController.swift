@@ -56,17 +56,9 @@ struct LoginController: RouteCollection {
             response.cookies[cookieName] = SessionCookie.make(token, https: request.gongzhi.config.https)
             return response
         } catch Login.Failure.locked(let wait) {
-            let response = try await render(request, username: username, next: form.next,
-                                            messages: [FormMessage(field: nil, text: Strings.text("error.locked", request.lang))],
-                                            status: .tooManyRequests)
-            response.headers.replaceOrAdd(name: "Retry-After", value: String(wait))
-            return response
+            return try await renderLocked(request, username: username, next: form.next, message: "error.locked", retryAfter: wait)
         } catch Login.Failure.addressLocked(let wait) {
-            let response = try await render(request, username: username, next: form.next,
-                                            messages: [FormMessage(field: nil, text: Strings.text("error.address_locked", request.lang))],
-                                            status: .tooManyRequests)
-            response.headers.replaceOrAdd(name: "Retry-After", value: String(wait))
-            return response
+            return try await renderLocked(request, username: username, next: form.next, message: "error.address_locked", retryAfter: wait)
         } catch Login.Failure.wrongCredentials {
             return try await render(request, username: username, next: form.next,
                                     messages: [FormMessage(field: "password", text: Strings.text("login.failed", request.lang))],
@@ -99,6 +91,14 @@ struct LoginController: RouteCollection {
     struct TokenResponse: Content {
         let token: String
         let expiresAt: Date
+    }
+
+    /// The sign-in page again with 429 and `Retry-After`: the account or the address is refused for a while.
+    func renderLocked(_ request: Request, username: String, next: String?, message: String, retryAfter wait: Int) async throws -> Response {
+        let response = try await render(request, username: username, next: next,
+                                        messages: [FormMessage(field: nil, text: Strings.text(message, request.lang))], status: .tooManyRequests)
+        response.headers.replaceOrAdd(name: "Retry-After", value: String(wait))
+        return response
     }
 
     /// Tokens live 30 days; the token is shown once and only its SHA-256 is kept.
