@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Crash safety (issue 7 item 6; checklist row 34): case intake runs against a real `gongzhi serve` on SQLite from
+several threads; the server is killed with SIGKILL at a random moment, restarted, and every write it had
+acknowledged (a 201) must be there. After all rounds: `PRAGMA integrity_check`, `gongzhi audit verify` and
+`gongzhi kpi check` must pass.
+
+  python3 bench/crash_test.py [--binary .build-release/release/gongzhi] [--rounds 100] [--synchronous full]
+"""
+import argparse
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def call(base, method, path, token=None, body=None, timeout=10):
+    request = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None else None, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.status, json.loads(response.read() or b"null")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", default=str(ROOT / ".build-release" / "release" / "gongzhi"))
+    parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--synchronous", choices=["full", "normal"], default="full")
+    parser.add_argument("--port", type=int, default=8490)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="gongzhi-crash."))
+    env = dict(os.environ, GONGZHI_KEY_FILE=str(work / "gongzhi.key"), GONGZHI_STORAGE_DIR=str(work / "data"),
+               GONGZHI_SQLITE_PATH=str(work / "gongzhi.sqlite"), GONGZHI_DEMO_HOUSEHOLDS="50", LOG_LEVEL="warning",
+               GONGZHI_SQLITE_SYNCHRONOUS=args.synchronous, GONGZHI_PASSWORD_ROUNDS="1000")
+    base = f"http://127.0.0.1:{args.port}"
+    log = open(work / "server.log", "a")
+
+    def start():
+        process = subprocess.Popen([args.binary, "serve", "--hostname", "127.0.0.1", "--port", str(args.port)], env=env, cwd=work,
+                                   stdout=log, stderr=subprocess.STDOUT)
+        for _ in range(600):
+            try:
+                if call(base, "GET", "/healthz", timeout=2)[0] == 200:
+                    return process
+            except OSError:
+                pass
+            if process.poll() is not None:
+                raise SystemExit(f"the server did not start: see {work / 'server.log'}")
+            time.sleep(0.05)
+        raise SystemExit("the server did not answer")
+
+    server = start()
+    _, answer = call(base, "POST", "/api/v1/auth/token", body={"username": "worker", "password": "Gongzhi@2026", "name": "crash"})
+    token = answer["token"]
+    _, buildings = call(base, "GET", "/api/v1/org/buildings?limit=50", token)
+    building_ids = [b["id"] for b in buildings["items"]]
+    acknowledged, lock = [], threading.Lock()
+    attempted = 0
+    started = time.time()
+    writing_seconds = 0.0
+    for round_number in range(args.rounds):
+        stop = threading.Event()
+
+        def writer():
+            nonlocal attempted
+            while not stop.is_set():
+                body = {"title": "楼道灯不亮，崩溃测试", "buildingId": random.choice(building_ids), "channel": "hotline"}
+                with lock:
+                    attempted += 1
+                try:
+                    status, created = call(base, "POST", "/api/v1/cases", token, body, timeout=5)
+                except (OSError, urllib.error.HTTPError):
+                    continue  # not acknowledged: the server died under it, or refused it
+                if status == 201:
+                    with lock:
+                        acknowledged.append(created["id"])
+
+        threads = [threading.Thread(target=writer) for _ in range(args.threads)]
+        round_start = time.time()
+        for thread in threads:
+            thread.start()
+        time.sleep(random.uniform(0.3, 2.0))
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+        stop.set()
+        for thread in threads:
+            thread.join()
+        writing_seconds += time.time() - round_start
+        server = start()
+        db = sqlite3.connect(f"file:{work / 'gongzhi.sqlite'}?mode=ro", uri=True)
+        present = {row[0].upper() for row in db.execute("SELECT id FROM cases")}
+        db.close()
+        lost = [case for case in acknowledged if case.upper() not in present]
+        print(f"round {round_number + 1}/{args.rounds}: {len(acknowledged)} acknowledged so far, {len(lost)} lost", flush=True)
+        if lost:
+            raise SystemExit(f"LOST acknowledged writes: {lost[:5]}")
+    server.send_signal(signal.SIGTERM)
+    server.wait()
+    db = sqlite3.connect(work / "gongzhi.sqlite")
+    integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+    db.close()
+    checks = {}
+    for command in (["audit", "verify"], ["kpi", "check"]):
+        result = subprocess.run([args.binary, *command], env=env, cwd=work, capture_output=True, text=True)
+        checks[" ".join(command)] = (result.returncode, (result.stdout + result.stderr).strip().splitlines()[-1:])
+    print(f"\n{args.rounds} SIGKILLs in {time.time() - started:.0f} s, synchronous={args.synchronous}: {len(acknowledged)} writes "
+          f"acknowledged ({len(acknowledged) / writing_seconds:.0f}/s while writing), {attempted} attempted, 0 lost; "
+          f"integrity_check: {integrity}; " + "; ".join(f"{name}: exit {code} {text}" for name, (code, text) in checks.items()))
+    ok = integrity == "ok" and all(code == 0 for code, _ in checks.values())
+    if ok:
+        subprocess.run(["rm", "-rf", str(work)])
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
