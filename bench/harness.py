@@ -188,6 +188,22 @@ def check(base, path, auth, method="GET", body=None, cookie=None):
         raise SystemExit(f"{method} {path} answered {error.code}: {error.read()[:300]!r}")
 
 
+def timed_one_by_one(base, paths, auth, count=3):
+    """For a scenario slower than wrk's run: a few requests one after another, timed (p50 = median, p95 = p99 = max)."""
+    times = []
+    for path in paths[:count] if len(paths) >= count else paths * count:
+        request = urllib.request.Request(base + path)
+        request.add_header("Authorization", auth)
+        started = time.time()
+        with urllib.request.urlopen(request, timeout=600) as response:
+            response.read()
+        times.append((time.time() - started) * 1000)
+    times.sort()
+    return {"requests": len(times), "seconds": sum(times) / 1000, "connect": 0, "read": 0, "write": 0, "timeout": 0, "status": 0,
+            "p50": times[len(times) // 2], "p95": times[-1], "p99": times[-1], "max": times[-1], "rate": len(times) / (sum(times) / 1000),
+            "errors": 0, "one_by_one": True}
+
+
 def gongzhi_intake(server, seconds, connections):
     worker = server.token("worker")
     status, buildings = call(server.base, "GET", "/api/v1/org/buildings?limit=200", worker)
@@ -219,6 +235,8 @@ def gongzhi_reads(server, ids, seconds, today):
         for name, (paths, auth) in scenarios.items():
             check(server.base, paths[0], auth)
             results[name] = wrk(server.base, paths, auth=auth, seconds=seconds)
+            if results[name]["requests"] == 0:
+                results[name] = timed_one_by_one(server.base, paths, auth)
     results["rss"] = rss.peak
     return results
 
@@ -473,7 +491,7 @@ def table(report):
         elif intake:
             add("intake (POST /api/v1/cases)", name, "-", intake)
         for size, measured in db["sizes"].items():
-            big = int(size) >= 10_000_000
+            big = int(size) >= 9_000_000  # the 10 M point (a copied history may fall a little short)
             size = measured.get("cases") or size
             add("case read", name, size, measured["read"], "p99 < 10 ms" if big else "", measured["read"]["p99"] < 10 if big else None)
             add("workbench queue page", name, size, measured["queue"], "p95 < 50 ms" if big else "",
