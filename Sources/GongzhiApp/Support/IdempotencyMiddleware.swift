@@ -19,7 +19,8 @@ struct IdempotencyMiddleware: AsyncMiddleware {
         }
         guard Idempotency.isValidKey(key) else { throw AppError.invalid(Self.header, "idempotency_key_invalid") }
         let scope = request.current.map { "user:" + $0.userID.uuidString } ?? "address:" + request.clientAddress
-        let body = try await request.body.collect(max: request.application.routes.defaultMaxBodySize.value).get()
+        // As much as the largest route accepts (the photo forms), as the CSRF check reads it.
+        let body = try await request.body.collect(max: max(request.gongzhi.config.maxBodySize.value, CasePhoto.maxFormBytes)).get()
         let bytes = Idempotency.canonical(body.map { Array($0.readableBytesView) } ?? [], isJSON: request.headers.contentType == .json)
         let fingerprint = Idempotency.fingerprint(method: request.method.rawValue, uri: request.url.string, body: bytes)
         let claim = UUID().uuidString
