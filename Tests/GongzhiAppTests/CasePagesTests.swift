@@ -113,6 +113,31 @@ struct ResidentPortalPagesTests {
 
 @Suite("Case pages: the staff workbench, the case page and window entry")
 struct StaffCasePagesTests {
+    @Test("the queue's count is exact up to 200 beyond the page's start, then says 200+; paging goes on past it")
+    func queueCountCap() async throws {
+        try await withApp { app, _ in
+            _ = try await SyntheticCases.write(app: app, count: 600, days: 30, seed: 3)
+            var district = try await TestClient.browser(app, as: "district")
+            let visible = try await CaseRecord.visible(to: try #require(await Self.actor(app, "district")), on: app.db).count()
+            #expect(visible > WorkbenchController.countCap + 25)
+            let first = try await district.send(.GET, "/workbench?all=1").body.string
+            #expect(first.contains("共 \(WorkbenchController.countCap)+ 件"))
+            // Near the end the count is exact again, and counted from the page's start.
+            let last = visible - 10
+            let tail = try await district.send(.GET, "/workbench?all=1&offset=\(last)").body.string
+            #expect(tail.contains("共 \(visible) 件"), "\(visible)")
+            #expect(!tail.contains("offset=\(last + 25)"))
+            let middle = try await district.send(.GET, "/workbench?all=1&offset=25").body.string
+            #expect(middle.contains("offset=50"))
+        }
+    }
+
+    static func actor(_ app: Application, _ username: String) async throws -> Actor? {
+        guard let user = try await User.query(on: app.db).filter(\.$username == username).first() else { return nil }
+        let grants = try await RoleGrantRecord.query(on: app.db).filter(\.$user.$id == user.id!).all().compactMap(\.grant)
+        return Actor(userID: user.id!.uuidString.lowercased(), username: username, grants: grants)
+    }
+
     @Test("the queue filters by level and state, refuses unknown filters with a message, and pages")
     func queue() async throws {
         try await withApp(households: 1_200) { app, _ in
