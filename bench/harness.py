@@ -277,7 +277,9 @@ def scale_up(kind, workspace, url, factor):
     """Multiplies the history by `factor` inside the database: every case is copied factor − 1 times with a new id
     and number (same day, place, category, handler, state, dates), every KPI contribution with it, and the rollups
     are multiplied exactly — the rollups stay equal to the cases. Far faster than generating case by case; the
-    distribution of the history stays that of `gongzhi generate`. Needs no dirty KPI marks (the server folded them)."""
+    distribution of the history stays that of `gongzhi generate`. Needs no dirty KPI marks (the server folded them).
+    May be applied again (100 000 → 1 M → 10 M): each round copies every case there is before it, its copies
+    carry the round's own tag."""
     sql_lines = []
     if kind == "sqlite":
         db = sqlite3.connect(workspace / "gongzhi.sqlite", isolation_level=None)
@@ -299,13 +301,14 @@ def scale_up(kind, workspace, url, factor):
         raise SystemExit(f"{dirty} cases are not yet in the rollups: cannot scale up")
     quoted = ", ".join(f'"{c}"' for c in columns)
     top = int(run("SELECT count(*) FROM cases")[0][0])
+    tag = f"~x{top}-"  # unique per round: the number of cases before it
     for copy in range(1, factor):
         values = []
         for c in columns:
             if c == "id":
                 values.append(uuid)
             elif c == "number":
-                values.append(f"o.number || '~copy{copy}'")
+                values.append(f"o.number || '{tag}{copy}'")
             elif c == "tracking_hash":
                 values.append("NULL")
             else:
@@ -313,10 +316,10 @@ def scale_up(kind, workspace, url, factor):
         started = time.time()
         if kind == "sqlite":
             run("BEGIN")
-        run(f"INSERT INTO cases ({quoted}) SELECT {', '.join(values)} FROM cases o WHERE o.number NOT LIKE '%~copy%'")
+        run(f"INSERT INTO cases ({quoted}) SELECT {', '.join(values)} FROM cases o WHERE o.number NOT LIKE '%{tag}%'")
         picked = ", ".join("n.id" if c == "case_id" else f'k."{c}"' for c in contribution_columns)
-        run(f"INSERT INTO kpi_contributions SELECT {picked} FROM cases o JOIN cases n ON n.number = o.number || '~copy{copy}' "
-            f"JOIN kpi_contributions k ON k.case_id = o.id WHERE o.number NOT LIKE '%~copy%'")
+        run(f"INSERT INTO kpi_contributions SELECT {picked} FROM cases o JOIN cases n ON n.number = o.number || '{tag}{copy}' "
+            f"JOIN kpi_contributions k ON k.case_id = o.id WHERE o.number NOT LIKE '%{tag}%'")
         run("DELETE FROM kpi_dirty")
         if kind == "sqlite":
             run("COMMIT")
