@@ -75,6 +75,43 @@ struct CatalogueTests {
         #expect(inTitle.code == "PRC-001" && inText.code == "PRC-001" && inTitle.score > inText.score)
     }
 
+    @Test("the indexed classifier scores exactly as searching every phrase in the texts one by one")
+    func indexMatchesPlainSearch() {
+        // The plain rule, phrase by phrase: the reference the trie must agree with.
+        func reference(_ title: String, _ description: String, _ catalogue: Catalogue) -> [Classifier.Proposal] {
+            let title = title.lowercased(), description = description.lowercased()
+            var scored: [(code: String, raw: Int)] = []
+            for item in catalogue.items {
+                var raw = 0
+                for phrase in (item.keywords + [item.name]).map({ $0.lowercased() }) where !phrase.isEmpty {
+                    let weight = phrase.count * (phrase == item.name.lowercased() ? 2 : 1)
+                    if title.contains(phrase) { raw += 3 * weight } else if description.contains(phrase) { raw += weight }
+                }
+                if raw > 0 { scored.append((item.code, raw)) }
+            }
+            scored.sort { $0.raw != $1.raw ? $0.raw > $1.raw : $0.code < $1.code }
+            let proposals = scored.prefix(3).map { Classifier.Proposal(code: $0.code, score: Double($0.raw) / Double($0.raw + 6)) }
+            return proposals.isEmpty ? [.init(code: "TMP-004", score: 0)] : proposals
+        }
+        let phrases = shippedCatalogue.items.flatMap { $0.keywords + [$0.name] }
+        let filler = ["，", "我家", "楼下", "已经三天了", "Wi-Fi", "ABC", "😀", "请尽快处理", " ", "e\u{301}"]
+        var generator = SystemRandomNumberGenerator()
+        let index = Classifier.Index(shippedCatalogue)
+        var compared = 0
+        for _ in 0..<400 {
+            func text() -> String {
+                (0..<Int.random(in: 0...6, using: &generator)).map { _ in
+                    Bool.random(using: &generator) ? phrases.randomElement(using: &generator)! : filler.randomElement(using: &generator)!
+                }.joined()
+            }
+            let (title, description) = (text(), text())
+            let expected = reference(title, description, shippedCatalogue)
+            #expect(Classifier.propose(title: title, description: description, index: index) == expected, "\(title) | \(description)")
+            compared += expected.first?.score ?? 0 > 0 ? 1 : 0
+        }
+        #expect(compared > 100, "most random texts hold a phrase")
+    }
+
     @Test("each responsible party is held at a level of the tree; reports go to the supervisory org at the district")
     func routingLevels() {
         #expect(ResponsibleParty.propertyCompany.level == .community)

@@ -21,6 +21,15 @@ final class User: Model, @unchecked Sendable {
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Children(for: \.$user) var grants: [RoleGrantRecord]
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] {
+        [
+            $id, $username, $displayName, $passwordHash, $person, $disabled, $failedLogins, $firstFailureAt, $lockedUntil,
+            $passwordChangedAt, $createdAt, $grants
+        ]
+    }
+
     init() {}
 
     init(id: UUID? = nil, username: String, displayName: String, passwordHash: String, personID: UUID? = nil, now: Date) {
@@ -57,6 +66,10 @@ final class RoleGrantRecord: Model, @unchecked Sendable {
     @OptionalField(key: "granted_by") var grantedBy: UUID?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $user, $role, $node, $path, $grantedBy, $createdAt] }
+
     init() {}
 
     init(userID: UUID, role: Role, nodeID: UUID?, path: OrgPath, grantedBy: UUID?) {
@@ -81,6 +94,10 @@ final class APIToken: Model, @unchecked Sendable {
     @Field(key: "expires_at") var expiresAt: Date
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $user, $tokenHash, $name, $expiresAt, $createdAt] }
+
     init() {}
 
     init(userID: UUID, tokenHash: String, name: String, expiresAt: Date) {
@@ -101,6 +118,10 @@ final class LoginSession: Model, @unchecked Sendable {
     @Field(key: "csrf_token") var csrfToken: String
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "last_seen_at") var lastSeenAt: Date
+
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $tokenHash, $user, $csrfToken, $createdAt, $lastSeenAt] }
 
     init() {}
 

@@ -23,6 +23,15 @@ final class AuditRecord: Model, @unchecked Sendable {
     @Field(key: "prev_hash") var prevHash: String
     @Field(key: "entry_hash") var entryHash: String
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] {
+        [
+            $id, $atMillis, $actor, $roles, $action, $objectType, $objectID, $outcome, $ip, $requestID, $summary, $changeDigest, $alg,
+            $prevHash, $entryHash
+        ]
+    }
+
     init() {}
 
     init(_ entry: AuditEntry) {

@@ -18,6 +18,10 @@ final class CaseAttachment: Model, @unchecked Sendable {
     /// The timeline event it was attached to (a reply's photos of the finished work); nil until then.
     @OptionalField(key: "event_seq") var eventSeq: Int?
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $caseID, $contentType, $size, $sha256, $uploadedBy, $uploadedAt, $eventSeq] }
+
     init() {}
 }
 

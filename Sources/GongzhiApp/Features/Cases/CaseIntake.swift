@@ -87,7 +87,8 @@ enum CaseIntake {
         // Everything read first, outside the write: the catalogue (cached per version), the place, the item, the
         // handler, possible duplicates. Only the inserts and the audit entry hold the (SQLite-serialised) write.
         let db = request.db
-        guard let catalogue = try await CatalogueStore.current(on: db) else { throw AppError.conflict("no_catalogue") }
+        guard let prepared = try await CatalogueStore.prepared(on: db) else { throw AppError.conflict("no_catalogue") }
+        let catalogue = prepared.catalogue
         // Where: a building (its grid) or a grid; the actor must be allowed to report there.
         let (placePath, buildingID, location) = try await place(input, on: db)
         let allowed = if let apiKey {
@@ -100,7 +101,7 @@ enum CaseIntake {
         guard allowed else { throw AppError.notFound }
 
         // What: the classifier's proposal, or the chosen item (staff overriding it say why).
-        let proposals = Classifier.propose(title: input.title, description: input.description, catalogue: catalogue)
+        let proposals = Classifier.propose(title: input.title, description: input.description, index: prepared.index)
         var itemCode = proposals.first?.code ?? ""
         var score = proposals.first?.score ?? 0
         if let chosen = input.itemCode, !chosen.isEmpty {

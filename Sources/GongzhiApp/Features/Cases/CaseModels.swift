@@ -68,6 +68,19 @@ final class CaseRecord: Model, @unchecked Sendable {
     @OptionalField(key: "contact_sealed") var contactSealed: String?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] {
+        [
+            $id, $number, $title, $details, $channel, $isPublic, $anonymous, $trackingHash, $submitterUserID, $submitterPersonID,
+            $catalogueVersion, $itemCode, $category, $classificationScore, $overrideReason, $placePath, $buildingID, $address, $latitude,
+            $longitude, $handlerNodeID, $handlerPath, $handlerParty, $handlerDepartment, $accusedPath, $state, $returns, $reopens,
+            $suspendedFrom, $arbitrated, $supervised, $mergedInto, $responseHours, $completionDays, $extensionDays, $openedAt,
+            $responseDueAt, $completionDueAt, $slaLevel, $signedAt, $repliedAt, $closedAt, $ratingSolved, $ratingSatisfaction, $eventCount,
+            $answersJSON, $apiKeyID, $contactSealed, $updatedAt
+        ]
+    }
+
     init() {}
 
     var answers: [String: [String]] {
@@ -120,6 +133,10 @@ final class CaseEventRecord: Model, @unchecked Sendable {
     @Field(key: "note") var note: String
     @Field(key: "at") var at: Date
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $caseID, $seq, $action, $fromState, $toState, $actorUserID, $actorName, $note, $at] }
+
     init() {}
 
     init(caseID: UUID, seq: Int, action: String, from: CaseState?, to: CaseState, actorUserID: UUID?, actorName: String, note: String, at: Date) {
@@ -143,6 +160,10 @@ final class CasePause: Model, @unchecked Sendable {
     @Field(key: "case_id") var caseID: UUID
     @Field(key: "started_at") var startedAt: Date
     @OptionalField(key: "ended_at") var endedAt: Date?
+
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $caseID, $startedAt, $endedAt] }
 
     init() {}
 

@@ -22,6 +22,14 @@ final class WarningRecord: Model, @unchecked Sendable {
     @OptionalField(key: "handled_at") var handledAt: Date?
     @Field(key: "note") var note: String
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] {
+        [
+            $id, $kind, $dedupeKey, $orgPath, $caseID, $detail, $state, $createdAt, $handledBy, $handledAt, $note
+        ]
+    }
+
     init() {}
 }
 

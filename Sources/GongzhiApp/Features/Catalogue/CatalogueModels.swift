@@ -17,6 +17,10 @@ final class CatalogueVersion: Model, @unchecked Sendable {
     @Field(key: "categories_json") var categoriesJSON: String
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $version, $name, $categoriesJSON, $createdAt] }
+
     init() {}
 
     init(version: Int, name: String, categoriesJSON: String) {
@@ -35,6 +39,10 @@ final class CatalogueItemRecord: Model, @unchecked Sendable {
     @Field(key: "code") var code: String
     /// The whole item as JSON (its Core form): what a case opened under this version follows.
     @Field(key: "item_json") var itemJSON: String
+
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $version, $code, $itemJSON] }
 
     init() {}
 
@@ -82,22 +90,34 @@ enum CatalogueStore {
 
     /// The version in force, or nil before the first is loaded.
     static func current(on db: any Database) async throws -> Catalogue? {
-        // A version never changes once published: its parsed form is kept per version row (whose id is unique
-        // across databases), so taking a case reads one small row instead of the whole catalogue.
+        try await prepared(on: db)?.catalogue
+    }
+
+    /// The version in force with its classifier index.
+    struct Prepared: Sendable {
+        let catalogue: Catalogue
+        let index: Classifier.Index
+    }
+
+    /// The version in force, parsed and indexed once: a version never changes once published, so its prepared
+    /// form is kept per version row (whose id is unique across databases), and taking a case reads one small row
+    /// instead of the whole catalogue.
+    static func prepared(on db: any Database) async throws -> Prepared? {
         guard let head = try await db.sql().raw("SELECT id, version FROM catalogue_versions ORDER BY version DESC LIMIT 1").first()
         else { return nil }
         let id = try head.decode(column: "id", as: UUID.self)
         if let cached = parsed.withLockedValue({ $0[id] }) { return cached }
         guard let catalogue = try await load(version: try head.decode(column: "version", as: Int.self), on: db) else { return nil }
+        let prepared = Prepared(catalogue: catalogue, index: Classifier.Index(catalogue))
         parsed.withLockedValue { cache in
             if cache.count > 64 { cache.removeAll() }
-            cache[id] = catalogue
+            cache[id] = prepared
         }
-        return catalogue
+        return prepared
     }
 
-    /// Parsed catalogue versions by the id of their version row.
-    private static let parsed = NIOLockedValueBox<[UUID: Catalogue]>([:])
+    /// Prepared catalogue versions by the id of their version row.
+    private static let parsed = NIOLockedValueBox<[UUID: Prepared]>([:])
 
     static func load(version: Int, on db: any Database) async throws -> Catalogue? {
         guard let head = try await CatalogueVersion.query(on: db).filter(\.$version == version).first() else { return nil }

@@ -18,6 +18,10 @@ final class CouncilMember: Model, @unchecked Sendable {
     @Field(key: "active") var active: Bool
     @Field(key: "created_at") var createdAt: Date
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $communityID, $orgPath, $compoundID, $seat, $name, $organisation, $active, $createdAt] }
+
     init() {}
 
     init(communityID: UUID, orgPath: String, compoundID: UUID?, seat: CouncilRules.Seat, name: String, organisation: String, now: Date) {
@@ -53,6 +57,15 @@ final class MeetingRecord: Model, @unchecked Sendable {
     @OptionalField(key: "published_at") var publishedAt: Date?
     @Field(key: "created_by") var createdBy: UUID
     @Field(key: "created_at") var createdAt: Date
+
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] {
+        [
+            $id, $communityID, $orgPath, $compoundID, $title, $heldAt, $place, $agenda, $present, $minutes, $publishedAt, $createdBy,
+            $createdAt
+        ]
+    }
 
     init() {}
 
@@ -94,6 +107,10 @@ final class MeetingDecision: Model, @unchecked Sendable {
     @Field(key: "outcome") var outcome: Outcome
     @Field(key: "created_at") var createdAt: Date
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $meetingID, $needID, $text, $outcome, $createdAt] }
+
     init() {}
 
     init(meetingID: UUID, needID: UUID?, text: String, outcome: Outcome, now: Date) {
@@ -132,6 +149,14 @@ final class ResourceOffer: Model, @unchecked Sendable {
     @Field(key: "available") var available: Bool
     @Field(key: "created_by") var createdBy: UUID
     @Field(key: "created_at") var createdAt: Date
+
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] {
+        [
+            $id, $communityID, $orgPath, $kind, $provider, $providerName, $title, $details, $amountFen, $available, $createdBy, $createdAt
+        ]
+    }
 
     init() {}
 

@@ -22,6 +22,10 @@ final class DeliberationPhoto: Model, @unchecked Sendable {
     @Field(key: "uploaded_by") var uploadedBy: UUID
     @Field(key: "uploaded_at") var uploadedAt: Date
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $subject, $subjectID, $contentType, $size, $sha256, $uploadedBy, $uploadedAt] }
+
     init() {}
 }
 

@@ -35,6 +35,15 @@ final class NeedRecord: Model, @unchecked Sendable {
     /// The catalogue item, for a need made from cases.
     @OptionalField(key: "item_code") var itemCode: String?
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] {
+        [
+            $id, $communityID, $orgPath, $compoundID, $title, $details, $place, $state, $origin, $supportCount, $raisedBy, $createdAt,
+            $topicAt, $decisionNote, $itemCode
+        ]
+    }
+
     init() {}
 
     init(communityID: UUID, orgPath: String, compoundID: UUID?, title: String, details: String, place: String, origin: Origin,
@@ -64,6 +73,10 @@ final class NeedSupport: Model, @unchecked Sendable {
     @Field(key: "user_id") var userID: UUID
     @Field(key: "created_at") var createdAt: Date
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $needID, $userID, $createdAt] }
+
     init() {}
 
     init(needID: UUID, userID: UUID, now: Date) {
@@ -82,6 +95,10 @@ final class NeedCase: Model, @unchecked Sendable {
     @Field(key: "need_id") var needID: UUID
     @Field(key: "case_id") var caseID: UUID
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $needID, $caseID] }
+
     init() {}
 
     init(needID: UUID, caseID: UUID) {
@@ -99,6 +116,10 @@ final class DeliberationSettings: Model, @unchecked Sendable {
     @Field(key: "community_id") var communityID: UUID
     @Field(key: "need_support_threshold") var needSupportThreshold: Int
     @Field(key: "updated_at") var updatedAt: Date
+
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $communityID, $needSupportThreshold, $updatedAt] }
 
     init() {}
 

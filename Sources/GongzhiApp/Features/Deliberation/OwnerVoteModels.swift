@@ -34,6 +34,15 @@ final class OwnerVoteRecord: Model, @unchecked Sendable {
     /// The published tally (JSON of `OwnerVoteTallyDTO`), written when the vote closes.
     @OptionalField(key: "result_json") var resultJSON: String?
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] {
+        [
+            $id, $compound, $orgPath, $title, $details, $matter, $state, $closesAt, $createdBy, $createdAt, $openedAt, $closedAt,
+            $totalAreaCenti, $totalHeadcount, $ballotSeq, $resultJSON
+        ]
+    }
+
     init() {}
 
     init(compoundID: UUID, orgPath: String, title: String, details: String, matter: OwnersVote.Matter, closesAt: Date, createdBy: UUID, now: Date) {
@@ -66,6 +75,10 @@ final class OwnerVoteVoter: Model, @unchecked Sendable {
     @Field(key: "area_centi") var areaCenti: Int
     /// The units, as "building unit-number" labels separated by "、" (for the ballot page and the paper form).
     @Field(key: "units") var units: String
+
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $voteID, $voterKey, $castBy, $areaCenti, $units] }
 
     init() {}
 
@@ -101,6 +114,10 @@ final class OwnerVoteBallot: Model, @unchecked Sendable {
     @Field(key: "receipt_code") var receiptCode: String
     @Field(key: "channel") var channel: Channel
     @Field(key: "recorded_by") var recordedBy: UUID
+
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $voteID, $voterKey, $choice, $castAtMillis, $sequence, $receiptCode, $channel, $recordedBy] }
 
     init() {}
 

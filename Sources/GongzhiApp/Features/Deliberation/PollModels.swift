@@ -30,6 +30,15 @@ final class PollRecord: Model, @unchecked Sendable {
     @OptionalField(key: "closed_at") var closedAt: Date?
     @Field(key: "vote_seq") var voteSeq: Int
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] {
+        [
+            $id, $communityID, $orgPath, $compoundID, $title, $details, $optionsJSON, $multipleChoice, $unit, $state, $closesAt,
+            $createdBy, $createdAt, $closedAt, $voteSeq
+        ]
+    }
+
     init() {}
 
     init(communityID: UUID, orgPath: String, compoundID: UUID?, title: String, details: String, options: [String], multipleChoice: Bool,
@@ -68,6 +77,10 @@ final class PollVote: Model, @unchecked Sendable {
     @Field(key: "choices") var choices: String
     @Field(key: "cast_at") var castAt: Date
     @Field(key: "sequence") var sequence: Int
+
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $pollID, $userID, $householdID, $choices, $castAt, $sequence] }
 
     init() {}
 

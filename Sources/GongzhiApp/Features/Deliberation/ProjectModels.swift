@@ -23,6 +23,15 @@ final class ProjectRecord: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "accepted_at") var acceptedAt: Date?
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] {
+        [
+            $id, $communityID, $orgPath, $decisionID, $needID, $title, $details, $ownerOrg, $budgetFen, $state, $acceptanceNote,
+            $createdBy, $createdAt, $acceptedAt
+        ]
+    }
+
     init() {}
 
     init(communityID: UUID, orgPath: String, decisionID: UUID?, needID: UUID?, title: String, details: String, ownerOrg: String,
@@ -58,6 +67,10 @@ final class ProjectFunding: Model, @unchecked Sendable {
     @Field(key: "amount_fen") var amountFen: Int
     @Field(key: "note") var note: String
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $projectID, $source, $resourceID, $amountFen, $note] }
+
     init() {}
 
     init(projectID: UUID, source: Source, resourceID: UUID?, amountFen: Int, note: String) {
@@ -79,6 +92,10 @@ final class ProjectMilestone: Model, @unchecked Sendable {
     @Field(key: "due_on") var dueOn: String
     @OptionalField(key: "done_at") var doneAt: Date?
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $projectID, $title, $dueOn, $doneAt] }
+
     init() {}
 
     init(projectID: UUID, title: String, dueOn: String) {
@@ -99,6 +116,10 @@ final class ProjectUpdate: Model, @unchecked Sendable {
     @Field(key: "percent") var percent: Int
     @Field(key: "created_by") var createdBy: UUID
     @Field(key: "created_at") var createdAt: Date
+
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $projectID, $text, $percent, $createdBy, $createdAt] }
 
     init() {}
 
@@ -122,6 +143,10 @@ final class ProjectRating: Model, @unchecked Sendable {
     @Field(key: "rating") var rating: ProjectRules.Rating
     @Field(key: "comment") var comment: String
     @Field(key: "created_at") var createdAt: Date
+
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $projectID, $userID, $rating, $comment, $createdAt] }
 
     init() {}
 

@@ -25,6 +25,10 @@ final class CaseNotice: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "read_at") var readAt: Date?
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $userID, $caseID, $caseNumber, $kind, $createdAt, $readAt] }
+
     init() {}
 
     init(userID: UUID, caseID: UUID, caseNumber: String, kind: Kind, now: Date) {

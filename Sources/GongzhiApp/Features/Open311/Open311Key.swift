@@ -18,6 +18,10 @@ final class Open311Key: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "revoked_at") var revokedAt: Date?
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $name, $orgNodeID, $orgPath, $keyHash, $keyPrefix, $createdAt, $revokedAt] }
+
     init() {}
 
     init(name: String, node: OrgNode, key: String, now: Date) {

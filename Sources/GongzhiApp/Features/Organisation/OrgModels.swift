@@ -17,6 +17,10 @@ final class OrgNode: Model, @unchecked Sendable {
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $level, $name, $code, $parent, $path, $createdAt, $updatedAt] }
+
     init() {}
 
     init(id: UUID = UUID(), level: OrgLevel, name: String, code: String, parentID: UUID?, parentPath: OrgPath) {
@@ -44,6 +48,10 @@ final class Compound: Model, @unchecked Sendable {
     @Field(key: "commercial") var commercial: Bool
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $community, $orgPath, $name, $address, $commercial, $createdAt] }
+
     init() {}
 
     init(id: UUID = UUID(), communityID: UUID, orgPath: OrgPath, name: String, address: String = "", commercial: Bool) {
@@ -70,6 +78,10 @@ final class Building: Model, @unchecked Sendable {
     @OptionalField(key: "latitude") var latitude: Double?
     @OptionalField(key: "longitude") var longitude: Double?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $compound, $grid, $orgPath, $name, $latitude, $longitude, $createdAt] }
 
     init() {}
 
@@ -105,6 +117,10 @@ final class HousingUnit: Model, @unchecked Sendable {
     /// For a co-owned unit: the co-owner who casts its ballot in owners' votes.
     @OptionalField(key: "vote_representative_id") var voteRepresentativeID: UUID?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $building, $orgPath, $number, $areaCenti, $developerHeld, $voteRepresentativeID, $createdAt] }
 
     init() {}
 

@@ -15,6 +15,10 @@ final class Household: Model, @unchecked Sendable {
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Children(for: \.$household) var members: [HouseholdMember]
 
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $unit, $orgPath, $label, $createdAt, $members] }
+
     init() {}
 
     init(id: UUID = UUID(), unitID: UUID, orgPath: String, label: String = "") {
@@ -41,6 +45,15 @@ final class Person: Model, @unchecked Sendable {
     @OptionalField(key: "phone_mask") var phoneMask: String?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] {
+        [
+            $id, $orgPath, $name, $idNumberSealed, $idNumberHash, $idNumberMask, $phoneSealed, $phoneHash, $phoneMask, $createdAt,
+            $updatedAt
+        ]
+    }
 
     init() {}
 
@@ -75,6 +88,10 @@ final class HouseholdMember: Model, @unchecked Sendable {
     @Field(key: "relation") var relation: HouseholdRelation
     /// False for an owner who lets the unit and lives elsewhere.
     @Field(key: "resides") var resides: Bool
+
+    /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
+    /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
+    var properties: [any AnyProperty] { [$id, $household, $person, $relation, $resides] }
 
     init() {}
 

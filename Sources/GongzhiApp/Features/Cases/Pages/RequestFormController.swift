@@ -105,10 +105,11 @@ struct RequestFormController: RouteCollection {
 
     func stepTwo(_ request: Request, actor: Actor, title: String, description: String, chosen: String?, answers: [String: [String]],
                  buildingID: UUID?, anonymous: Bool, isPublic: Bool, messages: [FormMessage], status: HTTPStatus) async throws -> Response {
-        guard let catalogue = try await CatalogueStore.current(on: request.db) else { throw AppError.conflict("no_catalogue") }
+        guard let prepared = try await CatalogueStore.prepared(on: request.db) else { throw AppError.conflict("no_catalogue") }
+        let catalogue = prepared.catalogue
         let lang = request.lang
         let categories = Dictionary(uniqueKeysWithValues: catalogue.categories.map { ($0.code, lang == .zh ? $0.name : $0.nameEn) })
-        let proposals = Classifier.propose(title: title, description: description, catalogue: catalogue)
+        let proposals = Classifier.propose(title: title, description: description, index: prepared.index)
         let selected = chosen ?? proposals.first?.code
         func choice(_ item: CatalogueItem, checked: Bool) -> Choice {
             Choice(code: item.code, name: lang == .zh ? item.name : item.nameEn, category: categories[item.category] ?? "", checked: checked)
