@@ -189,6 +189,29 @@ struct AccountsTests {
         }
     }
 
+    @Test("a token answers for its account's current grants and state: expiry, a disabled account, a revoked grant")
+    func tokenFollowsTheAccount() async throws {
+        try await withApp { app, _ in
+            var worker = try await TestClient.api(app, as: "worker")
+            struct Page: Decodable { let total: Int }
+            #expect(try await worker.send(.GET, "/api/v1/cases?limit=1").content.decode(Page.self).total > 0)
+            // A grant revoked in the database takes effect on the next request: nothing about the actor is kept.
+            let workerID = try await userIDOf(app, "worker")
+            try await RoleGrantRecord.query(on: app.db).filter(\.$user.$id == workerID).delete()
+            #expect(try await worker.send(.GET, "/api/v1/cases?limit=1").content.decode(Page.self).total == 0)
+            #expect(try await worker.send(.GET, "/api/v1/me").status == .ok)
+            // Disabled with its tokens left in place: refused all the same.
+            var grid = try await TestClient.api(app, as: "grid")
+            try await User.query(on: app.db).filter(\.$username == "grid").set(\.$disabled, to: true).update()
+            #expect(try await grid.send(.GET, "/api/v1/me").status == .unauthorized)
+            // Thirty days on, the token has expired.
+            var street = try await TestClient.api(app, as: "street")
+            #expect(try await street.send(.GET, "/api/v1/me").status == .ok)
+            app.clock.advance(by: 30 * 24 * 3600 + 1)
+            #expect(try await street.send(.GET, "/api/v1/me").status == .unauthorized)
+        }
+    }
+
     @Test("the sweeper removes sessions past their lifetime and expired tokens, and keeps live ones")
     func sweeper() async throws {
         try await withApp { app, _ in

@@ -102,11 +102,25 @@ struct AuthenticationMiddleware: AsyncMiddleware {
     }
 
     static func actor(forToken token: String, on request: Request) async throws -> CurrentActor {
-        guard let record = try await APIToken.query(on: request.db).filter(\.$tokenHash == Tokens.digest(token)).first(),
-              record.expiresAt > request.now,
-              let user = try await User.find(record.$user.id, on: request.db), !user.disabled
+        // Every API request passes here: the token, its account and the account's grants in one query (a row per
+        // grant) instead of three.
+        let rows = try await request.db.sql().raw("""
+            SELECT t.expires_at, u.id AS user_id, u.username, u.display_name, u.disabled, u.person_id, g.role, g.path
+            FROM api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN role_grants g ON g.user_id = u.id
+            WHERE t.token_hash = \(bind: Tokens.digest(token))
+            """).all()
+        guard let first = rows.first, try first.decode(column: "expires_at", as: Date.self) > request.now,
+              try !first.decode(column: "disabled", as: Bool.self)
         else { throw AppError.unauthorized }
-        return try await makeCurrent(user: user, via: .token, csrf: nil, sessionID: nil, on: request.db)
+        let userID = try first.decode(column: "user_id", as: UUID.self)
+        let grants = try rows.compactMap { row -> RoleGrant? in
+            guard let role = try row.decode(column: "role", as: Role?.self), let path = try row.decode(column: "path", as: String?.self) else { return nil }
+            return OrgPath(path).map { RoleGrant(role: role, path: $0) }
+        }
+        let actor = Actor(userID: userID.uuidString.lowercased(), username: try first.decode(column: "username", as: String.self), grants: grants,
+                          personID: try first.decode(column: "person_id", as: UUID?.self)?.uuidString.lowercased())
+        return CurrentActor(actor: actor, userID: userID, displayName: try first.decode(column: "display_name", as: String.self), via: .token,
+                            csrfToken: nil, sessionID: nil)
     }
 
     static func actor(forSession token: String, on request: Request) async throws -> CurrentActor? {
