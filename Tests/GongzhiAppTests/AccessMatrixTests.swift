@@ -160,7 +160,8 @@ struct AccessMatrixTests {
                         cells.append(expected ?? "?")
                         continue
                     }
-                    let auditBefore = try await app.auditCount()
+                    let auditBefore = try await app.auditCount(excludingDenials: true)
+                    let deniedBefore = try await app.auditCount() - auditBefore
                     var client = clients[role]!
                     var response = try await client.send(HTTPMethod(rawValue: route.method), path,
                                                          raw: route.method == "GET" ? nil : "{}", contentType: .json)
@@ -180,10 +181,15 @@ struct AccessMatrixTests {
                     if response.headers.contentType?.subType == "html", body.contains("<script>gzXSS") || body.contains("<img src=x onerror") {
                         unescaped.append("\(route.method) \(path) as \(role)")
                     }
+                    // Every refusal with 403 is in the audit log, once (checklist: authorisation failures logged).
+                    let deniedAfter = try await app.auditCount() - app.auditCount(excludingDenials: true)
+                    if (response.status == .forbidden) != (deniedAfter == deniedBefore + 1) {
+                        mismatches.append("\(route.method) \(route.path) as \(role): \(response.status.code) with \(deniedAfter - deniedBefore) access.denied entries")
+                    }
                     guard record == nil, let expected else { continue }
                     if expected == "no", !refused {
                         mismatches.append("\(route.method) \(route.path) as \(role): expected a refusal, got \(response.status.code)")
-                    } else if expected == "no", route.method != "GET", try await app.auditCount() != auditBefore,
+                    } else if expected == "no", route.method != "GET", try await app.auditCount(excludingDenials: true) != auditBefore,
                               !(route.path.hasPrefix("/login") || route.path.hasPrefix("/api/v1/auth")) {
                         mismatches.append("\(route.method) \(route.path) as \(role): refused but wrote an audit entry of a change")
                     } else if expected == "ok", refused {

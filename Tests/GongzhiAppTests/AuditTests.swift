@@ -64,6 +64,32 @@ struct AuditTests {
     /// run in parallel) does not hit the 10 s wait for a connection.
     static let concurrentWriters = 24
 
+    @Test("refusals are audited: a missing permission and a failed CSRF check, with who, where and why; 401s and 404s are not")
+    func refusalsAudited() async throws {
+        try await withApp { app, _ in
+            var worker = try await TestClient.api(app, as: "worker")
+            let workerID = try await User.query(on: app.db).filter(\.$username == "worker").first()!.requireID().uuidString.lowercased()
+            let before = try await app.auditCount()
+            #expect(try await worker.send(.GET, "/api/v1/audit").status == .forbidden)
+            #expect(try await worker.send(.GET, "/api/v1/cases/\(UUID())").status == .notFound)
+            var stranger = TestClient(app)
+            #expect(try await stranger.send(.GET, "/api/v1/audit").status == .unauthorized)
+            #expect(try await app.auditCount() == before + 1)
+            let denied = try #require(try await AuditRecord.query(on: app.db).sort(\.$id, .descending).first())
+            #expect(denied.action == "access.denied" && denied.outcome == "failure")
+            #expect(denied.actor == workerID && denied.objectID == "GET /api/v1/audit" && denied.summary == "code=forbidden")
+            // A form posted without its CSRF token, from a signed-in browser.
+            var browser = try await TestClient.browser(app, as: "worker")
+            let signedIn = try await app.auditCount()
+            let csrf = try await browser.send(.POST, "/logout", form: ["x": "1"], withCSRF: false)
+            #expect(csrf.status == .forbidden)
+            let last = try #require(try await AuditRecord.query(on: app.db).sort(\.$id, .descending).first())
+            #expect(last.action == "access.denied" && last.summary == "code=csrf")
+            #expect(try await app.auditCount() == signedIn + 1)
+            #expect(try await AuditLog.verify(on: app.db) == .intact(count: Int64(signedIn + 1)))
+        }
+    }
+
     @Test("many concurrent writes make one unbroken chain, one entry each")
     func concurrentAppends() async throws {
         try await withApp { app, f in

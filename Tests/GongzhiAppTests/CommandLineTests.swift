@@ -1,3 +1,4 @@
+import Crypto
 import Fluent
 import Foundation
 import SQLKit
@@ -120,6 +121,57 @@ struct CommandLineTests {
         // Not a backup: refused.
         let notBackup = try run(["restore", keyPath], in: directory, database: "other.sqlite")
         #expect(notBackup.status != 0)
+    }
+
+    @Test("audit keygen, checkpoint and verify: a chain rewritten as a whole passes the chain check, not the signed checkpoint")
+    func signedCheckpoints() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first (scripts/test does)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gongzhi-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try run(["demo", "--streets", "1", "--households", "40", "--seed", "3"], in: directory).status == 0)
+
+        let keyFile = directory.appendingPathComponent("audit.key").path
+        let keygen = try run(["audit", "keygen", "--out", keyFile], in: directory)
+        #expect(keygen.status == 0, "\(keygen.output)")
+        let publicKey = try #require(keygen.output.split(separator: "\n").first { $0.hasPrefix("GONGZHI_AUDIT_PUBLIC_KEY=") }?
+            .dropFirst("GONGZHI_AUDIT_PUBLIC_KEY=".count)).trimmingCharacters(in: .whitespaces)
+        #expect(try FileManager.default.attributesOfItem(atPath: keyFile)[.posixPermissions] as? Int == 0o600)
+        #expect(try run(["audit", "keygen", "--out", keyFile], in: directory).status != 0, "an existing key is never overwritten")
+
+        let checkpoint = try run(["audit", "checkpoint", "--key", keyFile], in: directory)
+        #expect(checkpoint.status == 0, "\(checkpoint.output)")
+        #expect(checkpoint.output.contains("OK: checkpoint signed at entry 2"))
+        let verified = try run(["audit", "verify", "--public-key", publicKey], in: directory)
+        #expect(verified.status == 0 && verified.output.contains("1 signed checkpoints confirmed"), "\(verified.output)")
+
+        // Rewrite the chain as someone with write access to the database could: alter entry 1 and recompute every
+        // hash after it, and the head. The chain alone holds together again.
+        let key = Data(base64Encoded: try String(contentsOfFile: directory.appendingPathComponent("gongzhi.key").path, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines))!
+        try await withDatabase(directory.appendingPathComponent("gongzhi.sqlite").path, key: key) { app in
+            try await AppendOnly.remove(AuditRecord.schema, on: app.db)
+            var previous = AuditChain.genesisHash
+            for record in try await AuditRecord.query(on: app.db).sort(\.$id).all() {
+                var fields = record.entry.fields
+                if fields.seq == 1 { fields.summary = "rewritten" }
+                let hash = AuditChain.entryHash(prevHash: previous, fields: fields)
+                try await app.db.sql().raw("""
+                    UPDATE audit_log SET summary = \(bind: fields.summary), prev_hash = \(bind: previous), entry_hash = \(bind: hash)
+                    WHERE seq = \(bind: fields.seq)
+                    """).run()
+                previous = hash
+            }
+            try await app.db.sql().raw("UPDATE audit_head SET hash = \(bind: previous) WHERE id = 1").run()
+        }
+        #expect(try run(["audit", "verify"], in: directory).status == 0, "without the key only the chain is checked, and it holds")
+        let caught = try run(["audit", "verify", "--public-key", publicKey], in: directory)
+        #expect(caught.status != 0)
+        #expect(caught.output.contains("BROKEN: audit entry 2: the chain differs from a signed checkpoint"), "\(caught.output)")
+        let otherKey = Curve25519.Signing.PrivateKey().publicKey.rawRepresentation.base64EncodedString()
+        let wrongKey = try run(["audit", "verify", "--public-key", otherKey], in: directory)
+        #expect(wrongKey.status != 0 && wrongKey.output.contains("signature"), "\(wrongKey.output)")
+        #expect(try run(["audit", "checkpoint", "--key", keyFile], in: directory).status != 0, "a rewritten chain is not signed")
     }
 
     @Test("api-key create prints a key once and keeps only its hash; list shows it; revoke ends it")

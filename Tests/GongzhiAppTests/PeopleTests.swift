@@ -79,8 +79,11 @@ struct PeopleTests {
             var grid = try await TestClient.api(app, as: "grid")
             var worker = try await TestClient.api(app, as: "worker")
             var other = try await TestClient.api(app, as: "worker2")
-            let before = try await app.auditCount()
             #expect(try await grid.send(.POST, path, json: ["reason": "入户走访"]).status == .forbidden)
+            // The refusal itself is recorded as access.denied; from here on, only the unmasking may add an entry.
+            let denial = try #require(try await AuditRecord.query(on: app.db).sort(\.$id, .descending).first())
+            #expect(denial.action == "access.denied" && denial.objectID == "POST " + path)
+            let before = try await app.auditCount()
             let noReason = try await worker.send(.POST, path, json: ["reason": " "])
             #expect(noReason.status == .unprocessableEntity)
             #expect(try noReason.content.decode(ErrorJSON.self).error.field == "reason")

@@ -37,6 +37,10 @@ public struct AppConfig: Sendable {
     /// SQLite's `synchronous` level in WAL mode: `full` (default: an acknowledged write survives a power cut)
     /// or `normal` (survives a crash of Gongzhi or of the OS process, may lose the last writes on a power cut).
     public var sqliteSynchronous: SQLiteSynchronous = .full
+    /// The audit administrator's Ed25519 public key (base64), `GONGZHI_AUDIT_PUBLIC_KEY`: verification checks the
+    /// signed checkpoints with it. Kept outside the database on purpose: whoever could rewrite the chain could
+    /// otherwise replace the key as well.
+    public var auditPublicKey: String?
     /// Failed sign-ins allowed from one address before it is refused for a while (5 in 10 minutes → 10 minutes).
     public var addressLockout = LoginLockout(maxFailures: 5, window: 10 * 60, lockDuration: 10 * 60)
     /// Proxies whose `X-Forwarded-For` is believed (the TLS proxy in front of Gongzhi).
@@ -125,6 +129,11 @@ public struct AppConfig: Sendable {
         if let raw = env["GONGZHI_SQLITE_SYNCHRONOUS"], !raw.isEmpty {
             if let level = SQLiteSynchronous(rawValue: raw.lowercased()) { result.sqliteSynchronous = level } else {
                 problems.append("GONGZHI_SQLITE_SYNCHRONOUS must be full or normal")
+            }
+        }
+        if let raw = env["GONGZHI_AUDIT_PUBLIC_KEY"], !raw.isEmpty {
+            if AuditCheckpoint.publicKey(base64: raw) != nil { result.auditPublicKey = raw } else {
+                problems.append("GONGZHI_AUDIT_PUBLIC_KEY must be an Ed25519 public key in base64 (gongzhi audit keygen prints it)")
             }
         }
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }

@@ -12,6 +12,7 @@ struct GongzhiErrorMiddleware: AsyncMiddleware {
             if problem.status.code >= 500 {
                 request.logger.critical("unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.url.path)"])
             }
+            if problem.status == .forbidden { request.storage[DenialAuditMiddleware.CodeKey.self] = problem.code }
             if request.wantsPage {
                 if problem.status == .unauthorized {
                     let next = request.url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/"
@@ -102,4 +103,26 @@ struct ErrorPage: Encodable {
     let page: PageBase
     let message: String
     let status: Int
+}
+
+/// Every refusal (403: a missing permission, a CSRF check, a form re-shown because the actor may not do that) goes
+/// into the audit log with who, where and why (checklist row "authorisation failures logged"). It sits outside the
+/// error middleware, so it sees every answer as sent, whether an error became it or a page chose it. Only a
+/// signed-in actor or a failed CSRF check reaches a 403 (anonymous requests get 401), so strangers cannot fill the
+/// log. A failure to write the entry is logged; the answer goes out all the same.
+struct DenialAuditMiddleware: AsyncMiddleware {
+    struct CodeKey: StorageKey { typealias Value = String }
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: request)
+        guard response.status == .forbidden else { return response }
+        let event = AuditEvent(action: "access.denied", objectType: "route", objectID: "\(request.method.rawValue) \(request.url.path)",
+                               outcome: "failure", summary: "code=\(request.storage[CodeKey.self] ?? "forbidden")")
+        do {
+            try await request.write { db in try await request.audit(event, on: db) }
+        } catch {
+            request.logger.warning("access.denied not audited", metadata: ["error": "\(String(reflecting: error))"])
+        }
+        return response
+    }
 }

@@ -57,5 +57,7 @@ enum GongzhiMigrations {
         app.migrations.add(CreateLoginAddressFailures())
         // The workbench queue at millions of cases (issue 8)
         app.migrations.add(CreateCaseQueueIndex())
+        // Signed audit checkpoints (issue 7 item 8)
+        app.migrations.add(CreateAuditCheckpoints())
     }
 }

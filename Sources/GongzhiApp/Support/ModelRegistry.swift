@@ -6,7 +6,7 @@ import Fluent
 /// fails on a model missing here, so a field added without being listed cannot go unnoticed.
 enum ModelRegistry {
     static let all: [any Model.Type] = [
-        User.self, RoleGrantRecord.self, APIToken.self, LoginSession.self, AuditRecord.self, CaseAttachment.self,
+        User.self, RoleGrantRecord.self, APIToken.self, LoginSession.self, AuditRecord.self, AuditCheckpointRecord.self, CaseAttachment.self,
         CaseRecord.self, CaseEventRecord.self, CasePause.self, WarningRecord.self, CatalogueVersion.self,
         CatalogueItemRecord.self, CouncilMember.self, MeetingRecord.self, MeetingDecision.self, ResourceOffer.self,
         DeliberationPhoto.self, NeedRecord.self, NeedSupport.self, NeedCase.self, DeliberationSettings.self,

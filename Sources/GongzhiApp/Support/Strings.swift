@@ -184,6 +184,8 @@ enum Strings {
         "audit.verify": ("校验哈希链", "Verify the hash chain"),
         "audit.ok": ("哈希链完整", "The chain is intact"),
         "audit.broken": ("哈希链在以下条目处断裂：", "The chain breaks at entry"),
+        "audit.checkpoints_ok": ("；已核对的签名检查点：", "; signed checkpoints confirmed:"),
+        "audit.checkpoints_unchecked": ("；未配置审计管理员公钥，签名检查点未核对", "; no audit public key configured: signed checkpoints not checked"),
         "audit.seq": ("序号", "No."),
         "audit.time": ("时间（UTC）", "Time (UTC)"),
         "audit.actor": ("操作人", "Actor"),

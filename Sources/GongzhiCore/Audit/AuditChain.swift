@@ -128,6 +128,12 @@ public struct AuditChainVerifier: Sendable {
 
     public init() {}
 
+    /// Resumes after an entry already verified (or signed in a checkpoint): `head` is its seq and hash.
+    public init(resumingAfter head: (seq: Int64, hash: String)) {
+        lastSeq = head.seq
+        lastHash = head.hash
+    }
+
     /// Checks the next entry; returns the failure, if any (the verifier should then stop).
     public mutating func check(_ entry: AuditEntry) -> Failure? {
         let expected = lastSeq + 1

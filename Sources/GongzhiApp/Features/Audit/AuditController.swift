@@ -62,13 +62,20 @@ struct AuditController: RouteCollection {
         let intact: Bool
         let count: Int64
         let brokenAt: Int64?
+        /// Signed checkpoints stored, and whether they were checked (a public key is configured).
+        let checkpoints: Int
+        let checkpointsChecked: Bool
     }
 
     @Sendable func verifyAPI(_ request: Request) async throws -> VerifyDTO {
         _ = try request.require(.readAuditLog)
-        switch try await AuditLog.verify(on: request.db) {
-        case .intact(let count): return VerifyDTO(intact: true, count: count, brokenAt: nil)
-        case .broken(let failure, let checked): return VerifyDTO(intact: false, count: checked, brokenAt: failure.seq)
+        let key = request.gongzhi.config.auditPublicKey.flatMap(AuditCheckpoint.publicKey(base64:))
+        let verified = try await AuditLog.verify(on: request.db, checkpointKey: key)
+        let signed = try await AuditCheckpointRecord.query(on: request.db).count()
+        return switch verified {
+        case .intact(let count): VerifyDTO(intact: true, count: count, brokenAt: nil, checkpoints: signed, checkpointsChecked: key != nil)
+        case .broken(_, let checked), .checkpoint(_, let checked):
+            VerifyDTO(intact: false, count: checked, brokenAt: verified.failedAt, checkpoints: signed, checkpointsChecked: key != nil)
         }
     }
 

@@ -1,3 +1,4 @@
+import Crypto
 import Fluent
 import Foundation
 import GongzhiCore
@@ -59,14 +60,26 @@ enum AuditLog {
         return entry
     }
 
-    /// Verifies the whole chain in `seq` order, in pages, and reports the first broken entry.
-    static func verify(on db: any Database, pageSize: Int = 5_000, progress: (@Sendable (Int64) -> Void)? = nil) async throws -> VerifyResult {
+    /// Verifies the whole chain in `seq` order, in pages, and reports the first broken entry. With the audit
+    /// administrator's public key, the signed checkpoints are checked on the way: each must be validly signed and
+    /// name an entry of the chain with the hash signed (a chain rewritten as a whole, or cut short, fails there).
+    static func verify(on db: any Database, checkpointKey: Curve25519.Signing.PublicKey? = nil, pageSize: Int = 5_000,
+                       progress: (@Sendable (Int64) -> Void)? = nil) async throws -> VerifyResult {
         var verifier = AuditChainVerifier()
+        var checkpoints: AuditCheckpointCheck?
+        if let checkpointKey {
+            let signed = try await AuditCheckpointRecord.query(on: db).sort(\.$id).all().map(\.checkpoint)
+            do { checkpoints = try AuditCheckpointCheck(checkpoints: signed, key: checkpointKey) } catch {
+                return .checkpoint(error, checked: 0)
+            }
+        }
         var after: Int64 = 0
         while true {
             let page = try await AuditRecord.query(on: db).filter(\.$id > after).sort(\.$id).limit(pageSize).all()
             for record in page {
-                if let failure = verifier.check(record.entry) { return .broken(failure, checked: verifier.count) }
+                let entry = record.entry
+                if let failure = verifier.check(entry) { return .broken(failure, checked: verifier.count) }
+                do { try checkpoints?.passed(entry) } catch { return .checkpoint(error, checked: verifier.count) }
             }
             guard let last = page.last?.id else { break }
             after = last
@@ -80,12 +93,59 @@ enum AuditLog {
                 return .broken(.gap(expected: seq, found: verifier.head.seq), checked: verifier.count)
             }
         }
+        do { try checkpoints?.finished() } catch { return .checkpoint(error, checked: verifier.count) }
         return .intact(count: verifier.count)
     }
 
     enum VerifyResult: Equatable {
         case intact(count: Int64)
         case broken(AuditChainVerifier.Failure, checked: Int64)
+        /// The chain holds together but disagrees with a signed checkpoint (or a checkpoint's signature is bad).
+        case checkpoint(AuditCheckpointCheck.Failure, checked: Int64)
+
+        /// The entry where verification failed, if it did.
+        var failedAt: Int64? {
+            switch self {
+            case .intact: nil
+            case .broken(let failure, _): failure.seq
+            case .checkpoint(.badSignature(let seq), _), .checkpoint(.rewritten(let seq), _), .checkpoint(.truncated(let seq), _): seq
+            }
+        }
+
+        /// What failed, in words for an operator.
+        var explanation: String {
+            switch self {
+            case .intact(let count): "audit chain intact, \(count) entries"
+            case .broken(.gap, let checked): "missing or reordered entries (\(checked) entries before it verified)"
+            case .broken(.brokenLink, let checked): "link to the previous entry broken (\(checked) entries before it verified)"
+            case .broken(.alteredEntry, let checked): "entry altered (\(checked) entries before it verified)"
+            case .checkpoint(.badSignature, _): "a signed checkpoint's signature is not the audit administrator's key"
+            case .checkpoint(.rewritten, _): "the chain differs from a signed checkpoint: rewritten up to there"
+            case .checkpoint(.truncated, _): "the chain ends before a signed checkpoint: entries were removed"
+            }
+        }
+    }
+
+    /// Signs the head of the chain as a checkpoint with the audit administrator's key and stores it, with its own
+    /// audit entry, in one transaction. The chain is verified first (and its earlier checkpoints with this key's
+    /// public half): a broken chain is never signed.
+    static func checkpoint(with key: Curve25519.Signing.PrivateKey, now: Date, on app: Application) async throws -> AuditCheckpoint {
+        let verified = try await verify(on: app.db, checkpointKey: key.publicKey)
+        guard case .intact = verified else { throw AuditChainBroken(seq: verified.failedAt ?? 0, explanation: verified.explanation) }
+        let keyBytes = key.rawRepresentation  // the key type is not Sendable; its bytes are
+        return try await app.write { db in
+            let key = try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes)
+            guard let head = try await db.sql().raw("SELECT seq, hash FROM audit_head WHERE id = 1").first() else {
+                throw Abort(.internalServerError, reason: "audit_head missing")
+            }
+            let checkpoint = try AuditCheckpoint.sign(seq: try head.decode(column: "seq", as: Int64.self),
+                                                      entryHash: try head.decode(column: "hash", as: String.self),
+                                                      atMillis: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)), with: key)
+            try await AuditCheckpointRecord(checkpoint).create(on: db)
+            try await append(AuditEvent(action: "audit.checkpoint", objectType: "audit", objectID: String(checkpoint.seq),
+                                        summary: "seq=\(checkpoint.seq)"), context: .system, now: now, on: db)
+            return checkpoint
+        }
     }
 }
 

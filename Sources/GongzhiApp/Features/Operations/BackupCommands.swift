@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import GongzhiCore
 import SQLKit
 import Vapor
 
@@ -63,12 +64,10 @@ struct RestoreCommand: AsyncCommand {
             try PostgresTools.run("pg_restore", ["--clean", "--if-exists", "--no-owner", "--dbname=\(PostgresTools.libpqURL(url))", signature.file])
         }
         try await app.prepareAndMigrate()
-        switch try await AuditLog.verify(on: app.db) {
-        case .intact(let count):
-            context.console.print("restored from \(signature.file); OK: audit chain intact, \(count) entries")
-        case .broken(let failure, _):
-            throw AuditChainBroken(seq: failure.seq)
-        }
+        let key = app.gongzhi.config.auditPublicKey.flatMap(AuditCheckpoint.publicKey(base64:))
+        let verified = try await AuditLog.verify(on: app.db, checkpointKey: key)
+        guard case .intact = verified else { throw AuditChainBroken(seq: verified.failedAt ?? 0, explanation: verified.explanation) }
+        context.console.print("restored from \(signature.file); OK: \(verified.explanation)")
     }
 }
 
