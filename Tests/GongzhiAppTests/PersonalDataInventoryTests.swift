@@ -1,0 +1,85 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+@testable import GongzhiApp
+@testable import GongzhiCore
+
+@Suite("Personal-data inventory in step with the schema")
+struct PersonalDataInventoryTests {
+    static func inventory() throws -> DataInventory {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Resources/PersonalData/inventory.tsv")
+        return try DataInventory(tsv: String(contentsOf: file, encoding: .utf8))
+    }
+
+    /// Table → columns, as the migrated database has them (SQLite or PostgreSQL).
+    static func schema(_ db: any Database) async throws -> [String: Set<String>] {
+        let sql = db.sql()
+        var tables: [String: Set<String>] = [:]
+        if sql.dialect.name == "postgresql" {
+            for row in try await sql.raw("""
+                SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()
+                """).all() {
+                tables[try row.decode(column: "table_name", as: String.self), default: []].insert(try row.decode(column: "column_name", as: String.self))
+            }
+        } else {
+            for row in try await sql.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() {
+                let table = try row.decode(column: "name", as: String.self)
+                for column in try await sql.raw("SELECT name FROM pragma_table_info(\(bind: table))").all() {
+                    tables[table, default: []].insert(try column.decode(column: "name", as: String.self))
+                }
+            }
+        }
+        tables["_fluent_migrations"] = nil
+        return tables
+    }
+
+    @Test("every column of every table is either a listed personal-data column or declared free of personal data")
+    func inStep() async throws {
+        let inventory = try Self.inventory()
+        try await withApp(seed: false) { app, _ in
+            let schema = try await Self.schema(app.db)
+            #expect(schema.count >= 45 && schema["persons"]?.contains("id_number_enc") == true, "the schema was read")
+            let listed = inventory.columns
+            for (table, columns) in schema {
+                let unclassified = columns.subtracting(listed[table] ?? [])
+                #expect(unclassified.isEmpty, "\(table): \(unclassified.sorted()) not in Resources/PersonalData/inventory.tsv")
+            }
+            for (table, columns) in listed {
+                let gone = columns.subtracting(schema[table] ?? [])
+                #expect(gone.isEmpty, "\(table): \(gone.sorted()) listed but not in the schema")
+            }
+        }
+    }
+
+    @Test("the identifying and sensitive columns of residents are in it, sealed ones say how")
+    func knownColumns() throws {
+        let inventory = try Self.inventory()
+        func row(_ table: String, _ column: String) -> DataInventory.Column? {
+            inventory.personal.first { $0.table == table && $0.column == column }
+        }
+        #expect(row("persons", "id_number_enc")?.category == .sensitive)
+        #expect(row("persons", "id_number_enc")?.protection.contains("AES-256-GCM") == true)
+        #expect(row("persons", "phone_enc")?.subject == .person)
+        #expect(row("cases", "submitter_user_id")?.subject == .user)
+        #expect(row("users", "password_hash")?.category == .credential)
+        #expect(inventory.personal.count >= 70)
+        #expect(inventory.personal.allSatisfy { !$0.purpose.isEmpty && !$0.retention.isEmpty })
+    }
+
+    @Test("the parser refuses what would let a column slip through")
+    func parser() {
+        let header = "table\tcolumn\tcategory\tsubject\tpurpose\tretention\tenforced\tprotection\n"
+        #expect(throws: DataInventory.Problem.unknownCategory(line: 2, "secret")) {
+            try DataInventory(tsv: header + "t\tc\tsecret\t-\tp\tr\te\t-\n")
+        }
+        #expect(throws: DataInventory.Problem.listedTwice(table: "t", column: "c")) {
+            try DataInventory(tsv: header + "t\tc\tidentifying\t-\tp\tr\te\t-\nt\ta,c\n")
+        }
+        #expect(throws: DataInventory.Problem.missingPurposeOrRetention(line: 2)) {
+            try DataInventory(tsv: header + "t\tc\tidentifying\tuser\t\tr\te\t-\n")
+        }
+        #expect(throws: DataInventory.Problem.malformedLine(2)) { try DataInventory(tsv: header + "t\tc\tx\n") }
+    }
+}
