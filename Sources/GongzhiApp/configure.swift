@@ -13,7 +13,8 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     app.gongzhi = GongzhiServices(
         config: config, cipher: try FieldCipher(dataKey: config.dataKey), passwords: passwords,
         decoyPasswordHash: passwords.hash(Tokens.random()),
-        calendar: try CalendarLoader.load(root: root, extra: config.calendarDirectory, periods: config.workingPeriods))
+        calendar: try CalendarLoader.load(root: root, extra: config.calendarDirectory, periods: config.workingPeriods),
+        dataInventory: try DataInventoryLoader.load(root: root))
     try DatabaseSetup.register(app, config: config, postgresSearchPath: postgresSearchPath)
     GongzhiMigrations.register(app)
 
@@ -41,6 +42,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: HomeController())
     try app.register(collection: LoginController())
     try app.register(collection: AccountsController())
+    try app.register(collection: PersonalDataController())
     try app.register(collection: OrgAPIController())
     try app.register(collection: OrgPagesController())
     try app.register(collection: PeopleAPIController())

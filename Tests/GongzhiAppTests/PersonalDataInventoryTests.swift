@@ -61,7 +61,8 @@ struct PersonalDataInventoryTests {
         }
         #expect(row("persons", "id_number_enc")?.category == .sensitive)
         #expect(row("persons", "id_number_enc")?.protection.contains("AES-256-GCM") == true)
-        #expect(row("persons", "phone_enc")?.subject == .person)
+        #expect(row("persons", "phone_enc")?.category == .sensitive)
+        #expect(row("users", "person_id")?.subject == .person)
         #expect(row("cases", "submitter_user_id")?.subject == .user)
         #expect(row("users", "password_hash")?.category == .credential)
         #expect(inventory.personal.count >= 70)

@@ -38,6 +38,7 @@ struct PageBase: Encodable {
             if actor.roles.contains(.resident) {
                 item("/requests/new", "nav.raise", nil)
                 item("/requests", "nav.requests", nil)
+                item("/my-data", "nav.my_data", nil)
             }
             if actor.roles.contains(.resident) || AccessPolicy.allowsAnywhere(.viewDeliberation, actor: actor) {
                 item("/deliberation", "nav.deliberation", nil)

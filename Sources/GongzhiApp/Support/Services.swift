@@ -12,6 +12,16 @@ struct GongzhiServices: Sendable {
     let decoyPasswordHash: String
     /// Working days and hours, from the holiday data.
     let calendar: WorkingCalendar
+    /// Where personal data lives (`Resources/PersonalData/inventory.tsv`): the resident's export and erasure follow it.
+    let dataInventory: DataInventory
+}
+
+enum DataInventoryLoader {
+    static func load(root: String) throws -> DataInventory {
+        let path = root + "Resources/PersonalData/inventory.tsv"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ConfigurationError(problems: ["\(path) is missing"]) }
+        do { return try DataInventory(tsv: text) } catch { throw ConfigurationError(problems: ["\(path) is not valid: \(error)"]) }
+    }
 }
 
 /// Reads every `cn-YYYY.json` in the shipped `Resources/Calendar` and then in the configured directory (a later

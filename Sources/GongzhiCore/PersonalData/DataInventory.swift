@@ -9,9 +9,13 @@ public struct DataInventory: Sendable, Equatable {
         case sealedAnswer = "sealed_answer"
     }
 
-    /// Whose data a column names: an account or a resident. The resident's own export follows these columns.
+    /// Whose data a column names: an account or a resident, by id (`user`, `person`) or inside a text key that holds
+    /// the id (`user_key`: "user:<id>", an audit actor; `person_key`: the owners of a unit joined by "+"). The
+    /// resident's own export and erasure follow these columns.
     public enum Subject: String, Sendable {
         case user, person
+        case userKey = "user_key"
+        case personKey = "person_key"
     }
 
     public struct Column: Sendable, Equatable {
@@ -36,6 +40,11 @@ public struct DataInventory: Sendable, Equatable {
     public let personal: [Column]
     /// Table → its columns without personal data.
     public let other: [String: [String]]
+
+    /// The columns of `table`, personal and not, in the inventory's order.
+    public func columns(of table: String) -> [String] {
+        personal.filter { $0.table == table }.map(\.column) + (other[table] ?? [])
+    }
 
     /// Every column the inventory accounts for, by table.
     public var columns: [String: Set<String>] {

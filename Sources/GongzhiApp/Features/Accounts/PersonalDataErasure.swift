@@ -1,0 +1,94 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import SQLKit
+import Vapor
+
+/// A resident's erasure of their account (PIPL art. 47). What other law or other people rely on is kept but no
+/// longer leads to them: the account row stays as a tombstone (a random name, no password, no resident record),
+/// so their cases, supports, votes and ratings still count, under an id that names nobody. Everything that exists
+/// only for them is deleted. The community's register of residents (`persons`, households) is the community's
+/// record, kept under its own legal basis: the resident asks their community worker about it.
+enum PersonalDataErasure {
+    enum Action: Sendable, Equatable {
+        /// Rows deleted.
+        case delete
+        /// The column set to NULL.
+        case unlink
+        /// The row stays under the tombstone id: why.
+        case keep(String)
+    }
+
+    /// What happens to every column that names the data subject (`DataInventory.Subject`); a test checks that this
+    /// covers the inventory exactly, so a new such column cannot be forgotten here.
+    static let actions: [String: Action] = [
+        "api_tokens.user_id": .delete,
+        "login_sessions.user_id": .delete,
+        "case_notices.user_id": .delete,
+        "idempotency_keys.scope": .delete,
+        "role_grants.user_id": .delete,
+        "cases.submitter_user_id": .unlink,
+        "cases.submitter_person_id": .unlink,
+        "case_events.actor_user_id": .unlink,
+        "users.person_id": .unlink,
+        "audit_log.actor": .keep("the audit log is append-only; it holds ids, never names"),
+        "case_attachments.uploaded_by": .keep("the photo belongs to the case"),
+        "deliberation_photos.uploaded_by": .keep("the photo belongs to the need, project or meeting"),
+        "need_supports.user_id": .keep("the support still counts"),
+        "needs.raised_by": .keep("the need belongs to the community"),
+        "poll_votes.user_id": .keep("the vote still counts"),
+        "project_ratings.user_id": .keep("the rating still counts; its comment is cleared"),
+        "household_members.person_id": .keep("the community's register of residents"),
+        "units.vote_representative_id": .keep("the community's register of owners"),
+        "owner_vote_ballots.voter_key": .keep("an owners' vote is a legal record (Civil Code art. 278)"),
+        "owner_vote_voters.voter_key": .keep("an owners' vote is a legal record"),
+        "owner_vote_voters.cast_by": .keep("an owners' vote is a legal record"),
+        "owner_vote_ballots.recorded_by": .keep("staff who entered a paper ballot"),
+        "owner_votes.created_by": .keep("staff record"),
+        "meetings.created_by": .keep("staff record"),
+        "polls.created_by": .keep("staff record"),
+        "projects.created_by": .keep("staff record"),
+        "project_updates.created_by": .keep("staff record"),
+        "resources.created_by": .keep("the offer belongs to the community"),
+        "role_grants.granted_by": .keep("staff record"),
+        "warnings.handled_by": .keep("staff record"),
+        "warning_settings.updated_by": .keep("staff record"),
+    ]
+
+    enum Failure: Error {
+        /// Staff accounts are closed by the security administrator, not by themselves.
+        case staffAccount
+        case wrongPassword
+    }
+
+    /// Erases `user`'s account in one transaction, with its audit entry. `password` re-authenticates.
+    static func erase(userID: UUID, password: String, on request: Request) async throws {
+        guard let user = try await User.find(userID, on: request.db) else { throw AppError.unauthorized }
+        let grants = try await RoleGrantRecord.query(on: request.db).filter(\.$user.$id == userID).all()
+        guard grants.allSatisfy({ $0.role == .resident }) else { throw Failure.staffAccount }
+        guard request.gongzhi.passwords.verify(password, against: user.passwordHash) else { throw Failure.wrongPassword }
+        let services = request.gongzhi
+        let tombstone = "erased-" + Tokens.random().prefix(12).lowercased()
+        let unusable = services.passwords.hash(Tokens.random() + Tokens.random())
+        let lowered = userID.uuidString.lowercased()
+        try await request.write { db in
+            let sql = db.sql()
+            for table in ["api_tokens", "login_sessions", "case_notices", "role_grants"] {
+                try await sql.raw("DELETE FROM \(ident: table) WHERE user_id = \(bind: userID)").run()
+            }
+            try await sql.raw("DELETE FROM idempotency_keys WHERE LOWER(scope) = \(bind: "user:" + lowered)").run()
+            try await sql.raw("""
+                UPDATE cases SET submitter_user_id = NULL, submitter_person_id = NULL, contact_sealed = NULL
+                WHERE submitter_user_id = \(bind: userID)
+                """).run()
+            try await sql.raw("UPDATE case_events SET actor_user_id = NULL WHERE actor_user_id = \(bind: userID)").run()
+            try await sql.raw("UPDATE project_ratings SET comment = '' WHERE user_id = \(bind: userID)").run()
+            try await sql.raw("""
+                UPDATE users SET username = \(bind: tombstone), display_name = '', password_hash = \(bind: unusable), person_id = NULL,
+                disabled = \(bind: true) WHERE id = \(bind: userID)
+                """).run()
+            try await request.audit(AuditEvent(action: "data.erasure", objectType: "user", objectID: lowered,
+                                               summary: "account erased by its owner; kept rows point to a tombstone"), on: db)
+        }
+    }
+}

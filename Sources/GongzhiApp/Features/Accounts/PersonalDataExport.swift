@@ -1,0 +1,105 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import SQLKit
+import Vapor
+
+/// A person's own data (PIPL art. 45, the right to access and copy): every row of every table that names their
+/// account or their resident record, found through the personal-data inventory (which a test keeps in step with
+/// the schema, so no table can be forgotten). Their own sealed numbers are opened for them; credentials and
+/// blind indexes are withheld.
+enum PersonalDataExport {
+    struct Subject: Sendable {
+        let userID: UUID
+        let personID: UUID?
+    }
+
+    struct Document: Content {
+        let generatedAt: Date
+        let userId: UUID
+        let personId: UUID?
+        /// Table → its rows that name the person, every column as text (nil: empty).
+        let tables: [String: [[String: String?]]]
+        /// Columns left out, as table.column: credentials, blind indexes, sealed answers of other requests.
+        let withheld: [String]
+        /// Tables cut at `rowLimit` rows.
+        let truncated: [String]
+    }
+
+    /// At most this many rows per table (a resident has far fewer; the cut is reported).
+    static let rowLimit = 5_000
+
+    static func document(for subject: Subject, inventory: DataInventory, cipher: FieldCipher, now: Date, on db: any Database) async throws -> Document {
+        var tables: [String: [[String: String?]]] = [:]
+        var withheld = Set<String>()
+        var truncated: [String] = []
+        for table in Set(inventory.personal.map(\.table)).union(["users", "persons"]).sorted() {
+            let columns = inventory.columns(of: table)
+            guard !columns.isEmpty, let filter = match(table: table, inventory: inventory, subject: subject) else { continue }
+            let hidden = Set(inventory.personal.filter { $0.table == table && isWithheld($0) }.map(\.column))
+            let shown = columns.filter { !hidden.contains($0) }
+            withheld.formUnion(hidden.map { "\(table).\($0)" })
+            let select = shown.map { SQLQueryString("CAST(\(ident: $0) AS TEXT) AS \(ident: $0)") }.joined(separator: ", ")
+            let rows = try await db.sql().raw("SELECT \(select) FROM \(ident: table) WHERE \(filter) LIMIT \(literal: rowLimit + 1)").all()
+            guard !rows.isEmpty else { continue }
+            if rows.count > rowLimit { truncated.append(table) }
+            tables[table] = try rows.prefix(rowLimit).map { row in
+                var values: [String: String?] = [:]
+                for column in shown { values[column] = readable(try row.decode(column: column, as: String?.self), column: column) }
+                try open(&values, table: table, cipher: cipher)
+                return values
+            }
+        }
+        return Document(generatedAt: now, userId: subject.userID, personId: subject.personID, tables: tables, withheld: withheld.sorted(),
+                        truncated: truncated)
+    }
+
+    /// The condition that picks the subject's rows of `table`, or nil when no column of it names them.
+    static func match(table: String, inventory: DataInventory, subject: Subject) -> SQLQueryString? {
+        var conditions: [SQLQueryString] = []
+        if table == "users" { conditions.append("\(ident: "id") = \(bind: subject.userID)") }
+        if table == "persons", let person = subject.personID { conditions.append("\(ident: "id") = \(bind: person)") }
+        for column in inventory.personal where column.table == table {
+            switch column.subject {
+            case .user: conditions.append("\(ident: column.column) = \(bind: subject.userID)")
+            case .person: if let person = subject.personID { conditions.append("\(ident: column.column) = \(bind: person)") }
+            case .userKey: conditions.append(contains(column.column, subject.userID))
+            case .personKey: if let person = subject.personID { conditions.append(contains(column.column, person)) }
+            case nil: break
+            }
+        }
+        guard !conditions.isEmpty else { return nil }
+        return "(" + conditions.joined(separator: " OR ") + ")"
+    }
+
+    /// A text key holding the id, in either case ("user:ABC…", "abc…+def…").
+    static func contains(_ column: String, _ id: UUID) -> SQLQueryString {
+        "LOWER(CAST(\(ident: column) AS TEXT)) LIKE \(bind: "%" + id.uuidString.lowercased() + "%")"
+    }
+
+    static func isWithheld(_ column: DataInventory.Column) -> Bool {
+        switch column.category {
+        case .credential, .sealedAnswer: true
+        case .sensitive: column.column.hasSuffix("_hash")
+        default: false
+        }
+    }
+
+    /// SQLite keeps times as seconds since 1970: shown as ISO 8601 like PostgreSQL's.
+    static func readable(_ value: String?, column: String) -> String? {
+        guard let value, column.hasSuffix("_at") || column == "at", let seconds = Double(value) else { return value }
+        return Date(timeIntervalSince1970: seconds).formatted(.iso8601)
+    }
+
+    /// The person's own sealed values, opened: their ID number, phone, the contact an API client sent with a case.
+    static func open(_ values: inout [String: String?], table: String, cipher: FieldCipher) throws {
+        let sealed: [(String, FieldCipher.Field)] = switch table {
+        case "persons": [("id_number_enc", .idNumber), ("phone_enc", .phone)]
+        case "cases": [("contact_sealed", .caseContact)]
+        default: []
+        }
+        for (column, field) in sealed {
+            if let value = values[column] ?? nil { values[column] = try cipher.open(value, field: field) }
+        }
+    }
+}
