@@ -89,6 +89,27 @@ struct KPIRollupTests {
         }
     }
 
+    @Test("only a change to a column the figures depend on marks a case dirty; the time-limit level does not")
+    func dirtyOnlyWhenItMatters() async throws {
+        try await withApp { app, _ in
+            _ = try await KPIRollups.catchUpAll(app)
+            let sql = app.db.sql()
+            func dirty() async throws -> Int { try await sql.raw("SELECT count(*) AS n FROM kpi_dirty").first()!.decode(column: "n", as: Int.self) }
+            #expect(try await dirty() == 0)
+            let record = try #require(try await CaseRecord.query(on: app.db).first())
+            let id = try record.requireID()
+            // What the time-limit round and the timeline touch: no mark.
+            try await sql.raw("UPDATE cases SET sla_level = 'red', event_count = event_count + 1, title = 'x' WHERE id = \(bind: id)").run()
+            #expect(try await dirty() == 0)
+            // Each column a contribution depends on: a mark (set to itself, as an ORM writing the column would).
+            for column in KPIRollups.sourceColumns {
+                try await sql.raw("DELETE FROM kpi_dirty").run()
+                try await sql.raw("UPDATE cases SET \(ident: column) = \(ident: column) WHERE id = \(bind: id)").run()
+                #expect(try await dirty() == 1, "\(column)")
+            }
+        }
+    }
+
     @Test("the check finds a damaged cell, and rebuilding repairs it")
     func check() async throws {
         try await withApp { app, _ in

@@ -66,6 +66,11 @@ struct MyDataTests {
             // Staff get their own copy too (no resident record).
             let staff = try await worker.send(.GET, "/api/v1/me/data").content.decode(Export.self)
             #expect(staff.personId == nil && staff.tables["persons"] == nil && staff.tables["role_grants"]?.count == 1)
+            // An id kept as text (who changed the warning thresholds) is found as well as a uuid column.
+            var admin = try await TestClient.api(app, as: "admin")
+            #expect(try await admin.send(.PUT, "/api/v1/warning-settings", json: ["repeatMinimum": 4]).status == .ok)
+            let adminCopy = try await admin.send(.GET, "/api/v1/me/data").content.decode(Export.self)
+            #expect(adminCopy.tables["warning_settings"]?.count == 1)
             var stranger = TestClient(app)
             #expect(try await stranger.send(.GET, "/api/v1/me/data").status == .unauthorized)
         }

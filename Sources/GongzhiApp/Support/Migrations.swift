@@ -59,5 +59,7 @@ enum GongzhiMigrations {
         app.migrations.add(CreateCaseQueueIndex())
         // Signed audit checkpoints (issue 7 item 8)
         app.migrations.add(CreateAuditCheckpoints())
+        // Only the columns a KPI contribution depends on mark a case dirty (issue 8, at millions of cases)
+        app.migrations.add(NarrowKPIDirtyTrigger())
     }
 }

@@ -33,9 +33,10 @@ enum PersonalDataExport {
         var tables: [String: [[String: String?]]] = [:]
         var withheld = Set<String>()
         var truncated: [String] = []
+        let typed = try await uuidColumns(on: db)
         for table in Set(inventory.personal.map(\.table)).union(["users", "persons"]).sorted() {
             let columns = inventory.columns(of: table)
-            guard !columns.isEmpty, let filter = match(table: table, inventory: inventory, subject: subject) else { continue }
+            guard !columns.isEmpty, let filter = match(table: table, inventory: inventory, subject: subject, typed: typed) else { continue }
             let hidden = Set(inventory.personal.filter { $0.table == table && isWithheld($0) }.map(\.column))
             let shown = columns.filter { !hidden.contains($0) }
             withheld.formUnion(hidden.map { "\(table).\($0)" })
@@ -54,15 +55,30 @@ enum PersonalDataExport {
                         truncated: truncated)
     }
 
-    /// The condition that picks the subject's rows of `table`, or nil when no column of it names them.
-    static func match(table: String, inventory: DataInventory, subject: Subject) -> SQLQueryString? {
+    /// On PostgreSQL the columns of type uuid, as "table.column" (the others that hold ids are text); on SQLite, ids
+    /// are text anyway (upper-case as Fluent writes them, lower-case where the app writes an actor's id).
+    static func uuidColumns(on db: any Database) async throws -> Set<String>? {
+        guard db.sql().dialect.name == "postgresql" else { return nil }
+        let rows = try await db.sql().raw("""
+            SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() AND data_type = 'uuid'
+            """).all()
+        return Set(try rows.map { "\(try $0.decode(column: "table_name", as: String.self)).\(try $0.decode(column: "column_name", as: String.self))" })
+    }
+
+    /// The condition that picks the subject's rows of `table`, or nil when no column of it names them. `typed`: see
+    /// `uuidColumns` (nil on SQLite).
+    static func match(table: String, inventory: DataInventory, subject: Subject, typed: Set<String>?) -> SQLQueryString? {
+        func equals(_ column: String, _ id: UUID) -> SQLQueryString {
+            guard let typed else { return "\(ident: column) IN (\(bind: id.uuidString), \(bind: id.uuidString.lowercased()))" }
+            return typed.contains("\(table).\(column)") ? "\(ident: column) = \(bind: id)" : "LOWER(\(ident: column)) = \(bind: id.uuidString.lowercased())"
+        }
         var conditions: [SQLQueryString] = []
-        if table == "users" { conditions.append("\(ident: "id") = \(bind: subject.userID)") }
-        if table == "persons", let person = subject.personID { conditions.append("\(ident: "id") = \(bind: person)") }
+        if table == "users" { conditions.append(equals("id", subject.userID)) }
+        if table == "persons", let person = subject.personID { conditions.append(equals("id", person)) }
         for column in inventory.personal where column.table == table {
             switch column.subject {
-            case .user: conditions.append("\(ident: column.column) = \(bind: subject.userID)")
-            case .person: if let person = subject.personID { conditions.append("\(ident: column.column) = \(bind: person)") }
+            case .user: conditions.append(equals(column.column, subject.userID))
+            case .person: if let person = subject.personID { conditions.append(equals(column.column, person)) }
             case .userKey: conditions.append(contains(column.column, subject.userID))
             case .personKey: if let person = subject.personID { conditions.append(contains(column.column, person)) }
             case nil: break

@@ -109,6 +109,19 @@ struct WorkbenchController: RouteCollection {
         }
     }
 
+    /// A page of `query` in deadline order, merged from one query per state: each walks the index on (state,
+    /// completion_due_at) in order and stops after `offset + limit` rows. One query for all the states at once
+    /// has to sort every open case first (1.9 s on SQLite with 267 000 open of 10 M cases).
+    static func byDeadline(_ query: QueryBuilder<CaseRecord>, states: [CaseState], offset: Int, limit: Int) async throws -> [CaseRecord] {
+        var merged: [CaseRecord] = []
+        for state in states {
+            merged += try await query.copy().filter(\.$state == state).sort(\.$completionDueAt, .ascending).sort(\.$number)
+                .range(0..<(offset + limit)).all()
+        }
+        merged.sort { ($0.completionDueAt, $0.number) < ($1.completionDueAt, $1.number) }
+        return Array(merged.dropFirst(offset).prefix(limit))
+    }
+
     @Sendable func queue(_ request: Request) async throws -> Response {
         let actor = try request.require(.viewCases)
         var messages: [FormMessage] = []
@@ -132,12 +145,14 @@ struct WorkbenchController: RouteCollection {
         // Counted up to a cap: an exact count of a district's history costs seconds at millions of cases.
         let remaining = try await query.copy().field(\.$id).range(filters.offset..<(filters.offset + Self.countCap + 1)).all().count
         let total = remaining > Self.countCap ? "\(filters.offset + Self.countCap)+" : String(filters.offset + remaining)
+        let rows: [CaseRecord]
         switch filters.sort {
-        case "newest": query = query.sort(\.$openedAt, .descending)
-        case "oldest": query = query.sort(\.$openedAt, .ascending)
-        default: query = query.sort(\.$completionDueAt, .ascending)
+        case "newest": rows = try await query.sort(\.$openedAt, .descending).sort(\.$number).range(filters.offset..<(filters.offset + Self.pageSize)).all()
+        case "oldest": rows = try await query.sort(\.$openedAt, .ascending).sort(\.$number).range(filters.offset..<(filters.offset + Self.pageSize)).all()
+        default:
+            let states = filters.state.map { [$0] } ?? CaseState.allCases.filter { !filters.openOnly || $0.isOpen }
+            rows = try await Self.byDeadline(query, states: states, offset: filters.offset, limit: Self.pageSize)
         }
-        let rows = try await query.sort(\.$number).range(filters.offset..<(filters.offset + Self.pageSize)).all()
         let lang = request.lang
         let labels = try await CaseLabels.load(for: rows, lang: lang, on: request.db)
         let page = await PageBase.make(for: request, title: Strings.text("workbench.title", lang))
