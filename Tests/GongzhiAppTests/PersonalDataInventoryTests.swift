@@ -53,6 +53,41 @@ struct PersonalDataInventoryTests {
         }
     }
 
+    /// Every foreign key to an account or a resident record, as "table.column" (SQLite or PostgreSQL).
+    static func foreignKeys(to targets: Set<String>, _ db: any Database) async throws -> Set<String> {
+        let sql = db.sql()
+        var found = Set<String>()
+        if sql.dialect.name == "postgresql" {
+            for row in try await sql.raw("""
+                SELECT k.table_name, k.column_name, c.table_name AS target FROM information_schema.key_column_usage k
+                JOIN information_schema.referential_constraints r ON r.constraint_name = k.constraint_name AND r.constraint_schema = k.constraint_schema
+                JOIN information_schema.constraint_column_usage c ON c.constraint_name = r.unique_constraint_name AND c.constraint_schema = r.unique_constraint_schema
+                WHERE k.table_schema = current_schema()
+                """).all() where targets.contains(try row.decode(column: "target", as: String.self)) {
+                found.insert("\(try row.decode(column: "table_name", as: String.self)).\(try row.decode(column: "column_name", as: String.self))")
+            }
+        } else {
+            for table in try await sql.raw("SELECT name FROM sqlite_master WHERE type = 'table'").all().map({ try $0.decode(column: "name", as: String.self) }) {
+                for key in try await sql.raw("SELECT \"table\" AS target, \"from\" AS source FROM pragma_foreign_key_list(\(bind: table))").all()
+                where targets.contains(try key.decode(column: "target", as: String.self)) {
+                    found.insert("\(table).\(try key.decode(column: "source", as: String.self))")
+                }
+            }
+        }
+        return found
+    }
+
+    @Test("every foreign key to an account or a resident record is a subject column, so the export and erasure follow it")
+    func subjectColumnsCoverTheForeignKeys() async throws {
+        let inventory = try Self.inventory()
+        let subjects = Set(inventory.personal.filter { $0.subject != nil }.map { "\($0.table).\($0.column)" })
+        try await withApp(seed: false) { app, _ in
+            let keys = try await Self.foreignKeys(to: ["users", "persons"], app.db)
+            #expect(keys.count >= 8, "the schema's foreign keys were read: \(keys.sorted())")
+            #expect(keys.subtracting(subjects).isEmpty, "not followed by the export: \(keys.subtracting(subjects).sorted())")
+        }
+    }
+
     @Test("the identifying and sensitive columns of residents are in it, sealed ones say how")
     func knownColumns() throws {
         let inventory = try Self.inventory()
