@@ -52,6 +52,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: CasesAPIController())
     try app.register(collection: CatalogueController())
     try app.register(collection: KPIController())
+    try app.register(collection: RectificationsController())
     try app.register(collection: CaseAttachmentsController())
     try app.register(collection: OpenAPIController())
     try app.register(collection: Open311Controller())

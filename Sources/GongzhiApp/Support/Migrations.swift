@@ -61,5 +61,7 @@ enum GongzhiMigrations {
         app.migrations.add(CreateAuditCheckpoints())
         // Only the columns a KPI contribution depends on mark a case dirty (issue 8, at millions of cases)
         app.migrations.add(NarrowKPIDirtyTrigger())
+        // Rectification items and their overdue warnings (issue 8 item 2, SPEC §8)
+        app.migrations.add(CreateRectifications())
     }
 }

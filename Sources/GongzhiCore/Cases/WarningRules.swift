@@ -6,6 +6,8 @@ public enum WarningRules {
     public enum Kind: String, Codable, Sendable, CaseIterable {
         /// A case past its completion limit (red).
         case slaRed = "sla_red"
+        /// A rectification item not verified by the end of its deadline day (`RectificationRules`).
+        case overdueRectification = "overdue_rectification"
         /// A category in a grid far above its own baseline.
         case hotspot
         /// The same person about the same item again and again: a possible dispute, for mediation.

@@ -4,13 +4,15 @@ import Foundation
 import GongzhiCore
 import Vapor
 
-/// An early warning (SPEC §9) at a place of the tree: a red case, a hotspot, a repeat complainant.
+/// An early warning (SPEC §9) at a place of the tree: a red case, an overdue rectification, a hotspot, a repeat
+/// complainant.
 final class WarningRecord: Model, @unchecked Sendable {
     static let schema = "warnings"
 
     @ID(key: .id) var id: UUID?
     @Field(key: "kind") var kind: WarningRules.Kind
-    /// What it is about, once: "sla_red:<case>", "hotspot:<grid>:<category>:<window start>", "repeat:<person>:<item>".
+    /// What it is about, once: "sla_red:<case>", "rectification:<item>", "hotspot:<grid>:<category>:<window start>",
+    /// "repeat:<person>:<item>".
     @Field(key: "dedupe_key") var dedupeKey: String
     @Field(key: "org_path") var orgPath: String
     @OptionalField(key: "case_id") var caseID: UUID?
@@ -78,8 +80,13 @@ enum Warnings {
             .field(\.$id).field(\.$number).field(\.$placePath).limit(5_000).all() {
             candidate(.slaRed, key: "sla_red:\(record.id!.uuidString.lowercased())", path: record.placePath, caseID: record.id, detail: record.number)
         }
-        // Hotspots, from the rollups: a category in a grid, the recent window against the baseline before it.
+        // Rectification items past their deadline day and not verified.
         let today = DayNumber(CivilDate(now))
+        for item in try await RectificationRecord.query(on: db).filter(\.$state != .verified)
+            .filter(\.$deadline < today.civil.description).field(\.$id).field(\.$orgPath).field(\.$deadline).limit(5_000).all() {
+            candidate(.overdueRectification, key: "rectification:\(item.id!.uuidString.lowercased())", path: item.orgPath, detail: item.deadline)
+        }
+        // Hotspots, from the rollups: a category in a grid, the recent window against the baseline before it.
         let windowStart = DayNumber(today.value - settings.hotspotWindowDays + 1).civil.description
         let baselineStart = DayNumber(today.value - settings.hotspotWindowDays - settings.hotspotBaselineDays + 1).civil.description
         let rows = try await db.sql().raw("""

@@ -80,6 +80,14 @@ enum OpenAPIDocument {
         Operation(method: "post", path: "/api/v1/persons/{id}/unmask", tag: "people", summary: "Full numbers, with a reason (audited)", body: ["reason": "string"]),
         Operation(method: "post", path: "/api/v1/import/residents", tag: "people", summary: "Import units and residents from CSV",
                   query: ["communityId"], bodyType: "text/csv"),
+        Operation(method: "get", path: "/api/v1/rectifications", tag: "supervision", summary: "Rectification items at my places", query: ["state"]),
+        Operation(method: "post", path: "/api/v1/rectifications", tag: "supervision", summary: "Open a rectification item for an org (supervisors)",
+                  body: ["ownerNodeId": "uuid", "finding": "text", "plan": "text", "deadline": "dateOnly"], required: ["ownerNodeId", "finding", "deadline"],
+                  success: 201),
+        Operation(method: "get", path: "/api/v1/rectifications/{id}", tag: "supervision", summary: "One rectification item"),
+        Operation(method: "post", path: "/api/v1/rectifications/{id}/{step}", tag: "supervision",
+                  summary: "Hand in evidence (submit: the owner), verify or send back (send_back: a supervisor above)", body: ["text": "text"],
+                  ownValues: ["step": RectificationRules.Step.allCases.map(\.rawValue)]),
         Operation(method: "get", path: "/api/v1/audit", tag: "audit", summary: "Audit entries, newest first (audit admin)", query: ["before", "action", "limit"]),
         Operation(method: "get", path: "/api/v1/audit/verify", tag: "audit", summary: "Verify the hash chain"),
         Operation(method: "get", path: "/api/v1/catalogue", tag: "cases", summary: "The affairs catalogue in force"),
@@ -255,6 +263,7 @@ enum OpenAPIDocument {
         case "milestones": ["type": "array", "maxItems": 30, "items": ["type": "object", "required": ["title", "dueOn"], "properties": [
             "title": ["type": "string", "minLength": 1, "maxLength": 100], "dueOn": ["type": "string", "format": "date"]]]]
         case "datetime": ["type": "string", "format": "date-time"]
+        case "dateOnly": ["type": "string", "format": "date"]
         case "matter": ["type": "string", "enum": OwnersVote.Matter.allCases.map(\.rawValue)]
         case "choice": ["type": "string", "enum": OwnersVote.Choice.allCases.map(\.rawValue)]
         case "uuids": ["type": "array", "maxItems": 6, "items": ["type": "string", "format": "uuid"]]
