@@ -60,7 +60,9 @@ enum PersonalDataExport {
     static func uuidColumns(on db: any Database) async throws -> Set<String>? {
         guard db.sql().dialect.name == "postgresql" else { return nil }
         let rows = try await db.sql().raw("""
-            SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() AND data_type = 'uuid'
+            SELECT c.relname AS table_name, a.attname AS column_name FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid
+            WHERE n.nspname = current_schema() AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND t.typname = 'uuid'
             """).all()
         return Set(try rows.map { "\(try $0.decode(column: "table_name", as: String.self)).\(try $0.decode(column: "column_name", as: String.self))" })
     }
