@@ -64,7 +64,7 @@ struct AuditTests {
     /// run in parallel) does not hit the 10 s wait for a connection.
     static let concurrentWriters = 24
 
-    @Test("refusals are audited: a missing permission and a failed CSRF check, with who, where and why; 401s and 404s are not")
+    @Test("refusals of signed-in actors are audited: a missing permission, a failed CSRF check, with who, where and why; 401s, 404s and strangers are not")
     func refusalsAudited() async throws {
         try await withApp { app, _ in
             var worker = try await TestClient.api(app, as: "worker")
@@ -87,6 +87,10 @@ struct AuditTests {
             #expect(last.action == "access.denied" && last.summary == "code=csrf")
             #expect(try await app.auditCount() == signedIn + 1)
             #expect(try await AuditLog.verify(on: app.db) == .intact(count: Int64(signedIn + 1)))
+            // A stranger's form without a token is refused but not recorded: strangers cannot fill the log.
+            var anonymous = TestClient(app)
+            #expect(try await anonymous.send(.POST, "/login", form: ["username": "worker", "password": "x"], withCSRF: false).status == .forbidden)
+            #expect(try await app.auditCount() == signedIn + 1)
         }
     }
 

@@ -8,12 +8,6 @@ import VaporTesting
 
 @Suite("My data: a person's own copy and a resident's erasure (PIPL art. 45, 47)")
 struct MyDataTests {
-    struct NewCase: Encodable, Sendable {
-        var title: String
-        var description: String = ""
-        var buildingId: UUID?
-    }
-
     struct Export: Decodable {
         let userId: UUID
         let personId: UUID?
@@ -26,12 +20,12 @@ struct MyDataTests {
         try await withApp { app, fixture in
             let f = try #require(fixture)
             var resident = try await TestClient.api(app, as: "resident")
-            let created = try await resident.send(.POST, "/api/v1/cases", json: NewCase(title: "楼道灯不亮", description: "导出测试",
+            let created = try await resident.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(title: "楼道灯不亮", description: "导出测试",
                                                                                          buildingId: try await residentBuilding(app)))
             #expect(created.status == .created)
             // Someone else's case in the same community, entered at the window for resident B of the other community.
             var worker = try await TestClient.api(app, as: "worker")
-            #expect(try await worker.send(.POST, "/api/v1/cases", json: NewCase(title: "别人的诉求", buildingId: try await residentBuilding(app))).status == .created)
+            #expect(try await worker.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(title: "别人的诉求", buildingId: try await residentBuilding(app))).status == .created)
 
             let response = try await resident.send(.GET, "/api/v1/me/data")
             #expect(response.status == .ok)
@@ -80,7 +74,7 @@ struct MyDataTests {
     func erasure() async throws {
         try await withApp { app, _ in
             var resident = try await TestClient.api(app, as: "resident")
-            let created = try await resident.send(.POST, "/api/v1/cases", json: NewCase(title: "路灯坏了", buildingId: try await residentBuilding(app)))
+            let created = try await resident.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(title: "路灯坏了", buildingId: try await residentBuilding(app)))
             struct Created: Decodable { let id: UUID }
             let caseID = try created.content.decode(Created.self).id
             let user = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first())

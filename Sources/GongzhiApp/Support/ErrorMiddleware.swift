@@ -105,17 +105,18 @@ struct ErrorPage: Encodable {
     let status: Int
 }
 
-/// Every refusal (403: a missing permission, a CSRF check, a form re-shown because the actor may not do that) goes
-/// into the audit log with who, where and why (checklist row "authorisation failures logged"). It sits outside the
-/// error middleware, so it sees every answer as sent, whether an error became it or a page chose it. Only a
-/// signed-in actor or a failed CSRF check reaches a 403 (anonymous requests get 401), so strangers cannot fill the
-/// log. A failure to write the entry is logged; the answer goes out all the same.
+/// Every refusal of a signed-in actor (403: a missing permission, a CSRF check, a form re-shown because the actor
+/// may not do that) goes into the audit log with who, where and why (checklist row "authorisation failures
+/// logged"). It sits outside the error middleware, so it sees every answer as sent, whether an error became it or
+/// a page chose it. Anonymous requests are not recorded: they get 401 for anything that needs an actor, and their
+/// only 403, a form without its CSRF token, would let strangers fill the log. A failure to write the entry is
+/// logged; the answer goes out all the same.
 struct DenialAuditMiddleware: AsyncMiddleware {
     struct CodeKey: StorageKey { typealias Value = String }
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let response = try await next.respond(to: request)
-        guard response.status == .forbidden else { return response }
+        guard response.status == .forbidden, request.current != nil else { return response }
         let event = AuditEvent(action: "access.denied", objectType: "route", objectID: "\(request.method.rawValue) \(request.url.path)",
                                outcome: "failure", summary: "code=\(request.storage[CodeKey.self] ?? "forbidden")")
         do {
