@@ -65,6 +65,15 @@ struct RectificationsTests {
             #expect(try await street.send(.POST, "/api/v1/rectifications/\(item.id)/verify", json: ["text": "again"]).status == .conflict)
             #expect(try await street.send(.POST, "/api/v1/rectifications/\(item.id)/undo", json: ["text": ""]).status == .notFound)
             #expect(try await app.auditCount(excludingDenials: true) == audit + 5)
+
+            // An org does not review its own item: the street's own item is verified from above, not by the street.
+            let streetID = try #require(f.communityA.$parent.id)
+            let own = try await street.send(.POST, "/api/v1/rectifications", json: NewItem(ownerNodeId: streetID, finding: "街道台账", deadline: deadline))
+                .content.decode(Item.self)
+            #expect(try await street.send(.POST, "/api/v1/rectifications/\(own.id)/submit", json: ["text": "已补"]).content.decode(Item.self).state == .submitted)
+            #expect(try await street.send(.POST, "/api/v1/rectifications/\(own.id)/verify", json: ["text": "自己核验"]).status == .forbidden)
+            var district = try await TestClient.api(app, as: "district")
+            #expect(try await district.send(.POST, "/api/v1/rectifications/\(own.id)/verify", json: ["text": "核验"]).content.decode(Item.self).state == .verified)
         }
     }
 

@@ -117,10 +117,9 @@ struct AuthenticationMiddleware: AsyncMiddleware {
             guard let role = try row.decode(column: "role", as: Role?.self), let path = try row.decode(column: "path", as: String?.self) else { return nil }
             return OrgPath(path).map { RoleGrant(role: role, path: $0) }
         }
-        let actor = Actor(userID: userID.uuidString.lowercased(), username: try first.decode(column: "username", as: String.self), grants: grants,
-                          personID: try first.decode(column: "person_id", as: UUID?.self)?.uuidString.lowercased())
-        return CurrentActor(actor: actor, userID: userID, displayName: try first.decode(column: "display_name", as: String.self), via: .token,
-                            csrfToken: nil, sessionID: nil)
+        return current(userID: userID, username: try first.decode(column: "username", as: String.self),
+                       displayName: try first.decode(column: "display_name", as: String.self),
+                       personID: try first.decode(column: "person_id", as: UUID?.self), grants: grants, via: .token, csrf: nil, sessionID: nil)
     }
 
     static func actor(forSession token: String, on request: Request) async throws -> CurrentActor? {
@@ -154,8 +153,14 @@ struct AuthenticationMiddleware: AsyncMiddleware {
     static func makeCurrent(user: User, via: CurrentActor.Via, csrf: String?, sessionID: UUID?, on db: any Database) async throws -> CurrentActor {
         let userID = try user.requireID()
         let grants = try await RoleGrantRecord.query(on: db).filter(\.$user.$id == userID).all().compactMap(\.grant)
-        let actor = Actor(userID: userID.uuidString.lowercased(), username: user.username, grants: grants,
-                          personID: user.$person.id?.uuidString.lowercased())
-        return CurrentActor(actor: actor, userID: userID, displayName: user.displayName, via: via, csrfToken: csrf, sessionID: sessionID)
+        return current(userID: userID, username: user.username, displayName: user.displayName, personID: user.$person.id, grants: grants,
+                       via: via, csrf: csrf, sessionID: sessionID)
+    }
+
+    /// The actor of an account, however it was found (a session, a token).
+    static func current(userID: UUID, username: String, displayName: String, personID: UUID?, grants: [RoleGrant],
+                        via: CurrentActor.Via, csrf: String?, sessionID: UUID?) -> CurrentActor {
+        let actor = Actor(userID: userID.uuidString.lowercased(), username: username, grants: grants, personID: personID?.uuidString.lowercased())
+        return CurrentActor(actor: actor, userID: userID, displayName: displayName, via: via, csrfToken: csrf, sessionID: sessionID)
     }
 }

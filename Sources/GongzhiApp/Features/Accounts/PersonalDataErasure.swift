@@ -19,8 +19,8 @@ enum PersonalDataErasure {
         case keep(String)
     }
 
-    /// What happens to every column that names the data subject (`DataInventory.Subject`); a test checks that this
-    /// covers the inventory exactly, so a new such column cannot be forgotten here.
+    /// What happens to every column that names the data subject (`DataInventory.Subject`): `erase` carries out
+    /// exactly this table, and a test checks that it covers the inventory, so a new such column cannot be forgotten.
     static let actions: [String: Action] = [
         "api_tokens.user_id": .delete,
         "login_sessions.user_id": .delete,
@@ -74,20 +74,27 @@ enum PersonalDataErasure {
         let tombstone = "erased-" + Tokens.random().prefix(12).lowercased()
         let unusable = services.passwords.hash(Tokens.random() + Tokens.random())
         let lowered = userID.uuidString.lowercased()
+        let subject = PersonalDataExport.Subject(userID: userID, personID: user.$person.id)
+        let columns = services.dataInventory.personal.filter { $0.subject != nil }
         try await request.write { db in
             let sql = db.sql()
-            for table in ["api_tokens", "login_sessions", "case_notices", "role_grants"] {
-                try await sql.raw("DELETE FROM \(ident: table) WHERE user_id = \(bind: userID)").run()
-            }
-            try await sql.raw("DELETE FROM idempotency_keys WHERE LOWER(scope) = \(bind: "user:" + lowered)").run()
-            try await sql.raw("""
-                UPDATE cases SET submitter_user_id = NULL, submitter_person_id = NULL, contact_sealed = NULL
-                WHERE submitter_user_id = \(bind: userID)
-                """).run()
-            try await sql.raw("UPDATE case_events SET actor_user_id = NULL WHERE actor_user_id = \(bind: userID)").run()
+            // What goes with a row that stays: the contact an API client sent, a rating's words.
+            try await sql.raw("UPDATE cases SET contact_sealed = NULL WHERE submitter_user_id = \(bind: userID)").run()
             try await sql.raw("UPDATE project_ratings SET comment = '' WHERE user_id = \(bind: userID)").run()
+            // Then each column that names the person, as the table above says.
+            let typed = try await PersonalDataExport.uuidColumns(on: db)
+            for column in columns {
+                guard let action = actions["\(column.table).\(column.column)"],
+                      let names = PersonalDataExport.names(column, subject, typed: typed) else { continue }
+                switch action {
+                case .delete: try await sql.raw("DELETE FROM \(ident: column.table) WHERE \(names)").run()
+                case .unlink: try await sql.raw("UPDATE \(ident: column.table) SET \(ident: column.column) = NULL WHERE \(names)").run()
+                case .keep: break
+                }
+            }
+            // The account itself becomes the tombstone the kept rows point to.
             try await sql.raw("""
-                UPDATE users SET username = \(bind: tombstone), display_name = '', password_hash = \(bind: unusable), person_id = NULL,
+                UPDATE users SET username = \(bind: tombstone), display_name = '', password_hash = \(bind: unusable),
                 disabled = \(bind: true) WHERE id = \(bind: userID)
                 """).run()
             try await request.audit(AuditEvent(action: "data.erasure", objectType: "user", objectID: lowered,

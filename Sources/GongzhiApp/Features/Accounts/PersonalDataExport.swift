@@ -70,24 +70,32 @@ enum PersonalDataExport {
     /// The condition that picks the subject's rows of `table`, or nil when no column of it names them. `typed`: see
     /// `uuidColumns` (nil on SQLite).
     static func match(table: String, inventory: DataInventory, subject: Subject, typed: Set<String>?) -> SQLQueryString? {
-        func equals(_ column: String, _ id: UUID) -> SQLQueryString {
-            guard let typed else { return "\(ident: column) IN (\(bind: id.uuidString), \(bind: id.uuidString.lowercased()))" }
-            return typed.contains("\(table).\(column)") ? "\(ident: column) = \(bind: id)" : "LOWER(\(ident: column)) = \(bind: id.uuidString.lowercased())"
-        }
         var conditions: [SQLQueryString] = []
-        if table == "users" { conditions.append(equals("id", subject.userID)) }
-        if table == "persons", let person = subject.personID { conditions.append(equals("id", person)) }
+        if table == "users" { conditions.append(equals(table, "id", subject.userID, typed: typed)) }
+        if table == "persons", let person = subject.personID { conditions.append(equals(table, "id", person, typed: typed)) }
         for column in inventory.personal where column.table == table {
-            switch column.subject {
-            case .user: conditions.append(equals(column.column, subject.userID))
-            case .person: if let person = subject.personID { conditions.append(equals(column.column, person)) }
-            case .userKey: conditions.append(contains(column.column, subject.userID))
-            case .personKey: if let person = subject.personID { conditions.append(contains(column.column, person)) }
-            case nil: break
-            }
+            if let condition = names(column, subject, typed: typed) { conditions.append(condition) }
         }
         guard !conditions.isEmpty else { return nil }
         return "(" + conditions.joined(separator: " OR ") + ")"
+    }
+
+    /// The condition that `column` names the subject, or nil when it names nobody (or a resident record the subject
+    /// does not have).
+    static func names(_ column: DataInventory.Column, _ subject: Subject, typed: Set<String>?) -> SQLQueryString? {
+        switch column.subject {
+        case .user: equals(column.table, column.column, subject.userID, typed: typed)
+        case .person: subject.personID.map { equals(column.table, column.column, $0, typed: typed) }
+        case .userKey: contains(column.column, subject.userID)
+        case .personKey: subject.personID.map { contains(column.column, $0) }
+        case nil: nil
+        }
+    }
+
+    /// An id column equal to `id`, whichever way the database keeps it.
+    static func equals(_ table: String, _ column: String, _ id: UUID, typed: Set<String>?) -> SQLQueryString {
+        guard let typed else { return "\(ident: column) IN (\(bind: id.uuidString), \(bind: id.uuidString.lowercased()))" }
+        return typed.contains("\(table).\(column)") ? "\(ident: column) = \(bind: id)" : "LOWER(\(ident: column)) = \(bind: id.uuidString.lowercased())"
     }
 
     /// A text key holding the id, in either case ("user:ABC…", "abc…+def…").

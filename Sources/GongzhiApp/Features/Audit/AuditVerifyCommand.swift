@@ -33,7 +33,8 @@ struct AuditVerifyCommand: AsyncCommand {
             throw AuditChainBroken(seq: result.failedAt ?? 0, explanation: result.explanation)
         }
         let signed = try await AuditCheckpointRecord.query(on: app.db).count()
-        let checkpoints = key == nil ? "\(signed) signed checkpoints not checked (no public key given)" : "\(signed) signed checkpoints confirmed"
+        let checkpoints = signed == 0 ? "no signed checkpoints yet"
+            : key == nil ? "\(signed) signed checkpoints not checked (no public key given)" : "\(signed) signed checkpoints confirmed"
         context.console.print("OK: \(result.explanation); \(checkpoints)")
     }
 }
