@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -73,3 +74,15 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer targets for the parsers that read what strangers send (SECURITY row 37). Declared only when
+// GONGZHI_FUZZ=1, because they have no `main` of their own: `swift build --sanitize fuzzer` links libFuzzer's.
+// `scripts/fuzz-parsers` builds and runs them.
+if ProcessInfo.processInfo.environment["GONGZHI_FUZZ"] == "1" {
+    package.dependencies.append(.package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"))
+    for name in ["id-numbers", "csv-import", "open311-form", "multipart"] {
+        var dependencies: [Target.Dependency] = ["GongzhiCore"]
+        if name == "multipart" { dependencies.append(.product(name: "MultipartKit", package: "multipart-kit")) }
+        package.targets.append(.executableTarget(name: "fuzz-\(name)", dependencies: dependencies, path: "fuzz/\(name)", swiftSettings: strict))
+    }
+}

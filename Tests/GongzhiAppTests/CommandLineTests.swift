@@ -48,6 +48,7 @@ struct CommandLineTests {
 
     /// Opens a SQLite file as a database administrator would, bypassing the app.
     func withDatabase(_ path: String, key: Data, _ body: (Application) async throws -> Void) async throws {
+        TestLog.start()
         let app = try await Application.make(.testing)
         do {
             var config = try AppConfig.fromEnvironment(["GONGZHI_SQLITE_PATH": path, "GONGZHI_DATA_KEY": key.base64EncodedString()])

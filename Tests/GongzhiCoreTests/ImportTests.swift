@@ -27,6 +27,18 @@ struct CSVTests {
         #expect(CSV.field("=SUM(A1)") == "'=SUM(A1)")
         #expect(CSV.field("+86138") == "'+86138")
     }
+
+    @Test("a mark after the first character, and CR LF, do not hide a formula, a comma or a line break (found by fuzz-csv-import)")
+    func writeByScalars() throws {
+        #expect(CSV.field("-\u{311}1+1") == "'-\u{311}1+1")
+        #expect(CSV.field("=\u{301}cmd") == "'=\u{301}cmd")
+        #expect(CSV.field("a,\u{301}b") == "\"a,\u{301}b\"")
+        #expect(CSV.field("a\r\nb") == "\"a\r\nb\"")
+        #expect(CSV.field("\"\u{301}x") == "\"\"\"\u{301}x\"")
+        for value in ["a,\u{301}b", "a\r\nb", "\"\u{301}x", "x\"\u{301}"] {
+            #expect(try CSV.parse("\u{FEFF}" + CSV.field(value) + ",z") == [[value, "z"]], "\(value.debugDescription)")
+        }
+    }
 }
 
 @Suite("Resident import validation")

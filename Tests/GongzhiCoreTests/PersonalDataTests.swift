@@ -67,6 +67,17 @@ struct PersonalDataTests {
         #expect(Masking.name("") == "")
     }
 
+    @Test("short text is hidden whole: a 7-character landline, a 10-character fragment (found by fuzz-id-numbers)")
+    func shortTextMasked() {
+        #expect(Masking.phone("6543210") == "*******")
+        #expect(Masking.phone("86543210") == "865*3210")
+        #expect(Masking.idNumber("1101051949") == "**********")
+        #expect(Masking.idNumber("11010519491") == "110105*9491")
+        for text in ["1", "12", "1234567", "12345678", "1234567890", "12345678901"] {
+            #expect(Masking.phone(text).contains("*") && Masking.idNumber(text).contains("*"), "\(text)")
+        }
+    }
+
     @Test("areas parse exactly to hundredths of a m²")
     func areas() {
         #expect(Area(parsing: "89.5")?.centiSquareMetres == 8950)

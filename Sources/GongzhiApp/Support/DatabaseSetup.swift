@@ -33,6 +33,7 @@ enum DatabaseSetup {
                 let sql = db.sql()
                 let mode = try await sql.raw("PRAGMA journal_mode=WAL").first()?.decode(column: "journal_mode", as: String.self)
                 guard mode?.lowercased() == "wal" else { throw DurabilityError(detail: "SQLite journal_mode is \(mode ?? "?"), not WAL") }
+                // raw SQL: `level` is a case of the configuration's enum (FULL, NORMAL), not the configured text itself.
                 let level = app.gongzhi.config.sqliteSynchronous.rawValue.uppercased()
                 try await sql.raw("PRAGMA synchronous=\(unsafeRaw: level)").run()
                 try await sql.raw("PRAGMA busy_timeout=5000").run()

@@ -38,6 +38,7 @@ struct Fixture: Sendable {
 /// `body`, then removes everything.
 func withApp(seed: Bool = true, households: Int = 40, adjust: (inout AppConfig) -> Void = { _ in },
              _ body: (Application, Fixture?) async throws -> Void) async throws {
+    TestLog.start()
     let app = try await Application.make(.testing)
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gongzhi-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -39,6 +39,7 @@ enum AuditLog {
     @discardableResult
     static func append(_ event: AuditEvent, context: AuditContext, now: Date, on db: any Database) async throws -> AuditEntry {
         let sql = db.sql()
+        // raw SQL: `lock` is one of two fixed strings.
         let lock = sql.dialect.name == "postgresql" ? " FOR UPDATE" : ""
         guard let head = try await sql.raw("SELECT seq, hash FROM audit_head WHERE id = 1\(unsafeRaw: lock)").first() else {
             throw Abort(.internalServerError, reason: "audit_head missing")

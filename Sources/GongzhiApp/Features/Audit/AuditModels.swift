@@ -148,23 +148,24 @@ struct CreateAuditCheckpoints: AsyncMigration {
 enum AppendOnly {
     static func install(_ table: String, on database: any Database) async throws {
         let sql = database.sql()
+        let message = "\(table) is append-only"
         if sql.dialect.name == "postgresql" {
             try await sql.raw("""
-                CREATE OR REPLACE FUNCTION \(unsafeRaw: table)_append_only() RETURNS trigger AS $$
-                BEGIN RAISE EXCEPTION '\(unsafeRaw: table) is append-only'; END; $$ LANGUAGE plpgsql
+                CREATE OR REPLACE FUNCTION \(ident: table + "_append_only")() RETURNS trigger AS $$
+                BEGIN RAISE EXCEPTION \(literal: message); END; $$ LANGUAGE plpgsql
                 """).run()
             try await sql.raw("""
-                CREATE TRIGGER \(unsafeRaw: table)_no_change BEFORE UPDATE OR DELETE ON \(unsafeRaw: table)
-                FOR EACH ROW EXECUTE FUNCTION \(unsafeRaw: table)_append_only()
+                CREATE TRIGGER \(ident: table + "_no_change") BEFORE UPDATE OR DELETE ON \(ident: table)
+                FOR EACH ROW EXECUTE FUNCTION \(ident: table + "_append_only")()
                 """).run()
         } else {
             try await sql.raw("""
-                CREATE TRIGGER \(unsafeRaw: table)_no_update BEFORE UPDATE ON \(unsafeRaw: table)
-                BEGIN SELECT RAISE(ABORT, '\(unsafeRaw: table) is append-only'); END
+                CREATE TRIGGER \(ident: table + "_no_update") BEFORE UPDATE ON \(ident: table)
+                BEGIN SELECT RAISE(ABORT, \(literal: message)); END
                 """).run()
             try await sql.raw("""
-                CREATE TRIGGER \(unsafeRaw: table)_no_delete BEFORE DELETE ON \(unsafeRaw: table)
-                BEGIN SELECT RAISE(ABORT, '\(unsafeRaw: table) is append-only'); END
+                CREATE TRIGGER \(ident: table + "_no_delete") BEFORE DELETE ON \(ident: table)
+                BEGIN SELECT RAISE(ABORT, \(literal: message)); END
                 """).run()
         }
     }
@@ -172,11 +173,11 @@ enum AppendOnly {
     static func remove(_ table: String, on database: any Database) async throws {
         let sql = database.sql()
         if sql.dialect.name == "postgresql" {
-            try await sql.raw("DROP TRIGGER IF EXISTS \(unsafeRaw: table)_no_change ON \(unsafeRaw: table)").run()
-            try await sql.raw("DROP FUNCTION IF EXISTS \(unsafeRaw: table)_append_only()").run()
+            try await sql.raw("DROP TRIGGER IF EXISTS \(ident: table + "_no_change") ON \(ident: table)").run()
+            try await sql.raw("DROP FUNCTION IF EXISTS \(ident: table + "_append_only")()").run()
         } else {
-            try await sql.raw("DROP TRIGGER IF EXISTS \(unsafeRaw: table)_no_update").run()
-            try await sql.raw("DROP TRIGGER IF EXISTS \(unsafeRaw: table)_no_delete").run()
+            try await sql.raw("DROP TRIGGER IF EXISTS \(ident: table + "_no_update")").run()
+            try await sql.raw("DROP TRIGGER IF EXISTS \(ident: table + "_no_delete")").run()
         }
     }
 }

@@ -46,6 +46,7 @@ enum CaseMaintenance {
     static func claim(state: CaseState, before cutoff: Date, limit: Int, on db: any Database) async throws -> [UUID] {
         let sql = db.sql()
         let lock = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
+        // raw SQL: `lock` is one of two fixed strings.
         let rows = try await sql.raw("""
             SELECT id FROM cases WHERE state = \(bind: state.rawValue) AND replied_at < \(bind: cutoff)
             ORDER BY replied_at LIMIT \(bind: limit)\(unsafeRaw: lock)

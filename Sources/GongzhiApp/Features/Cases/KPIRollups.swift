@@ -104,6 +104,7 @@ enum KPIRollups {
         let sql = db.sql()
         // Two instances take different marks (SKIP LOCKED); SQLite writers are serialised anyway.
         let lock = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
+        // raw SQL: `lock` is one of two fixed strings.
         let ids = try await sql.raw("SELECT case_id FROM kpi_dirty ORDER BY case_id LIMIT \(bind: batch)\(unsafeRaw: lock)").all()
             .map { try $0.decode(column: "case_id", as: UUID.self) }
         guard !ids.isEmpty else { return 0 }
@@ -124,6 +125,7 @@ enum KPIRollups {
             let rows = chunk.map { key, delta in
                 SQLGroupExpression((key.binds + delta.values.map { $0 as any Encodable & Sendable }).map { SQLBind($0) })
             }
+            // raw SQL: column names from the code's own lists (`keyColumns`, `KPIRollup.Counters.names`); values bound.
             try await sql.raw("""
                 INSERT INTO kpi_rollups (\(unsafeRaw: (keyColumns + names).joined(separator: ", "))) VALUES \(SQLList(rows))
                 ON CONFLICT (\(unsafeRaw: keyColumns.joined(separator: ", "))) DO UPDATE SET \(unsafeRaw: update)
@@ -225,6 +227,7 @@ enum KPIRollups {
         for (name, expression) in grouped { select = select.column(SQLAlias(expression, as: SQLIdentifier(name))) }
         select = select.column(SQLAlias(none, as: SQLIdentifier("handler_path"))).column(SQLAlias(none, as: SQLIdentifier("accused_path")))
         for name in KPIRollup.Counters.names {
+            // raw SQL: `name` is one of the code's own counter names.
             select = select.column(SQLAlias(SQLRaw("CAST(SUM(\(name)) AS BIGINT)"), as: SQLIdentifier(name)))
         }
         for grant in Set(actor.grants.map(\.path.rawValue)) {
@@ -258,6 +261,7 @@ enum KPIRollups {
         // dates in the condition too, SQLite walked the whole period's cases by the index on opened_at: seconds at a
         // million cases); the period is applied to the few rows that come back.
         let firstDay = DayNumber(from).value, lastDay = DayNumber(to).value
+        // raw SQL: `day` is one of the two fixed expressions above.
         let waiting = try await sql.raw("""
             SELECT \(unsafeRaw: day) AS day_number, place_path, category, handler_node_id, handler_path,
                    COALESCE(accused_path, '') AS accused_path, count(*) AS waiting
@@ -292,12 +296,14 @@ struct NarrowKPIDirtyTrigger: AsyncMigration {
         if sql.dialect.name == "postgresql" {
             try await sql.raw("DROP TRIGGER IF EXISTS cases_kpi_dirty ON cases").run()
             try await sql.raw("CREATE TRIGGER cases_kpi_dirty AFTER INSERT ON cases FOR EACH ROW EXECUTE FUNCTION kpi_mark_dirty()").run()
+            // raw SQL: `columns` is the code's own list `KPIRollups.sourceColumns`.
             try await sql.raw("""
                 CREATE TRIGGER cases_kpi_dirty_update AFTER UPDATE OF \(unsafeRaw: columns) ON cases
                 FOR EACH ROW EXECUTE FUNCTION kpi_mark_dirty()
                 """).run()
         } else {
             try await sql.raw("DROP TRIGGER IF EXISTS cases_kpi_dirty_update").run()
+            // raw SQL: `columns` is the code's own list `KPIRollups.sourceColumns`.
             try await sql.raw("""
                 CREATE TRIGGER cases_kpi_dirty_update AFTER UPDATE OF \(unsafeRaw: columns) ON cases
                 BEGIN INSERT OR IGNORE INTO kpi_dirty (case_id) VALUES (NEW.id); END
@@ -332,6 +338,7 @@ struct CreateKPIRollups: AsyncMigration {
         try await keyed(sql.create(table: KPIRollups.table)).run()
         try await sql.create(index: "idx_kpi_rollups_key").on(KPIRollups.table).unique().column("day").column("place_path").column("category")
             .column("handler_node_id").column("handler_path").column("accused_path").run()
+        // raw SQL: the type name is one of two fixed strings.
         try await keyed(sql.create(table: KPIRollups.contributions).column("case_id", type: .custom(SQLRaw(sql.dialect.name == "postgresql" ? "UUID" : "BLOB")), .primaryKey(autoIncrement: false))).run()
         try await sql.create(table: KPIRollups.dirty).column("case_id", type: .custom(SQLRaw(sql.dialect.name == "postgresql" ? "UUID" : "BLOB")), .primaryKey(autoIncrement: false)).run()
         if sql.dialect.name == "postgresql" {
