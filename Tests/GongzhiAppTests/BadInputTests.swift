@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import Testing
 import VaporTesting
+import FluentSQLiteDriver
 @testable import GongzhiApp
 
 @Suite("Bad input gets a clear 4xx, never a 500 or a partial write")
@@ -48,6 +49,44 @@ struct BadInputTests {
             #expect(try tooLarge.content.decode(ErrorJSON.self).error.code == "body_too_large")
             #expect(try await OrgNode.query(on: app.db).count() == nodes)
             #expect(try await app.auditCount() == audits)
+        }
+    }
+
+    @Test("overload (no pooled connection in time, SQLite locked past its timeout) is 503 busy with Retry-After, not 500")
+    func overloadIsBusy() async throws {
+        try await withApp(seed: false) { app, _ in
+            let request = Request(application: app, on: app.eventLoopGroup.next())
+            func expectBusy(_ error: any Error) {
+                let problem = GongzhiErrorMiddleware.describe(error, request: request)
+                #expect(problem.status == .serviceUnavailable && problem.code == "busy" && problem.headers.first(name: "Retry-After") == "1", "\(error)")
+            }
+            expectBusy(ConnectionPoolTimeoutError.connectionRequestTimeout)
+            guard !TestDatabase.isPostgres else { return }
+            // A real SQLITE_BUSY: one connection holds the write lock past the other's 5 s busy timeout.
+            let loops = Array(app.eventLoopGroup.makeIterator())
+            let holder = app.databases.database(.sqlite, logger: app.logger, on: loops[0])!
+            let waiter = app.databases.database(.sqlite, logger: app.logger, on: loops[loops.count > 1 ? 1 : 0])!
+            let refusal: (any Error)? = try await holder.withConnection { connection in
+                try await connection.sql().raw("BEGIN IMMEDIATE").run()
+                var caught: (any Error)?
+                do {
+                    try await waiter.sql().raw("INSERT INTO login_address_failures (address, failures) VALUES ('x', 1)").run()
+                } catch {
+                    caught = error
+                }
+                try await connection.sql().raw("ROLLBACK").run()
+                return caught
+            }
+            let busy = try #require(refusal, "the insert went through a held write lock")
+            expectBusy(busy)
+            // Any other database error stays a 500 (and is logged as critical).
+            do {
+                try await app.db.sql().raw("INSERT INTO login_address_failures (address, failures) VALUES ('y', 1), ('y', 1)").run()
+                Issue.record("a duplicate key went through")
+            } catch {
+                let other = GongzhiErrorMiddleware.describe(error, request: request)
+                #expect(other.status == .internalServerError && other.code == "internal")
+            }
         }
     }
 

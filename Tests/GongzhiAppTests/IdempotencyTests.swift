@@ -84,7 +84,9 @@ struct IdempotencyTests {
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(try await caseCount(app) == before + 1)
-            #expect(answers.allSatisfy { $0.0 == .created || $0.0 == .conflict }, "\(answers.map(\.0))")
+            // 201 (the case, or its replay), 409 (in flight) or, on a machine too loaded to lend a connection in
+            // time, 503 busy with Retry-After; never a 500.
+            #expect(answers.allSatisfy { [.created, .conflict, .serviceUnavailable].contains($0.0) }, "\(answers.map(\.0))")
             #expect(Set(answers.compactMap(\.1)).count == 1)
         }
     }

@@ -257,4 +257,62 @@ struct OwnerVotesTests {
             #expect(try await OwnerVoteCommands.recount(id, app: app).problems.isEmpty)
         }
     }
+
+    @Test("100 ballots at once from one owner: every accepted one gets its own sequence, one counts, the rest are replaced; one key → one ballot")
+    func concurrentBallots() async throws {
+        try await withApp { app, _ in
+            let compound = try await Self.residentCompound(app)
+            var worker = try await TestClient.api(app, as: "worker")
+            let id = try await worker.send(.POST, "/api/v1/owner-votes", json: NewVote(
+                compoundId: compound.id!, title: "选聘物业", matter: "hire_property_manager", closesAt: testNow.addingTimeInterval(86_400)))
+                .content.decode(OwnerVoteDTO.self).id
+            let path = "/api/v1/owner-votes/\(id.uuidString)"
+            #expect(try await worker.send(.POST, path + "/open").status == .ok)
+            let resident = try await TestClient.api(app, as: "resident")
+
+            // 100 ballots, half yes and half no, all at the same moment.
+            let answers = try await withThrowingTaskGroup(of: (HTTPStatus, OwnerVoteBallotDTO?).self) { group in
+                for i in 0..<100 {
+                    group.addTask {
+                        var client = resident
+                        let response = try await client.send(.POST, path + "/ballots", json: ["choice": i % 2 == 0 ? "yes" : "no"])
+                        return (response.status, response.status == .created ? try response.content.decode(OwnerVoteBallotDTO.self) : nil)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(answers.allSatisfy { $0.0 == .created }, "\(Set(answers.map(\.0.code)))")
+            let ballots = try await OwnerVoteBallot.query(on: app.db).filter(\.$voteID == id).sort(\.$sequence).all()
+            #expect(ballots.count == answers.count)
+            #expect(ballots.map(\.sequence) == Array(1...ballots.count), "sequences are contiguous: no two writers took the same one")
+            #expect(Set(answers.compactMap { $0.1?.receiptCode }).count == answers.count)
+            var reader = resident
+            let mine = try await reader.send(.GET, path).content.decode(OwnerVoteDTO.self)
+            #expect(mine.participation?.headcount == 1, "one owner, counted once")
+            let last = try #require(ballots.last)
+            #expect(mine.mine?.receiptCode == last.receiptCode && mine.mine?.choice == last.choice)
+            var replaced = 0
+            for ballot in ballots {
+                let receipt = try await reader.send(.GET, path + "/receipts/\(ballot.receiptCode)").content.decode(OwnerVoteReceiptDTO.self)
+                if receipt.status == .replaced { replaced += 1 } else { #expect(receipt.status == .counted && ballot.id == last.id) }
+            }
+            #expect(replaced == ballots.count - 1)
+
+            // The same 100 under one Idempotency-Key: one more ballot, the others replay it or wait (409).
+            let keyed = try await withThrowingTaskGroup(of: (HTTPStatus, String?).self) { group in
+                for _ in 0..<100 {
+                    group.addTask {
+                        var client = resident
+                        let response = try await client.send(.POST, path + "/ballots", json: ["choice": "yes"], headers: ["Idempotency-Key": "ballot-once-0001"])
+                        return (response.status, response.status == .created ? try response.content.decode(OwnerVoteBallotDTO.self).receiptCode : nil)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(keyed.allSatisfy { $0.0 == .created || $0.0 == .conflict }, "\(Set(keyed.map(\.0.code)))")
+            #expect(Set(keyed.compactMap(\.1)).count == 1)
+            #expect(try await OwnerVoteBallot.query(on: app.db).filter(\.$voteID == id).count() == ballots.count + 1)
+            #expect(try await OwnerVoteCommands.recount(id, app: app).problems.isEmpty)
+        }
+    }
 }

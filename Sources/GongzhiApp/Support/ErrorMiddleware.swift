@@ -1,3 +1,4 @@
+import FluentSQLiteDriver
 import Vapor
 
 /// Turns every error into a clear answer: JSON `{"error":{"code","message","field"}}` for the API, a page in the
@@ -9,7 +10,9 @@ struct GongzhiErrorMiddleware: AsyncMiddleware {
             return try await next.respond(to: request)
         } catch {
             let problem = Self.describe(error, request: request)
-            if problem.status.code >= 500 {
+            if problem.status == .serviceUnavailable {
+                request.logger.error("overloaded", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.url.path)"])
+            } else if problem.status.code >= 500 {
                 request.logger.critical("unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.url.path)"])
             }
             if problem.status == .forbidden { request.storage[DenialAuditMiddleware.CodeKey.self] = problem.code }
@@ -53,6 +56,15 @@ struct GongzhiErrorMiddleware: AsyncMiddleware {
                            allowed: error.allowed, detail: error.detail)
         case let error as DecodingError:
             return decodingProblem(error)
+        // Overload, not a fault: no database connection came free within the pool's wait, or SQLite stayed locked
+        // past the busy timeout. 503 with Retry-After, so clients (and the idempotency key) try again.
+        case is ConnectionPoolTimeoutError:
+            return busy
+        case let error as SQLiteError:
+            switch error.reason {
+            case .busy, .busyTimeout, .locked: return busy
+            default: return Problem(status: .internalServerError, code: "internal", messageKey: "error.internal", field: nil)
+            }
         case let error as any AbortError:
             let (code, key): (String, String) = switch error.status {
             case .notFound: ("not_found", "error.not_found")
@@ -70,6 +82,8 @@ struct GongzhiErrorMiddleware: AsyncMiddleware {
             return Problem(status: .internalServerError, code: "internal", messageKey: "error.internal", field: nil)
         }
     }
+
+    static let busy = Problem(status: .serviceUnavailable, code: "busy", messageKey: "error.busy", field: nil, headers: ["Retry-After": "1"])
 
     static func decodingProblem(_ error: DecodingError) -> Problem {
         func path(_ context: DecodingError.Context) -> String? {
