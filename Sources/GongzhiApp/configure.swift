@@ -43,6 +43,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: LoginController())
     try app.register(collection: AccountsController())
     try app.register(collection: PersonalDataController())
+    try app.register(collection: AccountSecurityController())
     try app.register(collection: OrgAPIController())
     try app.register(collection: OrgPagesController())
     try app.register(collection: PeopleAPIController())

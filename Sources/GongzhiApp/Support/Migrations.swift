@@ -63,5 +63,7 @@ enum GongzhiMigrations {
         app.migrations.add(NarrowKPIDirtyTrigger())
         // Rectification items and their overdue warnings (issue 8 item 2, SPEC §8)
         app.migrations.add(CreateRectifications())
+        // Administrators' second factor and the 等保 password lifetime (issue 7, checklist row 31)
+        app.migrations.add(AddSecondFactor())
     }
 }

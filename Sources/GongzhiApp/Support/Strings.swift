@@ -18,7 +18,7 @@ enum Strings {
     static func leafKey(_ key: String) -> String { key.replacingOccurrences(of: ".", with: "_") }
 
     static let table: [String: (String, String)] = base.merging(CaseStrings.table) { first, _ in first }
-        .merging(DeliberationStrings.table) { first, _ in first }
+        .merging(DeliberationStrings.table) { first, _ in first }.merging(AccountSecurityStrings.table) { first, _ in first }
 
     static let base: [String: (String, String)] = [
         // Product
@@ -226,7 +226,6 @@ enum Strings {
         "error.malformed_body": ("提交的内容格式不正确。", "The request body is malformed."),
         "error.bad_request": ("请求不正确。", "The request is not valid."),
         "error.internal": ("服务器内部错误，请稍后重试。", "Internal error; please try again later."),
-        "error.busy": ("系统繁忙，请稍后再试。", "The system is busy; please try again in a moment."),
         "error.unsupported_media_type": ("不支持的内容类型。", "Unsupported content type."),
         "error.invalid_transition": ("当前状态下不能进行此操作。", "This action is not possible in the case's current state."),
         "error.arbitration_binds": ("街道已指定承办，不能再退单。", "The street has assigned the handler: the case cannot be returned again."),

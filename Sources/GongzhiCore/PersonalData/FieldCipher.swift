@@ -12,6 +12,8 @@ public struct FieldCipher: Sendable {
         case caseContact = "case.contact"
         /// A stored answer to an idempotent POST (it may carry personal data).
         case idempotentResponse = "idempotency.response"
+        /// An account's authenticator secret (TOTP), enrolled or awaiting confirmation.
+        case secondFactor = "user.second_factor"
     }
 
     public enum Error: Swift.Error, Equatable, Sendable {

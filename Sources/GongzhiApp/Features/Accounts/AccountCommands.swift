@@ -104,6 +104,8 @@ enum AccountCommands {
             throw AppError(status: .unprocessableEntity, code: "wrong_credentials", messageKey: "login.failed", field: "currentPassword")
         }
         try checkPassword(new, username: user.username, staff: user.$person.id == nil, config: request.gongzhi.config)
+        // A change must change it (the 等保 lifetime would mean nothing otherwise).
+        guard !request.gongzhi.passwords.verify(new, against: user.passwordHash) else { throw AppError.invalid("newPassword", "password_reused") }
         let hash = request.gongzhi.passwords.hash(new)
         try await request.write { db in
             guard let fresh = try await User.find(userID, on: db) else { throw AppError.unauthorized }

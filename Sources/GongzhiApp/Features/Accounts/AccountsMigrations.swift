@@ -70,3 +70,21 @@ struct CreateLoginSession: AsyncMigration {
 
     func revert(on database: any Database) async throws { try await database.schema(LoginSession.schema).delete() }
 }
+
+/// The authenticator secret of an account, and sessions that still await its code (checklist row 31).
+struct AddSecondFactor: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(User.schema).field("second_factor_enc", .string).update()
+        try await database.schema(User.schema).field("second_factor_pending_enc", .string).update()
+        try await database.schema(User.schema).field("second_factor_last_step", .int64).update()
+        try await database.schema(LoginSession.schema)
+            .field("awaiting_second_factor", .bool, .required, .sql(.default(false))).update()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(LoginSession.schema).deleteField("awaiting_second_factor").update()
+        try await database.schema(User.schema).deleteField("second_factor_last_step").update()
+        try await database.schema(User.schema).deleteField("second_factor_pending_enc").update()
+        try await database.schema(User.schema).deleteField("second_factor_enc").update()
+    }
+}

@@ -16,6 +16,8 @@ struct CurrentActor: Sendable {
     /// The login session's CSRF token (session logins only).
     let csrfToken: String?
     let sessionID: UUID?
+    /// What the account must do before anything else (the code, enrolment, a new password), if anything.
+    var obligation: AccountObligation? = nil
 }
 
 extension Request {
@@ -85,7 +87,9 @@ struct AuthenticationMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let config = request.gongzhi.config
         if let bearer = request.headers.bearerAuthorization {
-            request.current = try await Self.actor(forToken: bearer.token, on: request)
+            let current = try await Self.actor(forToken: bearer.token, on: request)
+            request.current = current
+            if let obligation = current.obligation, !Self.allowedWhileObliged(request) { return try Self.refuse(request, obligation) }
             return try await next.respond(to: request)
         }
         let cookieName = SessionCookie.name(https: config.https)
@@ -94,6 +98,7 @@ struct AuthenticationMiddleware: AsyncMiddleware {
         }
         if let current = try await Self.actor(forSession: token, on: request) {
             request.current = current
+            if let obligation = current.obligation, !Self.allowedWhileObliged(request) { return try Self.refuse(request, obligation) }
             return try await next.respond(to: request)
         }
         let response = try await next.respond(to: request)
@@ -101,11 +106,40 @@ struct AuthenticationMiddleware: AsyncMiddleware {
         return response
     }
 
+    /// What an account under an obligation may still reach: the page that meets it, its own password, who it is,
+    /// signing out.
+    static let openWhileObliged: Set<String> = [
+        "GET /account/security", "POST /account/security/verify", "POST /account/security/enrol", "POST /account/security/password",
+        "POST /logout", "GET /api/v1/me", "POST /api/v1/me/password", "DELETE /api/v1/auth/token",
+    ]
+
+    static func allowedWhileObliged(_ request: Request) -> Bool {
+        openWhileObliged.contains("\(request.method.rawValue) \(request.url.path)")
+    }
+
+    /// Pages lead to the page that meets the obligation; the API says which one it is (403 with its code).
+    static func refuse(_ request: Request, _ obligation: AccountObligation) throws -> Response {
+        guard request.wantsPage else {
+            throw AppError(status: .forbidden, code: obligation.rawValue, messageKey: "account.\(obligation.rawValue)", field: nil)
+        }
+        let next = request.url.path == "/" ? "" : "?next=" + (request.url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/")
+        return request.redirect(to: "/account/security" + next, redirectType: .normal)
+    }
+
+    static func obligation(isStaff: Bool, grants: [RoleGrant], passwordChangedAt: Date, enrolled: Bool, awaiting: Bool,
+                           on request: Request) -> AccountObligation? {
+        AccountObligation.pending(
+            for: .init(isStaff: isStaff, isAdministrator: grants.contains { $0.role.isAdministrator }, passwordChangedAt: passwordChangedAt,
+                       secondFactorEnrolled: enrolled, awaitingSecondFactor: awaiting),
+            profile: request.gongzhi.config.passwordProfile, now: request.now)
+    }
+
     static func actor(forToken token: String, on request: Request) async throws -> CurrentActor {
         // Every API request passes here: the token, its account and the account's grants in one query (a row per
         // grant) instead of three.
         let rows = try await request.db.sql().raw("""
-            SELECT t.expires_at, u.id AS user_id, u.username, u.display_name, u.disabled, u.person_id, g.role, g.path
+            SELECT t.expires_at, u.id AS user_id, u.username, u.display_name, u.disabled, u.person_id, u.password_changed_at,
+                   u.second_factor_enc, g.role, g.path
             FROM api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN role_grants g ON g.user_id = u.id
             WHERE t.token_hash = \(bind: Tokens.digest(token))
             """).all()
@@ -117,9 +151,14 @@ struct AuthenticationMiddleware: AsyncMiddleware {
             guard let role = try row.decode(column: "role", as: Role?.self), let path = try row.decode(column: "path", as: String?.self) else { return nil }
             return OrgPath(path).map { RoleGrant(role: role, path: $0) }
         }
-        return current(userID: userID, username: try first.decode(column: "username", as: String.self),
-                       displayName: try first.decode(column: "display_name", as: String.self),
-                       personID: try first.decode(column: "person_id", as: UUID?.self), grants: grants, via: .token, csrf: nil, sessionID: nil)
+        let personID = try first.decode(column: "person_id", as: UUID?.self)
+        var current = current(userID: userID, username: try first.decode(column: "username", as: String.self),
+                              displayName: try first.decode(column: "display_name", as: String.self),
+                              personID: personID, grants: grants, via: .token, csrf: nil, sessionID: nil)
+        current.obligation = obligation(isStaff: personID == nil, grants: grants,
+                                        passwordChangedAt: try first.decode(column: "password_changed_at", as: Date.self),
+                                        enrolled: try first.decode(column: "second_factor_enc", as: String?.self) != nil, awaiting: false, on: request)
+        return current
     }
 
     static func actor(forSession token: String, on request: Request) async throws -> CurrentActor? {
@@ -135,7 +174,9 @@ struct AuthenticationMiddleware: AsyncMiddleware {
             try await session.delete(on: db)
             return nil
         }
-        let current = try await makeCurrent(user: user, via: .session, csrf: session.csrfToken, sessionID: session.id, on: db)
+        var current = try await makeCurrent(user: user, via: .session, csrf: session.csrfToken, sessionID: session.id, on: db)
+        current.obligation = obligation(isStaff: user.$person.id == nil, grants: current.actor.grants, passwordChangedAt: user.passwordChangedAt,
+                                        enrolled: user.secondFactorSealed != nil, awaiting: session.awaitingSecondFactor, on: request)
         // Administrators idle out sooner.
         if current.actor.roles.contains(where: \.isAdministrator),
            !lifetime.isAlive(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, now: now, administrator: true) {

@@ -47,26 +47,34 @@ enum Login {
             throw Failure.locked(retryAfter: wait)
         }
         guard services.passwords.verify(password, against: user.passwordHash), !user.disabled else {
-            let (next, byAddress) = try await request.write { db -> (LoginLockout.State, LoginLockout.State) in
-                let byAddress = try await AddressFailures.record(address, lockout: services.config.addressLockout, now: now, on: db)
-                guard let fresh = try await User.find(userID, on: db) else { return (.init(), byAddress) }
-                fresh.lockoutState = services.config.lockout.recordingFailure(fresh.lockoutState, now: now)
-                try await fresh.update(on: db)
-                try await request.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: userID.uuidString.lowercased(),
-                                                   outcome: "failure", summary: user.disabled ? "disabled" : "wrong_password"), on: db)
-                return (fresh.lockoutState, byAddress)
-            }
-            if let wait = services.config.lockout.retryAfter(next, now: now) {
-                request.logger.warning("account locked after failed logins", metadata: ["user": "\(userID)"])
-                throw Failure.locked(retryAfter: wait)
-            }
-            if let wait = services.config.addressLockout.retryAfter(byAddress, now: now) {
-                request.logger.warning("address refused after failed logins")
-                throw Failure.addressLocked(retryAfter: wait)
-            }
-            throw Failure.wrongCredentials
+            try await recordFailure(of: userID, summary: user.disabled ? "disabled" : "wrong_password", on: request)
         }
         return user
+    }
+
+    /// Counts a failed sign-in step against the account and the caller's address (a wrong password, a wrong
+    /// authenticator code), audits it, and throws: locked (429) once either limit is reached, wrong credentials before.
+    static func recordFailure(of userID: UUID, summary: String, on request: Request) async throws -> Never {
+        let services = request.gongzhi
+        let now = request.now
+        let (next, byAddress) = try await request.write { db -> (LoginLockout.State, LoginLockout.State) in
+            let byAddress = try await AddressFailures.record(request.clientAddress, lockout: services.config.addressLockout, now: now, on: db)
+            guard let fresh = try await User.find(userID, on: db) else { return (.init(), byAddress) }
+            fresh.lockoutState = services.config.lockout.recordingFailure(fresh.lockoutState, now: now)
+            try await fresh.update(on: db)
+            try await request.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: userID.uuidString.lowercased(),
+                                               outcome: "failure", summary: summary), on: db)
+            return (fresh.lockoutState, byAddress)
+        }
+        if let wait = services.config.lockout.retryAfter(next, now: now) {
+            request.logger.warning("account locked after failed logins", metadata: ["user": "\(userID)"])
+            throw Failure.locked(retryAfter: wait)
+        }
+        if let wait = services.config.addressLockout.retryAfter(byAddress, now: now) {
+            request.logger.warning("address refused after failed logins")
+            throw Failure.addressLocked(retryAfter: wait)
+        }
+        throw Failure.wrongCredentials
     }
 
     /// After a successful check: clears the failures, upgrades a hash made with fewer rounds, opens a new session (a new id at every
@@ -86,7 +94,9 @@ enum Login {
             if let oldToken {
                 try await LoginSession.query(on: db).filter(\.$tokenHash == Tokens.digest(oldToken)).delete()
             }
-            let session = LoginSession(tokenHash: Tokens.digest(token), userID: userID, csrfToken: Tokens.random(), now: now)
+            // An account with a second factor gets a session good only for entering the code.
+            let session = LoginSession(tokenHash: Tokens.digest(token), userID: userID, csrfToken: Tokens.random(), now: now,
+                                       awaitingSecondFactor: fresh.secondFactorSealed != nil)
             try await session.create(on: db)
             var context = request.auditContext
             context.actor = userID.uuidString.lowercased()

@@ -32,7 +32,9 @@ struct LoginController: RouteCollection {
     @Sendable func loginPage(_ request: Request) async throws -> Response {
         if request.currentActor != nil { return request.redirect(to: "/") }
         let expired = (try? request.query.get(String.self, at: "expired")) != nil
-        let messages = expired ? [FormMessage(field: nil, text: Strings.text("login.expired", request.lang))] : []
+        let changed = (try? request.query.get(String.self, at: "changed")) != nil
+        let messages = expired ? [FormMessage(field: nil, text: Strings.text("login.expired", request.lang))]
+            : changed ? [FormMessage(field: nil, text: Strings.text("login.changed", request.lang))] : []
         return try await render(request, username: "", next: try? request.query.get(String.self, at: "next"), messages: messages)
     }
 
@@ -52,7 +54,11 @@ struct LoginController: RouteCollection {
             let cookieName = SessionCookie.name(https: request.gongzhi.config.https)
             let token = try await Login.openSession(for: user, password: form.password ?? "",
                                                     replacing: request.cookies[cookieName]?.string, on: request)
-            let response = request.redirect(to: request.safeNext(form.next), redirectType: .normal)
+            // With a second factor, the code comes next on the account security page.
+            let next = request.safeNext(form.next)
+            let target = user.secondFactorSealed == nil ? next
+                : "/account/security" + (next == "/" ? "" : "?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+            let response = request.redirect(to: target, redirectType: .normal)
             response.cookies[cookieName] = SessionCookie.make(token, https: request.gongzhi.config.https)
             return response
         } catch Login.Failure.locked(let wait) {
@@ -86,6 +92,8 @@ struct LoginController: RouteCollection {
         var username: String
         var password: String
         var name: String?
+        /// The authenticator code, for an account with a second factor.
+        var otp: String?
     }
 
     struct TokenResponse: Content {
@@ -107,6 +115,14 @@ struct LoginController: RouteCollection {
         let user: User
         do {
             user = try await Login.authenticate(username: body.username, password: body.password, on: request)
+            if user.secondFactorSealed != nil {
+                try await SecondFactor.require(body.otp, user: user, on: request)
+            } else if request.gongzhi.config.passwordProfile == .dengbao,
+                      try await RoleGrantRecord.query(on: request.db).filter(\.$user.$id == user.requireID()).all().contains(where: { $0.role.isAdministrator }) {
+                // Enrolment happens on the account security page, signed in with the password.
+                throw AppError(status: .forbidden, code: AccountObligation.enrolSecondFactor.rawValue,
+                               messageKey: "account.\(AccountObligation.enrolSecondFactor.rawValue)", field: nil)
+            }
         } catch Login.Failure.locked(let wait) {
             throw AppError.locked(retryAfter: wait)
         } catch Login.Failure.addressLocked(let wait) {

@@ -18,6 +18,11 @@ final class User: Model, @unchecked Sendable {
     @OptionalField(key: "first_failure_at") var firstFailureAt: Date?
     @OptionalField(key: "locked_until") var lockedUntil: Date?
     @Field(key: "password_changed_at") var passwordChangedAt: Date
+    /// The authenticator secret (TOTP, sealed), once enrolled; the one shown for enrolment until it is confirmed;
+    /// the last time step whose code was used (a code is good once).
+    @OptionalField(key: "second_factor_enc") var secondFactorSealed: String?
+    @OptionalField(key: "second_factor_pending_enc") var pendingSecondFactorSealed: String?
+    @OptionalField(key: "second_factor_last_step") var secondFactorLastStep: Int64?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Children(for: \.$user) var grants: [RoleGrantRecord]
 
@@ -26,7 +31,7 @@ final class User: Model, @unchecked Sendable {
     var properties: [any AnyProperty] {
         [
             $id, $username, $displayName, $passwordHash, $person, $disabled, $failedLogins, $firstFailureAt, $lockedUntil,
-            $passwordChangedAt, $createdAt, $grants
+            $passwordChangedAt, $secondFactorSealed, $pendingSecondFactorSealed, $secondFactorLastStep, $createdAt, $grants
         ]
     }
 
@@ -118,18 +123,21 @@ final class LoginSession: Model, @unchecked Sendable {
     @Field(key: "csrf_token") var csrfToken: String
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "last_seen_at") var lastSeenAt: Date
+    /// Opened with the password of an account that has a second factor: good for nothing but entering the code.
+    @Field(key: "awaiting_second_factor") var awaitingSecondFactor: Bool
 
     /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
     /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
-    var properties: [any AnyProperty] { [$id, $tokenHash, $user, $csrfToken, $createdAt, $lastSeenAt] }
+    var properties: [any AnyProperty] { [$id, $tokenHash, $user, $csrfToken, $createdAt, $lastSeenAt, $awaitingSecondFactor] }
 
     init() {}
 
-    init(tokenHash: String, userID: UUID, csrfToken: String, now: Date) {
+    init(tokenHash: String, userID: UUID, csrfToken: String, now: Date, awaitingSecondFactor: Bool = false) {
         self.tokenHash = tokenHash
         self.$user.id = userID
         self.csrfToken = csrfToken
         self.createdAt = now
         self.lastSeenAt = now
+        self.awaitingSecondFactor = awaitingSecondFactor
     }
 }

@@ -21,8 +21,9 @@ enum OpenAPIDocument {
     }
 
     static let operations: [Operation] = [
-        Operation(method: "post", path: "/api/v1/auth/token", tag: "accounts", summary: "Sign in: a bearer token (shown once)",
-                  body: ["username": "string", "password": "string", "name": "string"], success: 201, auth: false),
+        Operation(method: "post", path: "/api/v1/auth/token", tag: "accounts",
+                  summary: "Sign in: a bearer token (shown once); `otp`, the authenticator code, for an account with a second factor",
+                  body: ["username": "string", "password": "string", "name": "string", "otp": "string"], success: 201, auth: false),
         Operation(method: "delete", path: "/api/v1/auth/token", tag: "accounts", summary: "Revoke the token in use", success: 204),
         Operation(method: "get", path: "/api/v1/me", tag: "accounts", summary: "Who am I, with my role grants"),
         Operation(method: "post", path: "/api/v1/me/password", tag: "accounts", summary: "Change my password (ends every session)",
@@ -38,6 +39,8 @@ enum OpenAPIDocument {
         Operation(method: "delete", path: "/api/v1/users/{id}/grants/{grantId}", tag: "accounts", summary: "Revoke a grant", success: 204),
         Operation(method: "post", path: "/api/v1/users/{id}/disable", tag: "accounts", summary: "Disable an account (ends its sessions)", success: 204),
         Operation(method: "post", path: "/api/v1/users/{id}/enable", tag: "accounts", summary: "Enable an account", success: 204),
+        Operation(method: "post", path: "/api/v1/users/{id}/second-factor/reset", tag: "accounts",
+                  summary: "Clear an account's authenticator (a lost phone; ends its sessions)", success: 204),
         Operation(method: "get", path: "/api/v1/org/nodes", tag: "organisation", summary: "Nodes of the tree", query: ["parentId", "level", "offset", "limit"]),
         Operation(method: "post", path: "/api/v1/org/nodes", tag: "organisation", summary: "Create a node",
                   body: ["parentId": "uuid", "level": "level", "name": "name", "code": "string"], required: ["parentId", "level", "name"], success: 201),
