@@ -45,7 +45,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="gongzhi-crash."))
     env = dict(os.environ, GONGZHI_KEY_FILE=str(work / "gongzhi.key"), GONGZHI_STORAGE_DIR=str(work / "data"),
                GONGZHI_SQLITE_PATH=str(work / "gongzhi.sqlite"), GONGZHI_DEMO_HOUSEHOLDS="50", LOG_LEVEL="warning",
-               GONGZHI_SQLITE_SYNCHRONOUS=args.synchronous, GONGZHI_PASSWORD_ROUNDS="1000")
+               GONGZHI_SQLITE_SYNCHRONOUS=args.synchronous, GONGZHI_PASSWORD_ROUNDS="1000", GONGZHI_REQUEST_RATE="0")
     base = f"http://127.0.0.1:{args.port}"
     log = open(work / "server.log", "a")
 

@@ -34,6 +34,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     app.middleware.use(DenialAuditMiddleware())
     app.middleware.use(GongzhiErrorMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.middleware.use(RequestLimitMiddleware())
     app.middleware.use(AuthenticationMiddleware())
     app.middleware.use(CSRFMiddleware())
     app.middleware.use(IdempotencyMiddleware())

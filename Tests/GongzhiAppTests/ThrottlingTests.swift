@@ -70,4 +70,29 @@ struct ThrottlingTests {
             #expect(try await resident.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(title: "楼道灯不亮", buildingId: building)).status == .created)
         }
     }
+
+    @Test("every address gets a burst of requests, then 429 with Retry-After (API and pages) until its bucket refills; other addresses and /healthz are not held")
+    func requestRate() async throws {
+        try await withApp(adjust: { $0.trustedProxies = [""]; $0.requestRate = RateWindow(limit: 10, window: 60) }) { app, _ in
+            var client = try await TestClient.api(app, as: "worker")
+            func get(_ path: String, from address: String) async throws -> TestingHTTPResponse {
+                try await client.send(.GET, path, headers: ["X-Forwarded-For": address])
+            }
+            for n in 0..<10 { #expect(try await get("/api/v1/me", from: "203.0.113.20").status == .ok, "\(n)") }
+            let refused = try await get("/api/v1/me", from: "203.0.113.20")
+            #expect(refused.status == .tooManyRequests && refused.body.string.contains("too_many_requests"))
+            // 6 s per token at 10 a minute.
+            #expect(refused.headers.first(name: "Retry-After").flatMap(Int.init) == 6)
+            var browser = TestClient(app)
+            let page = try await browser.send(.GET, "/login", headers: ["X-Forwarded-For": "203.0.113.20"])
+            #expect(page.status == .tooManyRequests && page.headers.first(name: "Retry-After") != nil)
+            #expect(try await get("/healthz", from: "203.0.113.20").status == .ok)
+            #expect(try await get("/api/v1/me", from: "203.0.113.21").status == .ok)
+            app.clock.advance(by: 6)
+            #expect(try await get("/api/v1/me", from: "203.0.113.20").status == .ok)
+            #expect(try await get("/api/v1/me", from: "203.0.113.20").status == .tooManyRequests)
+            app.clock.advance(by: 60)
+            for _ in 0..<10 { #expect(try await get("/api/v1/me", from: "203.0.113.20").status == .ok) }
+        }
+    }
 }

@@ -47,6 +47,8 @@ public struct AppConfig: Sendable {
     public var trustedProxies: Set<String> = []
     /// Requests a resident or an anonymous caller may raise (`GONGZHI_SUBMISSION_RATE`, "20/3600"; "0" = no limit).
     public var submissionRate = RateWindow(limit: 20, window: 3600)
+    /// Requests any one address may make (`GONGZHI_REQUEST_RATE`, "1200/60": a burst of 1 200, then 20 a second; "0" = no limit).
+    public var requestRate = RateWindow(limit: 1_200, window: 60)
 
     public enum SQLiteSynchronous: String, Sendable, CaseIterable {
         case full, normal
@@ -124,6 +126,11 @@ public struct AppConfig: Sendable {
         if let raw = env["GONGZHI_SUBMISSION_RATE"], !raw.isEmpty {
             if let rate = RateWindow.parse(raw) { result.submissionRate = rate } else {
                 problems.append("GONGZHI_SUBMISSION_RATE must look like 20/3600 (requests/seconds), or 0 for no limit")
+            }
+        }
+        if let raw = env["GONGZHI_REQUEST_RATE"], !raw.isEmpty {
+            if let rate = RateWindow.parse(raw) { result.requestRate = rate } else {
+                problems.append("GONGZHI_REQUEST_RATE must look like 1200/60 (requests/seconds), or 0 for no limit")
             }
         }
         if let raw = env["GONGZHI_SQLITE_SYNCHRONOUS"], !raw.isEmpty {
