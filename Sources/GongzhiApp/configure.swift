@@ -83,6 +83,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     app.asyncCommands.use(GenerateCommand(), as: "generate")
     app.asyncCommands.use(BackupCommand(), as: "backup")
     app.asyncCommands.use(RestoreCommand(), as: "restore")
+    app.asyncCommands.use(RestoreDrillCommand(), as: "restore-drill")
     var audit = AsyncCommands()
     audit.use(AuditVerifyCommand(), as: "verify")
     audit.use(AuditKeygenCommand(), as: "keygen")

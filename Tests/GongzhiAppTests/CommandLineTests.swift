@@ -84,6 +84,12 @@ struct CommandLineTests {
         // The catalogue and the demo district: one entry each.
         #expect(verify.output.contains("OK: audit chain intact, 2 entries"))
 
+        // The restore drill: backup, restore into a scratch copy, every table and the audit chain checked.
+        let drill = try run(["restore-drill"], in: directory)
+        #expect(drill.status == 0, "\(drill.output)")
+        #expect(drill.output.contains("every table restored identical; audit chain intact, 2 entries"), "\(drill.output)")
+        #expect(drill.output.range(of: #"\d+ tables, \d{4,} rows"#, options: .regularExpression) != nil, "\(drill.output)")
+
         let backupPath = directory.appendingPathComponent("backup.sqlite").path
         let backup = try run(["backup", backupPath], in: directory)
         #expect(backup.status == 0, "\(backup.output)")
