@@ -50,6 +50,18 @@ struct PasswordTests {
         #expect(throws: PasswordPolicy.Violation.tooFewCharacterClasses(required: 3)) { try dengbao.check("onlylowercase", username: "li") }
         try dengbao.check("Lower-and-9", username: "li")
     }
+
+    @Test("the checklist's top-3 000 leaked passwords are refused in any case, near the top and at the end; a variant a character away is not 'common'")
+    func topThreeThousand() throws {
+        let standard = PasswordPolicy()
+        #expect(CommonPasswords.leaked.count == 3_000 && Set(CommonPasswords.leaked).count == 3_000)
+        #expect(CommonPasswords.leaked.prefix(3) == ["123456", "password", "12345678"])
+        for common in ["password", "baseball", "iloveyou", "trustno1", "Sunshine", "QWERTYUIOP", "leavemealone", "tinkerbell", "woaini1314"] {
+            #expect(throws: PasswordPolicy.Violation.common, "\(common)") { try standard.check(common, username: "li") }
+        }
+        for variant in ["sunshine!", "superman7x", "tinkerbell#2"] { try standard.check(variant, username: "li") }
+        #expect(CommonPasswords.all.allSatisfy { $0 == $0.lowercased() }, "compared in lower case, so stored in lower case")
+    }
 }
 
 @Suite("Login lockout and session lifetime")

@@ -1,7 +1,11 @@
-/// Passwords refused outright: the commonest ones seen in leaks (Chinese and international), repeated and
-/// sequential digits, and the product's own name. Compared in lower case.
+/// Passwords refused outright: the commonest ones seen in leaks (Chinese and the top 3 000 international),
+/// repeated and sequential digits, and the product's own name. Compared in lower case.
 enum CommonPasswords {
-    static let all: Set<String> = [
+    /// The list below and the 3 000 commonest leaked passwords (`leaked`).
+    static let all: Set<String> = chinese.union(leaked)
+
+    /// Chinese users' commonest choices (dates, 520/1314 "I love you forever", pinyin), digits, the product's name.
+    static let chinese: Set<String> = [
         "000000", "0000000", "00000000", "000000000", "0000000000", "00001111", "0123456789", "111111", "1111111",
         "11111111", "111111111", "1111111111", "11111111a", "111222333", "112233", "11223344", "121212", "123123",
         "123123123", "123321", "12341234", "12344321", "123456", "1234567", "12345678", "123456789", "1234567890",
