@@ -1,4 +1,5 @@
 import Foundation
+import GongzhiCore
 import Logging
 import Metrics
 import Prometheus
@@ -103,19 +104,10 @@ public struct JSONLogHandler: LogHandler {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let (days, msOfDay) = milliseconds.quotientAndRemainder(dividingBy: 86_400_000)
         let day = msOfDay < 0 ? days - 1 : days, ms = msOfDay < 0 ? msOfDay + 86_400_000 : msOfDay
-        // Days since 1970-01-01 to a Gregorian date (H. Hinnant's civil_from_days).
-        let z = day + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let dayOfMonth = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let civil = DayNumber(Int(day)).civil
         func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
         let millis = ms % 1000
-        return "\(year)-\(two(month))-\(two(dayOfMonth))T\(two(ms / 3_600_000)):\(two(ms / 60_000 % 60)):\(two(ms / 1000 % 60))."
+        return "\(civil.year)-\(two(Int64(civil.month)))-\(two(Int64(civil.day)))T\(two(ms / 3_600_000)):\(two(ms / 60_000 % 60)):\(two(ms / 1000 % 60))."
             + (millis < 10 ? "00" : millis < 100 ? "0" : "") + "\(millis)Z"
     }
 }
