@@ -18,6 +18,7 @@ struct AccountSecurityController: RouteCollection {
     struct SecurityPage: Encodable {
         let page: PageBase
         let messages: [FormMessage]
+        /// Where to go afterwards, encoded for the forms' query strings.
         let next: String
         /// Only the code form: the session awaits the second factor.
         let awaitingCode: Bool
@@ -37,7 +38,7 @@ struct AccountSecurityController: RouteCollection {
         let view = try await request.view.render("accounts/security", SecurityPage(
             page: await PageBase.make(for: request, title: Strings.text("security.title", lang)),
             messages: messages + (obligation.map { [FormMessage(field: nil, text: Strings.text("account.\($0.rawValue)", lang))] } ?? []),
-            next: request.safeNext(try? request.query.get(String.self, at: "next")),
+            next: request.safeNext(try? request.query.get(String.self, at: "next")).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "",
             awaitingCode: obligation == .verifySecondFactor, obligation: obligation?.rawValue,
             enrolled: user.secondFactorSealed != nil, enrolmentKey: grouped,
             enrolmentURI: enrolmentKey.map { TOTP.uri(secret: TOTP.bytes(base32: $0) ?? [], account: user.username, issuer: SecondFactor.issuer) }))
@@ -59,6 +60,9 @@ struct AccountSecurityController: RouteCollection {
     @Sendable func verify(_ request: Request) async throws -> Response {
         guard let current = request.current, let sessionID = current.sessionID else { throw AppError.unauthorized }
         guard let user = try await User.find(current.userID, on: request.db) else { throw AppError.unauthorized }
+        let next = request.safeNext(try? request.query.get(String.self, at: "next"))
+        // Nothing awaits a code: no failure is counted, the person just goes on.
+        guard current.obligation == .verifySecondFactor else { return request.redirect(to: next, redirectType: .normal) }
         let form = try request.content.decode(CodeForm.self)
         do {
             try await SecondFactor.require(form.code, user: user, on: request)
@@ -79,7 +83,7 @@ struct AccountSecurityController: RouteCollection {
             try await session.update(on: db)
             try await request.audit(AuditEvent(action: "login.second_factor", objectType: "user", objectID: current.actor.userID), on: db)
         }
-        return request.redirect(to: request.safeNext(try? request.query.get(String.self, at: "next")), redirectType: .normal)
+        return request.redirect(to: next, redirectType: .normal)
     }
 
     /// Without a code: a new secret to put in the app. With one: the app's code confirms it.
