@@ -92,6 +92,14 @@ struct AccountSecurityTests {
             #expect(try await next.send(.GET, "/").status == .ok)
             #expect(try await Self.auditActions(app).contains("login.second_factor:"))
 
+            // A password-only session waits 5 minutes for its code, then it is gone.
+            var slow = TestClient(app)
+            _ = try await slow.login("admin", password: demoPassword)
+            app.clock.advance(by: AccountObligation.secondFactorWindow)
+            let late = try await slow.send(.GET, "/account/security")
+            #expect(late.status == .seeOther && Self.location(late).hasPrefix("/login"))
+            app.clock.advance(by: -AccountObligation.secondFactorWindow)
+
             // The same code in a third sign-in: refused.
             var third = TestClient(app)
             _ = try await third.login("admin", password: demoPassword)

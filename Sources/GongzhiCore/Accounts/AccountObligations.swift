@@ -13,6 +13,8 @@ public enum AccountObligation: String, Sendable, Equatable, CaseIterable {
 
     /// Days a staff password lasts under the 等保 profile.
     public static let passwordLifetimeDays = 90
+    /// A session opened with the password alone lasts this long for the code to be entered (then: sign in again).
+    public static let secondFactorWindow: TimeInterval = 5 * 60
 
     public struct Account: Sendable {
         public var isStaff: Bool

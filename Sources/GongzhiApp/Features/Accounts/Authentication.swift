@@ -169,6 +169,7 @@ struct AuthenticationMiddleware: AsyncMiddleware {
         let now = request.now
         let lifetime = request.gongzhi.config.sessionLifetime
         guard lifetime.isAlive(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, now: now),
+              !session.awaitingSecondFactor || now.timeIntervalSince(session.createdAt) < AccountObligation.secondFactorWindow,
               let user = try await User.find(session.$user.id, on: db), !user.disabled
         else {
             try await session.delete(on: db)
