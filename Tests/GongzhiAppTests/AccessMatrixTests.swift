@@ -1,4 +1,3 @@
-import Crypto
 import Fluent
 import Foundation
 import SQLKit
@@ -258,28 +257,8 @@ struct AccessMatrixTests {
     }
 
     /// Every row of every table but the audit trail (reads of personal data may be audited) and the login
-    /// sessions, hashed.
-    static func fingerprint(_ app: Application) async throws -> String {
-        let sql = app.db.sql()
-        let tables: [String] = if sql.dialect.name == "sqlite" {
-            try await sql.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all()
-                .map { try $0.decode(column: "name", as: String.self) }
-        } else {
-            try await sql.raw("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()").all()
-                .map { try $0.decode(column: "name", as: String.self) }
-        }
-        var hash = SHA256()
-        for table in tables.sorted() where !["audit_log", "audit_head", "login_sessions", "_fluent_migrations"].contains(table) {
-            let rows: [String]
-            if sql.dialect.name == "sqlite" {
-                let columns = try await sql.raw("SELECT name FROM pragma_table_info(\(bind: table))").all().map { try $0.decode(column: "name", as: String.self) }
-                let expression = columns.map { "quote(\"\($0)\")" }.joined(separator: " || '|' || ")
-                rows = try await sql.raw("SELECT \(unsafeRaw: expression) AS r FROM \(ident: table) ORDER BY 1").all().map { try $0.decode(column: "r", as: String.self) }
-            } else {
-                rows = try await sql.raw("SELECT t::text AS r FROM \(ident: table) t ORDER BY 1").all().map { try $0.decode(column: "r", as: String.self) }
-            }
-            hash.update(data: Data((table + ":" + rows.joined(separator: "\n") + ";").utf8))
-        }
-        return hash.finalize().map { String(format: "%02x", $0) }.joined()
+    /// sessions, fingerprinted.
+    static func fingerprint(_ app: Application) async throws -> [String: TableFingerprint] {
+        try await DatabaseFingerprint.of(app.db, excluding: ["audit_log", "audit_head", "login_sessions", "_fluent_migrations"])
     }
 }

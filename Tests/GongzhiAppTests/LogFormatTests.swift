@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import Testing
 @testable import GongzhiApp
 
@@ -32,20 +33,13 @@ struct LogFormatTests {
 
     @Test("a handler writes one line per record through its sink, with the handler's metadata and the call's")
     func handlerWrites() {
-        let box = LockedLines()
-        var logger = Logger(label: "test") { JSONLogHandler(label: $0, level: .info, write: box.append) }
+        let box = Mutex<[String]>([])
+        var logger = Logger(label: "test") { JSONLogHandler(label: $0, level: .info, write: { line in box.withLock { $0.append(line) } }) }
         logger[metadataKey: "request-id"] = "r1"
         logger.debug("not written")
         logger.info("written", metadata: ["k": "v"])
-        let lines = box.lines
+        let lines = box.withLock { $0 }
         #expect(lines.count == 1)
         #expect(lines.first?.contains(#""meta":{"k":"v","request-id":"r1"}"#) == true)
     }
-}
-
-final class LockedLines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [String] = []
-    var lines: [String] { lock.withLock { stored } }
-    func append(_ line: String) { lock.withLock { stored.append(line) } }
 }

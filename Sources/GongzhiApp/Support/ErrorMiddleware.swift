@@ -58,13 +58,8 @@ struct GongzhiErrorMiddleware: AsyncMiddleware {
             return decodingProblem(error)
         // Overload, not a fault: no database connection came free within the pool's wait, or SQLite stayed locked
         // past the busy timeout. 503 with Retry-After, so clients (and the idempotency key) try again.
-        case is ConnectionPoolTimeoutError:
+        case _ where isOverload(error):
             return busy
-        case let error as SQLiteError:
-            switch error.reason {
-            case .busy, .busyTimeout, .locked: return busy
-            default: return Problem(status: .internalServerError, code: "internal", messageKey: "error.internal", field: nil)
-            }
         case let error as any AbortError:
             let (code, key): (String, String) = switch error.status {
             case .notFound: ("not_found", "error.not_found")
@@ -80,6 +75,15 @@ struct GongzhiErrorMiddleware: AsyncMiddleware {
             return Problem(status: error.status.code >= 500 ? .internalServerError : error.status, code: code, messageKey: key, field: nil, headers: error.headers)
         default:
             return Problem(status: .internalServerError, code: "internal", messageKey: "error.internal", field: nil)
+        }
+    }
+
+    static func isOverload(_ error: any Error) -> Bool {
+        if error is ConnectionPoolTimeoutError { return true }
+        guard let error = error as? SQLiteError else { return false }
+        switch error.reason {
+        case .busy, .busyTimeout, .locked: return true
+        default: return false
         }
     }
 

@@ -117,11 +117,14 @@ struct LoginController: RouteCollection {
             user = try await Login.authenticate(username: body.username, password: body.password, on: request)
             if user.secondFactorSealed != nil {
                 try await SecondFactor.require(body.otp, user: user, on: request)
-            } else if request.gongzhi.config.passwordProfile == .dengbao,
-                      try await RoleGrantRecord.query(on: request.db).filter(\.$user.$id == user.requireID()).all().contains(where: { $0.role.isAdministrator }) {
-                // Enrolment happens on the account security page, signed in with the password.
-                throw AppError(status: .forbidden, code: AccountObligation.enrolSecondFactor.rawValue,
-                               messageKey: "account.\(AccountObligation.enrolSecondFactor.rawValue)", field: nil)
+            } else {
+                // An administrator who must enrol does it on the account security page, signed in with the password.
+                let grants = try await RoleGrantRecord.query(on: request.db).filter(\.$user.$id == user.requireID()).all().compactMap(\.grant)
+                let obligation = AuthenticationMiddleware.obligation(isStaff: user.$person.id == nil, grants: grants, passwordChangedAt: user.passwordChangedAt,
+                                                                     enrolled: false, awaiting: false, on: request)
+                if obligation == .enrolSecondFactor {
+                    throw AppError(status: .forbidden, code: obligation!.rawValue, messageKey: "account.\(obligation!.rawValue)", field: nil)
+                }
             }
         } catch Login.Failure.locked(let wait) {
             throw AppError.locked(retryAfter: wait)

@@ -76,45 +76,54 @@ struct RestoreDrillCommand: AsyncCommand {
     }
 }
 
-/// Per-table fingerprints of a database, rows read as canonical text: SQLite's `quote()` of every column,
-/// PostgreSQL's row-to-text cast.
+/// The tables of a database and their rows as canonical text (SQLite's `quote()` of every column, PostgreSQL's
+/// row-to-text cast), streamed; per-table fingerprints of them. Used by the restore drill, and by the tests that
+/// prove a GET crawl writes nothing and that no canary is stored in clear.
 enum DatabaseFingerprint {
-    static func of(_ db: any Database) async throws -> [String: TableFingerprint] {
-        let sql = db.sql()
-        var result: [String: TableFingerprint] = [:]
-        if sql.dialect.name == "postgresql" {
-            let tables = try await sql.raw("""
+    /// The tables of the current schema (PostgreSQL) or file (SQLite), by pg_catalog: information_schema takes
+    /// minutes on a server with many schemas.
+    static func tables(_ sql: any SQLDatabase) async throws -> [String] {
+        let rows = if sql.dialect.name == "postgresql" {
+            try await sql.raw("""
                 SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE n.nspname = current_schema() AND c.relkind = 'r'
-                """).all().map { try $0.decode(column: "name", as: String.self) }
-            for table in tables {
-                result[table] = try await fingerprint(sql, "SELECT CAST(t AS TEXT) AS r FROM \(ident: table) t")
-            }
+                """).all()
         } else {
-            let tables = try await sql.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all()
-                .map { try $0.decode(column: "name", as: String.self) }
-            for table in tables {
-                let columns = try await sql.raw("SELECT name FROM pragma_table_info(\(bind: table))").all().map { try $0.decode(column: "name", as: String.self) }
-                var query: SQLQueryString = "SELECT "
-                for (index, column) in columns.enumerated() {
-                    query.appendLiteral(index == 0 ? "quote(" : " || char(31) || quote(")
-                    query.appendInterpolation(ident: column)
-                    query.appendLiteral(")")
-                }
-                query.appendLiteral(" AS r FROM ")
-                query.appendInterpolation(ident: table)
-                result[table] = try await fingerprint(sql, query)
-            }
+            try await sql.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all()
         }
-        return result
+        return try rows.map { try $0.decode(column: "name", as: String.self) }.sorted()
     }
 
-    static func fingerprint(_ sql: any SQLDatabase, _ query: SQLQueryString) async throws -> TableFingerprint {
-        let box = NIOLockedValueBox(TableFingerprint())
-        try await sql.raw(query).run { row in
-            let text = (try? row.decode(column: "r", as: String?.self)) ?? nil
-            box.withLockedValue { $0.add(row: text ?? "\u{0}NULL") }
+    /// Calls `body` with each row of `table` as one text (a NULL row text as "\0NULL").
+    static func forEachRow(of table: String, _ sql: any SQLDatabase, _ body: @escaping @Sendable (String) -> Void) async throws {
+        var query: SQLQueryString = "SELECT "
+        if sql.dialect.name == "postgresql" {
+            query.appendLiteral("CAST(t AS TEXT) AS r FROM ")
+            query.appendInterpolation(ident: table)
+            query.appendLiteral(" t")
+        } else {
+            let columns = try await sql.raw("SELECT name FROM pragma_table_info(\(bind: table))").all().map { try $0.decode(column: "name", as: String.self) }
+            for (index, column) in columns.enumerated() {
+                query.appendLiteral(index == 0 ? "quote(" : " || char(31) || quote(")
+                query.appendInterpolation(ident: column)
+                query.appendLiteral(")")
+            }
+            query.appendLiteral(" AS r FROM ")
+            query.appendInterpolation(ident: table)
         }
-        return box.withLockedValue { $0 }
+        try await sql.raw(query).run { row in
+            body(((try? row.decode(column: "r", as: String?.self)) ?? nil) ?? "\u{0}NULL")
+        }
+    }
+
+    static func of(_ db: any Database, excluding excluded: Set<String> = []) async throws -> [String: TableFingerprint] {
+        let sql = db.sql()
+        var result: [String: TableFingerprint] = [:]
+        for table in try await tables(sql) where !excluded.contains(table) {
+            let box = NIOLockedValueBox(TableFingerprint())
+            try await forEachRow(of: table, sql) { row in box.withLockedValue { $0.add(row: row) } }
+            result[table] = box.withLockedValue { $0 }
+        }
+        return result
     }
 }
