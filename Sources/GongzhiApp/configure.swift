@@ -33,6 +33,8 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
     app.middleware.use(DenialAuditMiddleware())
     app.middleware.use(GongzhiErrorMiddleware())
+    let methods = MethodNotAllowedMiddleware()
+    app.middleware.use(methods)
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
     app.middleware.use(RequestLimitMiddleware())
     app.middleware.use(AuthenticationMiddleware())
@@ -78,12 +80,14 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: ProjectsAPIController())
     try app.register(collection: CouncilPagesController())
     try app.register(collection: ProjectPagesController())
+    methods.load(app.routes.all)
 
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(GenerateCommand(), as: "generate")
     app.asyncCommands.use(BackupCommand(), as: "backup")
     app.asyncCommands.use(RestoreCommand(), as: "restore")
     app.asyncCommands.use(RestoreDrillCommand(), as: "restore-drill")
+    app.asyncCommands.use(RetentionSweepCommand(), as: "retention-sweep")
     var audit = AsyncCommands()
     audit.use(AuditVerifyCommand(), as: "verify")
     audit.use(AuditKeygenCommand(), as: "keygen")
@@ -113,6 +117,9 @@ extension Application {
             try await SessionSweeper.sweep(app)
             try await IdempotencyMiddleware.sweep(app)
             try await AddressFailures.sweep(app)
+        })
+        lifecycle.use(PeriodicWork(name: "retention sweep", every: .seconds(3_600)) { app in
+            try await RetentionSweep.run(app)
         })
         lifecycle.use(PeriodicWork(name: "case maintenance", every: .seconds(60)) { app in
             try await CaseMaintenance.autoClose(app, ratingDays: app.gongzhi.config.autoCloseDays)

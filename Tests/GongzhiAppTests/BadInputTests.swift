@@ -7,6 +7,37 @@ import FluentSQLiteDriver
 
 @Suite("Bad input gets a clear 4xx, never a 500 or a partial write")
 struct BadInputTests {
+    @Test("a known address asked with a method it lacks answers 405 with Allow; OPTIONS answers 204 with Allow")
+    func methodNotAllowed() async throws {
+        try await withApp(households: 5) { app, _ in
+            var worker = try await TestClient.api(app, as: "worker")
+            func allow(_ method: HTTPMethod, _ path: String) async throws -> (HTTPStatus, String?) {
+                let response = try await worker.send(method, path)
+                if response.status == .methodNotAllowed {
+                    #expect(try response.content.decode(ErrorJSON.self).error.code == "method_not_allowed")
+                }
+                return (response.status, response.headers.first(name: "Allow"))
+            }
+            #expect(try await allow(.TRACE, "/api/v1/cases") == (.methodNotAllowed, "GET, HEAD, OPTIONS, POST"))
+            #expect(try await allow(.DELETE, "/api/v1/cases/\(UUID())") == (.methodNotAllowed, "GET, HEAD, OPTIONS"))
+            // The most specific route names the resource: `lookup` is not a person, `from-cases` is not a need.
+            #expect(try await allow(.PATCH, "/api/v1/persons/lookup") == (.methodNotAllowed, "OPTIONS, POST"))
+            #expect(try await allow(.GET, "/api/v1/needs/from-cases") == (.methodNotAllowed, "OPTIONS, POST"))
+            #expect(try await allow(.OPTIONS, "/api/v1/needs/from-cases") == (.noContent, "OPTIONS, POST"))
+            #expect(try await allow(.PUT, "/api/v1/no-such-route") == (.notFound, nil))
+            #expect(try await allow(.GET, "/api/v1/cases").0 == .ok)
+            // A page address too, answered as a page.
+            var browser = TestClient(app)
+            let page = try await browser.send(.DELETE, "/login")
+            #expect(page.status == .methodNotAllowed)
+            #expect(page.headers.first(name: "Allow") == "GET, HEAD, OPTIONS, POST")
+            #expect(page.headers.contentType?.subType == "html")
+            // A page's filter form sends an empty value for "any": that stays allowed.
+            var staff = try await TestClient.browser(app, as: "worker")
+            #expect(try await staff.send(.GET, "/org?node=").status == .ok)
+        }
+    }
+
     @Test("malformed JSON, wrong types, missing fields, unknown and malformed ids, oversize bodies")
     func apiErrors() async throws {
         try await withApp { app, f in
@@ -36,6 +67,11 @@ struct BadInputTests {
             try await check(.GET, "/api/v1/org/nodes?level=planet", status: .unprocessableEntity, code: "invalid", field: "level")
             try await check(.POST, "/api/v1/org/units", raw: "{\"buildingId\": \"\(UUID().uuidString)\", \"number\": \"1\", \"area\": \"-5\"}", status: .unprocessableEntity, code: "invalid_area", field: "area")
             try await check(.GET, "/api/v1/no-such-route", status: .notFound, code: "not_found")
+            // Query parameters: given but not what they must be is refused, not quietly replaced by the default.
+            try await check(.GET, "/api/v1/cases?offset=null", status: .unprocessableEntity, code: "invalid", field: "offset")
+            try await check(.GET, "/api/v1/cases?limit=10&limit=20", status: .unprocessableEntity, code: "invalid", field: "limit")
+            try await check(.GET, "/api/v1/households?unitId=", status: .unprocessableEntity, code: "invalid", field: "unitId")
+            try await check(.GET, "/api/v1/catalogue/export?version=v1", status: .unprocessableEntity, code: "invalid", field: "version")
             // The size limit applies while the body streams in: only a real server shows it.
             let huge = "{\"name\": \"" + String(repeating: "x", count: 2 * 1024 * 1024) + "\"}"
             let token = try #require(worker.bearer)

@@ -90,6 +90,11 @@ struct CommandLineTests {
         #expect(drill.output.contains("every table restored identical; audit chain intact, 2 entries"), "\(drill.output)")
         #expect(drill.output.range(of: #"\d+ tables, \d{4,} rows"#, options: .regularExpression) != nil, "\(drill.output)")
 
+        // The retention sweep by hand: the demo's cases closed within the last weeks, nothing of them is due.
+        let sweep = try run(["retention-sweep"], in: directory)
+        #expect(sweep.status == 0, "\(sweep.output)")
+        #expect(sweep.output.contains("0 cases anonymised, 0 photos deleted"), "\(sweep.output)")
+
         let backupPath = directory.appendingPathComponent("backup.sqlite").path
         let backup = try run(["backup", backupPath], in: directory)
         #expect(backup.status == 0, "\(backup.output)")

@@ -65,5 +65,10 @@ enum GongzhiMigrations {
         app.migrations.add(CreateRectifications())
         // Administrators' second factor and the 等保 password lifetime (issue 7, checklist row 31)
         app.migrations.add(AddSecondFactor())
+        // When a person left their last household: the register's retention (issue 7, checklist row 28)
+        app.migrations.add(AddPersonDeregisteredAt())
+        app.migrations.add(AddCouncilMemberRetiredAt())
+        // Possible duplicates by item and time, not by every case at the place (issue 7, checklist row 34)
+        app.migrations.add(CreateCaseDuplicateIndex())
     }
 }

@@ -32,5 +32,6 @@ enum AccountSecurityStrings {
         "error.password_reused": ("新密码不能与当前密码相同。", "The new password must differ from the current one."),
         "error.passwords_differ": ("两次输入的新密码不一致。", "The two new passwords differ."),
         "error.busy": ("系统繁忙，请稍后再试。", "The system is busy; please try again in a moment."),
+        "error.method_not_allowed": ("此地址不支持这种请求方式。", "This address does not take that method."),
     ]
 }

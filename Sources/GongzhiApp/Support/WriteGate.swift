@@ -2,37 +2,112 @@ import Fluent
 import SQLKit
 import Vapor
 
-/// Runs write transactions one at a time per process when the database is SQLite.
+/// Runs write transactions one batch at a time per process when the database is SQLite (group commit).
 ///
 /// SQLite has one writer at a time, and the driver opens every transaction with a deferred `BEGIN`: two
-/// transactions that both read and then write would fail with SQLITE_BUSY instead of waiting. Serialising
-/// writers in the process removes that failure; readers are not affected (WAL). On PostgreSQL the gate is
-/// open, and row locks order concurrent writers (see `AuditLog`).
+/// transactions that both read and then write would fail with SQLITE_BUSY instead of waiting. The gate serialises
+/// writers in the process, which removes that failure; readers are not affected (WAL).
+///
+/// Writes that arrive while a batch is committing wait together and then go in one transaction, each inside its
+/// own savepoint: a write that throws is rolled back to its savepoint and gets its error, the others commit. A
+/// caller hears of its write only after the batch's `COMMIT` has returned, so what is acknowledged is durable;
+/// if the commit fails, every write of the batch gets that error. One commit (and one `fsync` under
+/// `synchronous=FULL`) then carries many writes, and the pages they share are written to the WAL once.
+/// On PostgreSQL the gate is open: each write is its own transaction, and row locks order concurrent writers
+/// (see `AuditLog`).
 actor WriteGate {
+    /// The most writes one transaction carries (a long batch would hold the earliest caller's answer back).
+    static let maxBatch = 32
+
     private let serialise: Bool
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var committing = false
+    private var queue: [PendingWrite] = []
+    /// Batches committed and the writes they carried, in this gate (tests) and in `/metrics`.
+    private(set) var batches = 0
+    private(set) var writes = 0
+    private static let batchCounter = Observability.registry.makeCounter(
+        name: "gongzhi_sqlite_write_batches_total", help: "SQLite write transactions (each carries one or more writes: group commit)")
+    private static let writeCounter = Observability.registry.makeCounter(
+        name: "gongzhi_sqlite_writes_total", help: "Writes carried by SQLite write transactions")
 
     init(serialise: Bool) { self.serialise = serialise }
 
-    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        guard serialise else { return try await body() }
-        await acquire()
-        defer { release() }
-        return try await body()
-    }
-
-    private func acquire() async {
-        if !busy {
-            busy = true
-            return
+    func run<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        guard serialise else { return try await db.transaction(body) }
+        let value = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
+            queue.append(PendingWrite(db: db, body: { try await body($0) }, continuation: continuation))
+            if !committing {
+                committing = true
+                Task { await self.drain() }
+            }
         }
-        await withCheckedContinuation { waiters.append($0) }
+        return value as! T
     }
 
-    private func release() {
-        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+    /// Commits what is queued, batch after batch, until nothing waits.
+    private func drain() async {
+        while !queue.isEmpty {
+            let batch = Array(queue.prefix(Self.maxBatch))
+            queue.removeFirst(batch.count)
+            batches += 1
+            writes += batch.count
+            Self.batchCounter.increment()
+            Self.writeCounter.increment(by: Int64(batch.count))
+            await Self.commit(batch)
+        }
+        committing = false
     }
+
+    private static func commit(_ batch: [PendingWrite]) async {
+        let outcomes = Outcomes(count: batch.count)
+        do {
+            try await batch[0].db.transaction { tx in
+                guard batch.count > 1 else {
+                    // Alone: the transaction itself rolls back if the write throws.
+                    outcomes.set(0, .success(try await batch[0].body(tx)))
+                    return
+                }
+                let sql = tx.sql()
+                for (index, write) in batch.enumerated() {
+                    try await sql.raw("SAVEPOINT gz_write").run()
+                    do {
+                        let value = try await write.body(tx)
+                        try await sql.raw("RELEASE SAVEPOINT gz_write").run()
+                        outcomes.set(index, .success(value))
+                    } catch {
+                        try await sql.raw("ROLLBACK TO SAVEPOINT gz_write").run()
+                        try await sql.raw("RELEASE SAVEPOINT gz_write").run()
+                        outcomes.set(index, .failure(error))
+                    }
+                }
+            }
+        } catch {
+            // Nothing of the batch was committed: a write that had succeeded is told why; one that had failed keeps its own error.
+            for index in batch.indices {
+                if case .failure = outcomes[index] { continue }
+                outcomes.set(index, .failure(error))
+            }
+        }
+        for (index, write) in batch.enumerated() {
+            write.continuation.resume(with: outcomes[index] ?? .failure(WriteGateError.notRun))
+        }
+    }
+
+    private struct PendingWrite: Sendable {
+        let db: any Database
+        let body: @Sendable (any Database) async throws -> any Sendable
+        let continuation: CheckedContinuation<any Sendable, any Error>
+    }
+
+    /// Each write's result, filled in order by the one task that runs the batch.
+    private final class Outcomes: @unchecked Sendable {
+        private var results: [Result<any Sendable, any Error>?]
+        init(count: Int) { results = Array(repeating: nil, count: count) }
+        func set(_ index: Int, _ result: Result<any Sendable, any Error>) { results[index] = result }
+        subscript(index: Int) -> Result<any Sendable, any Error>? { results[index] }
+    }
+
+    enum WriteGateError: Error { case notRun }
 }
 
 extension Application {
@@ -45,15 +120,13 @@ extension Application {
 
     /// A write transaction: everything in `body` commits together or not at all.
     func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        let db = self.db
-        return try await writeGate.run { try await db.transaction(body) }
+        try await writeGate.run(on: db, body)
     }
 }
 
 extension Request {
     /// A write transaction on behalf of this request (see `Application.write`).
     func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        let db = self.db
-        return try await application.writeGate.run { try await db.transaction(body) }
+        try await application.writeGate.run(on: db, body)
     }
 }

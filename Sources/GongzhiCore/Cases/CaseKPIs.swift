@@ -47,6 +47,8 @@ public enum CaseKPIs {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             numerator = try c.decode(Int.self, forKey: .numerator)
             denominator = try c.decode(Int.self, forKey: .denominator)
+            // Written by `encode(to:)`, worked out again here; read only so that the API document sees it.
+            _ = try c.decodeIfPresent(Double.self, forKey: .value)
         }
 
         public func encode(to encoder: any Encoder) throws {

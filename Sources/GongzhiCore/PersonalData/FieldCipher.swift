@@ -73,6 +73,6 @@ public struct FieldCipher: Sendable {
     /// The keyed hash used to find a record by an exact value without decrypting every row (hex, 64 chars).
     public func blindIndex(_ canonicalValue: String, field: Field) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data((field.rawValue + "\u{1F}" + canonicalValue).utf8), using: indexKey)
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return Hex.string(mac)
     }
 }

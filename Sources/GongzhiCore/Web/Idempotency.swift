@@ -33,7 +33,7 @@ public enum Idempotency {
         hash.update(data: Data(uri.utf8))
         hash.update(data: [0])
         hash.update(data: Data(body))
-        return hash.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.string(hash.finalize())
     }
 
     /// What is stored under a key.

@@ -73,6 +73,7 @@ struct TestClient {
             }
         }
         if response.headers.contentType?.subType == "html", let token = Self.formToken(in: response.body.string) { csrf = token }
+        Self.checkConformance(method, path, response)
         return response
     }
 

@@ -47,9 +47,10 @@ struct AuditController: RouteCollection {
     /// Newest first; `?before=<seq>` pages back.
     func entries(_ request: Request) async throws -> [AuditRecord] {
         var query = AuditRecord.query(on: request.db)
-        if let before = try? request.query.get(Int64.self, at: "before") { query = query.filter(\.$id < before) }
-        if let action = try? request.query.get(String.self, at: "action"), !action.isEmpty { query = query.filter(\.$action == action) }
-        let limit = min(max((try? request.query.get(Int.self, at: "limit")) ?? 50, 1), 200)
+        if let before = try request.queryInt("before") { query = query.filter(\.$id < Int64(before)) }
+        if let action = try request.queryValue("action"), !action.isEmpty { query = query.filter(\.$action == action) }
+        let limit = try request.queryInt("limit") ?? 50
+        guard (1...200).contains(limit) else { throw AppError.invalid("limit") }
         return try await query.sort(\.$id, .descending).limit(limit).all()
     }
 

@@ -156,7 +156,7 @@ struct CasePhoto: Sendable {
             throw AppError(status: .unsupportedMediaType, code: "unsupported_file_type", messageKey: "error.unsupported_file_type", field: field)
         }
         self.type = type
-        sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        sha256 = Hex.string(SHA256.hash(data: bytes))
     }
 
     /// A stored photo as an answer: its checked type, shown inline, never sniffed as something else.

@@ -113,6 +113,19 @@ struct UpdateCaseAddIntakeDetails: AsyncMigration {
     }
 }
 
+/// Possible duplicates at intake: the newest cases of one item, walked from the newest and stopping at 20 (issue 7
+/// row 34). Without it the lookup read every case ever opened at the place (a burst of reports from one building
+/// made each intake slower than the last).
+struct CreateCaseDuplicateIndex: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.sql().create(index: "idx_cases_item_opened").on(CaseRecord.schema).column("item_code").column("opened_at").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.sql().drop(index: "idx_cases_item_opened").run()
+    }
+}
+
 /// The workbench's default queue: open cases (by state name) in order of their completion deadline (issue 8).
 struct CreateCaseQueueIndex: AsyncMigration {
     func prepare(on database: any Database) async throws {

@@ -15,13 +15,13 @@ struct CatalogueController: RouteCollection {
 
     @Sendable func export(_ request: Request) async throws -> Response {
         _ = try request.requireActor()
-        let version = try? request.query.get(Int.self, at: "version")
+        let version = try request.queryInt("version")
         let found: Catalogue?
         if let version { found = try await CatalogueStore.load(version: version, on: request.db) } else {
             found = try await CatalogueStore.current(on: request.db)
         }
         guard let catalogue = found else { throw AppError.notFound }
-        let format = (try? request.query.get(String.self, at: "format")) ?? "json"
+        let format = try request.queryValue("format") ?? "json"
         switch format {
         case "json":
             return try await catalogue.encodeResponse(for: request)

@@ -35,6 +35,7 @@ enum Council {
         try await request.write { db in
             guard let member = try await CouncilMember.find(id, on: db) else { throw AppError.notFound }
             guard try DeliberationScope.access(actor, at: member.orgPath).manage else { throw AppError.forbidden }
+            if member.active { member.retiredAt = request.now }
             member.active = false
             try await member.update(on: db)
             try await request.audit(AuditEvent(action: "council.member_retire", objectType: "council_member", objectID: id.uuidString.lowercased()), on: db)

@@ -17,10 +17,14 @@ final class CouncilMember: Model, @unchecked Sendable {
     @Field(key: "organisation") var organisation: String
     @Field(key: "active") var active: Bool
     @Field(key: "created_at") var createdAt: Date
+    /// When the term ended: five years on, `RetentionSweep` clears the name and organisation.
+    @OptionalField(key: "retired_at") var retiredAt: Date?
 
     /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
     /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
-    var properties: [any AnyProperty] { [$id, $communityID, $orgPath, $compoundID, $seat, $name, $organisation, $active, $createdAt] }
+    var properties: [any AnyProperty] {
+        [$id, $communityID, $orgPath, $compoundID, $seat, $name, $organisation, $active, $createdAt, $retiredAt]
+    }
 
     init() {}
 
@@ -239,5 +243,17 @@ struct CreateCouncil: AsyncMigration {
         try await database.schema(MeetingDecision.schema).delete()
         try await database.schema(MeetingRecord.schema).delete()
         try await database.schema(CouncilMember.schema).delete()
+    }
+}
+
+/// When a council member's term ended: the start of their five-year retention (checklist row 28). Members
+/// retired before this runs keep nil: when their term ended is not known.
+struct AddCouncilMemberRetiredAt: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(CouncilMember.schema).field("retired_at", .datetime).update()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(CouncilMember.schema).deleteField("retired_at").update()
     }
 }

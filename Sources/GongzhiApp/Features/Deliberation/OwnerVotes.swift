@@ -235,7 +235,7 @@ enum OwnerVotes {
 
     // MARK: Receipts
 
-    enum ReceiptStatus: String, Codable, Sendable {
+    enum ReceiptStatus: String, Codable, Sendable, CaseIterable {
         /// The last ballot of its voter: it is in the tally.
         case counted
         /// The voter cast another ballot later; that one counts.

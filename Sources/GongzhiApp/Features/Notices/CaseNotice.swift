@@ -8,7 +8,7 @@ import Vapor
 final class CaseNotice: Model, @unchecked Sendable {
     static let schema = "case_notices"
 
-    enum Kind: String, Codable, Sendable {
+    enum Kind: String, Codable, Sendable, CaseIterable {
         /// Your case was merged into another one, which you now follow.
         case merged
         /// The case you follow was answered.

@@ -91,8 +91,8 @@ struct Paging {
     static let maxOffset = 1_000_000
 
     init(_ request: Request) throws {
-        let offset = (try? request.query.get(Int.self, at: "offset")) ?? 0
-        let limit = (try? request.query.get(Int.self, at: "limit")) ?? 50
+        let offset = try request.queryInt("offset") ?? 0
+        let limit = try request.queryInt("limit") ?? 50
         // Bounded, so that offset + limit can never overflow.
         guard (0...Paging.maxOffset).contains(offset) else { throw AppError.invalid("offset") }
         guard (1...200).contains(limit) else { throw AppError.invalid("limit") }
@@ -117,9 +117,29 @@ extension QueryBuilder {
 }
 
 extension Request {
-    /// An optional UUID in the query string; a malformed one is a 422 naming the parameter.
-    func queryUUID(_ name: String) throws -> UUID? {
-        guard let raw = try? query.get(String.self, at: name), !raw.isEmpty else { return nil }
+    /// The one value of a query parameter, nil when it is not there; given twice it is a 422 naming it (which
+    /// one would count is not for the server to guess).
+    func queryValue(_ name: String) throws -> String? {
+        let values = (url.query ?? "").split(separator: "&").compactMap { pair -> String? in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts[0].replacingOccurrences(of: "+", with: " ").removingPercentEncoding == name else { return nil }
+            return parts.count > 1 ? (parts[1].replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "\u{FFFD}") : ""
+        }
+        guard values.count <= 1 else { throw AppError.invalid(name) }
+        return values.first
+    }
+
+    /// An optional integer in the query string; anything else given is a 422 naming the parameter.
+    func queryInt(_ name: String) throws -> Int? {
+        guard let raw = try queryValue(name) else { return nil }
+        guard let value = Int(raw) else { throw AppError.invalid(name) }
+        return value
+    }
+
+    /// An optional UUID in the query string; a malformed or empty one is a 422 naming the parameter. Pages, whose
+    /// filter forms send an empty value for "any", say `emptyIsAbsent`.
+    func queryUUID(_ name: String, emptyIsAbsent: Bool = false) throws -> UUID? {
+        guard let raw = try queryValue(name), !(raw.isEmpty && emptyIsAbsent) else { return nil }
         guard let id = UUID(uuidString: raw) else { throw AppError.invalid(name) }
         return id
     }

@@ -101,7 +101,7 @@ struct OrgPagesController: RouteCollection {
 
     @Sendable func tree(_ request: Request) async throws -> Response {
         let actor = try request.require(.viewOrganisation)
-        return try await renderTree(request, actor: actor, nodeID: try request.queryUUID("node"))
+        return try await renderTree(request, actor: actor, nodeID: try request.queryUUID("node", emptyIsAbsent: true))
     }
 
     /// Runs a form's use case; on a client error re-shows `page` with the message (422), else redirects.

@@ -94,6 +94,7 @@ enum PeopleCommands {
                 try await existing.update(on: db)
             } else {
                 try await HouseholdMember(householdID: householdID, personID: personID, relation: relation, resides: resides).create(on: db)
+                try await Person.query(on: db).filter(\.$id == personID).set(\.$deregisteredAt, to: nil).update()
             }
             try await request.audit(AuditEvent(action: "household.member", objectType: "household", objectID: householdID.uuidString.lowercased(),
                                                change: ["person": personID.uuidString, "relation": relation.rawValue, "resides": "\(resides)"]), on: db)
@@ -107,6 +108,10 @@ enum PeopleCommands {
             guard let member = try await HouseholdMember.query(on: db).filter(\.$household.$id == householdID)
                 .filter(\.$person.$id == personID).first() else { throw AppError.notFound }
             try await member.delete(on: db)
+            // Out of their last household: the register's retention period starts.
+            if try await HouseholdMember.query(on: db).filter(\.$person.$id == personID).count() == 0 {
+                try await Person.query(on: db).filter(\.$id == personID).set(\.$deregisteredAt, to: request.now).update()
+            }
             try await request.audit(AuditEvent(action: "household.member_remove", objectType: "household", objectID: householdID.uuidString.lowercased(),
                                                change: ["person": personID.uuidString]), on: db)
         }

@@ -51,3 +51,15 @@ struct CreateHouseholdMember: AsyncMigration {
 
     func revert(on database: any Database) async throws { try await database.schema(HouseholdMember.schema).delete() }
 }
+
+/// When a person left their last household: the start of the register's five-year retention (checklist row 28).
+/// People already without a household when this runs keep nil: when they left is not known.
+struct AddPersonDeregisteredAt: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(Person.schema).field("deregistered_at", .datetime).update()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(Person.schema).deleteField("deregistered_at").update()
+    }
+}

@@ -45,13 +45,15 @@ final class Person: Model, @unchecked Sendable {
     @OptionalField(key: "phone_mask") var phoneMask: String?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    /// When the person left their last household (nil while in one): five years on, `RetentionSweep` deletes them.
+    @OptionalField(key: "deregistered_at") var deregisteredAt: Date?
 
     /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
     /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
     var properties: [any AnyProperty] {
         [
             $id, $orgPath, $name, $idNumberSealed, $idNumberHash, $idNumberMask, $phoneSealed, $phoneHash, $phoneMask, $createdAt,
-            $updatedAt
+            $updatedAt, $deregisteredAt
         ]
     }
 
