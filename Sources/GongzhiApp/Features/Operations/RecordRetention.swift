@@ -68,10 +68,7 @@ enum RecordRetention {
                 return (ids, [])
             case .projects:
                 let ids = try await ProjectRecord.query(on: db).filter(\.$createdBy != nobody)
-                    .group(.or) { ended in
-                        ended.filter(\.$acceptedAt < cutoff).group(.and) { $0.filter(\.$acceptedAt == nil).filter(\.$createdAt < cutoff) }
-                    }
-                    .limit(limit).all(\.$id)
+                    .ended(before: cutoff, at: \.$acceptedAt, orCreated: \.$createdAt).limit(limit).all(\.$id)
                 guard !ids.isEmpty else { return ([], []) }
                 try await ProjectRecord.query(on: db).filter(\.$id ~~ ids).set(\.$createdBy, to: nobody).update()
                 try await ProjectUpdate.query(on: db).filter(\.$projectID ~~ ids).set(\.$createdBy, to: nobody).update()
@@ -92,10 +89,7 @@ enum RecordRetention {
                 return (ids, [])
             case .rectifications:
                 let ids = try await RectificationRecord.query(on: db).filter(\.$createdBy != nobody)
-                    .group(.or) { ended in
-                        ended.filter(\.$verifiedAt < cutoff).group(.and) { $0.filter(\.$verifiedAt == nil).filter(\.$createdAt < cutoff) }
-                    }
-                    .limit(limit).all(\.$id)
+                    .ended(before: cutoff, at: \.$verifiedAt, orCreated: \.$createdAt).limit(limit).all(\.$id)
                 guard !ids.isEmpty else { return ([], []) }
                 try await RectificationRecord.query(on: db).filter(\.$id ~~ ids)
                     .set(\.$finding, to: "").set(\.$plan, to: "").set(\.$evidence, to: "").set(\.$reviewNote, to: "")
@@ -104,10 +98,7 @@ enum RecordRetention {
             case .warnings:
                 let ids = try await WarningRecord.query(on: db)
                     .group(.or) { named in named.filter(\.$handledBy != nil).filter(\.$note != "") }
-                    .group(.or) { ended in
-                        ended.filter(\.$handledAt < cutoff).group(.and) { $0.filter(\.$handledAt == nil).filter(\.$createdAt < cutoff) }
-                    }
-                    .limit(limit).all(\.$id)
+                    .ended(before: cutoff, at: \.$handledAt, orCreated: \.$createdAt).limit(limit).all(\.$id)
                 guard !ids.isEmpty else { return ([], []) }
                 try await WarningRecord.query(on: db).filter(\.$id ~~ ids).set(\.$note, to: "").set(\.$handledBy, to: nil).update()
                 return (ids, [])
@@ -122,6 +113,17 @@ enum RecordRetention {
                 try await DeliberationPhoto.query(on: db).filter(\.$id ~~ ids).delete()
                 return (ids, ids)
             }
+        }
+    }
+}
+
+extension QueryBuilder {
+    /// Records that ended before `cutoff`: at `end`, or, never ended, created before it (a project never accepted,
+    /// an item never verified, a warning never handled is judged from when it began).
+    fileprivate func ended(before cutoff: Date, at end: KeyPath<Model, OptionalFieldProperty<Model, Date>>,
+                           orCreated created: KeyPath<Model, FieldProperty<Model, Date>>) -> Self {
+        group(.or) { ended in
+            ended.filter(end < cutoff).group(.and) { $0.filter(end == nil).filter(created < cutoff) }
         }
     }
 }
