@@ -42,6 +42,7 @@ def main():
     parser.add_argument("--synchronous", choices=["full", "normal"], default="full")
     parser.add_argument("--port", type=int, default=8490)
     args = parser.parse_args()
+    args.binary = str(Path(args.binary).resolve())  # the server runs in its own directory
 
     work = Path(tempfile.mkdtemp(prefix="gongzhi-crash."))
     env = dict(os.environ, GONGZHI_KEY_FILE=str(work / "gongzhi.key"), GONGZHI_STORAGE_DIR=str(work / "data"),
