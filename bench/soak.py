@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Soak (issue 7; checklist row 38): a release `gongzhi serve` on SQLite under a steady mixed load for hours, its
+resident memory sampled throughout. The goal: memory growing < 5 MiB/h after warm-up, no 5xx, p95 < 500 ms.
+
+Each round of the run (under a minute): --intake-seconds (default 2) of case intake (POST /api/v1/cases) and 10 s each of case
+read, the queue API, the KPI API and the workbench page, every scenario with --connections connections (wrk;
+bench/wrk/scenario.lua). Intake runs flat out while it runs (~300 cases/s here), so its share sets how fast the
+database grows: 2 s a minute is about 600 cases a minute, still far beyond a district's real intake. The
+server's RSS is read every 5 s. After the run: the RSS trend after warm-up (least squares, MiB/h), the highest p95
+of any round, every error; the figures are printed and written to bench/results/ with the date and the commit.
+
+  bench/run builds the release binary; then
+  python3 bench/soak.py --hours 8                 # the checklist's soak
+  python3 bench/soak.py --minutes 30              # a shorter one (say so when reporting it)
+"""
+import argparse
+import datetime
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402  (bench/harness.py: the server, wrk and the machine's description)
+
+
+class RSSTrace(harness.RSSSampler):
+    """The resident set every `interval` seconds, as (seconds since start, MiB)."""
+
+    def __init__(self, pid, interval=5.0):
+        super().__init__(pid)
+        self.interval, self.points, self.started = interval, [], time.time()
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.points.append((time.time() - self.started, self._read()))
+            self._stop.wait(self.interval)
+
+
+def slope_per_hour(points):
+    """Least-squares slope of (seconds, MiB) in MiB per hour."""
+    n = len(points)
+    if n < 2:
+        return 0.0
+    mean_t = sum(t for t, _ in points) / n
+    mean_m = sum(m for _, m in points) / n
+    var = sum((t - mean_t) ** 2 for t, _ in points)
+    return 0.0 if var == 0 else sum((t - mean_t) * (m - mean_m) for t, m in points) / var * 3600
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", default=str(harness.ROOT / ".build-release" / "release" / "gongzhi"))
+    parser.add_argument("--hours", type=float, default=0)
+    parser.add_argument("--minutes", type=float, default=0)
+    parser.add_argument("--warmup-minutes", type=float, default=10, help="left out of the memory trend")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--intake-seconds", type=int, default=2, help="seconds of intake in each minute")
+    parser.add_argument("--households", type=int, default=600)
+    parser.add_argument("--port", type=int, default=8470)
+    args = parser.parse_args()
+    seconds = args.hours * 3600 + args.minutes * 60
+    if seconds <= 0:
+        parser.error("give --hours or --minutes")
+    warmup = min(args.warmup_minutes * 60, seconds / 3)
+
+    workspace = Path(tempfile.mkdtemp(prefix="gongzhi-soak."))
+    env = {"GONGZHI_DEMO_HOUSEHOLDS": str(args.households), "GONGZHI_SQLITE_PATH": str(workspace / "gongzhi.sqlite")}
+    server = harness.Gongzhi(Path(args.binary).resolve(), workspace, env, harness.free_port(args.port))
+    server.start()
+    worker, district = server.token("worker"), server.token("district")
+    status, buildings = harness.call(server.base, "GET", "/api/v1/org/buildings?limit=200", worker)
+    assert status == 200 and buildings["items"], buildings
+    rng = random.Random(8)
+    bodies = [{"title": rng.choice(harness.TITLES), "description": "耐久测试", "buildingId": rng.choice(buildings["items"])["id"],
+               "channel": "hotline"} for _ in range(2000)]
+    today = datetime.date.today()
+    year = f"from={today - datetime.timedelta(days=364)}&to={today}"
+    slices, errors, cases = [], 0, 0
+    started = time.time()
+    with RSSTrace(server.process.pid) as rss:
+        while time.time() - started < seconds:
+            minute = {}
+            intake = harness.wrk(server.base, ["/api/v1/cases"], auth="Bearer " + worker, method="POST", bodies=bodies,
+                                 seconds=args.intake_seconds, connections=args.connections)
+            cases += intake["requests"]
+            minute["intake"] = intake
+            _, listing = harness.call(server.base, "GET", "/api/v1/cases?limit=100", "Bearer " + district)
+            ids = [item["id"] for item in listing["items"]] if isinstance(listing, dict) else []
+            reads = {
+                "read": ([f"/api/v1/cases/{i}" for i in ids] or ["/api/v1/cases?limit=1"], "Bearer " + district),
+                "queue_api": (["/api/v1/cases?limit=25"], "Bearer " + worker),
+                "kpi_api": ([f"/api/v1/kpis?{year}&by=community"], "Bearer " + district),
+                "workbench": (["/workbench"], "Bearer " + worker),
+            }
+            for name, (paths, auth) in reads.items():
+                minute[name] = harness.wrk(server.base, paths, auth=auth, seconds=10, connections=args.connections)
+            errors += sum(r["errors"] for r in minute.values())
+            slices.append({"at": time.time() - started, "rss": rss.points[-1][1] if rss.points else 0,
+                           **{name: {"p95": r["p95"], "rate": r["rate"], "errors": r["errors"]} for name, r in minute.items()}})
+            harness.log(f"{(time.time() - started) / 60:6.1f} min  RSS {slices[-1]['rss']:6.1f} MiB  "
+                        + "  ".join(f"{name} p95 {r['p95']:.0f} ms" for name, r in minute.items()) + f"  errors {errors}")
+    server.stop()
+
+    after = [(t, m) for t, m in rss.points if t >= warmup]
+    trend = slope_per_hour(after)
+    worst = max((s[name]["p95"], name) for s in slices for name in s if isinstance(s[name], dict))
+    ran = (time.time() - started) / 3600
+    verdict_memory = "met" if trend < 5 else "MISSED"
+    verdict_errors = "met" if errors == 0 else "MISSED"
+    verdict_latency = "met" if worst[0] < 500 else "MISSED"
+    lines = [
+        f"# Gongzhi soak, {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}",
+        "",
+        f"machine: {harness.machine()}",
+        f"commit: {harness.commit()}",
+        f"command: {' '.join(sys.argv)}",
+        f"ran for {ran:.2f} h ({ran * 60:.0f} min), {len(slices)} rounds, {cases} cases taken in",
+        "",
+        f"RSS: {after[0][1] if after else 0:.1f} MiB after {warmup / 60:.0f} min of warm-up, {rss.points[-1][1] if rss.points else 0:.1f} MiB at the end, "
+        f"peak {max(m for _, m in rss.points):.1f} MiB; trend after warm-up {trend:+.2f} MiB/h (target < 5: {verdict_memory})",
+        f"highest p95 of any round: {worst[0]:.0f} ms ({worst[1]}) (target < 500 ms: {verdict_latency})",
+        f"errors (connect, read, write, timeout, status ≥ 400): {errors} (target 0: {verdict_errors})",
+    ]
+    text = "\n".join(lines) + "\n"
+    print("\n" + text)
+    results = harness.ROOT / "bench" / "results"
+    stem = f"{datetime.datetime.now():%Y-%m-%d-%H%M}-soak-{harness.commit()}"
+    (results / f"{stem}.md").write_text(text)
+    (results / f"{stem}.json").write_text(json.dumps({"slices": slices, "rss": rss.points, "trend_mib_per_hour": trend,
+                                                       "errors": errors, "worst_p95": worst}, indent=1))
+    print(f"written to bench/results/{stem}.md and .json")
+    sys.exit(0 if verdict_memory == verdict_errors == verdict_latency == "met" else 1)
+
+
+if __name__ == "__main__":
+    main()
