@@ -35,7 +35,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     app.middleware.use(GongzhiErrorMiddleware())
     let methods = MethodNotAllowedMiddleware()
     app.middleware.use(methods)
-    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
     app.middleware.use(RequestLimitMiddleware())
     app.middleware.use(AuthenticationMiddleware())
     app.middleware.use(CSRFMiddleware())

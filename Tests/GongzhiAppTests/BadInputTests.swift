@@ -197,6 +197,12 @@ struct OperationsTests {
                 #expect(page.headers.first(name: "Content-Security-Policy")?.contains("frame-ancestors 'none'") == true)
                 #expect(page.headers.first(name: "X-Content-Type-Options") == "nosniff")
             }
+            // Public files are served from /static/ only (nothing else is looked up on disk), with the same headers.
+            let css = try await browser.send(.GET, "/static/app.css")
+            #expect(css.status == .ok && css.headers.contentType?.subType == "css")
+            #expect(css.headers.first(name: "X-Content-Type-Options") == "nosniff")
+            #expect(try await browser.send(.GET, "/static/../Package.swift").status.code >= 400)
+            #expect(try await browser.send(.GET, "/static/none.css").status == .notFound)
             _ = try await browser.send(.GET, "/prefs/elderly/on?next=/org")
             let elderly = try await browser.send(.GET, "/org")
             #expect(elderly.body.string.contains("<html lang=\"zh-CN\" class=\"elderly\">"))

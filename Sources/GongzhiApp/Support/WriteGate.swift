@@ -29,6 +29,9 @@ actor WriteGate {
         name: "gongzhi_sqlite_write_batches_total", help: "SQLite write transactions (each carries one or more writes: group commit)")
     private static let writeCounter = Observability.registry.makeCounter(
         name: "gongzhi_sqlite_writes_total", help: "Writes carried by SQLite write transactions")
+    /// Seconds the gate spent committing: its rate is the writer's utilisation (near 1, writes queue behind it).
+    private static let busyCounter = Observability.registry.makeCounter(
+        name: "gongzhi_sqlite_write_busy_seconds_total", help: "Seconds SQLite write transactions held the one writer (rate near 1: writes wait for it)")
 
     init(serialise: Bool) { self.serialise = serialise }
 
@@ -53,7 +56,10 @@ actor WriteGate {
             writes += batch.count
             Self.batchCounter.increment()
             Self.writeCounter.increment(by: Int64(batch.count))
+            let started = ContinuousClock.now
             await Self.commit(batch)
+            let held = ContinuousClock.now - started
+            Self.busyCounter.increment(by: Double(held.components.seconds) + Double(held.components.attoseconds) / 1e18)
         }
         committing = false
     }

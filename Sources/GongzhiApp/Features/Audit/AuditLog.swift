@@ -52,7 +52,7 @@ enum AuditLog {
             outcome: event.outcome, ip: context.ip, requestID: context.requestID, summary: event.summary,
             changeDigest: AuditChain.digest(of: event.change))
         let entry = AuditChain.append(fields, after: (headSeq, headHash))
-        try await AuditRecord(entry).create(on: db)
+        try await PreparedInsert(AuditRecord(entry), on: db).run(on: db)
         let moved = try await sql.raw("""
             UPDATE audit_head SET seq = \(bind: entry.fields.seq), hash = \(bind: entry.entryHash)
             WHERE id = 1 AND seq = \(bind: headSeq) RETURNING seq

@@ -189,20 +189,29 @@ enum CaseIntake {
             record.contactSealed = cipher.seal(encoded, field: .caseContact)
         }
         let duplicates = try await possibleDuplicates(itemCode: item.code, placePath: placePath, location: location, now: now, on: db)
-        try await request.write { db in
-            record.number = try await freeCaseNumber(now, on: db)
-            try await record.create(on: db)
-            try await CaseEventRecord(caseID: record.id!, seq: 1, action: "submit", from: nil, to: .submitted,
-                                      actorUserID: input.anonymous ? nil : userID,
-                                      actorName: input.anonymous ? "anonymous" : apiKey.map { "open311:" + $0.name }
-                                          ?? (isResident ? "resident" : request.current?.displayName ?? ""),
-                                      note: "", at: now).create(on: db)
-            for (photo, file) in zip(input.photos, photoFiles) {
-                _ = try await photo.save(caseID: record.id!, id: file.id, uploadedBy: userID, eventSeq: 1, now: now, on: db)
+        // The rows are made ready here, outside the write: on SQLite the one writer is held only to send them.
+        record.updatedAt = now
+        let event = CaseEventRecord(caseID: record.id!, seq: 1, action: "submit", from: nil, to: .submitted,
+                                    actorUserID: input.anonymous ? nil : userID,
+                                    actorName: input.anonymous ? "anonymous" : apiKey.map { "open311:" + $0.name }
+                                        ?? (isResident ? "resident" : request.current?.displayName ?? ""),
+                                    note: "", at: now)
+        event.id = UUID()
+        let eventInsert = try PreparedInsert(event, on: db)
+        let audit = AuditEvent(action: "case.create", objectType: "case", objectID: record.id!.uuidString.lowercased(),
+                               summary: "item=\(item.code) channel=\(input.channel.rawValue)",
+                               change: ["title": input.title, "description": input.description, "item": item.code, "place": placePath.rawValue])
+        try await numbered(now, on: db) { number in
+            record.number = number
+            let caseInsert = try PreparedInsert(record, on: db)
+            try await request.write { db in
+                try await caseInsert.run(on: db)
+                try await eventInsert.run(on: db)
+                for (photo, file) in zip(input.photos, photoFiles) {
+                    _ = try await photo.save(caseID: record.id!, id: file.id, uploadedBy: userID, eventSeq: 1, now: now, on: db)
+                }
+                try await request.audit(audit, on: db)
             }
-            try await request.audit(AuditEvent(action: "case.create", objectType: "case", objectID: record.id!.uuidString.lowercased(),
-                                               summary: "item=\(item.code) channel=\(input.channel.rawValue)",
-                                               change: ["title": input.title, "description": input.description, "item": item.code, "place": placePath.rawValue]), on: db)
         }
         return Result(record: record, trackingCode: trackingCode, proposals: proposals, duplicates: duplicates)
     }
@@ -291,12 +300,21 @@ enum CaseIntake {
         return String(format: "GZ%04d%02d%02d-", date.year, date.month, date.day) + code
     }
 
-    /// A case number not taken yet, asked inside the write. The random part has 32⁶ values a day: at a hundred
-    /// thousand cases in one day a few would collide (the soak saw 8 in 123 574, each a UNIQUE failure and a 500).
-    static func freeCaseNumber(_ now: Date, on db: any Database, code: () -> String = { randomCode(length: 6) }) async throws -> String {
+    /// Runs `attempt` (a write inserting a case) with a case number, drawn again while the number is taken. The random
+    /// part has 32⁶ values a day: at a hundred thousand cases in one day a few collide (the soak saw 8 in 123 574,
+    /// each then a UNIQUE failure and a 500). The number is not looked up before the write — a read inside it would
+    /// hold SQLite's one writer longer for every case — the UNIQUE index decides: a write refused by a constraint is
+    /// tried again with a new number only when its number turns out to be taken (the write has rolled back by then);
+    /// any other refusal is the caller's. After 8 taken numbers: 409 `case_number_taken`.
+    static func numbered<T>(_ now: Date, on db: any Database, code: () -> String = { randomCode(length: 6) },
+                            _ attempt: (String) async throws -> T) async throws -> T {
         for _ in 0..<8 {
             let number = caseNumber(now, code: code())
-            if try await CaseRecord.query(on: db).filter(\.$number == number).count() == 0 { return number }
+            do {
+                return try await attempt(number)
+            } catch where (error as? any DatabaseError)?.isConstraintFailure == true {
+                guard try await CaseRecord.query(on: db).filter(\.$number == number).count() > 0 else { throw error }
+            }
         }
         throw AppError.conflict("case_number_taken")
     }
