@@ -14,7 +14,7 @@ import Synchronization
 /// Fluent's own binds go through.
 ///
 /// Only plain fields are supported (`@ID` set by the caller, `@Field`, `@OptionalField`, `@Timestamp` set by the
-/// caller, `@Parent`): a value that is not a plain bind — a nested group, a custom expression — throws, so a model
+/// caller, `@Parent`): a value that is not a plain bind — a nested group, a native enum case (Fluent writes it as a literal), a custom expression — throws, so a model
 /// that grows one is noticed at once (`PreparedInsertTests`).
 struct PreparedInsert: SQLExpression, Sendable {
     let columns: [String]
@@ -34,7 +34,6 @@ struct PreparedInsert: SQLExpression, Sendable {
             switch value {
             case .bind(let encodable): values.append(encodable)
             case .null: values.append(nil) // an untyped NULL in the text, as Fluent writes it (PostgreSQL refuses a text-typed NULL bind for a uuid column)
-            case .enumCase(let name): values.append(name)
             case .default: continue // the column's own default, as Fluent's DEFAULT would give
             default: throw Problem.unsupportedValue(field: column)
             }
