@@ -49,6 +49,20 @@ struct PreparedInsertTests {
             let anonymousInsert = try PreparedInsert(anonymous, on: app.db)
             try await app.write { db in try await anonymousInsert.run(on: db) }
             #expect(try await CaseEventRecord.find(anonymous.id, on: app.db)?.actorUserID == nil)
+
+            // Several rows in one statement, NULLs in some of them, each stored as it would be alone.
+            let together = (20..<26).map { seq in
+                let record = event(seq, user: seq.isMultiple(of: 2) ? user : nil)
+                record.id = UUID()
+                return record
+            }
+            let inserts = try together.map { try PreparedInsert($0, on: app.db) }
+            try await app.write { db in try await PreparedInsert.run(inserts, on: db) }
+            for record in together {
+                let read = try #require(try await CaseEventRecord.find(record.id, on: app.db))
+                #expect(read.seq == record.seq && read.actorUserID == record.actorUserID && read.note == "第\(record.seq)次")
+                #expect(abs(read.at.timeIntervalSince(at)) < 0.001 && read.fromState == .submitted)
+            }
         }
     }
 

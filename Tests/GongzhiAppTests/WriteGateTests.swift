@@ -99,4 +99,72 @@ struct WriteGateTests {
             #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "test.alone").all().map(\.id) == [entry.fields.seq])
         }
     }
+
+    @Test("row writes of one batch go in together; when one is refused, each runs alone and only that one fails")
+    func rowWritesTogether() async throws {
+        try await withApp(households: 5) { app, f in
+            let f = try #require(f)
+            var worker = try await TestClient.api(app, as: "worker")
+            let created = try await worker.send(.POST, "/api/v1/cases", json: ["title": "楼道灯不亮", "buildingId": f.unitA.$building.id.uuidString, "channel": "window"])
+            #expect(created.status == .created, "\(created.body.string)")
+            let caseID = try #require(try await CaseRecord.query(on: app.db).first()?.id)
+            let count = 24
+            /// A timeline event and its audit entry; seq 1 is taken (the case's own first event), so it is refused.
+            @Sendable func rowWrite(_ seq: Int) throws -> RowWrite {
+                let event = CaseEventRecord(caseID: caseID, seq: seq, action: "note", from: .submitted, to: .submitted, actorUserID: nil,
+                                            actorName: "测试", note: "第\(seq)次", at: Date())
+                event.id = UUID()
+                return RowWrite(rows: [try PreparedInsert(event, on: app.db)],
+                                audit: [AuditLog.Pending(event: AuditEvent(action: "test.rows", objectType: "case_event", objectID: "\(seq)"),
+                                                         context: .system, now: Date())])
+            }
+            /// Runs the writes of `seqs` at once behind a write that holds the gate a moment; the answer per seq.
+            func round(_ seqs: [Int]) async throws -> [Int: Bool] {
+                let wave = TestDatabase.isPostgres ? 8 : seqs.count
+                var answers: [Int: Bool] = [:]
+                for first in stride(from: 0, to: seqs.count, by: wave) {
+                    let part = seqs[first..<min(first + wave, seqs.count)]
+                    try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+                        group.addTask {
+                            try await app.write { _ in try await Task.sleep(for: .milliseconds(200)) }
+                            return (0, true)
+                        }
+                        for seq in part {
+                            group.addTask {
+                                try await Task.sleep(for: .milliseconds(20))
+                                do { try await app.writeGate.run(on: app.db, try rowWrite(seq)); return (seq, true) } catch { return (seq, false) }
+                            }
+                        }
+                        for try await (seq, ok) in group where seq != 0 { answers[seq] = ok }
+                    }
+                }
+                return answers
+            }
+            let gate = app.writeGate
+            let (togetherBefore, separatedBefore) = (await gate.rowWritesTogether, await gate.rowBatchesSeparated)
+
+            let first = try await round(Array(100..<(100 + count)))
+            #expect(first.count == count && first.values.allSatisfy { $0 })
+            let togetherAfterFirst = await gate.rowWritesTogether
+            let second = try await round(Array(200..<(200 + count - 1)) + [1])
+            #expect(second.count == count)
+            #expect(second.filter { !$0.value }.map(\.key) == [1], "only the write of the taken seq fails")
+
+            // Every acknowledged write is there with its audit entry, nothing of the refused one; the chain is whole.
+            let seqs = Set(try await CaseEventRecord.query(on: app.db).filter(\.$caseID == caseID).all().map(\.seq))
+            #expect(seqs == Set([1] + Array(100..<(100 + count)) + Array(200..<(200 + count - 1))))
+            let audited = try await AuditRecord.query(on: app.db).filter(\.$action == "test.rows").all().map(\.objectID)
+            #expect(audited.count == 2 * count - 1 && !audited.contains("1"))
+            #expect(try await AuditLog.verify(on: app.db) == .intact(count: Int64(try await AuditRecord.query(on: app.db).count())))
+            let (togetherAfter, separatedAfter) = (await gate.rowWritesTogether, await gate.rowBatchesSeparated)
+            if TestDatabase.isPostgres {
+                #expect(togetherAfter == togetherBefore && separatedAfter == separatedBefore)
+            } else {
+                // The first round's writes queued behind the held write and went in together; the second's batch with
+                // the refused write was run one by one.
+                #expect(togetherAfterFirst - togetherBefore >= count / 2, "\(togetherAfterFirst - togetherBefore) of \(count) together")
+                #expect(separatedAfter > separatedBefore)
+            }
+        }
+    }
 }

@@ -13,6 +13,9 @@ import Vapor
 /// caller hears of its write only after the batch's `COMMIT` has returned, so what is acknowledged is durable;
 /// if the commit fails, every write of the batch gets that error. One commit (and one `fsync` under
 /// `synchronous=FULL`) then carries many writes, and the pages they share are written to the WAL once.
+/// Writes that only insert rows made ready beforehand and append audit entries (`RowWrite`: an intake) go further:
+/// those of one batch share one statement per table and one audit append, inside one savepoint; if that is refused
+/// (a taken case number), they are run again one by one, so that only the write at fault fails.
 /// On PostgreSQL the gate is open: each write is its own transaction, and row locks order concurrent writers
 /// (see `AuditLog`).
 actor WriteGate {
@@ -25,6 +28,9 @@ actor WriteGate {
     /// Batches committed and the writes they carried, in this gate (tests) and in `/metrics`.
     private(set) var batches = 0
     private(set) var writes = 0
+    /// Row writes that went in together with others, and batches whose row writes had to be run one by one.
+    private(set) var rowWritesTogether = 0
+    private(set) var rowBatchesSeparated = 0
     private static let batchCounter = Observability.registry.makeCounter(
         name: "gongzhi_sqlite_write_batches_total", help: "SQLite write transactions (each carries one or more writes: group commit)")
     private static let writeCounter = Observability.registry.makeCounter(
@@ -37,14 +43,25 @@ actor WriteGate {
 
     func run<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         guard serialise else { return try await db.transaction(body) }
-        let value = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
-            queue.append(PendingWrite(db: db, body: { try await body($0) }, continuation: continuation))
+        return try await enqueue(db: db, body: { try await body($0) }, rows: nil) as! T
+    }
+
+    /// Inserts ready rows and appends audit entries in one transaction (on SQLite together with the batch's other
+    /// row writes).
+    func run(on db: any Database, _ write: RowWrite) async throws {
+        guard serialise else { return try await db.transaction { try await write.run(on: $0) } }
+        _ = try await enqueue(db: db, body: { try await write.run(on: $0) }, rows: write)
+    }
+
+    private func enqueue(db: any Database, body: @escaping @Sendable (any Database) async throws -> any Sendable,
+                         rows: RowWrite?) async throws -> any Sendable {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
+            queue.append(PendingWrite(db: db, body: body, rows: rows, continuation: continuation))
             if !committing {
                 committing = true
                 Task { await self.drain() }
             }
         }
-        return value as! T
     }
 
     /// Commits what is queued, batch after batch, until nothing waits.
@@ -57,15 +74,21 @@ actor WriteGate {
             Self.batchCounter.increment()
             Self.writeCounter.increment(by: Int64(batch.count))
             let started = ContinuousClock.now
-            await Self.commit(batch)
+            let together = await Self.commit(batch)
+            if let together {
+                if together { rowWritesTogether += batch.count { $0.rows != nil } } else { rowBatchesSeparated += 1 }
+            }
             let held = ContinuousClock.now - started
             Self.busyCounter.increment(by: Double(held.components.seconds) + Double(held.components.attoseconds) / 1e18)
         }
         committing = false
     }
 
-    private static func commit(_ batch: [PendingWrite]) async {
+    /// Commits one batch and answers its writers. Returns whether its row writes went in together (nil: fewer than two).
+    private static func commit(_ batch: [PendingWrite]) async -> Bool? {
         let outcomes = Outcomes(count: batch.count)
+        let rowWrites = batch.indices.filter { batch[$0].rows != nil }
+        outcomes.rowsTogether = rowWrites.count > 1 ? false : nil
         do {
             try await batch[0].db.transaction { tx in
                 guard batch.count > 1 else {
@@ -74,7 +97,20 @@ actor WriteGate {
                     return
                 }
                 let sql = tx.sql()
-                for (index, write) in batch.enumerated() {
+                if rowWrites.count > 1 {
+                    try await sql.raw("SAVEPOINT gz_rows").run()
+                    do {
+                        try await RowWrite.runTogether(rowWrites.map { batch[$0].rows! }, on: tx)
+                        try await sql.raw("RELEASE SAVEPOINT gz_rows").run()
+                        for index in rowWrites { outcomes.set(index, .success(())) }
+                        outcomes.rowsTogether = true
+                    } catch {
+                        // One of them is refused: each runs alone below, and only that one fails.
+                        try await sql.raw("ROLLBACK TO SAVEPOINT gz_rows").run()
+                        try await sql.raw("RELEASE SAVEPOINT gz_rows").run()
+                    }
+                }
+                for (index, write) in batch.enumerated() where outcomes[index] == nil {
                     try await sql.raw("SAVEPOINT gz_write").run()
                     do {
                         let value = try await write.body(tx)
@@ -97,23 +133,44 @@ actor WriteGate {
         for (index, write) in batch.enumerated() {
             write.continuation.resume(with: outcomes[index] ?? .failure(WriteGateError.notRun))
         }
+        return outcomes.rowsTogether
     }
 
     private struct PendingWrite: Sendable {
         let db: any Database
         let body: @Sendable (any Database) async throws -> any Sendable
+        let rows: RowWrite?
         let continuation: CheckedContinuation<any Sendable, any Error>
     }
 
     /// Each write's result, filled in order by the one task that runs the batch.
     private final class Outcomes: @unchecked Sendable {
         private var results: [Result<any Sendable, any Error>?]
+        /// Whether the batch's row writes went in together (nil: it had fewer than two).
+        var rowsTogether: Bool?
         init(count: Int) { results = Array(repeating: nil, count: count) }
         func set(_ index: Int, _ result: Result<any Sendable, any Error>) { results[index] = result }
         subscript(index: Int) -> Result<any Sendable, any Error>? { results[index] }
     }
 
     enum WriteGateError: Error { case notRun }
+}
+
+/// A write that only inserts rows made ready before it and appends audit entries (an intake).
+struct RowWrite: Sendable {
+    var rows: [PreparedInsert]
+    var audit: [AuditLog.Pending]
+
+    func run(on db: any Database) async throws {
+        try await PreparedInsert.run(rows, on: db)
+        try await AuditLog.append(audit, on: db)
+    }
+
+    /// Several row writes as one: one statement per table, one audit append.
+    static func runTogether(_ writes: [RowWrite], on db: any Database) async throws {
+        try await PreparedInsert.run(writes.flatMap(\.rows), on: db)
+        try await AuditLog.append(writes.flatMap(\.audit), on: db)
+    }
 }
 
 extension Application {
@@ -134,5 +191,11 @@ extension Request {
     /// A write transaction on behalf of this request (see `Application.write`).
     func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         try await application.writeGate.run(on: db, body)
+    }
+
+    /// Inserts ready rows and appends this request's audit entries in one write transaction (see `RowWrite`).
+    func write(rows: [PreparedInsert], audit events: [AuditEvent]) async throws {
+        let context = auditContext, now = self.now
+        try await application.writeGate.run(on: db, RowWrite(rows: rows, audit: events.map { AuditLog.Pending(event: $0, context: context, now: now) }))
     }
 }

@@ -33,11 +33,26 @@ enum AuditLog {
         case headMoved
     }
 
-    /// Appends an entry in the caller's transaction. The head row is locked (`FOR UPDATE` on PostgreSQL; SQLite
-    /// writers are already serialised by the write gate), and the head update is conditional on the seq read,
-    /// so concurrent appends can never fork the chain; `prev_hash` is also UNIQUE.
+    /// An entry waiting to be appended: what happened, by whom, when.
+    struct Pending: Sendable {
+        var event: AuditEvent
+        var context: AuditContext
+        var now: Date
+    }
+
+    /// Appends an entry in the caller's transaction (see `append(_:on:)`).
     @discardableResult
     static func append(_ event: AuditEvent, context: AuditContext, now: Date, on db: any Database) async throws -> AuditEntry {
+        try await append([Pending(event: event, context: context, now: now)], on: db)[0]
+    }
+
+    /// Appends entries, in order, in the caller's transaction: the head is read once, the entries go in one
+    /// statement, the head moves once. The head row is locked (`FOR UPDATE` on PostgreSQL; SQLite writers are
+    /// already serialised by the write gate), and the head update is conditional on the seq read, so concurrent
+    /// appends can never fork the chain; `prev_hash` is also UNIQUE.
+    @discardableResult
+    static func append(_ pending: [Pending], on db: any Database) async throws -> [AuditEntry] {
+        guard !pending.isEmpty else { return [] }
         let sql = db.sql()
         // raw SQL: `lock` is one of two fixed strings.
         let lock = sql.dialect.name == "postgresql" ? " FOR UPDATE" : ""
@@ -45,20 +60,28 @@ enum AuditLog {
             throw Abort(.internalServerError, reason: "audit_head missing")
         }
         let headSeq = try head.decode(column: "seq", as: Int64.self)
-        let headHash = try head.decode(column: "hash", as: String.self)
-        let fields = AuditFields(
-            seq: 0, atMillis: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)), actor: context.actor,
-            roles: context.roles, action: event.action, objectType: event.objectType, objectID: event.objectID,
-            outcome: event.outcome, ip: context.ip, requestID: context.requestID, summary: event.summary,
-            changeDigest: AuditChain.digest(of: event.change))
-        let entry = AuditChain.append(fields, after: (headSeq, headHash))
-        try await PreparedInsert(AuditRecord(entry), on: db).run(on: db)
+        var last = (seq: headSeq, hash: try head.decode(column: "hash", as: String.self))
+        var entries: [AuditEntry] = []
+        var rows: [PreparedInsert] = []
+        for item in pending {
+            let event = item.event, context = item.context
+            let fields = AuditFields(
+                seq: 0, atMillis: Int64((item.now.timeIntervalSince1970 * 1000).rounded(.down)), actor: context.actor,
+                roles: context.roles, action: event.action, objectType: event.objectType, objectID: event.objectID,
+                outcome: event.outcome, ip: context.ip, requestID: context.requestID, summary: event.summary,
+                changeDigest: AuditChain.digest(of: event.change))
+            let entry = AuditChain.append(fields, after: last)
+            entries.append(entry)
+            rows.append(try PreparedInsert(AuditRecord(entry), on: db))
+            last = (entry.fields.seq, entry.entryHash)
+        }
+        try await PreparedInsert.run(rows, on: db)
         let moved = try await sql.raw("""
-            UPDATE audit_head SET seq = \(bind: entry.fields.seq), hash = \(bind: entry.entryHash)
+            UPDATE audit_head SET seq = \(bind: last.seq), hash = \(bind: last.hash)
             WHERE id = 1 AND seq = \(bind: headSeq) RETURNING seq
             """).all()
         guard moved.count == 1 else { throw Failure.headMoved }
-        return entry
+        return entries
     }
 
     /// Verifies the whole chain in `seq` order, in pages, and reports the first broken entry. With the audit

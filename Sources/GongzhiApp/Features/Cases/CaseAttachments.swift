@@ -192,6 +192,13 @@ struct CasePhoto: Sendable {
 
     /// The row of a photo whose file is written under `id`.
     func save(caseID: UUID, id: UUID, uploadedBy: UUID?, eventSeq: Int?, now: Date, on db: any Database) async throws -> CaseAttachment {
+        let attachment = row(caseID: caseID, id: id, uploadedBy: uploadedBy, eventSeq: eventSeq, now: now)
+        try await attachment.create(on: db)
+        return attachment
+    }
+
+    /// The row of a photo whose file is written under `id`, not yet stored.
+    func row(caseID: UUID, id: UUID, uploadedBy: UUID?, eventSeq: Int?, now: Date) -> CaseAttachment {
         let attachment = CaseAttachment()
         attachment.id = id
         attachment.caseID = caseID
@@ -201,7 +208,6 @@ struct CasePhoto: Sendable {
         attachment.uploadedBy = uploadedBy
         attachment.uploadedAt = now
         attachment.eventSeq = eventSeq
-        try await attachment.create(on: db)
         return attachment
     }
 }
