@@ -91,11 +91,13 @@ def main():
                                 env=wrk_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         time.sleep(random.uniform(0.3, 2.0))
         server.send_signal(signal.SIGKILL)
+        killed = time.time()
         server.wait()
         load.send_signal(signal.SIGINT)
         output, _ = load.communicate(timeout=60)
         attempted += sum(int(line.split()[0]) for line in output.splitlines() if "requests in" in line)
         acknowledged.extend(line for line in ids_file.read_text().splitlines() if line)
+        return killed
 
     def round_with_python():
         stop = threading.Event()
@@ -132,15 +134,19 @@ def main():
             thread.start()
         time.sleep(random.uniform(0.3, 2.0))
         server.send_signal(signal.SIGKILL)
+        killed = time.time()
         server.wait()
         stop.set()
         for thread in threads:
             thread.join()
+        return killed
 
     for round_number in range(args.rounds):
         round_start = time.time()
-        (round_with_wrk if args.client == "wrk" else round_with_python)()
-        writing_seconds += time.time() - round_start
+        killed = (round_with_wrk if args.client == "wrk" else round_with_python)()
+        # From the load's start to the kill: no write can be acknowledged after it (the client's own shutdown and
+        # the restart are not writing time).
+        writing_seconds += killed - round_start
         server = start()
         db = sqlite3.connect(f"file:{work / 'gongzhi.sqlite'}?mode=ro", uri=True)
         present = {row[0].upper() for row in db.execute("SELECT id FROM cases")}
@@ -157,7 +163,8 @@ def main():
     checks = {}
     for command in (["audit", "verify"], ["kpi", "check"]):
         result = subprocess.run([args.binary, *command], env=env, cwd=work, capture_output=True, text=True)
-        checks[" ".join(command)] = (result.returncode, (result.stdout + result.stderr).strip().splitlines()[-1:])
+        # The verdict is the last line of standard output (a progress bar goes to standard error).
+        checks[" ".join(command)] = (result.returncode, (result.stdout.strip() or result.stderr.strip()).splitlines()[-1:])
     print(f"\n{args.rounds} SIGKILLs in {time.time() - started:.0f} s, synchronous={args.synchronous}, client {args.client}: {len(acknowledged)} writes "
           f"acknowledged ({len(acknowledged) / writing_seconds:.0f}/s while writing), {attempted} attempted, 0 lost; "
           f"integrity_check: {integrity}; " + "; ".join(f"{name}: exit {code} {text}" for name, (code, text) in checks.items()))

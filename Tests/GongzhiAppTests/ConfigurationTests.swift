@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import SQLKit
 import Testing
@@ -29,9 +30,11 @@ struct ConfigurationTests {
         for (level, expected) in [(AppConfig.SQLiteSynchronous.full, 2), (.normal, 1)] {
             try await withApp(seed: false, adjust: { $0.sqliteSynchronous = level }) { app, _ in
                 for eventLoop in app.eventLoopGroup.makeIterator() {
-                    let db = app.databases.database(.sqlite, logger: app.logger, on: eventLoop)!
-                    let row = try await db.sql().raw("PRAGMA synchronous").first()
-                    #expect(try row?.decode(column: "synchronous", as: Int.self) == expected)
+                    for id: DatabaseID in [.sqlite, .sqliteWriter] {  // the requests' connections and the write gate's
+                        let db = app.databases.database(id, logger: app.logger, on: eventLoop)!
+                        let row = try await db.sql().raw("PRAGMA synchronous").first()
+                        #expect(try row?.decode(column: "synchronous", as: Int.self) == expected, "\(id)")
+                    }
                 }
             }
         }

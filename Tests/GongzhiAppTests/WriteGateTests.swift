@@ -146,25 +146,57 @@ struct WriteGateTests {
             let first = try await round(Array(100..<(100 + count)))
             #expect(first.count == count && first.values.allSatisfy { $0 })
             let togetherAfterFirst = await gate.rowWritesTogether
-            let second = try await round(Array(200..<(200 + count - 1)) + [1])
-            #expect(second.count == count)
-            #expect(second.filter { !$0.value }.map(\.key) == [1], "only the write of the taken seq fails")
+            // Another process moves the audit head behind the gate's back: the next batch finds its remembered head
+            // gone, reads it, and the chain goes on from there.
+            try await app.db.transaction { db in
+                try await AuditLog.append(AuditEvent(action: "test.elsewhere", objectType: "test", objectID: "1"), context: .system, now: Date(), on: db)
+            }
+            let second = try await round(Array(200..<(200 + count)))
+            #expect(second.count == count && second.values.allSatisfy { $0 })
+            let third = try await round(Array(300..<(300 + count - 1)) + [1])
+            #expect(third.count == count)
+            #expect(third.filter { !$0.value }.map(\.key) == [1], "only the write of the taken seq fails")
 
             // Every acknowledged write is there with its audit entry, nothing of the refused one; the chain is whole.
             let seqs = Set(try await CaseEventRecord.query(on: app.db).filter(\.$caseID == caseID).all().map(\.seq))
-            #expect(seqs == Set([1] + Array(100..<(100 + count)) + Array(200..<(200 + count - 1))))
+            #expect(seqs == Set([1] + Array(100..<(100 + count)) + Array(200..<(200 + count)) + Array(300..<(300 + count - 1))))
             let audited = try await AuditRecord.query(on: app.db).filter(\.$action == "test.rows").all().map(\.objectID)
-            #expect(audited.count == 2 * count - 1 && !audited.contains("1"))
+            #expect(audited.count == 3 * count - 1 && !audited.contains("1"))
             #expect(try await AuditLog.verify(on: app.db) == .intact(count: Int64(try await AuditRecord.query(on: app.db).count())))
             let (togetherAfter, separatedAfter) = (await gate.rowWritesTogether, await gate.rowBatchesSeparated)
             if TestDatabase.isPostgres {
                 #expect(togetherAfter == togetherBefore && separatedAfter == separatedBefore)
             } else {
-                // The first round's writes queued behind the held write and went in together; the second's batch with
+                // The first round's writes queued behind the held write and went in together; the third's batch with
                 // the refused write was run one by one.
                 #expect(togetherAfterFirst - togetherBefore >= count / 2, "\(togetherAfterFirst - togetherBefore) of \(count) together")
                 #expect(separatedAfter > separatedBefore)
             }
+        }
+    }
+
+    @Test("SQLite: reads on every event loop go on while a write transaction is open (the gate writes on its own connections)")
+    func readsBesideTheWriter() async throws {
+        guard !TestDatabase.isPostgres else { return }
+        try await withApp(seed: false) { app, _ in
+            let (started, startedSignal) = AsyncStream<Void>.makeStream()
+            let (finish, finishSignal) = AsyncStream<Void>.makeStream()
+            async let write: Void = app.write { db in
+                try await AuditLog.append(AuditEvent(action: "test.held", objectType: "test", objectID: "1"), context: .system, now: Date(), on: db)
+                startedSignal.yield()
+                for await _ in finish { break }  // held open until the reads are done
+            }
+            for await _ in started { break }
+            // With the writer on a request connection, the read on that event loop would wait for it (here: forever,
+            // as the write waits for the reads; the pool gives up after 10 s).
+            for eventLoop in app.eventLoopGroup.makeIterator() {
+                let db = app.databases.database(.sqlite, logger: app.logger, on: eventLoop)!
+                let held = try await db.sql().raw("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'test.held'").first()
+                #expect(try held?.decode(column: "n", as: Int.self) == 0, "the open write is not visible before its commit")
+            }
+            finishSignal.yield()
+            try await write
+            #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "test.held").count() == 1)
         }
     }
 }

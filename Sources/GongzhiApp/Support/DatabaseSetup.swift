@@ -13,7 +13,14 @@ enum DatabaseSetup {
         switch config.database {
         case .sqlite(let path):
             app.databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(10)), as: .sqlite)
-            app.writeGate = WriteGate(serialise: true)
+            // The write gate's own connections (one per event loop, the driver's fixed number), so that a write
+            // transaction never holds the connection an event loop's reads wait for: readers go on beside the one
+            // writer, as WAL allows.
+            app.databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(10)), as: .sqliteWriter, isDefault: false)
+            let databases = app.databases
+            app.writeGate = WriteGate(serialise: true, writer: { db in
+                databases.database(.sqliteWriter, logger: db.logger, on: db.eventLoop)!
+            })
         case .postgres(let url):
             var configuration = try SQLPostgresConfiguration(url: url)
             if let postgresSearchPath { configuration.searchPath = [postgresSearchPath] }
@@ -28,15 +35,17 @@ enum DatabaseSetup {
     static func prepare(_ app: Application) async throws {
         switch app.gongzhi.config.database {
         case .sqlite:
+            // Every connection of both pools: the requests' and the write gate's.
             for eventLoop in app.eventLoopGroup.makeIterator() {
-                let db = app.databases.database(.sqlite, logger: app.logger, on: eventLoop)!
-                let sql = db.sql()
-                let mode = try await sql.raw("PRAGMA journal_mode=WAL").first()?.decode(column: "journal_mode", as: String.self)
-                guard mode?.lowercased() == "wal" else { throw DurabilityError(detail: "SQLite journal_mode is \(mode ?? "?"), not WAL") }
-                // raw SQL: `level` is a case of the configuration's enum (FULL, NORMAL), not the configured text itself.
-                let level = app.gongzhi.config.sqliteSynchronous.rawValue.uppercased()
-                try await sql.raw("PRAGMA synchronous=\(unsafeRaw: level)").run()
-                try await sql.raw("PRAGMA busy_timeout=5000").run()
+                for id in [DatabaseID.sqlite, .sqliteWriter] {
+                    let sql = app.databases.database(id, logger: app.logger, on: eventLoop)!.sql()
+                    let mode = try await sql.raw("PRAGMA journal_mode=WAL").first()?.decode(column: "journal_mode", as: String.self)
+                    guard mode?.lowercased() == "wal" else { throw DurabilityError(detail: "SQLite journal_mode is \(mode ?? "?"), not WAL") }
+                    // raw SQL: `level` is a case of the configuration's enum (FULL, NORMAL), not the configured text itself.
+                    let level = app.gongzhi.config.sqliteSynchronous.rawValue.uppercased()
+                    try await sql.raw("PRAGMA synchronous=\(unsafeRaw: level)").run()
+                    try await sql.raw("PRAGMA busy_timeout=5000").run()
+                }
             }
         case .postgres:
             let sql = app.db.sql()
@@ -51,6 +60,11 @@ enum DatabaseSetup {
         let detail: String
         var description: String { "durability check failed: \(detail)" }
     }
+}
+
+extension DatabaseID {
+    /// SQLite: the connections the write gate writes on (see `DatabaseSetup.register`).
+    static let sqliteWriter = DatabaseID(string: "sqlite-writer")
 }
 
 extension Database {

@@ -10,21 +10,37 @@ final class MethodNotAllowedMiddleware: AsyncMiddleware, Sendable {
         var methods: Set<String>
     }
 
-    private let patterns = NIOLockedValueBox<[Pattern]>([])
+    /// The patterns by their number of segments (an address is matched only against patterns of its length), and
+    /// the catch-alls, which match any longer address.
+    private struct Table {
+        var byLength: [Int: [Pattern]] = [:]
+        var catchalls: [Pattern] = []
+    }
+
+    private let table = NIOLockedValueBox(Table())
 
     func load(_ routes: [Route]) {
-        var table: [String: Pattern] = [:]
+        var byPath: [String: Pattern] = [:]
         for route in routes {
-            table[route.path.string, default: Pattern(path: route.path, methods: [])].methods.insert(route.method.rawValue)
+            byPath[route.path.string, default: Pattern(path: route.path, methods: [])].methods.insert(route.method.rawValue)
         }
-        patterns.withLockedValue { $0 = Array(table.values) }
+        var loaded = Table()
+        for pattern in byPath.values {
+            if pattern.path.contains(where: { if case .catchall = $0 { true } else { false } }) {
+                loaded.catchalls.append(pattern)
+            } else {
+                loaded.byLength[pattern.path.count, default: []].append(pattern)
+            }
+        }
+        table.withLockedValue { $0 = loaded }
     }
 
     /// The methods of the address `segments` names (empty: no route has it). Where several patterns match, the
     /// most specific one names the resource — `/needs/from-cases` rather than `/needs/:id`, as the router picks it.
     func methods(for segments: [Substring]) -> Set<String> {
-        patterns.withLockedValue { patterns in
-            let matching = patterns.filter { Self.matches($0.path, segments) }
+        table.withLockedValue { table in
+            let candidates = (table.byLength[segments.count] ?? []) + table.catchalls
+            let matching = candidates.filter { Self.matches($0.path, segments) }
             guard let best = matching.map({ Self.specificity($0.path) }).max(by: { $0.lexicographicallyPrecedes($1) }) else { return [] }
             return matching.filter { Self.specificity($0.path) == best }.reduce(into: Set<String>()) { $0.formUnion($1.methods) }
         }

@@ -110,7 +110,7 @@ struct PreparedInsert: SQLExpression, Sendable {
 
     /// `INSERT INTO table (columns) VALUES `, serialised once per dialect, table and column list.
     private static func head(table: String, space: String?, columns: [String], on sql: any SQLDatabase) -> String {
-        let key = "\(sql.dialect.name)|\(space ?? "")|\(table)|\(columns.joined(separator: ","))"
+        let key = HeadKey(dialect: sql.dialect.name, space: space, table: table, columns: columns)
         if let known = cache.withLock({ $0[key] }) { return known }
         var serializer = SQLSerializer(database: sql)
         serializer.write("INSERT INTO ")
@@ -122,13 +122,26 @@ struct PreparedInsert: SQLExpression, Sendable {
         return serializer.sql
     }
 
-    private static let cache = Mutex<[String: String]>([:])
+    private struct HeadKey: Hashable {
+        let dialect: String
+        let space: String?
+        let table: String
+        let columns: [String]
+    }
+
+    private static let cache = Mutex<[HeadKey: String]>([:])
 
     /// Field keys and values in the order the model gives them.
     private final class Collector: DatabaseInput {
         var pairs: [(FieldKey, DatabaseQuery.Value)] = []
+        private var index: [FieldKey: Int] = [:]
         func set(_ value: DatabaseQuery.Value, at key: FieldKey) {
-            if let index = pairs.firstIndex(where: { $0.0 == key }) { pairs[index].1 = value } else { pairs.append((key, value)) }
+            if let at = index[key] {
+                pairs[at].1 = value
+            } else {
+                index[key] = pairs.count
+                pairs.append((key, value))
+            }
         }
     }
 }

@@ -14,8 +14,10 @@ import Vapor
 /// if the commit fails, every write of the batch gets that error. One commit (and one `fsync` under
 /// `synchronous=FULL`) then carries many writes, and the pages they share are written to the WAL once.
 /// Writes that only insert rows made ready beforehand and append audit entries (`RowWrite`: an intake) go further:
-/// those of one batch share one statement per table and one audit append, inside one savepoint; if that is refused
-/// (a taken case number), they are run again one by one, so that only the write at fault fails.
+/// those of one batch share one statement per table and one audit append (in the transaction itself when the batch
+/// has nothing else, else in one savepoint); if that is refused (a taken case number), they are run again one by
+/// one, so that only the write at fault fails. A batch of row writes moves the audit head from where the previous one
+/// left it without reading it first (`AuditLog.append(_:expecting:on:)`).
 /// On PostgreSQL the gate is open: each write is its own transaction, and row locks order concurrent writers
 /// (see `AuditLog`).
 actor WriteGate {
@@ -25,6 +27,8 @@ actor WriteGate {
     private let serialise: Bool
     private var committing = false
     private var queue: [PendingWrite] = []
+    /// The audit head as the last batch of row writes left it (nil: unknown, read it).
+    private var auditHead: AuditLog.Head?
     /// Batches committed and the writes they carried, in this gate (tests) and in `/metrics`.
     private(set) var batches = 0
     private(set) var writes = 0
@@ -39,18 +43,24 @@ actor WriteGate {
     private static let busyCounter = Observability.registry.makeCounter(
         name: "gongzhi_sqlite_write_busy_seconds_total", help: "Seconds SQLite write transactions held the one writer (rate near 1: writes wait for it)")
 
-    init(serialise: Bool) { self.serialise = serialise }
+    /// `writer`: the database the gate writes on for a caller's database (its own connections; nil: the caller's).
+    private let writer: (@Sendable (any Database) -> any Database)?
+
+    init(serialise: Bool, writer: (@Sendable (any Database) -> any Database)? = nil) {
+        self.serialise = serialise
+        self.writer = writer
+    }
 
     func run<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         guard serialise else { return try await db.transaction(body) }
-        return try await enqueue(db: db, body: { try await body($0) }, rows: nil) as! T
+        return try await enqueue(db: writer?(db) ?? db, body: { try await body($0) }, rows: nil) as! T
     }
 
     /// Inserts ready rows and appends audit entries in one transaction (on SQLite together with the batch's other
     /// row writes).
     func run(on db: any Database, _ write: RowWrite) async throws {
         guard serialise else { return try await db.transaction { try await write.run(on: $0) } }
-        _ = try await enqueue(db: db, body: { try await write.run(on: $0) }, rows: write)
+        _ = try await enqueue(db: writer?(db) ?? db, body: { try await write.run(on: $0) }, rows: write)
     }
 
     private func enqueue(db: any Database, body: @escaping @Sendable (any Database) async throws -> any Sendable,
@@ -74,9 +84,12 @@ actor WriteGate {
             Self.batchCounter.increment()
             Self.writeCounter.increment(by: Int64(batch.count))
             let started = ContinuousClock.now
-            let together = await Self.commit(batch)
-            if let together {
-                if together { rowWritesTogether += batch.count { $0.rows != nil } } else { rowBatchesSeparated += 1 }
+            let outcome = await Self.commit(batch, auditHead: auditHead)
+            auditHead = outcome.auditHead
+            switch outcome.rowsTogether {
+            case true?: rowWritesTogether += batch.count { $0.rows != nil }
+            case false?: rowBatchesSeparated += 1
+            case nil: break
             }
             let held = ContinuousClock.now - started
             Self.busyCounter.increment(by: Double(held.components.seconds) + Double(held.components.attoseconds) / 1e18)
@@ -84,10 +97,36 @@ actor WriteGate {
         committing = false
     }
 
-    /// Commits one batch and answers its writers. Returns whether its row writes went in together (nil: fewer than two).
-    private static func commit(_ batch: [PendingWrite]) async -> Bool? {
+    private struct BatchOutcome {
+        /// Whether the batch's row writes went in together (nil: it had fewer than two).
+        var rowsTogether: Bool?
+        /// The audit head the batch left, when only its row writes moved it (see `AuditLog.append(_:expecting:on:)`).
+        var auditHead: AuditLog.Head?
+    }
+
+    /// Commits one batch and answers its writers.
+    private static func commit(_ batch: [PendingWrite], auditHead: AuditLog.Head?) async -> BatchOutcome {
+        // Only row writes (intakes under load): together, in the transaction itself; if that is refused, the
+        // transaction is rolled back and they go one by one below.
+        if batch.count > 1, batch.allSatisfy({ $0.rows != nil }) {
+            do {
+                let head = try await batch[0].db.transaction { tx in
+                    try await RowWrite.runTogether(batch.map { $0.rows! }, expecting: auditHead, on: tx)
+                }
+                for write in batch { write.continuation.resume(returning: ()) }
+                return BatchOutcome(rowsTogether: true, auditHead: head)
+            } catch {
+                _ = await commitOneByOne(batch, rowsTogether: false)
+                return BatchOutcome(rowsTogether: false, auditHead: nil)
+            }
+        }
+        return await commitOneByOne(batch, rowsTogether: true)
+    }
+
+    /// Commits a batch with a savepoint per write (`rowsTogether`: its row writes first try one savepoint together).
+    private static func commitOneByOne(_ batch: [PendingWrite], rowsTogether: Bool) async -> BatchOutcome {
         let outcomes = Outcomes(count: batch.count)
-        let rowWrites = batch.indices.filter { batch[$0].rows != nil }
+        let rowWrites = rowsTogether ? batch.indices.filter { batch[$0].rows != nil } : []
         outcomes.rowsTogether = rowWrites.count > 1 ? false : nil
         do {
             try await batch[0].db.transaction { tx in
@@ -100,7 +139,7 @@ actor WriteGate {
                 if rowWrites.count > 1 {
                     try await sql.raw("SAVEPOINT gz_rows").run()
                     do {
-                        try await RowWrite.runTogether(rowWrites.map { batch[$0].rows! }, on: tx)
+                        _ = try await RowWrite.runTogether(rowWrites.map { batch[$0].rows! }, expecting: nil, on: tx)
                         try await sql.raw("RELEASE SAVEPOINT gz_rows").run()
                         for index in rowWrites { outcomes.set(index, .success(())) }
                         outcomes.rowsTogether = true
@@ -133,7 +172,7 @@ actor WriteGate {
         for (index, write) in batch.enumerated() {
             write.continuation.resume(with: outcomes[index] ?? .failure(WriteGateError.notRun))
         }
-        return outcomes.rowsTogether
+        return BatchOutcome(rowsTogether: outcomes.rowsTogether, auditHead: nil)
     }
 
     private struct PendingWrite: Sendable {
@@ -166,10 +205,10 @@ struct RowWrite: Sendable {
         try await AuditLog.append(audit, on: db)
     }
 
-    /// Several row writes as one: one statement per table, one audit append.
-    static func runTogether(_ writes: [RowWrite], on db: any Database) async throws {
+    /// Several row writes as one: one statement per table, one audit append. Returns the new audit head.
+    static func runTogether(_ writes: [RowWrite], expecting auditHead: AuditLog.Head?, on db: any Database) async throws -> AuditLog.Head? {
         try await PreparedInsert.run(writes.flatMap(\.rows), on: db)
-        try await AuditLog.append(writes.flatMap(\.audit), on: db)
+        return try await AuditLog.append(writes.flatMap(\.audit), expecting: auditHead, on: db).head
     }
 }
 

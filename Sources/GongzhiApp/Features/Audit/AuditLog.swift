@@ -43,24 +43,50 @@ enum AuditLog {
     /// Appends an entry in the caller's transaction (see `append(_:on:)`).
     @discardableResult
     static func append(_ event: AuditEvent, context: AuditContext, now: Date, on db: any Database) async throws -> AuditEntry {
-        try await append([Pending(event: event, context: context, now: now)], on: db)[0]
+        try await append([Pending(event: event, context: context, now: now)], on: db).entries[0]
+    }
+
+    /// The chain's last entry: its sequence number and hash.
+    struct Head: Sendable, Equatable {
+        var seq: Int64
+        var hash: String
     }
 
     /// Appends entries, in order, in the caller's transaction: the head is read once, the entries go in one
     /// statement, the head moves once. The head row is locked (`FOR UPDATE` on PostgreSQL; SQLite writers are
-    /// already serialised by the write gate), and the head update is conditional on the seq read, so concurrent
+    /// already serialised by the write gate), and the head update is conditional on the head read, so concurrent
     /// appends can never fork the chain; `prev_hash` is also UNIQUE.
+    ///
+    /// `expected`: the head as the caller last left it (the write gate, whose batches are the only writers while
+    /// nothing else writes). The head is then moved from it without reading it first — one statement less in the
+    /// one writer's time; if it has moved meanwhile, the update matches no row and the head is read after all.
+    /// Returns the entries and the new head.
     @discardableResult
-    static func append(_ pending: [Pending], on db: any Database) async throws -> [AuditEntry] {
-        guard !pending.isEmpty else { return [] }
+    static func append(_ pending: [Pending], expecting expected: Head? = nil, on db: any Database) async throws -> (entries: [AuditEntry], head: Head?) {
+        guard !pending.isEmpty else { return ([], expected) }
         let sql = db.sql()
+        if let expected {
+            let (entries, rows, last) = try chain(pending, after: expected, on: db)
+            if try await move(from: expected, to: last, on: sql) {
+                try await PreparedInsert.run(rows, on: db)
+                return (entries, last)
+            }
+        }
         // raw SQL: `lock` is one of two fixed strings.
         let lock = sql.dialect.name == "postgresql" ? " FOR UPDATE" : ""
-        guard let head = try await sql.raw("SELECT seq, hash FROM audit_head WHERE id = 1\(unsafeRaw: lock)").first() else {
+        guard let row = try await sql.raw("SELECT seq, hash FROM audit_head WHERE id = 1\(unsafeRaw: lock)").first() else {
             throw Abort(.internalServerError, reason: "audit_head missing")
         }
-        let headSeq = try head.decode(column: "seq", as: Int64.self)
-        var last = (seq: headSeq, hash: try head.decode(column: "hash", as: String.self))
+        let head = Head(seq: try row.decode(column: "seq", as: Int64.self), hash: try row.decode(column: "hash", as: String.self))
+        let (entries, rows, last) = try chain(pending, after: head, on: db)
+        try await PreparedInsert.run(rows, on: db)
+        guard try await move(from: head, to: last, on: sql) else { throw Failure.headMoved }
+        return (entries, last)
+    }
+
+    /// The entries after `head`, their rows made ready, and the new head.
+    private static func chain(_ pending: [Pending], after head: Head, on db: any Database) throws -> ([AuditEntry], [PreparedInsert], Head) {
+        var last = head
         var entries: [AuditEntry] = []
         var rows: [PreparedInsert] = []
         for item in pending {
@@ -70,18 +96,20 @@ enum AuditLog {
                 roles: context.roles, action: event.action, objectType: event.objectType, objectID: event.objectID,
                 outcome: event.outcome, ip: context.ip, requestID: context.requestID, summary: event.summary,
                 changeDigest: AuditChain.digest(of: event.change))
-            let entry = AuditChain.append(fields, after: last)
+            let entry = AuditChain.append(fields, after: (last.seq, last.hash))
             entries.append(entry)
             rows.append(try PreparedInsert(AuditRecord(entry), on: db))
-            last = (entry.fields.seq, entry.entryHash)
+            last = Head(seq: entry.fields.seq, hash: entry.entryHash)
         }
-        try await PreparedInsert.run(rows, on: db)
-        let moved = try await sql.raw("""
-            UPDATE audit_head SET seq = \(bind: last.seq), hash = \(bind: last.hash)
-            WHERE id = 1 AND seq = \(bind: headSeq) RETURNING seq
-            """).all()
-        guard moved.count == 1 else { throw Failure.headMoved }
-        return entries
+        return (entries, rows, last)
+    }
+
+    /// Moves the head from `old` to `new` if it is still at `old`.
+    private static func move(from old: Head, to new: Head, on sql: any SQLDatabase) async throws -> Bool {
+        try await sql.raw("""
+            UPDATE audit_head SET seq = \(bind: new.seq), hash = \(bind: new.hash)
+            WHERE id = 1 AND seq = \(bind: old.seq) AND hash = \(bind: old.hash) RETURNING seq
+            """).all().count == 1
     }
 
     /// Verifies the whole chain in `seq` order, in pages, and reports the first broken entry. With the audit
