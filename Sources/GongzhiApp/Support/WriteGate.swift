@@ -14,10 +14,10 @@ import Vapor
 /// if the commit fails, every write of the batch gets that error. One commit (and one `fsync` under
 /// `synchronous=FULL`) then carries many writes, and the pages they share are written to the WAL once.
 /// Writes that only insert rows made ready beforehand and append audit entries (`RowWrite`: an intake) go further:
-/// those of one batch share one statement per table and one audit append (in the transaction itself when the batch
-/// has nothing else, else in one savepoint); if that is refused (a taken case number), they are run again one by
-/// one, so that only the write at fault fails. A batch of row writes moves the audit head from where the previous one
-/// left it without reading it first (`AuditLog.append(_:expecting:on:)`).
+/// a batch of only such writes shares one statement per table and one audit append; if that is refused (a taken
+/// case number), they are run again one by one, so that only the write at fault fails. Such a batch moves the audit
+/// head from where the previous one left it without reading it first (`AuditLog.append(_:expecting:on:)`). A batch
+/// with other writes in it runs every write in its own savepoint.
 /// On PostgreSQL the gate is open: each write is its own transaction, and row locks order concurrent writers
 /// (see `AuditLog`).
 actor WriteGate {
@@ -98,7 +98,7 @@ actor WriteGate {
     }
 
     private struct BatchOutcome {
-        /// Whether the batch's row writes went in together (nil: it had fewer than two).
+        /// Whether the batch's row writes went in together (nil: it was not a batch of row writes only).
         var rowsTogether: Bool?
         /// The audit head the batch left, when only its row writes moved it (see `AuditLog.append(_:expecting:on:)`).
         var auditHead: AuditLog.Head?
@@ -116,18 +116,17 @@ actor WriteGate {
                 for write in batch { write.continuation.resume(returning: ()) }
                 return BatchOutcome(rowsTogether: true, auditHead: head)
             } catch {
-                _ = await commitOneByOne(batch, rowsTogether: false)
+                await commitOneByOne(batch)
                 return BatchOutcome(rowsTogether: false, auditHead: nil)
             }
         }
-        return await commitOneByOne(batch, rowsTogether: true)
+        await commitOneByOne(batch)
+        return BatchOutcome(rowsTogether: nil, auditHead: nil)
     }
 
-    /// Commits a batch with a savepoint per write (`rowsTogether`: its row writes first try one savepoint together).
-    private static func commitOneByOne(_ batch: [PendingWrite], rowsTogether: Bool) async -> BatchOutcome {
+    /// Commits a batch with a savepoint per write.
+    private static func commitOneByOne(_ batch: [PendingWrite]) async {
         let outcomes = Outcomes(count: batch.count)
-        let rowWrites = rowsTogether ? batch.indices.filter { batch[$0].rows != nil } : []
-        outcomes.rowsTogether = rowWrites.count > 1 ? false : nil
         do {
             try await batch[0].db.transaction { tx in
                 guard batch.count > 1 else {
@@ -136,20 +135,7 @@ actor WriteGate {
                     return
                 }
                 let sql = tx.sql()
-                if rowWrites.count > 1 {
-                    try await sql.raw("SAVEPOINT gz_rows").run()
-                    do {
-                        _ = try await RowWrite.runTogether(rowWrites.map { batch[$0].rows! }, expecting: nil, on: tx)
-                        try await sql.raw("RELEASE SAVEPOINT gz_rows").run()
-                        for index in rowWrites { outcomes.set(index, .success(())) }
-                        outcomes.rowsTogether = true
-                    } catch {
-                        // One of them is refused: each runs alone below, and only that one fails.
-                        try await sql.raw("ROLLBACK TO SAVEPOINT gz_rows").run()
-                        try await sql.raw("RELEASE SAVEPOINT gz_rows").run()
-                    }
-                }
-                for (index, write) in batch.enumerated() where outcomes[index] == nil {
+                for (index, write) in batch.enumerated() {
                     try await sql.raw("SAVEPOINT gz_write").run()
                     do {
                         let value = try await write.body(tx)
@@ -172,7 +158,6 @@ actor WriteGate {
         for (index, write) in batch.enumerated() {
             write.continuation.resume(with: outcomes[index] ?? .failure(WriteGateError.notRun))
         }
-        return BatchOutcome(rowsTogether: outcomes.rowsTogether, auditHead: nil)
     }
 
     private struct PendingWrite: Sendable {
@@ -185,8 +170,6 @@ actor WriteGate {
     /// Each write's result, filled in order by the one task that runs the batch.
     private final class Outcomes: @unchecked Sendable {
         private var results: [Result<any Sendable, any Error>?]
-        /// Whether the batch's row writes went in together (nil: it had fewer than two).
-        var rowsTogether: Bool?
         init(count: Int) { results = Array(repeating: nil, count: count) }
         func set(_ index: Int, _ result: Result<any Sendable, any Error>) { results[index] = result }
         subscript(index: Int) -> Result<any Sendable, any Error>? { results[index] }
