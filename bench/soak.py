@@ -27,15 +27,34 @@ import harness  # noqa: E402  (bench/harness.py: the server, wrk and the machine
 
 
 class RSSTrace(harness.RSSSampler):
-    """The resident set every `interval` seconds, as (seconds since start, MiB)."""
+    """The resident set every `interval` seconds, as (seconds since start, MiB); beside it, in `parts`, its two
+    halves from /proc (anonymous memory — the heap, SQLite's page caches — and mapped files, mostly the binary's
+    code as more of it is run) and the database's size on disk (file + WAL), to tell growth from filling."""
 
-    def __init__(self, pid, interval=5.0):
+    def __init__(self, pid, database, interval=5.0):
         super().__init__(pid)
-        self.interval, self.points, self.started = interval, [], time.time()
+        self.interval, self.points, self.parts, self.started = interval, [], [], time.time()
+        self.database = Path(database)
+
+    def _status(self):
+        fields = {}
+        try:
+            for line in open(f"/proc/{self.pid}/status"):
+                name, _, rest = line.partition(":")
+                if name in ("VmRSS", "RssAnon", "RssFile"):
+                    fields[name] = int(rest.split()[0]) / 1024
+        except OSError:
+            pass
+        return fields
+
+    def _database_mib(self):
+        return sum(p.stat().st_size for p in (self.database, Path(str(self.database) + "-wal")) if p.exists()) / 2**20
 
     def _run(self):
         while not self._stop.is_set():
-            self.points.append((time.time() - self.started, self._read()))
+            at, fields = time.time() - self.started, self._status()
+            self.points.append((at, fields.get("VmRSS", 0.0)))
+            self.parts.append((at, fields.get("RssAnon", 0.0), fields.get("RssFile", 0.0), self._database_mib()))
             self._stop.wait(self.interval)
 
 
@@ -80,7 +99,7 @@ def main():
     year = f"from={today - datetime.timedelta(days=364)}&to={today}"
     slices, errors, cases = [], 0, 0
     started = time.time()
-    with RSSTrace(server.process.pid) as rss:
+    with RSSTrace(server.process.pid, workspace / "gongzhi.sqlite") as rss:
         while time.time() - started < seconds:
             minute = {}
             intake = harness.wrk(server.base, ["/api/v1/cases"], auth="Bearer " + worker, method="POST", bodies=bodies,
@@ -100,12 +119,16 @@ def main():
             errors += sum(r["errors"] for r in minute.values())
             slices.append({"at": time.time() - started, "rss": rss.points[-1][1] if rss.points else 0,
                            **{name: {"p95": r["p95"], "rate": r["rate"], "errors": r["errors"]} for name, r in minute.items()}})
-            harness.log(f"{(time.time() - started) / 60:6.1f} min  RSS {slices[-1]['rss']:6.1f} MiB  "
+            harness.log(f"{(time.time() - started) / 60:6.1f} min  RSS {slices[-1]['rss']:6.1f} MiB (anon {rss.parts[-1][1] if rss.parts else 0:5.1f})  "
                         + "  ".join(f"{name} p95 {r['p95']:.0f} ms" for name, r in minute.items()) + f"  errors {errors}")
     server.stop()
 
     after = [(t, m) for t, m in rss.points if t >= warmup]
     trend = slope_per_hour(after)
+    parts = [p for p in rss.parts if p[0] >= warmup]
+    anon_trend = slope_per_hour([(t, a) for t, a, _, _ in parts])
+    file_trend = slope_per_hour([(t, f) for t, _, f, _ in parts])
+    database_trend = slope_per_hour([(t, d) for t, _, _, d in parts])
     worst = max((s[name]["p95"], name) for s in slices for name in s if isinstance(s[name], dict))
     ran = (time.time() - started) / 3600
     verdict_memory = "met" if trend < 5 else "MISSED"
@@ -121,6 +144,9 @@ def main():
         "",
         f"RSS: {after[0][1] if after else 0:.1f} MiB after {warmup / 60:.0f} min of warm-up, {rss.points[-1][1] if rss.points else 0:.1f} MiB at the end, "
         f"peak {max(m for _, m in rss.points):.1f} MiB; trend after warm-up {trend:+.2f} MiB/h (target < 5: {verdict_memory})",
+        f"  of which anonymous memory {parts[0][1] if parts else 0:.1f} → {parts[-1][1] if parts else 0:.1f} MiB ({anon_trend:+.2f} MiB/h), "
+        f"mapped files {parts[0][2] if parts else 0:.1f} → {parts[-1][2] if parts else 0:.1f} MiB ({file_trend:+.2f} MiB/h); "
+        f"database on disk {parts[0][3] if parts else 0:.0f} → {parts[-1][3] if parts else 0:.0f} MiB ({database_trend:+.0f} MiB/h)",
         f"highest p95 of any round: {worst[0]:.0f} ms ({worst[1]}) (target < 500 ms: {verdict_latency})",
         f"errors (connect, read, write, timeout, status ≥ 400): {errors} (target 0: {verdict_errors})",
     ]
@@ -130,6 +156,7 @@ def main():
     stem = f"{datetime.datetime.now():%Y-%m-%d-%H%M}-soak-{harness.commit()}"
     (results / f"{stem}.md").write_text(text)
     (results / f"{stem}.json").write_text(json.dumps({"slices": slices, "rss": rss.points, "trend_mib_per_hour": trend,
+                                                       "anon_file_database": rss.parts, "anon_trend_mib_per_hour": anon_trend,
                                                        "errors": errors, "worst_p95": worst}, indent=1))
     print(f"written to bench/results/{stem}.md and .json")
     sys.exit(0 if verdict_memory == verdict_errors == verdict_latency == "met" else 1)
