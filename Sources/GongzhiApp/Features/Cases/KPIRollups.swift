@@ -74,11 +74,10 @@ enum KPIRollups {
         "signed_at", "completion_due_at", "closed_at", "returns", "reopens", "rating_solved", "rating_satisfaction",
     ]
 
-    /// The cases' columns the rollups need.
+    /// The cases' columns the rollups need: the id and `sourceColumns` (one list, so that the trigger and the loading
+    /// cannot drift apart; a column missing here stops `row(from:)` at once).
     static func load(_ query: QueryBuilder<CaseRecord>) -> QueryBuilder<CaseRecord> {
-        query.field(\.$id).field(\.$state).field(\.$openedAt).field(\.$responseDueAt).field(\.$signedAt).field(\.$completionDueAt)
-            .field(\.$closedAt).field(\.$returns).field(\.$reopens).field(\.$ratingSolved).field(\.$ratingSatisfaction)
-            .field(\.$placePath).field(\.$category).field(\.$handlerNodeID).field(\.$handlerPath).field(\.$accusedPath)
+        sourceColumns.reduce(query.field(\.$id)) { $0.field(.path([FieldKey(stringLiteral: $1)], schema: CaseRecord.schema)) }
     }
 
     // MARK: Keeping them

@@ -28,8 +28,11 @@ enum DemoCases {
     static let details = ["已经好几天了，希望尽快处理。", "影响老人出行，麻烦社区帮忙协调。", "多次反映未解决。", "请相关部门来看一下。", "晚上尤其严重。"]
 
     /// Writes `count` cases at the given buildings (id, grid path, point) in one transaction; returns how many.
+    /// Case numbers are drawn from `code` (random by default) and drawn again when one is already used in this batch:
+    /// the first cases all open on the same day, and a repeated number would fail the whole write.
     @discardableResult
-    static func write(count: Int, buildings: [(UUID, OrgPath, GeoPoint?)], seed: UInt64, app: Application) async throws -> Int {
+    static func write(count: Int, buildings: [(UUID, OrgPath, GeoPoint?)], seed: UInt64, app: Application,
+                      code: () -> String = { CaseIntake.randomCode(length: 6) }) async throws -> Int {
         guard count > 0, !buildings.isEmpty, let catalogue = try await CatalogueStore.current(on: app.db) else { return 0 }
         let calendar = app.gongzhi.calendar
         let now = app.clock.now
@@ -39,6 +42,7 @@ enum DemoCases {
         var records: [CaseRecord] = []
         var events: [CaseEventRecord] = []
         var pauses: [CasePause] = []
+        var numbers = Set<String>()
         for index in 0..<count {
             let (buildingID, place, location) = buildings[rng.int(0...(buildings.count - 1))]
             let item = rng.pick(items)
@@ -47,7 +51,9 @@ enum DemoCases {
             let opened = now.addingTimeInterval(-Double(guaranteed ? 30 * 86_400 : rng.int(3_600...(60 * 86_400))))
             let record = CaseRecord()
             record.id = UUID()
-            record.number = CaseIntake.caseNumber(opened)
+            var number = CaseIntake.caseNumber(opened, code: code())
+            while !numbers.insert(number).inserted { number = CaseIntake.caseNumber(opened, code: code()) }
+            record.number = number
             record.title = item.name
             record.details = rng.pick(details)
             record.channel = rng.pick(["resident", "resident", "window", "hotline", "patrol"])
