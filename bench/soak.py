@@ -2,11 +2,13 @@
 """Soak (issue 7; checklist row 38): a release `gongzhi serve` on SQLite under a steady mixed load for hours, its
 resident memory sampled throughout. The goal: memory growing < 5 MiB/h after warm-up, no 5xx, p95 < 500 ms.
 
-Each round of the run (under a minute): --intake-seconds (default 2) of case intake (POST /api/v1/cases) and 10 s each of case
-read, the queue API, the KPI API and the workbench page, every scenario with --connections connections (wrk;
-bench/wrk/scenario.lua). Intake runs flat out while it runs (~300 cases/s here), so its share sets how fast the
-database grows: 2 s a minute is about 600 cases a minute, still far beyond a district's real intake. The
-server's RSS is read every 5 s. After the run: the RSS trend after warm-up (least squares, MiB/h), the highest p95
+Each round of the run (under a minute): --intake-cases (default 60) new cases (POST /api/v1/cases, one after
+another) and 10 s each of case read, the queue API, the KPI API and the workbench page, every scenario with
+--connections connections (wrk; bench/wrk/scenario.lua). 60 cases a round is about 85 a minute, 120 000 a day:
+some hundred times a large district's real intake, and none of them is ever handled, so the open cases grow all
+run long (the KPI API's cost grows with the unsigned cases still within their response limit: intake flat out,
+~1 000 cases a minute, made that hundreds of thousands in a day, which no district reaches). --intake-seconds N
+instead runs intake flat out with wrk for N s a round (the earlier runs' load). The server's RSS is read every 5 s. After the run: the RSS trend after warm-up (least squares, MiB/h), the highest p95
 of any round, every error; the figures are printed and written to bench/results/ with the date and the commit.
 
   bench/run builds the release binary; then
@@ -58,6 +60,23 @@ class RSSTrace(harness.RSSSampler):
             self._stop.wait(self.interval)
 
 
+def intake_one_by_one(base, token, bodies, count, rng):
+    """`count` cases, one request after another: figures like harness.wrk's (latencies in ms)."""
+    latencies, errors, started = [], 0, time.time()
+    for _ in range(count):
+        began = time.perf_counter()
+        try:
+            status, _ = harness.call(base, "POST", "/api/v1/cases", token, rng.choice(bodies))
+        except OSError:
+            status = 0
+        latencies.append((time.perf_counter() - began) * 1000)
+        errors += status == 0 or status >= 400
+    latencies.sort()
+    seconds = time.time() - started
+    return {"requests": count, "seconds": seconds, "rate": count / seconds if seconds else 0.0, "errors": errors,
+            "p95": latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))] if latencies else 0.0}
+
+
 def slope_per_hour(points):
     """Least-squares slope of (seconds, MiB) in MiB per hour."""
     n = len(points)
@@ -76,7 +95,8 @@ def main():
     parser.add_argument("--minutes", type=float, default=0)
     parser.add_argument("--warmup-minutes", type=float, default=10, help="left out of the memory trend")
     parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--intake-seconds", type=int, default=2, help="seconds of intake in each minute")
+    parser.add_argument("--intake-cases", type=int, default=60, help="cases taken in each round, one after another")
+    parser.add_argument("--intake-seconds", type=int, default=0, help="instead: seconds of intake flat out (wrk) each round")
     parser.add_argument("--households", type=int, default=600)
     parser.add_argument("--port", type=int, default=8470)
     args = parser.parse_args()
@@ -102,8 +122,11 @@ def main():
     with RSSTrace(server.process.pid, workspace / "gongzhi.sqlite") as rss:
         while time.time() - started < seconds:
             minute = {}
-            intake = harness.wrk(server.base, ["/api/v1/cases"], auth="Bearer " + worker, method="POST", bodies=bodies,
-                                 seconds=args.intake_seconds, connections=args.connections)
+            if args.intake_seconds > 0:
+                intake = harness.wrk(server.base, ["/api/v1/cases"], auth="Bearer " + worker, method="POST", bodies=bodies,
+                                     seconds=args.intake_seconds, connections=args.connections)
+            else:
+                intake = intake_one_by_one(server.base, worker, bodies, args.intake_cases, rng)
             cases += intake["requests"]
             minute["intake"] = intake
             _, listing = harness.call(server.base, "GET", "/api/v1/cases?limit=100", "Bearer " + district)

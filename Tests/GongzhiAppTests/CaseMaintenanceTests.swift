@@ -96,6 +96,49 @@ struct DemoCasesTests {
             }
         }
     }
+
+    @Test("demo rectification items: each state, one overdue, consistent times, at both workers' communities, on the district's page")
+    func demoRectifications() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            // The fixture is the demo district without its examples: they are written here.
+            #expect(try await RectificationRecord.query(on: app.db).count() == 0)
+            let written = try await DemoRectifications.seed(app: app)
+            #expect(written == DemoRectifications.items.count)
+            let stored = try await RectificationRecord.query(on: app.db).all()
+            #expect(stored.count == written)
+            #expect(Set(stored.map(\.ownerNodeID)) == [f.communityA.id!, f.communityB.id!], "the two demo workers' communities")
+            for item in stored {
+                #expect((item.state == .open) == (item.submittedAt == nil && item.submittedBy == nil))
+                #expect((item.state == .verified) == (item.verifiedAt != nil))
+                #expect(item.submittedAt.map { $0 > item.createdAt } ?? true)
+            }
+            var client = try await TestClient.browser(app, as: "district")
+            let page = try await client.send(.GET, "/rectifications").body.string
+            for state in RectificationRules.State.allCases {
+                #expect(page.contains("<td data-label=\"状态\">\(Strings.text("rectification.state.\(state.rawValue)", .zh))</td>"), "\(state)")
+            }
+            #expect(page.components(separatedBy: "已逾期").count - 1 == 1, "only the open item past its day")
+        }
+    }
+
+    @Test("a case number drawn twice in one batch is drawn again (the first cases all open on one day)")
+    func repeatedNumbersDrawnAgain() async throws {
+        try await withApp { app, _ in
+            let buildings = try await Building.query(on: app.db).all().map { ($0.id!, OrgPath($0.orgPath)!, $0.location) }
+            let before = try await CaseRecord.query(on: app.db).count()
+            // Every code comes twice in a row: without the redraw the second case of the day repeats the first's number.
+            var drawn = 0
+            let written = try await DemoCases.write(count: 40, buildings: buildings, seed: 3, app: app) {
+                drawn += 1
+                return String(format: "Q%05d", drawn / 2)
+            }
+            #expect(written >= 39)
+            #expect(drawn > written)
+            let numbers = try await CaseRecord.query(on: app.db).all().map(\.number)
+            #expect(numbers.count == before + written && Set(numbers).count == numbers.count)
+        }
+    }
 }
 
 @Suite("KPIs over HTTP")

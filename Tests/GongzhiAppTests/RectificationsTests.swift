@@ -77,6 +77,34 @@ struct RectificationsTests {
         }
     }
 
+    @Test("reviews sent at the same time: one applies, every other finds the item moved on (409)")
+    func concurrentReviews() async throws {
+        try await withApp { app, fixture in
+            let f = try #require(fixture)
+            var street = try await TestClient.api(app, as: "street")
+            var worker = try await TestClient.api(app, as: "worker")
+            let deadline = DayNumber(DayNumber(CivilDate(app.clock.now)).value + 3).civil.description
+            let id = try await street.send(.POST, "/api/v1/rectifications", json: NewItem(ownerNodeId: f.communityA.id!, finding: "台账不全", deadline: deadline))
+                .content.decode(Item.self).id
+            #expect(try await worker.send(.POST, "/api/v1/rectifications/\(id)/submit", json: ["text": "已补齐"]).status == .ok)
+            let audit = try await app.auditCount(excludingDenials: true)
+            let reviewer = street
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for index in 0..<12 {
+                    group.addTask {
+                        var client = reviewer
+                        let step = index.isMultiple(of: 2) ? "verify" : "send_back"
+                        return try await client.send(.POST, "/api/v1/rectifications/\(id)/\(step)", json: ["text": "第 \(index) 次"]).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .ok }.count == 1, "\(statuses)")
+            #expect(statuses.filter { $0 == .conflict }.count == 11, "\(statuses)")
+            #expect(try await app.auditCount(excludingDenials: true) == audit + 1, "one review recorded")
+        }
+    }
+
     @Test("an item not verified by the end of its deadline day raises one warning; a verified one none")
     func overdueWarning() async throws {
         try await withApp { app, fixture in

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import GongzhiApp
 
 /// Lints over the repository's own source (checklist rows 13 and 14): raw SQL only where a reviewer has said why
 /// it cannot carry a user's words, and raw template output only for the server-drawn charts.
@@ -77,5 +78,23 @@ struct SourceLintTests {
         }
         #expect(views.count > 20)
         #expect(found.isEmpty, "raw output in templates: \(found)")
+    }
+
+    @Test("every word a template asks for (`page.t.<key>`) exists, in Chinese and in English (Leaf prints nothing for a missing one)")
+    func templateWordsExist() throws {
+        let views = Self.files(under: "Resources/Views", extension: "leaf")
+        var missing: [String] = []
+        var asked = 0
+        for file in views {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for match in text.matches(of: /page\.t\.([a-z0-9_]+)/) {
+                asked += 1
+                let key = String(match.output.1)
+                let zh = Strings.all(.zh)[key] ?? "", en = Strings.all(.en)[key] ?? ""
+                if zh.isEmpty || en.isEmpty { missing.append("\(file.lastPathComponent): \(key)") }
+            }
+        }
+        #expect(asked > 500)
+        #expect(missing.isEmpty, "words missing: \(missing)")
     }
 }

@@ -328,7 +328,11 @@ class Accessibility(unittest.TestCase):
     def test_supervisor_pages(self):
         s = Session("street")
         try:
-            self.check(s, [("dashboard", "/dashboard"), ("supervise", "/supervise")], "street")
+            # The demo's rectification items: the list and the item waiting for the street's verification.
+            s.go("/rectifications?state=submitted")
+            item = s.driver.find_element(By.CSS_SELECTOR, "table.cases a[href^='/rectifications/']").get_attribute("href").replace(BASE, "")
+            self.check(s, [("dashboard", "/dashboard"), ("supervise", "/supervise"), ("rectifications", "/rectifications"),
+                           ("rectification", item)], "street")
         finally:
             s.close()
 

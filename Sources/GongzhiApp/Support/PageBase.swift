@@ -46,6 +46,7 @@ struct PageBase: Encodable {
             item("/workbench", "nav.workbench", .viewCases)
             item("/supervise", "nav.supervise", .superviseCases)
             item("/dashboard", "nav.dashboard", .viewCases)
+            item("/rectifications", "nav.rectifications", .viewCases)
             item("/org", "nav.org", .viewOrganisation)
             item("/people", "nav.people", .viewResidents)
             item("/import", "nav.import", .manageResidents)
@@ -86,10 +87,15 @@ extension Request {
         return raw
     }
 
-    /// The messages for a failed form submission, in the user's language.
+    /// The messages for a failed form submission, in the user's language; led by the field's name where the
+    /// words have one (`field.<name>`), so that "Required." says which box.
     func formMessages(for error: any Error) -> [FormMessage] {
         let problem = GongzhiErrorMiddleware.describe(error, request: self)
-        return [FormMessage(field: problem.field, text: problem.message(lang))]
+        var text = problem.message(lang)
+        if let field = problem.field, let label = Strings.entry("field.\(field)", lang) {
+            text = label + (lang == .zh ? "：" : ": ") + text
+        }
+        return [FormMessage(field: problem.field, text: text)]
     }
 }
 

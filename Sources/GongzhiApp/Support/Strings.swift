@@ -3,8 +3,12 @@ import Foundation
 /// Every word the interface shows, in Simplified Chinese and English. Pages receive the table of their language.
 enum Strings {
     static func text(_ key: String, _ lang: Lang) -> String {
-        guard let entry = table[key] else { return key }
-        return lang == .zh ? entry.0 : entry.1
+        entry(key, lang) ?? key
+    }
+
+    /// The words for `key`, or nil when there are none.
+    static func entry(_ key: String, _ lang: Lang) -> String? {
+        table[key].map { lang == .zh ? $0.0 : $0.1 }
     }
 
     /// The whole table in one language for page contexts, with `_` for `.` in keys: `#(t.login_title)`.

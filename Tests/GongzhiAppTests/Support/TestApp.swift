@@ -64,7 +64,7 @@ func withApp(seed: Bool = true, households: Int = 40, adjust: (inout AppConfig) 
         try await app.prepareAndMigrate()
         var fixture: Fixture?
         if seed {
-            _ = try await DemoDistrictSeeder.seed(app: app, streets: 2, households: households, seed: 42, progress: false)
+            _ = try await DemoDistrictSeeder.seed(app: app, streets: 2, households: households, seed: 42, progress: false, examples: false)
             fixture = try await makeFixture(app)
         }
         try await body(app, fixture)

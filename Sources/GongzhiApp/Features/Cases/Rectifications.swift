@@ -91,53 +91,54 @@ struct RectificationDTO: Content {
     }
 }
 
-/// `/api/v1/rectifications`: supervisors (street, district) open items for an org below them and verify the
-/// evidence; the owner org's staff (who handle its cases) hand the evidence in. Everyone who sees cases at the
-/// owner's place sees its items; anyone else gets 404.
-struct RectificationsController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        let items = routes.grouped("api", "v1", "rectifications")
-        items.get(use: list)
-        items.post(use: create)
-        items.get(":id", use: show)
-        items.post(":id", ":step", use: step)
-    }
-
-    @Sendable func list(_ request: Request) async throws -> [RectificationDTO] {
-        let actor = try request.requireActor()
-        var query = RectificationRecord.query(on: request.db).visible(to: actor, .viewCases)
-        if let raw = try? request.query.get(String.self, at: "state"), !raw.isEmpty {
-            guard let state = RectificationRules.State(rawValue: raw) else { throw AppError.invalid("state") }
-            query = query.filter(\.$state == state)
-        }
-        let now = request.now
-        return try await query.sort(\.$deadline).sort(\.$createdAt).limit(200).all().map { RectificationDTO($0, now: now) }
-    }
-
-    @Sendable func show(_ request: Request) async throws -> RectificationDTO {
-        let actor = try request.requireActor()
-        return RectificationDTO(try await Scoped.find(RectificationRecord.self, try request.uuidParameter(), actor: actor, .viewCases, on: request.db),
-                                now: request.now)
-    }
-
-    struct CreateBody: Content {
-        var ownerNodeId: UUID?
+/// Rectification items' reads, rules of access and writes, for the API and the pages alike. Everyone who sees
+/// cases at the owner's place sees its items; anyone else gets 404. Supervisors (street, district) open items for
+/// an org below them and review the evidence; the owner org's staff (who handle its cases) hand the evidence in.
+enum Rectifications {
+    struct Draft {
+        var ownerNodeID: UUID?
         var finding: String?
         var plan: String?
         var deadline: String?
     }
 
-    @Sendable func create(_ request: Request) async throws -> Response {
-        let actor = try request.require(.superviseCases)
-        let body = try request.content.decode(CreateBody.self)
-        let owner = try await Scoped.find(OrgNode.self, body.ownerNodeId, actor: actor, .superviseCases, on: request.db)
-        let finding = (body.finding ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...2_000).contains(finding.count) else { throw AppError.invalid("finding") }
-        let plan = (body.plan ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard plan.count <= 2_000 else { throw AppError.invalid("plan") }
-        guard let deadline = body.deadline.flatMap(CivilDate.init(iso:)), deadline >= CivilDate(request.now) else {
-            throw AppError.invalid("deadline")
-        }
+    static func list(actor: Actor, state: RectificationRules.State?, limit: Int = 200, on db: any Database) async throws -> [RectificationRecord] {
+        var query = RectificationRecord.query(on: db).visible(to: actor, .viewCases)
+        if let state { query = query.filter(\.$state == state) }
+        return try await query.sort(\.$deadline).sort(\.$createdAt).limit(limit).all()
+    }
+
+    static func find(_ id: UUID?, actor: Actor, on db: any Database) async throws -> RectificationRecord {
+        try await Scoped.find(RectificationRecord.self, id, actor: actor, .viewCases, on: db)
+    }
+
+    /// Whether `actor` may take `step` on the item, its state apart: the owner's staff hand in evidence; a
+    /// supervisor above the owner reviews it, and an org never reviews its own item.
+    static func may(_ step: RectificationRules.Step, _ record: RectificationRecord, actor: Actor) -> Bool {
+        guard let path = OrgPath(record.orgPath) else { return false }
+        if step == .submit { return AccessPolicy.allows(.handleCases, actor: actor, at: path) }
+        return AccessPolicy.allows(.superviseCases, actor: actor, at: path) && !actor.grants.contains { $0.path.rawValue == record.orgPath }
+    }
+
+    /// The steps `actor` may take on the item now (for the page's forms).
+    static func steps(_ record: RectificationRecord, actor: Actor) -> [RectificationRules.Step] {
+        RectificationRules.Step.allCases.filter { (try? RectificationRules.next(record.state, $0)) != nil && may($0, record, actor: actor) }
+    }
+
+    /// The streets and communities `actor` supervises (an item may be opened for any of them; grids through the API).
+    static func owners(actor: Actor, on db: any Database) async throws -> [OrgNode] {
+        guard AccessPolicy.allowsAnywhere(.superviseCases, actor: actor) else { return [] }
+        return try await OrgNode.query(on: db).visible(to: actor, .superviseCases).filter(\.$level ~~ [.street, .community])
+            .sort(\.$path).limit(1_000).all()
+    }
+
+    static func create(_ draft: Draft, actor: Actor, on request: Request) async throws -> RectificationRecord {
+        let owner = try await Scoped.find(OrgNode.self, draft.ownerNodeID, actor: actor, .superviseCases, on: request.db)
+        let finding = try OrgInput.text(draft.finding, field: "finding", limit: 2_000)
+        guard !finding.isEmpty else { throw AppError.invalid("finding", "required") }
+        let plan = try OrgInput.text(draft.plan, field: "plan", limit: 2_000)
+        guard let raw = draft.deadline?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { throw AppError.invalid("deadline", "required") }
+        guard let deadline = CivilDate(iso: raw), deadline >= CivilDate(request.now) else { throw AppError.invalid("deadline") }
         let record = RectificationRecord()
         record.id = UUID()
         record.ownerNodeID = try owner.requireID()
@@ -155,41 +156,40 @@ struct RectificationsController: RouteCollection {
             try await request.audit(AuditEvent(action: "rectification.create", objectType: "rectification", objectID: record.id!.uuidString.lowercased(),
                                                summary: "owner=\(owner.code) deadline=\(deadline)", change: ["finding": finding, "plan": plan]), on: db)
         }
-        return try await RectificationDTO(record, now: request.now).encodeResponse(status: .created, for: request)
+        return record
     }
 
-    struct StepBody: Content {
-        /// The evidence (submit) or the supervisor's note (verify, send back).
-        var text: String?
-    }
-
-    @Sendable func step(_ request: Request) async throws -> RectificationDTO {
-        let actor = try request.requireActor()
-        let record = try await Scoped.find(RectificationRecord.self, try request.uuidParameter(), actor: actor, .viewCases, on: request.db)
-        guard let step = request.parameters.get("step").flatMap(RectificationRules.Step.init(rawValue:)) else { throw AppError.notFound }
-        // The owner's staff hand in evidence; a supervisor above the owner reviews it.
-        try Scoped.require(step == .submit ? .handleCases : .superviseCases, actor: actor, at: record.orgPath)
-        if step != .submit, actor.grants.contains(where: { $0.path.rawValue == record.orgPath }) { throw AppError.forbidden }
-        let body = try request.content.decode(StepBody.self)
-        let text = (body.text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text.count <= 4_000, step != .submit || !text.isEmpty else { throw AppError.invalid("text") }
-        let next: RectificationRules.State
-        do throws(RectificationRules.Error) { next = try RectificationRules.next(record.state, step) } catch {
-            throw AppError.conflict("rectification_state")
-        }
+    /// Takes `step` with `text` (the evidence when submitting, the supervisor's note otherwise). The item is read
+    /// again inside the write and its state moved on the condition that it is still the one read, so two reviews
+    /// at once cannot both apply: the second finds it moved on (409). (On PostgreSQL the second's UPDATE waits for
+    /// the first's row lock, then matches nothing.)
+    static func step(_ id: UUID, _ step: RectificationRules.Step, text raw: String?, actor: Actor, on request: Request) async throws -> RectificationRecord {
+        let seen = try await find(id, actor: actor, on: request.db)
+        guard may(step, seen, actor: actor) else { throw AppError.forbidden }
+        let text = try OrgInput.text(raw, field: "text", limit: 4_000)
+        guard step != .submit || !text.isEmpty else { throw AppError.invalid("text", "required") }
         let now = request.now, by = UUID(uuidString: actor.userID)
-        record.state = next
-        switch step {
-        case .submit: record.evidence = text; record.submittedBy = by; record.submittedAt = now
-        case .verify: record.reviewNote = text; record.verifiedBy = by; record.verifiedAt = now
-        case .sendBack: record.reviewNote = text
-        }
-        try await request.write { db in
+        return try await request.write { db in
+            let record = try await find(id, actor: actor, on: db)
+            let before = record.state
+            let next: RectificationRules.State
+            do throws(RectificationRules.Error) { next = try RectificationRules.next(before, step) } catch {
+                throw AppError.conflict("rectification_state")
+            }
+            let moved = try await db.sql().update(RectificationRecord.schema).set("state", to: SQLBind(next.rawValue))
+                .where("id", .equal, SQLBind(id)).where("state", .equal, SQLBind(before.rawValue)).returning("id").all()
+            guard !moved.isEmpty else { throw AppError.conflict("rectification_state") }
+            record.state = next
+            switch step {
+            case .submit: record.evidence = text; record.submittedBy = by; record.submittedAt = now
+            case .verify: record.reviewNote = text; record.verifiedBy = by; record.verifiedAt = now
+            case .sendBack: record.reviewNote = text
+            }
             try await record.update(on: db)
             try await request.audit(AuditEvent(action: "rectification.\(step.rawValue)", objectType: "rectification",
                                                objectID: record.id!.uuidString.lowercased(), summary: "state=\(next.rawValue)",
                                                change: ["text": text]), on: db)
+            return record
         }
-        return RectificationDTO(record, now: now)
     }
 }
