@@ -37,11 +37,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        /// The C library's heap figures (glibc mallinfo2) for `/metrics`: a few lines of C, as Swift's Glibc module
+        /// does not bring `malloc.h`.
+        .target(name: "CMemoryStats"),
         /// The Vapor application: one folder per product feature.
         .target(
             name: "GongzhiApp",
             dependencies: [
                 "GongzhiCore",
+                "CMemoryStats",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),

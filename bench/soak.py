@@ -31,12 +31,14 @@ import harness  # noqa: E402  (bench/harness.py: the server, wrk and the machine
 class RSSTrace(harness.RSSSampler):
     """The resident set every `interval` seconds, as (seconds since start, MiB); beside it, in `parts`, its two
     halves from /proc (anonymous memory — the heap, SQLite's page caches — and mapped files, mostly the binary's
-    code as more of it is run) and the database's size on disk (file + WAL), to tell growth from filling."""
+    code as more of it is run) and the database's size on disk (file + WAL), to tell growth from filling; and in
+    `heap`, the server's own count of its heap from /metrics (in use, held by malloc): a leak grows what is in use,
+    fragmentation only what is held."""
 
-    def __init__(self, pid, database, interval=5.0):
+    def __init__(self, pid, database, base, interval=5.0):
         super().__init__(pid)
-        self.interval, self.points, self.parts, self.started = interval, [], [], time.time()
-        self.database = Path(database)
+        self.interval, self.points, self.parts, self.heap, self.started = interval, [], [], [], time.time()
+        self.database, self.base = Path(database), base
 
     def _status(self):
         fields = {}
@@ -57,7 +59,24 @@ class RSSTrace(harness.RSSSampler):
             at, fields = time.time() - self.started, self._status()
             self.points.append((at, fields.get("VmRSS", 0.0)))
             self.parts.append((at, fields.get("RssAnon", 0.0), fields.get("RssFile", 0.0), self._database_mib()))
+            heap = self._heap()
+            if heap:
+                self.heap.append((at, *heap))
             self._stop.wait(self.interval)
+
+    def _heap(self):
+        """(in use, held) in MiB from the server's /metrics, or None."""
+        try:
+            status, text = harness.call(self.base, "GET", "/metrics")
+        except OSError:
+            return None
+        if status != 200:
+            return None
+        values = dict(line.split(" ", 1) for line in text.decode().splitlines() if line.startswith("gongzhi_heap_"))
+        try:
+            return float(values["gongzhi_heap_in_use_bytes"]) / 2**20, float(values["gongzhi_heap_held_bytes"]) / 2**20
+        except (KeyError, ValueError):
+            return None
 
 
 def intake_one_by_one(base, token, bodies, count, rng):
@@ -119,7 +138,7 @@ def main():
     year = f"from={today - datetime.timedelta(days=364)}&to={today}"
     slices, errors, cases = [], 0, 0
     started = time.time()
-    with RSSTrace(server.process.pid, workspace / "gongzhi.sqlite") as rss:
+    with RSSTrace(server.process.pid, workspace / "gongzhi.sqlite", server.base) as rss:
         while time.time() - started < seconds:
             minute = {}
             if args.intake_seconds > 0:
@@ -142,7 +161,8 @@ def main():
             errors += sum(r["errors"] for r in minute.values())
             slices.append({"at": time.time() - started, "rss": rss.points[-1][1] if rss.points else 0,
                            **{name: {"p95": r["p95"], "rate": r["rate"], "errors": r["errors"]} for name, r in minute.items()}})
-            harness.log(f"{(time.time() - started) / 60:6.1f} min  RSS {slices[-1]['rss']:6.1f} MiB (anon {rss.parts[-1][1] if rss.parts else 0:5.1f})  "
+            heap_now = f", heap {rss.heap[-1][1]:5.1f} in use of {rss.heap[-1][2]:5.1f}" if rss.heap else ""
+            harness.log(f"{(time.time() - started) / 60:6.1f} min  RSS {slices[-1]['rss']:6.1f} MiB (anon {rss.parts[-1][1] if rss.parts else 0:5.1f}{heap_now})  "
                         + "  ".join(f"{name} p95 {r['p95']:.0f} ms" for name, r in minute.items()) + f"  errors {errors}")
     server.stop()
 
@@ -152,6 +172,9 @@ def main():
     anon_trend = slope_per_hour([(t, a) for t, a, _, _ in parts])
     file_trend = slope_per_hour([(t, f) for t, _, f, _ in parts])
     database_trend = slope_per_hour([(t, d) for t, _, _, d in parts])
+    heap = [h for h in rss.heap if h[0] >= warmup]
+    heap_in_use_trend = slope_per_hour([(t, u) for t, u, _ in heap])
+    heap_held_trend = slope_per_hour([(t, h) for t, _, h in heap])
     worst = max((s[name]["p95"], name) for s in slices for name in s if isinstance(s[name], dict))
     ran = (time.time() - started) / 3600
     verdict_memory = "met" if trend < 5 else "MISSED"
@@ -170,6 +193,8 @@ def main():
         f"  of which anonymous memory {parts[0][1] if parts else 0:.1f} → {parts[-1][1] if parts else 0:.1f} MiB ({anon_trend:+.2f} MiB/h), "
         f"mapped files {parts[0][2] if parts else 0:.1f} → {parts[-1][2] if parts else 0:.1f} MiB ({file_trend:+.2f} MiB/h); "
         f"database on disk {parts[0][3] if parts else 0:.0f} → {parts[-1][3] if parts else 0:.0f} MiB ({database_trend:+.0f} MiB/h)",
+        (f"  the server's heap (/metrics): in use {heap[0][1]:.1f} → {heap[-1][1]:.1f} MiB ({heap_in_use_trend:+.2f} MiB/h), "
+         f"held by malloc {heap[0][2]:.1f} → {heap[-1][2]:.1f} MiB ({heap_held_trend:+.2f} MiB/h)" if heap else "  the server's heap: not reported"),
         f"highest p95 of any round: {worst[0]:.0f} ms ({worst[1]}) (target < 500 ms: {verdict_latency})",
         f"errors (connect, read, write, timeout, status ≥ 400): {errors} (target 0: {verdict_errors})",
     ]
@@ -180,6 +205,7 @@ def main():
     (results / f"{stem}.md").write_text(text)
     (results / f"{stem}.json").write_text(json.dumps({"slices": slices, "rss": rss.points, "trend_mib_per_hour": trend,
                                                        "anon_file_database": rss.parts, "anon_trend_mib_per_hour": anon_trend,
+                                                       "heap_in_use_held": rss.heap, "heap_in_use_trend_mib_per_hour": heap_in_use_trend,
                                                        "errors": errors, "worst_p95": worst}, indent=1))
     print(f"written to bench/results/{stem}.md and .json")
     sys.exit(0 if verdict_memory == verdict_errors == verdict_latency == "met" else 1)

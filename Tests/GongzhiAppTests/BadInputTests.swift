@@ -177,7 +177,36 @@ struct OperationsTests {
             #expect(metrics.headers.contentType?.subType == "plain")
             #expect(metrics.body.string.contains("http_requests_total"))
             #expect(metrics.body.string.contains("http_request_duration_seconds"))
+            // The process's memory (SECURITY row 38's soak reads these): resident set and the heap, in bytes.
+            func value(_ name: String) -> Double? {
+                metrics.body.string.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
+            }
+            #if os(Linux)
+            #expect(try #require(value("process_resident_memory_bytes")) > 10_000_000)
+            let inUse = try #require(value("gongzhi_heap_in_use_bytes")), held = try #require(value("gongzhi_heap_held_bytes"))
+            #expect(inUse > 1_000_000 && held >= inUse)
+            #endif
         }
+    }
+
+    @Test("the heap figures follow what the program holds: 64 MiB held shows in the heap in use, and goes when freed")
+    func heapFigures() throws {
+        #if os(Linux)
+        let before = ProcessMemory.read()
+        let size = 64 << 20
+        let block = try #require(malloc(size))
+        memset(block, 1, size)
+        let holding = ProcessMemory.read()
+        free(block)
+        let after = ProcessMemory.read()
+        // Other tests of this process allocate and free meanwhile: a margin of a quarter of the block.
+        #expect(holding.heapInUseBytes > before.heapInUseBytes + UInt64(size * 3 / 4))
+        #expect(holding.heapInUseBytes > after.heapInUseBytes + UInt64(size * 3 / 4))
+        #expect(holding.heapHeldBytes >= holding.heapInUseBytes)
+        #expect(try #require(holding.residentBytes) > size)
+        #endif
+        #expect(ProcessMemory.resident(statm: "5120 2048 300 100 0 900 0\n", pageSize: 4096) == 2048 * 4096)
+        #expect(ProcessMemory.resident(statm: "", pageSize: 4096) == nil)
     }
 
     @Test("every page is Chinese by default, switches to English, remembers the elderly mode, and sends security headers")

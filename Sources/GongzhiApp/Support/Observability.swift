@@ -135,7 +135,8 @@ struct OperationsController: RouteCollection {
     }
 
     @Sendable func metrics(_ request: Request) async throws -> Response {
-        Response(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
+        ProcessMemory.record()
+        return Response(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
                  body: .init(string: Observability.metricsText()))
     }
 }

@@ -1,0 +1,20 @@
+#ifndef GONGZHI_MEMORY_STATS_H
+#define GONGZHI_MEMORY_STATS_H
+
+/// The heap as the C library counts it, for `/metrics` and the soak (SECURITY row 38): it tells memory the program
+/// holds (a leak grows it; SQLite's page caches are in it too) from memory the allocator keeps without using it
+/// (fragmentation grows only that). Zero where the C library does not say (not glibc 2.33 or later).
+typedef struct {
+    /// Bytes handed out by malloc and not yet freed, over all arenas (glibc mallinfo2: uordblks + hblkhd).
+    unsigned long long heap_in_use;
+    /// Bytes malloc holds from the system, used or not (arena + hblkhd).
+    unsigned long long heap_held;
+} gongzhi_memory_stats;
+
+gongzhi_memory_stats gongzhi_memory_stats_read(void);
+
+/// Hands free heap memory at the tops and in the middle of the arenas back to the system (glibc malloc_trim);
+/// 1 when some was released.
+int gongzhi_memory_trim(void);
+
+#endif

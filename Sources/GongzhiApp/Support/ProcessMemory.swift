@@ -1,0 +1,44 @@
+import CMemoryStats
+import Foundation
+
+/// The process's memory for `/metrics` and the soak (SECURITY row 38): the resident set the system counts, and
+/// beside it the heap in use and held as the C library counts it. A leak grows what is in use; fragmentation
+/// grows only what is held; a cache filling up (SQLite's pages) grows what is in use up to its bound.
+struct ProcessMemory: Equatable {
+    /// Resident set (Linux `/proc/self/statm`); nil elsewhere.
+    let residentBytes: Int?
+    let heapInUseBytes: UInt64
+    let heapHeldBytes: UInt64
+
+    static func read() -> ProcessMemory {
+        let heap = gongzhi_memory_stats_read()
+        return ProcessMemory(residentBytes: residentFromStatm(), heapInUseBytes: heap.heap_in_use, heapHeldBytes: heap.heap_held)
+    }
+
+    /// `/proc/self/statm`'s second field (resident pages) times the page size.
+    static func residentFromStatm() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        return resident(statm: text, pageSize: Int(sysconf(Int32(_SC_PAGESIZE))))
+    }
+
+    static func resident(statm: String, pageSize: Int) -> Int? {
+        let fields = statm.split(separator: " ")
+        guard fields.count >= 2, let pages = Int(fields[1].trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+        return pages * pageSize
+    }
+
+    private static let residentGauge = Observability.registry.makeGauge(
+        name: "process_resident_memory_bytes", help: "Resident memory size in bytes")
+    private static let heapInUseGauge = Observability.registry.makeGauge(
+        name: "gongzhi_heap_in_use_bytes", help: "Heap bytes handed out by malloc and not freed (glibc mallinfo2); 0 where unknown")
+    private static let heapHeldGauge = Observability.registry.makeGauge(
+        name: "gongzhi_heap_held_bytes", help: "Heap bytes malloc holds from the system, in use or free (glibc mallinfo2); 0 where unknown")
+
+    /// Sets the gauges from a fresh reading (before `/metrics` prints them).
+    static func record() {
+        let memory = read()
+        if let resident = memory.residentBytes { residentGauge.set(Int64(resident)) }
+        heapInUseGauge.set(Int64(clamping: memory.heapInUseBytes))
+        heapHeldGauge.set(Int64(clamping: memory.heapHeldBytes))
+    }
+}
