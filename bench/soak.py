@@ -14,13 +14,16 @@ of any round, every error; the figures are printed and written to bench/results/
   bench/run builds the release binary; then
   python3 bench/soak.py --hours 8                 # the checklist's soak
   python3 bench/soak.py --minutes 30              # a shorter one (say so when reporting it)
+  kill -TERM <its pid>                            # ends it early after the round, with the report
 """
 import argparse
 import datetime
 import json
 import random
+import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -137,9 +140,13 @@ def main():
     today = datetime.date.today()
     year = f"from={today - datetime.timedelta(days=364)}&to={today}"
     slices, errors, cases = [], 0, 0
+    # SIGTERM or Ctrl-C ends the run after the current round, with the report of what ran.
+    stopping = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stopping.set())
     started = time.time()
     with RSSTrace(server.process.pid, workspace / "gongzhi.sqlite", server.base) as rss:
-        while time.time() - started < seconds:
+        while time.time() - started < seconds and not stopping.is_set():
             minute = {}
             if args.intake_seconds > 0:
                 intake = harness.wrk(server.base, ["/api/v1/cases"], auth="Bearer " + worker, method="POST", bodies=bodies,

@@ -127,6 +127,7 @@ extension Application {
             try await CaseMaintenance.refreshLevels(app)
             try await Warnings.evaluate(app)
         })
+        lifecycle.use(PeriodicWork(name: "memory trim", every: .seconds(60)) { _ in ProcessMemory.trim() })
         lifecycle.use(PeriodicWork(name: "KPI rollups", every: .seconds(5)) { app in _ = try await KPIRollups.catchUpAll(app, limit: 50) })
         lifecycle.use(PeriodicWork(name: "deliberation", every: .seconds(60)) { app in
             _ = try await OwnerVotes.closeDue(app)

@@ -34,6 +34,13 @@ struct ProcessMemory: Equatable {
     private static let heapHeldGauge = Observability.registry.makeGauge(
         name: "gongzhi_heap_held_bytes", help: "Heap bytes malloc holds from the system, in use or free (glibc mallinfo2); 0 where unknown")
 
+    /// Hands the heap's free pages back to the system (glibc `malloc_trim`). glibc keeps an arena per thread and
+    /// returns memory only from the top of each, so pages freed in the middle stay resident: a 130-minute soak saw
+    /// the heap in use flat (~8 MiB) while what malloc held grew by ~5 MiB/h, and the resident set with it. `serve`
+    /// trims every minute (see `prepareToServe`); a trim walks the arenas' free lists, a millisecond or so here.
+    @discardableResult
+    static func trim() -> Bool { gongzhi_memory_trim() == 1 }
+
     /// Sets the gauges from a fresh reading (before `/metrics` prints them).
     static func record() {
         let memory = read()
