@@ -186,6 +186,14 @@ struct OperationsTests {
             let inUse = try #require(value("gongzhi_heap_in_use_bytes")), held = try #require(value("gongzhi_heap_held_bytes"))
             #expect(inUse > 1_000_000 && held >= inUse)
             #endif
+            if case .sqlite = app.gongzhi.config.database {
+                // SQLite's own count, turned on before its first connection: its caches and schema are part of the heap.
+                let sqlite = try #require(value("gongzhi_sqlite_memory_bytes"))
+                #expect(sqlite > 10_000)
+                #if os(Linux)
+                #expect(sqlite < inUse)
+                #endif
+            }
         }
     }
 

@@ -17,4 +17,12 @@ gongzhi_memory_stats gongzhi_memory_stats_read(void);
 /// 1 when some was released.
 int gongzhi_memory_trim(void);
 
+/// Turns on SQLite's count of its own memory (sqlite-nio builds it with the count off). Must come before SQLite
+/// is first used in the process; 1 when it took effect, 0 when SQLite was already in use or is not linked.
+int gongzhi_sqlite_memory_count_on(void);
+
+/// Bytes SQLite holds (page caches, schemas, statements: sqlite3_memory_used); 0 while the count is off; -1
+/// without SQLite.
+long long gongzhi_sqlite_memory_in_use(void);
+
 #endif

@@ -12,6 +12,7 @@ enum DatabaseSetup {
     static func register(_ app: Application, config: AppConfig, postgresSearchPath: String? = nil) throws {
         switch config.database {
         case .sqlite(let path):
+            _ = ProcessMemory.countSQLiteMemory  // before the first connection (/metrics, the soak)
             app.databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(10)), as: .sqlite)
             // The write gate's own connections (one per event loop, the driver's fixed number), so that a write
             // transaction never holds the connection an event loop's reads wait for: readers go on beside the one

@@ -9,11 +9,20 @@ struct ProcessMemory: Equatable {
     let residentBytes: Int?
     let heapInUseBytes: UInt64
     let heapHeldBytes: UInt64
+    /// What SQLite holds of the heap in use (its page caches are bounded by `cache_size` per connection); nil
+    /// when its count is off (`countSQLiteMemory` came too late) or SQLite is not linked.
+    let sqliteBytes: Int64?
 
     static func read() -> ProcessMemory {
         let heap = gongzhi_memory_stats_read()
-        return ProcessMemory(residentBytes: residentFromStatm(), heapInUseBytes: heap.heap_in_use, heapHeldBytes: heap.heap_held)
+        let sqlite = gongzhi_sqlite_memory_in_use()
+        return ProcessMemory(residentBytes: residentFromStatm(), heapInUseBytes: heap.heap_in_use, heapHeldBytes: heap.heap_held,
+                             sqliteBytes: sqlite > 0 ? sqlite : nil)
     }
+
+    /// Turns SQLite's count of its memory on, once per process, before its first connection (sqlite-nio builds
+    /// SQLite with it off; the count costs a lock per SQLite allocation). Later calls change nothing.
+    static let countSQLiteMemory: Bool = gongzhi_sqlite_memory_count_on() == 1
 
     /// `/proc/self/statm`'s second field (resident pages) times the page size.
     static func residentFromStatm() -> Int? {
@@ -33,6 +42,8 @@ struct ProcessMemory: Equatable {
         name: "gongzhi_heap_in_use_bytes", help: "Heap bytes handed out by malloc and not freed (glibc mallinfo2); 0 where unknown")
     private static let heapHeldGauge = Observability.registry.makeGauge(
         name: "gongzhi_heap_held_bytes", help: "Heap bytes malloc holds from the system, in use or free (glibc mallinfo2); 0 where unknown")
+    private static let sqliteGauge = Observability.registry.makeGauge(
+        name: "gongzhi_sqlite_memory_bytes", help: "Heap bytes SQLite holds (page caches, schemas, statements); 0 where unknown")
 
     /// Hands the heap's free pages back to the system (glibc `malloc_trim`). glibc keeps an arena per thread and
     /// returns memory only from the top of each, so pages freed in the middle stay resident: a 130-minute soak saw
@@ -47,5 +58,6 @@ struct ProcessMemory: Equatable {
         if let resident = memory.residentBytes { residentGauge.set(Int64(resident)) }
         heapInUseGauge.set(Int64(clamping: memory.heapInUseBytes))
         heapHeldGauge.set(Int64(clamping: memory.heapHeldBytes))
+        sqliteGauge.set(memory.sqliteBytes ?? 0)
     }
 }
