@@ -68,16 +68,17 @@ class RSSTrace(harness.RSSSampler):
             self._stop.wait(self.interval)
 
     def _heap(self):
-        """(in use, held) in MiB from the server's /metrics, or None."""
+        """(in use, held, SQLite's part of what is in use) in MiB from the server's /metrics, or None."""
         try:
             status, text = harness.call(self.base, "GET", "/metrics")
         except OSError:
             return None
         if status != 200:
             return None
-        values = dict(line.split(" ", 1) for line in text.decode().splitlines() if line.startswith("gongzhi_heap_"))
+        values = dict(line.split(" ", 1) for line in text.decode().splitlines() if line.startswith(("gongzhi_heap_", "gongzhi_sqlite_memory")))
         try:
-            return float(values["gongzhi_heap_in_use_bytes"]) / 2**20, float(values["gongzhi_heap_held_bytes"]) / 2**20
+            return (float(values["gongzhi_heap_in_use_bytes"]) / 2**20, float(values["gongzhi_heap_held_bytes"]) / 2**20,
+                    float(values.get("gongzhi_sqlite_memory_bytes", 0)) / 2**20)
         except (KeyError, ValueError):
             return None
 
@@ -96,7 +97,8 @@ def intake_one_by_one(base, token, bodies, count, rng):
     latencies.sort()
     seconds = time.time() - started
     return {"requests": count, "seconds": seconds, "rate": count / seconds if seconds else 0.0, "errors": errors,
-            "p95": latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))] if latencies else 0.0}
+            "p95": latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))] if latencies else 0.0,
+            "max": latencies[-1] if latencies else 0.0}
 
 
 def slope_per_hour(points):
@@ -167,8 +169,9 @@ def main():
                 minute[name] = harness.wrk(server.base, paths, auth=auth, seconds=10, connections=args.connections)
             errors += sum(r["errors"] for r in minute.values())
             slices.append({"at": time.time() - started, "rss": rss.points[-1][1] if rss.points else 0,
-                           **{name: {"p95": r["p95"], "rate": r["rate"], "errors": r["errors"]} for name, r in minute.items()}})
-            heap_now = f", heap {rss.heap[-1][1]:5.1f} in use of {rss.heap[-1][2]:5.1f}" if rss.heap else ""
+                           **{name: {"p95": r["p95"], "max": r.get("max", 0.0), "rate": r["rate"], "errors": r["errors"]}
+                              for name, r in minute.items()}})
+            heap_now = f", heap {rss.heap[-1][1]:5.1f} in use (SQLite {rss.heap[-1][3]:4.1f}) of {rss.heap[-1][2]:5.1f}" if rss.heap else ""
             harness.log(f"{(time.time() - started) / 60:6.1f} min  RSS {slices[-1]['rss']:6.1f} MiB (anon {rss.parts[-1][1] if rss.parts else 0:5.1f}{heap_now})  "
                         + "  ".join(f"{name} p95 {r['p95']:.0f} ms" for name, r in minute.items()) + f"  errors {errors}")
     server.stop()
@@ -180,9 +183,11 @@ def main():
     file_trend = slope_per_hour([(t, f) for t, _, f, _ in parts])
     database_trend = slope_per_hour([(t, d) for t, _, _, d in parts])
     heap = [h for h in rss.heap if h[0] >= warmup]
-    heap_in_use_trend = slope_per_hour([(t, u) for t, u, _ in heap])
-    heap_held_trend = slope_per_hour([(t, h) for t, _, h in heap])
+    heap_in_use_trend = slope_per_hour([(t, u) for t, u, _, _ in heap])
+    heap_held_trend = slope_per_hour([(t, h) for t, _, h, _ in heap])
+    sqlite_trend = slope_per_hour([(t, q) for t, _, _, q in heap])
     worst = max((s[name]["p95"], name) for s in slices for name in s if isinstance(s[name], dict))
+    slow = [(s["at"] / 60, name, s[name]["p95"], s[name]["max"]) for s in slices for name in s if isinstance(s[name], dict) and s[name]["p95"] >= 500]
     ran = (time.time() - started) / 3600
     verdict_memory = "met" if trend < 5 else "MISSED"
     verdict_errors = "met" if errors == 0 else "MISSED"
@@ -201,8 +206,11 @@ def main():
         f"mapped files {parts[0][2] if parts else 0:.1f} → {parts[-1][2] if parts else 0:.1f} MiB ({file_trend:+.2f} MiB/h); "
         f"database on disk {parts[0][3] if parts else 0:.0f} → {parts[-1][3] if parts else 0:.0f} MiB ({database_trend:+.0f} MiB/h)",
         (f"  the server's heap (/metrics): in use {heap[0][1]:.1f} → {heap[-1][1]:.1f} MiB ({heap_in_use_trend:+.2f} MiB/h), "
-         f"held by malloc {heap[0][2]:.1f} → {heap[-1][2]:.1f} MiB ({heap_held_trend:+.2f} MiB/h)" if heap else "  the server's heap: not reported"),
+         f"held by malloc {heap[0][2]:.1f} → {heap[-1][2]:.1f} MiB ({heap_held_trend:+.2f} MiB/h); "
+         f"SQLite's part of what is in use {heap[0][3]:.1f} → {heap[-1][3]:.1f} MiB ({sqlite_trend:+.2f} MiB/h)" if heap else "  the server's heap: not reported"),
         f"highest p95 of any round: {worst[0]:.0f} ms ({worst[1]}) (target < 500 ms: {verdict_latency})",
+        f"rounds with a scenario's p95 ≥ 500 ms: {len(slow)} of {len(slices)}"
+        + "".join(f"; {name} at {at:.0f} min (p95 {p95:.0f}, max {worst_ms:.0f} ms)" for at, name, p95, worst_ms in slow[:10]),
         f"errors (connect, read, write, timeout, status ≥ 400): {errors} (target 0: {verdict_errors})",
     ]
     text = "\n".join(lines) + "\n"
@@ -212,7 +220,7 @@ def main():
     (results / f"{stem}.md").write_text(text)
     (results / f"{stem}.json").write_text(json.dumps({"slices": slices, "rss": rss.points, "trend_mib_per_hour": trend,
                                                        "anon_file_database": rss.parts, "anon_trend_mib_per_hour": anon_trend,
-                                                       "heap_in_use_held": rss.heap, "heap_in_use_trend_mib_per_hour": heap_in_use_trend,
+                                                       "heap_in_use_held_sqlite": rss.heap, "heap_in_use_trend_mib_per_hour": heap_in_use_trend,
                                                        "errors": errors, "worst_p95": worst}, indent=1))
     print(f"written to bench/results/{stem}.md and .json")
     sys.exit(0 if verdict_memory == verdict_errors == verdict_latency == "met" else 1)
