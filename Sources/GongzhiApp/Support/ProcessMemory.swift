@@ -49,7 +49,8 @@ struct ProcessMemory: Equatable {
     /// returns memory only from the top of each, so pages freed in the middle stay resident: a 45-minute soak
     /// without trimming saw the heap in use go from 7.5 to 10.5 MiB while what malloc held grew from 21 to 35 MiB,
     /// and the resident set with it. `serve` trims every minute (see `prepareToServe`); a trim walks the arenas'
-    /// free lists while it holds each arena's lock.
+    /// free lists while it holds each arena's lock. It gives back only part of it: with it, a 52-minute soak still
+    /// saw what malloc held grow from 19 to 39 MiB (README, SECURITY row 38).
     @discardableResult
     static func trim() -> Bool { gongzhi_memory_trim() == 1 }
 
