@@ -35,8 +35,8 @@ class RSSTrace(harness.RSSSampler):
     """The resident set every `interval` seconds, as (seconds since start, MiB); beside it, in `parts`, its two
     halves from /proc (anonymous memory — the heap, SQLite's page caches — and mapped files, mostly the binary's
     code as more of it is run) and the database's size on disk (file + WAL), to tell growth from filling; and in
-    `heap`, the server's own count of its heap from /metrics (in use, held by malloc): a leak grows what is in use,
-    fragmentation only what is held."""
+    `heap`, the server's own count of its heap from /metrics (in use, held by malloc, SQLite's part of what is in
+    use): a leak grows what is in use, fragmentation only what is held."""
 
     def __init__(self, pid, database, base, interval=5.0):
         super().__init__(pid)
