@@ -11,9 +11,19 @@ if jsonLogs {
     try LoggingSystem.bootstrap(from: &env)
 }
 
+let config: AppConfig
+do {
+    config = try AppConfig.fromEnvironment()
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
+}
+// Before any thread starts: the arena limit applies only to arenas made after it.
+ProcessMemory.configureAllocator(config.allocator)
+
 let app = try await Application.make(env)
 do {
-    try configure(app, config: try AppConfig.fromEnvironment())
+    try configure(app, config: config)
     // `serve` is the default command: bare flags (`--port 8081`) mean serve too, but not a request for help.
     let command = env.arguments.dropFirst().first
     let wantsHelp = env.arguments.contains { $0 == "--help" || $0 == "-h" }

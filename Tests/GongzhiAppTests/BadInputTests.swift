@@ -185,6 +185,7 @@ struct OperationsTests {
             #expect(try #require(value("process_resident_memory_bytes")) > 10_000_000)
             let inUse = try #require(value("gongzhi_heap_in_use_bytes")), held = try #require(value("gongzhi_heap_held_bytes"))
             #expect(inUse > 1_000_000 && held >= inUse)
+            #expect(try #require(value("gongzhi_heap_arenas")) >= 1)
             #endif
             if case .sqlite = app.gongzhi.config.database {
                 // SQLite's own count, turned on before its first connection: its caches and schema are part of the heap.

@@ -20,6 +20,27 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("the allocator: 2 arenas and a fixed 256 KiB mmap threshold by default; 0 leaves glibc's; glibc's own variables win")
+    func allocatorSettings() throws {
+        let key = Data(repeating: 7, count: 32).base64EncodedString()
+        #expect(try AppConfig.fromEnvironment(["GONGZHI_DATA_KEY": key]).allocator == AllocatorSettings(arenas: 2, mmapThresholdKiB: 256))
+        let set = try AppConfig.fromEnvironment(["GONGZHI_DATA_KEY": key, "GONGZHI_MALLOC_ARENAS": "0", "GONGZHI_MALLOC_MMAP_THRESHOLD_KB": "1024"])
+        #expect(set.allocator == AllocatorSettings(arenas: 0, mmapThresholdKiB: 1024))
+        let glibc = try AppConfig.fromEnvironment(["GONGZHI_DATA_KEY": key, "MALLOC_ARENA_MAX": "4", "MALLOC_MMAP_THRESHOLD_": "65536",
+                                                  "GONGZHI_MALLOC_ARENAS": "3"])
+        #expect(glibc.allocator == AllocatorSettings(arenas: 0, mmapThresholdKiB: 0))
+        for (name, value) in [("GONGZHI_MALLOC_ARENAS", "65"), ("GONGZHI_MALLOC_ARENAS", "two"), ("GONGZHI_MALLOC_MMAP_THRESHOLD_KB", "-1"),
+                              ("GONGZHI_MALLOC_MMAP_THRESHOLD_KB", "40000")] {
+            #expect(throws: ConfigurationError.self, "\(name)=\(value)") { try AppConfig.fromEnvironment(["GONGZHI_DATA_KEY": key, name: value]) }
+        }
+        #if os(Linux)
+        // glibc takes the default threshold (lowering the arena limit here would bind the rest of the test process;
+        // scripts/api-fuzz checks the served process's arenas).
+        #expect(ProcessMemory.configureAllocator(AllocatorSettings(arenas: 0, mmapThresholdKiB: 256)))
+        #expect(ProcessMemory.arenaCount() >= 1)
+        #endif
+    }
+
     @Test("SQLite runs with synchronous=FULL unless NORMAL is asked for")
     func sqliteSynchronousLevel() async throws {
         let key = Data(repeating: 7, count: 32).base64EncodedString()

@@ -29,11 +29,24 @@ struct TokenBucketTests {
     @Test("over any stretch of time, at most limit + elapsed × rate requests are let through", arguments: [1, 7, 60])
     func neverMoreThanTheRate(limit: Int) {
         let rate = RateWindow(limit: limit, window: 60)
-        var bucket = TokenBucket(full: rate, at: t0)
         var generator = SystemRandomNumberGenerator()
+        // Requests at random gaps of up to 2 s, slower than the refill at times (a limit of 60 refills one a second):
+        // whatever the pattern, never more than the full bucket plus what has dripped in since.
+        var bucket = TokenBucket(full: rate, at: t0)
         var now = t0, allowed = 0
         for _ in 0..<5_000 {
             now = now.addingTimeInterval(Double.random(in: 0...2, using: &generator))
+            if bucket.take(rate, now: now).allowed { allowed += 1 }
+        }
+        #expect(Double(allowed) <= Double(limit) + now.timeIntervalSince(t0) * Double(limit) / 60 + 1e-9)
+
+        // Gaps of at most 1 s add at most one token (rate ≤ 1/s), so after the first request the bucket can no longer
+        // overflow: nothing drips away unused, and all but what is left in the bucket (< limit) is let through.
+        bucket = TokenBucket(full: rate, at: t0)
+        now = t0
+        allowed = 0
+        for _ in 0..<5_000 {
+            now = now.addingTimeInterval(Double.random(in: 0...1, using: &generator))
             if bucket.take(rate, now: now).allowed { allowed += 1 }
         }
         let ceiling = Double(limit) + now.timeIntervalSince(t0) * Double(limit) / 60

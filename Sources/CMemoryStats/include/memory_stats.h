@@ -17,6 +17,14 @@ gongzhi_memory_stats gongzhi_memory_stats_read(void);
 /// 1 when some was released.
 int gongzhi_memory_trim(void);
 
+/// Sets the C library's allocator before the process starts its threads (glibc mallopt): at most `arena_max` malloc
+/// arenas (0 leaves glibc's 8 per core) and a fixed threshold in bytes above which a block gets its own mapping
+/// (0 leaves glibc's sliding threshold, which rises after each large free). 1 when every setting asked for took.
+int gongzhi_memory_configure(int arena_max, int mmap_threshold);
+
+/// The number of malloc arenas (glibc malloc_info's heaps); 0 where unknown.
+int gongzhi_memory_arena_count(void);
+
 /// Turns on SQLite's count of its own memory (sqlite-nio builds it with the count off). Must come before SQLite
 /// is first used in the process; 1 when it took effect, 0 when SQLite was already in use or is not linked.
 int gongzhi_sqlite_memory_count_on(void);

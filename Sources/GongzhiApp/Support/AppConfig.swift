@@ -50,6 +50,9 @@ public struct AppConfig: Sendable {
     /// Requests any one address may make (`GONGZHI_REQUEST_RATE`, "1200/60": a burst of 1 200, then 20 a second; "0" = no limit).
     public var requestRate = RateWindow(limit: 1_200, window: 60)
 
+    /// The C library's allocator, set before the first thread starts (`ProcessMemory.configureAllocator`).
+    public var allocator = AllocatorSettings()
+
     public enum SQLiteSynchronous: String, Sendable, CaseIterable {
         case full, normal
     }
@@ -138,6 +141,10 @@ public struct AppConfig: Sendable {
                 problems.append("GONGZHI_SQLITE_SYNCHRONOUS must be full or normal")
             }
         }
+        result.allocator = AllocatorSettings(
+            arenas: env["MALLOC_ARENA_MAX"] == nil ? int("GONGZHI_MALLOC_ARENAS", default: 2, range: 0...64) : 0,
+            mmapThresholdKiB: env["MALLOC_MMAP_THRESHOLD_"] == nil
+                ? int("GONGZHI_MALLOC_MMAP_THRESHOLD_KB", default: 256, range: 0...32_768) : 0)
         if let raw = env["GONGZHI_AUDIT_PUBLIC_KEY"], !raw.isEmpty {
             if AuditCheckpoint.publicKey(base64: raw) != nil { result.auditPublicKey = raw } else {
                 problems.append("GONGZHI_AUDIT_PUBLIC_KEY must be an Ed25519 public key in base64 (gongzhi audit keygen prints it)")
@@ -145,6 +152,23 @@ public struct AppConfig: Sendable {
         }
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return result
+    }
+}
+
+/// glibc's malloc for a long-running server (SECURITY row 38). Left alone, it gives each busy thread an arena of
+/// its own (up to 8 per core) and raises its mmap threshold after every large free, so large buffers come to live
+/// in the arenas too; a soak saw what malloc held grow 19 → 39 MiB while the heap in use grew 8 → 11 MiB. Fewer
+/// arenas and a fixed threshold keep freed memory where it is reused.
+public struct AllocatorSettings: Sendable, Equatable {
+    /// At most this many arenas (`GONGZHI_MALLOC_ARENAS`, 2; 0 = glibc's own limit, 8 per core).
+    public var arenas: Int = 2
+    /// Blocks of this many KiB or more get their own mapping, returned whole when freed
+    /// (`GONGZHI_MALLOC_MMAP_THRESHOLD_KB`, 256; 0 = glibc's sliding threshold, 128 KiB up to 32 MiB).
+    public var mmapThresholdKiB: Int = 256
+
+    public init(arenas: Int = 2, mmapThresholdKiB: Int = 256) {
+        self.arenas = arenas
+        self.mmapThresholdKiB = mmapThresholdKiB
     }
 }
 

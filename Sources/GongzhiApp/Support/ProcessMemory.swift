@@ -4,7 +4,7 @@ import Foundation
 /// The process's memory for `/metrics` and the soak (SECURITY row 38): the resident set the system counts, and
 /// beside it the heap in use and held as the C library counts it. A leak grows what is in use; fragmentation
 /// grows only what is held; a cache filling up (SQLite's pages) grows what is in use up to its bound.
-struct ProcessMemory: Equatable {
+public struct ProcessMemory: Equatable {
     /// Resident set (Linux `/proc/self/statm`); nil elsewhere.
     let residentBytes: Int?
     let heapInUseBytes: UInt64
@@ -24,6 +24,17 @@ struct ProcessMemory: Equatable {
     /// SQLite with it off; the count costs a lock per SQLite allocation). Later calls change nothing.
     static let countSQLiteMemory: Bool = gongzhi_sqlite_memory_count_on() == 1
 
+    /// Applies the allocator settings; call before the first thread starts (an arena limit set later leaves the
+    /// arenas already made). glibc's own `MALLOC_ARENA_MAX` / `MALLOC_MMAP_THRESHOLD_`, when set, win: `AppConfig`
+    /// then leaves the setting at 0. True when every setting asked for took (false off glibc).
+    @discardableResult
+    public static func configureAllocator(_ settings: AllocatorSettings) -> Bool {
+        gongzhi_memory_configure(Int32(settings.arenas), Int32(settings.mmapThresholdKiB * 1024)) == 1
+    }
+
+    /// The malloc arenas there are now (glibc); 0 where unknown.
+    static func arenaCount() -> Int { Int(gongzhi_memory_arena_count()) }
+
     /// `/proc/self/statm`'s second field (resident pages) times the page size.
     static func residentFromStatm() -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
@@ -42,6 +53,8 @@ struct ProcessMemory: Equatable {
         name: "gongzhi_heap_in_use_bytes", help: "Heap bytes handed out by malloc and not freed (glibc mallinfo2); 0 where unknown")
     private static let heapHeldGauge = Observability.registry.makeGauge(
         name: "gongzhi_heap_held_bytes", help: "Heap bytes malloc holds from the system, in use or free (glibc mallinfo2); 0 where unknown")
+    private static let arenasGauge = Observability.registry.makeGauge(
+        name: "gongzhi_heap_arenas", help: "malloc arenas (glibc); 0 where unknown")
     private static let sqliteGauge = Observability.registry.makeGauge(
         name: "gongzhi_sqlite_memory_bytes", help: "Heap bytes SQLite holds (page caches, schemas, statements); 0 where unknown")
 
@@ -61,5 +74,6 @@ struct ProcessMemory: Equatable {
         heapInUseGauge.set(Int64(clamping: memory.heapInUseBytes))
         heapHeldGauge.set(Int64(clamping: memory.heapHeldBytes))
         sqliteGauge.set(memory.sqliteBytes ?? 0)
+        arenasGauge.set(Int64(arenaCount()))
     }
 }
