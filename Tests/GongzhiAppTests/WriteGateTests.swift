@@ -21,9 +21,9 @@ struct WriteGateTests {
             // Every seventh write throws after appending (a Swift error); every seventh from 5 on breaks a key (an SQL error).
             @Sendable func refuses(_ i: Int) -> Bool { i % 7 == 3 }
             @Sendable func breaksKey(_ i: Int) -> Bool { i % 7 == 5 }
-            // On PostgreSQL every write holds a pooled connection while it waits for the audit head's row lock, so the
-            // writes go in waves no wider than the pool (8 per event loop): 60 at once would time out waiting for a
-            // connection under a loaded test run, which says nothing about the writes. SQLite's all go at once.
+            // On PostgreSQL the writes go in waves of 8: 60 at once, one behind another on the audit head's row lock,
+            // can wait longer than a write's turn may (10 s, then 503 busy: turnWaitRunsOut) when the test run loads
+            // the machine, which says nothing about the writes. SQLite's all go at once.
             let wave = TestDatabase.isPostgres ? 8 : count
             var answers: [Int: Result<Int64, any Error>] = [:]
             for first in stride(from: 0, to: count, by: wave) {
@@ -197,6 +197,80 @@ struct WriteGateTests {
             finishSignal.yield()
             try await write
             #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "test.held").count() == 1)
+        }
+    }
+    @Test("PostgreSQL: writes waiting for the audit head's lock take at most half an event loop's connections; reads on that loop go on")
+    func writesLeaveConnectionsToReads() async throws {
+        guard TestDatabase.isPostgres else { return }
+        try await withApp(seed: false) { app, _ in
+            let loop = app.eventLoopGroup.next()
+            let db = app.databases.database(logger: app.logger, on: loop)!
+            let gate = app.writeGate
+            #expect(gate.concurrentWrites == DatabaseSetup.postgresConnectionsPerEventLoop / 2)
+            // Another transaction on this loop holds the head's row lock, as a slow write would.
+            let (locked, lockedSignal) = AsyncStream<Void>.makeStream()
+            let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+            async let holder: Void = db.transaction { tx in
+                _ = try await tx.sql().raw("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE").all()
+                lockedSignal.yield()
+                for await _ in release { break }
+            }
+            for await _ in locked { break }
+            // More writes on this loop than it has connections: without the turns they would take all 8 and the
+            // read below would wait for the pool to give up (10 s).
+            let count = 12
+            async let writes: [Int64] = withThrowingTaskGroup(of: Int64.self) { group in
+                for i in 0..<count {
+                    group.addTask {
+                        try await gate.run(on: db) { tx in
+                            try await AuditLog.append(AuditEvent(action: "test.turns", objectType: "test", objectID: "\(i)"), context: .system,
+                                                      now: Date(), on: tx).fields.seq
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            let started = ContinuousClock.now
+            // Nothing may throw before the lock is released: the writes behind it would never end.
+            let read = try? await db.sql().raw("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'test.turns'").first()
+            let readTook = ContinuousClock.now - started
+            let waited = await gate.writesWaited
+            releaseSignal.yield()
+            try await holder
+            #expect(try read?.decode(column: "n", as: Int.self) == 0, "the read found a connection; nothing of the waiting writes was visible")
+            #expect(readTook < .seconds(5), "the read did not wait for the pool")
+            #expect(waited == count - gate.concurrentWrites)
+            let sequence = try await writes.sorted()
+            #expect(sequence.count == count && Set(sequence).count == count, "every write went in, each with its own place in the chain")
+            #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "test.turns").count() == count)
+        }
+    }
+
+    @Test("a write that waits longer than the turn's wait is answered busy (503) and writes nothing; the turn then passes on")
+    func turnWaitRunsOut() async throws {
+        try await withApp(seed: false) { app, _ in
+            let gate = WriteGate(serialise: false, concurrentWrites: 1, turnWait: .milliseconds(300))
+            let (started, startedSignal) = AsyncStream<Void>.makeStream()
+            let (finish, finishSignal) = AsyncStream<Void>.makeStream()
+            async let first: Void = gate.run(on: app.db) { _ in
+                startedSignal.yield()
+                for await _ in finish { break }  // holds the one turn
+            }
+            for await _ in started { break }
+            @Sendable func append(_ action: String) -> @Sendable (any Database) async throws -> Void {
+                { db in _ = try await AuditLog.append(AuditEvent(action: action, objectType: "test", objectID: "1"), context: .system, now: Date(), on: db) }
+            }
+            let waited = ContinuousClock.now
+            await #expect(throws: WriteGate.TurnTimeout.self) { try await gate.run(on: app.db, append("test.late")) }
+            #expect(ContinuousClock.now - waited >= .milliseconds(300))
+            #expect(GongzhiErrorMiddleware.isOverload(WriteGate.TurnTimeout()), "answered 503 busy with Retry-After")
+            #expect(await gate.writesWaited == 1)
+            finishSignal.yield()
+            try await first
+            try await gate.run(on: app.db, append("test.after"))  // the turn was given back
+            #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "test.late").count() == 0)
+            #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "test.after").count() == 1)
         }
     }
 }

@@ -7,6 +7,8 @@ import Vapor
 
 /// Choosing the database and preparing its connections.
 enum DatabaseSetup {
+    static let postgresConnectionsPerEventLoop = 8
+
     /// Registers SQLite or PostgreSQL as the default database. Opens no connection: `restore` must be able to
     /// replace the SQLite file before anything reads it.
     static func register(_ app: Application, config: AppConfig, postgresSearchPath: String? = nil) throws {
@@ -25,8 +27,11 @@ enum DatabaseSetup {
         case .postgres(let url):
             var configuration = try SQLPostgresConfiguration(url: url)
             if let postgresSearchPath { configuration.searchPath = [postgresSearchPath] }
-            app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 8, connectionPoolTimeout: .seconds(10)), as: .psql)
-            app.writeGate = WriteGate(serialise: false)
+            app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: postgresConnectionsPerEventLoop,
+                                        connectionPoolTimeout: .seconds(10)), as: .psql)
+            // Half of one event loop's connections for writes of the whole process: they queue on the audit head's
+            // row lock anyway, and the other half stays free for reads on every loop.
+            app.writeGate = WriteGate(serialise: false, concurrentWrites: postgresConnectionsPerEventLoop / 2)
         }
     }
 

@@ -56,8 +56,8 @@ struct GongzhiErrorMiddleware: AsyncMiddleware {
                            allowed: error.allowed, detail: error.detail)
         case let error as DecodingError:
             return decodingProblem(error)
-        // Overload, not a fault: no database connection came free within the pool's wait, or SQLite stayed locked
-        // past the busy timeout. 503 with Retry-After, so clients (and the idempotency key) try again.
+        // Overload, not a fault: no database connection (or, on PostgreSQL, no write turn) came free within the wait,
+        // or SQLite stayed locked past the busy timeout. 503 with Retry-After, so clients (and the idempotency key) try again.
         case _ where isOverload(error):
             return busy
         case let error as any AbortError:
@@ -79,7 +79,7 @@ struct GongzhiErrorMiddleware: AsyncMiddleware {
     }
 
     static func isOverload(_ error: any Error) -> Bool {
-        if error is ConnectionPoolTimeoutError { return true }
+        if error is ConnectionPoolTimeoutError || error is WriteGate.TurnTimeout { return true }
         guard let error = error as? SQLiteError else { return false }
         switch error.reason {
         case .busy, .busyTimeout, .locked: return true

@@ -18,8 +18,10 @@ import Vapor
 /// case number), they are run again one by one, so that only the write at fault fails. Such a batch moves the audit
 /// head from where the previous one left it without reading it first (`AuditLog.append(_:expecting:on:)`). A batch
 /// with other writes in it runs every write in its own savepoint.
-/// On PostgreSQL the gate is open: each write is its own transaction, and row locks order concurrent writers
-/// (see `AuditLog`).
+/// On PostgreSQL each write is its own transaction, and row locks order concurrent writers (see `AuditLog`): the
+/// gate only limits how many run at once (`concurrentWrites`). Writes wait there for their turn without a
+/// connection, not in a transaction waiting for the audit head's row lock while holding one: a burst of writes can
+/// then never take every pooled connection of an event loop, and reads beside it go on.
 actor WriteGate {
     /// The most writes one transaction carries (a long batch would hold the earliest caller's answer back).
     static let maxBatch = 32
@@ -46,22 +48,69 @@ actor WriteGate {
     /// `writer`: the database the gate writes on for a caller's database (its own connections; nil: the caller's).
     private let writer: (@Sendable (any Database) -> any Database)?
 
-    init(serialise: Bool, writer: (@Sendable (any Database) -> any Database)? = nil) {
+    /// Unserialised (PostgreSQL): the most write transactions of this process open at once. Below the pool's
+    /// connections per event loop, so that writes waiting for a row lock leave some to the reads on every loop.
+    nonisolated let concurrentWrites: Int
+    /// How long a write waits for its turn before it is answered 503 busy, as when no pooled connection comes free.
+    nonisolated let turnWait: Duration
+    private var openWrites = 0
+    private var waitingWrites: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var lastWaitID = 0
+    /// Writes that waited for a turn (tests, `/metrics`).
+    private(set) var writesWaited = 0
+    private static let waitCounter = Observability.registry.makeCounter(
+        name: "gongzhi_writes_waited_total", help: "PostgreSQL writes that waited for one of the process's write turns (none held a connection meanwhile)")
+
+    init(serialise: Bool, writer: (@Sendable (any Database) -> any Database)? = nil, concurrentWrites: Int = 4, turnWait: Duration = .seconds(10)) {
         self.serialise = serialise
         self.writer = writer
+        self.concurrentWrites = max(1, concurrentWrites)
+        self.turnWait = turnWait
     }
 
     func run<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        guard serialise else { return try await db.transaction(body) }
+        guard serialise else { return try await inTurn { try await db.transaction(body) } }
         return try await enqueue(db: writer?(db) ?? db, body: { try await body($0) }, rows: nil) as! T
     }
 
     /// Inserts ready rows and appends audit entries in one transaction (on SQLite together with the batch's other
     /// row writes).
     func run(on db: any Database, _ write: RowWrite) async throws {
-        guard serialise else { return try await db.transaction { try await write.run(on: $0) } }
+        guard serialise else { return try await inTurn { try await db.transaction { try await write.run(on: $0) } } }
         _ = try await enqueue(db: writer?(db) ?? db, body: { try await write.run(on: $0) }, rows: write)
     }
+
+    /// Runs `body` when fewer than `concurrentWrites` others run; the turn passes to the longest waiting write.
+    /// A write that waits longer than `turnWait` throws `TurnTimeout` (503 busy) and has written nothing.
+    private func inTurn<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        if openWrites < concurrentWrites {
+            openWrites += 1
+        } else {
+            writesWaited += 1
+            Self.waitCounter.increment()
+            lastWaitID += 1
+            let id = lastWaitID, wait = turnWait
+            try await withCheckedThrowingContinuation { continuation in  // resumed with the turn of a write that ended
+                waitingWrites.append((id, continuation))
+                Task {
+                    try? await Task.sleep(for: wait)
+                    await self.giveUp(id)
+                }
+            }
+        }
+        defer {
+            if waitingWrites.isEmpty { openWrites -= 1 } else { waitingWrites.removeFirst().continuation.resume() }
+        }
+        return try await body()
+    }
+
+    private func giveUp(_ id: Int) {
+        guard let index = waitingWrites.firstIndex(where: { $0.id == id }) else { return }  // it has had its turn
+        waitingWrites.remove(at: index).continuation.resume(throwing: TurnTimeout())
+    }
+
+    /// No write turn came free in time: overload, answered 503 busy like a pool's wait running out.
+    struct TurnTimeout: Error {}
 
     private func enqueue(db: any Database, body: @escaping @Sendable (any Database) async throws -> any Sendable,
                          rows: RowWrite?) async throws -> any Sendable {
