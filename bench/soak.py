@@ -3,13 +3,17 @@
 resident memory sampled throughout. The goal: memory growing < 5 MiB/h after warm-up, no 5xx, p95 < 500 ms.
 
 Each round of the run (under a minute): --intake-cases (default 60) new cases (POST /api/v1/cases, one after
-another) and 10 s each of case read, the queue API, the KPI API and the workbench page, every scenario with
---connections connections (wrk; bench/wrk/scenario.lua). 60 cases a round is about 85 a minute, 120 000 a day:
-some hundred times a large district's real intake, and none of them is ever handled, so the open cases grow all
-run long (the KPI API's cost grows with the unsigned cases still within their response limit: intake flat out,
-~1 000 cases a minute, made that hundreds of thousands in a day, which no district reaches). --intake-seconds N
-instead runs intake flat out with wrk for N s a round (the earlier runs' load). The server's RSS is read every 5 s. After the run: the RSS trend after warm-up (least squares, MiB/h), the highest p95
+another); the community's staff take the previous round's cases through accept, dispatch, sign, start and reply
+(five requests a case, one after another); and 10 s each of case read, the queue API, the KPI API and the workbench
+page, every scenario with --connections connections (wrk; bench/wrk/scenario.lua). 60 cases a round is about 85 a
+minute, 120 000 a day: some hundred times a large district's real intake. --no-handle leaves every case open, as
+the runs before 2026-12-03 14:00 did: the open cases then grow all run long, and with them the cost of the queue,
+the KPI API and the workbench (a 76-minute run left 6 660 open, and the workbench's p95 went 134 → 483 ms).
+--intake-seconds N instead runs intake flat out with wrk for N s a round (the earlier runs' load; nothing is
+handled). The server's RSS is read every 5 s. After the run: the RSS trend after warm-up (least squares, MiB/h), the highest p95
 of any round, every error; the figures are printed and written to bench/results/ with the date and the commit.
+A clock in the soak's own process ticks every 0.25 s: when it comes more than 2 s late, the whole machine stopped
+(on a virtual machine, its host), and the report names those stalls beside the slow rounds they fall in.
 
   bench/run builds the release binary; then
   python3 bench/soak.py --hours 8                 # the checklist's soak
@@ -83,22 +87,71 @@ class RSSTrace(harness.RSSSampler):
             return None
 
 
-def intake_one_by_one(base, token, bodies, count, rng):
-    """`count` cases, one request after another: figures like harness.wrk's (latencies in ms)."""
-    latencies, errors, started = [], 0, time.time()
-    for _ in range(count):
+class StallWatch(threading.Thread):
+    """A clock in this process that ticks every `tick` seconds; a tick that comes more than `gap` seconds late means
+    the whole machine stopped (a virtual machine's host pausing it), not only the server: nothing in this process
+    holds it up for seconds. Each stall as (seconds since start when it began, wall time, length in seconds)."""
+
+    def __init__(self, started, tick=0.25, gap=2.0):
+        super().__init__(daemon=True)
+        self.started, self.tick, self.gap, self.stalls = started, tick, gap, []
+        self._stop = threading.Event()
+
+    def run(self):
+        last = time.monotonic()
+        while not self._stop.wait(self.tick):
+            now = time.monotonic()
+            if now - last > self.gap:
+                began = time.time() - (now - last)
+                self.stalls.append((began - self.started, time.strftime("%H:%M:%S", time.localtime(began)), now - last))
+            last = now
+
+    def stop(self):
+        self._stop.set()
+
+    def during(self, begin, end):
+        """The stalls that overlap the stretch [begin, end] (seconds since start)."""
+        return [s for s in self.stalls if s[0] < end and s[0] + s[2] > begin]
+
+
+def one_by_one(requests):
+    """Runs (method, base, path, token, body) requests one after another: figures like harness.wrk's (latencies in
+    ms), and in "answers" the JSON of each successful answer."""
+    latencies, errors, answers, started = [], 0, [], time.time()
+    for method, base, path, token, body in requests:
         began = time.perf_counter()
         try:
-            status, _ = harness.call(base, "POST", "/api/v1/cases", token, rng.choice(bodies))
+            status, answer = harness.call(base, method, path, token, body)
         except OSError:
-            status = 0
+            status, answer = 0, None
         latencies.append((time.perf_counter() - began) * 1000)
         errors += status == 0 or status >= 400
+        if 200 <= status < 300:
+            answers.append(answer)
     latencies.sort()
-    seconds = time.time() - started
+    seconds, count = time.time() - started, len(latencies)
     return {"requests": count, "seconds": seconds, "rate": count / seconds if seconds else 0.0, "errors": errors,
-            "p95": latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))] if latencies else 0.0,
-            "max": latencies[-1] if latencies else 0.0}
+            "p95": latencies[min(count - 1, int(0.95 * count))] if latencies else 0.0,
+            "max": latencies[-1] if latencies else 0.0, "answers": answers}
+
+
+def intake_one_by_one(base, token, bodies, count, rng):
+    """`count` cases, one request after another; "ids" the new cases'."""
+    figures = one_by_one([("POST", base, "/api/v1/cases", token, rng.choice(bodies)) for _ in range(count)])
+    figures["ids"] = [answer["id"] for answer in figures.pop("answers") if isinstance(answer, dict) and "id" in answer]
+    return figures
+
+
+# What the community's staff do with a case, up to their reply (the resident's rating or the auto-close ends it).
+HANDLING = ["accept", "dispatch", "sign", "start", "reply"]
+
+
+def handle_one_by_one(base, token, ids):
+    """Takes each case through HANDLING, one request after another."""
+    figures = one_by_one([("POST", base, f"/api/v1/cases/{i}/actions/{action}", token, {"note": "耐久测试：已处理"})
+                          for i in ids for action in HANDLING])
+    figures.pop("answers")
+    return figures
 
 
 def slope_per_hour(points):
@@ -121,6 +174,9 @@ def main():
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--intake-cases", type=int, default=60, help="cases taken in each round, one after another")
     parser.add_argument("--intake-seconds", type=int, default=0, help="instead: seconds of intake flat out (wrk) each round")
+    parser.add_argument("--handle", action=argparse.BooleanOptionalAction, default=True,
+                        help="staff take each round's cases up to their reply in the next round (default); --no-handle "
+                             "leaves them all open, as the runs before 2026-12-03 14:00 did")
     parser.add_argument("--households", type=int, default=600)
     parser.add_argument("--port", type=int, default=8470)
     args = parser.parse_args()
@@ -141,15 +197,17 @@ def main():
                "channel": "hotline"} for _ in range(2000)]
     today = datetime.date.today()
     year = f"from={today - datetime.timedelta(days=364)}&to={today}"
-    slices, errors, cases = [], 0, 0
+    slices, errors, cases, handled, waiting = [], 0, 0, 0, []
     # SIGTERM or Ctrl-C ends the run after the current round, with the report of what ran.
     stopping = threading.Event()
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda *_: stopping.set())
     started = time.time()
+    stalls = StallWatch(started)
+    stalls.start()
     with RSSTrace(server.process.pid, workspace / "gongzhi.sqlite", server.base) as rss:
         while time.time() - started < seconds and not stopping.is_set():
-            minute = {}
+            minute, round_began = {}, time.time() - started
             if args.intake_seconds > 0:
                 intake = harness.wrk(server.base, ["/api/v1/cases"], auth="Bearer " + worker, method="POST", bodies=bodies,
                                      seconds=args.intake_seconds, connections=args.connections)
@@ -157,6 +215,11 @@ def main():
                 intake = intake_one_by_one(server.base, worker, bodies, args.intake_cases, rng)
             cases += intake["requests"]
             minute["intake"] = intake
+            if args.handle and intake.get("ids") is not None:
+                if waiting:
+                    minute["handling"] = handle_one_by_one(server.base, worker, waiting)
+                    handled += len(waiting)
+                waiting = intake.pop("ids")
             _, listing = harness.call(server.base, "GET", "/api/v1/cases?limit=100", "Bearer " + district)
             ids = [item["id"] for item in listing["items"]] if isinstance(listing, dict) else []
             reads = {
@@ -168,13 +231,14 @@ def main():
             for name, (paths, auth) in reads.items():
                 minute[name] = harness.wrk(server.base, paths, auth=auth, seconds=10, connections=args.connections)
             errors += sum(r["errors"] for r in minute.values())
-            slices.append({"at": time.time() - started, "rss": rss.points[-1][1] if rss.points else 0,
+            slices.append({"from": round_began, "at": time.time() - started, "rss": rss.points[-1][1] if rss.points else 0,
                            **{name: {"p95": r["p95"], "max": r.get("max", 0.0), "rate": r["rate"], "errors": r["errors"]}
                               for name, r in minute.items()}})
             heap_now = f", heap {rss.heap[-1][1]:5.1f} in use (SQLite {rss.heap[-1][3]:4.1f}) of {rss.heap[-1][2]:5.1f}" if rss.heap else ""
             harness.log(f"{(time.time() - started) / 60:6.1f} min  RSS {slices[-1]['rss']:6.1f} MiB (anon {rss.parts[-1][1] if rss.parts else 0:5.1f}{heap_now})  "
                         + "  ".join(f"{name} p95 {r['p95']:.0f} ms" for name, r in minute.items()) + f"  errors {errors}")
     server.stop()
+    stalls.stop()
 
     after = [(t, m) for t, m in rss.points if t >= warmup]
     trend = slope_per_hour(after)
@@ -187,7 +251,11 @@ def main():
     heap_held_trend = slope_per_hour([(t, h) for t, _, h, _ in heap])
     sqlite_trend = slope_per_hour([(t, q) for t, _, _, q in heap])
     worst = max((s[name]["p95"], name) for s in slices for name in s if isinstance(s[name], dict))
-    slow = [(s["at"] / 60, name, s[name]["p95"], s[name]["max"]) for s in slices for name in s if isinstance(s[name], dict) and s[name]["p95"] >= 500]
+    slow = [(s["at"] / 60, name, s[name]["p95"], s[name]["max"], stalls.during(s["from"], s["at"]))
+            for s in slices for name in s if isinstance(s[name], dict) and s[name]["p95"] >= 500]
+    # The rounds during which the machine itself stopped say nothing about the server.
+    calm = [s for s in slices if not stalls.during(s["from"], s["at"])]
+    worst_calm = max(((s[name]["p95"], name) for s in calm for name in s if isinstance(s[name], dict)), default=(0.0, "-"))
     ran = (time.time() - started) / 3600
     verdict_memory = "met" if trend < 5 else "MISSED"
     verdict_errors = "met" if errors == 0 else "MISSED"
@@ -198,7 +266,9 @@ def main():
         f"machine: {harness.machine()}",
         f"commit: {harness.commit()}",
         f"command: {' '.join(sys.argv)}",
-        f"ran for {ran:.2f} h ({ran * 60:.0f} min), {len(slices)} rounds, {cases} cases taken in",
+        f"ran for {ran:.2f} h ({ran * 60:.0f} min), {len(slices)} rounds, {cases} cases taken in, "
+        + (f"{handled} taken up to their reply ({', '.join(HANDLING)}) in the round after"
+           if args.handle and args.intake_seconds <= 0 else "none handled (all stay open)"),
         "",
         f"RSS: {after[0][1] if after else 0:.1f} MiB after {warmup / 60:.0f} min of warm-up, {rss.points[-1][1] if rss.points else 0:.1f} MiB at the end, "
         f"peak {max(m for _, m in rss.points):.1f} MiB; trend after warm-up {trend:+.2f} MiB/h (target < 5: {verdict_memory})",
@@ -210,7 +280,12 @@ def main():
          f"SQLite's part of what is in use {heap[0][3]:.1f} → {heap[-1][3]:.1f} MiB ({sqlite_trend:+.2f} MiB/h)" if heap else "  the server's heap: not reported"),
         f"highest p95 of any round: {worst[0]:.0f} ms ({worst[1]}) (target < 500 ms: {verdict_latency})",
         f"rounds with a scenario's p95 ≥ 500 ms: {len(slow)} of {len(slices)}"
-        + "".join(f"; {name} at {at:.0f} min (p95 {p95:.0f}, max {worst_ms:.0f} ms)" for at, name, p95, worst_ms in slow[:10]),
+        + "".join(f"; {name} at {at:.0f} min (p95 {p95:.0f}, max {worst_ms:.0f} ms"
+                  + "".join(f", during a {length:.1f} s machine stall at {wall}" for _, wall, length in during) + ")"
+                  for at, name, p95, worst_ms, during in slow[:10]),
+        f"machine stalls (this process's 0.25 s clock more than 2 s late: the whole machine stopped): {len(stalls.stalls)}"
+        + "".join(f"; {wall} ({length:.1f} s)" for _, wall, length in stalls.stalls[:10])
+        + (f"; highest p95 of the {len(calm)} rounds without one: {worst_calm[0]:.0f} ms ({worst_calm[1]})" if stalls.stalls else ""),
         f"errors (connect, read, write, timeout, status ≥ 400): {errors} (target 0: {verdict_errors})",
     ]
     text = "\n".join(lines) + "\n"
@@ -221,7 +296,8 @@ def main():
     (results / f"{stem}.json").write_text(json.dumps({"slices": slices, "rss": rss.points, "trend_mib_per_hour": trend,
                                                        "anon_file_database": rss.parts, "anon_trend_mib_per_hour": anon_trend,
                                                        "heap_in_use_held_sqlite": rss.heap, "heap_in_use_trend_mib_per_hour": heap_in_use_trend,
-                                                       "errors": errors, "worst_p95": worst}, indent=1))
+                                                       "errors": errors, "worst_p95": worst, "machine_stalls": stalls.stalls,
+                                                       "worst_p95_without_stalls": worst_calm}, indent=1))
     print(f"written to bench/results/{stem}.md and .json")
     sys.exit(0 if verdict_memory == verdict_errors == verdict_latency == "met" else 1)
 

@@ -125,13 +125,18 @@ struct WriteGateTests {
                 for first in stride(from: 0, to: seqs.count, by: wave) {
                     let part = seqs[first..<min(first + wave, seqs.count)]
                     try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+                        let (holding, holdingSignal) = AsyncStream<Void>.makeStream()
                         group.addTask {
-                            try await app.write { _ in try await Task.sleep(for: .milliseconds(200)) }
+                            try await app.write { _ in
+                                holdingSignal.yield()
+                                try await Task.sleep(for: .milliseconds(200))
+                            }
                             return (0, true)
                         }
+                        // Only once that write holds the gate: a row write that came first would share its batch.
+                        for await _ in holding { break }
                         for seq in part {
                             group.addTask {
-                                try await Task.sleep(for: .milliseconds(20))
                                 do { try await app.writeGate.run(on: app.db, try rowWrite(seq)); return (seq, true) } catch { return (seq, false) }
                             }
                         }
@@ -247,7 +252,38 @@ struct WriteGateTests {
         }
     }
 
-    @Test("a write that waits longer than the turn's wait is answered busy (503) and writes nothing; the turn then passes on")
+    @Test("while writes keep ending, the ones behind them wait on past the turn's wait, however long the queue")
+    func movingQueueWaitsOn() async throws {
+        // The turns alone, without a database: 24 writes of 50 ms through one turn. The last waits 1.15 s, nearly
+        // twice the turn's wait, but some write ends every 50 ms.
+        let gate = WriteGate(serialise: false, concurrentWrites: 1, turnWait: .milliseconds(600))
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<24 {
+                group.addTask {
+                    do {
+                        try await gate.inTurn { try await Task.sleep(for: .milliseconds(50)) }
+                        return true
+                    } catch { return false }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes.count == 24 && outcomes.allSatisfy { $0 }, "\(outcomes)")
+        #expect(await gate.writesWaited == 23)
+        // Past the longest wait, a write gives up even while the others move.
+        let capped = WriteGate(serialise: false, concurrentWrites: 1, turnWait: .seconds(2), longestTurnWait: .milliseconds(600))
+        async let first: Void = capped.inTurn { try await Task.sleep(for: .milliseconds(500)) }
+        async let second: Void = capped.inTurn { try await Task.sleep(for: .milliseconds(500)) }
+        try await Task.sleep(for: .milliseconds(20))
+        await #expect(throws: WriteGate.TurnTimeout.self) {
+            // Behind two of 500 ms: its turn would come at ~1 s, past the longest wait of 600 ms.
+            try await capped.inTurn { }
+        }
+        try await first
+        try await second
+    }
+
+    @Test("a write whose turn does not come — no write ends for the turn's wait — is answered busy (503) and writes nothing; the turn then passes on")
     func turnWaitRunsOut() async throws {
         try await withApp(seed: false) { app, _ in
             let gate = WriteGate(serialise: false, concurrentWrites: 1, turnWait: .milliseconds(300))

@@ -51,21 +51,29 @@ actor WriteGate {
     /// Unserialised (PostgreSQL): the most write transactions of this process open at once. Below the pool's
     /// connections per event loop, so that writes waiting for a row lock leave some to the reads on every loop.
     nonisolated let concurrentWrites: Int
-    /// How long a write waits for its turn before it is answered 503 busy, as when no pooled connection comes free.
+    /// A write waiting for its turn gives up (503 busy) when no write has ended for this long — the writes are stuck,
+    /// say behind a lock nobody releases — or when it has waited `longestTurnWait` in all. While writes keep ending,
+    /// it waits on: a burst drains as fast as the audit head's lock lets it, as it did when every write waited on
+    /// that lock itself.
     nonisolated let turnWait: Duration
+    nonisolated let longestTurnWait: Duration
     private var openWrites = 0
     private var waitingWrites: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
     private var lastWaitID = 0
+    /// When a write last ended (its turn passed on or came free).
+    private var lastProgress = ContinuousClock.now
     /// Writes that waited for a turn (tests, `/metrics`).
     private(set) var writesWaited = 0
     private static let waitCounter = Observability.registry.makeCounter(
         name: "gongzhi_writes_waited_total", help: "PostgreSQL writes that waited for one of the process's write turns (none held a connection meanwhile)")
 
-    init(serialise: Bool, writer: (@Sendable (any Database) -> any Database)? = nil, concurrentWrites: Int = 4, turnWait: Duration = .seconds(10)) {
+    init(serialise: Bool, writer: (@Sendable (any Database) -> any Database)? = nil, concurrentWrites: Int = 4,
+         turnWait: Duration = .seconds(10), longestTurnWait: Duration = .seconds(60)) {
         self.serialise = serialise
         self.writer = writer
         self.concurrentWrites = max(1, concurrentWrites)
         self.turnWait = turnWait
+        self.longestTurnWait = longestTurnWait
     }
 
     func run<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
@@ -81,31 +89,43 @@ actor WriteGate {
     }
 
     /// Runs `body` when fewer than `concurrentWrites` others run; the turn passes to the longest waiting write.
-    /// A write that waits longer than `turnWait` throws `TurnTimeout` (503 busy) and has written nothing.
-    private func inTurn<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    /// A write that gives up waiting (see `turnWait`) throws `TurnTimeout` (503 busy) and has written nothing.
+    func inTurn<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         if openWrites < concurrentWrites {
             openWrites += 1
         } else {
             writesWaited += 1
             Self.waitCounter.increment()
             lastWaitID += 1
-            let id = lastWaitID, wait = turnWait
+            let id = lastWaitID, since = ContinuousClock.now
             try await withCheckedThrowingContinuation { continuation in  // resumed with the turn of a write that ended
                 waitingWrites.append((id, continuation))
-                Task {
-                    try? await Task.sleep(for: wait)
-                    await self.giveUp(id)
-                }
+                check(id, since: since, after: min(turnWait, longestTurnWait))
             }
         }
         defer {
+            lastProgress = .now
             if waitingWrites.isEmpty { openWrites -= 1 } else { waitingWrites.removeFirst().continuation.resume() }
         }
         return try await body()
     }
 
-    private func giveUp(_ id: Int) {
+    /// Looks again at a waiting write after `delay`.
+    private func check(_ id: Int, since: ContinuousClock.Instant, after delay: Duration) {
+        Task {
+            try? await Task.sleep(for: delay)
+            await self.giveUpIfStuck(id, since: since)
+        }
+    }
+
+    private func giveUpIfStuck(_ id: Int, since: ContinuousClock.Instant) {
         guard let index = waitingWrites.firstIndex(where: { $0.id == id }) else { return }  // it has had its turn
+        let now = ContinuousClock.now
+        let stuckFor = now - lastProgress, waited = now - since
+        if stuckFor < turnWait && waited < longestTurnWait {
+            check(id, since: since, after: min(turnWait - stuckFor, longestTurnWait - waited))
+            return
+        }
         waitingWrites.remove(at: index).continuation.resume(throwing: TurnTimeout())
     }
 
