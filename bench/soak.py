@@ -114,32 +114,35 @@ class StallWatch(threading.Thread):
         return [s for s in self.stalls if s[0] < end and s[0] + s[2] > begin]
 
 
-def one_by_one(requests):
-    """Runs (method, base, path, token, body) requests one after another: figures like harness.wrk's (latencies in
-    ms), and in "answers" the JSON of each successful answer."""
-    latencies, errors, answers, started = [], 0, [], time.time()
-    for method, base, path, token, body in requests:
-        began = time.perf_counter()
-        try:
-            status, answer = harness.call(base, method, path, token, body)
-        except OSError:
-            status, answer = 0, None
-        latencies.append((time.perf_counter() - began) * 1000)
-        errors += status == 0 or status >= 400
-        if 200 <= status < 300:
-            answers.append(answer)
+def timed_call(base, method, path, token, body):
+    """(status, answer, milliseconds) of one request; status 0 when the connection failed."""
+    began = time.perf_counter()
+    try:
+        status, answer = harness.call(base, method, path, token, body)
+    except OSError:
+        status, answer = 0, None
+    return status, answer, (time.perf_counter() - began) * 1000
+
+
+def figures(latencies, errors, started, **extra):
+    """Figures like harness.wrk's (latencies in ms) for requests made one after another since `started`."""
     latencies.sort()
     seconds, count = time.time() - started, len(latencies)
     return {"requests": count, "seconds": seconds, "rate": count / seconds if seconds else 0.0, "errors": errors,
             "p95": latencies[min(count - 1, int(0.95 * count))] if latencies else 0.0,
-            "max": latencies[-1] if latencies else 0.0, "answers": answers}
+            "max": latencies[-1] if latencies else 0.0, **extra}
 
 
 def intake_one_by_one(base, token, bodies, count, rng):
     """`count` cases, one request after another; "ids" the new cases'."""
-    figures = one_by_one([("POST", base, "/api/v1/cases", token, rng.choice(bodies)) for _ in range(count)])
-    figures["ids"] = [answer["id"] for answer in figures.pop("answers") if isinstance(answer, dict) and "id" in answer]
-    return figures
+    latencies, errors, ids, started = [], 0, [], time.time()
+    for _ in range(count):
+        status, answer, ms = timed_call(base, "POST", "/api/v1/cases", token, rng.choice(bodies))
+        latencies.append(ms)
+        errors += status == 0 or status >= 400
+        if status == 201 and isinstance(answer, dict) and "id" in answer:
+            ids.append(answer["id"])
+    return figures(latencies, errors, started, ids=ids)
 
 
 # What the community's staff do with a case, up to their reply (the resident's rating or the auto-close ends it).
@@ -153,20 +156,13 @@ def handle_one_by_one(base, token, ids):
     latencies, errors, refused, started = [], 0, 0, time.time()
     for i in ids:
         for action in HANDLING:
-            began = time.perf_counter()
-            try:
-                status, _ = harness.call(base, "POST", f"/api/v1/cases/{i}/actions/{action}", token, {"note": "耐久测试：已处理"})
-            except OSError:
-                status = 0
-            latencies.append((time.perf_counter() - began) * 1000)
+            status, _, ms = timed_call(base, "POST", f"/api/v1/cases/{i}/actions/{action}", token, {"note": "耐久测试：已处理"})
+            latencies.append(ms)
             if 400 <= status < 500:
                 refused += 1
                 break
             errors += status == 0 or status >= 500
-    latencies.sort()
-    seconds, count = time.time() - started, len(latencies)
-    return {"requests": count, "seconds": seconds, "rate": count / seconds if seconds else 0.0, "errors": errors, "refused": refused,
-            "p95": latencies[min(count - 1, int(0.95 * count))] if latencies else 0.0, "max": latencies[-1] if latencies else 0.0}
+    return figures(latencies, errors, started, refused=refused)
 
 
 def slope_per_hour(points):

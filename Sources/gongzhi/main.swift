@@ -11,11 +11,13 @@ if jsonLogs {
     try LoggingSystem.bootstrap(from: &env)
 }
 
+func report(_ error: any Error) { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
+
 let config: AppConfig
 do {
     config = try AppConfig.fromEnvironment()
 } catch {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    report(error)
     exit(1)
 }
 // Before any thread starts: the arena limit applies only to arenas made after it.
@@ -33,7 +35,7 @@ do {
     try await app.execute()
     try await app.asyncShutdown()
 } catch {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    report(error)
     try? await app.asyncShutdown()
     exit(1)
 }
