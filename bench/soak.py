@@ -3,8 +3,9 @@
 resident memory sampled throughout. The goal: memory growing < 5 MiB/h after warm-up, no 5xx, p95 < 500 ms.
 
 Each round of the run (under a minute): --intake-cases (default 60) new cases (POST /api/v1/cases, one after
-another); the community's staff take the previous round's cases through accept, dispatch, sign, start and reply
-(five requests a case, one after another); and 10 s each of case read, the queue API, the KPI API and the workbench
+another); the community's worker accepts and dispatches the previous round's cases, and the handler each is
+dispatched to (the community, the street or the district's departments, each with its demo account) signs, starts and
+replies (five requests a case, one after another); and 10 s each of case read, the queue API, the KPI API and the workbench
 page, every scenario with --connections connections (wrk; bench/wrk/scenario.lua). 60 cases a round is about 85 a
 minute, 120 000 a day: some hundred times a large district's real intake. --no-handle leaves every case open, as
 the runs before 2026-12-03 14:00 did: the open cases then grow all run long, and with them the cost of the queue,
@@ -145,18 +146,43 @@ def intake_one_by_one(base, token, bodies, count, rng):
     return figures(latencies, errors, started, ids=ids)
 
 
-# What the community's staff do with a case, up to their reply (the resident's rating or the auto-close ends it).
-HANDLING = ["accept", "dispatch", "sign", "start", "reply"]
+# What staff do with a case, up to their reply (the resident's rating or the auto-close ends it): the community
+# accepts and dispatches it; the handler the catalogue names (the community, the street or a district department)
+# signs, starts and replies with its own account.
+DISPATCHING = ["accept", "dispatch"]
+HANDLING = ["sign", "start", "reply"]
 
 
-def handle_one_by_one(base, token, ids):
-    """Takes each case through HANDLING, one request after another. A case whose handler is not the community (its
-    item routes it to a department) is refused a step by the workflow (a 4xx): that is counted in "refused", not as
-    an error, and the case is left there. Errors are failed connections and 5xx answers."""
+def handler_tokens(base, tokens):
+    """{node id: token} for the demo's staff accounts: the node of each account's grants, so that a case dispatched to
+    a node is handled by the account that sits there (SPEC §4: the handler org itself signs, not the levels above)."""
+    ids = {}
+    for level in ("district", "street", "community"):
+        status, page = harness.call(base, "GET", f"/api/v1/org/nodes?level={level}&limit=200", tokens[-1])
+        assert status == 200, (status, page)
+        ids.update({node["path"]: node["id"] for node in page["items"]})
+    handlers = {}
+    for token in tokens:
+        status, me = harness.call(base, "GET", "/api/v1/me", token)
+        assert status == 200, (status, me)
+        handlers.update({ids[grant["path"]]: token for grant in me["grants"] if grant["path"] in ids})
+    return handlers
+
+
+def handle_one_by_one(base, token, handlers, ids):
+    """Takes each case through DISPATCHING as the community (`token`), then through HANDLING as the account of the
+    node it was dispatched to (`handlers`). A step the workflow refuses (a 4xx), or a handler without a demo account,
+    ends that case's handling and is counted in "refused", not as an error. Errors are failed connections and 5xx."""
     latencies, errors, refused, started = [], 0, 0, time.time()
     for i in ids:
-        for action in HANDLING:
-            status, _, ms = timed_call(base, "POST", f"/api/v1/cases/{i}/actions/{action}", token, {"note": "耐久测试：已处理"})
+        answer, actor = None, token
+        for action in DISPATCHING + HANDLING:
+            if action == HANDLING[0]:
+                actor = handlers.get(answer.get("handlerNodeId")) if isinstance(answer, dict) else None
+                if actor is None:
+                    refused += 1
+                    break
+            status, answer, ms = timed_call(base, "POST", f"/api/v1/cases/{i}/actions/{action}", actor, {"note": "耐久测试：已处理"})
             latencies.append(ms)
             if 400 <= status < 500:
                 refused += 1
@@ -200,7 +226,8 @@ def main():
     env = {"GONGZHI_DEMO_HOUSEHOLDS": str(args.households), "GONGZHI_SQLITE_PATH": str(workspace / "gongzhi.sqlite")}
     server = harness.Gongzhi(Path(args.binary).resolve(), workspace, env, harness.free_port(args.port))
     server.start()
-    worker, district = server.token("worker"), server.token("district")
+    worker, street, district = server.token("worker"), server.token("street"), server.token("district")
+    handlers = handler_tokens(server.base, [worker, street, district])
     status, buildings = harness.call(server.base, "GET", "/api/v1/org/buildings?limit=200", worker)
     assert status == 200 and buildings["items"], buildings
     rng = random.Random(8)
@@ -228,7 +255,7 @@ def main():
             minute["intake"] = intake
             if args.handle and intake.get("ids") is not None:
                 if waiting:
-                    minute["handling"] = handle_one_by_one(server.base, worker, waiting)
+                    minute["handling"] = handle_one_by_one(server.base, worker, handlers, waiting)
                     handled += len(waiting) - minute["handling"]["refused"]
                     refused += minute["handling"]["refused"]
                 waiting = intake.pop("ids")
@@ -279,8 +306,8 @@ def main():
         f"commit: {harness.commit()}",
         f"command: {' '.join(sys.argv)}",
         f"ran for {ran:.2f} h ({ran * 60:.0f} min), {len(slices)} rounds, {cases} cases taken in, "
-        + (f"{handled} taken up to their reply ({', '.join(HANDLING)}) in the round after, {refused} stopped by the "
-           "workflow on the way (not the community's to handle)"
+        + (f"{handled} taken up to their reply ({', '.join(DISPATCHING + HANDLING)}) in the round after, {refused} stopped "
+           "on the way (refused by the workflow, or no demo account at the handler)"
            if args.handle and args.intake_seconds <= 0 else "none handled (all stay open)"),
         "",
         f"RSS: {after[0][1] if after else 0:.1f} MiB after {warmup / 60:.0f} min of warm-up, {rss.points[-1][1] if rss.points else 0:.1f} MiB at the end, "
