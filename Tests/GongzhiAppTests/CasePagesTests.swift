@@ -132,6 +132,26 @@ struct StaffCasePagesTests {
         }
     }
 
+    @Test("the queue's default order is the completion deadline across every open state, page after page")
+    func queueDeadlineOrder() async throws {
+        try await withApp { app, _ in
+            _ = try await SyntheticCases.write(app: app, count: 600, days: 30, seed: 5)
+            let actor = try #require(await Self.actor(app, "district"))
+            let open = try await CaseRecord.visible(to: actor, on: app.db).filter(\.$state ~~ CaseState.allCases.filter(\.isOpen)).all()
+            #expect(Set(open.map(\.state)).count > 2, "the open cases should be in several states")
+            let expected = open.sorted { ($0.completionDueAt, $0.number) < ($1.completionDueAt, $1.number) }
+                .map { $0.id!.uuidString.lowercased() }
+            #expect(expected.count > 75)
+            var district = try await TestClient.browser(app, as: "district")
+            var shown: [String] = []
+            for offset in [0, 25, 50] {
+                let html = try await district.send(.GET, "/workbench?offset=\(offset)").body.string
+                shown += html.components(separatedBy: "href=\"/cases/").dropFirst().map { String($0.prefix(36)) }
+            }
+            #expect(shown == Array(expected.prefix(75)))
+        }
+    }
+
     static func actor(_ app: Application, _ username: String) async throws -> Actor? {
         guard let user = try await User.query(on: app.db).filter(\.$username == username).first() else { return nil }
         let grants = try await RoleGrantRecord.query(on: app.db).filter(\.$user.$id == user.id!).all().compactMap(\.grant)
