@@ -12,7 +12,8 @@ the runs before 2026-12-03 14:00 did: the open cases then grow all run long, and
 the KPI API and the workbench (a 76-minute run left 6 660 open, and the workbench's p95 went 134 → 483 ms).
 --intake-seconds N instead runs intake flat out with wrk for N s a round (the earlier runs' load; nothing is
 handled). The server's RSS is read every 5 s. After the run: the RSS trend after warm-up (least squares, MiB/h), the highest p95
-of any round, every error; the figures are printed and written to bench/results/ with the date and the commit.
+of any round, every error; the figures are printed and written to bench/results/ with the date and the commit
+(and, marked "in progress", every --checkpoint-minutes while the run goes on: a run cut short leaves its figures).
 A clock in the soak's own process ticks every 0.25 s: when it comes more than 2 s late, the whole machine stopped
 (on a virtual machine, its host), and the report names those stalls beside the slow rounds they fall in.
 
@@ -202,6 +203,73 @@ def slope_per_hour(points):
     return 0.0 if var == 0 else sum((t - mean_t) * (m - mean_m) for t, m in points) / var * 3600
 
 
+def write_report(stem, run, rss, stalls, warmup, finished):
+    """Writes bench/results/<stem>.md and .json with the figures so far; returns (the text, whether every target was
+    met). Called every --checkpoint-minutes while the run goes on (the header then says "in progress"), so that a run
+    cut short — the machine restarted, the session ended — still leaves its figures, and once at the end."""
+    slices, errors = run["slices"], run["errors"]
+    after = [(t, m) for t, m in rss.points if t >= warmup]
+    trend = slope_per_hour(after)
+    parts = [p for p in rss.parts if p[0] >= warmup]
+    anon_trend = slope_per_hour([(t, a) for t, a, _, _ in parts])
+    file_trend = slope_per_hour([(t, f) for t, _, f, _ in parts])
+    database_trend = slope_per_hour([(t, d) for t, _, _, d in parts])
+    heap = [h for h in rss.heap if h[0] >= warmup]
+    heap_in_use_trend = slope_per_hour([(t, u) for t, u, _, _ in heap])
+    heap_held_trend = slope_per_hour([(t, h) for t, _, h, _ in heap])
+    sqlite_trend = slope_per_hour([(t, q) for t, _, _, q in heap])
+    worst = max(((s[name]["p95"], name) for s in slices for name in s if isinstance(s[name], dict)), default=(0.0, "-"))
+    slow = [(s["at"] / 60, name, s[name]["p95"], s[name]["max"], stalls.during(s["from"], s["at"]))
+            for s in slices for name in s if isinstance(s[name], dict) and s[name]["p95"] >= 500]
+    # The rounds during which the machine itself stopped say nothing about the server.
+    calm = [s for s in slices if not stalls.during(s["from"], s["at"])]
+    worst_calm = max(((s[name]["p95"], name) for s in calm for name in s if isinstance(s[name], dict)), default=(0.0, "-"))
+    ran = (time.time() - run["started"]) / 3600
+    verdict_memory = ("met" if trend < 5 else "MISSED") if len(after) >= 2 else "not measured"
+    verdict_errors = "met" if errors == 0 else "MISSED"
+    verdict_latency = ("met" if worst[0] < 500 else "MISSED") if slices else "not measured"
+    args = run["args"]
+    lines = [
+        f"# Gongzhi soak, {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}"
+        + ("" if finished else f" (in progress: {ran * 60:.0f} of {run['seconds'] / 60:.0f} min)"),
+        "",
+        f"machine: {harness.machine()}",
+        f"commit: {run['commit']}",
+        f"command: {' '.join(sys.argv)}",
+        f"ran for {ran:.2f} h ({ran * 60:.0f} min), {len(slices)} rounds, {run['cases']} cases taken in, "
+        + (f"{run['handled']} taken up to their reply ({', '.join(DISPATCHING + HANDLING)}) in the round after, {run['refused']} "
+           "stopped on the way (refused by the workflow, or no demo account at the handler)"
+           if args.handle and args.intake_seconds <= 0 else "none handled (all stay open)"),
+        "",
+        f"RSS: {after[0][1] if after else 0:.1f} MiB after {warmup / 60:.0f} min of warm-up, {rss.points[-1][1] if rss.points else 0:.1f} MiB at the end, "
+        f"peak {max((m for _, m in rss.points), default=0):.1f} MiB; trend after warm-up {trend:+.2f} MiB/h (target < 5: {verdict_memory})",
+        f"  of which anonymous memory {parts[0][1] if parts else 0:.1f} → {parts[-1][1] if parts else 0:.1f} MiB ({anon_trend:+.2f} MiB/h), "
+        f"mapped files {parts[0][2] if parts else 0:.1f} → {parts[-1][2] if parts else 0:.1f} MiB ({file_trend:+.2f} MiB/h); "
+        f"database on disk {parts[0][3] if parts else 0:.0f} → {parts[-1][3] if parts else 0:.0f} MiB ({database_trend:+.0f} MiB/h)",
+        (f"  the server's heap (/metrics): in use {heap[0][1]:.1f} → {heap[-1][1]:.1f} MiB ({heap_in_use_trend:+.2f} MiB/h), "
+         f"held by malloc {heap[0][2]:.1f} → {heap[-1][2]:.1f} MiB ({heap_held_trend:+.2f} MiB/h); "
+         f"SQLite's part of what is in use {heap[0][3]:.1f} → {heap[-1][3]:.1f} MiB ({sqlite_trend:+.2f} MiB/h)" if heap else "  the server's heap: not reported"),
+        f"highest p95 of any round: {worst[0]:.0f} ms ({worst[1]}) (target < 500 ms: {verdict_latency})",
+        f"rounds with a scenario's p95 ≥ 500 ms: {len(slow)} of {len(slices)}"
+        + "".join(f"; {name} at {at:.0f} min (p95 {p95:.0f}, max {worst_ms:.0f} ms"
+                  + "".join(f", during a {length:.1f} s machine stall at {wall}" for _, wall, length in during) + ")"
+                  for at, name, p95, worst_ms, during in slow[:10]),
+        f"machine stalls (this process's 0.25 s clock more than 2 s late: the whole machine stopped): {len(stalls.stalls)}"
+        + "".join(f"; {wall} ({length:.1f} s)" for _, wall, length in stalls.stalls[:10])
+        + (f"; highest p95 of the {len(calm)} rounds without one: {worst_calm[0]:.0f} ms ({worst_calm[1]})" if stalls.stalls else ""),
+        f"errors (connect, read, write, timeout, status ≥ 400): {errors} (target 0: {verdict_errors})",
+    ]
+    text = "\n".join(lines) + "\n"
+    results = harness.ROOT / "bench" / "results"
+    (results / f"{stem}.md").write_text(text)
+    (results / f"{stem}.json").write_text(json.dumps({"finished": finished, "slices": slices, "rss": rss.points, "trend_mib_per_hour": trend,
+                                                       "anon_file_database": rss.parts, "anon_trend_mib_per_hour": anon_trend,
+                                                       "heap_in_use_held_sqlite": rss.heap, "heap_in_use_trend_mib_per_hour": heap_in_use_trend,
+                                                       "errors": errors, "worst_p95": worst, "machine_stalls": stalls.stalls,
+                                                       "worst_p95_without_stalls": worst_calm}, indent=1))
+    return text, verdict_memory == verdict_errors == verdict_latency == "met"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=str(harness.ROOT / ".build-release" / "release" / "gongzhi"))
@@ -216,6 +284,8 @@ def main():
                              "leaves them all open, as the runs before 2026-12-03 14:00 did")
     parser.add_argument("--households", type=int, default=600)
     parser.add_argument("--port", type=int, default=8470)
+    parser.add_argument("--checkpoint-minutes", type=float, default=15,
+                        help="the report so far is written this often (a run cut short still leaves its figures)")
     args = parser.parse_args()
     seconds = args.hours * 3600 + args.minutes * 60
     if seconds <= 0:
@@ -235,12 +305,16 @@ def main():
                "channel": "hotline"} for _ in range(2000)]
     today = datetime.date.today()
     year = f"from={today - datetime.timedelta(days=364)}&to={today}"
-    slices, errors, cases, handled, refused, waiting = [], 0, 0, 0, 0, []
+    waiting = []
     # SIGTERM or Ctrl-C ends the run after the current round, with the report of what ran.
     stopping = threading.Event()
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda *_: stopping.set())
     started = time.time()
+    run = {"args": args, "seconds": seconds, "started": started, "commit": harness.commit(), "slices": [], "errors": 0,
+           "cases": 0, "handled": 0, "refused": 0}
+    stem = f"{datetime.datetime.now():%Y-%m-%d-%H%M}-soak-{run['commit']}"
+    checkpoint = started + args.checkpoint_minutes * 60
     stalls = StallWatch(started)
     stalls.start()
     with RSSTrace(server.process.pid, workspace / "gongzhi.sqlite", server.base) as rss:
@@ -251,13 +325,13 @@ def main():
                                      seconds=args.intake_seconds, connections=args.connections)
             else:
                 intake = intake_one_by_one(server.base, worker, bodies, args.intake_cases, rng)
-            cases += intake["requests"]
+            run["cases"] += intake["requests"]
             minute["intake"] = intake
             if args.handle and intake.get("ids") is not None:
                 if waiting:
                     minute["handling"] = handle_one_by_one(server.base, worker, handlers, waiting)
-                    handled += len(waiting) - minute["handling"]["refused"]
-                    refused += minute["handling"]["refused"]
+                    run["handled"] += len(waiting) - minute["handling"]["refused"]
+                    run["refused"] += minute["handling"]["refused"]
                 waiting = intake.pop("ids")
             _, listing = harness.call(server.base, "GET", "/api/v1/cases?limit=100", "Bearer " + district)
             ids = [item["id"] for item in listing["items"]] if isinstance(listing, dict) else []
@@ -269,77 +343,22 @@ def main():
             }
             for name, (paths, auth) in reads.items():
                 minute[name] = harness.wrk(server.base, paths, auth=auth, seconds=10, connections=args.connections)
-            errors += sum(r["errors"] for r in minute.values())
-            slices.append({"from": round_began, "at": time.time() - started, "rss": rss.points[-1][1] if rss.points else 0,
+            run["errors"] += sum(r["errors"] for r in minute.values())
+            run["slices"].append({"from": round_began, "at": time.time() - started, "rss": rss.points[-1][1] if rss.points else 0,
                            **{name: {"p95": r["p95"], "max": r.get("max", 0.0), "rate": r["rate"], "errors": r["errors"]}
                               for name, r in minute.items()}})
             heap_now = f", heap {rss.heap[-1][1]:5.1f} in use (SQLite {rss.heap[-1][3]:4.1f}) of {rss.heap[-1][2]:5.1f}" if rss.heap else ""
-            harness.log(f"{(time.time() - started) / 60:6.1f} min  RSS {slices[-1]['rss']:6.1f} MiB (anon {rss.parts[-1][1] if rss.parts else 0:5.1f}{heap_now})  "
-                        + "  ".join(f"{name} p95 {r['p95']:.0f} ms" for name, r in minute.items()) + f"  errors {errors}")
+            harness.log(f"{(time.time() - started) / 60:6.1f} min  RSS {run['slices'][-1]['rss']:6.1f} MiB (anon {rss.parts[-1][1] if rss.parts else 0:5.1f}{heap_now})  "
+                        + "  ".join(f"{name} p95 {r['p95']:.0f} ms" for name, r in minute.items()) + f"  errors {run['errors']}")
+            if time.time() >= checkpoint:
+                write_report(stem, run, rss, stalls, warmup, finished=False)
+                checkpoint += args.checkpoint_minutes * 60
     server.stop()
     stalls.stop()
-
-    after = [(t, m) for t, m in rss.points if t >= warmup]
-    trend = slope_per_hour(after)
-    parts = [p for p in rss.parts if p[0] >= warmup]
-    anon_trend = slope_per_hour([(t, a) for t, a, _, _ in parts])
-    file_trend = slope_per_hour([(t, f) for t, _, f, _ in parts])
-    database_trend = slope_per_hour([(t, d) for t, _, _, d in parts])
-    heap = [h for h in rss.heap if h[0] >= warmup]
-    heap_in_use_trend = slope_per_hour([(t, u) for t, u, _, _ in heap])
-    heap_held_trend = slope_per_hour([(t, h) for t, _, h, _ in heap])
-    sqlite_trend = slope_per_hour([(t, q) for t, _, _, q in heap])
-    worst = max((s[name]["p95"], name) for s in slices for name in s if isinstance(s[name], dict))
-    slow = [(s["at"] / 60, name, s[name]["p95"], s[name]["max"], stalls.during(s["from"], s["at"]))
-            for s in slices for name in s if isinstance(s[name], dict) and s[name]["p95"] >= 500]
-    # The rounds during which the machine itself stopped say nothing about the server.
-    calm = [s for s in slices if not stalls.during(s["from"], s["at"])]
-    worst_calm = max(((s[name]["p95"], name) for s in calm for name in s if isinstance(s[name], dict)), default=(0.0, "-"))
-    ran = (time.time() - started) / 3600
-    verdict_memory = "met" if trend < 5 else "MISSED"
-    verdict_errors = "met" if errors == 0 else "MISSED"
-    verdict_latency = "met" if worst[0] < 500 else "MISSED"
-    lines = [
-        f"# Gongzhi soak, {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}",
-        "",
-        f"machine: {harness.machine()}",
-        f"commit: {harness.commit()}",
-        f"command: {' '.join(sys.argv)}",
-        f"ran for {ran:.2f} h ({ran * 60:.0f} min), {len(slices)} rounds, {cases} cases taken in, "
-        + (f"{handled} taken up to their reply ({', '.join(DISPATCHING + HANDLING)}) in the round after, {refused} stopped "
-           "on the way (refused by the workflow, or no demo account at the handler)"
-           if args.handle and args.intake_seconds <= 0 else "none handled (all stay open)"),
-        "",
-        f"RSS: {after[0][1] if after else 0:.1f} MiB after {warmup / 60:.0f} min of warm-up, {rss.points[-1][1] if rss.points else 0:.1f} MiB at the end, "
-        f"peak {max(m for _, m in rss.points):.1f} MiB; trend after warm-up {trend:+.2f} MiB/h (target < 5: {verdict_memory})",
-        f"  of which anonymous memory {parts[0][1] if parts else 0:.1f} → {parts[-1][1] if parts else 0:.1f} MiB ({anon_trend:+.2f} MiB/h), "
-        f"mapped files {parts[0][2] if parts else 0:.1f} → {parts[-1][2] if parts else 0:.1f} MiB ({file_trend:+.2f} MiB/h); "
-        f"database on disk {parts[0][3] if parts else 0:.0f} → {parts[-1][3] if parts else 0:.0f} MiB ({database_trend:+.0f} MiB/h)",
-        (f"  the server's heap (/metrics): in use {heap[0][1]:.1f} → {heap[-1][1]:.1f} MiB ({heap_in_use_trend:+.2f} MiB/h), "
-         f"held by malloc {heap[0][2]:.1f} → {heap[-1][2]:.1f} MiB ({heap_held_trend:+.2f} MiB/h); "
-         f"SQLite's part of what is in use {heap[0][3]:.1f} → {heap[-1][3]:.1f} MiB ({sqlite_trend:+.2f} MiB/h)" if heap else "  the server's heap: not reported"),
-        f"highest p95 of any round: {worst[0]:.0f} ms ({worst[1]}) (target < 500 ms: {verdict_latency})",
-        f"rounds with a scenario's p95 ≥ 500 ms: {len(slow)} of {len(slices)}"
-        + "".join(f"; {name} at {at:.0f} min (p95 {p95:.0f}, max {worst_ms:.0f} ms"
-                  + "".join(f", during a {length:.1f} s machine stall at {wall}" for _, wall, length in during) + ")"
-                  for at, name, p95, worst_ms, during in slow[:10]),
-        f"machine stalls (this process's 0.25 s clock more than 2 s late: the whole machine stopped): {len(stalls.stalls)}"
-        + "".join(f"; {wall} ({length:.1f} s)" for _, wall, length in stalls.stalls[:10])
-        + (f"; highest p95 of the {len(calm)} rounds without one: {worst_calm[0]:.0f} ms ({worst_calm[1]})" if stalls.stalls else ""),
-        f"errors (connect, read, write, timeout, status ≥ 400): {errors} (target 0: {verdict_errors})",
-    ]
-    text = "\n".join(lines) + "\n"
+    text, met = write_report(stem, run, rss, stalls, warmup, finished=True)
     print("\n" + text)
-    results = harness.ROOT / "bench" / "results"
-    stem = f"{datetime.datetime.now():%Y-%m-%d-%H%M}-soak-{harness.commit()}"
-    (results / f"{stem}.md").write_text(text)
-    (results / f"{stem}.json").write_text(json.dumps({"slices": slices, "rss": rss.points, "trend_mib_per_hour": trend,
-                                                       "anon_file_database": rss.parts, "anon_trend_mib_per_hour": anon_trend,
-                                                       "heap_in_use_held_sqlite": rss.heap, "heap_in_use_trend_mib_per_hour": heap_in_use_trend,
-                                                       "errors": errors, "worst_p95": worst, "machine_stalls": stalls.stalls,
-                                                       "worst_p95_without_stalls": worst_calm}, indent=1))
     print(f"written to bench/results/{stem}.md and .json")
-    sys.exit(0 if verdict_memory == verdict_errors == verdict_latency == "met" else 1)
+    sys.exit(0 if met else 1)
 
 
 if __name__ == "__main__":
