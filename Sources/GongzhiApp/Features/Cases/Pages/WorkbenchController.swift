@@ -1,7 +1,7 @@
 import Fluent
 import Foundation
-import NIOConcurrencyHelpers
 import GongzhiCore
+import NIOConcurrencyHelpers
 import Vapor
 
 /// The staff queue (`/workbench`): the cases the user may see, filtered by state, time-limit level, category,
