@@ -107,6 +107,12 @@ struct ResidentPortalPagesTests {
             _ = try await resident.send(.GET, "/prefs/lang/en?next=/requests/new")
             let english = try await resident.send(.GET, "/requests/new")
             #expect(english.body.string.contains("Step 1: tell us what is wrong") && english.body.string.contains("lang=\"en\""))
+            // The case table is rendered with its own context: its headings follow the language too.
+            var worker = try await TestClient.browser(app, as: "worker2")
+            #expect(try await worker.send(.GET, "/workbench").body.string.contains("<th scope=\"col\">诉求</th>"))
+            _ = try await worker.send(.GET, "/prefs/lang/en?next=/workbench")
+            let table = try await worker.send(.GET, "/workbench").body.string
+            #expect(table.contains("<th scope=\"col\">Case</th>") && !table.contains("诉求</th>"))
         }
     }
 }

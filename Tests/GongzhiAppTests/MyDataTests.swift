@@ -21,11 +21,13 @@ struct MyDataTests {
             let f = try #require(fixture)
             var resident = try await TestClient.api(app, as: "resident")
             let created = try await resident.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(title: "楼道灯不亮", description: "导出测试",
-                                                                                         buildingId: try await residentBuilding(app)))
+                                                                                         buildingId: try await residentBuilding(app)),
+                                                  headers: ["Idempotency-Key": "export-test-1"])
             #expect(created.status == .created)
             // Someone else's case in the same community, entered at the window for resident B of the other community.
             var worker = try await TestClient.api(app, as: "worker")
-            #expect(try await worker.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(title: "别人的诉求", buildingId: try await residentBuilding(app))).status == .created)
+            #expect(try await worker.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(title: "别人的诉求", buildingId: try await residentBuilding(app)),
+                                     headers: ["Idempotency-Key": "export-test-2"]).status == .created)
 
             let response = try await resident.send(.GET, "/api/v1/me/data")
             #expect(response.status == .ok)
@@ -52,6 +54,9 @@ struct MyDataTests {
             #expect(!body.contains(user.passwordHash))
             // The audit entries of their own actions (the case they raised).
             #expect(export.tables["audit_log"]?.contains { $0["action"] == "case.create" } == true)
+            #expect(export.tables["audit_log"]?.allSatisfy { $0["actor"] == user.id!.uuidString.lowercased() } == true)
+            // The key their POST carried ("user:<ID>"), and nobody else's.
+            #expect(export.tables["idempotency_keys"]?.map { $0["key"] } == ["export-test-1"])
             // Nobody else's resident record.
             let other = try app.gongzhi.cipher.open(f.personB.idNumberSealed, field: .idNumber)
             #expect(!body.contains(other) && !body.contains(f.personB.name))

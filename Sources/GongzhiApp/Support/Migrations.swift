@@ -70,5 +70,7 @@ enum GongzhiMigrations {
         app.migrations.add(AddCouncilMemberRetiredAt())
         // Possible duplicates by item and time, not by every case at the place (issue 7, checklist row 34)
         app.migrations.add(CreateCaseDuplicateIndex())
+        // The audit log searched by actor, action, object and time (issue 7, checklist rows 20 and 23)
+        app.migrations.add(CreateAuditSearchIndexes())
     }
 }

@@ -14,7 +14,7 @@ struct PageBase: Encodable {
         let roles: [String]
     }
 
-    let t: [String: String]
+    let t: PageWords
     let lang: String
     let elderly: Bool
     let title: String
@@ -65,7 +65,7 @@ struct PageBase: Encodable {
         }
         var here = request.url.path
         if let query = request.url.query, !query.isEmpty { here += "?" + query }
-        return PageBase(t: Strings.all(lang), lang: lang.rawValue, elderly: request.elderlyMode, title: title,
+        return PageBase(t: PageWords(lang), lang: lang.rawValue, elderly: request.elderlyMode, title: title,
                         csrf: request.csrfToken, me: me, nav: nav,
                         here: here.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/-_."))) ?? "/")
     }

@@ -86,7 +86,7 @@ enum PersonalDataExport {
         switch column.subject {
         case .user: equals(column.table, column.column, subject.userID, typed: typed)
         case .person: subject.personID.map { equals(column.table, column.column, $0, typed: typed) }
-        case .userKey: contains(column.column, subject.userID)
+        case .userKey: accountKey(column.column, subject.userID)
         case .personKey: subject.personID.map { contains(column.column, $0) }
         case nil: nil
         }
@@ -98,7 +98,15 @@ enum PersonalDataExport {
         return typed.contains("\(table).\(column)") ? "\(ident: column) = \(bind: id)" : "LOWER(\(ident: column)) = \(bind: id.uuidString.lowercased())"
     }
 
-    /// A text key holding the id, in either case ("user:ABC…", "abc…+def…").
+    /// A text key naming an account: its id alone (an audit entry's actor) or "user:<id>" (an idempotency key's
+    /// scope), in either case. Exact values, so that the column's index serves: the audit log grows without end,
+    /// and a pattern would read all of it for every copy asked for.
+    static func accountKey(_ column: String, _ id: UUID) -> SQLQueryString {
+        let forms = [id.uuidString, id.uuidString.lowercased()].flatMap { [$0, "user:" + $0] }
+        return "\(ident: column) IN (" + forms.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ") + ")"
+    }
+
+    /// A text key holding the id among others, in either case (the owners of a unit, "abc…+def…").
     static func contains(_ column: String, _ id: UUID) -> SQLQueryString {
         "LOWER(CAST(\(ident: column) AS TEXT)) LIKE \(bind: "%" + id.uuidString.lowercased() + "%")"
     }

@@ -44,19 +44,9 @@ struct AuditController: RouteCollection {
         }
     }
 
-    /// Newest first; `?before=<seq>` pages back.
-    func entries(_ request: Request) async throws -> [AuditRecord] {
-        var query = AuditRecord.query(on: request.db)
-        if let before = try request.queryInt("before") { query = query.filter(\.$id < Int64(before)) }
-        if let action = try request.queryValue("action"), !action.isEmpty { query = query.filter(\.$action == action) }
-        let limit = try request.queryInt("limit") ?? 50
-        guard (1...200).contains(limit) else { throw AppError.invalid("limit") }
-        return try await query.sort(\.$id, .descending).limit(limit).all()
-    }
-
     @Sendable func listAPI(_ request: Request) async throws -> [EntryDTO] {
         _ = try request.require(.readAuditLog)
-        return try await entries(request).map(EntryDTO.init)
+        return try await AuditSearch(request).entries(on: request.db).map(EntryDTO.init)
     }
 
     struct VerifyDTO: Content {
@@ -93,7 +83,7 @@ struct AuditController: RouteCollection {
 
         init(_ e: EntryDTO) {
             seq = e.seq
-            at = e.at.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon))
+            at = PageDates.second(e.at)
             actor = e.actor
             roles = e.roles
             action = e.action
@@ -108,15 +98,51 @@ struct AuditController: RouteCollection {
         let page: PageBase
         let entries: [EntryRow]
         let verify: VerifyDTO?
-        let older: Int64?
+        let search: SearchForm
+        let messages: [FormMessage]
+        let olderHref: String?
+        let newestHref: String?
     }
 
-    @Sendable func page(_ request: Request) async throws -> View {
+    /// The search form as the user filled it in.
+    struct SearchForm: Encodable {
+        let actor: String
+        let action: String
+        let objectType: String
+        let objectId: String
+        let outcomes: [SelectOption]
+        let from: String
+        let to: String
+        let filtered: Bool
+    }
+
+    @Sendable func page(_ request: Request) async throws -> Response {
         _ = try request.require(.readAuditLog)
-        let records = try await entries(request)
+        let lang = request.lang
+        var messages: [FormMessage] = []
+        var search = AuditSearch()
+        do { search = try await AuditSearch(request) } catch {
+            messages = request.formMessages(for: error)
+        }
+        // A search that cannot be carried out shows nothing rather than the whole log.
+        let records = messages.isEmpty ? try await search.entries(on: request.db) : []
         let verify = (try? request.query.get(String.self, at: "verify")) != nil ? try await verifyAPI(request) : nil
-        return try await request.view.render("audit/index", AuditPage(
-            page: await PageBase.make(for: request, title: Strings.text("audit.title", request.lang)),
-            entries: records.map { EntryRow(EntryDTO($0)) }, verify: verify, older: records.count == 50 ? records.last?.id : nil))
+        let asked = { (name: String) in (try? request.query.get(String.self, at: name)) ?? "" }
+        let outcome = asked("outcome")
+        let form = SearchForm(
+            actor: asked("actor"), action: asked("action"), objectType: asked("objectType"), objectId: asked("objectId"),
+            outcomes: [SelectOption(value: "", label: Strings.text("workbench.any", lang), selected: outcome.isEmpty)]
+                + AuditSearch.outcomes.map { SelectOption(value: $0, label: Strings.text("audit.outcome_\($0)", lang), selected: outcome == $0) },
+            from: asked("from"), to: asked("to"), filtered: search.query(before: nil) != "")
+        var older: String?
+        if records.count == search.limit, let last = records.last?.id {
+            older = "/audit?" + search.query(before: last)
+        }
+        let context = AuditPage(
+            page: await PageBase.make(for: request, title: Strings.text("audit.title", lang)),
+            entries: records.map { EntryRow(EntryDTO($0)) }, verify: verify, search: form, messages: messages,
+            olderHref: older, newestHref: search.before != nil ? "/audit?" + search.query(before: nil) : nil)
+        return try await request.view.render("audit/index", context)
+            .encodeResponse(status: messages.isEmpty ? .ok : .unprocessableEntity, for: request)
     }
 }

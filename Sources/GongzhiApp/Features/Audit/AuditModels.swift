@@ -143,6 +143,30 @@ struct CreateAuditCheckpoints: AsyncMigration {
     }
 }
 
+/// The audit log searched by who, what, which object and when (the audit administrator's page; a person's copy of
+/// their data finds their entries by actor): without these, each search reads the log back from its newest entry,
+/// and the log is never cut.
+struct CreateAuditSearchIndexes: AsyncMigration {
+    static let indexes: [(name: String, columns: [String])] = [
+        ("idx_audit_actor", ["actor", "seq"]),
+        ("idx_audit_action", ["action", "seq"]),
+        ("idx_audit_object", ["object_type", "object_id", "seq"]),
+        ("idx_audit_time", ["at_millis"]),
+    ]
+
+    func prepare(on database: any Database) async throws {
+        for index in Self.indexes {
+            var create = database.sql().create(index: index.name).on(AuditRecord.schema)
+            for column in index.columns { create = create.column(column) }
+            try await create.run()
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        for index in Self.indexes { try await database.sql().drop(index: index.name).run() }
+    }
+}
+
 /// Triggers that refuse UPDATE and DELETE on an append-only table (the audit log, checklist row 22; the ballots
 /// of owners' votes), on SQLite and PostgreSQL.
 enum AppendOnly {

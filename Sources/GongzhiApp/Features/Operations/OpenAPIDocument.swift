@@ -18,6 +18,8 @@ enum OpenAPIDocument {
         var auth: Bool = true
         /// Closed sets of values of this operation's own path and query parameters (where a name means something else elsewhere).
         var ownValues: [String: [String]] = [:]
+        /// This operation's query parameters that take any text (where the name is a closed set elsewhere).
+        var freeText: [String] = []
         /// What a success answer carries (nothing for 204).
         var answer: Answer = .none
     }
@@ -108,7 +110,8 @@ enum OpenAPIDocument {
         Operation(method: "post", path: "/api/v1/rectifications/{id}/{step}", tag: "supervision",
                   summary: "Hand in evidence (submit: the owner), verify or send back (send_back: a supervisor above)", body: ["text": "text"],
                   ownValues: ["step": RectificationRules.Step.allCases.map(\.rawValue)], answer: .json(RectificationDTO.self)),
-        Operation(method: "get", path: "/api/v1/audit", tag: "audit", summary: "Audit entries, newest first (audit admin)", query: ["before", "action", "limit"], answer: .json([AuditController.EntryDTO].self)),
+        Operation(method: "get", path: "/api/v1/audit", tag: "audit", summary: "Audit entries, newest first (audit admin)", query: ["actor", "action", "objectType", "objectId", "outcome", "from", "to", "before", "limit"],
+                  ownValues: ["outcome": AuditSearch.outcomes], freeText: ["action"], answer: .json([AuditController.EntryDTO].self)),
         Operation(method: "get", path: "/api/v1/audit/verify", tag: "audit", summary: "Verify the hash chain", answer: .json(AuditController.VerifyDTO.self)),
         Operation(method: "get", path: "/api/v1/catalogue", tag: "cases", summary: "The affairs catalogue in force", answer: .json(Catalogue.self)),
         Operation(method: "post", path: "/api/v1/catalogue", tag: "cases", summary: "Import a whole catalogue as a new version", success: 201, answer: .json(Catalogue.self)),
@@ -325,7 +328,8 @@ enum OpenAPIDocument {
                 return ["name": name, "in": "path", "required": true, "schema": schema]
             }
             parameters += op.query.map { name in
-                let schema: [String: Any] = op.ownValues[name].map { ["type": "string", "enum": $0] } ?? parameterSchema(name)
+                let schema: [String: Any] = op.freeText.contains(name) ? ["type": "string", "maxLength": 200]
+                    : op.ownValues[name].map { ["type": "string", "enum": $0] } ?? parameterSchema(name)
                 // A query parameter is required when the operation lists it so (it has no JSON body then).
                 return ["name": name, "in": "query", "required": op.required.contains(name), "schema": schema]
             }

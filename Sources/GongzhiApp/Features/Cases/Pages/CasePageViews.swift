@@ -91,7 +91,7 @@ struct SelectOption: Encodable {
 
 /// A table of cases as the `cases/case-rows` partial draws it (`#extend("cases/case-rows", table)`).
 struct CaseTable: Encodable {
-    let t: [String: String]
+    let t: PageWords
     let rows: [CaseRowView]
     let caption: String
 }
@@ -101,10 +101,20 @@ enum PageDates {
 
     /// "2026-11-23 14:05" in Beijing time.
     static func minute(_ date: Date) -> String {
+        let c = components(date)
+        return String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
+    }
+
+    /// "2026-11-23 14:05:09" in Beijing time (the audit log).
+    static func second(_ date: Date) -> String {
+        let c = components(date)
+        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+    }
+
+    private static func components(_ date: Date) -> DateComponents {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = beijing
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
+        return calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
     }
 }
 
