@@ -5,8 +5,9 @@ import Vapor
 
 /// The audit administrator's search of the log (MLPS: audit records are analysed by who, what, when and outcome):
 /// who acted (an account's id or username, `system`, `anonymous`), the action, the object (type, then id), the
-/// outcome and the days (Beijing time); newest first, paged back by `before` (a sequence number). Each filter is
-/// served by an index (`CreateAuditSearchIndexes`), so a search does not read the log back from its newest entry.
+/// outcome and the days (Beijing time); newest first, paged back by `before` (a sequence number). The account, the
+/// object and the days are found through their indexes (`CreateAuditSearchIndexes`); the action and the outcome
+/// narrow what those give (alone, they read back from the newest entry until a page is full).
 struct AuditSearch: Sendable {
     static let outcomes = ["success", "failure"]
     static let pageSize = 50
