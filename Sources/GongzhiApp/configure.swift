@@ -23,6 +23,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     app.leaf.cache.isEnabled = app.environment.isRelease
     app.routes.defaultMaxBodySize = config.maxBodySize
     ContentConfiguration.global.use(decoder: SafeFormDataDecoder(), for: .formData)
+    try NULCheckingDecoder.install(in: &ContentConfiguration.global)
     _ = Observability.registry
 
     // Outermost first: headers on every answer, errors turned into JSON or pages, static files, then who is
@@ -37,6 +38,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     app.middleware.use(methods)
     app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
     app.middleware.use(RequestLimitMiddleware())
+    app.middleware.use(InputCharactersMiddleware())
     app.middleware.use(AuthenticationMiddleware())
     app.middleware.use(CSRFMiddleware())
     app.middleware.use(IdempotencyMiddleware())

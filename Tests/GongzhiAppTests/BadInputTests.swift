@@ -88,6 +88,48 @@ struct BadInputTests {
         }
     }
 
+    @Test("U+0000 sent in JSON, a query, a form, a multipart text field or a CSV file is a 400 invalid_character and writes nothing; the text \\u0000 is not")
+    func nulCharacter() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            let building = try await residentBuilding(app)
+            var resident = try await TestClient.api(app, as: "resident")
+            var auditor = try await TestClient.api(app, as: "auditor")
+            var worker = try await TestClient.api(app, as: "worker")
+            var browser = try await TestClient.browser(app, as: "resident")
+            let cases = try await CaseRecord.query(on: app.db).count()
+            let persons = try await Person.query(on: app.db).count()
+            let audits = try await app.auditCount()
+            func expectRefused(_ response: TestingHTTPResponse, _ what: String, page: Bool = false) throws {
+                #expect(response.status == .badRequest, "\(what): \(response.body.string.prefix(300))")
+                if page {
+                    #expect(response.body.string.contains("空字符"), "\(what)")
+                } else {
+                    #expect(try response.content.decode(ErrorJSON.self).error.code == "invalid_character", "\(what)")
+                }
+            }
+            try expectRefused(try await resident.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(title: "路灯\u{0}坏了", buildingId: building)), "JSON")
+            try expectRefused(try await resident.send(.POST, "/api/v1/cases", raw: #"{"title":"路灯坏了","description":"\u0000","buildingId":"\#(building)"}"#,
+                                                      contentType: .json), "JSON escape")
+            try expectRefused(try await resident.send(.GET, "/api/v1/cases?state=%00"), "query")
+            try expectRefused(try await auditor.send(.GET, "/api/v1/audit?actor=worker%00"), "query to the database")
+            try expectRefused(try await resident.sendMultipart("/api/v1/cases", fields: ["title": "路灯\u{0}坏了", "buildingId": building.uuidString],
+                                                               fileName: "a.txt", contentType: "text/plain", file: Array("x".utf8)), "multipart")
+            let csv = ImportTests().file(grid: f.gridA.name).replacingOccurrences(of: "\n", with: "\u{0}\n")
+            try expectRefused(try await worker.send(.POST, "/api/v1/import/residents?communityId=\(f.communityA.id!.uuidString)", raw: csv,
+                                                    contentType: HTTPMediaType(type: "text", subType: "csv")), "CSV")
+            try expectRefused(try await browser.send(.POST, "/requests/new", form: ["title": "路灯\u{0}坏了", "buildingId": building.uuidString]),
+                              "page form", page: true)
+            #expect(try await CaseRecord.query(on: app.db).count() == cases)
+            #expect(try await Person.query(on: app.db).count() == persons)
+            #expect(try await app.auditCount() == audits)
+            // A backslash followed by the text u0000 is only text.
+            let text = try await resident.send(.POST, "/api/v1/cases", raw: #"{"title":"C:\\u0000 路灯","buildingId":"\#(building)"}"#, contentType: .json)
+            #expect(text.status == .created, "\(text.body.string)")
+            #expect(try text.content.decode(CaseDTO.self).title == #"C:\u0000 路灯"#)
+        }
+    }
+
     @Test("overload (no pooled connection in time, SQLite locked past its timeout) is 503 busy with Retry-After, not 500")
     func overloadIsBusy() async throws {
         try await withApp(seed: false) { app, _ in

@@ -28,6 +28,8 @@ struct AppError: AbortError, Sendable {
     static let forbidden = AppError(status: .forbidden, code: "forbidden", messageKey: "error.forbidden", field: nil)
     static let unauthorized = AppError(status: .unauthorized, code: "unauthorized", messageKey: "error.unauthorized", field: nil)
     static let csrf = AppError(status: .forbidden, code: "csrf", messageKey: "error.csrf", field: nil)
+    /// U+0000 in what was sent (`InputCharactersMiddleware`).
+    static let invalidCharacter = AppError(status: .badRequest, code: "invalid_character", messageKey: "error.invalid_character", field: nil)
 
     static func conflict(_ code: String, field: String? = nil) -> AppError {
         AppError(status: .conflict, code: code, messageKey: "error.\(code)", field: field)

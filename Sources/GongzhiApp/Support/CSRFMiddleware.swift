@@ -41,11 +41,14 @@ struct CSRFMiddleware: AsyncMiddleware {
         var submitted = request.headers.first(name: Self.headerName)
         if submitted == nil, let type = request.headers.contentType,
            type == .urlEncodedForm || type.type == "multipart" {
-            // Large enough for the biggest upload routes (the import page, forms with six photos); routes still
-            // apply their own limits.
-            let limit = max(request.gongzhi.config.maxBodySize.value, ImportController.maxFileSize.value, CasePhoto.maxFormBytes)
-            _ = try await request.body.collect(max: limit).get()
-            submitted = try? request.content.get(String.self, at: Self.fieldName)
+            _ = try await request.body.collect(max: request.largestBodyAccepted).get()
+            do {
+                submitted = try request.content.get(String.self, at: Self.fieldName)
+            } catch let error as AppError where error.code == AppError.invalidCharacter.code {
+                throw error
+            } catch {
+                submitted = nil
+            }
         }
         guard let submitted, Tokens.equal(submitted, expected) else { throw AppError.csrf }
     }

@@ -1,3 +1,4 @@
+import FluentPostgresDriver
 import FluentSQLiteDriver
 import Vapor
 
@@ -60,6 +61,10 @@ struct GongzhiErrorMiddleware: AsyncMiddleware {
         // or SQLite stayed locked past the busy timeout. 503 with Retry-After, so clients (and the idempotency key) try again.
         case _ where isOverload(error):
             return busy
+        // PostgreSQL's text holds no U+0000: should one get past `InputCharactersMiddleware` and the multipart
+        // decoder, the statement fails and its transaction is rolled back; the client is told why.
+        case let error as PSQLError where ["22021", "22P05"].contains(error.serverInfo?[.sqlState] ?? ""):
+            return Problem(status: .badRequest, code: AppError.invalidCharacter.code, messageKey: AppError.invalidCharacter.messageKey, field: nil)
         case let error as any AbortError:
             let (code, key): (String, String) = switch error.status {
             case .notFound: ("not_found", "error.not_found")

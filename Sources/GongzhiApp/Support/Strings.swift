@@ -232,6 +232,7 @@ enum Strings {
         "error.invalid": ("内容不正确。", "This value is not valid."),
         "error.required": ("必填。", "Required."),
         "error.unknown_account": ("没有这个账号。", "There is no such account."),
+        "error.invalid_character": ("提交的内容中有不允许的字符（空字符 U+0000），请删去后重试。", "What was sent contains a character that is not allowed (NUL, U+0000): remove it and try again."),
         "error.too_long": ("内容过长。", "Too long."),
         "error.body_too_large": ("提交的内容过大。", "The request is too large."),
         "error.invalid_id_number": ("身份证号不正确（应为 18 位，校验码和出生日期有效）。", "Not a valid ID number (18 characters, valid check character and birth date)."),

@@ -33,6 +33,25 @@ public enum MultipartGuard {
         return true
     }
 
+    /// True when a part that is not a file (no `filename` in its headers) has a zero byte in its value: a NUL typed
+    /// into a text field, which `InputCharacters` refuses everywhere else. Files (photos) are binary and are not read.
+    public static func textFieldCarriesNUL(_ body: [UInt8], boundary: String) -> Bool {
+        let opening = Array(("--" + boundary).utf8)
+        let delimiter = [13, 10] + opening
+        guard !boundary.isEmpty, var start = find(opening, in: body, from: 0) else { return false }
+        start += opening.count
+        while start + 1 < body.count, !(body[start] == UInt8(ascii: "-") && body[start + 1] == UInt8(ascii: "-")) {
+            guard let headersEnd = find([13, 10, 13, 10], in: body, from: start) else { return false }
+            let valueStart = headersEnd + 4
+            let valueEnd = find(delimiter, in: body, from: valueStart) ?? body.count
+            let headers = String(decoding: body[start..<headersEnd], as: UTF8.self).lowercased()
+            let isFile = headers.contains("filename=") || headers.contains("filename*=")
+            if !isFile, body[valueStart..<valueEnd].contains(0) { return true }
+            start = valueEnd + delimiter.count
+        }
+        return false
+    }
+
     static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
         guard !needle.isEmpty, haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
         var i = start

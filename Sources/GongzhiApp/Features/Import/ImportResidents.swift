@@ -29,6 +29,7 @@ enum ImportResidents {
     }
 
     static func run(communityID: UUID, csv: String, actor: Actor, on request: Request) async throws -> Report {
+        guard !InputCharacters.carriesNUL(csv.utf8, as: .text) else { throw AppError.invalidCharacter }
         let lang = request.lang
         let cipher = request.gongzhi.cipher
         let validated = ResidentImport.validate(csv: csv, today: request.now)
