@@ -77,6 +77,11 @@ struct FormMessage: Encodable {
     let text: String
 }
 
+/// A page link's query string from its parameters, each value percent-encoded (filters carried from page to page).
+func pageQueryString(_ items: [(String, String)]) -> String {
+    items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+}
+
 extension Request {
     /// A page's `offset`: a missing, negative or absurd one is clamped (page links never need more).
     var pageOffset: Int { min(max(0, (try? query.get(Int.self, at: "offset")) ?? 0), Paging.maxOffset) }

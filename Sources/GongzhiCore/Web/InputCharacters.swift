@@ -13,7 +13,11 @@ public enum InputCharacters {
 
     /// Whether `bytes`, sent in `encoding`, carry a NUL.
     public static func carriesNUL(_ bytes: some Collection<UInt8>, as encoding: Encoding) -> Bool {
-        let bytes = Array(bytes)
+        // Every JSON and form body passes here: read it where it lies (a ByteBuffer's view, a native string's UTF-8).
+        bytes.withContiguousStorageIfAvailable { scan($0, encoding) } ?? Array(bytes).withUnsafeBufferPointer { scan($0, encoding) }
+    }
+
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, _ encoding: Encoding) -> Bool {
         let zero = UInt8(ascii: "0")
         var index = 0
         while index < bytes.count {

@@ -105,6 +105,6 @@ struct AuditSearch: Sendable {
         if let from { items.append(("from", from.description)) }
         if let to { items.append(("to", to.description)) }
         if let before { items.append(("before", String(before))) }
-        return items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        return pageQueryString(items)
     }
 }

@@ -106,7 +106,7 @@ struct WorkbenchController: RouteCollection {
             if !openOnly { items.append(("all", "1")) }
             if supervised { items.append(("supervised", "1")) }
             items.append(("offset", String(offset)))
-            return items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+            return pageQueryString(items)
         }
     }
 
