@@ -40,6 +40,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     app.middleware.use(RequestLimitMiddleware())
     app.middleware.use(InputCharactersMiddleware())
     app.middleware.use(AuthenticationMiddleware())
+    app.middleware.use(BodyCollectionMiddleware())
     app.middleware.use(CSRFMiddleware())
     app.middleware.use(IdempotencyMiddleware())
 

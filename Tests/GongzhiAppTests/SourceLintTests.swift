@@ -97,4 +97,17 @@ struct SourceLintTests {
         #expect(asked > 500)
         #expect(missing.isEmpty, "words missing: \(missing)")
     }
+
+    @Test("routes set a body limit only through `on(_:_:bodyUpTo:use:)`, which records it for the middleware that read bodies first")
+    func bodyLimitsRecorded() throws {
+        let sources = Self.files(under: "Sources", extension: "swift")
+        var found: [String] = []
+        for file in sources where file.lastPathComponent != "RouteBodyLimit.swift" {
+            let lines = try String(contentsOf: file, encoding: .utf8).components(separatedBy: "\n")
+            for (index, line) in lines.enumerated() where line.contains(/body:\s*\.(collect|stream)/) {
+                found.append("\(file.lastPathComponent):\(index + 1)")
+            }
+        }
+        #expect(found.isEmpty, "a body strategy given directly, unseen by BodyCollectionMiddleware: \(found)")
+    }
 }

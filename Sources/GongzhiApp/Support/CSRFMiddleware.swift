@@ -41,7 +41,7 @@ struct CSRFMiddleware: AsyncMiddleware {
         var submitted = request.headers.first(name: Self.headerName)
         if submitted == nil, let type = request.headers.contentType,
            type == .urlEncodedForm || type.type == "multipart" {
-            _ = try await request.body.collect(max: request.largestBodyAccepted).get()
+            // `BodyCollectionMiddleware` has read the body, up to the route's limit.
             do {
                 submitted = try request.content.get(String.self, at: Self.fieldName)
             } catch let error as AppError where error.code == AppError.invalidCharacter.code {

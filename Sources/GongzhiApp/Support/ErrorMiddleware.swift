@@ -3,8 +3,8 @@ import FluentSQLiteDriver
 import Vapor
 
 /// Turns every error into a clear answer: JSON `{"error":{"code","message","field"}}` for the API, a page in the
-/// user's language for browsers (a 401 becomes a redirect to the login). Never a stack trace, SQL or path;
-/// 5xx are logged as critical.
+/// user's language for browsers (a 401 becomes a redirect to the login), Open311's error document under
+/// `/open311/`. Never a stack trace, SQL or path; 5xx are logged as critical.
 struct GongzhiErrorMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         do {
@@ -17,6 +17,10 @@ struct GongzhiErrorMiddleware: AsyncMiddleware {
                 request.logger.critical("unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.url.path)"])
             }
             if problem.status == .forbidden { request.storage[DenialAuditMiddleware.CodeKey.self] = problem.code }
+            if let open311 = Open311Controller.refusal(status: problem.status, code: problem.code, description: problem.message(.en),
+                                                       headers: problem.headers, path: request.url.path) {
+                return open311
+            }
             if request.wantsPage {
                 if problem.status == .unauthorized {
                     let next = request.url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/"

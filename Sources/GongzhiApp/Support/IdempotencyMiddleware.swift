@@ -19,9 +19,8 @@ struct IdempotencyMiddleware: AsyncMiddleware {
         }
         guard Idempotency.isValidKey(key) else { throw AppError.invalid(Self.header, "idempotency_key_invalid") }
         let scope = request.current.map { "user:" + $0.userID.uuidString } ?? "address:" + request.clientAddress
-        // As much as the largest route accepts (the photo forms), as the CSRF check reads it.
-        let body = try await request.body.collect(max: max(request.gongzhi.config.maxBodySize.value, CasePhoto.maxFormBytes)).get()
-        let bytes = Idempotency.canonical(body.map { Array($0.readableBytesView) } ?? [], isJSON: request.headers.contentType == .json)
+        // `BodyCollectionMiddleware` has read the body, up to the route's limit.
+        let bytes = Idempotency.canonical(request.body.data.map { Array($0.readableBytesView) } ?? [], isJSON: request.headers.contentType == .json)
         let fingerprint = Idempotency.fingerprint(method: request.method.rawValue, uri: request.url.string, body: bytes)
         let claim = UUID().uuidString
         let now = request.now

@@ -39,11 +39,3 @@ struct NULCheckingDecoder: ContentDecoder {
         return try inner.decode(D.self, from: body, headers: headers, userInfo: userInfo)
     }
 }
-
-extension Request {
-    /// The largest body any route takes (the import page, forms with six photos): middleware that reads a body
-    /// before its route collects up to this; routes still apply their own limits.
-    var largestBodyAccepted: Int {
-        max(gongzhi.config.maxBodySize.value, ImportController.maxFileSize.value, CasePhoto.maxFormBytes)
-    }
-}

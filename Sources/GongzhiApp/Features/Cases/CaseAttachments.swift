@@ -59,7 +59,7 @@ struct CaseAttachmentsController: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         let cases = routes.grouped("api", "v1", "cases", ":id", "attachments")
-        cases.on(.POST, body: .collect(maxSize: "6mb"), use: upload)
+        cases.on(.POST, bodyUpTo: "6mb", use: upload)
         cases.get(use: list)
         cases.get(":attachmentId", use: download)
     }
@@ -140,8 +140,9 @@ struct CaseAttachmentsController: RouteCollection {
 
 /// A photo checked by its content (JPEG, PNG or WebP, ≤ 5 MB), ready to be stored with a case.
 struct CasePhoto: Sendable {
-    /// The largest page form that carries photos (six of 5 MB and the fields around them): the "32mb" routes.
-    static let maxFormBytes = 32 * 1024 * 1024
+    /// The largest page form that carries photos (six of 5 MB and the fields around them): the body limit of the
+    /// routes that take photos.
+    static let maxFormSize: ByteCount = "32mb"
 
     let bytes: [UInt8]
     let type: ImageSignature

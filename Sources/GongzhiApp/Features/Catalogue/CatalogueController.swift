@@ -9,7 +9,7 @@ struct CatalogueController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let api = routes.grouped("api", "v1", "catalogue")
         api.get("export", use: export)
-        api.on(.POST, body: .collect(maxSize: "2mb"), use: importCatalogue)
+        api.on(.POST, bodyUpTo: "2mb", use: importCatalogue)
         api.patch("items", ":code", use: editItem)
     }
 

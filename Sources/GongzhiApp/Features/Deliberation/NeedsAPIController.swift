@@ -97,7 +97,7 @@ struct NeedsAPIController: RouteCollection {
         needs.post("from-cases", use: fromCases)
         needs.get(":id", use: show)
         needs.post(":id", "support", use: support)
-        needs.on(.POST, ":id", "photos", body: .collect(maxSize: "32mb"), use: addPhotos)
+        needs.on(.POST, ":id", "photos", bodyUpTo: CasePhoto.maxFormSize, use: addPhotos)
         needs.get(":id", "photos", ":photoId", use: photo)
         needs.post(":id", "take-up", use: takeUp)
         needs.post(":id", "decline", use: decline)

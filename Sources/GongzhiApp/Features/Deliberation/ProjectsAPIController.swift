@@ -103,7 +103,7 @@ struct ProjectsAPIController: RouteCollection {
         projects.post(":id", "milestones", ":milestoneId", "done", use: milestoneDone)
         projects.post(":id", "updates", use: update)
         projects.post(":id", "ratings", use: rate)
-        projects.on(.POST, ":id", "updates", ":updateId", "photos", body: .collect(maxSize: "32mb"), use: addPhotos)
+        projects.on(.POST, ":id", "updates", ":updateId", "photos", bodyUpTo: CasePhoto.maxFormSize, use: addPhotos)
         projects.get(":id", "photos", ":photoId", use: photo)
     }
 

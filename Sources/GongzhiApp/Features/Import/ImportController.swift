@@ -9,9 +9,9 @@ struct ImportController: RouteCollection {
     static let maxFileSize: ByteCount = "20mb"
 
     func boot(routes: any RoutesBuilder) throws {
-        routes.on(.POST, "api", "v1", "import", "residents", body: .collect(maxSize: Self.maxFileSize), use: importAPI)
+        routes.on(.POST, "api", "v1", "import", "residents", bodyUpTo: Self.maxFileSize, use: importAPI)
         routes.get("import", use: page)
-        routes.on(.POST, "import", body: .collect(maxSize: Self.maxFileSize), use: importPage)
+        routes.on(.POST, "import", bodyUpTo: Self.maxFileSize, use: importPage)
     }
 
     @Sendable func importAPI(_ request: Request) async throws -> ImportResidents.Report {

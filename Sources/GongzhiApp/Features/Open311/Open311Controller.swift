@@ -11,7 +11,7 @@ struct Open311Controller: RouteCollection {
         let v2 = routes.grouped("open311", "v2")
         v2.get(":file", use: { try await respond($0) { try await resource($0, file: $1) } })
         // Chinese descriptions take up to 12 bytes a character once form-encoded.
-        v2.on(.POST, ":file", body: .collect(maxSize: "256kb"), use: { try await respond($0) { try await post($0, file: $1) } })
+        v2.on(.POST, ":file", bodyUpTo: "256kb", use: { try await respond($0) { try await post($0, file: $1) } })
         for prefix in ["services", "service"] {
             v2.get(PathComponent(stringLiteral: prefix), ":file", use: { try await respond($0) { try await definition($0, code: $1) } })
         }
@@ -48,6 +48,22 @@ struct Open311Controller: RouteCollection {
         let response = Response(status: reply.status, body: .init(string: Open311Renderer.render(root: reply.root, reply.body, as: format)))
         response.headers.replaceOrAdd(name: .contentType, value: format.contentType)
         return response
+    }
+
+    /// A refusal made before an Open311 handler ran (the request rate, a body over the limit, a NUL, an idempotency
+    /// key, no such address) in the specification's error document and the format the address asks for (XML when it
+    /// names none, as `respond` does). The status stays, as it tells the client what to do (429 and 503 with
+    /// `Retry-After`, 409 while the same key is still running, 413, 405), but 422 becomes the specification's 400.
+    /// Nil for addresses outside `/open311/`.
+    static func refusal(status: HTTPResponseStatus, code: String, description: String, headers: HTTPHeaders, path: String) -> Response? {
+        guard path.hasPrefix("/open311/") else { return nil }
+        let format = path.split(separator: "/").last.flatMap { Open311Format.split(String($0))?.format } ?? .xml
+        let status: HTTPResponseStatus = status == .unprocessableEntity ? .badRequest : status
+        let error = Open311Error(status: Int(status.code), code: code, description: description)
+        var headers = headers
+        headers.replaceOrAdd(name: .contentType, value: format.contentType)
+        headers.cacheControl = .init(noStore: true)
+        return Response(status: status, headers: headers, body: .init(string: Open311Renderer.render(root: "errors", error.document, as: format)))
     }
 
     /// Our own errors in Open311's terms: what the client sent is wrong (400), or the server failed.

@@ -9,7 +9,7 @@ import Vapor
 struct CasePageController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("cases", ":id", use: show)
-        routes.on(.POST, "cases", ":id", "act", ":action", body: .collect(maxSize: "32mb"), use: act)
+        routes.on(.POST, "cases", ":id", "act", ":action", bodyUpTo: CasePhoto.maxFormSize, use: act)
     }
 
     struct ActionForm: Encodable {

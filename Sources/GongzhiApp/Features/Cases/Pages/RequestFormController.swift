@@ -12,7 +12,7 @@ struct RequestFormController: RouteCollection {
         routes.get("requests", "new", use: start)
         routes.post("requests", "new", use: confirm)
         // Six photos of 5 MB each, with the form around them.
-        routes.on(.POST, "requests", body: .collect(maxSize: "32mb"), use: submit)
+        routes.on(.POST, "requests", bodyUpTo: CasePhoto.maxFormSize, use: submit)
     }
 
     struct Draft: Content {

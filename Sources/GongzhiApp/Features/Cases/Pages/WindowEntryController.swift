@@ -10,7 +10,7 @@ struct WindowEntryController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("window", use: start)
         routes.post("window", "find", use: find)
-        routes.on(.POST, "window", body: .collect(maxSize: "32mb"), use: submit)
+        routes.on(.POST, "window", bodyUpTo: CasePhoto.maxFormSize, use: submit)
     }
 
     struct PersonOption: Encodable {

@@ -10,7 +10,7 @@ struct NeedPagesController: RouteCollection {
         routes.get("needs", use: list)
         routes.get("needs", "new", use: newForm)
         // Up to six photos of 5 MB with the form around them.
-        routes.on(.POST, "needs", body: .collect(maxSize: "32mb"), use: raise)
+        routes.on(.POST, "needs", bodyUpTo: CasePhoto.maxFormSize, use: raise)
         routes.get("needs", "suggestions", use: suggestions)
         routes.post("needs", "from-cases", use: fromCases)
         routes.get("needs", ":id", use: show)

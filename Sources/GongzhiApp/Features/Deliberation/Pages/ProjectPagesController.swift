@@ -14,7 +14,7 @@ struct ProjectPagesController: RouteCollection {
         routes.get("projects", ":id", use: show)
         routes.post("projects", ":id", "act", use: act)
         routes.post("projects", ":id", "milestones", ":milestoneId", "done", use: milestoneDone)
-        routes.on(.POST, "projects", ":id", "update", body: .collect(maxSize: "32mb"), use: update)
+        routes.on(.POST, "projects", ":id", "update", bodyUpTo: CasePhoto.maxFormSize, use: update)
         routes.post("projects", ":id", "rate", use: rate)
     }
 

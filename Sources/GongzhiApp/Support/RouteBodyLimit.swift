@@ -1,0 +1,43 @@
+import Vapor
+
+/// How much body each route takes, kept in one place.
+///
+/// Vapor applies a route's `body: .collect(maxSize:)` only to a body nobody has read yet: once a middleware has
+/// collected it (the CSRF check looks for the form's token, idempotency keys fingerprint the body), the route takes
+/// whatever was collected. Middleware that read bodies up to the largest any route takes therefore let a JSON body
+/// past a 1 MB route limit up to the photo forms' 32 MB. So bodies are now read once, by `BodyCollectionMiddleware`,
+/// up to the limit of the route the request is for (Vapor finds the route before global middleware runs), and a
+/// route with a limit other than the default declares it with `on(_:_:bodyUpTo:use:)`, which records it on the route.
+extension RoutesBuilder {
+    /// A route taking a body of at most `maxSize` bytes (the default, `GONGZHI_MAX_BODY_MB`, for routes declared
+    /// without it); more is refused with 413 `body_too_large` while it streams in, before any middleware reads it.
+    @discardableResult
+    func on<Answer: AsyncResponseEncodable>(_ method: HTTPMethod, _ path: PathComponent..., bodyUpTo maxSize: ByteCount,
+                                            use handler: @Sendable @escaping (Request) async throws -> Answer) -> Route {
+        let route = on(method, path, body: .collect(maxSize: maxSize), use: handler)
+        route.userInfo[RouteBodyLimit()] = maxSize.value
+        return route
+    }
+}
+
+/// The key of a route's body limit in `Route.userInfo`.
+struct RouteBodyLimit: Hashable, Sendable {}
+
+extension Request {
+    /// The most this request's route takes in a body: its declared limit, else the application's default (also for
+    /// addresses no route answers).
+    var bodyLimit: Int {
+        (route?.userInfo[RouteBodyLimit()] as? Int) ?? application.routes.defaultMaxBodySize.value
+    }
+}
+
+/// Reads the request's body up to `Request.bodyLimit`, before the middleware that look into it; the route then finds
+/// it read and does not read it again.
+struct BodyCollectionMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if request.body.data == nil {
+            _ = try await request.body.collect(max: request.bodyLimit).get()
+        }
+        return try await next.respond(to: request)
+    }
+}

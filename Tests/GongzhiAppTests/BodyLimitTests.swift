@@ -1,0 +1,127 @@
+import Fluent
+import SQLKit
+import Foundation
+import Testing
+import VaporTesting
+@testable import GongzhiApp
+@testable import GongzhiCore
+
+/// Each route's body limit holds whichever middleware reads the body first (the CSRF check, idempotency keys),
+/// and Open311 clients get refusals made before their handler in Open311's own error document.
+/// Limits apply while a body streams in, so these tests talk to a real server (the tests' default limit is 1 MB).
+@Suite("Body limits per route, and Open311's refusals in its own format")
+struct BodyLimitTests {
+    static func send(_ app: Application, _ method: HTTPMethod, _ path: String, body: ByteBuffer, headers: HTTPHeaders) async throws -> TestingHTTPResponse {
+        try await app.testing(method: .running(port: Int.random(in: 20_000...40_000))).sendRequest(method, path) { request in
+            request.headers = headers
+            request.body = body
+        }
+    }
+
+    static func cookieHeader(_ client: TestClient) -> String {
+        client.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+    }
+
+    static func idempotencyRows(_ app: Application) async throws -> Int {
+        try await app.db.sql().select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(IdempotencyMiddleware.table)
+            .first()?.decode(column: "n", as: Int.self) ?? -1
+    }
+
+    @Test("a body over its route's limit is 413 even with an Idempotency-Key or a form's CSRF token in it, and nothing is written")
+    func limitHoldsWhenMiddlewareReadsFirst() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            let worker = try await TestClient.api(app, as: "worker")
+            var browser = try await TestClient.browser(app, as: "worker")
+            _ = try await browser.send(.GET, "/account/security")
+            let csrf = try #require(browser.csrf)
+            let nodes = try await OrgNode.query(on: app.db).count()
+            let audits = try await app.auditCount()
+            let keys = try await Self.idempotencyRows(app)
+
+            // JSON to an API route of the default limit, under an idempotency key (read before the route).
+            let json = "{\"parentId\": \"\(f.communityA.id!.uuidString)\", \"name\": \"" + String(repeating: "x", count: 2 * 1024 * 1024) + "\"}"
+            let api = try await Self.send(app, .POST, "/api/v1/org/nodes", body: ByteBuffer(string: json),
+                                          headers: ["Authorization": "Bearer \(try #require(worker.bearer))", "Content-Type": "application/json",
+                                                    "Idempotency-Key": "big-1"])
+            #expect(api.status == .payloadTooLarge, "\(api.body.string.prefix(300))")
+            #expect(try api.content.decode(ErrorJSON.self).error.code == "body_too_large")
+
+            // A signed-in browser's form whose token is in the body (read by the CSRF check before the route).
+            let form = "_csrf=\(csrf)&name=" + String(repeating: "y", count: 2 * 1024 * 1024)
+            let page = try await Self.send(app, .POST, "/logout", body: ByteBuffer(string: form),
+                                           headers: ["Cookie": Self.cookieHeader(browser), "Content-Type": "application/x-www-form-urlencoded",
+                                                     "Accept": "text/html"])
+            #expect(page.status == .payloadTooLarge, "\(page.status)")
+            #expect(try await browser.send(.GET, "/account/security").status == .ok, "the session was not ended by the refused form")
+
+            // Open311's POST takes 256 KB; with a key the middleware read up to 32 MB before.
+            let open311 = try await Self.send(app, .POST, "/open311/v2/requests.xml",
+                                              body: ByteBuffer(string: "description=" + String(repeating: "z", count: 300 * 1024)),
+                                              headers: ["Content-Type": "application/x-www-form-urlencoded", "Idempotency-Key": "big-2"])
+            #expect(open311.status == .payloadTooLarge)
+            #expect(open311.headers.contentType?.description.hasPrefix("text/xml") == true)
+            #expect(open311.body.string.contains("<errors><error><code>body_too_large</code>"), "\(open311.body.string)")
+
+            #expect(try await OrgNode.query(on: app.db).count() == nodes)
+            #expect(try await app.auditCount() == audits)
+            #expect(try await Self.idempotencyRows(app) == keys)
+        }
+    }
+
+    @Test("a route with a larger limit takes a body over the default through the same middleware")
+    func largerRouteLimitHolds() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            var worker = try await TestClient.api(app, as: "worker")
+            let id = try await worker.send(.POST, "/api/v1/cases", json: ["title": "路灯不亮", "buildingId": f.unitA.$building.id.uuidString, "channel": "patrol"])
+                .content.decode(CaseDTO.self).id
+            let boundary = "----gongzhi-limit"
+            let photo: [UInt8] = AttachmentTests.png + [UInt8](repeating: 7, count: 3 * 1024 * 1024)   // 3 MB: over the default, under the route's 6 MB
+            var body = ByteBuffer(string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n")
+            body.writeBytes(photo)
+            body.writeString("\r\n--\(boundary)--\r\n")
+            let bearer = try #require(worker.bearer)
+            let headers: HTTPHeaders = ["Authorization": "Bearer \(bearer)", "Idempotency-Key": "photo-1",
+                                        "Content-Type": "multipart/form-data; boundary=\(boundary)"]
+            let uploaded = try await Self.send(app, .POST, "/api/v1/cases/\(id.uuidString)/attachments", body: body, headers: headers)
+            #expect(uploaded.status == .created, "\(uploaded.body.string.prefix(300))")
+            #expect(try uploaded.content.decode(CaseAttachmentsController.AttachmentDTO.self).size == photo.count)
+
+            var tooBig = ByteBuffer(string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.png\"\r\nContent-Type: image/png\r\n\r\n")
+            let overLimit: [UInt8] = AttachmentTests.png + [UInt8](repeating: 7, count: 7 * 1024 * 1024)
+            tooBig.writeBytes(overLimit)
+            tooBig.writeString("\r\n--\(boundary)--\r\n")
+            var second = headers
+            second.replaceOrAdd(name: "Idempotency-Key", value: "photo-2")
+            #expect(try await Self.send(app, .POST, "/api/v1/cases/\(id.uuidString)/attachments", body: tooBig, headers: second).status == .payloadTooLarge)
+        }
+    }
+
+    @Test("refusals before an Open311 handler (rate, NUL, no such address) come in the format the address asks for")
+    func open311RefusalsInItsFormat() async throws {
+        try await withApp(adjust: { $0.requestRate = RateWindow(limit: 3, window: 60) }) { app, _ in
+            var client = TestClient(app)
+            let nul = try await client.send(.GET, "/open311/v2/requests.json?service_code=a%00")
+            #expect(nul.status == .badRequest)
+            #expect(nul.headers.contentType?.description.hasPrefix("application/json") == true)
+            let errors = try JSONSerialization.jsonObject(with: Data(nul.body.string.utf8)) as? [[String: Any]]
+            #expect(errors?.first?["code"] as? String == "invalid_character", "\(nul.body.string)")
+
+            let missing = try await client.send(.GET, "/open311/v2/requests/a/b.xml")
+            #expect(missing.status == .notFound)
+            #expect(missing.body.string.contains("<errors><error><code>not_found</code>"), "\(missing.body.string)")
+
+            _ = try await client.send(.GET, "/open311/v2/services.xml")
+            let limited = try await client.send(.GET, "/open311/v2/services.xml")
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.headers.first(name: "Retry-After") != nil)
+            #expect(limited.headers.contentType?.description.hasPrefix("text/xml") == true)
+            #expect(limited.body.string.contains("<code>too_many_requests</code>"), "\(limited.body.string)")
+
+            // Outside /open311/ the API's own error body stays.
+            let api = try await client.send(.GET, "/api/v1/cases")
+            #expect(try api.content.decode(ErrorJSON.self).error.code == "too_many_requests")
+        }
+    }
+}
