@@ -20,6 +20,7 @@ A clock in the soak's own process ticks every 0.25 s: when it comes more than 2 
   bench/run builds the release binary; then
   python3 bench/soak.py --hours 8                 # the checklist's soak
   python3 bench/soak.py --minutes 30              # a shorter one (say so when reporting it)
+  python3 bench/soak.py --minutes 30 --postgres   # served from PostgreSQL (a throwaway cluster) instead of SQLite
   kill -TERM <its pid>                            # ends it early after the round, with the report
 """
 import argparse
@@ -45,6 +46,7 @@ class RSSTrace(harness.RSSSampler):
     use): a leak grows what is in use, fragmentation only what is held."""
 
     def __init__(self, pid, database, base, interval=5.0):
+        """`database`: the SQLite file, or the folder of a PostgreSQL cluster (its size on disk is the data's)."""
         super().__init__(pid)
         self.interval, self.points, self.parts, self.heap, self.started = interval, [], [], [], time.time()
         self.database, self.base = Path(database), base
@@ -61,6 +63,8 @@ class RSSTrace(harness.RSSSampler):
         return fields
 
     def _database_mib(self):
+        if self.database.is_dir():
+            return sum(p.stat().st_size for p in self.database.rglob("*") if p.is_file()) / 2**20
         return sum(p.stat().st_size for p in (self.database, Path(str(self.database) + "-wal")) if p.exists()) / 2**20
 
     def _run(self):
@@ -235,6 +239,7 @@ def write_report(stem, run, rss, stalls, warmup, finished):
         "",
         f"machine: {harness.machine()}",
         f"commit: {run['commit']}",
+        f"database: {'PostgreSQL (its own processes not counted below)' if args.postgres else 'SQLite'}",
         f"command: {' '.join(sys.argv)}",
         f"ran for {ran:.2f} h ({ran * 60:.0f} min), {len(slices)} rounds, {run['cases']} cases taken in, "
         + (f"{run['handled']} taken up to their reply ({', '.join(DISPATCHING + HANDLING)}) in the round after, {run['refused']} "
@@ -284,6 +289,9 @@ def main():
                              "leaves them all open, as the runs before 2026-12-03 14:00 did")
     parser.add_argument("--households", type=int, default=600)
     parser.add_argument("--port", type=int, default=8470)
+    parser.add_argument("--postgres", action="store_true",
+                        help="serve from a throwaway PostgreSQL cluster (Debian's package, fsync on) instead of SQLite; "
+                             "the memory measured is still the server's alone")
     parser.add_argument("--checkpoint-minutes", type=float, default=15,
                         help="the report so far is written this often (a run cut short still leaves its figures)")
     args = parser.parse_args()
@@ -293,7 +301,24 @@ def main():
     warmup = min(args.warmup_minutes * 60, seconds / 3)
 
     workspace = Path(tempfile.mkdtemp(prefix="gongzhi-soak."))
-    env = {"GONGZHI_DEMO_HOUSEHOLDS": str(args.households), "GONGZHI_SQLITE_PATH": str(workspace / "gongzhi.sqlite")}
+    env = {"GONGZHI_DEMO_HOUSEHOLDS": str(args.households)}
+    cluster = None
+    if args.postgres:
+        cluster = harness.PostgresCluster(harness.free_port(args.port + 1))
+        env["DATABASE_URL"] = cluster.__enter__()
+        database = cluster.dir / "data"
+    else:
+        env["GONGZHI_SQLITE_PATH"] = str(workspace / "gongzhi.sqlite")
+        database = workspace / "gongzhi.sqlite"
+    try:
+        soak(args, seconds, warmup, workspace, env, database)
+    finally:
+        if cluster:
+            cluster.__exit__(None, None, None)
+
+
+def soak(args, seconds, warmup, workspace, env, database):
+    """The run itself, on the database `env` names; exits with 0 when every target was met."""
     server = harness.Gongzhi(Path(args.binary).resolve(), workspace, env, harness.free_port(args.port))
     server.start()
     worker, street, district = server.token("worker"), server.token("street"), server.token("district")
@@ -313,11 +338,11 @@ def main():
     started = time.time()
     run = {"args": args, "seconds": seconds, "started": started, "commit": harness.commit(), "slices": [], "errors": 0,
            "cases": 0, "handled": 0, "refused": 0}
-    stem = f"{datetime.datetime.now():%Y-%m-%d-%H%M}-soak-{run['commit']}"
+    stem = f"{datetime.datetime.now():%Y-%m-%d-%H%M}-soak-{'postgres-' if args.postgres else ''}{run['commit']}"
     checkpoint = started + args.checkpoint_minutes * 60
     stalls = StallWatch(started)
     stalls.start()
-    with RSSTrace(server.process.pid, workspace / "gongzhi.sqlite", server.base) as rss:
+    with RSSTrace(server.process.pid, database, server.base) as rss:
         while time.time() - started < seconds and not stopping.is_set():
             minute, round_began = {}, time.time() - started
             if args.intake_seconds > 0:
@@ -358,7 +383,8 @@ def main():
     text, met = write_report(stem, run, rss, stalls, warmup, finished=True)
     print("\n" + text)
     print(f"written to bench/results/{stem}.md and .json")
-    sys.exit(0 if met else 1)
+    if not met:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":
