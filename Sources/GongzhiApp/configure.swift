@@ -27,7 +27,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     _ = Observability.registry
 
     // Outermost first: headers on every answer, errors turned into JSON or pages, static files, then who is
-    // calling and whether a state-changing request is genuine.
+    // calling, the body read up to its route's limit, and whether a state-changing request is genuine.
     _ = app.submissionLimiter
     app.middleware = Middlewares()
     app.middleware.use(SecurityHeadersMiddleware(https: config.https))

@@ -5,12 +5,12 @@ import Vapor
 /// Vapor applies a route's `body: .collect(maxSize:)` only to a body nobody has read yet: once a middleware has
 /// collected it (the CSRF check looks for the form's token, idempotency keys fingerprint the body), the route takes
 /// whatever was collected. Middleware that read bodies up to the largest any route takes therefore let a JSON body
-/// past a 1 MB route limit up to the photo forms' 32 MB. So bodies are now read once, by `BodyCollectionMiddleware`,
+/// past the default limit (8 MB, `GONGZHI_MAX_BODY_MB`) up to the photo forms' 32 MB. So bodies are now read once, by `BodyCollectionMiddleware`,
 /// up to the limit of the route the request is for (Vapor finds the route before global middleware runs), and a
 /// route with a limit other than the default declares it with `on(_:_:bodyUpTo:use:)`, which records it on the route.
 extension RoutesBuilder {
-    /// A route taking a body of at most `maxSize` bytes (the default, `GONGZHI_MAX_BODY_MB`, for routes declared
-    /// without it); more is refused with 413 `body_too_large` while it streams in, before any middleware reads it.
+    /// A route taking a body of at most `maxSize` bytes (routes declared without it take the default,
+    /// `GONGZHI_MAX_BODY_MB`); more is refused with 413 `body_too_large` while it streams in, before any middleware reads it.
     @discardableResult
     func on<Answer: AsyncResponseEncodable>(_ method: HTTPMethod, _ path: PathComponent..., bodyUpTo maxSize: ByteCount,
                                             use handler: @Sendable @escaping (Request) async throws -> Answer) -> Route {
