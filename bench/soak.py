@@ -24,6 +24,7 @@ A clock in the soak's own process ticks every 0.25 s: when it comes more than 2 
   kill -TERM <its pid>                            # ends it early after the round, with the report
 """
 import argparse
+import contextlib
 import datetime
 import json
 import random
@@ -302,19 +303,14 @@ def main():
 
     workspace = Path(tempfile.mkdtemp(prefix="gongzhi-soak."))
     env = {"GONGZHI_DEMO_HOUSEHOLDS": str(args.households)}
-    cluster = None
-    if args.postgres:
-        cluster = harness.PostgresCluster(harness.free_port(args.port + 1))
-        env["DATABASE_URL"] = cluster.__enter__()
-        database = cluster.dir / "data"
-    else:
-        env["GONGZHI_SQLITE_PATH"] = str(workspace / "gongzhi.sqlite")
-        database = workspace / "gongzhi.sqlite"
-    try:
+    cluster = harness.PostgresCluster(harness.free_port(args.port + 1)) if args.postgres else contextlib.nullcontext()
+    with cluster as url:
+        if url:
+            env["DATABASE_URL"], database = url, cluster.dir / "data"
+        else:
+            env["GONGZHI_SQLITE_PATH"] = str(workspace / "gongzhi.sqlite")
+            database = workspace / "gongzhi.sqlite"
         soak(args, seconds, warmup, workspace, env, database)
-    finally:
-        if cluster:
-            cluster.__exit__(None, None, None)
 
 
 def soak(args, seconds, warmup, workspace, env, database):

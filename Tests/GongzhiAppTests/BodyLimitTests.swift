@@ -100,7 +100,7 @@ struct BodyLimitTests {
 
     @Test("refusals before an Open311 handler (rate, NUL, no such address) come in the format the address asks for")
     func open311RefusalsInItsFormat() async throws {
-        try await withApp(adjust: { $0.requestRate = RateWindow(limit: 3, window: 60) }) { app, _ in
+        try await withApp(adjust: { $0.requestRate = RateWindow(limit: 4, window: 60) }) { app, _ in
             var client = TestClient(app)
             let nul = try await client.send(.GET, "/open311/v2/requests.json?service_code=a%00")
             #expect(nul.status == .badRequest)
@@ -111,6 +111,12 @@ struct BodyLimitTests {
             let missing = try await client.send(.GET, "/open311/v2/requests/a/b.xml")
             #expect(missing.status == .notFound)
             #expect(missing.body.string.contains("<errors><error><code>not_found</code>"), "\(missing.body.string)")
+
+            // The API's 422 (a malformed idempotency key) is the specification's 400.
+            let key = try await client.send(.POST, "/open311/v2/requests.xml", raw: "service_code=ADM-001", contentType: .urlEncodedForm,
+                                            headers: ["Idempotency-Key": String(repeating: "k", count: 256)])
+            #expect(key.status == .badRequest)
+            #expect(key.body.string.contains("<errors><error><code>idempotency_key_invalid</code>"), "\(key.body.string)")
 
             _ = try await client.send(.GET, "/open311/v2/services.xml")
             let limited = try await client.send(.GET, "/open311/v2/services.xml")
