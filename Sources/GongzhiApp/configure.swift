@@ -13,7 +13,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     app.gongzhi = GongzhiServices(
         config: config, cipher: try FieldCipher(dataKey: config.dataKey), passwords: passwords,
         decoyPasswordHash: passwords.hash(Tokens.random()),
-        calendar: try CalendarLoader.load(root: root, extra: config.calendarDirectory, periods: config.workingPeriods),
+        calendars: try CalendarStore(fileYears: CalendarLoader.years(root: root, extra: config.calendarDirectory), periods: config.workingPeriods),
         dataInventory: try DataInventoryLoader.load(root: root))
     try DatabaseSetup.register(app, config: config, postgresSearchPath: postgresSearchPath)
     GongzhiMigrations.register(app)
@@ -79,6 +79,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: PollPagesController())
     try app.register(collection: DeliberationHubController())
     try app.register(collection: WarningsController())
+    try app.register(collection: FollowUpsController())
     try app.register(collection: WarningSettingsController())
     try app.register(collection: CouncilAPIController())
     try app.register(collection: ProjectsAPIController())
@@ -99,6 +100,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     app.asyncCommands.use(audit.group(help: "Audit log commands"), as: "audit")
     app.asyncCommands.use(APIKeyCommands.group(), as: "api-key")
     app.asyncCommands.use(OwnerVoteCommands.group(), as: "owner-vote")
+    app.asyncCommands.use(CalendarCommands.group(), as: "calendar")
     var kpi = AsyncCommands()
     kpi.use(KPICheckCommand(), as: "check")
     app.asyncCommands.use(kpi.group(help: "KPI rollups"), as: "kpi")
@@ -110,6 +112,11 @@ extension Application {
         try await DatabaseSetup.prepare(self)
         try await autoMigrate()
         try await CatalogueStore.seedIfEmpty(self)
+        // The arrangements loaded into the database join the holiday files; open provisional deadlines are computed
+        // again when a year has arrived since (in a file under GONGZHI_CALENDAR_DIR, or loaded by another instance).
+        let loaded = try await HolidayArrangements.loadedYears(on: db)
+        try gongzhi.calendars.update(loaded: loaded.years, signature: loaded.signature)
+        try await HolidayArrangements.recompute(self)
     }
 
     /// What `serve` does before listening: migrate, create the small demo district on the first start, print the
@@ -126,6 +133,7 @@ extension Application {
             try await RetentionSweep.run(app)
         })
         lifecycle.use(PeriodicWork(name: "case maintenance", every: .seconds(60)) { app in
+            try await HolidayArrangements.refresh(app)
             try await CaseMaintenance.autoClose(app, ratingDays: app.gongzhi.config.autoCloseDays)
             try await CaseMaintenance.refreshLevels(app)
             try await Warnings.evaluate(app)
@@ -141,6 +149,11 @@ extension Application {
             logger.notice("first start: demo district created (\(households) households)")
         }
         for line in try await DemoAccounts.banner(app: self) { print(line) }
+        if let year = HolidayArrangements.missingYear(self) {
+            let warning = Strings.text("calendar.missing_year", .zh).replacingOccurrences(of: "{year}", with: "\(year)")
+            logger.warning("\(warning)")
+            print("注意：" + warning)
+        }
         if case .sqlite(let path) = gongzhi.config.database { print("Database: SQLite \(path)") } else { print("Database: PostgreSQL") }
         print("Data key: \(gongzhi.config.dataKeySource) — back it up: without it the ID and phone numbers cannot be read.")
     }

@@ -23,8 +23,11 @@ struct CaseMaintenanceTests {
             let f = try #require(f)
             var worker = try await TestClient.api(app, as: "worker")
             let building = f.unitA.$building.id
-            // The demo district's own replied cases are closed first, so that only this test's cases count.
+            // The demo district's own replied cases are closed first, so that only this test's cases count (a period
+            // of 0 days ends at the midnight after the reply).
+            app.clock.advance(by: 30 * 86_400)
             try await CaseMaintenance.autoClose(app, ratingDays: 0)
+            app.clock.set(testNow)
             #expect(try await CaseRecord.query(on: app.db).filter(\.$state == .replied).count() == 0)
             var old: [UUID] = []
             for _ in 0..<6 { old.append(try await repliedCase(&worker, building: building)) }

@@ -211,10 +211,17 @@ struct StaffCasePagesTests {
             let photo = try #require(try await CaseAttachment.query(on: app.db).filter(\.$caseID == id).first())
             #expect(photo.eventSeq == 6)
             #expect(replied.body.string.contains("/attachments/\(photo.id!.uuidString.lowercased())"))
-            // The phone follow-up (电话回访) is the worker's to record.
-            let rated = try await worker.sendForm("/cases/\(id.uuidString)/act/rate", fields: [("solved", "yes"), ("satisfaction", "basically_satisfied")])
+            // The phone follow-up (电话回访) is the worker's to record, with what the resident said; without it the
+            // form comes back with the message and nothing changes.
+            let unsaid = try await worker.sendForm("/cases/\(id.uuidString)/act/rate", fields: [("solved", "yes"), ("satisfaction", "basically_satisfied")])
+            #expect(unsaid.status == .unprocessableEntity && unsaid.body.string.contains("请写下居民在电话里说了什么"))
+            #expect(try await CaseRecord.find(id, on: app.db)?.state == .replied)
+            let rated = try await worker.sendForm("/cases/\(id.uuidString)/act/rate", fields: [("solved", "yes"), ("satisfaction", "basically_satisfied"),
+                                                                                            ("note", "灯已经亮了，基本满意"), ("calledAt", "")])
             #expect(rated.status == .ok)
             #expect(try await CaseRecord.find(id, on: app.db)?.state == .closed)
+            let call = try #require(try await CaseFollowUp.query(on: app.db).filter(\.$caseID == id).first())
+            #expect(call.kind == .ratingCall && call.residentSaid == "灯已经亮了，基本满意" && call.satisfaction == "basically_satisfied")
             var other = try await TestClient.browser(app, as: "worker2")
             #expect(try await other.send(.GET, "/cases/\(id.uuidString)").status == .notFound)
             #expect(try await other.sendForm("/cases/\(id.uuidString)/act/reopen", fields: [("note", "x")]).status == .notFound)

@@ -24,7 +24,7 @@ struct CaseKPITests {
         ]
         let figures = CaseKPIs.figures(rows, now: t0.addingTimeInterval(2 * 3600))
         #expect(figures.intake == 5)
-        #expect(figures.responseRate == .init(2, 5))
+        #expect(figures.responseRate == .init(2, 4))  // the merged case is not waiting to be signed
         #expect(figures.solveRate == .init(2, 3))
         #expect(figures.satisfactionRate == .init(2, 3))
         #expect(figures.onTimeRate == .init(2, 3))
@@ -34,5 +34,19 @@ struct CaseKPITests {
         // Before any response limit has passed, unsigned cases are not yet counted against the response rate.
         #expect(CaseKPIs.figures([row(.submitted)], now: t0.addingTimeInterval(60)).responseRate == .init(0, 0))
         #expect(CaseKPIs.Rate(0, 0).value == nil && CaseKPIs.Rate(1, 4).value == 0.25)
+    }
+
+    @Test("rejected and merged cases never signed leave the response rate's denominator, at any time")
+    func neverSigned() {
+        for state in [CaseState.rejected, .merged] {
+            for hours: Double in [0.5, 2, 24 * 365] {
+                let figures = CaseKPIs.figures([row(state), row(.submitted)], now: t0.addingTimeInterval(hours * 3600))
+                #expect(figures.responseRate.denominator == (hours > 1 ? 1 : 0), "\(state) after \(hours) h")
+                #expect(KPIRollup.contribution(of: row(state)).unsigned == 0)
+            }
+            // Signed before it was merged: it counts as signed, like any other.
+            #expect(KPIRollup.contribution(of: row(state, signedAfter: 600)).signedOnTime == 1)
+        }
+        #expect(KPIRollup.contribution(of: row(.accepted)).unsigned == 1)
     }
 }

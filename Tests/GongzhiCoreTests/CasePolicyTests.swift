@@ -18,7 +18,11 @@ struct CasePolicyTests {
     @Test("the community dispatches and handles its own cases; another community sees nothing")
     func community() {
         let worker = actor(.communityWorker, communityA)
-        for action in [CaseAction.accept, .dispatch, .sign, .reply, .close, .merge] { #expect(CasePolicy.can(action, worker, communityCase), "\(action)") }
+        for action in [CaseAction.accept, .dispatch, .sign, .reply, .rateSatisfied, .merge] { #expect(CasePolicy.can(action, worker, communityCase), "\(action)") }
+        // Closing by fiat is nobody's: a replied case closes by a rating (the resident's, or a recorded phone call) or by
+        // the system's auto-close.
+        for role in Role.allCases { #expect(!CasePolicy.can(.close, actor(role, .root), communityCase), "\(role)") }
+        #expect(!CasePolicy.can(.close, Actor(userID: "resident-1", username: "r", grants: []), communityCase))
         #expect(!CasePolicy.can(.arbitrate, worker, communityCase))
         #expect(!CasePolicy.can(.supervise, worker, communityCase))
         let other = actor(.communityWorker, communityB)

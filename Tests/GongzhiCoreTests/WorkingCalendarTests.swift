@@ -44,10 +44,19 @@ struct WorkingCalendarTests {
         #expect(calendar.isWorkingDay(CivilDate(iso: date)!) == working)
     }
 
-    @Test("a year without data falls back to Monday–Friday")
-    func unknownYear() {
-        #expect(calendar.isWorkingDay(CivilDate(iso: "2027-01-01")!))  // a Friday
-        #expect(!calendar.isWorkingDay(CivilDate(iso: "2027-01-02")!))
+    @Test("a year without an arrangement counts its statutory holidays and Monday–Friday", arguments: [
+        ("2027-01-01", false),  // New Year's Day, a Friday
+        ("2027-01-02", false), ("2027-01-04", true),
+        ("2027-02-04", true), ("2027-02-05", false), ("2027-02-08", false), ("2027-02-09", true),  // 除夕 Friday to 初三 Monday
+        ("2027-04-05", false),  // 清明, a Monday
+        ("2027-04-30", true), ("2027-05-03", true),  // 1–2 May are a Saturday and a Sunday: no 调休 without the arrangement
+        ("2027-06-09", false),  // 端午, a Wednesday
+        ("2027-09-15", false),  // 中秋, a Wednesday
+        ("2027-10-01", false), ("2027-10-04", true),  // 1–3 October, Friday to Sunday
+    ])
+    func unknownYear(date: String, working: Bool) {
+        #expect(!calendar.isArranged(2027))
+        #expect(calendar.isWorkingDay(CivilDate(iso: date)!) == working)
     }
 
     @Test("N working days end at the close of the N-th working day after the day of opening", arguments: [
@@ -129,9 +138,11 @@ struct SLAClockTests {
         let clock = SLAClock(calendar: calendar, openedAt: cst("2026-11-23 09:00"), limit: .workingDays(1))
         #expect(clock.deadline(now: cst("2026-11-23 10:00")) == cst("2026-11-24 17:30"))
         let budget = clock.budget
-        #expect(budget == 14 * 3600)  // Monday from 09:00 and all of Tuesday
-        #expect(clock.level(now: cst("2026-11-23 10:00")) == .normal)
-        let eighty = calendar.advance(cst("2026-11-23 09:00"), workingSeconds: budget * 4 / 5)
+        #expect(budget == 7 * 3600)  // all of Tuesday, none of Monday
+        #expect(clock.countStart == cst("2026-11-24 09:00"))
+        #expect(clock.level(now: cst("2026-11-23 17:00")) == .normal)
+        #expect(clock.usedSeconds(now: cst("2026-11-23 17:00")) == 0)
+        let eighty = calendar.advance(cst("2026-11-24 09:00"), workingSeconds: budget * 4 / 5)
         #expect(clock.level(now: eighty.addingTimeInterval(-1)) == .normal)
         #expect(clock.level(now: eighty) == .yellow)
         #expect(clock.level(now: cst("2026-11-24 17:30")) == .yellow)

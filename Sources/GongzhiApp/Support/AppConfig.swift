@@ -32,8 +32,11 @@ public struct AppConfig: Sendable {
     public var workingPeriods: [WorkingCalendar.Period] = WorkingCalendar.defaultPeriods
     /// A directory of extra `cn-YYYY.json` holiday files; a year there replaces the shipped one.
     public var calendarDirectory: String?
-    /// Days a resident has to rate a reply before the case closes by itself.
+    /// Days a resident has to rate a reply before the case closes by itself, counted as the Civil Code counts days
+    /// (`WorkingCalendar.periodEnd`).
     public var autoCloseDays: Int = 7
+    /// Closed cases drawn for a follow-up after closing, per 1 000 (`GONGZHI_FOLLOW_UP_PER_MILLE`, default 100).
+    public var followUpPerMille: Int = 100
     /// SQLite's `synchronous` level in WAL mode: `full` (default: an acknowledged write survives a power cut)
     /// or `normal` (survives a crash of Gongzhi or of the OS process, may lose the last writes on a power cut).
     public var sqliteSynchronous: SQLiteSynchronous = .full
@@ -124,6 +127,7 @@ public struct AppConfig: Sendable {
         }
         result.calendarDirectory = env["GONGZHI_CALENDAR_DIR"].flatMap { $0.isEmpty ? nil : $0 }
         result.autoCloseDays = int("GONGZHI_AUTO_CLOSE_DAYS", default: 7, range: 1...60)
+        result.followUpPerMille = int("GONGZHI_FOLLOW_UP_PER_MILLE", default: 100, range: 0...1_000)
         result.trustedProxies = Set((env["GONGZHI_TRUSTED_PROXIES"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty })
         if let raw = env["GONGZHI_SUBMISSION_RATE"], !raw.isEmpty {

@@ -72,5 +72,11 @@ enum GongzhiMigrations {
         app.migrations.add(CreateCaseDuplicateIndex())
         // The audit log searched by actor, action, object and time (issue 7, checklist rows 20 and 23)
         app.migrations.add(CreateAuditSearchIndexes())
+        // Deadlines exact in every year and state: provisional deadlines, arrangements loaded after the release,
+        // follow-ups, rejected and merged cases out of the response rate (issue 23)
+        app.migrations.add(UpdateCaseAddDeadlinesProvisional())
+        app.migrations.add(CreateCalendarYears())
+        app.migrations.add(CreateCaseFollowUps())
+        app.migrations.add(RecountNeverSignedCases())
     }
 }

@@ -134,8 +134,13 @@ struct OperationsController: RouteCollection {
         }
     }
 
+    private static let unarrangedYearGauge = Observability.registry.makeGauge(
+        name: "gongzhi_calendar_unarranged_year",
+        help: "A year within 60 days whose State Council holiday arrangement is not loaded (deadlines reaching into it are provisional); 0 when none")
+
     @Sendable func metrics(_ request: Request) async throws -> Response {
         ProcessMemory.record()
+        Self.unarrangedYearGauge.set(Int64(HolidayArrangements.missingYear(request.application) ?? 0))
         return Response(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
                  body: .init(string: Observability.metricsText()))
     }

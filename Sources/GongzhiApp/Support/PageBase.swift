@@ -23,6 +23,8 @@ struct PageBase: Encodable {
     let nav: [NavItem]
     /// The current path and query, percent-encoded, for the language and elderly-mode switches to come back to.
     let here: String
+    /// For staff and administrators: a year within 60 days has no holiday arrangement loaded.
+    var calendarNotice: String? = nil
 
     static func make(for request: Request, title: String) async -> PageBase {
         let lang = request.lang
@@ -65,9 +67,15 @@ struct PageBase: Encodable {
         }
         var here = request.url.path
         if let query = request.url.query, !query.isEmpty { here += "?" + query }
+        var calendarNotice: String?
+        if let actor = request.current?.actor, actor.roles.contains(where: { $0 != .resident }),
+           let year = HolidayArrangements.missingYear(request.application) {
+            calendarNotice = Strings.text("calendar.missing_year", lang).replacingOccurrences(of: "{year}", with: "\(year)")
+        }
         return PageBase(t: PageWords(lang), lang: lang.rawValue, elderly: request.elderlyMode, title: title,
                         csrf: request.csrfToken, me: me, nav: nav,
-                        here: here.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/-_."))) ?? "/")
+                        here: here.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/-_."))) ?? "/",
+                        calendarNotice: calendarNotice)
     }
 }
 

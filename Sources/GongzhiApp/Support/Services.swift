@@ -10,8 +10,9 @@ struct GongzhiServices: Sendable {
     /// A hash of a random password with the configured rounds, checked when a username does not exist so that
     /// the answer takes as long as for a real account.
     let decoyPasswordHash: String
-    /// Working days and hours, from the holiday data.
-    let calendar: WorkingCalendar
+    /// Working days and hours in force: the holiday files and the arrangements loaded since (`CalendarStore`).
+    let calendars: CalendarStore
+    var calendar: WorkingCalendar { calendars.current }
     /// Where personal data lives (`Resources/PersonalData/inventory.tsv`): the resident's export and erasure follow it.
     let dataInventory: DataInventory
 }
@@ -21,26 +22,6 @@ enum DataInventoryLoader {
         let path = root + "Resources/PersonalData/inventory.tsv"
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ConfigurationError(problems: ["\(path) is missing"]) }
         do { return try DataInventory(tsv: text) } catch { throw ConfigurationError(problems: ["\(path) is not valid: \(error)"]) }
-    }
-}
-
-/// Reads every `cn-YYYY.json` in the shipped `Resources/Calendar` and then in the configured directory (a later
-/// file for the same year replaces the earlier one).
-enum CalendarLoader {
-    static func load(root: String, extra: String?, periods: [WorkingCalendar.Period]) throws -> WorkingCalendar {
-        var years: [HolidayYear] = []
-        for directory in [root + "Resources/Calendar"] + (extra.map { [$0] } ?? []) {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-            for name in names.sorted() where name.hasSuffix(".json") {
-                let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name))
-                do { years.append(try JSONDecoder().decode(HolidayYear.self, from: data)) } catch {
-                    throw ConfigurationError(problems: ["holiday file \(directory)/\(name) is not valid: \(error)"])
-                }
-            }
-        }
-        do { return try WorkingCalendar(years: years, periods: periods) } catch {
-            throw ConfigurationError(problems: ["holiday data is not valid: \(error)"])
-        }
     }
 }
 

@@ -294,6 +294,7 @@ enum DeliberationStrings {
         "warning.title": ("预警", "Warnings"),
         "warning.none": ("目前没有预警。", "No warnings."),
         "warning.kind.sla_red": ("超期未办结", "Overdue case"),
+        "warning.kind.response_overdue": ("超过响应时限仍未签收", "Not taken up within the response limit"),
         "warning.kind.overdue_rectification": ("整改逾期未通过核验", "Rectification past its deadline, not verified"),
         "error.rectification_state": ("这项整改现在不能这样操作。", "The rectification item cannot do that now."),
         "warning.kind.hotspot": ("热点：某类问题在网格内明显增多", "Hotspot: one kind of problem rising in a grid"),

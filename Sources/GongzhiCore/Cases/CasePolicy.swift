@@ -63,8 +63,10 @@ public enum CasePolicy {
             // The resident online, or staff where the case is recording a phone follow-up (电话回访).
             return isSubmitter || at(.dispatchCases, facts.placePath)
         case .close:
-            // A phone follow-up recorded by staff where the case is; the auto-close runs as the system.
-            return at(.dispatchCases, facts.placePath)
+            // Nobody closes a replied case by fiat (that would be a false closure, 虚假办结, SPEC §8): it closes by
+            // the resident's rating, by a phone follow-up staff record as a rating, or by the system's auto-close
+            // after the rating period, which does not pass through here.
+            return false
         case .reopen, .supervise, .urge, .arbitrate, .suspend, .resume, .extend:
             return at(.superviseCases, facts.placePath) || at(.superviseCases, facts.handlerPath)
         }

@@ -74,13 +74,20 @@ public enum KPIRollup {
         }
         c.returned = row.returns > 0 ? 1 : 0
         c.repeated = row.reopens > 0 || row.state == .merged ? 1 : 0
-        c.unsigned = row.signedAt == nil ? 1 : 0
+        c.unsigned = awaitsSigning(row) ? 1 : 0
         return c
     }
 
+    /// States in which an unsigned case is no longer waiting to be signed: refused at intake (不予受理) or merged
+    /// into another case. They leave the response rate's denominator; the case they were merged into counts.
+    public static let neverSigned: Set<CaseState> = [.rejected, .merged]
+
+    /// Whether the case is waiting to be signed (counts against the response rate once past its limit).
+    public static func awaitsSigning(_ row: CaseKPIs.Row) -> Bool { row.signedAt == nil && !neverSigned.contains(row.state) }
+
     /// Whether the case counts, at `now`, among the unsigned cases past their response limit. From rollups this is
     /// `unsigned` − the unsigned cases not yet past their limit, a live set of recent cases only.
-    public static func unsignedOverdue(_ row: CaseKPIs.Row, now: Date) -> Bool { row.signedAt == nil && row.responseDueAt <= now }
+    public static func unsignedOverdue(_ row: CaseKPIs.Row, now: Date) -> Bool { awaitsSigning(row) && row.responseDueAt <= now }
 
     /// The figures from summed counters and the live count of unsigned overdue cases.
     public static func figures(_ c: Counters, unsignedOverdue: Int) -> CaseKPIs.Figures {

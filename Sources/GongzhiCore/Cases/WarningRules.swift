@@ -6,6 +6,8 @@ public enum WarningRules {
     public enum Kind: String, Codable, Sendable, CaseIterable {
         /// A case past its completion limit (red).
         case slaRed = "sla_red"
+        /// A case not signed (签收) by its response limit.
+        case responseOverdue = "response_overdue"
         /// A rectification item not verified by the end of its deadline day (`RectificationRules`).
         case overdueRectification = "overdue_rectification"
         /// A category in a grid far above its own baseline.

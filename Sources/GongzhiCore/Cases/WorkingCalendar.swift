@@ -78,11 +78,59 @@ public struct WorkingCalendar: Sendable {
     /// Working seconds in one working day.
     public var secondsPerWorkingDay: Int { periods.reduce(0) { $0 + ($1.end - $1.start) * 60 } }
 
-    /// Whether `date` is a working day: a weekday that is not a holiday, or a 调休 weekend day.
+    /// Whether `date` is a working day: a weekday that is not a holiday, or a 调休 weekend day. In a year whose
+    /// arrangement is not loaded, the statutory holidays (`StatutoryHolidays`) are off and there is no 调休.
     public func isWorkingDay(_ date: CivilDate) -> Bool {
         if holidays.contains(date) { return false }
         if workdays.contains(date) { return true }
+        if !years.contains(date.year), StatutoryHolidays.days(in: date.year).contains(date) { return false }
         return !DayNumber(date).isWeekend
+    }
+
+    // MARK: Years with and without the State Council's arrangement
+
+    /// Whether the State Council's arrangement of `year` is loaded.
+    public func isArranged(_ year: Int) -> Bool { years.contains(year) }
+
+    /// Whether a time limit running from `start` to `end` crosses a year without an arrangement: its deadline is
+    /// then provisional (counted on the statutory holidays only) until that year's arrangement is loaded.
+    public func isProvisional(from start: Date, to end: Date) -> Bool {
+        let first = DayNumber(start).civil.year, last = DayNumber(max(start, end)).civil.year
+        return (first...last).contains { !years.contains($0) }
+    }
+
+    /// The first year without an arrangement that a day within `days` days of `now` falls in (nil: none).
+    public func unarrangedYear(within days: Int, of now: Date) -> Int? {
+        let first = DayNumber(now).civil.year, last = DayNumber(DayNumber(now).value + days).civil.year
+        return (first...last).first { !years.contains($0) }
+    }
+
+    // MARK: Periods in calendar days (Civil Code arts. 201–203)
+
+    /// The end of a period of `days` calendar days from `start`: the day of `start` is not counted (art. 201); a
+    /// last day that is a rest day (a weekend not worked, or a holiday) moves to the next working day (art. 203);
+    /// the period ends at 24:00 of its last day, that is at midnight (Beijing time) starting the day after.
+    public func periodEnd(from start: Date, days: Int) -> Date {
+        precondition(days >= 0, "a period is not negative")
+        return DayNumber(lastDay(ofPeriodStartingOn: DayNumber(start), days: days).value + 1).instant(minutes: 0)
+    }
+
+    /// The last day of a period of `days` days counted from the day after `start`.
+    func lastDay(ofPeriodStartingOn start: DayNumber, days: Int) -> DayNumber {
+        var last = DayNumber(start.value + days)
+        while !isWorkingDay(last.civil) { last = last.next }
+        return last
+    }
+
+    /// The instant before which a period of `days` days must have started to have ended by `now`: every start
+    /// earlier than it has ended (the end is monotone in the start), none at or after it. For a query such as
+    /// "replied before the cut-off".
+    public func periodStartCutoff(days: Int, endedBy now: Date) -> Date {
+        // The latest start day whose period has ended; a period is never shorter than `days`, so start there and
+        // step back over the rest days that can stretch it.
+        var day = DayNumber(DayNumber(now).value - days)
+        while DayNumber(lastDay(ofPeriodStartingOn: day, days: days).value + 1).instant(minutes: 0) > now { day = DayNumber(day.value - 1) }
+        return DayNumber(day.value + 1).instant(minutes: 0)
     }
 
     // MARK: Deadlines
@@ -156,6 +204,23 @@ public struct WorkingCalendar: Sendable {
             if isWorkingDay(day.civil), close > instant { return close }
             day = day.next
         }
+    }
+
+    /// The close of working hours of the day of `instant` if it is a working day and `instant` is not after it,
+    /// else of the next working day: the deadline of a limit in days that ends at `instant` or later that day.
+    public func closeOfWork(onOrAfter instant: Date) -> Date {
+        let day = DayNumber(instant)
+        let close = day.instant(minutes: periods.last!.end)
+        if isWorkingDay(day.civil), close >= instant { return close }
+        return closeOfWork(on: day.next, orAfter: instant)
+    }
+
+    /// The start of working hours of the first working day after the day of `instant`: where a limit in working
+    /// days starts to count (the day of opening is not counted, Civil Code art. 201).
+    public func startOfFirstWorkingDay(after instant: Date) -> Date {
+        var day = DayNumber(instant).next
+        while !isWorkingDay(day.civil) { day = day.next }
+        return day.instant(minutes: periods.first!.start)
     }
 }
 

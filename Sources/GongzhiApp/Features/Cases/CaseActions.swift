@@ -27,6 +27,9 @@ enum CaseActions {
         /// rate
         var solved: Bool?
         var satisfaction: Satisfaction?
+        /// rate, by staff on the resident's behalf (a phone follow-up): when the call was (nil: now); `note` holds
+        /// what the resident said.
+        var calledAt: Date?
         /// Photos already uploaded to the case (by this actor, not yet on an event) that go with this step.
         var attachmentIDs: [UUID] = []
         /// New photos sent with this step (the case page's form), stored in the same transaction.
@@ -77,9 +80,24 @@ enum CaseActions {
         if needNote.contains(action), note.isEmpty { throw AppError.invalid("note", "reason_required") }
         let now = request.now
         let calendar = request.gongzhi.calendar
+        let followUpPerMille = request.gongzhi.config.followUpPerMille
+        let actorName = eventActorName(actor, on: request)
         return try await request.write { db in
             let record = try await visibleCase(caseID, actor: actor, on: db)
+            // Closing by fiat would be a false closure (虚假办结, SPEC §8): a replied case closes by a rating or by the
+            // auto-close after the rating period.
+            if action == .close {
+                throw AppError(status: .conflict, code: "close_needs_rating", messageKey: "error.close_needs_rating", field: nil)
+            }
             guard CasePolicy.can(action, actor, record.facts) else { throw AppError.forbidden }
+            let phoneFollowUp = [.rateSatisfied, .rateUnsatisfied].contains(action) && record.submitterUserID?.uuidString.lowercased() != actor.userID
+            if phoneFollowUp {
+                do throws(FollowUpRules.CallError) {
+                    try FollowUpRules.checkCall(calledAt: input.calledAt ?? now, repliedAt: record.repliedAt, now: now, residentSaid: note)
+                } catch {
+                    throw AppError.invalid(error == .wordsRequired ? "note" : "calledAt", error == .wordsRequired ? "resident_words_required" : "call_time")
+                }
+            }
             let before = record.snapshot
             do throws(CaseWorkflow.Error) {
                 record.snapshot = try CaseWorkflow.apply(action, to: before)
@@ -94,12 +112,19 @@ enum CaseActions {
                 }
             }
             try await applyEffects(action, to: record, input: input, actor: actor, now: now, on: db)
-            try await refreshClock(record, calendar: calendar, now: now, on: db)
+            try await CaseClock.refresh(record, calendar: calendar, now: now, on: db)
             record.eventCount += 1
             try await record.update(on: db)
             try await CaseEventRecord(caseID: caseID, seq: record.eventCount, action: action.rawValue, from: before.state, to: record.state,
-                                      actorUserID: UUID(uuidString: actor.userID), actorName: eventActorName(actor, on: request),
+                                      actorUserID: UUID(uuidString: actor.userID), actorName: actorName,
                                       note: note, at: now).create(on: db)
+            if phoneFollowUp {
+                try await CaseFollowUps.recordRatingCall(record, calledAt: input.calledAt ?? now, residentSaid: note, actor: actor,
+                                                         actorName: actorName, now: now, on: db)
+            }
+            if record.state == .closed {
+                try await CaseFollowUps.scheduleIfDrawn(record, perMille: followUpPerMille, calendar: calendar, now: now, on: db)
+            }
             if !photoFiles.isEmpty {
                 let existing = try await CaseAttachment.query(on: db).filter(\.$caseID == caseID).count()
                 guard existing + photoFiles.count <= CaseAttachmentsController.maxPerCase else { throw AppError.conflict("too_many_attachments", field: "photos") }
@@ -192,15 +217,6 @@ enum CaseActions {
         case .accept, .reject, .return, .start, .supervise, .urge, .requestSuspension:
             break
         }
-    }
-
-    /// Recomputes the completion deadline (extensions, suspensions) and the SLA level.
-    static func refreshClock(_ record: CaseRecord, calendar: WorkingCalendar, now: Date, on db: any Database) async throws {
-        let pauses = try await CasePause.query(on: db).filter(\.$caseID == record.id!).all()
-            .map { SLAClock.Pause(start: $0.startedAt, end: $0.endedAt) }
-        let clock = SLAClock(calendar: calendar, openedAt: record.openedAt, limit: .workingDays(record.completionDays + record.extensionDays), pauses: pauses)
-        record.completionDueAt = clock.deadline(now: now)
-        record.slaLevel = record.state.isOpen ? clock.level(now: now) : record.slaLevel
     }
 }
 

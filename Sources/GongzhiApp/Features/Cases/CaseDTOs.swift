@@ -53,6 +53,8 @@ struct CaseDTO: Content {
     let responseDueAt: Date
     let completionDueAt: Date
     let slaLevel: SLAClock.Level
+    /// The deadlines reach into a year whose holiday arrangement is not loaded: computed again when it is.
+    let deadlinesProvisional: Bool
     let signedAt: Date?
     let repliedAt: Date?
     let closedAt: Date?
@@ -110,6 +112,7 @@ struct CaseDTO: Content {
         openedAt = r.openedAt
         responseDueAt = r.responseDueAt
         completionDueAt = r.completionDueAt
+        deadlinesProvisional = r.deadlinesProvisional
         slaLevel = r.slaLevel
         signedAt = r.signedAt
         repliedAt = r.repliedAt

@@ -181,8 +181,8 @@ enum CaseIntake {
         record.completionDays = item.completionDays
         record.extensionDays = 0
         record.openedAt = now
-        record.responseDueAt = calendar.deadline(from: now, workingHours: item.responseHours)
-        record.completionDueAt = calendar.deadline(from: now, workingDays: item.completionDays)
+        CaseClock.apply(CaseDeadlines.compute(.init(openedAt: now, responseHours: item.responseHours, completionDays: item.completionDays),
+                                              calendar: calendar, now: now), to: record)
         record.slaLevel = .normal
         record.eventCount = 1
         record.answers = answers

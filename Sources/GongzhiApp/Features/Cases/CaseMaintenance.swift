@@ -8,11 +8,15 @@ import Vapor
 /// SLA levels current. Safe with several instances on one PostgreSQL: candidate rows are claimed with
 /// `FOR UPDATE SKIP LOCKED`, and each case's state is checked again under the lock, so no case is closed twice.
 enum CaseMaintenance {
-    /// Closes every case replied to more than `ratingDays` days ago; returns how many this run closed.
+    /// Closes every replied case whose rating period of `ratingDays` days has ended, counted as the Civil Code counts
+    /// days (arts. 201–203: from the day after the reply, a last day on a rest day moved to the next working day, to
+    /// 24:00 of the last day); returns how many this run closed.
     @discardableResult
     static func autoClose(_ app: Application, ratingDays: Int, batch: Int = 100) async throws -> Int {
         let now = app.clock.now
-        let cutoff = now.addingTimeInterval(-Double(ratingDays) * 86_400)
+        let calendar = app.gongzhi.calendar
+        let cutoff = calendar.periodStartCutoff(days: ratingDays, endedBy: now)
+        let followUpPerMille = app.gongzhi.config.followUpPerMille
         var closed = 0
         while true {
             let count = try await app.write { db -> Int in
@@ -29,6 +33,7 @@ enum CaseMaintenance {
                     try await CaseEventRecord(caseID: id, seq: record.eventCount, action: "close", from: before, to: .closed,
                                               actorUserID: nil, actorName: "system", note: "auto_close", at: now).create(on: db)
                     try await CaseNotices.notify(record, kind: .closed, now: now, on: db)
+                    try await CaseFollowUps.scheduleIfDrawn(record, perMille: followUpPerMille, calendar: calendar, now: now, on: db)
                     try await AuditLog.append(AuditEvent(action: "case.close", objectType: "case", objectID: id.uuidString.lowercased(),
                                                          summary: "auto_close after \(ratingDays) days"),
                                               context: .system, now: now, on: db)
@@ -67,14 +72,9 @@ enum CaseMaintenance {
             guard let last = page.last else { return changed }
             after = last.openedAt
             // One query for the page's suspensions, not one per case.
-            var pausesByCase: [UUID: [SLAClock.Pause]] = [:]
-            for pause in try await CasePause.query(on: app.db).filter(\.$caseID ~~ page.compactMap(\.id)).all() {
-                pausesByCase[pause.caseID, default: []].append(SLAClock.Pause(start: pause.startedAt, end: pause.endedAt))
-            }
+            let pausesByCase = try await CaseClock.pauses(of: page.compactMap(\.id), on: app.db)
             for record in page {
-                let pauses = pausesByCase[record.id!] ?? []
-                let level = SLAClock(calendar: calendar, openedAt: record.openedAt,
-                                     limit: .workingDays(record.completionDays + record.extensionDays), pauses: pauses).level(now: now)
+                let level = CaseDeadlines.compute(CaseClock.facts(record, pauses: pausesByCase[record.id!] ?? []), calendar: calendar, now: now).level
                 guard level != record.slaLevel else { continue }
                 let id = record.id!
                 // Conditional: another instance may have moved the case meanwhile.

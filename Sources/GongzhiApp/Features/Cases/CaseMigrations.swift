@@ -136,3 +136,30 @@ struct CreateCaseQueueIndex: AsyncMigration {
         try await database.sql().drop(index: "idx_cases_state_due").run()
     }
 }
+
+/// Deadlines reaching into a year without the State Council's arrangement are marked provisional and computed again
+/// when it is loaded (issue 23 item 1); the index finds the few such open cases without reading every case.
+struct UpdateCaseAddDeadlinesProvisional: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(CaseRecord.schema).field("deadlines_provisional", .bool, .required, .sql(.default(false))).update()
+        try await database.sql().create(index: "idx_cases_provisional").on(CaseRecord.schema).column("deadlines_provisional").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.sql().drop(index: "idx_cases_provisional").run()
+        try await database.schema(CaseRecord.schema).deleteField("deadlines_provisional").update()
+    }
+}
+
+/// Rejected and merged cases that were never signed no longer count as waiting to be signed (issue 23 item 6): their
+/// stored KPI contributions are marked dirty, so that the rollups take them out of the response rate's denominator.
+struct RecountNeverSignedCases: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.sql().raw("""
+            INSERT INTO kpi_dirty (case_id) SELECT id FROM cases
+            WHERE state IN ('rejected', 'merged') AND signed_at IS NULL AND id NOT IN (SELECT case_id FROM kpi_dirty)
+            """).run()
+    }
+
+    func revert(on database: any Database) async throws {}
+}

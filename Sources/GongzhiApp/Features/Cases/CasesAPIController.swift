@@ -101,6 +101,8 @@ struct CasesAPIController: RouteCollection {
         var extraDays: Int?
         var solved: Bool?
         var satisfaction: CaseActions.Satisfaction?
+        /// rate, by staff: when the phone follow-up was (default now); `note` says what the resident said.
+        var calledAt: Date?
         var attachmentIds: [UUID]?
     }
 
@@ -115,7 +117,8 @@ struct CasesAPIController: RouteCollection {
         }
         let record = try await CaseActions.perform(action, caseID: id, input: CaseActions.Input(
             note: body.note ?? "", handlerNodeID: body.handlerNodeId, mergeInto: body.mergeInto, extraDays: body.extraDays,
-            solved: body.solved, satisfaction: body.satisfaction, attachmentIDs: body.attachmentIds ?? []), actor: actor, on: request)
+            solved: body.solved, satisfaction: body.satisfaction, calledAt: body.calledAt, attachmentIDs: body.attachmentIds ?? []),
+            actor: actor, on: request)
         var dto = CaseDTO(record)
         dto.actions = CaseActions.available(record, to: actor).map(\.rawValue)
         return dto

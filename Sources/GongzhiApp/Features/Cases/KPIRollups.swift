@@ -265,7 +265,7 @@ enum KPIRollups {
             SELECT \(unsafeRaw: day) AS day_number, place_path, category, handler_node_id, handler_path,
                    COALESCE(accused_path, '') AS accused_path, count(*) AS waiting
             FROM cases
-            WHERE response_due_at > \(bind: now) AND signed_at IS NULL
+            WHERE response_due_at > \(bind: now) AND signed_at IS NULL AND state NOT IN ('rejected', 'merged')
             GROUP BY 1, 2, 3, 4, 5, 6
             """).all()
         for row in waiting {

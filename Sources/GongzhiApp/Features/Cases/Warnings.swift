@@ -11,7 +11,7 @@ final class WarningRecord: Model, @unchecked Sendable {
 
     @ID(key: .id) var id: UUID?
     @Field(key: "kind") var kind: WarningRules.Kind
-    /// What it is about, once: "sla_red:<case>", "rectification:<item>", "hotspot:<grid>:<category>:<window start>",
+    /// What it is about, once: "sla_red:<case>", "response:<case>", "rectification:<item>", "hotspot:<grid>:<category>:<window start>",
     /// "repeat:<person>:<item>".
     @Field(key: "dedupe_key") var dedupeKey: String
     @Field(key: "org_path") var orgPath: String
@@ -80,6 +80,15 @@ enum Warnings {
             .field(\.$id).field(\.$number).field(\.$placePath).limit(5_000).all() {
             candidate(.slaRed, key: "sla_red:\(record.id!.uuidString.lowercased())", path: record.placePath, caseID: record.id, detail: record.number)
         }
+        // Cases not signed by their response limit (a suspended case's limit is stopped; rejected and merged cases
+        // are not waiting), read state by state through the index on (state, completion_due_at).
+        for state in [CaseState.submitted, .accepted, .dispatched, .returned, .arbitration, .escalated] {
+            for record in try await CaseRecord.query(on: db).filter(\.$state == state).filter(\.$signedAt == nil)
+                .filter(\.$responseDueAt <= now).field(\.$id).field(\.$number).field(\.$placePath).limit(5_000).all() {
+                candidate(.responseOverdue, key: "response:\(record.id!.uuidString.lowercased())", path: record.placePath, caseID: record.id,
+                          detail: record.number)
+            }
+        }
         // Rectification items past their deadline day and not verified.
         let today = DayNumber(CivilDate(now))
         for item in try await RectificationRecord.query(on: db).filter(\.$state != .verified)
@@ -129,9 +138,11 @@ enum Warnings {
                     ON CONFLICT (dedupe_key) DO NOTHING RETURNING id
                     """).all().count
             }
-            // Red cases that are handled or no longer red: their warnings are resolved by the system.
-            let red = Set(found.filter { $0.kind == .slaRed }.map(\.dedupeKey))
-            for warning in try await WarningRecord.query(on: db).filter(\.$kind == .slaRed).filter(\.$state != .resolved).all() where !red.contains(warning.dedupeKey) {
+            // Red cases that are handled or no longer red, and late cases since signed (or closed): their warnings
+            // are resolved by the system.
+            let current = Set(found.filter { $0.kind == .slaRed || $0.kind == .responseOverdue }.map(\.dedupeKey))
+            for warning in try await WarningRecord.query(on: db).filter(\.$kind ~~ [.slaRed, .responseOverdue]).filter(\.$state != .resolved).all()
+            where !current.contains(warning.dedupeKey) {
                 warning.state = .resolved
                 warning.handledAt = now
                 warning.note = "system"

@@ -78,7 +78,6 @@ enum DemoCases {
             record.completionDays = item.completionDays
             record.extensionDays = 0
             record.openedAt = opened
-            record.responseDueAt = calendar.deadline(from: opened, workingHours: item.responseHours)
             record.snapshot = CaseSnapshot(state: .submitted)
             var log = [CaseEventRecord(caseID: record.id!, seq: 1, action: "submit", from: nil, to: .submitted, actorUserID: nil,
                                        actorName: record.anonymous ? "anonymous" : "resident", note: "", at: opened)]
@@ -117,9 +116,10 @@ enum DemoCases {
                 log.append(CaseEventRecord(caseID: record.id!, seq: log.count + 1, action: action.rawValue, from: before, to: record.state,
                                            actorUserID: nil, actorName: action == .close ? "system" : "staff", note: note, at: at))
             }
-            let clock = SLAClock(calendar: calendar, openedAt: opened, limit: .workingDays(item.completionDays), pauses: casePauses)
-            record.completionDueAt = clock.deadline(now: now)
-            record.slaLevel = record.state.isOpen ? clock.level(now: now) : .normal
+            record.slaLevel = .normal
+            CaseClock.apply(CaseDeadlines.compute(.init(openedAt: opened, responseHours: item.responseHours, completionDays: item.completionDays,
+                                                        pauses: casePauses, signedAt: record.signedAt),
+                                                  calendar: calendar, now: now), to: record)
             record.eventCount = log.count
             if record.state == .merged {
                 // A duplicate of the latest open case (the first one of all, if none is open yet: it is submitted).

@@ -108,9 +108,11 @@ enum SyntheticCases {
         record.completionDays = item.completionDays
         record.extensionDays = 0
         record.openedAt = opened
-        record.responseDueAt = calendar.deadline(from: opened, workingHours: item.responseHours)
-        let clock = SLAClock(calendar: calendar, openedAt: opened, limit: .workingDays(item.completionDays), pauses: [])
-        record.completionDueAt = clock.deadline(now: now)
+        let deadlines = CaseDeadlines.compute(.init(openedAt: opened, responseHours: item.responseHours, completionDays: item.completionDays),
+                                              calendar: calendar, now: now)
+        record.responseDueAt = deadlines.response
+        record.completionDueAt = deadlines.completion
+        record.deadlinesProvisional = deadlines.provisional
         record.signedAt = drawn.signedAfter.map { opened.addingTimeInterval(Double($0)) }.flatMap { $0 < now ? $0 : nil }
         let closed = drawn.closedAfter.map { opened.addingTimeInterval(Double($0)) }.flatMap { $0 < now ? $0 : nil }
         let state: CaseState
@@ -130,7 +132,7 @@ enum SyntheticCases {
             record.ratingSatisfaction = drawn.satisfaction
         }
         if state == .merged { record.mergedInto = previous?.id }
-        record.slaLevel = state.isOpen ? clock.level(now: now) : .normal
+        record.slaLevel = state.isOpen ? deadlines.level : .normal
         record.eventCount = 0
         return record
     }

@@ -79,7 +79,7 @@ struct CasePageController: RouteCollection {
             let rating = action == .rateSatisfied
             return ActionForm(
                 action: rating ? "rate" : action.rawValue, label: Strings.text(rating ? "action.rate" : "action.\(action.rawValue)", lang),
-                needsNote: CaseActions.needNote.contains(action), needsHandler: action == .dispatch || action == .arbitrate,
+                needsNote: CaseActions.needNote.contains(action) || rating, needsHandler: action == .dispatch || action == .arbitrate,
                 needsMerge: action == .merge, needsDays: action == .extend || action == .requestExtension, isRating: rating,
                 takesPhotos: Self.photoActions.contains(action), primary: [.accept, .dispatch, .sign, .start, .reply].contains(action))
         }
@@ -111,7 +111,19 @@ struct CasePageController: RouteCollection {
         var extraDays: String?
         var solved: String?
         var satisfaction: String?
+        /// A phone follow-up's time, from `<input type="datetime-local">`: Beijing time, "2026-03-02T10:00".
+        var calledAt: String?
         var photos: [File]?
+    }
+
+    /// A `datetime-local` value read as Beijing time (nil when empty; the field is named when it is not a time).
+    static func beijingTime(_ raw: String?, field: String) throws -> Date? {
+        guard let text = raw?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        let parts = text.split(separator: "T")
+        guard parts.count == 2, let date = CivilDate(iso: String(parts[0])) else { throw AppError.invalid(field) }
+        let hm = parts[1].split(separator: ":").prefix(2).compactMap { Int($0) }
+        guard hm.count == 2, (0..<24).contains(hm[0]), (0..<60).contains(hm[1]) else { throw AppError.invalid(field) }
+        return DayNumber(date).instant(minutes: hm[0] * 60 + hm[1])
     }
 
     @Sendable func act(_ request: Request) async throws -> Response {
@@ -134,10 +146,11 @@ struct CasePageController: RouteCollection {
                 guard let value = Int(raw) else { throw AppError.invalid("extraDays") }
                 days = value
             }
+            let calledAt = try Self.beijingTime(form.calledAt, field: "calledAt")
             let photos = try (form.photos ?? []).filter { $0.data.readableBytes > 0 }.map { try CasePhoto(checking: $0, field: "photos") }
             let record = try await CaseActions.perform(action, caseID: id, input: CaseActions.Input(
                 note: form.note ?? "", handlerNodeID: form.handlerNodeId.flatMap(UUID.init(uuidString:)), mergeInto: mergeInto, extraDays: days,
-                solved: solved, satisfaction: satisfaction, photos: photos), actor: actor, on: request)
+                solved: solved, satisfaction: satisfaction, calledAt: calledAt, photos: photos), actor: actor, on: request)
             let label = Strings.text(name == "rate" ? "action.rate" : "action.\(action.rawValue)", request.lang)
             // Merged away: the page to go on with is the master's.
             return try await render(request, actor: actor, id: record.id!,

@@ -78,7 +78,14 @@ struct CaseLabels {
             sla: record.state.isOpen ? record.slaLevel.rawValue : "none",
             slaLabel: record.state.isOpen ? Strings.text("sla.\(record.slaLevel.rawValue)", lang) : "—",
             place: place(record), handler: handler(record), opened: PageDates.minute(record.openedAt),
-            due: PageDates.minute(record.completionDueAt), isOpen: record.state.isOpen)
+            due: Self.due(record, lang), isOpen: record.state.isOpen)
+    }
+
+    /// The completion deadline in words, saying so when it is provisional (a year without the holiday arrangement).
+    static func due(_ record: CaseRecord, _ lang: Lang) -> String {
+        let due = PageDates.minute(record.completionDueAt)
+        guard record.deadlinesProvisional, record.state.isOpen else { return due }
+        return due + Strings.text("case.due_provisional", lang)
     }
 }
 
@@ -130,6 +137,14 @@ extension CaseLabels {
     }
 
     /// The timeline in plain words; `showActors: false` hides staff names (anonymous tracking).
+    /// "response-before response-after completion-before completion-after" in words.
+    static func recomputedNote(_ note: String, _ lang: Lang) -> String {
+        let dates = note.split(separator: " ").compactMap { W3CDateTime.parse(String($0)) }
+        guard dates.count == 4 else { return "" }
+        return Strings.text("case.recomputed_note", lang).replacingOccurrences(of: "{from}", with: PageDates.minute(dates[2]))
+            .replacingOccurrences(of: "{to}", with: PageDates.minute(dates[3]))
+    }
+
     static func timeline(_ record: CaseRecord, lang: Lang, showActors: Bool, showPhotos: Bool, on db: any Database) async throws -> [TimelineView] {
         let events = try await CaseEventRecord.query(on: db).filter(\.$caseID == record.id!).sort(\.$seq).all()
         var photos: [Int: [String]] = [:]
@@ -146,7 +161,8 @@ extension CaseLabels {
             case "anonymous": Strings.text("request.anonymous", lang)
             default: showActors ? event.actorName : ""
             }
-            let note = event.note == "auto_close" ? Strings.text("case.auto_closed", lang) : event.note
+            let note = event.note == "auto_close" ? Strings.text("case.auto_closed", lang)
+                : event.action == CaseClock.recomputedAction ? recomputedNote(event.note, lang) : event.note
             return TimelineView(action: event.action, label: Strings.text("action.\(event.action)", lang), actor: actor, note: note,
                                 at: PageDates.minute(event.at), photos: photos[event.seq] ?? [])
         }

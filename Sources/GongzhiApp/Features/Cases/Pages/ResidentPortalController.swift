@@ -163,7 +163,7 @@ struct ResidentPortalController: RouteCollection {
         var master: TrackItem?
         func trackItem(_ record: CaseRecord) async throws -> TrackItem {
             TrackItem(number: record.number, stateLabel: Strings.text("state.\(record.state.rawValue)", request.lang),
-                      due: PageDates.minute(record.completionDueAt),
+                      due: CaseLabels.due(record, request.lang),
                       timeline: try await CaseLabels.timeline(record, lang: request.lang, showActors: false, showPhotos: false, on: request.db))
         }
         if (6...40).contains(code.count), let record = try await CaseRecord.query(on: request.db).filter(\.$trackingHash == Tokens.digest(code)).first() {

@@ -1,0 +1,167 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// Loading a year's State Council holiday arrangement (放假调休) after the release, and keeping every instance's
+/// calendar and the open cases' provisional deadlines in step with what is loaded (issue 23 item 1).
+enum HolidayArrangements {
+    enum Failure: Error, CustomStringConvertible {
+        case notJSON(String)
+        case invalid(HolidayYear.Error)
+        /// An arrangement names its source (the State Council notice), so that a reader can check it.
+        case sourceMissing
+        case yearOutOfRange(Int)
+
+        var description: String {
+            switch self {
+            case .notJSON(let detail): "not a holiday arrangement document (year, holidays, workdays, source): \(detail)"
+            case .invalid(.badDate(let text)): "\(text) is not a date"
+            case .invalid(.wrongYear(let text)): "\(text) is not in the arrangement's year"
+            case .invalid(.bothHolidayAndWorkday(let text)): "\(text) is both a holiday and a working day"
+            case .sourceMissing: "the document must name its source (the State Council notice and its date)"
+            case .yearOutOfRange(let year): "\(year) is not a year this platform can take (2000–2100)"
+            }
+        }
+    }
+
+    /// Decodes and checks one `cn-YYYY.json` document.
+    static func decode(_ data: Data) throws -> HolidayYear {
+        let year: HolidayYear
+        do { year = try JSONDecoder().decode(HolidayYear.self, from: data) } catch { throw Failure.notJSON("\(error)") }
+        guard (2000...2100).contains(year.year) else { throw Failure.yearOutOfRange(year.year) }
+        do { _ = try year.validated() } catch { throw Failure.invalid(error) }
+        return year
+    }
+
+    struct Loaded: Sendable {
+        let year: Int
+        let replaced: Bool
+        let recomputed: Int
+    }
+
+    /// Loads (or replaces) one year's arrangement: the row, the open provisional cases' deadlines computed again on
+    /// the new calendar with their timeline entries, and the audit entry, in one transaction; then this instance's
+    /// calendar. Other instances take it up in their next minute round.
+    static func load(_ data: Data, loadedBy: String, app: Application) async throws -> Loaded {
+        let arrangement = try decode(data)
+        guard let source = arrangement.source?.trimmingCharacters(in: .whitespacesAndNewlines), !source.isEmpty else { throw Failure.sourceMissing }
+        let now = app.clock.now
+        let document = String(decoding: data, as: UTF8.self)
+        let store = app.gongzhi.calendars
+        let result = try await app.write { db -> Loaded in
+            let existing = try await CalendarYearRecord.query(on: db).filter(\.$year == arrangement.year).first()
+            let row = existing ?? CalendarYearRecord()
+            row.year = arrangement.year; row.document = document; row.source = source; row.loadedAt = now; row.loadedBy = loadedBy
+            try await row.save(on: db)
+            let loaded = try await loadedYears(on: db)
+            let calendar = try WorkingCalendar(years: store.fileYears + loaded.years, periods: store.periods)
+            let recomputed = try await CaseClock.recomputeProvisional(calendar: calendar, now: now, on: db)
+            try await AuditLog.append(AuditEvent(action: "calendar.load", objectType: "calendar_year", objectID: "\(arrangement.year)",
+                                                 summary: "\(existing == nil ? "loaded" : "replaced"); \(recomputed) open cases recomputed",
+                                                 change: ["source": source, "holidays": "\(arrangement.holidays.count)",
+                                                          "workdays": "\(arrangement.workdays.count)"]),
+                                      context: AuditContext(actor: loadedBy, roles: "", ip: "", requestID: ""), now: now, on: db)
+            return Loaded(year: arrangement.year, replaced: existing != nil, recomputed: recomputed)
+        }
+        try await refresh(app)
+        return result
+    }
+
+    /// The arrangements in the database, with a signature that changes whenever one is loaded.
+    static func loadedYears(on db: any Database) async throws -> (years: [HolidayYear], signature: String) {
+        let rows = try await CalendarYearRecord.query(on: db).sort(\.$year).all()
+        let years = try rows.map { try decode(Data($0.document.utf8)) }
+        return (years, rows.map { "\($0.year)@\($0.loadedAt.timeIntervalSince1970)" }.joined(separator: ","))
+    }
+
+    /// Brings this instance's calendar up to the database's arrangements; when they changed, computes again the
+    /// deadlines of the open cases still marked provisional (a second instance finds nothing left to do).
+    static func refresh(_ app: Application) async throws {
+        let loaded = try await loadedYears(on: app.db)
+        guard try app.gongzhi.calendars.update(loaded: loaded.years, signature: loaded.signature) else { return }
+        try await recompute(app)
+    }
+
+    /// Computes again the open provisional deadlines on the calendar in force (at start-up: files under
+    /// `GONGZHI_CALENDAR_DIR` may have brought a year).
+    @discardableResult
+    static func recompute(_ app: Application) async throws -> Int {
+        let calendar = app.gongzhi.calendar, now = app.clock.now
+        return try await app.write { db in
+            let changed = try await CaseClock.recomputeProvisional(calendar: calendar, now: now, on: db)
+            if changed > 0 {
+                try await AuditLog.append(AuditEvent(action: "calendar.recompute", objectType: "calendar_year", objectID: "",
+                                                     summary: "\(changed) open cases recomputed"), context: .system, now: now, on: db)
+            }
+            return changed
+        }
+    }
+
+    /// The year without an arrangement that the next 60 days reach into, if any: start-up, staff pages and
+    /// `/metrics` warn about it.
+    static let warningDays = 60
+
+    static func missingYear(_ app: Application) -> Int? {
+        app.gongzhi.calendar.unarrangedYear(within: warningDays, of: app.clock.now)
+    }
+}
+
+/// `gongzhi calendar load FILE` checks a `cn-YYYY.json` arrangement and loads it (open cases' provisional deadlines
+/// are computed again, each with a timeline entry); `gongzhi calendar status` lists the years and what is missing.
+enum CalendarCommands {
+    static func group() -> any AsyncCommandGroup {
+        var commands = AsyncCommands()
+        commands.use(Load(), as: "load")
+        commands.use(Status(), as: "status")
+        return commands.group(help: "Holiday arrangements (放假调休) of the working calendar")
+    }
+
+    struct Load: AsyncCommand {
+        struct Signature: CommandSignature {
+            @Argument(name: "file", help: "A cn-YYYY.json file: year, holidays, workdays (调休上班) and source")
+            var file: String
+        }
+
+        var help: String { "Checks and loads one year's State Council holiday arrangement." }
+
+        func run(using context: CommandContext, signature: Signature) async throws {
+            let app = context.application
+            try await app.prepareAndMigrate()
+            guard let data = FileManager.default.contents(atPath: signature.file) else {
+                throw CalendarCommandError(message: "cannot read \(signature.file)")
+            }
+            do {
+                let loaded = try await HolidayArrangements.load(data, loadedBy: "command", app: app)
+                context.console.print("\(loaded.year): \(loaded.replaced ? "replaced" : "loaded"); \(loaded.recomputed) open cases' deadlines computed again")
+            } catch let failure as HolidayArrangements.Failure {
+                throw CalendarCommandError(message: "\(signature.file): \(failure)")
+            }
+        }
+    }
+
+    struct Status: AsyncCommand {
+        struct Signature: CommandSignature {}
+
+        var help: String { "Lists the years with an arrangement and warns of a missing one within 60 days." }
+
+        func run(using context: CommandContext, signature: Signature) async throws {
+            let app = context.application
+            try await app.prepareAndMigrate()
+            let calendar = app.gongzhi.calendar
+            let now = app.clock.now
+            let thisYear = CivilDate(now).year
+            for year in (thisYear - 1)...(thisYear + 1) {
+                context.console.print("\(year): \(calendar.isArranged(year) ? "arrangement loaded" : "no arrangement: statutory holidays only")")
+            }
+            if let missing = HolidayArrangements.missingYear(app) {
+                context.console.warning("The State Council's arrangement for \(missing) is not loaded: deadlines reaching into it are provisional.")
+            }
+        }
+    }
+}
+
+struct CalendarCommandError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}

@@ -1,0 +1,60 @@
+import Fluent
+import Foundation
+import GongzhiCore
+
+/// A case's deadlines kept current (`CaseDeadlines`): after every action, in the level round, and for the open
+/// cases whose deadlines were provisional when a year's holiday arrangement arrives.
+enum CaseClock {
+    static func facts(_ record: CaseRecord, pauses: [SLAClock.Pause]) -> CaseDeadlines.Facts {
+        CaseDeadlines.Facts(openedAt: record.openedAt, responseHours: record.responseHours, completionDays: record.completionDays,
+                            extensionDays: record.extensionDays, pauses: pauses, signedAt: record.signedAt, currentResponse: record.responseDueAt)
+    }
+
+    static func pauses(of caseIDs: [UUID], on db: any Database) async throws -> [UUID: [SLAClock.Pause]] {
+        guard !caseIDs.isEmpty else { return [:] }
+        var result: [UUID: [SLAClock.Pause]] = [:]
+        for pause in try await CasePause.query(on: db).filter(\.$caseID ~~ caseIDs).all() {
+            result[pause.caseID, default: []].append(SLAClock.Pause(start: pause.startedAt, end: pause.endedAt))
+        }
+        return result
+    }
+
+    /// Sets `record`'s deadlines, whether they are provisional, and (while open) its level; does not save.
+    static func apply(_ deadlines: CaseDeadlines, to record: CaseRecord) {
+        record.responseDueAt = deadlines.response
+        record.completionDueAt = deadlines.completion
+        record.deadlinesProvisional = deadlines.provisional
+        if record.state.isOpen { record.slaLevel = deadlines.level }
+    }
+
+    /// Recomputes `record`'s deadlines from its suspensions (read in the caller's transaction).
+    static func refresh(_ record: CaseRecord, calendar: WorkingCalendar, now: Date, on db: any Database) async throws {
+        let pauses = try await pauses(of: [record.id!], on: db)[record.id!] ?? []
+        apply(CaseDeadlines.compute(facts(record, pauses: pauses), calendar: calendar, now: now), to: record)
+    }
+
+    /// Computes again the deadlines of every open case whose deadlines were provisional, in the caller's
+    /// transaction; each one that changes gets a timeline entry saying from when to when. Returns how many changed.
+    static func recomputeProvisional(calendar: WorkingCalendar, now: Date, on db: any Database) async throws -> Int {
+        let records = try await CaseRecord.query(on: db).filter(\.$deadlinesProvisional == true)
+            .filter(\.$state !~ [.closed, .rejected, .merged]).all()
+        let pausesByCase = try await pauses(of: records.compactMap(\.id), on: db)
+        var changed = 0
+        for record in records {
+            let before = (response: record.responseDueAt, completion: record.completionDueAt)
+            let deadlines = CaseDeadlines.compute(facts(record, pauses: pausesByCase[record.id!] ?? []), calendar: calendar, now: now)
+            guard deadlines.response != before.response || deadlines.completion != before.completion || !deadlines.provisional else { continue }
+            apply(deadlines, to: record)
+            record.eventCount += 1
+            try await record.update(on: db)
+            let note = [before.response, record.responseDueAt, before.completion, record.completionDueAt].map(W3CDateTime.format).joined(separator: " ")
+            try await CaseEventRecord(caseID: record.id!, seq: record.eventCount, action: recomputedAction, from: record.state, to: record.state,
+                                      actorUserID: nil, actorName: "system", note: note, at: now).create(on: db)
+            changed += 1
+        }
+        return changed
+    }
+
+    /// The timeline action of a recomputation; its note holds the response and completion deadlines before and after.
+    static let recomputedAction = "recompute_deadlines"
+}
