@@ -52,6 +52,7 @@ enum PersonalDataErasure {
         "resources.created_by": .keep("the offer belongs to the community"),
         "role_grants.granted_by": .keep("staff record"),
         "warnings.handled_by": .keep("staff record"),
+        "case_follow_ups.called_by": .keep("staff record"),
         "rectifications.created_by": .keep("staff record"),
         "rectifications.submitted_by": .keep("staff record"),
         "rectifications.verified_by": .keep("staff record"),

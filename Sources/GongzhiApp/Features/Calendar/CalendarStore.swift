@@ -63,6 +63,7 @@ final class CalendarYearRecord: Model, @unchecked Sendable {
     @Field(key: "document") var document: String
     @Field(key: "source") var source: String
     @Field(key: "loaded_at") var loadedAt: Date
+    /// Who loaded it: "command" (`gongzhi calendar load` runs without an account).
     @Field(key: "loaded_by") var loadedBy: String
 
     /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection

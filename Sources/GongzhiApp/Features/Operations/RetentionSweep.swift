@@ -46,6 +46,8 @@ enum RetentionSweep {
                 try await CaseNotice.query(on: db).filter(\.$caseID ~~ ids).delete()
                 try await CaseEventRecord.query(on: db).filter(\.$caseID ~~ ids)
                     .set(\.$note, to: "").set(\.$actorName, to: "").set(\.$actorUserID, to: nil).update()
+                try await CaseFollowUp.query(on: db).filter(\.$caseID ~~ ids)
+                    .set(\.$residentSaid, to: "").set(\.$calledByName, to: "").set(\.$calledBy, to: nil).update()
                 try await CaseRecord.query(on: db).filter(\.$id ~~ ids)
                     .set(\.$title, to: "").set(\.$details, to: "").set(\.$address, to: "")
                     .set(\.$latitude, to: nil).set(\.$longitude, to: nil).set(\.$answersJSON, to: nil).set(\.$contactSealed, to: nil)
