@@ -103,6 +103,38 @@ struct DeadlinesTests {
         }
     }
 
+    @Test("a year brought by GONGZHI_CALENDAR_DIR recomputes the open provisional deadlines at start-up")
+    func calendarDirectory() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            app.clock.set(beijing("2026-12-15 10:00"))
+            var worker = try await TestClient.api(app, as: "worker")
+            let dto = try await open(&worker, f, item: "SRV-012")
+            #expect(dto.deadlinesProvisional && dto.completionDueAt == beijing("2027-01-04 17:30"))
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gongzhi-calendar-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try Self.arrangement2027.write(to: directory.appendingPathComponent("cn-2027.json"))
+            // A second start of the server with the directory configured.
+            let restarted = try await Application.make(.testing)
+            var config = app.gongzhi.config
+            config.calendarDirectory = directory.path
+            do {
+                try configure(restarted, config: config, postgresSearchPath: app.storage[TestSchemaKey.self])
+                restarted.clock.set(app.clock.now)
+                try await restarted.prepareAndMigrate()
+            } catch {
+                try? await restarted.asyncShutdown()
+                throw error
+            }
+            try await restarted.asyncShutdown()
+            let record = try #require(try await CaseRecord.find(dto.id, on: app.db))
+            #expect(!record.deadlinesProvisional && record.completionDueAt == beijing("2027-01-05 17:30"))
+            #expect(try await CaseEventRecord.query(on: app.db).filter(\.$caseID == dto.id).filter(\.$action == CaseClock.recomputedAction).count() == 1)
+            #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "calendar.recompute").count() == 1)
+        }
+    }
+
     @Test("a suspension before signing pauses the response clock; one on the opening day costs no day of the limit")
     func suspensions() async throws {
         try await withApp { app, f in
