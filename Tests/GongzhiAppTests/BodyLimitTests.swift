@@ -69,6 +69,49 @@ struct BodyLimitTests {
         }
     }
 
+    @Test("bodies of too many fields, parts or keys are refused before any decoder reads them; credentials routes take a few KB")
+    func bodyShape() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            let worker = try await TestClient.api(app, as: "worker")
+            let audits = try await app.auditCount()
+            let cases = try await CaseRecord.query(on: app.db).count()
+            let form = ["Content-Type": "application/x-www-form-urlencoded"]
+            // The finding: 32 000 keys to the token route, anonymously. Now over its 16 KB limit.
+            let attack = (0..<32_000).map { "k[\($0)]=v" }.joined(separator: "&")
+            let token = try await Self.send(app, .POST, "/api/v1/auth/token", body: ByteBuffer(string: attack), headers: HTTPHeaders(form.map { ($0.key, $0.value) }))
+            #expect(token.status == .payloadTooLarge)
+            #expect(try token.content.decode(ErrorJSON.self).error.code == "body_too_large")
+            // Under 16 KB but 1 500 fields: refused by the count, as at the sign-in page.
+            let many = (0..<1_500).map { "k\($0)=" }.joined(separator: "&")
+            for path in ["/api/v1/auth/token", "/login"] {
+                let answer = try await Self.send(app, .POST, path, body: ByteBuffer(string: many), headers: HTTPHeaders(form.map { ($0.key, $0.value) }))
+                #expect(answer.status == .payloadTooLarge, "\(path)")
+                #expect(answer.body.string.contains("body_too_complex") || answer.body.string.contains("项目过多"), "\(path)")
+            }
+            // JSON of 30 000 keys to an API route, signed in; and nested too deep.
+            let bearer = "Bearer \(try #require(worker.bearer))"
+            let keys = "{\"title\": \"x\", " + (0..<30_000).map { "\"k\($0)\":1" }.joined(separator: ",") + "}"
+            let deep = String(repeating: "[", count: 40) + String(repeating: "]", count: 40)
+            for body in [keys, deep] {
+                let answer = try await Self.send(app, .POST, "/api/v1/cases", body: ByteBuffer(string: body),
+                                                 headers: ["Authorization": bearer, "Content-Type": "application/json"])
+                #expect(answer.status == .payloadTooLarge)
+            #expect(try answer.content.decode(ErrorJSON.self).error.code == "body_too_complex")
+            }
+            // Multipart of 200 parts to a case's photos.
+            let id = try #require(try await CaseRecord.query(on: app.db).filter(\.$placePath =~ f.communityA.path).first()?.id)
+            let boundary = "gongzhi-parts"
+            let parts = (0..<200).map { "--\(boundary)\r\nContent-Disposition: form-data; name=\"p\($0)\"\r\n\r\nv\r\n" }.joined() + "--\(boundary)--\r\n"
+            let photos = try await Self.send(app, .POST, "/api/v1/cases/\(id.uuidString)/attachments", body: ByteBuffer(string: parts),
+                                             headers: ["Authorization": bearer, "Content-Type": "multipart/form-data; boundary=\(boundary)"])
+            #expect(photos.status == .payloadTooLarge)
+            #expect(try photos.content.decode(ErrorJSON.self).error.code == "body_too_complex")
+            #expect(try await app.auditCount() == audits)
+            #expect(try await CaseRecord.query(on: app.db).count() == cases)
+        }
+    }
+
     @Test("a route with a larger limit takes a body over the default through the same middleware")
     func largerRouteLimitHolds() async throws {
         try await withApp { app, f in

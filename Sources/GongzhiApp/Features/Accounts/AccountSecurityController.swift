@@ -9,7 +9,7 @@ import Vapor
 struct AccountSecurityController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("account", "security", use: page)
-        routes.post("account", "security", "verify", use: verify)
+        routes.on(.POST, "account", "security", "verify", bodyUpTo: .credentialsForm, use: verify)
         routes.post("account", "security", "enrol", use: enrol)
         routes.post("account", "security", "password", use: changePassword)
         routes.post("api", "v1", "users", ":id", "second-factor", "reset", use: resetAPI)

@@ -8,10 +8,10 @@ import Vapor
 struct LoginController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("login", use: loginPage)
-        routes.post("login", use: login)
-        routes.post("logout", use: logout)
+        routes.on(.POST, "login", bodyUpTo: .credentialsForm, use: login)
+        routes.on(.POST, "logout", bodyUpTo: .credentialsForm, use: logout)
         let auth = routes.grouped("api", "v1", "auth")
-        auth.post("token", use: createToken)
+        auth.on(.POST, "token", bodyUpTo: .credentialsForm, use: createToken)
         auth.delete("token", use: revokeToken)
         routes.get("api", "v1", "me", use: me)
     }
