@@ -235,6 +235,8 @@ enum Strings {
         "error.invalid_character": ("提交的内容中有不允许的字符（空字符 U+0000），请删去后重试。", "What was sent contains a character that is not allowed (NUL, U+0000): remove it and try again."),
         "error.too_long": ("内容过长。", "Too long."),
         "error.body_too_large": ("提交的内容过大。", "The request is too large."),
+        "error.invisible_character": ("请删除看不见的控制字符（如文字方向控制符、零宽字符）后再提交。",
+                                      "Remove the invisible characters (text-direction controls, zero-width characters) and send it again."),
         "error.body_too_complex": ("提交的内容包含的项目过多，无法处理。", "The request has too many fields to be read."),
         "error.invalid_id_number": ("身份证号不正确（应为 18 位，校验码和出生日期有效）。", "Not a valid ID number (18 characters, valid check character and birth date)."),
         "error.invalid_phone": ("手机号不正确（应为 11 位，以 13–19 开头）。", "Not a valid mobile number (11 digits starting 13–19)."),

@@ -8,7 +8,7 @@ struct CaseEventDTO: Content {
     let fromState: CaseState?
     let toState: CaseState
     let actor: String
-    let note: String
+    var note: String
     let at: Date
     /// Photos attached with this step (ids under the case's attachments).
     var attachments: [UUID]?
@@ -29,7 +29,7 @@ struct CaseEventDTO: Content {
 struct CaseDTO: Content {
     let id: UUID
     let number: String
-    let title: String
+    private(set) var title: String
     private(set) var description: String
     let state: CaseState
     let itemCode: String
@@ -79,6 +79,20 @@ struct CaseDTO: Content {
     }
 
     /// The same case without its description or answers (for a follower of a private case).
+    /// Mobile and ID numbers typed into the title, description and notes masked, for a reader who may not see them
+    /// (`CaseText`).
+    func maskingNumbers() -> CaseDTO {
+        var copy = self
+        copy.title = Masking.numbersInText(title)
+        copy.description = Masking.numbersInText(description)
+        copy.timeline = timeline?.map { event in
+            var event = event
+            event.note = Masking.numbersInText(event.note)
+            return event
+        }
+        return copy
+    }
+
     func withoutDescription() -> CaseDTO {
         var copy = self
         copy.description = ""

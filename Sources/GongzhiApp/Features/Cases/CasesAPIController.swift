@@ -73,7 +73,9 @@ struct CasesAPIController: RouteCollection {
             guard let level = SLAClock.Level(rawValue: raw) else { throw AppError.invalid("slaLevel") }
             query = query.filter(\.$slaLevel == level)
         }
-        return try await query.sort(\.$openedAt, .descending).listPage(paging, CaseDTO.init)
+        return try await query.sort(\.$openedAt, .descending).listPage(paging) { record in
+            CaseText.seesNumbers(actor, record) ? CaseDTO(record) : CaseDTO(record).maskingNumbers()
+        }
     }
 
     @Sendable func get(_ request: Request) async throws -> CaseDTO {
@@ -91,7 +93,7 @@ struct CasesAPIController: RouteCollection {
         dto.actions = CaseActions.available(record, to: actor).map(\.rawValue)
         // A follower (their duplicate was merged here) sees the progress, not another resident's private words.
         if !CasePolicy.canView(actor, record.facts), !record.isPublic { dto = dto.withoutDescription() }
-        return dto
+        return CaseText.seesNumbers(actor, record) ? dto : dto.maskingNumbers()
     }
 
     struct ActionBody: Content {

@@ -33,12 +33,14 @@ struct NeedDTO: Content {
     /// The photos' addresses (served after the need's access check).
     let photos: [String]?
 
-    init(_ need: NeedRecord, threshold: Int? = nil, supportedByMe: Bool? = nil, caseCount: Int? = nil, cases: [LinkedCase]? = nil, photos: [UUID]? = nil) {
+    /// `reader`: numbers typed into the title and description are masked unless they may see them (`NeedText`).
+    init(_ need: NeedRecord, reader: Actor, threshold: Int? = nil, supportedByMe: Bool? = nil, caseCount: Int? = nil, cases: [LinkedCase]? = nil,
+         photos: [UUID]? = nil) {
         id = need.id!
         communityId = need.communityID
         compoundId = need.compoundID
-        title = need.title
-        description = need.details
+        title = NeedText.shown(need.title, to: reader, of: need)
+        description = NeedText.shown(need.details, to: reader, of: need)
         place = need.place
         state = need.state
         origin = need.origin
@@ -71,7 +73,7 @@ struct NeedDTO: Content {
             cases = visible
         }
         let photos = try await DeliberationPhotos.ids(.need, of: [need.id!], on: db)[need.id!] ?? []
-        return NeedDTO(need, threshold: threshold, supportedByMe: mine, caseCount: links.count, cases: cases, photos: photos)
+        return NeedDTO(need, reader: actor, threshold: threshold, supportedByMe: mine, caseCount: links.count, cases: cases, photos: photos)
     }
 }
 
@@ -117,7 +119,7 @@ struct NeedsAPIController: RouteCollection {
         let actor = try request.requireActor()
         let paging = try Paging(request)
         let page = try await Needs.list(actor: actor, states: try Self.states(request), offset: paging.offset, limit: paging.limit, on: request.db)
-        return ListPage(items: page.items.map { NeedDTO($0) }, total: page.total, offset: paging.offset, limit: paging.limit)
+        return ListPage(items: page.items.map { NeedDTO($0, reader: actor) }, total: page.total, offset: paging.offset, limit: paging.limit)
     }
 
     struct RaiseBody: Content {
@@ -139,7 +141,7 @@ struct NeedsAPIController: RouteCollection {
         let body = try request.content.decode(RaiseBody.self)
         let need = try await Needs.raise(try Self.draft(title: body.title, description: body.description, place: body.place,
                                                         communityID: body.communityId, compoundID: body.compoundId), actor: actor, on: request)
-        return try await NeedDTO(need).encodeResponse(status: .created, for: request)
+        return try await NeedDTO(need, reader: actor).encodeResponse(status: .created, for: request)
     }
 
     @Sendable func show(_ request: Request) async throws -> NeedDTO {
@@ -174,7 +176,7 @@ struct NeedsAPIController: RouteCollection {
 
     @Sendable func support(_ request: Request) async throws -> NeedDTO {
         let actor = try request.requireActor()
-        return NeedDTO(try await Needs.support(try request.uuidParameter(), actor: actor, on: request))
+        return NeedDTO(try await Needs.support(try request.uuidParameter(), actor: actor, on: request), reader: actor)
     }
 
     struct NoteBody: Content {
@@ -186,7 +188,7 @@ struct NeedsAPIController: RouteCollection {
         // The note is optional: no body at all is an empty note.
         let body = (request.body.data?.readableBytes ?? 0) > 0 ? try request.content.decode(NoteBody.self) : NoteBody()
         let note = try OrgInput.text(body.note, field: "note", limit: 2_000)
-        return NeedDTO(try await Needs.decide(try request.uuidParameter(), event, note: note, actor: actor, on: request))
+        return NeedDTO(try await Needs.decide(try request.uuidParameter(), event, note: note, actor: actor, on: request), reader: actor)
     }
 
     @Sendable func takeUp(_ request: Request) async throws -> NeedDTO { try await decide(request, .takeUp) }
@@ -211,7 +213,7 @@ struct NeedsAPIController: RouteCollection {
         guard let ids = body.caseIds else { throw AppError.invalid("caseIds", "required") }
         let title = try body.title.map { try OrgInput.name($0, field: "title") }
         let need = try await Needs.fromCases(ids, title: title, actor: actor, on: request)
-        return try await NeedDTO(need).encodeResponse(status: .created, for: request)
+        return try await NeedDTO(need, reader: actor).encodeResponse(status: .created, for: request)
     }
 
     @Sendable func getSettings(_ request: Request) async throws -> DeliberationSettingsDTO {
@@ -231,5 +233,15 @@ struct NeedsAPIController: RouteCollection {
         guard let threshold = body.needSupportThreshold else { throw AppError.invalid("needSupportThreshold", "required") }
         let settings = try await Needs.setThreshold(threshold, community: try request.uuidParameter(), actor: actor, on: request)
         return DeliberationSettingsDTO(communityId: settings.communityID, needSupportThreshold: settings.needSupportThreshold)
+    }
+}
+
+/// Who sees the mobile and ID numbers typed into a need (issue 24 finding 6): whoever raised it, and staff with the
+/// right to unmask personal data in its community; other residents see them masked.
+enum NeedText {
+    static func shown(_ text: String, to actor: Actor, of need: NeedRecord) -> String {
+        if need.raisedBy.uuidString.lowercased() == actor.userID { return text }
+        if let path = OrgPath(need.orgPath), AccessPolicy.allows(.unmaskPersonalData, actor: actor, at: path) { return text }
+        return Masking.numbersInText(text)
     }
 }

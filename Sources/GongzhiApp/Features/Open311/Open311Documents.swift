@@ -96,10 +96,10 @@ enum Open311Documents {
         return .object([
             ("service_request_id", .text(record.number)),
             ("status", .text(Open311Status.status(of: record.state).rawValue)),
-            ("status_notes", .optional(context.notes[record.id!])),
+            ("status_notes", .optional(context.notes[record.id!].map(Masking.numbersInText))),
             ("service_name", .text(context.itemNames[record.itemCode] ?? record.title)),
             ("service_code", .text(record.itemCode)),
-            ("description", .text(record.details.isEmpty ? record.title : record.details)),
+            ("description", .text(Masking.numbersInText(record.details.isEmpty ? record.title : record.details))),
             ("agency_responsible", .text((context.handlers[record.handlerNodeID] ?? "") + department)),
             ("service_notice", .null),
             ("requested_datetime", .text(W3CDateTime.format(record.openedAt))),
@@ -120,7 +120,7 @@ enum Open311Documents {
             ("service_request_id", .text(number)),
             ("status", .text(Open311Status.status(of: event.toState).rawValue)),
             ("updated_datetime", .text(W3CDateTime.format(event.at))),
-            ("description", .text(Context.publicNoteActions.contains(event.action) ? event.note : "")),
+            ("description", .text(Context.publicNoteActions.contains(event.action) ? Masking.numbersInText(event.note) : "")),
             ("media_url", .null),
             ("external_status_code", .text(Open311Status.extended(event.toState, after: event.action))),
         ])

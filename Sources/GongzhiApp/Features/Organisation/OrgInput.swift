@@ -3,7 +3,8 @@ import GongzhiCore
 
 /// Validation of the text fields shared by organisation objects.
 enum OrgInput {
-    /// A trimmed name of 1–100 characters without control characters.
+    /// A trimmed name or title of 1–100 characters on one line: no control characters, and none that change how
+    /// text looks unseen (bidirectional controls, zero-width characters: `InvisibleCharacters`).
     static func name(_ raw: String?, field: String = "name") throws -> String {
         guard let raw else { throw AppError.invalid(field, "required") }
         let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -12,6 +13,7 @@ enum OrgInput {
         guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw AppError.invalid(field)
         }
+        guard !InvisibleCharacters.contains(value) else { throw AppError.invalid(field, "invisible_character") }
         return value
     }
 

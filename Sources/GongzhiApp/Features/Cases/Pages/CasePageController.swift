@@ -66,7 +66,7 @@ struct CasePageController: RouteCollection {
                                                       now: request.now, on: db).filter { $0 != id }
             : []
         let duplicateRecords = duplicates.isEmpty ? [] : try await CaseRecord.visible(to: actor, on: db).filter(\.$id ~~ duplicates).all()
-        let labels = try await CaseLabels.load(for: [record] + duplicateRecords, lang: lang, on: db)
+        let labels = try await CaseLabels.load(for: [record] + duplicateRecords, lang: lang, reader: actor, on: db)
         let answers = try await CaseLabels.answers(record, lang: lang, on: db)
         var contact = ""
         if let sealed = record.contactSealed, let opened = try? request.gongzhi.cipher.open(sealed, field: .caseContact),
@@ -94,11 +94,11 @@ struct CasePageController: RouteCollection {
         }
         let context = CasePage(
             page: await PageBase.make(for: request, title: record.number), item: labels.row(record, linkTo: "/cases/"),
-            description: record.details, answers: answers, channel: Strings.text("channel.\(record.channel)", lang), contact: contact,
+            description: InvisibleCharacters.shown(CaseText.shown(record.details, to: actor, of: record)), answers: answers, channel: Strings.text("channel.\(record.channel)", lang), contact: contact,
             visibility: Strings.text(record.isPublic ? "case.public" : "case.private", lang),
             classification: String(format: "%.0f%%", record.classificationScore * 100), overrideReason: record.overrideReason ?? "",
             returns: record.returns, reopens: record.reopens, supervised: record.supervised,
-            timeline: try await CaseLabels.timeline(record, lang: lang, showActors: true, showPhotos: true, on: db),
+            timeline: try await CaseLabels.timeline(record, lang: lang, reader: actor, showActors: true, showPhotos: true, on: db),
             duplicates: duplicateRecords.map { labels.row($0, linkTo: "/cases/") }, actions: forms, handlers: handlers,
             flash: flash, messages: messages)
         return try await request.view.render("cases/case", context).encodeResponse(status: status, for: request)

@@ -35,13 +35,16 @@ struct TimelineView: Encodable {
 /// Names looked up once for a page of cases.
 struct CaseLabels {
     var lang: Lang
+    /// Who reads the page: numbers typed into a case's words are masked unless they may see them (`CaseText`);
+    /// nil on public pages (the board), where they are always masked.
+    var reader: Actor?
     var items: [String: String] = [:]
     var categories: [String: String] = [:]
     var nodes: [UUID: String] = [:]
     var places: [UUID: String] = [:]
 
-    static func load(for cases: [CaseRecord], lang: Lang, on db: any Database) async throws -> CaseLabels {
-        var labels = CaseLabels(lang: lang)
+    static func load(for cases: [CaseRecord], lang: Lang, reader: Actor?, on db: any Database) async throws -> CaseLabels {
+        var labels = CaseLabels(lang: lang, reader: reader)
         if let catalogue = try await CatalogueStore.current(on: db) {
             for item in catalogue.items { labels.items[item.code] = lang == .zh ? item.name : item.nameEn }
             for category in catalogue.categories { labels.categories[category.code] = lang == .zh ? category.name : category.nameEn }
@@ -72,7 +75,8 @@ struct CaseLabels {
 
     func row(_ record: CaseRecord, linkTo prefix: String) -> CaseRowView {
         CaseRowView(
-            id: record.id!.uuidString.lowercased(), href: prefix + record.id!.uuidString.lowercased(), number: record.number, title: record.title,
+            id: record.id!.uuidString.lowercased(), href: prefix + record.id!.uuidString.lowercased(), number: record.number,
+            title: CaseText.shown(record.title, to: reader, of: record),
             category: items[record.itemCode] ?? record.itemCode, state: record.state.rawValue,
             stateLabel: Strings.text("state.\(record.state.rawValue)", lang),
             sla: record.state.isOpen ? record.slaLevel.rawValue : "none",
@@ -145,7 +149,7 @@ extension CaseLabels {
             .replacingOccurrences(of: "{to}", with: PageDates.minute(dates[3]))
     }
 
-    static func timeline(_ record: CaseRecord, lang: Lang, showActors: Bool, showPhotos: Bool, on db: any Database) async throws -> [TimelineView] {
+    static func timeline(_ record: CaseRecord, lang: Lang, reader: Actor?, showActors: Bool, showPhotos: Bool, on db: any Database) async throws -> [TimelineView] {
         let events = try await CaseEventRecord.query(on: db).filter(\.$caseID == record.id!).sort(\.$seq).all()
         var photos: [Int: [String]] = [:]
         if showPhotos {
@@ -162,7 +166,8 @@ extension CaseLabels {
             default: showActors ? event.actorName : ""
             }
             let note = event.note == "auto_close" ? Strings.text("case.auto_closed", lang)
-                : event.action == CaseClock.recomputedAction ? recomputedNote(event.note, lang) : event.note
+                : event.action == CaseClock.recomputedAction ? recomputedNote(event.note, lang)
+                : InvisibleCharacters.shown(CaseText.shown(event.note, to: reader, of: record))
             return TimelineView(action: event.action, label: Strings.text("action.\(event.action)", lang), actor: actor, note: note,
                                 at: PageDates.minute(event.at), photos: photos[event.seq] ?? [])
         }

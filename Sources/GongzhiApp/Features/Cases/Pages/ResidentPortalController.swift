@@ -33,7 +33,7 @@ struct ResidentPortalController: RouteCollection {
         let notices = try await CaseNotice.query(on: request.db).filter(\.$userID == (userID ?? UUID())).filter(\.$readAt == nil)
             .sort(\.$createdAt, .descending).limit(5).all()
         let board = try await boardCases(actor: actor, limit: boardSize, on: request.db)
-        let labels = try await CaseLabels.load(for: mine + board, lang: request.lang, on: request.db)
+        let labels = try await CaseLabels.load(for: mine + board, lang: request.lang, reader: actor, on: request.db)
         let page = await PageBase.make(for: request, title: Strings.text("portal.title", request.lang))
         let votes = try await OwnerVotes.list(actor: actor, offset: 0, limit: 5, on: request.db).items.filter { $0.state == .open }
         let compounds = try await OwnerVotePagesController.compoundNames(votes.map { $0.$compound.id }, on: request.db)
@@ -69,7 +69,7 @@ struct ResidentPortalController: RouteCollection {
         let cases = try await CaseRecord.visible(to: actor, on: request.db)
             .sort(\.$openedAt, .descending).range(offset..<(offset + 21)).all()
         let notices = try await CaseNotice.query(on: request.db).filter(\.$userID == userID).sort(\.$createdAt, .descending).limit(20).all()
-        let labels = try await CaseLabels.load(for: cases, lang: request.lang, on: request.db)
+        let labels = try await CaseLabels.load(for: cases, lang: request.lang, reader: actor, on: request.db)
         let page = await PageBase.make(for: request, title: Strings.text("portal.mine", request.lang))
         return try await request.view.render("cases/mine", MinePage(
             page: page, cases: CaseTable(t: page.t, rows: cases.prefix(20).map { labels.row($0, linkTo: "/requests/") }, caption: page.title), notices: notices.map { CaseNoticeDTO($0, lang: request.lang) },
@@ -104,13 +104,13 @@ struct ResidentPortalController: RouteCollection {
         let follower = !CasePolicy.canView(actor, record.facts)
         var master: CaseRecord?
         if let masterID = record.mergedInto { master = try await CaseActions.visibleCase(masterID, actor: actor, allowFollowers: .yes, on: db) }
-        let labels = try await CaseLabels.load(for: [record] + (master.map { [$0] } ?? []), lang: request.lang, on: db)
+        let labels = try await CaseLabels.load(for: [record] + (master.map { [$0] } ?? []), lang: request.lang, reader: actor, on: db)
         let showWords = !follower || record.isPublic
         let answers = showWords ? try await CaseLabels.answers(record, lang: request.lang, on: db) : []
         let context = RequestPage(
             page: await PageBase.make(for: request, title: record.number), item: labels.row(record, linkTo: "/requests/"),
-            description: showWords ? record.details : "", answers: answers,
-            timeline: try await CaseLabels.timeline(record, lang: request.lang, showActors: false, showPhotos: showWords, on: db),
+            description: showWords ? CaseText.shown(record.details, to: actor, of: record) : "", answers: answers,
+            timeline: try await CaseLabels.timeline(record, lang: request.lang, reader: actor, showActors: false, showPhotos: showWords, on: db),
             canRate: CaseActions.available(record, to: actor).contains(.rateSatisfied),
             mergedInto: master.map { labels.row($0, linkTo: "/requests/") }, flash: flash, trackingCode: trackingCode, messages: messages)
         let response = try await request.view.render("cases/request", context).encodeResponse(status: status, for: request)
@@ -164,7 +164,7 @@ struct ResidentPortalController: RouteCollection {
         func trackItem(_ record: CaseRecord) async throws -> TrackItem {
             TrackItem(number: record.number, stateLabel: Strings.text("state.\(record.state.rawValue)", request.lang),
                       due: CaseLabels.due(record, request.lang),
-                      timeline: try await CaseLabels.timeline(record, lang: request.lang, showActors: false, showPhotos: false, on: request.db))
+                      timeline: try await CaseLabels.timeline(record, lang: request.lang, reader: nil, showActors: false, showPhotos: false, on: request.db))
         }
         if (6...40).contains(code.count), let record = try await CaseRecord.query(on: request.db).filter(\.$trackingHash == Tokens.digest(code)).first() {
             item = try await trackItem(record)
@@ -186,7 +186,8 @@ struct ResidentPortalController: RouteCollection {
         let actor = try request.requireActor()
         let offset = request.pageOffset
         let cases = try await Self.boardCases(actor: actor, limit: 21, offset: offset, on: request.db)
-        let labels = try await CaseLabels.load(for: cases, lang: request.lang, on: request.db)
+        // A public list: numbers typed into the words are masked for every reader.
+        let labels = try await CaseLabels.load(for: cases, lang: request.lang, reader: nil, on: request.db)
         let page = await PageBase.make(for: request, title: Strings.text("portal.board", request.lang))
         return try await request.view.render("cases/board", BoardPage(
             page: page, cases: CaseTable(t: page.t, rows: cases.prefix(20).map { labels.row($0, linkTo: "/board/") }, caption: page.title),
@@ -209,9 +210,10 @@ struct ResidentPortalController: RouteCollection {
         guard let record = try await CaseRecord.find(id, on: request.db), record.isPublic, record.state != .merged,
               let place = OrgPath(record.placePath),
               scopes.contains(where: { $0.contains(place) }) || CasePolicy.canView(actor, record.facts) else { throw AppError.notFound }
-        let labels = try await CaseLabels.load(for: [record], lang: request.lang, on: request.db)
+        let labels = try await CaseLabels.load(for: [record], lang: request.lang, reader: nil, on: request.db)
         return try await request.view.render("cases/public", PublicCasePage(
-            page: await PageBase.make(for: request, title: record.title), item: labels.row(record, linkTo: "/board/"), description: record.details,
-            timeline: try await CaseLabels.timeline(record, lang: request.lang, showActors: false, showPhotos: false, on: request.db)))
+            page: await PageBase.make(for: request, title: Masking.numbersInText(record.title)), item: labels.row(record, linkTo: "/board/"),
+            description: Masking.numbersInText(record.details),
+            timeline: try await CaseLabels.timeline(record, lang: request.lang, reader: nil, showActors: false, showPhotos: false, on: request.db)))
     }
 }

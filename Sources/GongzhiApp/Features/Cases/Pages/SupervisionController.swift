@@ -87,7 +87,7 @@ struct SupervisionController: RouteCollection {
                 .filter(.sql(unsafeRaw: "case_events.seq = cases.event_count"))
         }
         let all = red.0 + yellow.0 + arbitration.0 + supervised.0 + requests.0
-        let labels = try await CaseLabels.load(for: all, lang: lang, on: db)
+        let labels = try await CaseLabels.load(for: all, lang: lang, reader: actor, on: db)
         let page = await PageBase.make(for: request, title: Strings.text("supervise.title", lang))
         func section(_ key: String, _ found: ([CaseRecord], Int), _ href: String) -> Section {
             Section(title: Strings.text(key, lang), table: CaseTable(t: page.t, rows: found.0.map { labels.row($0, linkTo: "/cases/") },

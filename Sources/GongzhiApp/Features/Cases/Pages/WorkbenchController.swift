@@ -185,7 +185,7 @@ struct WorkbenchController: RouteCollection {
             rows = try await Self.byDeadline(query, states: states, offset: filters.offset, limit: Self.pageSize)
         }
         let lang = request.lang
-        let labels = try await CaseLabels.load(for: rows, lang: lang, on: request.db)
+        let labels = try await CaseLabels.load(for: rows, lang: lang, reader: actor, on: request.db)
         let page = await PageBase.make(for: request, title: Strings.text("workbench.title", lang))
 
         let catalogue = try await CatalogueStore.current(on: request.db)

@@ -38,8 +38,8 @@ struct NeedPagesController: RouteCollection {
         let previousOffset: Int?
     }
 
-    static func row(_ need: NeedRecord, lang: Lang) -> Row {
-        Row(href: "/needs/\(need.id!.uuidString.lowercased())", title: need.title, place: need.place, state: need.state.rawValue,
+    static func row(_ need: NeedRecord, reader: Actor, lang: Lang) -> Row {
+        Row(href: "/needs/\(need.id!.uuidString.lowercased())", title: NeedText.shown(need.title, to: reader, of: need), place: need.place, state: need.state.rawValue,
             stateLabel: Strings.text("need.state.\(need.state.rawValue)", lang), supports: need.supportCount, created: PageDates.minute(need.createdAt))
     }
 
@@ -53,7 +53,7 @@ struct NeedPagesController: RouteCollection {
         let filters = [SelectOption(value: "", label: Strings.text("need.filter_all", lang), selected: filter == nil)]
             + NeedRules.State.allCases.map { SelectOption(value: $0.rawValue, label: Strings.text("need.state.\($0.rawValue)", lang), selected: $0 == filter) }
         return try await request.view.render("deliberation/needs", ListView(
-            page: page, rows: found.items.map { Self.row($0, lang: lang) }, filters: filters, filter: filter?.rawValue ?? "",
+            page: page, rows: found.items.map { Self.row($0, reader: actor, lang: lang) }, filters: filters, filter: filter?.rawValue ?? "",
             canSuggest: AccessPolicy.allowsAnywhere(.manageDeliberation, actor: actor) && AccessPolicy.allowsAnywhere(.viewCases, actor: actor),
             nextOffset: offset + 20 < found.total ? offset + 20 : nil, previousOffset: offset > 0 ? max(0, offset - 20) : nil))
     }
@@ -173,8 +173,8 @@ struct NeedPagesController: RouteCollection {
             .replacingOccurrences(of: "{threshold}", with: String(dto.supportThreshold ?? NeedRules.defaultSupportThreshold))
         let note = need.decisionNote.hasPrefix("support:") ? Strings.text("need.topic_by_support", lang) : need.decisionNote
         let context = NeedView(
-            page: await PageBase.make(for: request, title: need.title), id: need.id!.uuidString.lowercased(), title: need.title,
-            description: need.details, place: need.place, state: need.state.rawValue, stateLabel: Strings.text("need.state.\(need.state.rawValue)", lang),
+            page: await PageBase.make(for: request, title: dto.title), id: need.id!.uuidString.lowercased(), title: dto.title,
+            description: dto.description, place: need.place, state: need.state.rawValue, stateLabel: Strings.text("need.state.\(need.state.rawValue)", lang),
             supports: supports, supportedByMe: dto.supportedByMe == true,
             canSupport: access.resident && dto.supportedByMe != true && NeedRules.acceptsSupport(need.state),
             canManage: access.manage, canTakeUp: access.manage && need.state == .open, canDecline: access.manage && need.state == .open,

@@ -1,0 +1,101 @@
+import Fluent
+import Foundation
+import Testing
+import VaporTesting
+@testable import GongzhiApp
+@testable import GongzhiCore
+
+/// Issue 24: what an outside attack test found, each checked where it was found.
+@Suite("Attack findings: numbers in public text, invisible characters")
+struct AttackFindingsTests {
+    struct NewCase: Encodable, Sendable {
+        var title: String
+        var description: String
+        var buildingId: UUID
+        var `public` = true
+    }
+
+    @Test("finding 6: a phone or ID number typed into a public case is masked on Open311, the board and for staff without the unmask right")
+    func numbersInPublicText() async throws {
+        try await withApp { app, _ in
+            var resident = try await TestClient.api(app, as: "resident")
+            let building = try await residentBuilding(app)
+            let created = try await resident.send(.POST, "/api/v1/cases", json: NewCase(
+                title: "楼道灯坏了，电话13812345678", description: "请联系我：13812345678，身份证110105194912310021。3号楼1201室", buildingId: building))
+            #expect(created.status == .created)
+            let dto = try created.content.decode(CaseDTO.self)
+            // The submitter sees what they wrote.
+            #expect(dto.description.contains("13812345678"))
+            let mine = try await resident.send(.GET, "/api/v1/cases/\(dto.id.uuidString)").content.decode(CaseDTO.self)
+            #expect(mine.title.contains("13812345678"))
+            // Open311, anonymously, as JSON and XML.
+            var anonymous = TestClient(app)
+            for format in ["json", "xml"] {
+                let answer = try await anonymous.send(.GET, "/open311/v2/requests.\(format)?service_request_id=\(dto.number)").body.string
+                #expect(answer.contains(dto.number), "\(format)")
+                #expect(!answer.contains("13812345678") && !answer.contains("110105194912310021"), "\(format): \(answer.prefix(400))")
+                #expect(answer.contains("138****5678") && answer.contains("110105********0021"), "\(format)")
+                #expect(answer.contains("1201"), "other numbers stay")
+            }
+            // The board, for another reader of the community (the worker reads it as the public does).
+            var browser = try await TestClient.browser(app, as: "worker")
+            let board = try await browser.send(.GET, "/board/\(dto.id.uuidString)").body.string
+            #expect(!board.contains("13812345678") && board.contains("138****5678"))
+            // Staff with the unmask right see the number whole; the grid worker, who has no such right, does not.
+            var worker = try await TestClient.api(app, as: "worker")
+            #expect(try await worker.send(.GET, "/api/v1/cases/\(dto.id.uuidString)").content.decode(CaseDTO.self).description.contains("13812345678"))
+            var grid = try await TestClient.api(app, as: "grid")
+            let seenByGrid = try await grid.send(.GET, "/api/v1/cases/\(dto.id.uuidString)").content.decode(CaseDTO.self)
+            #expect(!seenByGrid.description.contains("13812345678") && seenByGrid.description.contains("138****5678"))
+            let listed = try await grid.send(.GET, "/api/v1/cases?limit=200").content.decode(ListPage<CaseDTO>.self).items.first { $0.id == dto.id }
+            #expect(listed?.title == "楼道灯坏了，电话138****5678")
+            var gridPages = try await TestClient.browser(app, as: "grid")
+            let casePage = try await gridPages.send(.GET, "/cases/\(dto.id.uuidString)").body.string
+            #expect(!casePage.contains("13812345678") && casePage.contains("138****5678"))
+        }
+    }
+
+    @Test("finding 6: numbers in a need are masked for other residents, whole for whoever raised it")
+    func numbersInNeeds() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            var worker = try await TestClient.api(app, as: "worker")
+            let raised = try await worker.send(.POST, "/api/v1/needs", json: ["title": "加装电梯，联系13912345678", "description": "业主代表电话 139 1234 5678",
+                                                                              "communityId": f.communityA.id!.uuidString])
+            #expect(raised.status == .created, "\(raised.body.string)")
+            let need = try raised.content.decode(NeedDTO.self)
+            #expect(need.title.contains("13912345678"))
+            var resident = try await TestClient.api(app, as: "resident")
+            let seen = try await resident.send(.GET, "/api/v1/needs/\(need.id.uuidString)").content.decode(NeedDTO.self)
+            #expect(seen.title == "加装电梯，联系139****5678" && seen.description == "业主代表电话 139****5678")
+            var pages = try await TestClient.browser(app, as: "resident")
+            let page = try await pages.send(.GET, "/needs/\(need.id.uuidString)").body.string
+            #expect(!page.contains("13912345678") && !page.contains("139 1234 5678") && page.contains("139****5678"))
+        }
+    }
+
+    @Test("finding 7: bidirectional controls and zero-width characters are refused in titles and names, and shown in text")
+    func invisibleCharacters() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            var worker = try await TestClient.api(app, as: "worker")
+            let cases = try await CaseRecord.query(on: app.db).count()
+            for title in ["路灯\u{202E}坏了", "路灯\u{200B}坏了", "\u{2066}路灯坏了\u{2069}"] {
+                let refused = try await worker.send(.POST, "/api/v1/cases", json: ["title": title, "buildingId": f.unitA.$building.id.uuidString, "channel": "window"])
+                #expect(refused.status == .unprocessableEntity)
+                let error = try refused.content.decode(ErrorJSON.self).error
+                #expect(error.code == "invisible_character" && error.field == "title")
+            }
+            #expect(try await CaseRecord.query(on: app.db).count() == cases)
+            let named = try await worker.send(.POST, "/api/v1/needs", json: ["title": "议题\u{202E}txt.exe", "communityId": f.communityA.id!.uuidString])
+            #expect(named.status == .unprocessableEntity)
+            // In a description the character is kept, and the staff page shows it.
+            let kept = try await worker.send(.POST, "/api/v1/cases", json: ["title": "路灯坏了", "description": "见附件\u{202E}gpj.exe",
+                                                                            "buildingId": f.unitA.$building.id.uuidString, "channel": "window"])
+            let id = try kept.content.decode(CaseDTO.self).id
+            var browser = try await TestClient.browser(app, as: "worker")
+            let page = try await browser.send(.GET, "/cases/\(id.uuidString)").body.string
+            #expect(page.contains("见附件⟦U+202E⟧gpj.exe"))
+        }
+    }
+}
