@@ -128,6 +128,7 @@ extension Application {
             try await SessionSweeper.sweep(app)
             try await IdempotencyMiddleware.sweep(app)
             try await AddressFailures.sweep(app)
+            try await SignInPlaces.sweep(app)
         })
         lifecycle.use(PeriodicWork(name: "retention sweep", every: .seconds(3_600)) { app in
             try await RetentionSweep.run(app)

@@ -98,4 +98,34 @@ struct AttackFindingsTests {
             #expect(page.contains("见附件⟦U+202E⟧gpj.exe"))
         }
     }
+
+    @Test("finding 5: strangers cannot lock the owner out; a spread attack slows strangers, never the owner's known address")
+    func noLockOutByStrangers() async throws {
+        // The test client has no socket address: trusting "" as the proxy makes X-Forwarded-For the caller.
+        try await withApp(adjust: { $0.trustedProxies = [""] }) { app, _ in
+            var client = TestClient(app)
+            func token(_ username: String, _ password: String, from address: String) async throws -> TestingHTTPResponse {
+                try await client.send(.POST, "/api/v1/auth/token", json: ["username": username, "password": password], headers: ["X-Forwarded-For": address])
+            }
+            // A stranger guesses the security administrator's password five times from one address: locked there only.
+            for n in 0..<4 { #expect(try await token("security", "wrong-\(n)", from: "203.0.113.7").status == .unauthorized) }
+            let fifth = try await token("security", "wrong-4", from: "203.0.113.7")
+            #expect(fifth.status == .tooManyRequests && fifth.headers.first(name: "Retry-After") == "900")
+            #expect(try await token("security", demoPassword, from: "203.0.113.7").status == .tooManyRequests)
+            #expect(try await token("security", demoPassword, from: "192.0.2.10").status == .created, "the owner elsewhere is not locked out")
+
+            // The worker has signed in from home before; then ten failures from ten addresses: a spread attack.
+            #expect(try await token("worker", demoPassword, from: "198.51.100.60").status == .created)
+            for n in 0..<10 { #expect(try await token("worker", "wrong", from: "203.0.113.\(20 + n)").status == .unauthorized, "\(n)") }
+            let attacks = try await AuditRecord.query(on: app.db).filter(\.$action == "login.spread_attack").all()
+            #expect(attacks.count == 1 && attacks[0].summary.contains("10 addresses"))
+            // A stranger with the right password is slowed (one attempt per 30 s), the owner at home is not.
+            let slowed = try await token("worker", demoPassword, from: "192.0.2.77")
+            #expect(slowed.status == .tooManyRequests)
+            #expect((1...30).contains(try #require(slowed.headers.first(name: "Retry-After").flatMap(Int.init))))
+            #expect(try await token("worker", demoPassword, from: "198.51.100.60").status == .created)
+            app.clock.advance(by: 31)
+            #expect(try await token("worker", demoPassword, from: "192.0.2.77").status == .created)
+        }
+    }
 }

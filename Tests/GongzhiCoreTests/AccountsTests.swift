@@ -113,3 +113,37 @@ struct LockoutTests {
         #expect(!life.isAlive(createdAt: t0, lastSeenAt: t0.addingTimeInterval(11.99 * 3600), now: t0.addingTimeInterval(12 * 3600)))
     }
 }
+
+@Suite("Account guard: locked where the guessing comes from, slowed under a spread attack, never for the owner's places")
+struct AccountGuardTests {
+    let guardrail = AccountGuard()
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func failures(_ list: [(String, Double)]) -> [AccountGuard.Failure] { list.map { .init(address: $0.0, at: t0.addingTimeInterval($0.1)) } }
+
+    @Test("five failures from one address lock the account for that address only, for 15 minutes from the fifth")
+    func lockedHere() {
+        let five = failures((0..<5).map { ("203.0.113.7", Double($0) * 10) })
+        #expect(guardrail.decide(Array(five.prefix(4)), address: "203.0.113.7", known: false, now: t0.addingTimeInterval(45)) == .allow)
+        #expect(guardrail.decide(five, address: "203.0.113.7", known: false, now: t0.addingTimeInterval(40)) == .lockedHere(retryAfter: 900))
+        #expect(guardrail.decide(five, address: "203.0.113.7", known: true, now: t0.addingTimeInterval(100)) == .lockedHere(retryAfter: 840))
+        #expect(guardrail.decide(five, address: "198.51.100.1", known: false, now: t0.addingTimeInterval(40)) == .allow)
+        #expect(guardrail.decide(five, address: "203.0.113.7", known: false, now: t0.addingTimeInterval(40 + 900)) == .allow)
+        // Five spread over more than the window do not lock.
+        let slow = failures((0..<5).map { ("203.0.113.7", Double($0) * 300) })
+        #expect(guardrail.decide(slow, address: "203.0.113.7", known: false, now: t0.addingTimeInterval(1_201)) == .allow)
+    }
+
+    @Test("failures from many addresses slow strangers to one attempt per 30 s; a known place goes through")
+    func spread() {
+        let attack = failures((0..<10).map { ("198.51.100.\($0)", Double($0)) })
+        #expect(guardrail.isSpread(attack, now: t0.addingTimeInterval(10)))
+        #expect(!guardrail.isSpread(Array(attack.prefix(9)), now: t0.addingTimeInterval(10)))
+        #expect(!guardrail.isSpread(failures((0..<10).map { ("198.51.100.\($0 % 2)", Double($0)) }), now: t0.addingTimeInterval(10)))
+        #expect(guardrail.decide(attack, address: "192.0.2.1", known: false, now: t0.addingTimeInterval(10)) == .slowed(retryAfter: 29))
+        #expect(guardrail.decide(attack, address: "192.0.2.1", known: true, now: t0.addingTimeInterval(10)) == .allow)
+        #expect(guardrail.decide(attack, address: "192.0.2.1", known: false, now: t0.addingTimeInterval(39)) == .allow)
+        // The window passes: no longer a spread attack.
+        #expect(!guardrail.isSpread(attack, now: t0.addingTimeInterval(15 * 60 + 10)))
+    }
+}

@@ -78,5 +78,7 @@ enum GongzhiMigrations {
         app.migrations.add(CreateCalendarYears())
         app.migrations.add(CreateCaseFollowUps())
         app.migrations.add(RecountNeverSignedCases())
+        // Failed sign-ins judged by where they come from; the addresses an account signed in from (issue 24 finding 5)
+        app.migrations.add(CreateSignInPlaces())
     }
 }

@@ -63,3 +63,67 @@ public struct SessionLifetime: Sendable, Equatable {
         return now.timeIntervalSince(lastSeenAt) < idleLimit && now.timeIntervalSince(createdAt) < absolute
     }
 }
+
+/// Failed sign-ins against one account, judged by where they come from (issue 24 finding 5). Five wrong passwords
+/// from anywhere used to lock an account — administrators' included — for everyone, so any stranger could lock its
+/// owner out. Now:
+/// - five failures from one address within 15 minutes lock the account **for that address** for 15 minutes;
+/// - failures from many addresses (at least `spreadAddresses` of them and `spreadFailures` in all within the window:
+///   a spread attack, logged and audited) slow the account down instead of locking it: from an address or device
+///   that has never signed in to it, one attempt per `slowInterval`;
+/// - from an address or device that has signed in to it before, the owner is never slowed.
+/// The per-address limit on all accounts (`LoginLockout`, 5 per 10 minutes) still holds beside it.
+public struct AccountGuard: Sendable, Equatable {
+    public var pairLimit = 5
+    public var window: TimeInterval = 15 * 60
+    public var lockDuration: TimeInterval = 15 * 60
+    public var spreadAddresses = 3
+    public var spreadFailures = 10
+    public var slowInterval: TimeInterval = 30
+
+    public init() {}
+
+    public struct Failure: Sendable, Equatable {
+        public let address: String
+        public let at: Date
+
+        public init(address: String, at: Date) {
+            self.address = address
+            self.at = at
+        }
+    }
+
+    public enum Decision: Sendable, Equatable {
+        case allow
+        /// Too many failures from this address: locked for it.
+        case lockedHere(retryAfter: Int)
+        /// A spread attack, and this place is unknown: one attempt per `slowInterval`.
+        case slowed(retryAfter: Int)
+    }
+
+    /// The failures that still count at `now`.
+    public func recent(_ failures: [Failure], now: Date) -> [Failure] {
+        failures.filter { now.timeIntervalSince($0.at) < window && $0.at <= now }
+    }
+
+    /// Whether the account is under a spread attack at `now`.
+    public func isSpread(_ failures: [Failure], now: Date) -> Bool {
+        let counted = recent(failures, now: now)
+        return counted.count >= spreadFailures && Set(counted.map(\.address)).count >= spreadAddresses
+    }
+
+    /// May an attempt from `address` (known: it or the device has signed in to the account before) go ahead?
+    public func decide(_ failures: [Failure], address: String, known: Bool, now: Date) -> Decision {
+        let here = failures.filter { $0.address == address && $0.at <= now }.map(\.at).sorted()
+        // Locked from the `pairLimit`-th failure of a window for `lockDuration`.
+        if here.count >= pairLimit {
+            for index in (pairLimit - 1)..<here.count where here[index].timeIntervalSince(here[index - pairLimit + 1]) < window {
+                let until = here[index].addingTimeInterval(lockDuration)
+                if until > now { return .lockedHere(retryAfter: Int(until.timeIntervalSince(now).rounded(.up))) }
+            }
+        }
+        guard !known, isSpread(failures, now: now), let last = recent(failures, now: now).map(\.at).max() else { return .allow }
+        let next = last.addingTimeInterval(slowInterval)
+        return next > now ? .slowed(retryAfter: Int(next.timeIntervalSince(now).rounded(.up))) : .allow
+    }
+}

@@ -4,7 +4,9 @@ import Foundation
 import GongzhiCore
 import Vapor
 
-/// Checking a username and password, with lockout after repeated failures (5 failures → 15 minutes).
+/// Checking a username and password: 5 failures from one address lock the account for that address for 15 minutes;
+/// failures from many addresses slow strangers down without locking the owner out (`AccountGuard`); 5 failures from
+/// one address on any accounts refuse that address for 10 minutes (`AddressFailures`).
 /// Every outcome is audited; a failure gives the same answer whether or not the username exists.
 enum Login {
     enum Failure: Error {
@@ -12,6 +14,15 @@ enum Login {
         case locked(retryAfter: Int)
         /// Too many failures from the caller's address, whatever the accounts tried.
         case addressLocked(retryAfter: Int)
+    }
+
+    /// The account guard of `config`: its limit, window and lock are those of `GONGZHI`'s account lockout settings.
+    static func accountGuard(_ config: AppConfig) -> AccountGuard {
+        var rule = AccountGuard()
+        rule.pairLimit = config.lockout.maxFailures
+        rule.window = config.lockout.window
+        rule.lockDuration = config.lockout.lockDuration
+        return rule
     }
 
     static func authenticate(username: String, password: String, on request: Request) async throws -> User {
@@ -39,10 +50,18 @@ enum Login {
             throw Failure.wrongCredentials
         }
         let userID = try user.requireID()
-        if let wait = services.config.lockout.retryAfter(user.lockoutState, now: now) {
+        let rule = accountGuard(services.config)
+        let failures = try await SignInPlaces.recentFailures(of: userID, guard: rule, now: now, on: request.db)
+        let known = try await SignInPlaces.isKnown(address, for: userID, now: now, on: request.db)
+        let decision = rule.decide(failures, address: address, known: known, now: now)
+        switch decision {
+        case .allow:
+            break
+        case .lockedHere(let wait), .slowed(let wait):
+            let slowed = if case .slowed = decision { true } else { false }
             try await request.write { db in
                 try await request.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: userID.uuidString.lowercased(),
-                                                   outcome: "failure", summary: "locked"), on: db)
+                                                   outcome: "failure", summary: slowed ? "slowed" : "locked"), on: db)
             }
             throw Failure.locked(retryAfter: wait)
         }
@@ -57,17 +76,29 @@ enum Login {
     static func recordFailure(of userID: UUID, summary: String, on request: Request) async throws -> Never {
         let services = request.gongzhi
         let now = request.now
-        let (next, byAddress) = try await request.write { db -> (LoginLockout.State, LoginLockout.State) in
-            let byAddress = try await AddressFailures.record(request.clientAddress, lockout: services.config.addressLockout, now: now, on: db)
-            guard let fresh = try await User.find(userID, on: db) else { return (.init(), byAddress) }
-            fresh.lockoutState = services.config.lockout.recordingFailure(fresh.lockoutState, now: now)
-            try await fresh.update(on: db)
+        let address = request.clientAddress
+        let rule = accountGuard(services.config)
+        let (decision, spreadBegan, byAddress) = try await request.write { db -> (AccountGuard.Decision, Bool, LoginLockout.State) in
+            let byAddress = try await AddressFailures.record(address, lockout: services.config.addressLockout, now: now, on: db)
+            let before = try await SignInPlaces.recentFailures(of: userID, guard: rule, now: now, on: db)
+            try await SignInPlaces.recordFailure(of: userID, from: address, now: now, on: db)
+            let after = before + [AccountGuard.Failure(address: address, at: now)]
             try await request.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: userID.uuidString.lowercased(),
                                                outcome: "failure", summary: summary), on: db)
-            return (fresh.lockoutState, byAddress)
+            let began = rule.isSpread(after, now: now) && !rule.isSpread(before, now: now)
+            if began {
+                try await request.audit(AuditEvent(action: "login.spread_attack", objectType: "user", objectID: userID.uuidString.lowercased(),
+                                                   outcome: "failure",
+                                                   summary: "\(after.count) failures from \(Set(after.map(\.address)).count) addresses in \(Int(rule.window / 60)) minutes"),
+                                        on: db)
+            }
+            return (rule.decide(after, address: address, known: false, now: now), began, byAddress)
         }
-        if let wait = services.config.lockout.retryAfter(next, now: now) {
-            request.logger.warning("account locked after failed logins", metadata: ["user": "\(userID)"])
+        if spreadBegan {
+            request.logger.warning("failed sign-ins against one account from many addresses: strangers are slowed", metadata: ["user": "\(userID)"])
+        }
+        if case .lockedHere(let wait) = decision {
+            request.logger.warning("account locked for one address after failed logins", metadata: ["user": "\(userID)"])
             throw Failure.locked(retryAfter: wait)
         }
         if let wait = services.config.addressLockout.retryAfter(byAddress, now: now) {
@@ -86,9 +117,11 @@ enum Login {
         let services = request.gongzhi
         let userID = try user.requireID()
         let newHash = services.passwords.needsRehash(user.passwordHash) ? services.passwords.hash(password) : nil
+        let address = request.clientAddress
         try await request.write { db in
             guard let fresh = try await User.find(userID, on: db) else { throw AppError.unauthorized }
             fresh.lockoutState = .init()
+            try await SignInPlaces.signedIn(userID, from: address, now: now, on: db)
             if let newHash { fresh.passwordHash = newHash }
             try await fresh.update(on: db)
             if let oldToken {

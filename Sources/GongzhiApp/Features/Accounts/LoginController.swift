@@ -138,8 +138,10 @@ struct LoginController: RouteCollection {
         let expires = request.now.addingTimeInterval(30 * 24 * 3600)
         let userID = try user.requireID()
         let name = String((body.name ?? "api").prefix(100))
+        let address = request.clientAddress
         try await request.write { db in
             try await APIToken(userID: userID, tokenHash: Tokens.digest(token), name: name, expiresAt: expires).create(on: db)
+            try await SignInPlaces.signedIn(userID, from: address, now: request.now, on: db)
             var context = request.auditContext
             context.actor = userID.uuidString.lowercased()
             try await AuditLog.append(AuditEvent(action: "token.create", objectType: "user", objectID: context.actor),

@@ -24,6 +24,8 @@ enum PersonalDataErasure {
     static let actions: [String: Action] = [
         "api_tokens.user_id": .delete,
         "login_sessions.user_id": .delete,
+        "login_account_failures.user_id": .delete,
+        "login_known_places.user_id": .delete,
         "case_notices.user_id": .delete,
         "idempotency_keys.scope": .delete,
         "role_grants.user_id": .delete,
