@@ -35,7 +35,12 @@ struct OwnerVotePagesTests {
             #expect(home.contains("正在进行的业主表决") && home.contains("加装电梯"))
             let page = try await resident.send(.GET, location)
             #expect(page.status == .ok && page.body.string.contains("name=\"choice\" value=\"yes\""))
-            let cast = try await resident.send(.POST, location + "/ballot", form: ["choice": "abstain"])
+            // The demo resident votes for more than one home here: each has its own buttons, naming its entry.
+            let pageHTML = page.body.string
+            let key = try #require(pageHTML.range(of: "name=\"voterKey\" value=\"").map { start in
+                String(pageHTML[start.upperBound...].prefix { $0 != "\"" })
+            })
+            let cast = try await resident.send(.POST, location + "/ballot", form: ["choice": "abstain", "voterKey": key])
             #expect(cast.status == .seeOther)
             let after = try await resident.send(.GET, location + "?done=ballot")
             let html = after.body.string

@@ -34,6 +34,11 @@ struct OwnerVotesTests {
     }
 
     /// The compound of the demo resident's unit.
+    /// The first entry of the electorate the signed-in owner casts for (the demo resident holds several).
+    static func firstKey(_ client: inout TestClient, _ path: String) async throws -> String {
+        try #require(try await client.send(.GET, path).content.decode(OwnerVoteDTO.self).mine?.entries.first?.voterKey)
+    }
+
     static func residentCompound(_ app: Application) async throws -> Compound {
         let building = try #require(try await Building.find(try await residentBuilding(app), on: app.db))
         return try #require(try await Compound.find(building.$compound.id, on: app.db))
@@ -66,11 +71,12 @@ struct OwnerVotesTests {
             #expect(try await worker.send(.POST, path + "/open").status == .conflict)
 
             // The demo resident owns a unit here: votes, then changes the ballot; the last one counts.
-            let first = try await resident.send(.POST, path + "/ballots", json: ["choice": "yes"])
+            let key = try await Self.firstKey(&resident, path)
+            let first = try await resident.send(.POST, path + "/ballots", json: ["choice": "yes", "voterKey": key])
             #expect(first.status == .created, "\(first.body.string)")
             let firstCode = try first.content.decode(OwnerVoteBallotDTO.self).receiptCode
             app.clock.advance(by: 60)
-            let second = try await resident.send(.POST, path + "/ballots", json: ["choice": "no"])
+            let second = try await resident.send(.POST, path + "/ballots", json: ["choice": "no", "voterKey": key])
             let secondCode = try second.content.decode(OwnerVoteBallotDTO.self).receiptCode
             #expect(firstCode != secondCode && secondCode.count == 14)
             let mine = try await resident.send(.GET, path).content.decode(OwnerVoteDTO.self)
@@ -123,7 +129,7 @@ struct OwnerVotesTests {
             // Not before its time; after it, no more ballots; then the result is published and recounts the same.
             #expect(try await worker.send(.POST, path + "/close").status == .conflict)
             app.clock.set(closes)
-            #expect(try await resident.send(.POST, path + "/ballots", json: ["choice": "yes"]).status == .conflict)
+            #expect(try await resident.send(.POST, path + "/ballots", json: ["choice": "yes", "voterKey": key]).status == .conflict)
             let closed = try await worker.send(.POST, path + "/close")
             #expect(closed.status == .ok, "\(closed.body.string)")
             let result = try #require(try closed.content.decode(OwnerVoteDTO.self).result)
@@ -192,9 +198,12 @@ struct OwnerVotesTests {
             let voters = try await worker.send(.GET, path + "/voters").content.decode([OwnerVoteVoterDTO].self)
             #expect(voters.count == 3 && voters.filter(\.voted).count == 2)
             let developer = try #require(voters.first { $0.developer })
-            #expect(try await ownerA.send(.POST, path + "/paper-ballots", json: ["choice": "no", "voterKey": developer.voterKey]).status == .forbidden)
-            #expect(try await worker.send(.POST, path + "/paper-ballots", json: ["choice": "yes", "voterKey": "nobody"]).status == .unprocessableEntity)
-            let paper = try await worker.send(.POST, path + "/paper-ballots", json: ["choice": "yes", "voterKey": developer.voterKey])
+            #expect(try await ownerA.sendMultipart(path + "/paper-ballots", fields: ["choice": "no", "voterKey": developer.voterKey], fileField: "photo",
+                                                   fileName: "sheet.png", contentType: "image/png", file: AttachmentTests.png).status == .forbidden)
+            #expect(try await worker.sendMultipart(path + "/paper-ballots", fields: ["choice": "yes", "voterKey": "nobody"], fileField: "photo",
+                                                   fileName: "sheet.png", contentType: "image/png", file: AttachmentTests.png).status == .unprocessableEntity)
+            let paper = try await worker.sendMultipart(path + "/paper-ballots", fields: ["choice": "yes", "voterKey": developer.voterKey], fileField: "photo",
+                                                       fileName: "sheet.png", contentType: "image/png", file: AttachmentTests.png)
             let channel = try paper.content.decode(OwnerVoteBallotDTO.self).channel
             #expect(paper.status == .created && channel == .paper)
 
@@ -229,7 +238,8 @@ struct OwnerVotesTests {
                 .content.decode(OwnerVoteDTO.self).id
             _ = try await worker.send(.POST, "/api/v1/owner-votes/\(id.uuidString)/open")
             var resident = try await TestClient.api(app, as: "resident")
-            #expect(try await resident.send(.POST, "/api/v1/owner-votes/\(id.uuidString)/ballots", json: ["choice": "yes"]).status == .created)
+            let key = try await Self.firstKey(&resident, "/api/v1/owner-votes/\(id.uuidString)")
+            #expect(try await resident.send(.POST, "/api/v1/owner-votes/\(id.uuidString)/ballots", json: ["choice": "yes", "voterKey": key]).status == .created)
             let poll = try await worker.send(.POST, "/api/v1/polls", json: PollsTests.NewPoll(
                 communityId: f.communityA.id!, title: "意见", options: ["是", "否"], closesAt: closes)).content.decode(PollDTO.self).id
             _ = try await worker.send(.POST, "/api/v1/polls/\(poll.uuidString)/open")
@@ -268,14 +278,16 @@ struct OwnerVotesTests {
                 .content.decode(OwnerVoteDTO.self).id
             let path = "/api/v1/owner-votes/\(id.uuidString)"
             #expect(try await worker.send(.POST, path + "/open").status == .ok)
-            let resident = try await TestClient.api(app, as: "resident")
+            var owner = try await TestClient.api(app, as: "resident")
+            let key = try await Self.firstKey(&owner, path)
+            let resident = owner
 
             // 100 ballots, half yes and half no, all at the same moment.
             let answers = try await withThrowingTaskGroup(of: (HTTPStatus, OwnerVoteBallotDTO?).self) { group in
                 for i in 0..<100 {
                     group.addTask {
                         var client = resident
-                        let response = try await client.send(.POST, path + "/ballots", json: ["choice": i % 2 == 0 ? "yes" : "no"])
+                        let response = try await client.send(.POST, path + "/ballots", json: ["choice": i % 2 == 0 ? "yes" : "no", "voterKey": key])
                         return (response.status, response.status == .created ? try response.content.decode(OwnerVoteBallotDTO.self) : nil)
                     }
                 }
@@ -306,7 +318,7 @@ struct OwnerVotesTests {
                 for _ in 0..<100 {
                     group.addTask {
                         var client = resident
-                        let response = try await client.send(.POST, path + "/ballots", json: ["choice": "yes"], headers: ["Idempotency-Key": "ballot-once-0001"])
+                        let response = try await client.send(.POST, path + "/ballots", json: ["choice": "yes", "voterKey": key], headers: ["Idempotency-Key": "ballot-once-0001"])
                         return (response.status, response.status == .created ? try response.content.decode(OwnerVoteBallotDTO.self).receiptCode : nil)
                     }
                 }
@@ -316,6 +328,86 @@ struct OwnerVotesTests {
             #expect(Set(keyed.compactMap(\.1)).count == 1)
             #expect(try await OwnerVoteBallot.query(on: app.db).filter(\.$voteID == id).count() == ballots.count + 1)
             #expect(try await OwnerVoteCommands.recount(id, app: app).problems.isEmpty)
+        }
+    }
+
+    @Test("issue 24 findings 3 and 4: a representative votes for every entry they hold; staff cannot replace an online ballot; a paper ballot needs the signed sheet and the owner is told")
+    func representativeAndPaperBallots() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            var worker = try await TestClient.api(app, as: "worker")
+            // P owns 101 alone and represents 102, co-owned with Q; R owns 103; S owns 104.
+            let compound = Compound(communityID: f.communityA.id!, orgPath: f.communityA.orgPath, name: "代表测试小区", commercial: true)
+            try await compound.create(on: app.db)
+            let building = Building(compoundID: compound.id!, gridID: f.gridA.id!, orgPath: f.gridA.orgPath, name: "1号楼")
+            try await building.create(on: app.db)
+            var households: [String: Household] = [:]
+            var units: [String: HousingUnit] = [:]
+            for number in ["101", "102", "103", "104"] {
+                let unit = HousingUnit(buildingID: building.id!, orgPath: f.gridA.orgPath, number: number, area: Area(centiSquareMetres: 10_000), developerHeld: false)
+                try await unit.create(on: app.db)
+                let household = Household(unitID: unit.id!, orgPath: f.gridA.path)
+                try await household.create(on: app.db)
+                households[number] = household; units[number] = unit
+            }
+            let p = try await Self.resident(app, username: "ownerp", household: households["101"]!, relation: .owner, community: f.communityA, seed: 21)
+            try await HouseholdMember(householdID: households["102"]!.id!, personID: p.id!, relation: .owner, resides: false).create(on: app.db)
+            _ = try await Self.resident(app, username: "ownerq", household: households["102"]!, relation: .coOwner, community: f.communityA, seed: 22)
+            _ = try await Self.resident(app, username: "ownerr", household: households["103"]!, relation: .owner, community: f.communityA, seed: 23)
+            _ = try await Self.resident(app, username: "owners", household: households["104"]!, relation: .owner, community: f.communityA, seed: 24)
+            units["102"]!.voteRepresentativeID = p.id
+            try await units["102"]!.update(on: app.db)
+            let id = try await worker.send(.POST, "/api/v1/owner-votes", json: NewVote(
+                compoundId: compound.id!, title: "更换电梯", matter: "raise_maintenance_fund", closesAt: testNow.addingTimeInterval(86_400))).content.decode(OwnerVoteDTO.self).id
+            let path = "/api/v1/owner-votes/\(id.uuidString)"
+            #expect(try await worker.send(.POST, path + "/open").status == .ok)
+
+            // Finding 4: P sees both entries and votes for each.
+            var ownerP = try await TestClient.api(app, as: "ownerp")
+            let entries = try #require(try await ownerP.send(.GET, path).content.decode(OwnerVoteDTO.self).mine?.entries)
+            #expect(entries.count == 2 && entries.map(\.units).joined().contains("101") && entries.map(\.units).joined().contains("102"))
+            let unnamed = try await ownerP.send(.POST, path + "/ballots", json: ["choice": "yes"])
+            #expect(unnamed.status == .unprocessableEntity)
+            #expect(try unnamed.content.decode(ErrorJSON.self).error.code == "choose_entry")
+            for entry in entries {
+                #expect(try await ownerP.send(.POST, path + "/ballots", json: ["choice": "yes", "voterKey": entry.voterKey]).status == .created)
+            }
+            var ownerR = try await TestClient.api(app, as: "ownerr")
+            #expect(try await ownerR.send(.POST, path + "/ballots", json: ["choice": "no", "voterKey": entries[0].voterKey]).status == .unprocessableEntity)
+            #expect(try await ownerR.send(.POST, path + "/ballots", json: ["choice": "no"]).status == .created)
+            let voted = try await worker.send(.GET, path + "/voters").content.decode([OwnerVoteVoterDTO].self)
+            #expect(voted.filter(\.voted).count == 3)
+            #expect(try await ownerP.send(.GET, path).content.decode(OwnerVoteDTO.self).mine?.entries.allSatisfy { $0.choice == .yes } == true)
+
+            // Finding 3: R voted online: staff cannot enter a paper ballot over it.
+            let rKey = try #require(voted.first { $0.units.contains("103") }?.voterKey)
+            let sKey = try #require(voted.first { $0.units.contains("104") }?.voterKey)
+            let refused = try await worker.sendMultipart(path + "/paper-ballots", fields: ["choice": "abstain", "voterKey": rKey], fileField: "photo",
+                                                         fileName: "sheet.png", contentType: "image/png", file: AttachmentTests.png)
+            #expect(refused.status == .conflict)
+            #expect(try refused.content.decode(ErrorJSON.self).error.code == "voted_online")
+            #expect(try await ownerR.send(.GET, path).content.decode(OwnerVoteDTO.self).mine?.choice == .no)
+            // Without the signed sheet's photo, nothing is entered.
+            let bare = try await worker.send(.POST, path + "/paper-ballots", json: ["choice": "yes", "voterKey": sKey])
+            #expect(bare.status == .unprocessableEntity)
+            #expect(try await worker.send(.GET, path + "/voters").content.decode([OwnerVoteVoterDTO].self).filter(\.voted).count == 3)
+            // With it, the ballot counts, the sheet is kept, and S is told on the home page and the vote's page.
+            let entered = try await worker.sendMultipart(path + "/paper-ballots", fields: ["choice": "yes", "voterKey": sKey], fileField: "photo",
+                                                         fileName: "sheet.png", contentType: "image/png", file: AttachmentTests.png)
+            #expect(entered.status == .created)
+            let ballotID = try #require(try await OwnerVoteBallot.query(on: app.db).filter(\.$voterKey == sKey).first()?.id)
+            #expect(try await DeliberationPhoto.query(on: app.db).filter(\.$subject == .paperBallot).filter(\.$subjectID == ballotID).count() == 1)
+            let sUser = try #require(try await User.query(on: app.db).filter(\.$username == "owners").first())
+            #expect(try await VoteNotice.query(on: app.db).filter(\.$userID == sUser.id!).count() == 1)
+            var sPages = try await TestClient.browser(app, as: "owners")
+            #expect(try await sPages.send(.GET, "/").body.string.contains("工作人员为您录入了纸质选票"))
+            let page = try await sPages.send(.GET, "/votes/\(id.uuidString)").body.string
+            #expect(page.contains("按纸质选票为您录入了这一票"))
+            var sAPI = try await TestClient.api(app, as: "owners")
+            #expect(try await sAPI.send(.GET, path).content.decode(OwnerVoteDTO.self).mine?.entries.first?.channel == .paper)
+            // The vote's page says how the counted ballots came.
+            var workerPages = try await TestClient.browser(app, as: "worker")
+            #expect(try await workerPages.send(.GET, "/votes/\(id.uuidString)").body.string.contains("计入的选票：网上 3 张，纸质 1 张"))
         }
     }
 }

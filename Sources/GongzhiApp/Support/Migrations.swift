@@ -80,5 +80,7 @@ enum GongzhiMigrations {
         app.migrations.add(RecountNeverSignedCases())
         // Failed sign-ins judged by where they come from; the addresses an account signed in from (issue 24 finding 5)
         app.migrations.add(CreateSignInPlaces())
+        // Paper ballots: the owner is told (issue 24 finding 3)
+        app.migrations.add(CreateVoteNotices())
     }
 }

@@ -7,7 +7,7 @@ import Fluent
 enum ModelRegistry {
     static let all: [any Model.Type] = [
         User.self, RoleGrantRecord.self, APIToken.self, LoginSession.self, AuditRecord.self, AuditCheckpointRecord.self, CaseAttachment.self,
-        CaseRecord.self, RectificationRecord.self, CaseEventRecord.self, CasePause.self, CaseFollowUp.self, CalendarYearRecord.self, WarningRecord.self, CatalogueVersion.self,
+        CaseRecord.self, RectificationRecord.self, CaseEventRecord.self, CasePause.self, CaseFollowUp.self, CalendarYearRecord.self, VoteNotice.self, WarningRecord.self, CatalogueVersion.self,
         CatalogueItemRecord.self, CouncilMember.self, MeetingRecord.self, MeetingDecision.self, ResourceOffer.self,
         DeliberationPhoto.self, NeedRecord.self, NeedSupport.self, NeedCase.self, DeliberationSettings.self,
         OwnerVoteRecord.self, OwnerVoteVoter.self, OwnerVoteBallot.self, PollRecord.self, PollVote.self, ProjectRecord.self,

@@ -26,6 +26,7 @@ enum PersonalDataErasure {
         "login_sessions.user_id": .delete,
         "login_account_failures.user_id": .delete,
         "login_known_places.user_id": .delete,
+        "vote_notices.user_id": .delete,
         "case_notices.user_id": .delete,
         "idempotency_keys.scope": .delete,
         "role_grants.user_id": .delete,

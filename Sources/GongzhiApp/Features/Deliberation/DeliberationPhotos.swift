@@ -11,6 +11,8 @@ final class DeliberationPhoto: Model, @unchecked Sendable {
     enum Subject: String, Codable, Sendable {
         case need
         case projectUpdate = "project_update"
+        /// The photo of a signed paper ballot sheet, kept with the ballot (its id).
+        case paperBallot = "paper_ballot"
     }
 
     @ID(key: .id) var id: UUID?

@@ -82,11 +82,26 @@ struct OwnerVoteDTO: Content {
     /// The caller's part: whether they vote, for which units, and their last ballot.
     struct Mine: Content {
         let eligible: Bool
+        /// The first entry's (kept for clients that read one); `entries` has every one.
         let units: String?
         let areaCenti: Int?
         let choice: OwnersVote.Choice?
         let receiptCode: String?
         let castAt: Date?
+        /// Every entry of the electorate the caller casts for: their own units, and units they represent.
+        let entries: [Entry]
+    }
+
+    /// One entry of the electorate the caller casts a ballot for, with their last ballot for it.
+    struct Entry: Content {
+        let voterKey: String
+        let units: String
+        let areaCenti: Int
+        let choice: OwnersVote.Choice?
+        let receiptCode: String?
+        let castAt: Date?
+        /// How the last ballot came: `online`, or `paper` (entered by staff, the owner told).
+        let channel: OwnerVoteBallot.Channel?
     }
 
     let id: UUID

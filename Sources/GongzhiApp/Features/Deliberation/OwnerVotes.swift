@@ -109,35 +109,75 @@ enum OwnerVotes {
         }
     }
 
-    /// Records a ballot: the owner's own (online) or a paper ballot entered by staff for `voterKey`. The vote's row
-    /// is locked by taking the next sequence number, and the vote must still be open at that moment.
-    static func cast(_ id: UUID, choice: OwnersVote.Choice, paperFor voterKey: String?, actor: Actor, on request: Request) async throws -> OwnerVoteBallot {
+    /// Where a ballot comes from.
+    enum BallotSource: Sendable {
+        /// The owner's own, online; `voterKey` names which of their entries when they hold several (a unit of their
+        /// own and one they represent for its co-owners), nil when they hold one.
+        case online(voterKey: String?)
+        /// A paper ballot staff enter for `voterKey`, with the photo of the signed ballot sheet as evidence.
+        case paper(voterKey: String, evidence: CasePhoto)
+    }
+
+    /// Records a ballot (issue 24 findings 3 and 4). The vote's row is locked by taking the next sequence number,
+    /// and the vote must still be open at that moment. A paper ballot is refused (409 `voted_online`) for an owner
+    /// who has voted online — staff cannot replace it — keeps its evidence photo, and the owner's accounts are told.
+    static func cast(_ id: UUID, choice: OwnersVote.Choice, from source: BallotSource, actor: Actor, on request: Request) async throws -> OwnerVoteBallot {
+        var evidence: [CasePhoto] = []
+        if case .paper(_, let photo) = source { evidence = [photo] }
+        var result: OwnerVoteBallot?
+        try await CasePhoto.writing(evidence, on: request) { files in
+            result = try await cast(id, choice: choice, from: source, evidenceFiles: files, actor: actor, on: request)
+        }
+        return result!
+    }
+
+    static func cast(_ id: UUID, choice: OwnersVote.Choice, from source: BallotSource, evidenceFiles: [(id: UUID, path: String)], actor: Actor,
+                     on request: Request) async throws -> OwnerVoteBallot {
         let now = request.now
         let key = request.application.gongzhi.cipher.receiptKey
         guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
         return try await request.write { db in
             let (vote, access) = try await visible(id, actor: actor, on: db)
             let voter: OwnerVoteVoter?
-            if let voterKey {
+            switch source {
+            case .paper(let voterKey, _):
                 guard access.manage else { throw AppError.forbidden }
                 voter = try await OwnerVoteVoter.query(on: db).filter(\.$voteID == id).filter(\.$voterKey == voterKey).first()
                 guard voter != nil else { throw AppError.invalid("voterKey", "not_a_voter") }
-            } else {
+            case .online(let voterKey):
                 guard let person = access.personID else { throw AppError(status: .forbidden, code: "not_an_owner", messageKey: "error.not_an_owner", field: nil) }
-                voter = try await OwnerVoteVoter.query(on: db).filter(\.$voteID == id).filter(\.$castBy == person).first()
+                let mine = try await OwnerVoteVoter.query(on: db).filter(\.$voteID == id).filter(\.$castBy == person).sort(\.$units).all()
+                if let voterKey {
+                    voter = mine.first { $0.voterKey == voterKey }
+                    guard voter != nil else { throw AppError.invalid("voterKey", "not_your_entry") }
+                } else {
+                    guard mine.count <= 1 else { throw AppError.invalid("voterKey", "choose_entry") }
+                    voter = mine.first
+                }
             }
             guard vote.state == .open, now < vote.closesAt else { throw AppError.conflict("vote_not_open") }
             guard let voter else {
                 // A co-owner who is not the unit's representative, a tenant, a family member: not a voter.
                 throw AppError(status: .forbidden, code: "not_an_owner", messageKey: "error.not_an_owner", field: nil)
             }
+            if case .paper = source, let online = try await OwnerVoteBallot.query(on: db).filter(\.$voteID == id)
+                .filter(\.$voterKey == voter.voterKey).filter(\.$channel == .online).sort(\.$sequence, .descending).first() {
+                var refusal = AppError.conflict("voted_online", field: "voterKey")
+                refusal.detail = PageDates.minute(online.castAt)
+                throw refusal
+            }
             let sequence = try await nextSequence(of: id, on: db)
             let millis = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
             let castAt = Date(timeIntervalSince1970: Double(millis) / 1000)
             let code = BallotReceipt.code(vote: id.uuidString.lowercased(), voterKey: voter.voterKey, choice: choice, castAt: castAt, sequence: sequence, key: key)
+            let channel: OwnerVoteBallot.Channel = if case .paper = source { .paper } else { .online }
             let ballot = OwnerVoteBallot(voteID: id, voterKey: voter.voterKey, choice: choice, castAtMillis: millis, sequence: sequence,
-                                         receiptCode: code, channel: voterKey == nil ? .online : .paper, recordedBy: userID)
+                                         receiptCode: code, channel: channel, recordedBy: userID)
             try await ballot.create(on: db)
+            if case .paper(_, let photo) = source {
+                try await DeliberationPhotos.save([photo], files: evidenceFiles, subject: .paperBallot, id: ballot.id!, uploadedBy: userID, now: now, on: db)
+                try await VoteNotices.paperBallot(ballot, voter: voter, vote: vote, now: now, on: db)
+            }
             // The choice is secret from the audit log; the receipt code binds it.
             try await request.audit(AuditEvent(action: "owner_vote.ballot", objectType: "owner_vote", objectID: id.uuidString.lowercased(),
                                                change: ["sequence": String(sequence), "channel": ballot.channel.rawValue, "receipt": code]), on: db)
@@ -255,12 +295,15 @@ enum OwnerVotes {
         return (ballot, later == 0 ? .counted : .replaced)
     }
 
-    /// The voter `personID` casts for in `vote`, and their last ballot.
-    static func myPart(in vote: OwnerVoteRecord, personID: String?, on db: any Database) async throws -> (OwnerVoteVoter?, OwnerVoteBallot?) {
-        guard let personID, vote.state != .draft,
-              let voter = try await OwnerVoteVoter.query(on: db).filter(\.$voteID == vote.id!).filter(\.$castBy == personID).first() else { return (nil, nil) }
-        let last = try await OwnerVoteBallot.query(on: db).filter(\.$voteID == vote.id!).filter(\.$voterKey == voter.voterKey)
-            .sort(\.$sequence, .descending).first()
-        return (voter, last)
+    /// Every entry of the electorate `personID` casts for in `vote` (their own units, and units they represent for
+    /// their co-owners), each with its last ballot, in the order of their units.
+    static func myParts(in vote: OwnerVoteRecord, personID: String?, on db: any Database) async throws -> [(voter: OwnerVoteVoter, last: OwnerVoteBallot?)] {
+        guard let personID, vote.state != .draft else { return [] }
+        let voters = try await OwnerVoteVoter.query(on: db).filter(\.$voteID == vote.id!).filter(\.$castBy == personID).sort(\.$units).all()
+        guard !voters.isEmpty else { return [] }
+        var last: [String: OwnerVoteBallot] = [:]
+        for ballot in try await OwnerVoteBallot.query(on: db).filter(\.$voteID == vote.id!).filter(\.$voterKey ~~ voters.map(\.voterKey))
+            .sort(\.$sequence).all() { last[ballot.voterKey] = ballot }
+        return voters.map { ($0, last[$0.voterKey]) }
     }
 }

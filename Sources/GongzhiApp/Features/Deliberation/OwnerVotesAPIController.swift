@@ -13,7 +13,7 @@ struct OwnerVotesAPIController: RouteCollection {
         votes.post(":id", "open", use: open)
         votes.post(":id", "close", use: close)
         votes.post(":id", "ballots", use: cast)
-        votes.post(":id", "paper-ballots", use: paper)
+        votes.on(.POST, ":id", "paper-ballots", bodyUpTo: CasePhoto.maxFormSize, use: paper)
         votes.get(":id", "voters", use: voters)
         votes.get(":id", "receipts", ":code", use: receipt)
     }
@@ -60,9 +60,14 @@ struct OwnerVotesAPIController: RouteCollection {
         }
         var mine: OwnerVoteDTO.Mine?
         if !access.staff || access.personID != nil {
-            let (voter, ballot) = try await OwnerVotes.myPart(in: vote, personID: access.personID, on: db)
-            mine = .init(eligible: voter != nil, units: voter?.units, areaCenti: voter?.areaCenti, choice: ballot?.choice,
-                         receiptCode: ballot?.receiptCode, castAt: ballot?.castAt)
+            let parts = try await OwnerVotes.myParts(in: vote, personID: access.personID, on: db)
+            let entries = parts.map { voter, last in
+                OwnerVoteDTO.Entry(voterKey: voter.voterKey, units: voter.units, areaCenti: voter.areaCenti, choice: last?.choice,
+                                   receiptCode: last?.receiptCode, castAt: last?.castAt, channel: last?.channel)
+            }
+            let first = entries.first
+            mine = .init(eligible: first != nil, units: first?.units, areaCenti: first?.areaCenti, choice: first?.choice,
+                         receiptCode: first?.receiptCode, castAt: first?.castAt, entries: entries)
         }
         return OwnerVoteDTO(vote, participation: participation, mine: mine)
     }
@@ -87,16 +92,31 @@ struct OwnerVotesAPIController: RouteCollection {
         _ = try await OwnerVotes.visible(try request.uuidParameter(), actor: actor, on: request.db)
         let body = try request.content.decode(BallotBody.self)
         guard let choice = body.choice else { throw AppError.invalid("choice", "required") }
-        let ballot = try await OwnerVotes.cast(try request.uuidParameter(), choice: choice, paperFor: nil, actor: actor, on: request)
+        let voterKey = try body.voterKey.map { key in
+            guard !key.isEmpty, key.count <= 400 else { throw AppError.invalid("voterKey") }
+            return key
+        }
+        let ballot = try await OwnerVotes.cast(try request.uuidParameter(), choice: choice, from: .online(voterKey: voterKey), actor: actor, on: request)
         return try await OwnerVoteBallotDTO(ballot).encodeResponse(status: .created, for: request)
+    }
+
+    /// A paper ballot: `multipart/form-data` with `voterKey`, `choice` and `photo`, the signed ballot sheet.
+    struct PaperBody: Content {
+        var choice: String?
+        var voterKey: String?
+        var photo: File?
     }
 
     @Sendable func paper(_ request: Request) async throws -> Response {
         let actor = try request.require(.manageDeliberation)
-        let body = try request.content.decode(BallotBody.self)
-        guard let choice = body.choice else { throw AppError.invalid("choice", "required") }
+        _ = try await OwnerVotes.visible(try request.uuidParameter(), actor: actor, on: request.db)
+        let body = try request.content.decode(PaperBody.self)
+        guard let choice = body.choice.flatMap(OwnersVote.Choice.init(rawValue:)) else { throw AppError.invalid("choice", "required") }
         guard let voterKey = body.voterKey, !voterKey.isEmpty, voterKey.count <= 400 else { throw AppError.invalid("voterKey", "required") }
-        let ballot = try await OwnerVotes.cast(try request.uuidParameter(), choice: choice, paperFor: voterKey, actor: actor, on: request)
+        guard let file = body.photo, file.data.readableBytes > 0 else { throw AppError.invalid("photo", "evidence_required") }
+        let evidence = try CasePhoto(checking: file, field: "photo")
+        let ballot = try await OwnerVotes.cast(try request.uuidParameter(), choice: choice, from: .paper(voterKey: voterKey, evidence: evidence),
+                                               actor: actor, on: request)
         return try await OwnerVoteBallotDTO(ballot).encodeResponse(status: .created, for: request)
     }
 
@@ -116,8 +136,8 @@ struct OwnerVotesAPIController: RouteCollection {
         let (vote, access) = try await OwnerVotes.visible(try request.uuidParameter(), actor: actor, on: request.db)
         guard let code = request.parameters.get("code"), code.count <= 40,
               let (ballot, status) = try await OwnerVotes.receipt(code, vote: vote, on: request.db) else { throw AppError.notFound }
-        let (voter, _) = try await OwnerVotes.myPart(in: vote, personID: access.personID, on: request.db)
+        let mine = try await OwnerVotes.myParts(in: vote, personID: access.personID, on: request.db).map(\.voter.voterKey)
         return OwnerVoteReceiptDTO(receiptCode: ballot.receiptCode, castAt: ballot.castAt, channel: ballot.channel, status: status,
-                                   choice: voter?.voterKey == ballot.voterKey ? ballot.choice : nil)
+                                   choice: mine.contains(ballot.voterKey) ? ballot.choice : nil)
     }
 }

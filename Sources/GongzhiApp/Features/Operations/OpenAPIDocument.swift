@@ -158,9 +158,11 @@ enum OpenAPIDocument {
         Operation(method: "post", path: "/api/v1/owner-votes/{id}/close", tag: "deliberation", summary: "Close after its time, tally and publish", answer: .json(OwnerVoteDTO.self)),
         Operation(method: "post", path: "/api/v1/owner-votes/{id}/ballots", tag: "deliberation",
                   summary: "Cast or change my ballot (owners only; the last one counts); returns the receipt code",
-                  body: ["choice": "choice"], required: ["choice"], success: 201, answer: .json(OwnerVoteBallotDTO.self)),
-        Operation(method: "post", path: "/api/v1/owner-votes/{id}/paper-ballots", tag: "deliberation", summary: "Enter a paper ballot for a voter (staff)",
-                  body: ["choice": "choice", "voterKey": "string"], required: ["choice", "voterKey"], success: 201, answer: .json(OwnerVoteBallotDTO.self)),
+                  body: ["choice": "choice", "voterKey": "string"], required: ["choice"], success: 201, answer: .json(OwnerVoteBallotDTO.self)),
+        Operation(method: "post", path: "/api/v1/owner-votes/{id}/paper-ballots", tag: "deliberation",
+                  summary: "Enter a paper ballot for a voter (staff), with the photo of the signed sheet; 409 when the owner voted online",
+                  body: ["choice": "choice", "voterKey": "string", "photo": "binary"], required: ["choice", "voterKey", "photo"],
+                  bodyType: "multipart/form-data", success: 201, answer: .json(OwnerVoteBallotDTO.self)),
         Operation(method: "get", path: "/api/v1/owner-votes/{id}/voters", tag: "deliberation", summary: "The electorate and who has voted (staff)", answer: .json([OwnerVoteVoterDTO].self)),
         Operation(method: "get", path: "/api/v1/owner-votes/{id}/receipts/{code}", tag: "deliberation", summary: "Check a receipt code: received, counted or replaced", answer: .json(OwnerVoteReceiptDTO.self)),
         Operation(method: "get", path: "/api/v1/needs", tag: "deliberation", summary: "The needs list of the caller's communities",
@@ -296,6 +298,7 @@ enum OpenAPIDocument {
         case "milestones": ["type": "array", "maxItems": 30, "items": ["type": "object", "required": ["title", "dueOn"], "properties": [
             "title": ["type": "string", "minLength": 1, "maxLength": 100], "dueOn": ["type": "string", "format": "date"]]]]
         case "datetime": ["type": "string", "format": "date-time"]
+        case "binary": ["type": "string", "format": "binary"]
         case "dateOnly": ["type": "string", "format": "date"]
         case "matter": ["type": "string", "enum": OwnersVote.Matter.allCases.map(\.rawValue)]
         case "choice": ["type": "string", "enum": OwnersVote.Choice.allCases.map(\.rawValue)]

@@ -24,6 +24,13 @@ struct ResidentPortalController: RouteCollection {
         let board: CaseTable
         /// Owners' votes open now in the resident's compounds.
         let votes: [OwnerVotePagesController.Row]
+        /// Paper ballots staff entered in the resident's name (issue 24 finding 3).
+        let paperBallots: [PaperBallotNotice]
+    }
+
+    struct PaperBallotNotice: Encodable {
+        let href: String
+        let text: String
     }
 
     /// The home page of a resident account.
@@ -41,7 +48,11 @@ struct ResidentPortalController: RouteCollection {
             page: page, mine: CaseTable(t: page.t, rows: mine.map { labels.row($0, linkTo: "/requests/") }, caption: page.t["portal_mine"] ?? ""),
             notices: notices.map { CaseNoticeDTO($0, lang: request.lang) },
             board: CaseTable(t: page.t, rows: board.map { labels.row($0, linkTo: "/board/") }, caption: page.t["portal_board"] ?? ""),
-            votes: votes.map { OwnerVotePagesController.row($0, compound: compounds[$0.$compound.id] ?? "", lang: request.lang) }))
+            votes: votes.map { OwnerVotePagesController.row($0, compound: compounds[$0.$compound.id] ?? "", lang: request.lang) },
+            paperBallots: try await VoteNotices.paperBallots(for: userID ?? UUID(), limit: 5, on: request.db).map { notice, ballot in
+                PaperBallotNotice(href: "/votes/\(notice.voteID.uuidString.lowercased())",
+                                  text: Strings.text("vote.paper_entered_home", request.lang) + " · " + PageDates.minute(ballot.castAt))
+            }))
     }
 
     /// Public cases of the resident's own community, newest first.

@@ -13,7 +13,7 @@ struct OwnerVotePagesController: RouteCollection {
         routes.post("votes", use: create)
         routes.get("votes", ":id", use: show)
         routes.post("votes", ":id", "ballot", use: cast)
-        routes.post("votes", ":id", "paper", use: paper)
+        routes.on(.POST, "votes", ":id", "paper", bodyUpTo: CasePhoto.maxFormSize, use: paper)
         routes.post("votes", ":id", "open", use: open)
         routes.post("votes", ":id", "close", use: close)
     }
@@ -132,6 +132,16 @@ struct OwnerVotePagesController: RouteCollection {
         let voted: Bool
     }
 
+    /// One entry of the electorate the reader casts for, with its ballot form.
+    struct EntryView: Encodable {
+        let key: String
+        let units: String
+        let choice: String?
+        let receipt: String?
+        /// Entered by staff from a paper ballot: when, so that the owner can object.
+        let paperNotice: String?
+    }
+
     struct VotePage: Encodable {
         let page: PageBase
         let id: String
@@ -148,9 +158,9 @@ struct OwnerVotePagesController: RouteCollection {
         let participationPercent: Int?
         let canVote: Bool
         let notEligible: Bool
-        let myUnits: String?
-        let myChoice: String?
-        let myReceipt: String?
+        let entries: [EntryView]
+        /// Ballots counted, by how they came ("online 12, paper 3"), once the vote is closed; staff see it while open.
+        let channels: String?
         let canManage: Bool
         let canOpen: Bool
         let canClose: Bool
@@ -226,8 +236,13 @@ struct OwnerVotePagesController: RouteCollection {
             electorate: vote.state == .draft ? nil : fill("vote.electorate_figures", ["area": m2(vote.totalAreaCenti), "heads": String(vote.totalHeadcount)]),
             participation: participation, participationPercent: percent,
             canVote: open && dto.mine?.eligible == true, notEligible: !access.staff && dto.mine?.eligible == false,
-            myUnits: dto.mine?.units, myChoice: dto.mine?.choice.map { Strings.text("vote.choice.\($0.rawValue)", lang) },
-            myReceipt: dto.mine?.receiptCode, canManage: access.manage, canOpen: access.manage && vote.state == .draft,
+            entries: (dto.mine?.entries ?? []).map { entry in
+                EntryView(key: entry.voterKey, units: entry.units, choice: entry.choice.map { Strings.text("vote.choice.\($0.rawValue)", lang) },
+                          receipt: entry.receiptCode,
+                          paperNotice: entry.channel == .paper ? fill("vote.paper_notice", ["at": entry.castAt.map(PageDates.minute) ?? ""]) : nil)
+            },
+            channels: vote.state == .closed || access.staff ? try await Self.channels(of: vote, lang: lang, on: db) : nil,
+            canManage: access.manage, canOpen: access.manage && vote.state == .draft,
             canClose: access.manage && vote.state == .open && request.now >= vote.closesAt, voters: open ? voters : [],
             resultPassed: dto.result?.passed, quorumMet: dto.result?.quorumMet ?? false, counts: counts, thresholds: thresholds,
             receipt: receipt, receiptAnswer: receiptAnswer, flash: flash, messages: messages)
@@ -239,6 +254,17 @@ struct OwnerVotePagesController: RouteCollection {
     struct BallotForm: Content {
         var choice: String?
         var voterKey: String?
+        var photo: File?
+    }
+
+    /// The counted ballots (each voter's last) by channel, in words.
+    static func channels(of vote: OwnerVoteRecord, lang: Lang, on db: any Database) async throws -> String? {
+        var last: [String: OwnerVoteBallot.Channel] = [:]
+        for ballot in try await OwnerVoteBallot.query(on: db).filter(\.$voteID == vote.id!).sort(\.$sequence).all() { last[ballot.voterKey] = ballot.channel }
+        guard !last.isEmpty else { return nil }
+        let online = last.values.filter { $0 == .online }.count
+        return Strings.text("vote.channels", lang).replacingOccurrences(of: "{online}", with: String(online))
+            .replacingOccurrences(of: "{paper}", with: String(last.count - online))
     }
 
     /// Runs a write for the vote's page: on success back to the page, on a refusal the page again with the reason.
@@ -252,7 +278,9 @@ struct OwnerVotePagesController: RouteCollection {
         try await act(request, flash: "ballot") { actor, id in
             let form = try request.content.decode(BallotForm.self)
             guard let choice = form.choice.flatMap(OwnersVote.Choice.init(rawValue:)) else { throw AppError.invalid("choice", "required") }
-            _ = try await OwnerVotes.cast(id, choice: choice, paperFor: nil, actor: actor, on: request)
+            let voterKey = form.voterKey.flatMap { $0.isEmpty ? nil : $0 }
+            guard (voterKey?.count ?? 0) <= 400 else { throw AppError.invalid("voterKey") }
+            _ = try await OwnerVotes.cast(id, choice: choice, from: .online(voterKey: voterKey), actor: actor, on: request)
         }
     }
 
@@ -261,7 +289,9 @@ struct OwnerVotePagesController: RouteCollection {
             let form = try request.content.decode(BallotForm.self)
             guard let choice = form.choice.flatMap(OwnersVote.Choice.init(rawValue:)) else { throw AppError.invalid("choice", "required") }
             guard let voterKey = form.voterKey, !voterKey.isEmpty, voterKey.count <= 400 else { throw AppError.invalid("voterKey", "required") }
-            _ = try await OwnerVotes.cast(id, choice: choice, paperFor: voterKey, actor: actor, on: request)
+            guard let file = form.photo, file.data.readableBytes > 0 else { throw AppError.invalid("photo", "evidence_required") }
+            let evidence = try CasePhoto(checking: file, field: "photo")
+            _ = try await OwnerVotes.cast(id, choice: choice, from: .paper(voterKey: voterKey, evidence: evidence), actor: actor, on: request)
         }
     }
 
