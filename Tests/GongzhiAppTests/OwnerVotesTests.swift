@@ -408,6 +408,9 @@ struct OwnerVotesTests {
             // The vote's page says how the counted ballots came.
             var workerPages = try await TestClient.browser(app, as: "worker")
             #expect(try await workerPages.send(.GET, "/votes/\(id.uuidString)").body.string.contains("计入的选票：网上 3 张，纸质 1 张"))
+            // So does `gongzhi owner-vote tally`.
+            let recount = try await OwnerVoteCommands.recount(id, app: app)
+            #expect(recount.counted.map(\.channel).sorted { $0.rawValue < $1.rawValue } == [.online, .online, .online, .paper])
         }
     }
 }

@@ -55,6 +55,12 @@ enum OwnerVoteCommands {
                                       ("approval, area", tally.approvalArea), ("approval, headcount", tally.approvalHeadcount)] {
                 console.print("\(name): \(threshold.actual) of \(threshold.base), needs \(threshold.rule) = \(threshold.needed), margin \(threshold.margin) → \(threshold.passed ? "passed" : "failed")")
             }
+            // Each counted ballot (each voter's last) with how it came; paper ballots keep their sheet's photo.
+            let online = recount.counted.filter { $0.channel == .online }.count
+            console.print("counted ballots: \(recount.counted.count) (online \(online), paper \(recount.counted.count - online))")
+            for ballot in recount.counted {
+                console.print("  #\(ballot.sequence)  \(ballot.channel.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))  \(ballot.receiptCode)")
+            }
             console.print("result: \(tally.passed ? "PASSED" : "NOT PASSED")")
             if recount.matchesPublished == true { console.print("published result: identical") }
             if !recount.problems.isEmpty {
@@ -72,6 +78,8 @@ enum OwnerVoteCommands {
         let forged: [Int]
         /// For a closed vote: whether the recount equals the published result.
         let matchesPublished: Bool?
+        /// The ballots that count (each voter's last), in order.
+        let counted: [OwnerVoteBallot]
 
         var problems: [String] {
             var problems: [String] = []
@@ -94,6 +102,9 @@ enum OwnerVoteCommands {
         }.map(\.sequence)
         let tally = OwnerVoteTallyDTO(try await OwnerVotes.tally(of: vote, on: app.db))
         let matches: Bool? = vote.state == .closed ? OwnerVoteTallyDTO.decode(vote.resultJSON) == tally : nil
-        return Recount(vote: vote, ballots: ballots.count, tally: tally, forged: forged, matchesPublished: matches)
+        var last: [String: OwnerVoteBallot] = [:]
+        for ballot in ballots { last[ballot.voterKey] = ballot }
+        return Recount(vote: vote, ballots: ballots.count, tally: tally, forged: forged, matchesPublished: matches,
+                       counted: last.values.sorted { $0.sequence < $1.sequence })
     }
 }
