@@ -128,4 +128,58 @@ struct AttackFindingsTests {
             #expect(try await token("worker", demoPassword, from: "192.0.2.77").status == .created)
         }
     }
+
+    @Test("finding 2: the security administrator cannot put a second account on a resident; a worker links one with evidence; full numbers need the password again")
+    func secondAccountOnOnePerson() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            let resident = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first())
+            let person = try #require(resident.$person.id)
+            var security = try await TestClient.api(app, as: "security")
+            // The finding: an account created straight onto the resident's identity.
+            let shadow = try await security.send(.POST, "/api/v1/users", json: ["username": "shadow1", "displayName": "影子", "password": demoPassword,
+                                                                              "personId": person.uuidString])
+            #expect(shadow.status == .unprocessableEntity)
+            #expect(try shadow.content.decode(ErrorJSON.self).error.code == "person_link_needs_confirmation")
+            #expect(try await User.query(on: app.db).filter(\.$username == "shadow1").count() == 0)
+            // Made without a person, it cannot be linked by the security administrator, nor to a person who has an account.
+            let created = try await security.send(.POST, "/api/v1/users", json: ["username": "shadow1", "displayName": "影子", "password": demoPassword])
+            let shadowID = try created.content.decode(UserIDOnly.self).id
+            #expect(try await security.send(.POST, "/api/v1/persons/\(person.uuidString)/account", json: ["userId": shadowID.uuidString, "evidence": "x"]).status
+                    == .forbidden)
+            var worker = try await TestClient.api(app, as: "worker")
+            let taken = try await worker.send(.POST, "/api/v1/persons/\(person.uuidString)/account", json: ["userId": shadowID.uuidString, "evidence": "查验身份证"])
+            #expect(taken.status == .conflict)
+            #expect(try taken.content.decode(ErrorJSON.self).error.code == "person_has_account")
+            // The database itself refuses a second account on one person (both databases).
+            await #expect(throws: (any Error).self) {
+                try await app.db.sql().raw("UPDATE users SET person_id = \(bind: person) WHERE id = \(bind: shadowID)").run()
+            }
+            // Another community's worker cannot see the person; evidence is required.
+            var other = try await TestClient.api(app, as: "worker2")
+            #expect(try await other.send(.POST, "/api/v1/persons/\(f.personA.id!.uuidString)/account", json: ["userId": shadowID.uuidString, "evidence": "查验"]).status
+                    == .notFound)
+            let noEvidence = try await worker.send(.POST, "/api/v1/persons/\(f.personA.id!.uuidString)/account", json: ["userId": shadowID.uuidString])
+            #expect(noEvidence.status == .unprocessableEntity)
+            // The worker links it to a person without an account, with evidence; audited.
+            let linked = try await worker.send(.POST, "/api/v1/persons/\(f.personA.id!.uuidString)/account",
+                                               json: ["userId": shadowID.uuidString, "evidence": "窗口查验身份证原件 110105194912310021"])
+            #expect(linked.status == .ok, "\(linked.body.string)")
+            let entry = try #require(try await AuditRecord.query(on: app.db).filter(\.$action == "user.link_person").first())
+            #expect(entry.objectID == shadowID.uuidString.lowercased())
+
+            // The resident's own copy: numbers masked; whole only with the password again.
+            var own = try await TestClient.api(app, as: "resident")
+            let masked = try await own.send(.GET, "/api/v1/me/data").body.string
+            let personRow = try #require(try await Person.find(person, on: app.db))
+            let idNumber = try app.gongzhi.cipher.open(personRow.idNumberSealed, field: .idNumber)
+            #expect(!masked.contains(idNumber) && masked.contains(Masking.idNumber(idNumber)))
+            #expect(try await own.send(.POST, "/api/v1/me/data", json: ["password": "wrong-password"]).status == .forbidden)
+            let whole = try await own.send(.POST, "/api/v1/me/data", json: ["password": demoPassword])
+            #expect(whole.status == .ok && whole.body.string.contains(idNumber))
+            #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "data.export").all().contains { $0.summary.contains("numbers=whole") })
+        }
+    }
+
+    struct UserIDOnly: Decodable { let id: UUID }
 }

@@ -41,10 +41,15 @@ struct MyDataTests {
             let cases = try #require(export.tables["cases"])
             #expect(cases.count == 1 && cases[0]["title"] == "楼道灯不亮")
             #expect(!body.contains("别人的诉求"))
-            // Their resident record with the ID number opened for them; the blind index withheld.
+            // Their resident record with the ID number masked in this copy, whole after the password again (issue 24
+            // finding 2); the blind index withheld.
             let person = try #require(export.tables["persons"]?.first)
-            let idNumber = try #require(person["id_number_enc"] ?? nil)
+            let maskedID = try #require(person["id_number_enc"] ?? nil)
+            #expect(maskedID.contains("********"))
+            let whole = try await resident.send(.POST, "/api/v1/me/data", json: ["password": demoPassword]).content.decode(Export.self)
+            let idNumber = try #require(whole.tables["persons"]?.first?["id_number_enc"] ?? nil)
             #expect(try ResidentIDNumber(validating: idNumber, today: testNow).value == idNumber)
+            #expect(Masking.idNumber(idNumber) == maskedID)
             #expect(person["id_number_hash"] == nil && export.withheld.contains("persons.id_number_hash"))
             #expect(export.tables["household_members"]?.isEmpty == false)
             // The account without its password hash; the token without its hash.

@@ -16,12 +16,15 @@ struct ResidentIDORTests {
     func sweep() async throws {
         try await withApp { app, fixture in
             let f = try #require(fixture)
-            // Resident B: an account for the first person of community B, made by the security administrator.
+            // Resident B: an account made by the security administrator, put on the first person of community B by
+            // that community's worker, who confirmed who the holder is.
             var security = try await TestClient.api(app, as: "security")
-            let account = try await security.send(.POST, "/api/v1/users", json: AccountBody(username: "residentb", displayName: "乙居民",
-                                                                                              password: demoPassword, personId: f.personB.id!))
+            let account = try await security.send(.POST, "/api/v1/users", json: ["username": "residentb", "displayName": "乙居民", "password": demoPassword])
             #expect(account.status == .created)
             let accountID = try account.content.decode(Created.self).id
+            var workerB = try await TestClient.api(app, as: "worker2")
+            #expect(try await workerB.send(.POST, "/api/v1/persons/\(f.personB.id!.uuidString)/account",
+                                           json: ["userId": accountID.uuidString, "evidence": "窗口查验身份证原件"]).status == .ok)
             #expect(try await security.send(.POST, "/api/v1/users/\(accountID)/grants", json: GrantBody(role: .resident, nodeId: f.communityB.id!)).status == .created)
             var residentB = try await TestClient.api(app, as: "residentb")
             let buildingB = f.unitB.$building.id
@@ -78,13 +81,6 @@ struct ResidentIDORTests {
             #expect(try await CaseRecord.find(caseID, on: app.db)?.state == .submitted)
             #expect(try await User.find(accountID, on: app.db)?.disabled == false)
         }
-    }
-
-    struct AccountBody: Encodable, Sendable {
-        let username: String
-        let displayName: String
-        let password: String
-        let personId: UUID
     }
 
     struct GrantBody: Encodable, Sendable {

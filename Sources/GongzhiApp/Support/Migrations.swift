@@ -82,5 +82,7 @@ enum GongzhiMigrations {
         app.migrations.add(CreateSignInPlaces())
         // Paper ballots: the owner is told (issue 24 finding 3)
         app.migrations.add(CreateVoteNotices())
+        // A person has at most one account (issue 24 finding 2)
+        app.migrations.add(UniqueAccountPerPerson())
     }
 }

@@ -60,8 +60,11 @@ struct AccountsController: RouteCollection {
         let username = try AccountCommands.username(body.username)
         let displayName = try OrgInput.name(body.displayName ?? username, field: "displayName")
         guard let password = body.password, !password.isEmpty else { throw AppError.invalid("password", "required") }
+        // Putting the account on a resident is a community worker's confirmed step (`AccountLinks`), never the
+        // security administrator's alone.
+        guard body.personId == nil else { throw AppError.invalid("personId", "person_link_needs_confirmation") }
         return try await AccountCommands.createUser(username: username, displayName: displayName, password: password,
-                                                    personID: body.personId, actor: actor, on: request)
+                                                    personID: nil, actor: actor, on: request)
     }
 
     @Sendable func createAPI(_ request: Request) async throws -> Response {

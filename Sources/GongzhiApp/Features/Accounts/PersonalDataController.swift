@@ -8,22 +8,69 @@ import Vapor
 struct PersonalDataController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("api", "v1", "me", "data", use: exportAPI)
+        routes.on(.POST, "api", "v1", "me", "data", bodyUpTo: .credentialsForm, use: exportWholeAPI)
+        routes.on(.POST, "my-data", "export", bodyUpTo: .credentialsForm, use: exportWholePage)
         routes.post("api", "v1", "me", "erasure", use: eraseAPI)
         routes.get("my-data", use: page)
         routes.post("my-data", "erase", use: erasePage)
     }
 
-    /// The copy, as a JSON download, audited as `data.export`.
+    /// The copy, as a JSON download, audited as `data.export`; the person's ID and phone numbers masked.
     @Sendable func exportAPI(_ request: Request) async throws -> Response {
+        try await export(request, actor: try request.requireActor(), fullNumbers: false)
+    }
+
+    /// The password (and the second factor's code, when it is on) again: the copy with the numbers whole.
+    struct WholeBody: Content {
+        var password: String?
+        var otp: String?
+    }
+
+    /// `POST /api/v1/me/data`: the copy with the person's own numbers whole, after the password again (issue 24
+    /// finding 2: an account put on someone's identity must not read their numbers without the right and a reason).
+    @Sendable func exportWholeAPI(_ request: Request) async throws -> Response {
         let actor = try request.requireActor()
+        let body = try request.content.decode(WholeBody.self)
+        try await reauthenticate(request, actor: actor, password: body.password, otp: body.otp)
+        return try await export(request, actor: actor, fullNumbers: true)
+    }
+
+    @Sendable func exportWholePage(_ request: Request) async throws -> Response {
+        let actor = try request.requireActor()
+        let form = try request.content.decode(WholeBody.self)
+        do {
+            try await reauthenticate(request, actor: actor, password: form.password, otp: form.otp)
+        } catch let error as AppError where error.status.code < 500 {
+            return try await render(request, actor: actor, messages: request.formMessages(for: error), status: error.status)
+        }
+        return try await export(request, actor: actor, fullNumbers: true)
+    }
+
+    /// Checks the account holder's password (and second factor) once more; a wrong one counts as a failed sign-in.
+    func reauthenticate(_ request: Request, actor: Actor, password: String?, otp: String?) async throws {
+        guard let password, !password.isEmpty else { throw AppError.invalid("password", "required") }
+        guard let userID = UUID(uuidString: actor.userID), let user = try await User.find(userID, on: request.db) else { throw AppError.unauthorized }
+        do {
+            guard request.gongzhi.passwords.verify(password, against: user.passwordHash) else {
+                try await Login.recordFailure(of: userID, summary: "reauthentication", on: request)
+            }
+            if user.secondFactorSealed != nil { try await SecondFactor.require(otp, user: user, on: request) }
+        } catch Login.Failure.locked(let wait), Login.Failure.addressLocked(let wait) {
+            throw AppError.locked(retryAfter: wait)
+        } catch is Login.Failure {
+            throw AppError(status: .forbidden, code: "wrong_password", messageKey: "mydata.wrong_password", field: "password")
+        }
+    }
+
+    func export(_ request: Request, actor: Actor, fullNumbers: Bool) async throws -> Response {
         guard let userID = UUID(uuidString: actor.userID) else { throw AppError.unauthorized }
         let subject = PersonalDataExport.Subject(userID: userID, personID: actor.personID.flatMap(UUID.init(uuidString:)))
         let document = try await PersonalDataExport.document(for: subject, inventory: request.gongzhi.dataInventory,
-                                                             cipher: request.gongzhi.cipher, now: request.now, on: request.db)
+                                                             cipher: request.gongzhi.cipher, fullNumbers: fullNumbers, now: request.now, on: request.db)
         let rows = document.tables.values.reduce(0) { $0 + $1.count }
         try await request.write { db in
             try await request.audit(AuditEvent(action: "data.export", objectType: "user", objectID: actor.userID,
-                                               summary: "tables=\(document.tables.count) rows=\(rows)"), on: db)
+                                               summary: "tables=\(document.tables.count) rows=\(rows) numbers=\(fullNumbers ? "whole" : "masked")"), on: db)
         }
         let response = try await document.encodeResponse(status: .ok, for: request)
         let day = CivilDate(request.now)
@@ -63,12 +110,15 @@ struct PersonalDataController: RouteCollection {
         let page: PageBase
         let messages: [FormMessage]
         let mayErase: Bool
+        let hasSecondFactor: Bool
     }
 
     func render(_ request: Request, actor: Actor, messages: [FormMessage], status: HTTPStatus) async throws -> Response {
+        var user: User?
+        if let id = UUID(uuidString: actor.userID) { user = try await User.find(id, on: request.db) }
         let view = try await request.view.render("accounts/my-data", MyDataPage(
             page: await PageBase.make(for: request, title: Strings.text("mydata.title", request.lang)), messages: messages,
-            mayErase: actor.grants.allSatisfy { $0.role == .resident }))
+            mayErase: actor.grants.allSatisfy { $0.role == .resident }, hasSecondFactor: user?.secondFactorSealed != nil))
         let response = try await view.encodeResponse(status: status, for: request)
         response.headers.cacheControl = .init(noStore: true)
         return response

@@ -29,7 +29,10 @@ enum PersonalDataExport {
     /// At most this many rows per table (a resident has far fewer; the cut is reported).
     static let rowLimit = 5_000
 
-    static func document(for subject: Subject, inventory: DataInventory, cipher: FieldCipher, now: Date, on db: any Database) async throws -> Document {
+    /// `fullNumbers`: the person's own ID and phone numbers whole — only after they re-entered their password (issue 24
+    /// finding 2); otherwise masked like every page shows them.
+    static func document(for subject: Subject, inventory: DataInventory, cipher: FieldCipher, fullNumbers: Bool, now: Date,
+                         on db: any Database) async throws -> Document {
         var tables: [String: [[String: String?]]] = [:]
         var withheld = Set<String>()
         var truncated: [String] = []
@@ -47,7 +50,7 @@ enum PersonalDataExport {
             tables[table] = try rows.prefix(rowLimit).map { row in
                 var values: [String: String?] = [:]
                 for column in shown { values[column] = readable(try row.decode(column: column, as: String?.self), column: column) }
-                try open(&values, table: table, cipher: cipher)
+                try open(&values, table: table, cipher: cipher, whole: fullNumbers)
                 return values
             }
         }
@@ -126,14 +129,21 @@ enum PersonalDataExport {
     }
 
     /// The person's own sealed values, opened: their ID number, phone, the contact an API client sent with a case.
-    static func open(_ values: inout [String: String?], table: String, cipher: FieldCipher) throws {
+    static func open(_ values: inout [String: String?], table: String, cipher: FieldCipher, whole: Bool) throws {
         let sealed: [(String, FieldCipher.Field)] = switch table {
         case "persons": [("id_number_enc", .idNumber), ("phone_enc", .phone)]
         case "cases": [("contact_sealed", .caseContact)]
         default: []
         }
         for (column, field) in sealed {
-            if let value = values[column] ?? nil { values[column] = try cipher.open(value, field: field) }
+            guard let value = values[column] ?? nil else { continue }
+            let opened = try cipher.open(value, field: field)
+            let masked: String = switch field {
+            case .idNumber: Masking.idNumber(opened)
+            case .phone: Masking.phone(opened)
+            default: Masking.numbersInText(opened)
+            }
+            values[column] = whole ? opened : masked
         }
     }
 }

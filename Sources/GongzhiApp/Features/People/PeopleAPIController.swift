@@ -20,6 +20,7 @@ struct PeopleAPIController: RouteCollection {
         api.get("persons", ":id", use: getPerson)
         api.patch("persons", ":id", use: updatePerson)
         api.post("persons", ":id", "unmask", use: unmask)
+        api.post("persons", ":id", "account", use: linkAccount)
     }
 
     func anyReach(_ request: Request) throws -> Actor {
@@ -117,6 +118,30 @@ struct PeopleAPIController: RouteCollection {
             phone: try PersonInput.phone(body.phone), relation: body.relation ?? .family, resides: body.resides ?? true)
         let person = try await PeopleCommands.createPerson(householdID: householdID, input: input, actor: actor, on: request)
         return try await PersonDTO(person, viewer: actor).encodeResponse(status: .created, for: request)
+    }
+
+    struct LinkBody: Content {
+        var userId: UUID?
+        /// How the worker confirmed the account holder is this person (the ID card seen at the window, a call to
+        /// the verified mobile …).
+        var evidence: String?
+    }
+
+    /// `POST /api/v1/persons/:id/account`: a community worker puts an existing account on this person, saying how they
+    /// confirmed it (issue 24 finding 2).
+    @Sendable func linkAccount(_ request: Request) async throws -> Response {
+        let actor = try request.require(.manageResidents)
+        let personID = try request.uuidParameter()
+        _ = try await Scoped.find(Person.self, personID, actor: actor, .viewResidents, on: request.db)
+        let body = try request.content.decode(LinkBody.self)
+        guard let userID = body.userId else { throw AppError.invalid("userId", "required") }
+        let user = try await AccountLinks.link(personID: personID, userID: userID, evidence: body.evidence, actor: actor, on: request)
+        return try await LinkedAccountDTO(userId: user.id!, personId: personID).encodeResponse(status: .ok, for: request)
+    }
+
+    struct LinkedAccountDTO: Content {
+        let userId: UUID
+        let personId: UUID
     }
 
     @Sendable func getPerson(_ request: Request) async throws -> PersonDTO {

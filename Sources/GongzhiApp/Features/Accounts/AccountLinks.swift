@@ -1,0 +1,61 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import SQLKit
+import Vapor
+
+/// Putting an account on a resident's identity (issue 24 finding 2). The security administrator creates accounts but
+/// cannot give one a person: with that alone, a second account on a resident's identity could read their ballot,
+/// replace it, and download their numbers. A community worker where the person lives confirms who the account
+/// holder is — and says how (the evidence seen) — and links it; a person has at most one account (a unique index on
+/// `users.person_id`, both databases).
+enum AccountLinks {
+    static func link(personID: UUID, userID: UUID, evidence rawEvidence: String?, actor: Actor, on request: Request) async throws -> User {
+        let evidence = try OrgInput.text(rawEvidence, field: "evidence", limit: 500)
+        guard evidence.count >= 2 else { throw AppError.invalid("evidence", "identity_evidence_required") }
+        return try await request.write { db in
+            let person = try await Scoped.find(Person.self, personID, actor: actor, .viewResidents, on: db)
+            try Scoped.require(.manageResidents, actor: actor, at: person.orgPath)
+            guard let user = try await User.find(userID, on: db) else { throw AppError.invalid("userId", "not_found") }
+            guard user.$person.id == nil else { throw AppError.conflict("account_linked", field: "userId") }
+            let grants = try await RoleGrantRecord.query(on: db).filter(\.$user.$id == userID).all()
+            // The separated administrators hold no other role and no resident identity (三员分立).
+            guard !grants.contains(where: { $0.role.isAdministrator }) else { throw AppError.conflict("administrator_account", field: "userId") }
+            guard try await User.query(on: db).filter(\.$person.$id == personID).count() == 0 else {
+                throw AppError.conflict("person_has_account", field: "userId")
+            }
+            user.$person.id = personID
+            try await user.update(on: db)
+            try await request.audit(AuditEvent(action: "user.link_person", objectType: "user", objectID: userID.uuidString.lowercased(),
+                                               change: ["person": personID.uuidString.lowercased(), "evidence": Masking.numbersInText(evidence)]), on: db)
+            return user
+        }
+    }
+}
+
+/// A person has at most one account (issue 24 finding 2). Where a database already has several accounts on one
+/// person, the oldest keeps it and the others are unlinked, each with an audit entry, before the index is made.
+struct UniqueAccountPerPerson: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        let sql = database.sql()
+        let rows = try await sql.raw("""
+            SELECT id, person_id FROM users WHERE person_id IN
+              (SELECT person_id FROM users WHERE person_id IS NOT NULL GROUP BY person_id HAVING COUNT(*) > 1)
+            ORDER BY person_id, created_at, id
+            """).all()
+        var seen = Set<UUID>()
+        for row in rows {
+            let id = try row.decode(column: "id", as: UUID.self), person = try row.decode(column: "person_id", as: UUID.self)
+            guard !seen.insert(person).inserted else { continue }
+            try await sql.update(User.schema).set("person_id", to: SQLLiteral.null).where("id", .equal, SQLBind(id)).run()
+            try await AuditLog.append(AuditEvent(action: "user.unlink_person", objectType: "user", objectID: id.uuidString.lowercased(),
+                                                 summary: "a second account on one person, unlinked by the migration"),
+                                      context: .system, now: Date(), on: database)
+        }
+        try await sql.create(index: "idx_users_person_unique").on(User.schema).column("person_id").unique().run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.sql().drop(index: "idx_users_person_unique").run()
+    }
+}
