@@ -155,14 +155,18 @@ struct AttackFindingsTests {
             await #expect(throws: (any Error).self) {
                 try await app.db.sql().raw("UPDATE users SET person_id = \(bind: person) WHERE id = \(bind: shadowID)").run()
             }
+            // A person of community A without an account (the fixture's first person may be the demo resident).
+            let linkedPersons = Set(try await User.query(on: app.db).all().compactMap { $0.$person.id })
+            let free = try #require(try await Person.query(on: app.db).filter(\.$orgPath =~ f.communityA.path).all()
+                .first { !linkedPersons.contains($0.id!) })
             // Another community's worker cannot see the person; evidence is required.
             var other = try await TestClient.api(app, as: "worker2")
-            #expect(try await other.send(.POST, "/api/v1/persons/\(f.personA.id!.uuidString)/account", json: ["userId": shadowID.uuidString, "evidence": "查验"]).status
+            #expect(try await other.send(.POST, "/api/v1/persons/\(free.id!.uuidString)/account", json: ["userId": shadowID.uuidString, "evidence": "查验"]).status
                     == .notFound)
-            let noEvidence = try await worker.send(.POST, "/api/v1/persons/\(f.personA.id!.uuidString)/account", json: ["userId": shadowID.uuidString])
+            let noEvidence = try await worker.send(.POST, "/api/v1/persons/\(free.id!.uuidString)/account", json: ["userId": shadowID.uuidString])
             #expect(noEvidence.status == .unprocessableEntity)
             // The worker links it to a person without an account, with evidence; audited.
-            let linked = try await worker.send(.POST, "/api/v1/persons/\(f.personA.id!.uuidString)/account",
+            let linked = try await worker.send(.POST, "/api/v1/persons/\(free.id!.uuidString)/account",
                                                json: ["userId": shadowID.uuidString, "evidence": "窗口查验身份证原件 110105194912310021"])
             #expect(linked.status == .ok, "\(linked.body.string)")
             let entry = try #require(try await AuditRecord.query(on: app.db).filter(\.$action == "user.link_person").first())

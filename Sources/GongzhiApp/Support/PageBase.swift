@@ -25,6 +25,8 @@ struct PageBase: Encodable {
     let here: String
     /// For staff and administrators: a year within 60 days has no holiday arrangement loaded.
     var calendarNotice: String? = nil
+    /// Shown as a box with what to do (the system administrator) rather than a line.
+    var calendarNoticeForAdmin = false
 
     static func make(for request: Request, title: String) async -> PageBase {
         let lang = request.lang
@@ -68,14 +70,18 @@ struct PageBase: Encodable {
         var here = request.url.path
         if let query = request.url.query, !query.isEmpty { here += "?" + query }
         var calendarNotice: String?
+        var calendarNoticeForAdmin = false
         if let actor = request.current?.actor, actor.roles.contains(where: { $0 != .resident }),
            let year = HolidayArrangements.missingYear(request.application) {
-            calendarNotice = Strings.text("calendar.missing_year", lang).replacingOccurrences(of: "{year}", with: "\(year)")
+            // The system administrator is told what to do; other staff, in a line, what it means for their deadlines.
+            calendarNoticeForAdmin = actor.roles.contains(.systemAdmin)
+            calendarNotice = Strings.text(calendarNoticeForAdmin ? "calendar.missing_year" : "calendar.missing_year_staff", lang)
+                .replacingOccurrences(of: "{year}", with: "\(year)")
         }
         return PageBase(t: PageWords(lang), lang: lang.rawValue, elderly: request.elderlyMode, title: title,
                         csrf: request.csrfToken, me: me, nav: nav,
                         here: here.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/-_."))) ?? "/",
-                        calendarNotice: calendarNotice)
+                        calendarNotice: calendarNotice, calendarNoticeForAdmin: calendarNoticeForAdmin)
     }
 }
 

@@ -174,6 +174,8 @@ enum CaseStrings {
         "case.recomputed_note": ("已按国务院公布的放假安排重新计算，办结期限由 {from} 改为 {to}",
                                  "Recomputed on the State Council's holiday arrangement: due {to} instead of {from}"),
         "action.recompute_deadlines": ("重新计算时限", "Deadlines recomputed"),
+        "calendar.missing_year_staff": ("提示：{year} 年放假安排尚未公布，涉及 {year} 年的办结期限暂按法定节假日计算，公布后系统会自动重新计算。",
+                                        "Note: the {year} holiday arrangement is not out yet; deadlines in {year} count the statutory holidays for now and are recomputed when it is."),
         "calendar.missing_year": ("{year} 年的国务院放假安排尚未载入：涉及该年的办理期限暂按法定节假日计算。请系统管理员用 gongzhi calendar load 载入。",
                                   "The State Council's holiday arrangement for {year} is not loaded: deadlines reaching into that year count the statutory holidays only. The system administrator loads it with gongzhi calendar load."),
         // Phone follow-ups and closing

@@ -35,9 +35,11 @@ enum CaseClock {
 
     /// Computes again the deadlines of every open case whose deadlines were provisional, in the caller's
     /// transaction; each one that changes gets a timeline entry saying from when to when. Returns how many changed.
+    /// A suspended case is left until it resumes (its deadline moves with the running pause, and resuming computes
+    /// it on the calendar then in force).
     static func recomputeProvisional(calendar: WorkingCalendar, now: Date, on db: any Database) async throws -> Int {
         let records = try await CaseRecord.query(on: db).filter(\.$deadlinesProvisional == true)
-            .filter(\.$state !~ [.closed, .rejected, .merged]).all()
+            .filter(\.$state !~ [.closed, .rejected, .merged, .suspended]).all()
         let pausesByCase = try await pauses(of: records.compactMap(\.id), on: db)
         var changed = 0
         for record in records {
