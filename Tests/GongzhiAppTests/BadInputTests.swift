@@ -75,11 +75,12 @@ struct BadInputTests {
             // The size limit applies while the body streams in: only a real server shows it.
             let huge = "{\"name\": \"" + String(repeating: "x", count: 2 * 1024 * 1024) + "\"}"
             let token = try #require(worker.bearer)
-            let port = Int.random(in: 20_000...40_000)
-            let tooLarge = try await app.testing(method: .running(port: port)).sendRequest(.POST, "/api/v1/org/nodes") { request in
-                request.headers.bearerAuthorization = .init(token: token)
-                request.headers.contentType = .json
-                request.body = ByteBuffer(string: huge)
+            let tooLarge = try await onFreePort { port in
+                try await app.testing(method: .running(port: port)).sendRequest(.POST, "/api/v1/org/nodes") { request in
+                    request.headers.bearerAuthorization = .init(token: token)
+                    request.headers.contentType = .json
+                    request.body = ByteBuffer(string: huge)
+                }
             }
             #expect(tooLarge.status == .payloadTooLarge)
             #expect(try tooLarge.content.decode(ErrorJSON.self).error.code == "body_too_large")

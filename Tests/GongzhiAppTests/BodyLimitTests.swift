@@ -12,9 +12,11 @@ import VaporTesting
 @Suite("Body limits per route, and Open311's refusals in its own format")
 struct BodyLimitTests {
     static func send(_ app: Application, _ method: HTTPMethod, _ path: String, body: ByteBuffer, headers: HTTPHeaders) async throws -> TestingHTTPResponse {
-        try await app.testing(method: .running(port: Int.random(in: 20_000...40_000))).sendRequest(method, path) { request in
-            request.headers = headers
-            request.body = body
+        try await onFreePort { port in
+            try await app.testing(method: .running(port: port)).sendRequest(method, path) { request in
+                request.headers = headers
+                request.body = body
+            }
         }
     }
 

@@ -131,3 +131,16 @@ extension Application {
         try await AuditRecord.query(on: db).filter(\.$action != "access.denied").count()
     }
 }
+
+/// Runs `body` with a random port below Linux's ephemeral range (32768–60999), so that no client connection (the
+/// PostgreSQL pools' among them) holds it; another test may have drawn the same port, so a bind failure draws again.
+func onFreePort<T>(_ body: (Int) async throws -> T) async throws -> T {
+    var attempt = 0
+    while true {
+        do {
+            return try await body(Int.random(in: 20_000...32_000))
+        } catch where attempt < 5 && String(describing: error).contains("Address already in use") {
+            attempt += 1
+        }
+    }
+}
