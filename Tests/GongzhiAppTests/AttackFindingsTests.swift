@@ -163,6 +163,14 @@ struct AttackFindingsTests {
             var other = try await TestClient.api(app, as: "worker2")
             #expect(try await other.send(.POST, "/api/v1/persons/\(free.id!.uuidString)/account", json: ["userId": shadowID.uuidString, "evidence": "查验"]).status
                     == .notFound)
+            // Never one's own account, nor a colleague's staff account.
+            let workerID = try #require(try await User.query(on: app.db).filter(\.$username == "worker").first()?.id)
+            let own = try await worker.send(.POST, "/api/v1/persons/\(free.id!.uuidString)/account", json: ["userId": workerID.uuidString, "evidence": "查验身份证"])
+            #expect(own.status == .conflict)
+            let gridID = try #require(try await User.query(on: app.db).filter(\.$username == "grid").first()?.id)
+            let colleague = try await worker.send(.POST, "/api/v1/persons/\(free.id!.uuidString)/account", json: ["userId": gridID.uuidString, "evidence": "查验身份证"])
+            #expect(colleague.status == .conflict)
+            #expect(try colleague.content.decode(ErrorJSON.self).error.code == "staff_account")
             let noEvidence = try await worker.send(.POST, "/api/v1/persons/\(free.id!.uuidString)/account", json: ["userId": shadowID.uuidString])
             #expect(noEvidence.status == .unprocessableEntity)
             // The worker links it to a person without an account, with evidence; audited.
@@ -173,14 +181,18 @@ struct AttackFindingsTests {
             #expect(entry.objectID == shadowID.uuidString.lowercased())
 
             // The resident's own copy: numbers masked; whole only with the password again.
-            var own = try await TestClient.api(app, as: "resident")
-            let masked = try await own.send(.GET, "/api/v1/me/data").body.string
+            var ownClient = try await TestClient.api(app, as: "resident")
+            let masked = try await ownClient.send(.GET, "/api/v1/me/data").body.string
             let personRow = try #require(try await Person.find(person, on: app.db))
             let idNumber = try app.gongzhi.cipher.open(personRow.idNumberSealed, field: .idNumber)
             #expect(!masked.contains(idNumber) && masked.contains(Masking.idNumber(idNumber)))
-            #expect(try await own.send(.POST, "/api/v1/me/data", json: ["password": "wrong-password"]).status == .forbidden)
-            let whole = try await own.send(.POST, "/api/v1/me/data", json: ["password": demoPassword])
+            #expect(try await ownClient.send(.POST, "/api/v1/me/data", json: ["password": "wrong-password"]).status == .forbidden)
+            let whole = try await ownClient.send(.POST, "/api/v1/me/data", json: ["password": demoPassword])
             #expect(whole.status == .ok && whole.body.string.contains(idNumber))
+            // Guessing the password there is limited like signing in: after five wrong ones, even the right one waits.
+            for _ in 0..<3 { #expect(try await ownClient.send(.POST, "/api/v1/me/data", json: ["password": "wrong-password"]).status == .forbidden) }
+            #expect(try await ownClient.send(.POST, "/api/v1/me/data", json: ["password": "wrong-password"]).status == .tooManyRequests)
+            #expect(try await ownClient.send(.POST, "/api/v1/me/data", json: ["password": demoPassword]).status == .tooManyRequests)
             #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "data.export").all().contains { $0.summary.contains("numbers=whole") })
         }
     }

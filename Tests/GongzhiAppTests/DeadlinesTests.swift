@@ -42,9 +42,11 @@ struct DeadlinesTests {
 
     /// A 2027 arrangement for the test: New Year's Day with the weekend, and 4 January off too (so that a loaded
     /// arrangement visibly moves a deadline).
-    static let arrangement2027 = Data("""
-        {"year": 2027, "source": "测试用安排", "holidays": ["2027-01-01", "2027-01-02", "2027-01-03", "2027-01-04"], "workdays": []}
-        """.utf8)
+    static let arrangement2027: Data = {
+        let days = Set(StatutoryHolidays.days(in: 2027).map(\.description)).union(["2027-01-02", "2027-01-03", "2027-01-04"]).sorted()
+        let holidays = days.map { "\"\($0)\"" }.joined(separator: ", ")
+        return Data("{\"year\": 2027, \"source\": \"测试用安排\", \"holidays\": [\(holidays)], \"workdays\": []}".utf8)
+    }()
 
     @Test("a year without an arrangement: provisional deadlines, warnings, and loading the arrangement recomputes them")
     func unarrangedYear() async throws {
@@ -60,11 +62,11 @@ struct DeadlinesTests {
             // Staff pages and /metrics warn; a resident's pages do not.
             var browser = try await TestClient.browser(app, as: "worker")
             let workbench = try await browser.send(.GET, "/workbench").body.string
-            #expect(workbench.contains("2027 年放假安排尚未公布"))
+            #expect(workbench.contains("2027 年放假安排尚未载入系统"))
             var admin = try await TestClient.browser(app, as: "admin")
             #expect(try await admin.send(.GET, "/account/security").body.string.contains("2027 年的国务院放假安排尚未载入"))
             let page = try await browser.send(.GET, "/cases/\(dto.id.uuidString)").body.string
-            #expect(page.contains("暂按法定节假日计算"))
+            #expect(page.contains("2027-01-04 17:30（暂定）"))
             var resident = try await TestClient.browser(app, as: "resident")
             #expect(!(try await resident.send(.GET, "/").body.string.contains("放假安排尚未")))
             let metrics = try await worker.send(.GET, "/metrics").body.string
@@ -74,7 +76,8 @@ struct DeadlinesTests {
             let before = try await app.auditCount()
             for bad in [#"{"year": 2027, "source": "x", "holidays": ["2027-02-30"], "workdays": []}"#,
                         #"{"year": 2027, "holidays": ["2027-01-01"], "workdays": []}"#,
-                        #"{"year": 2027, "source": "x", "holidays": ["2026-01-01"], "workdays": []}"#, "not json"] {
+                        #"{"year": 2027, "source": "x", "holidays": ["2026-01-01"], "workdays": []}"#, "not json",
+                        #"{"year": 2027, "source": "x", "holidays": ["2027-01-02"], "workdays": []}"#] {
                 await #expect(throws: HolidayArrangements.Failure.self) { _ = try await HolidayArrangements.load(Data(bad.utf8), loadedBy: "test", app: app) }
             }
             #expect(try await app.auditCount() == before)
@@ -88,7 +91,7 @@ struct DeadlinesTests {
             let events = try await CaseEventRecord.query(on: app.db).filter(\.$caseID == dto.id).filter(\.$action == CaseClock.recomputedAction).all()
             #expect(events.count == 1)
             let timeline = try await browser.send(.GET, "/cases/\(dto.id.uuidString)").body.string
-            #expect(timeline.contains("已按国务院公布的放假安排重新计算") && !timeline.contains("暂按法定节假日计算"))
+            #expect(timeline.contains("办结期限重新计算") && timeline.contains("2027-01-05 17:30") && !timeline.contains("（暂定）"))
             #expect(!(try await browser.send(.GET, "/workbench").body.string.contains("放假安排尚未")))
             #expect(try await worker.send(.GET, "/metrics").body.string.contains("gongzhi_calendar_unarranged_year 0"))
             #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "calendar.load").count() == 1)

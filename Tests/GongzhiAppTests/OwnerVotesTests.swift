@@ -403,6 +403,9 @@ struct OwnerVotesTests {
             #expect(try await sPages.send(.GET, "/").body.string.contains("工作人员为您录入了纸质选票"))
             let page = try await sPages.send(.GET, "/votes/\(id.uuidString)").body.string
             #expect(page.contains("按纸质选票为您录入了这一票"))
+            // Seen on the vote's page, the notice leaves the home page (the vote's page still says it).
+            #expect(!(try await sPages.send(.GET, "/").body.string.contains("工作人员为您录入了纸质选票")))
+            #expect(try await sPages.send(.GET, "/votes/\(id.uuidString)").body.string.contains("按纸质选票为您录入了这一票"))
             var sAPI = try await TestClient.api(app, as: "owners")
             #expect(try await sAPI.send(.GET, path).content.decode(OwnerVoteDTO.self).mine?.entries.first?.channel == .paper)
             // The vote's page says how the counted ballots came.

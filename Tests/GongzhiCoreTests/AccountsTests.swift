@@ -143,6 +143,11 @@ struct AccountGuardTests {
         #expect(guardrail.decide(attack, address: "192.0.2.1", known: false, now: t0.addingTimeInterval(10)) == .slowed(retryAfter: 29))
         #expect(guardrail.decide(attack, address: "192.0.2.1", known: true, now: t0.addingTimeInterval(10)) == .allow)
         #expect(guardrail.decide(attack, address: "192.0.2.1", known: false, now: t0.addingTimeInterval(39)) == .allow)
+        // Ten failures more: the wait doubles; forty more: it is the whole window.
+        let more = failures((0..<20).map { ("198.51.100.\($0)", Double($0)) })
+        #expect(guardrail.decide(more, address: "192.0.2.1", known: false, now: t0.addingTimeInterval(19)) == .slowed(retryAfter: 60))
+        let many = failures((0..<60).map { ("198.51.100.\($0)", Double($0)) })
+        #expect(guardrail.decide(many, address: "192.0.2.1", known: false, now: t0.addingTimeInterval(59)) == .slowed(retryAfter: 900))
         // The window passes: no longer a spread attack.
         #expect(!guardrail.isSpread(attack, now: t0.addingTimeInterval(15 * 60 + 10)))
     }

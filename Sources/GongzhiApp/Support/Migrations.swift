@@ -84,5 +84,7 @@ enum GongzhiMigrations {
         app.migrations.add(CreateVoteNotices())
         // A person has at most one account (issue 24 finding 2)
         app.migrations.add(UniqueAccountPerPerson())
+        // Open cases of before issue 23 get their deadlines computed by its rules at the next start
+        app.migrations.add(MarkOpenCasesForRecompute())
     }
 }

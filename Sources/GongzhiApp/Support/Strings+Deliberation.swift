@@ -212,7 +212,7 @@ enum DeliberationStrings {
                             "Only for owners who have not voted online; attach a photo of the signed ballot sheet. The owner is told."),
         "vote.paper_photo": ("签字选票的照片", "Photo of the signed ballot sheet"),
         "vote.channels": ("计入的选票：网上 {online} 张，纸质 {paper} 张", "Ballots counted: {online} online, {paper} on paper"),
-        "vote.paper_entered_home": ("工作人员为您录入了纸质选票", "Staff entered a paper ballot for you"),
+        "vote.paper_entered_home": ("工作人员为您录入了纸质选票：{vote}", "Staff entered a paper ballot for you: {vote}"),
         "error.voted_online": ("这位业主已经在网上投票，不能再录入纸质选票。", "This owner has voted online: a paper ballot cannot be entered."),
         "error.evidence_required": ("请上传业主签字的选票照片。", "Attach a photo of the signed ballot sheet."),
         "error.choose_entry": ("您在这次投票中有几处房屋，请在对应房屋下投票。", "You vote for several homes here: vote under the one you mean."),

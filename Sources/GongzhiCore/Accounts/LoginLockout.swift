@@ -70,7 +70,8 @@ public struct SessionLifetime: Sendable, Equatable {
 /// - five failures from one address within 15 minutes lock the account **for that address** for 15 minutes;
 /// - failures from many addresses (at least `spreadAddresses` of them and `spreadFailures` in all within the window:
 ///   a spread attack, logged and audited) slow the account down instead of locking it: from an address or device
-///   that has never signed in to it, one attempt per `slowInterval`;
+///   that has never signed in to it, one attempt per `slowInterval`, doubling with every further `spreadFailures`
+///   failures up to the window;
 /// - from an address or device that has signed in to it before, the owner is never slowed.
 /// The per-address limit on all accounts (`LoginLockout`, 5 per 10 minutes) still holds beside it.
 public struct AccountGuard: Sendable, Equatable {
@@ -122,8 +123,12 @@ public struct AccountGuard: Sendable, Equatable {
                 if until > now { return .lockedHere(retryAfter: Int(until.timeIntervalSince(now).rounded(.up))) }
             }
         }
-        guard !known, isSpread(failures, now: now), let last = recent(failures, now: now).map(\.at).max() else { return .allow }
-        let next = last.addingTimeInterval(slowInterval)
+        let counted = recent(failures, now: now)
+        guard !known, isSpread(failures, now: now), let last = counted.map(\.at).max() else { return .allow }
+        // The wait doubles with every further `spreadFailures` failures, up to the window: strangers get a few tries
+        // an hour, not thousands a day.
+        let doublings = min(10, (counted.count - spreadFailures) / spreadFailures)
+        let next = last.addingTimeInterval(min(window, slowInterval * Double(1 << doublings)))
         return next > now ? .slowed(retryAfter: Int(next.timeIntervalSince(now).rounded(.up))) : .allow
     }
 }

@@ -18,9 +18,13 @@ enum AccountLinks {
             try Scoped.require(.manageResidents, actor: actor, at: person.orgPath)
             guard let user = try await User.find(userID, on: db) else { throw AppError.invalid("userId", "not_found") }
             guard user.$person.id == nil else { throw AppError.conflict("account_linked", field: "userId") }
+            // Never one's own account: a worker must not give themselves a resident's identity (and their ballot).
+            guard userID.uuidString.lowercased() != actor.userID else { throw AppError.conflict("own_account", field: "userId") }
             let grants = try await RoleGrantRecord.query(on: db).filter(\.$user.$id == userID).all()
-            // The separated administrators hold no other role and no resident identity (三员分立).
+            // The separated administrators hold no other role and no resident identity (三员分立), and a staff account
+            // is not put on a resident by a colleague: only accounts holding no role but the resident's.
             guard !grants.contains(where: { $0.role.isAdministrator }) else { throw AppError.conflict("administrator_account", field: "userId") }
+            guard grants.allSatisfy({ $0.role == .resident }) else { throw AppError.conflict("staff_account", field: "userId") }
             guard try await User.query(on: db).filter(\.$person.$id == personID).count() == 0 else {
                 throw AppError.conflict("person_has_account", field: "userId")
             }

@@ -66,7 +66,7 @@ struct AccountSecurityController: RouteCollection {
         let form = try request.content.decode(CodeForm.self)
         do {
             try await SecondFactor.require(form.code, user: user, on: request)
-        } catch Login.Failure.locked(let wait), Login.Failure.addressLocked(let wait) {
+        } catch Login.Failure.locked(let wait), Login.Failure.addressLocked(let wait), Login.Failure.slowed(let wait) {
             let response = try await render(request, messages: [FormMessage(field: nil, text: Strings.text("error.locked", request.lang))],
                                             status: .tooManyRequests)
             response.headers.replaceOrAdd(name: "Retry-After", value: String(wait))

@@ -14,6 +14,8 @@ enum Login {
         case locked(retryAfter: Int)
         /// Too many failures from the caller's address, whatever the accounts tried.
         case addressLocked(retryAfter: Int)
+        /// The account is under a spread attack and this address is new to it: one attempt per interval.
+        case slowed(retryAfter: Int)
     }
 
     /// The account guard of `config`: its limit, window and lock are those of `GONGZHI`'s account lockout settings.
@@ -50,25 +52,36 @@ enum Login {
             throw Failure.wrongCredentials
         }
         let userID = try user.requireID()
-        let rule = accountGuard(services.config)
-        let failures = try await SignInPlaces.recentFailures(of: userID, guard: rule, now: now, on: request.db)
-        let known = try await SignInPlaces.isKnown(address, for: userID, now: now, on: request.db)
-        let decision = rule.decide(failures, address: address, known: known, now: now)
-        switch decision {
-        case .allow:
-            break
-        case .lockedHere(let wait), .slowed(let wait):
-            let slowed = if case .slowed = decision { true } else { false }
-            try await request.write { db in
-                try await request.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: userID.uuidString.lowercased(),
-                                                   outcome: "failure", summary: slowed ? "slowed" : "locked"), on: db)
-            }
-            throw Failure.locked(retryAfter: wait)
-        }
+        try await checkAccountGuard(userID, on: request)
         guard services.passwords.verify(password, against: user.passwordHash), !user.disabled else {
             try await recordFailure(of: userID, summary: user.disabled ? "disabled" : "wrong_password", on: request)
         }
         return user
+    }
+
+    /// Refuses (audited) a password check for `userID` from the caller's address while the account is locked there or
+    /// slowed for strangers; every check of an account's password goes through it (sign-in, token, re-entry).
+    static func checkAccountGuard(_ userID: UUID, on request: Request) async throws {
+        let services = request.gongzhi
+        let now = request.now
+        let address = request.clientAddress
+        if let wait = services.config.addressLockout.retryAfter(try await AddressFailures.state(address, on: request.db), now: now) {
+            throw Failure.addressLocked(retryAfter: wait)
+        }
+        let rule = accountGuard(services.config)
+        let failures = try await SignInPlaces.recentFailures(of: userID, guard: rule, now: now, on: request.db)
+        let known = try await SignInPlaces.isKnown(address, for: userID, now: now, on: request.db)
+        let decision = rule.decide(failures, address: address, known: known, now: now)
+        guard decision != .allow else { return }
+        try await request.write { db in
+            try await request.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: userID.uuidString.lowercased(),
+                                               outcome: "failure", summary: { if case .slowed = decision { "slowed" } else { "locked" } }()), on: db)
+        }
+        switch decision {
+        case .allow: return
+        case .lockedHere(let wait): throw Failure.locked(retryAfter: wait)
+        case .slowed(let wait): throw Failure.slowed(retryAfter: wait)
+        }
     }
 
     /// Counts a failed sign-in step against the account and the caller's address (a wrong password, a wrong

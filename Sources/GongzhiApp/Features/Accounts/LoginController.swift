@@ -65,6 +65,8 @@ struct LoginController: RouteCollection {
             return try await renderLocked(request, username: username, next: form.next, message: "error.locked", retryAfter: wait)
         } catch Login.Failure.addressLocked(let wait) {
             return try await renderLocked(request, username: username, next: form.next, message: "error.address_locked", retryAfter: wait)
+        } catch Login.Failure.slowed(let wait) {
+            return try await renderLocked(request, username: username, next: form.next, message: "error.slowed", retryAfter: wait)
         } catch Login.Failure.wrongCredentials {
             return try await render(request, username: username, next: form.next,
                                     messages: [FormMessage(field: "password", text: Strings.text("login.failed", request.lang))],
@@ -131,6 +133,8 @@ struct LoginController: RouteCollection {
         } catch Login.Failure.addressLocked(let wait) {
             throw AppError(status: .tooManyRequests, code: "address_locked", messageKey: "error.address_locked", field: nil,
                            headers: ["Retry-After": String(wait)])
+        } catch Login.Failure.slowed(let wait) {
+            throw AppError(status: .tooManyRequests, code: "slowed", messageKey: "error.slowed", field: nil, headers: ["Retry-After": String(wait)])
         } catch Login.Failure.wrongCredentials {
             throw AppError(status: .unauthorized, code: "wrong_credentials", messageKey: "login.failed", field: "password")
         }

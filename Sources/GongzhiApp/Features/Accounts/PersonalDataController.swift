@@ -51,11 +51,13 @@ struct PersonalDataController: RouteCollection {
         guard let password, !password.isEmpty else { throw AppError.invalid("password", "required") }
         guard let userID = UUID(uuidString: actor.userID), let user = try await User.find(userID, on: request.db) else { throw AppError.unauthorized }
         do {
+            // Locked or slowed like a sign-in: a stolen session must not guess the password here without limit.
+            try await Login.checkAccountGuard(userID, on: request)
             guard request.gongzhi.passwords.verify(password, against: user.passwordHash) else {
                 try await Login.recordFailure(of: userID, summary: "reauthentication", on: request)
             }
             if user.secondFactorSealed != nil { try await SecondFactor.require(otp, user: user, on: request) }
-        } catch Login.Failure.locked(let wait), Login.Failure.addressLocked(let wait) {
+        } catch Login.Failure.locked(let wait), Login.Failure.addressLocked(let wait), Login.Failure.slowed(let wait) {
             throw AppError.locked(retryAfter: wait)
         } catch is Login.Failure {
             throw AppError(status: .forbidden, code: "wrong_password", messageKey: "mydata.wrong_password", field: "password")

@@ -12,6 +12,8 @@ enum HolidayArrangements {
         /// An arrangement names its source (the State Council notice), so that a reader can check it.
         case sourceMissing
         case yearOutOfRange(Int)
+        /// A statutory holiday of the year is not a day off in it (an arrangement only ever adds days off to them).
+        case statutoryDayMissing(String)
 
         var description: String {
             switch self {
@@ -21,6 +23,7 @@ enum HolidayArrangements {
             case .invalid(.bothHolidayAndWorkday(let text)): "\(text) is both a holiday and a working day"
             case .sourceMissing: "the document must name its source (the State Council notice and its date)"
             case .yearOutOfRange(let year): "\(year) is not a year this platform can take (2000–2100)"
+            case .statutoryDayMissing(let day): "\(day) is a statutory holiday (全国年节及纪念日放假办法) but not a day off in the file"
             }
         }
     }
@@ -30,7 +33,9 @@ enum HolidayArrangements {
         let year: HolidayYear
         do { year = try JSONDecoder().decode(HolidayYear.self, from: data) } catch { throw Failure.notJSON("\(error)") }
         guard (2000...2100).contains(year.year) else { throw Failure.yearOutOfRange(year.year) }
-        do { _ = try year.validated() } catch { throw Failure.invalid(error) }
+        let off: Set<CivilDate>
+        do { off = try year.validated().holidays } catch { throw Failure.invalid(error) }
+        if let missing = StatutoryHolidays.days(in: year.year).subtracting(off).min() { throw Failure.statutoryDayMissing(missing.description) }
         return year
     }
 

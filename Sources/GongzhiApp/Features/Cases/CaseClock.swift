@@ -45,8 +45,14 @@ enum CaseClock {
         for record in records {
             let before = (response: record.responseDueAt, completion: record.completionDueAt)
             let deadlines = CaseDeadlines.compute(facts(record, pauses: pausesByCase[record.id!] ?? []), calendar: calendar, now: now)
-            guard deadlines.response != before.response || deadlines.completion != before.completion || !deadlines.provisional else { continue }
+            let moved = deadlines.response != before.response || deadlines.completion != before.completion
+            guard moved || !deadlines.provisional else { continue }
             apply(deadlines, to: record)
+            // Only the mark changes (the year's arrangement kept its dates): no timeline entry.
+            guard moved else {
+                try await record.update(on: db)
+                continue
+            }
             record.eventCount += 1
             try await record.update(on: db)
             let note = [before.response, record.responseDueAt, before.completion, record.completionDueAt].map(W3CDateTime.format).joined(separator: " ")

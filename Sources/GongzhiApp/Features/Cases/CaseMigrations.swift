@@ -163,3 +163,16 @@ struct RecountNeverSignedCases: AsyncMigration {
 
     func revert(on database: any Database) async throws {}
 }
+
+/// Open cases opened before the deadline rules of issue 23 (a year without an arrangement, the opening day's
+/// suspension, same-day items) are marked for computing again: start-up computes every marked open case on the
+/// calendar in force, and a case whose deadlines move gets a timeline entry saying from when to when.
+struct MarkOpenCasesForRecompute: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.sql().raw("""
+            UPDATE cases SET deadlines_provisional = \(bind: true) WHERE state NOT IN ('closed', 'rejected', 'merged')
+            """).run()
+    }
+
+    func revert(on database: any Database) async throws {}
+}

@@ -121,7 +121,7 @@ struct CasesAPIController: RouteCollection {
             note: body.note ?? "", handlerNodeID: body.handlerNodeId, mergeInto: body.mergeInto, extraDays: body.extraDays,
             solved: body.solved, satisfaction: body.satisfaction, calledAt: body.calledAt, attachmentIDs: body.attachmentIds ?? []),
             actor: actor, on: request)
-        var dto = CaseDTO(record)
+        var dto = CaseText.seesNumbers(actor, record) ? CaseDTO(record) : CaseDTO(record).maskingNumbers()
         dto.actions = CaseActions.available(record, to: actor).map(\.rawValue)
         return dto
     }

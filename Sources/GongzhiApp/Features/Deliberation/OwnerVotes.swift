@@ -160,13 +160,15 @@ enum OwnerVotes {
                 // A co-owner who is not the unit's representative, a tenant, a family member: not a voter.
                 throw AppError(status: .forbidden, code: "not_an_owner", messageKey: "error.not_an_owner", field: nil)
             }
+            // The vote's row is locked first (the next number), so that an online ballot arriving at the same moment
+            // is either seen here or comes after this one.
+            let sequence = try await nextSequence(of: id, on: db)
             if case .paper = source, let online = try await OwnerVoteBallot.query(on: db).filter(\.$voteID == id)
                 .filter(\.$voterKey == voter.voterKey).filter(\.$channel == .online).sort(\.$sequence, .descending).first() {
                 var refusal = AppError.conflict("voted_online", field: "voterKey")
                 refusal.detail = PageDates.minute(online.castAt)
                 throw refusal
             }
-            let sequence = try await nextSequence(of: id, on: db)
             let millis = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
             let castAt = Date(timeIntervalSince1970: Double(millis) / 1000)
             let code = BallotReceipt.code(vote: id.uuidString.lowercased(), voterKey: voter.voterKey, choice: choice, castAt: castAt, sequence: sequence, key: key)

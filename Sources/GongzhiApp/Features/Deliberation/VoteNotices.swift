@@ -50,13 +50,22 @@ enum VoteNotices {
         }
     }
 
-    /// The paper ballots entered for `userID` in `voteID` (or in any vote), newest first.
+    /// The paper ballots entered for `userID` not yet seen on their vote's page (or in `voteID`), newest first.
     static func paperBallots(for userID: UUID, vote voteID: UUID? = nil, limit: Int = 20, on db: any Database) async throws -> [(VoteNotice, OwnerVoteBallot)] {
-        var query = VoteNotice.query(on: db).filter(\.$userID == userID)
+        var query = VoteNotice.query(on: db).filter(\.$userID == userID).filter(\.$readAt == nil)
         if let voteID { query = query.filter(\.$voteID == voteID) }
         let notices = try await query.sort(\.$createdAt, .descending).limit(limit).all()
         guard !notices.isEmpty else { return [] }
         let ballots = Dictionary(uniqueKeysWithValues: try await OwnerVoteBallot.query(on: db).filter(\.$id ~~ notices.map(\.ballotID)).all().map { ($0.id!, $0) })
         return notices.compactMap { notice in ballots[notice.ballotID].map { (notice, $0) } }
+    }
+
+    /// The owner has seen the vote's page, which shows each paper ballot entered for them: the notices are read.
+    static func markRead(for userID: UUID, vote voteID: UUID, now: Date, app: Application) async throws {
+        guard try await VoteNotice.query(on: app.db).filter(\.$userID == userID).filter(\.$voteID == voteID).filter(\.$readAt == nil).count() > 0 else { return }
+        try await app.write { db in
+            try await VoteNotice.query(on: db).filter(\.$userID == userID).filter(\.$voteID == voteID).filter(\.$readAt == nil)
+                .set(\.$readAt, to: now).update()
+        }
     }
 }

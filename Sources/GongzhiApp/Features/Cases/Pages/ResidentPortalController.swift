@@ -49,10 +49,20 @@ struct ResidentPortalController: RouteCollection {
             notices: notices.map { CaseNoticeDTO($0, lang: request.lang) },
             board: CaseTable(t: page.t, rows: board.map { labels.row($0, linkTo: "/board/") }, caption: page.t["portal_board"] ?? ""),
             votes: votes.map { OwnerVotePagesController.row($0, compound: compounds[$0.$compound.id] ?? "", lang: request.lang) },
-            paperBallots: try await VoteNotices.paperBallots(for: userID ?? UUID(), limit: 5, on: request.db).map { notice, ballot in
-                PaperBallotNotice(href: "/votes/\(notice.voteID.uuidString.lowercased())",
-                                  text: Strings.text("vote.paper_entered_home", request.lang) + " · " + PageDates.minute(ballot.castAt))
-            }))
+            paperBallots: try await paperBallotNotices(userID ?? UUID(), lang: request.lang, on: request.db)))
+    }
+
+    /// Paper ballots entered in the resident's name that they have not yet seen on the vote's page, naming the vote.
+    static func paperBallotNotices(_ userID: UUID, lang: Lang, on db: any Database) async throws -> [PaperBallotNotice] {
+        let notices = try await VoteNotices.paperBallots(for: userID, limit: 5, on: db)
+        guard !notices.isEmpty else { return [] }
+        let titles = Dictionary(uniqueKeysWithValues: try await OwnerVoteRecord.query(on: db).filter(\.$id ~~ notices.map(\.0.voteID)).all()
+            .map { ($0.id!, $0.title) })
+        return notices.map { notice, ballot in
+            PaperBallotNotice(href: "/votes/\(notice.voteID.uuidString.lowercased())",
+                              text: Strings.text("vote.paper_entered_home", lang).replacingOccurrences(of: "{vote}", with: titles[notice.voteID] ?? "")
+                                + " · " + PageDates.minute(ballot.castAt))
+        }
     }
 
     /// Public cases of the resident's own community, newest first.

@@ -248,6 +248,10 @@ struct OwnerVotePagesController: RouteCollection {
             receipt: receipt, receiptAnswer: receiptAnswer, flash: flash, messages: messages)
         let response = try await request.view.render("deliberation/vote", context).encodeResponse(status: status, for: request)
         response.headers.cacheControl = .init(noStore: true)
+        // The page showed the owner every paper ballot entered for them here.
+        if context.entries.contains(where: { $0.paperNotice != nil }), let userID = UUID(uuidString: actor.userID) {
+            try await VoteNotices.markRead(for: userID, vote: id, now: request.now, app: request.application)
+        }
         return response
     }
 
