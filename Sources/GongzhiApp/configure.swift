@@ -116,7 +116,11 @@ extension Application {
         // again when a year has arrived since (in a file under GONGZHI_CALENDAR_DIR, or loaded by another instance).
         let loaded = try await HolidayArrangements.loadedYears(on: db)
         try gongzhi.calendars.update(loaded: loaded.years, signature: loaded.signature)
-        try await HolidayArrangements.recompute(self)
+        // Never a reason not to start: what is not recomputed now is when the next arrangement loads, or a case's
+        // next step computes it.
+        do { try await HolidayArrangements.recompute(self) } catch {
+            logger.warning("provisional deadlines not recomputed at start-up: \(String(describing: error))")
+        }
     }
 
     /// What `serve` does before listening: migrate, create the small demo district on the first start, print the

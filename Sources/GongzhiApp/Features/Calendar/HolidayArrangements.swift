@@ -61,7 +61,13 @@ enum HolidayArrangements {
             try await row.save(on: db)
             let loaded = try await loadedYears(on: db)
             let calendar = try WorkingCalendar(years: store.fileYears + loaded.years, periods: store.periods)
-            let recomputed = try await CaseClock.recomputeProvisional(calendar: calendar, now: now, on: db)
+            var recomputed = 0
+            var after: UUID?
+            repeat {
+                let batch = try await CaseClock.recomputeProvisional(calendar: calendar, now: now, after: after, on: db)
+                recomputed += batch.changed
+                after = batch.last
+            } while after != nil
             try await AuditLog.append(AuditEvent(action: "calendar.load", objectType: "calendar_year", objectID: "\(arrangement.year)",
                                                  summary: "\(existing == nil ? "loaded" : "replaced"); \(recomputed) open cases recomputed",
                                                  change: ["source": source, "holidays": "\(arrangement.holidays.count)",
@@ -93,14 +99,24 @@ enum HolidayArrangements {
     @discardableResult
     static func recompute(_ app: Application) async throws -> Int {
         let calendar = app.gongzhi.calendar, now = app.clock.now
-        return try await app.write { db in
-            let changed = try await CaseClock.recomputeProvisional(calendar: calendar, now: now, on: db)
-            if changed > 0 {
-                try await AuditLog.append(AuditEvent(action: "calendar.recompute", objectType: "calendar_year", objectID: "",
-                                                     summary: "\(changed) open cases recomputed"), context: .system, now: now, on: db)
+        var changed = 0
+        var after: UUID?
+        // In batches of 500, each its own transaction: after a release that marks every open case, a large
+        // district's start-up does not hold one transaction over all of them.
+        repeat {
+            let from = after
+            let batch = try await app.write { db in
+                let batch = try await CaseClock.recomputeProvisional(calendar: calendar, now: now, after: from, on: db)
+                if batch.changed > 0 {
+                    try await AuditLog.append(AuditEvent(action: "calendar.recompute", objectType: "calendar_year", objectID: "",
+                                                         summary: "\(batch.changed) open cases recomputed"), context: .system, now: now, on: db)
+                }
+                return batch
             }
-            return changed
-        }
+            changed += batch.changed
+            after = batch.last
+        } while after != nil
+        return changed
     }
 
     /// The year without an arrangement that the next 60 days reach into, if any: start-up, staff pages and

@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Foundation
 import GongzhiCore
 
@@ -33,13 +34,26 @@ enum CaseClock {
         apply(CaseDeadlines.compute(facts(record, pauses: pauses), calendar: calendar, now: now), to: record)
     }
 
-    /// Computes again the deadlines of every open case whose deadlines were provisional, in the caller's
-    /// transaction; each one that changes gets a timeline entry saying from when to when. Returns how many changed.
-    /// A suspended case is left until it resumes (its deadline moves with the running pause, and resuming computes
-    /// it on the calendar then in force).
-    static func recomputeProvisional(calendar: WorkingCalendar, now: Date, on db: any Database) async throws -> Int {
-        let records = try await CaseRecord.query(on: db).filter(\.$deadlinesProvisional == true)
-            .filter(\.$state !~ [.closed, .rejected, .merged, .suspended]).all()
+    /// Computes again the deadlines of the open cases marked provisional with an id after `after` (at most `limit` of
+    /// them, in id order), in the caller's transaction; each one whose deadlines move gets a timeline entry saying from
+    /// when to when. Returns how many moved and the last id read (nil: none left). Rows another instance holds are
+    /// skipped (PostgreSQL `FOR UPDATE SKIP LOCKED`), so that two instances starting together never write one case
+    /// twice. A suspended case is left until it resumes (its deadline moves with the running pause, and resuming
+    /// computes it on the calendar then in force).
+    static func recomputeProvisional(calendar: WorkingCalendar, now: Date, after: UUID? = nil, limit: Int = 500,
+                                     on db: any Database) async throws -> (changed: Int, last: UUID?) {
+        let sql = db.sql()
+        let lock = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
+        let open = [CaseState.closed, .rejected, .merged, .suspended].map(\.rawValue)
+        // raw SQL: `lock` is one of two fixed strings.
+        let query: SQLQueryString = if let after {
+            "SELECT id FROM cases WHERE deadlines_provisional = \(bind: true) AND state NOT IN (\(binds: open)) AND id > \(bind: after) ORDER BY id LIMIT \(bind: limit)\(unsafeRaw: lock)"
+        } else {
+            "SELECT id FROM cases WHERE deadlines_provisional = \(bind: true) AND state NOT IN (\(binds: open)) ORDER BY id LIMIT \(bind: limit)\(unsafeRaw: lock)"
+        }
+        let ids = try await sql.raw(query).all().map { try $0.decode(column: "id", as: UUID.self) }
+        guard !ids.isEmpty else { return (0, nil) }
+        let records = try await CaseRecord.query(on: db).filter(\.$id ~~ ids).all()
         let pausesByCase = try await pauses(of: records.compactMap(\.id), on: db)
         var changed = 0
         for record in records {
@@ -60,7 +74,7 @@ enum CaseClock {
                                       actorUserID: nil, actorName: "system", note: note, at: now).create(on: db)
             changed += 1
         }
-        return changed
+        return (changed, ids.last)
     }
 
     /// The timeline action of a recomputation; its note holds the response and completion deadlines before and after.
