@@ -159,6 +159,8 @@ struct OwnerVotePagesController: RouteCollection {
         let canVote: Bool
         let notEligible: Bool
         let entries: [EntryView]
+        /// The receipt of the ballot just cast (the newest of the reader's), shown with the thanks.
+        let myReceipt: String?
         /// Ballots counted, by how they came ("online 12, paper 3"), once the vote is closed; staff see it while open.
         let channels: String?
         let canManage: Bool
@@ -241,6 +243,7 @@ struct OwnerVotePagesController: RouteCollection {
                           receipt: entry.receiptCode,
                           paperNotice: entry.channel == .paper ? fill("vote.paper_notice", ["at": entry.castAt.map(PageDates.minute) ?? ""]) : nil)
             },
+            myReceipt: (dto.mine?.entries ?? []).filter { $0.castAt != nil }.max { $0.castAt! < $1.castAt! }?.receiptCode,
             channels: vote.state == .closed || access.staff ? try await Self.channels(of: vote, lang: lang, on: db) : nil,
             canManage: access.manage, canOpen: access.manage && vote.state == .draft,
             canClose: access.manage && vote.state == .open && request.now >= vote.closesAt, voters: open ? voters : [],
