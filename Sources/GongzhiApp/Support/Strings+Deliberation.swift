@@ -210,6 +210,7 @@ enum DeliberationStrings {
                               "Staff entered this ballot for you from a paper ballot on {at}. If it was not your wish, contact the community (the sheet's photo is kept); until the vote closes you can change it here."),
         "vote.paper_hint": ("只为没有在网上投票的业主录入；须上传业主签字的选票照片，业主会收到通知。",
                             "Only for owners who have not voted online; attach a photo of the signed ballot sheet. The owner is told."),
+        "vote.paper_choice": ("选票上勾选的意见", "The choice marked on the ballot sheet"),
         "vote.paper_photo": ("签字选票的照片", "Photo of the signed ballot sheet"),
         "vote.channels": ("计入的选票：网上 {online} 张，纸质 {paper} 张", "Ballots counted: {online} online, {paper} on paper"),
         "vote.paper_entered_home": ("工作人员为您录入了纸质选票：{vote}", "Staff entered a paper ballot for you: {vote}"),
