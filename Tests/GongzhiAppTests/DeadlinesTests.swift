@@ -140,6 +140,25 @@ struct DeadlinesTests {
         }
     }
 
+    @Test("open provisional cases are recomputed batch after batch until none is left")
+    func recomputeInBatches() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            app.clock.set(beijing("2026-12-15 10:00"))
+            var worker = try await TestClient.api(app, as: "worker")
+            var ids: [UUID] = []
+            for _ in 0..<3 { ids.append(try await open(&worker, f, item: "SRV-012").id) }
+            // The arrangement arrives in this instance's calendar only (as from GONGZHI_CALENDAR_DIR); batches of one.
+            try app.gongzhi.calendars.update(loaded: [try HolidayArrangements.decode(Self.arrangement2027)], signature: "test")
+            #expect(try await HolidayArrangements.recompute(app, batch: 1) == 3)
+            for id in ids {
+                let record = try #require(try await CaseRecord.find(id, on: app.db))
+                #expect(!record.deadlinesProvisional && record.completionDueAt == beijing("2027-01-05 17:30"))
+            }
+            #expect(try await HolidayArrangements.recompute(app, batch: 1) == 0)
+        }
+    }
+
     @Test("a suspension before signing pauses the response clock; one on the opening day costs no day of the limit")
     func suspensions() async throws {
         try await withApp { app, f in

@@ -97,7 +97,7 @@ enum HolidayArrangements {
     /// Computes again the open provisional deadlines on the calendar in force (at start-up: files under
     /// `GONGZHI_CALENDAR_DIR` may have brought a year).
     @discardableResult
-    static func recompute(_ app: Application) async throws -> Int {
+    static func recompute(_ app: Application, batch size: Int = 500) async throws -> Int {
         let calendar = app.gongzhi.calendar, now = app.clock.now
         var changed = 0
         var after: UUID?
@@ -106,7 +106,7 @@ enum HolidayArrangements {
         repeat {
             let from = after
             let batch = try await app.write { db in
-                let batch = try await CaseClock.recomputeProvisional(calendar: calendar, now: now, after: from, on: db)
+                let batch = try await CaseClock.recomputeProvisional(calendar: calendar, now: now, after: from, limit: size, on: db)
                 if batch.changed > 0 {
                     try await AuditLog.append(AuditEvent(action: "calendar.recompute", objectType: "calendar_year", objectID: "",
                                                          summary: "\(batch.changed) open cases recomputed"), context: .system, now: now, on: db)
