@@ -134,12 +134,15 @@ extension Application {
 
 /// Runs `body` with a random port below Linux's ephemeral range (32768–60999), so that no client connection (the
 /// PostgreSQL pools' among them) holds it; another test may have drawn the same port, so a bind failure draws again.
+/// VaporTesting gives a request to a running server 30 s: with the whole PostgreSQL suite beside it on two cores, a
+/// multi-megabyte upload once took longer, so a deadline exceeded tries again too (callers send idempotent requests:
+/// a refusal, or a POST under an Idempotency-Key that replays).
 func onFreePort<T>(_ body: (Int) async throws -> T) async throws -> T {
     var attempt = 0
     while true {
         do {
             return try await body(Int.random(in: 20_000...32_000))
-        } catch where attempt < 5 && String(describing: error).contains("Address already in use") {
+        } catch where attempt < 5 && ["Address already in use", "deadlineExceeded"].contains(where: String(describing: error).contains) {
             attempt += 1
         }
     }
