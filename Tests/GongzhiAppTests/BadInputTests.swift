@@ -75,13 +75,9 @@ struct BadInputTests {
             // The size limit applies while the body streams in: only a real server shows it.
             let huge = "{\"name\": \"" + String(repeating: "x", count: 2 * 1024 * 1024) + "\"}"
             let token = try #require(worker.bearer)
-            let tooLarge = try await onFreePort { port in
-                try await app.testing(method: .running(port: port)).sendRequest(.POST, "/api/v1/org/nodes") { request in
-                    request.headers.bearerAuthorization = .init(token: token)
-                    request.headers.contentType = .json
-                    request.body = ByteBuffer(string: huge)
-                }
-            }
+            let tooLarge = try await sendLive(app, .POST, "/api/v1/org/nodes",
+                                              headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json"],
+                                              body: ByteBuffer(string: huge))
             #expect(tooLarge.status == .payloadTooLarge)
             #expect(try tooLarge.content.decode(ErrorJSON.self).error.code == "body_too_large")
             #expect(try await OrgNode.query(on: app.db).count() == nodes)

@@ -12,12 +12,7 @@ import VaporTesting
 @Suite("Body limits per route, and Open311's refusals in its own format")
 struct BodyLimitTests {
     static func send(_ app: Application, _ method: HTTPMethod, _ path: String, body: ByteBuffer, headers: HTTPHeaders) async throws -> TestingHTTPResponse {
-        try await onFreePort { port in
-            try await app.testing(method: .running(port: port)).sendRequest(method, path) { request in
-                request.headers = headers
-                request.body = body
-            }
-        }
+        try await sendLive(app, method, path, headers: headers, body: body)
     }
 
     static func cookieHeader(_ client: TestClient) -> String {

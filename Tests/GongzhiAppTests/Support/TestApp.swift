@@ -137,6 +137,15 @@ extension Application {
 /// VaporTesting gives a request to a running server 30 s: with the whole PostgreSQL suite beside it on two cores, a
 /// multi-megabyte upload once took longer, so a deadline exceeded tries again too (callers send idempotent requests:
 /// a refusal, or a POST under an Idempotency-Key that replays).
+/// Sends one request to `app` running on a free port. `performTest` throws without recording an issue (VaporTesting's
+/// `sendRequest` records one before rethrowing, so a retried deadline would still fail the test).
+func sendLive(_ app: Application, _ method: HTTPMethod, _ path: String, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer()) async throws -> TestingHTTPResponse {
+    try await onFreePort { port in
+        try await app.testing(method: .running(port: port))
+            .performTest(request: TestingHTTPRequest(method: method, url: URI(path: path), headers: headers, body: body))
+    }
+}
+
 func onFreePort<T>(_ body: (Int) async throws -> T) async throws -> T {
     var attempt = 0
     while true {
