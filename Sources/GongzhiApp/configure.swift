@@ -146,8 +146,8 @@ extension Application {
         lifecycle.use(PeriodicWork(name: "memory trim", every: .seconds(60)) { _ in ProcessMemory.trim() })
         lifecycle.use(PeriodicWork(name: "KPI rollups", every: .seconds(5)) { app in _ = try await KPIRollups.catchUpAll(app, limit: 50) })
         lifecycle.use(PeriodicWork(name: "deliberation", every: .seconds(60)) { app in
-            _ = try await OwnerVotes.closeDue(app)
-            _ = try await Polls.closeDue(app)
+            _ = try await OwnerVotes.closeDue(in: app.context())
+            _ = try await Polls.closeDue(in: app.context())
         })
         let households = gongzhi.config.firstStartDemoHouseholds
         if households > 0, try await DemoDistrictSeeder.seed(app: self, streets: 2, households: households, seed: 42, progress: false) != nil {

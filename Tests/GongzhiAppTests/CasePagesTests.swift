@@ -161,7 +161,7 @@ struct StaffCasePagesTests {
     static func actor(_ app: Application, _ username: String) async throws -> Actor? {
         guard let user = try await User.query(on: app.db).filter(\.$username == username).first() else { return nil }
         let grants = try await RoleGrantRecord.query(on: app.db).filter(\.$user.$id == user.id!).all().compactMap(\.grant)
-        return Actor(userID: user.id!.uuidString.lowercased(), username: username, grants: grants)
+        return Actor(userID: AccountID(user.id!), username: username, grants: grants)
     }
 
     @Test("the queue filters by level and state, refuses unknown filters with a message, and pages")

@@ -244,18 +244,18 @@ struct OwnerVotesTests {
                 communityId: f.communityA.id!, title: "意见", options: ["是", "否"], closesAt: closes)).content.decode(PollDTO.self).id
             _ = try await worker.send(.POST, "/api/v1/polls/\(poll.uuidString)/open")
             // Not yet due: nothing happens.
-            let early = try await OwnerVotes.closeDue(app) + Polls.closeDue(app)
+            let early = try await OwnerVotes.closeDue(in: app.context()) + Polls.closeDue(in: app.context())
             #expect(early == 0)
             app.clock.set(closes)
             // Two instances on PostgreSQL (on SQLite one process writes: the same app twice, concurrently).
             try await withTwin(of: app) { twin in
                 let twin = TestDatabase.isPostgres ? twin : app
-                async let first = OwnerVotes.closeDue(app)
-                async let second = OwnerVotes.closeDue(twin)
+                async let first = OwnerVotes.closeDue(in: app.context())
+                async let second = OwnerVotes.closeDue(in: twin.context())
                 let closed = try await first + second
                 #expect(closed == 1)
-                async let p1 = Polls.closeDue(app)
-                async let p2 = Polls.closeDue(twin)
+                async let p1 = Polls.closeDue(in: app.context())
+                async let p2 = Polls.closeDue(in: twin.context())
                 let polls = try await p1 + p2
                 #expect(polls == 1)
             }

@@ -143,7 +143,7 @@ struct PeopleTests {
             #expect(members.contains { $0.person.id == user.$person.id })
             #expect(!leaksNumbers(household.body.string))
             let f = try #require(f)
-            let reach = try await ResidentReach.persons(of: Actor(userID: "", username: "", grants: [], personID: user.$person.id!.uuidString), on: app.db)
+            let reach = try await ResidentReach.persons(of: Actor(userID: AccountID(user.id!), username: "", grants: [], personID: PersonID(user.$person.id!)), on: app.db)
             let stranger = try #require(try await Person.query(on: app.db).filter(\.$id !~ reach).first())
             #expect(try await resident.send(.GET, "/api/v1/persons/\(stranger.id!.uuidString)").status == .notFound)
             #expect(try await resident.send(.GET, "/api/v1/persons/\(user.$person.id!.uuidString)").status == .ok)

@@ -11,7 +11,7 @@ struct AccessPolicyTests {
     var gridA: OrgPath { communityA.appending("g1") }
 
     func actor(_ grants: (Role, OrgPath)..., id: String = "u1") -> Actor {
-        Actor(userID: id, username: id, grants: grants.map { RoleGrant(role: $0.0, path: $0.1) })
+        Actor(userID: AccountID(stringLiteral: id), username: id, grants: grants.map { RoleGrant(role: $0.0, path: $0.1) })
     }
 
     @Test("a role holds in its node's subtree and nowhere else")

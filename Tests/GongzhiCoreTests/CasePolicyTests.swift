@@ -10,7 +10,7 @@ struct CasePolicyTests {
     var communityB: OrgPath { district.appending("sb").appending("cb") }
 
     func actor(_ role: Role, _ path: OrgPath, id: String = "u") -> Actor {
-        Actor(userID: id, username: id, grants: [RoleGrant(role: role, path: path)])
+        Actor(userID: AccountID(stringLiteral: id), username: id, grants: [RoleGrant(role: role, path: path)])
     }
 
     var communityCase: CasePolicy.Facts { CasePolicy.Facts(placePath: gridA, handlerPath: communityA, submitterUserID: "resident-1") }
@@ -76,8 +76,7 @@ struct CaseFollowerPolicyTests {
         #expect(CasePolicy.canView(follower, facts))
         #expect(!CasePolicy.canView(stranger, facts))
         for action in CaseAction.allCases { #expect(!CasePolicy.can(action, follower, facts), "\(action)") }
-        // An empty user id (an API client, the system) never follows.
-        #expect(!CasePolicy.isFollower(Actor(userID: "", username: "", grants: []),
-                                       CasePolicy.Facts(placePath: place, handlerPath: place, submitterUserID: nil, followerUserIDs: [""])))
+        // Only the accounts named follow (an API client or the system has no account: `Principal`).
+        #expect(!CasePolicy.isFollower(stranger, CasePolicy.Facts(placePath: place, handlerPath: place, submitterUserID: nil, followerUserIDs: ["u-follow"])))
     }
 }

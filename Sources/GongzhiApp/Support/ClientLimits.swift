@@ -24,13 +24,17 @@ final class SubmissionLimiter: Sendable {
     private let events = NIOLockedValueBox<[String: [Date]]>([:])
 
     /// Throws 429 with `Retry-After` when the caller is over the limit; records the attempt otherwise.
-    func admit(_ request: Request) throws {
-        let rate = request.gongzhi.config.submissionRate
+    func admit(_ context: UseCaseContext) throws {
+        let rate = context.services.config.submissionRate
         guard rate.limit > 0 else { return }
-        let actor = request.currentActor
-        if let actor, actor.roles != [.resident] { return }
-        let key = actor.map { "user:" + $0.userID } ?? "address:" + request.clientAddress
-        let now = request.now
+        // Open311 clients are limited by their key's own rules; the system is not limited.
+        switch context.principal {
+        case .open311, .system: return
+        case .account(let actor) where actor.roles != [.resident]: return
+        default: break
+        }
+        let key = context.principal.actor.map { "user:" + $0.userID.description } ?? "address:" + context.address
+        let now = context.now
         let verdict = events.withLockedValue { table -> (allowed: Bool, retryAfter: Int) in
             if table.count > 100_000 { table = table.filter { !$0.value.allSatisfy { now.timeIntervalSince($0) >= rate.window } } }
             var list = table[key] ?? []
@@ -39,7 +43,7 @@ final class SubmissionLimiter: Sendable {
             return verdict
         }
         guard verdict.allowed else {
-            request.logger.warning("submission rate limit reached", metadata: ["key": "\(key.hasPrefix("user:") ? key : "address")"])
+            context.logger.warning("submission rate limit reached", metadata: ["key": "\(key.hasPrefix("user:") ? key : "address")"])
             throw AppError(status: .tooManyRequests, code: "too_many_submissions", messageKey: "error.too_many_submissions", field: nil,
                            headers: ["Retry-After": String(verdict.retryAfter)])
         }

@@ -286,7 +286,6 @@ extension Request {
 
     /// Inserts ready rows and appends this request's audit entries in one write transaction (see `RowWrite`).
     func write(rows: [PreparedInsert], audit events: [AuditEvent]) async throws {
-        let context = auditContext, now = self.now
-        try await application.writeGate.run(on: db, RowWrite(rows: rows, audit: events.map { AuditLog.Pending(event: $0, context: context, now: now) }))
+        try await context.write(rows: rows, audit: events)
     }
 }

@@ -11,13 +11,13 @@ public struct RoleGrant: Hashable, Sendable, Codable {
 
 /// Who is acting: an account, its grants, and the resident record it is linked to (if any).
 public struct Actor: Sendable, Equatable {
-    public let userID: String
+    public let userID: AccountID
     public let username: String
     public let grants: [RoleGrant]
     /// The person record of a resident account.
-    public let personID: String?
+    public let personID: PersonID?
 
-    public init(userID: String, username: String, grants: [RoleGrant], personID: String? = nil) {
+    public init(userID: AccountID, username: String, grants: [RoleGrant], personID: PersonID? = nil) {
         self.userID = userID
         self.username = username
         self.grants = grants
@@ -96,7 +96,7 @@ public enum RoleGrantRules {
     /// Checks that `granter` may give `role` at `path` (a node of `level`, nil for the root) to an account
     /// that already holds `existing`.
     public static func check(
-        granter: Actor, granteeID: String, role: Role, at path: OrgPath, level: OrgLevel?, existing: [Role]
+        granter: Actor, granteeID: AccountID, role: Role, at path: OrgPath, level: OrgLevel?, existing: [Role]
     ) throws(Error) {
         guard AccessPolicy.allows(.manageAccounts, actor: granter, at: path) else { throw .notAllowed }
         guard granter.userID != granteeID else { throw .selfGrant }

@@ -8,13 +8,13 @@ public enum CasePolicy {
         /// The node that handles it.
         public let handlerPath: OrgPath
         /// The account that submitted it (nil: staff entry for an offline resident, or anonymous).
-        public let submitterUserID: String?
+        public let submitterUserID: AccountID?
         /// A report against an official or a department (举报): never visible to the org it accuses.
         public let accusedPath: OrgPath?
         /// Submitters of cases merged into this one: they follow it (see it, never act on it).
-        public let followerUserIDs: [String]
+        public let followerUserIDs: [AccountID]
 
-        public init(placePath: OrgPath, handlerPath: OrgPath, submitterUserID: String?, accusedPath: OrgPath? = nil, followerUserIDs: [String] = []) {
+        public init(placePath: OrgPath, handlerPath: OrgPath, submitterUserID: AccountID?, accusedPath: OrgPath? = nil, followerUserIDs: [AccountID] = []) {
             self.placePath = placePath
             self.handlerPath = handlerPath
             self.submitterUserID = submitterUserID
@@ -35,7 +35,7 @@ public enum CasePolicy {
     /// Whether `actor` sees the case only because their own case was merged into it (the page then shows its
     /// progress, not another resident's words, unless the case is public).
     public static func isFollower(_ actor: Actor, _ facts: Facts) -> Bool {
-        !actor.userID.isEmpty && facts.followerUserIDs.contains(actor.userID)
+        facts.followerUserIDs.contains(actor.userID)
     }
 
     /// Whether `actor` is inside the accused org: any of its grants lies in the accused subtree or above it

@@ -10,16 +10,17 @@ import Vapor
 /// holder is — and says how (the evidence seen) — and links it; a person has at most one account (a unique index on
 /// `users.person_id`, both databases).
 enum AccountLinks {
-    static func link(personID: UUID, userID: UUID, evidence rawEvidence: String?, actor: Actor, on request: Request) async throws -> User {
+    static func link(personID: UUID, userID: UUID, evidence rawEvidence: String?, in context: UseCaseContext) async throws -> User {
+        let actor = try context.account()
         let evidence = try OrgInput.text(rawEvidence, field: "evidence", limit: 500)
         guard evidence.count >= 2 else { throw AppError.invalid("evidence", "identity_evidence_required") }
-        return try await request.write { db in
+        return try await context.write { db in
             let person = try await Scoped.find(Person.self, personID, actor: actor, .viewResidents, on: db)
             try Scoped.require(.manageResidents, actor: actor, at: person.orgPath)
             guard let user = try await User.find(userID, on: db) else { throw AppError.invalid("userId", "not_found") }
             guard user.$person.id == nil else { throw AppError.conflict("account_linked", field: "userId") }
             // Never one's own account: a worker must not give themselves a resident's identity (and their ballot).
-            guard userID.uuidString.lowercased() != actor.userID else { throw AppError.conflict("own_account", field: "userId") }
+            guard AccountID(userID) != actor.userID else { throw AppError.conflict("own_account", field: "userId") }
             let grants = try await RoleGrantRecord.query(on: db).filter(\.$user.$id == userID).all()
             // The separated administrators hold no other role and no resident identity (三员分立), and a staff account
             // is not put on a resident by a colleague: only accounts holding no role but the resident's.
@@ -30,7 +31,7 @@ enum AccountLinks {
             }
             user.$person.id = personID
             try await user.update(on: db)
-            try await request.audit(AuditEvent(action: "user.link_person", objectType: "user", objectID: userID.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "user.link_person", objectType: "user", objectID: userID.uuidString.lowercased(),
                                                change: ["person": personID.uuidString.lowercased(), "evidence": Masking.numbersInText(evidence)]), on: db)
             return user
         }

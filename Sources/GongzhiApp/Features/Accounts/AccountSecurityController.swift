@@ -65,7 +65,7 @@ struct AccountSecurityController: RouteCollection {
         guard current.obligation == .verifySecondFactor else { return request.redirect(to: next, redirectType: .normal) }
         let form = try request.content.decode(CodeForm.self)
         do {
-            try await SecondFactor.require(form.code, user: user, on: request)
+            try await SecondFactor.require(form.code, user: user, in: request.context)
         } catch Login.Failure.locked(let wait), Login.Failure.addressLocked(let wait), Login.Failure.slowed(let wait) {
             let response = try await render(request, messages: [FormMessage(field: nil, text: Strings.text("error.locked", request.lang))],
                                             status: .tooManyRequests)
@@ -81,7 +81,7 @@ struct AccountSecurityController: RouteCollection {
             guard let session = try await LoginSession.find(sessionID, on: db) else { throw AppError.unauthorized }
             session.awaitingSecondFactor = false
             try await session.update(on: db)
-            try await request.audit(AuditEvent(action: "login.second_factor", objectType: "user", objectID: current.actor.userID), on: db)
+            try await request.audit(AuditEvent(action: "login.second_factor", objectType: "user", objectID: current.actor.userID.description), on: db)
         }
         return request.redirect(to: next, redirectType: .normal)
     }
@@ -93,9 +93,9 @@ struct AccountSecurityController: RouteCollection {
         let form = try request.content.decode(CodeForm.self)
         do {
             guard let code = form.code, !code.isEmpty else {
-                return try await render(request, enrolmentKey: try await SecondFactor.startEnrolment(userID: current.userID, on: request))
+                return try await render(request, enrolmentKey: try await SecondFactor.startEnrolment(userID: current.userID, in: request.context))
             }
-            try await SecondFactor.confirmEnrolment(userID: current.userID, code: code, on: request)
+            try await SecondFactor.confirmEnrolment(userID: current.userID, code: code, in: request.context)
         } catch let error as AppError where error.status.code < 500 {
             // The secret shown again, so that a mistyped code can be retried.
             let pending = try await User.find(current.userID, on: request.db)?.pendingSecondFactorSealed
@@ -113,13 +113,13 @@ struct AccountSecurityController: RouteCollection {
 
     /// Every session ends with the change: the person signs in again with the new password.
     @Sendable func changePassword(_ request: Request) async throws -> Response {
-        let actor = try request.requireActor()
+        _ = try request.requireActor()
         guard request.current?.obligation != .verifySecondFactor else { throw AppError.forbidden }
         let form = try request.content.decode(PasswordForm.self)
         do {
             guard let new = form.newPassword, !new.isEmpty else { throw AppError.invalid("newPassword", "required") }
             guard new == form.confirmPassword else { throw AppError.invalid("confirmPassword", "passwords_differ") }
-            try await AccountCommands.changePassword(current: form.currentPassword ?? "", new: new, actor: actor, on: request)
+            try await AccountCommands.changePassword(current: form.currentPassword ?? "", new: new, in: request.context)
         } catch let error as AppError where error.status.code < 500 {
             return try await render(request, messages: request.formMessages(for: error), status: error.status)
         }
@@ -129,8 +129,8 @@ struct AccountSecurityController: RouteCollection {
     }
 
     @Sendable func resetAPI(_ request: Request) async throws -> HTTPStatus {
-        let actor = try request.require(.manageAccounts)
-        try await SecondFactor.reset(userID: try request.uuidParameter(), actor: actor, on: request)
+        _ = try request.require(.manageAccounts)
+        try await SecondFactor.reset(userID: try request.uuidParameter(), in: request.context)
         return .noContent
     }
 }

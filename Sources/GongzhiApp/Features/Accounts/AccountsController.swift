@@ -64,7 +64,7 @@ struct AccountsController: RouteCollection {
         // security administrator's alone.
         guard body.personId == nil else { throw AppError.invalid("personId", "person_link_needs_confirmation") }
         return try await AccountCommands.createUser(username: username, displayName: displayName, password: password,
-                                                    personID: nil, actor: actor, on: request)
+                                                    personID: nil, in: request.context)
     }
 
     @Sendable func createAPI(_ request: Request) async throws -> Response {
@@ -80,29 +80,29 @@ struct AccountsController: RouteCollection {
     }
 
     @Sendable func grantAPI(_ request: Request) async throws -> Response {
-        let actor = try request.require(.manageAccounts)
+        _ = try request.require(.manageAccounts)
         let body = try request.content.decode(GrantBody.self)
         guard let role = body.role else { throw AppError.invalid("role", "required") }
-        let record = try await AccountCommands.grant(userID: try request.uuidParameter(), role: role, nodeID: body.nodeId, actor: actor, on: request)
+        let record = try await AccountCommands.grant(userID: try request.uuidParameter(), role: role, nodeID: body.nodeId, in: request.context)
         return try await UserDTO.Grant(id: record.id!, role: record.role, nodeId: record.$node.id, path: record.path)
             .encodeResponse(status: .created, for: request)
     }
 
     @Sendable func revokeAPI(_ request: Request) async throws -> HTTPStatus {
-        let actor = try request.require(.manageAccounts)
-        try await AccountCommands.revoke(userID: try request.uuidParameter(), grantID: try request.uuidParameter("grantId"), actor: actor, on: request)
+        _ = try request.require(.manageAccounts)
+        try await AccountCommands.revoke(userID: try request.uuidParameter(), grantID: try request.uuidParameter("grantId"), in: request.context)
         return .noContent
     }
 
     @Sendable func disableAPI(_ request: Request) async throws -> HTTPStatus {
-        let actor = try request.require(.manageAccounts)
-        try await AccountCommands.setDisabled(userID: try request.uuidParameter(), disabled: true, actor: actor, on: request)
+        _ = try request.require(.manageAccounts)
+        try await AccountCommands.setDisabled(userID: try request.uuidParameter(), disabled: true, in: request.context)
         return .noContent
     }
 
     @Sendable func enableAPI(_ request: Request) async throws -> HTTPStatus {
-        let actor = try request.require(.manageAccounts)
-        try await AccountCommands.setDisabled(userID: try request.uuidParameter(), disabled: false, actor: actor, on: request)
+        _ = try request.require(.manageAccounts)
+        try await AccountCommands.setDisabled(userID: try request.uuidParameter(), disabled: false, in: request.context)
         return .noContent
     }
 
@@ -112,9 +112,9 @@ struct AccountsController: RouteCollection {
     }
 
     @Sendable func changePasswordAPI(_ request: Request) async throws -> HTTPStatus {
-        let actor = try request.requireActor()
+        _ = try request.requireActor()
         let body = try request.content.decode(PasswordBody.self)
-        try await AccountCommands.changePassword(current: body.currentPassword ?? "", new: body.newPassword ?? "", actor: actor, on: request)
+        try await AccountCommands.changePassword(current: body.currentPassword ?? "", new: body.newPassword ?? "", in: request.context)
         return .noContent
     }
 
@@ -171,7 +171,7 @@ struct AccountsController: RouteCollection {
         do {
             guard let role = form.role.flatMap(Role.init(rawValue:)) else { throw AppError.invalid("role", "required") }
             let nodeID = form.nodeId.flatMap { $0.isEmpty ? nil : UUID(uuidString: $0) }
-            _ = try await AccountCommands.grant(userID: try request.uuidParameter(), role: role, nodeID: nodeID, actor: actor, on: request)
+            _ = try await AccountCommands.grant(userID: try request.uuidParameter(), role: role, nodeID: nodeID, in: request.context)
             return request.redirect(to: "/users", redirectType: .normal)
         } catch let error as AppError {
             return try await render(request, actor: actor, messages: request.formMessages(for: error)).encodeResponse(status: .unprocessableEntity, for: request)

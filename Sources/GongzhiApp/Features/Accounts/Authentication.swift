@@ -202,7 +202,7 @@ struct AuthenticationMiddleware: AsyncMiddleware {
     /// The actor of an account, however it was found (a session, a token).
     static func current(userID: UUID, username: String, displayName: String, personID: UUID?, grants: [RoleGrant],
                         via: CurrentActor.Via, csrf: String?, sessionID: UUID?) -> CurrentActor {
-        let actor = Actor(userID: userID.uuidString.lowercased(), username: username, grants: grants, personID: personID?.uuidString.lowercased())
+        let actor = Actor(userID: AccountID(userID), username: username, grants: grants, personID: personID.map(PersonID.init))
         return CurrentActor(actor: actor, userID: userID, displayName: displayName, via: via, csrfToken: csrf, sessionID: sessionID)
     }
 }

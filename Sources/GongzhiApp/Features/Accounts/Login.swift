@@ -27,24 +27,24 @@ enum Login {
         return rule
     }
 
-    static func authenticate(username: String, password: String, on request: Request) async throws -> User {
-        let services = request.gongzhi
-        let now = request.now
+    static func authenticate(username: String, password: String, in context: UseCaseContext) async throws -> User {
+        let services = context.services
+        let now = context.now
         let name = username.trimmingCharacters(in: .whitespaces).lowercased()
-        let address = request.clientAddress
-        if let wait = services.config.addressLockout.retryAfter(try await AddressFailures.state(address, on: request.db), now: now) {
-            try await request.write { db in
-                try await request.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: "unknown",
+        let address = context.address
+        if let wait = services.config.addressLockout.retryAfter(try await AddressFailures.state(address, on: context.db), now: now) {
+            try await context.write { db in
+                try await context.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: "unknown",
                                                    outcome: "failure", summary: "address_locked"), on: db)
             }
             throw Failure.addressLocked(retryAfter: wait)
         }
         guard !name.isEmpty, name.count <= 64, password.count <= PasswordPolicy.maximumLength,
-              let user = try await User.query(on: request.db).filter(\.$username == name).first()
+              let user = try await User.query(on: context.db).filter(\.$username == name).first()
         else {
             _ = services.passwords.verify(password, against: services.decoyPasswordHash)
-            let byAddress = try await request.write { db in
-                try await request.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: "unknown",
+            let byAddress = try await context.write { db in
+                try await context.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: "unknown",
                                                    outcome: "failure", summary: "unknown_user"), on: db)
                 return try await AddressFailures.record(address, lockout: services.config.addressLockout, now: now, on: db)
             }
@@ -52,29 +52,29 @@ enum Login {
             throw Failure.wrongCredentials
         }
         let userID = try user.requireID()
-        try await checkAccountGuard(userID, on: request)
+        try await checkAccountGuard(userID, in: context)
         guard services.passwords.verify(password, against: user.passwordHash), !user.disabled else {
-            try await recordFailure(of: userID, summary: user.disabled ? "disabled" : "wrong_password", on: request)
+            try await recordFailure(of: userID, summary: user.disabled ? "disabled" : "wrong_password", in: context)
         }
         return user
     }
 
     /// Refuses (audited) a password check for `userID` from the caller's address while the account is locked there or
     /// slowed for strangers; every check of an account's password goes through it (sign-in, token, re-entry).
-    static func checkAccountGuard(_ userID: UUID, on request: Request) async throws {
-        let services = request.gongzhi
-        let now = request.now
-        let address = request.clientAddress
-        if let wait = services.config.addressLockout.retryAfter(try await AddressFailures.state(address, on: request.db), now: now) {
+    static func checkAccountGuard(_ userID: UUID, in context: UseCaseContext) async throws {
+        let services = context.services
+        let now = context.now
+        let address = context.address
+        if let wait = services.config.addressLockout.retryAfter(try await AddressFailures.state(address, on: context.db), now: now) {
             throw Failure.addressLocked(retryAfter: wait)
         }
         let rule = accountGuard(services.config)
-        let failures = try await SignInPlaces.recentFailures(of: userID, guard: rule, now: now, on: request.db)
-        let known = try await SignInPlaces.isKnown(address, for: userID, now: now, on: request.db)
+        let failures = try await SignInPlaces.recentFailures(of: userID, guard: rule, now: now, on: context.db)
+        let known = try await SignInPlaces.isKnown(address, for: userID, now: now, on: context.db)
         let decision = rule.decide(failures, address: address, known: known, now: now)
         guard decision != .allow else { return }
-        try await request.write { db in
-            try await request.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: userID.uuidString.lowercased(),
+        try await context.write { db in
+            try await context.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: userID.uuidString.lowercased(),
                                                outcome: "failure", summary: { if case .slowed = decision { "slowed" } else { "locked" } }()), on: db)
         }
         switch decision {
@@ -86,21 +86,21 @@ enum Login {
 
     /// Counts a failed sign-in step against the account and the caller's address (a wrong password, a wrong
     /// authenticator code), audits it, and throws: locked (429) once either limit is reached, wrong credentials before.
-    static func recordFailure(of userID: UUID, summary: String, on request: Request) async throws -> Never {
-        let services = request.gongzhi
-        let now = request.now
-        let address = request.clientAddress
+    static func recordFailure(of userID: UUID, summary: String, in context: UseCaseContext) async throws -> Never {
+        let services = context.services
+        let now = context.now
+        let address = context.address
         let rule = accountGuard(services.config)
-        let (decision, spreadBegan, byAddress) = try await request.write { db -> (AccountGuard.Decision, Bool, LoginLockout.State) in
+        let (decision, spreadBegan, byAddress) = try await context.write { db -> (AccountGuard.Decision, Bool, LoginLockout.State) in
             let byAddress = try await AddressFailures.record(address, lockout: services.config.addressLockout, now: now, on: db)
             let before = try await SignInPlaces.recentFailures(of: userID, guard: rule, now: now, on: db)
             try await SignInPlaces.recordFailure(of: userID, from: address, now: now, on: db)
             let after = before + [AccountGuard.Failure(address: address, at: now)]
-            try await request.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: userID.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: userID.uuidString.lowercased(),
                                                outcome: "failure", summary: summary), on: db)
             let began = rule.isSpread(after, now: now) && !rule.isSpread(before, now: now)
             if began {
-                try await request.audit(AuditEvent(action: "login.spread_attack", objectType: "user", objectID: userID.uuidString.lowercased(),
+                try await context.audit(AuditEvent(action: "login.spread_attack", objectType: "user", objectID: userID.uuidString.lowercased(),
                                                    outcome: "failure",
                                                    summary: "\(after.count) failures from \(Set(after.map(\.address)).count) addresses in \(Int(rule.window / 60)) minutes"),
                                         on: db)
@@ -108,14 +108,14 @@ enum Login {
             return (rule.decide(after, address: address, known: false, now: now), began, byAddress)
         }
         if spreadBegan {
-            request.logger.warning("failed sign-ins against one account from many addresses: strangers are slowed", metadata: ["user": "\(userID)"])
+            context.logger.warning("failed sign-ins against one account from many addresses: strangers are slowed", metadata: ["user": "\(userID)"])
         }
         if case .lockedHere(let wait) = decision {
-            request.logger.warning("account locked for one address after failed logins", metadata: ["user": "\(userID)"])
+            context.logger.warning("account locked for one address after failed logins", metadata: ["user": "\(userID)"])
             throw Failure.locked(retryAfter: wait)
         }
         if let wait = services.config.addressLockout.retryAfter(byAddress, now: now) {
-            request.logger.warning("address refused after failed logins")
+            context.logger.warning("address refused after failed logins")
             throw Failure.addressLocked(retryAfter: wait)
         }
         throw Failure.wrongCredentials
@@ -124,14 +124,14 @@ enum Login {
     /// After a successful check: clears the failures, upgrades a hash made with fewer rounds, opens a new session (a new id at every
     /// login, against fixation; the previous session of this browser is deleted) and audits it. Returns the
     /// session's cookie token.
-    static func openSession(for user: User, password: String, replacing oldToken: String?, on request: Request) async throws -> String {
+    static func openSession(for user: User, password: String, replacing oldToken: String?, in context: UseCaseContext) async throws -> String {
         let token = Tokens.random()
-        let now = request.now
-        let services = request.gongzhi
+        let now = context.now
+        let services = context.services
         let userID = try user.requireID()
         let newHash = services.passwords.needsRehash(user.passwordHash) ? services.passwords.hash(password) : nil
-        let address = request.clientAddress
-        try await request.write { db in
+        let address = context.address
+        try await context.write { db in
             guard let fresh = try await User.find(userID, on: db) else { throw AppError.unauthorized }
             fresh.lockoutState = .init()
             try await SignInPlaces.signedIn(userID, from: address, now: now, on: db)
@@ -144,10 +144,10 @@ enum Login {
             let session = LoginSession(tokenHash: Tokens.digest(token), userID: userID, csrfToken: Tokens.random(), now: now,
                                        awaitingSecondFactor: fresh.secondFactorSealed != nil)
             try await session.create(on: db)
-            var context = request.auditContext
-            context.actor = userID.uuidString.lowercased()
-            try await AuditLog.append(AuditEvent(action: "login.success", objectType: "user", objectID: context.actor),
-                                      context: context, now: now, on: db)
+            var audit = context.audit
+            audit.actor = userID.uuidString.lowercased()
+            try await AuditLog.append(AuditEvent(action: "login.success", objectType: "user", objectID: audit.actor),
+                                      context: audit, now: now, on: db)
         }
         return token
     }

@@ -50,10 +50,10 @@ struct LoginController: RouteCollection {
         let form = try request.content.decode(LoginForm.self)
         let username = form.username ?? ""
         do {
-            let user = try await Login.authenticate(username: username, password: form.password ?? "", on: request)
+            let user = try await Login.authenticate(username: username, password: form.password ?? "", in: request.context)
             let cookieName = SessionCookie.name(https: request.gongzhi.config.https)
             let token = try await Login.openSession(for: user, password: form.password ?? "",
-                                                    replacing: request.cookies[cookieName]?.string, on: request)
+                                                    replacing: request.cookies[cookieName]?.string, in: request.context)
             // With a second factor, the code comes next on the account security page.
             let next = request.safeNext(form.next)
             let target = user.secondFactorSealed == nil ? next
@@ -80,7 +80,7 @@ struct LoginController: RouteCollection {
         if let current = request.current, let sessionID = current.sessionID {
             try await request.write { db in
                 try await LoginSession.query(on: db).filter(\.$id == sessionID).delete()
-                try await request.audit(AuditEvent(action: "logout", objectType: "user", objectID: current.actor.userID), on: db)
+                try await request.audit(AuditEvent(action: "logout", objectType: "user", objectID: current.actor.userID.description), on: db)
             }
         }
         let response = request.redirect(to: "/login", redirectType: .normal)
@@ -116,9 +116,9 @@ struct LoginController: RouteCollection {
         let body = try request.content.decode(TokenRequest.self)
         let user: User
         do {
-            user = try await Login.authenticate(username: body.username, password: body.password, on: request)
+            user = try await Login.authenticate(username: body.username, password: body.password, in: request.context)
             if user.secondFactorSealed != nil {
-                try await SecondFactor.require(body.otp, user: user, on: request)
+                try await SecondFactor.require(body.otp, user: user, in: request.context)
             } else {
                 // An administrator who must enrol does it on the account security page, signed in with the password.
                 let grants = try await RoleGrantRecord.query(on: request.db).filter(\.$user.$id == user.requireID()).all().compactMap(\.grant)
@@ -160,7 +160,7 @@ struct LoginController: RouteCollection {
         guard request.current?.via == .token, let bearer = request.headers.bearerAuthorization else { throw AppError.forbidden }
         try await request.write { db in
             try await APIToken.query(on: db).filter(\.$tokenHash == Tokens.digest(bearer.token)).delete()
-            try await request.audit(AuditEvent(action: "token.revoke", objectType: "user", objectID: actor.userID), on: db)
+            try await request.audit(AuditEvent(action: "token.revoke", objectType: "user", objectID: actor.userID.description), on: db)
         }
         return .noContent
     }
@@ -179,7 +179,7 @@ struct LoginController: RouteCollection {
 
     @Sendable func me(_ request: Request) async throws -> MeResponse {
         let actor = try request.requireActor()
-        return MeResponse(id: actor.userID, username: actor.username, displayName: request.current?.displayName ?? "",
+        return MeResponse(id: actor.userID.description, username: actor.username, displayName: request.current?.displayName ?? "",
                           grants: actor.grants.map { .init(role: $0.role, path: $0.path.rawValue) })
     }
 }

@@ -49,14 +49,15 @@ struct PersonalDataController: RouteCollection {
     /// Checks the account holder's password (and second factor) once more; a wrong one counts as a failed sign-in.
     func reauthenticate(_ request: Request, actor: Actor, password: String?, otp: String?) async throws {
         guard let password, !password.isEmpty else { throw AppError.invalid("password", "required") }
-        guard let userID = UUID(uuidString: actor.userID), let user = try await User.find(userID, on: request.db) else { throw AppError.unauthorized }
+        let userID = actor.userID.uuid
+        guard let user = try await User.find(userID, on: request.db) else { throw AppError.unauthorized }
         do {
             // Locked or slowed like a sign-in: a stolen session must not guess the password here without limit.
-            try await Login.checkAccountGuard(userID, on: request)
+            try await Login.checkAccountGuard(userID, in: request.context)
             guard request.gongzhi.passwords.verify(password, against: user.passwordHash) else {
-                try await Login.recordFailure(of: userID, summary: "reauthentication", on: request)
+                try await Login.recordFailure(of: userID, summary: "reauthentication", in: request.context)
             }
-            if user.secondFactorSealed != nil { try await SecondFactor.require(otp, user: user, on: request) }
+            if user.secondFactorSealed != nil { try await SecondFactor.require(otp, user: user, in: request.context) }
         } catch Login.Failure.locked(let wait), Login.Failure.addressLocked(let wait), Login.Failure.slowed(let wait) {
             throw AppError.locked(retryAfter: wait)
         } catch is Login.Failure {
@@ -65,13 +66,13 @@ struct PersonalDataController: RouteCollection {
     }
 
     func export(_ request: Request, actor: Actor, fullNumbers: Bool) async throws -> Response {
-        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.unauthorized }
-        let subject = PersonalDataExport.Subject(userID: userID, personID: actor.personID.flatMap(UUID.init(uuidString:)))
+        let userID = actor.userID.uuid
+        let subject = PersonalDataExport.Subject(userID: userID, personID: actor.personID?.uuid)
         let document = try await PersonalDataExport.document(for: subject, inventory: request.gongzhi.dataInventory,
                                                              cipher: request.gongzhi.cipher, fullNumbers: fullNumbers, now: request.now, on: request.db)
         let rows = document.tables.values.reduce(0) { $0 + $1.count }
         try await request.write { db in
-            try await request.audit(AuditEvent(action: "data.export", objectType: "user", objectID: actor.userID,
+            try await request.audit(AuditEvent(action: "data.export", objectType: "user", objectID: actor.userID.description,
                                                summary: "tables=\(document.tables.count) rows=\(rows) numbers=\(fullNumbers ? "whole" : "masked")"), on: db)
         }
         let response = try await document.encodeResponse(status: .ok, for: request)
@@ -98,9 +99,9 @@ struct PersonalDataController: RouteCollection {
     func erase(_ request: Request, actor: Actor, password: String?, confirmed: Bool) async throws {
         guard confirmed else { throw AppError.invalid("confirm", "required") }
         guard let password, !password.isEmpty else { throw AppError.invalid("password", "required") }
-        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.unauthorized }
+        let userID = actor.userID.uuid
         do {
-            try await PersonalDataErasure.erase(userID: userID, password: password, on: request)
+            try await PersonalDataErasure.erase(userID: userID, password: password, in: request.context)
         } catch PersonalDataErasure.Failure.staffAccount {
             throw AppError(status: .conflict, code: "staff_account", messageKey: "mydata.staff_account", field: nil)
         } catch PersonalDataErasure.Failure.wrongPassword {
@@ -117,7 +118,7 @@ struct PersonalDataController: RouteCollection {
 
     func render(_ request: Request, actor: Actor, messages: [FormMessage], status: HTTPStatus) async throws -> Response {
         var user: User?
-        if let id = UUID(uuidString: actor.userID) { user = try await User.find(id, on: request.db) }
+        user = try await User.find(actor.userID.uuid, on: request.db)
         let view = try await request.view.render("accounts/my-data", MyDataPage(
             page: await PageBase.make(for: request, title: Strings.text("mydata.title", request.lang)), messages: messages,
             mayErase: actor.grants.allSatisfy { $0.role == .resident }, hasSecondFactor: user?.secondFactorSealed != nil))

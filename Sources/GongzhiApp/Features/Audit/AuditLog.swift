@@ -202,18 +202,11 @@ enum AuditLog {
 }
 
 extension Request {
-    /// The audit context of this request's actor.
-    var auditContext: AuditContext {
-        let actor = currentActor
-        return AuditContext(
-            actor: actor?.userID ?? "anonymous",
-            roles: actor.map { $0.roles.map(\.rawValue).sorted().joined(separator: ",") } ?? "",
-            ip: clientAddress,
-            requestID: headers.first(name: "X-Request-Id") ?? logger[metadataKey: "request-id"]?.description ?? "")
-    }
+    /// The audit context of this request's actor (see `UseCaseContext.audit`).
+    var auditContext: AuditContext { context.audit }
 
     /// Appends an audit entry for this request inside the transaction `db`.
     func audit(_ event: AuditEvent, on db: any Database) async throws {
-        try await AuditLog.append(event, context: auditContext, now: now, on: db)
+        try await context.audit(event, on: db)
     }
 }

@@ -54,7 +54,7 @@ enum CaseActions {
         guard let record = try await CaseRecord.find(id, on: db) else { throw AppError.notFound }
         if CasePolicy.canView(actor, record.facts) { return record }
         guard allowFollowers == .yes || (allowFollowers == .ifPublic && record.isPublic) else { throw AppError.notFound }
-        let followers = try await CaseNotices.followers(of: id, on: db).map { $0.uuidString.lowercased() }
+        let followers = try await CaseNotices.followers(of: id, on: db).map(AccountID.init)
         guard CasePolicy.canView(actor, record.facts(followers: followers)) else { throw AppError.notFound }
         return record
     }
@@ -64,25 +64,26 @@ enum CaseActions {
         CaseWorkflow.allowedActions(record.snapshot).filter { CasePolicy.can($0, actor, record.facts) }
     }
 
-    static func perform(_ action: CaseAction, caseID: UUID, input: Input, actor: Actor, on request: Request) async throws -> CaseRecord {
+    static func perform(_ action: CaseAction, caseID: UUID, input: Input, in context: UseCaseContext) async throws -> CaseRecord {
+        _ = try context.account()
         var record: CaseRecord?
-        try await CasePhoto.writing(input.photos, on: request) { files in
-            record = try await perform(action, caseID: caseID, input: input, photoFiles: files, actor: actor, on: request)
+        try await CasePhoto.writing(input.photos, in: context) { files in
+            record = try await perform(action, caseID: caseID, input: input, photoFiles: files, in: context)
         }
         return record!
     }
 
-    static func perform(_ action: CaseAction, caseID: UUID, input: Input, photoFiles: [(id: UUID, path: String)], actor: Actor,
-                        on request: Request) async throws -> CaseRecord {
+    static func perform(_ action: CaseAction, caseID: UUID, input: Input, photoFiles: [(id: UUID, path: String)], in context: UseCaseContext) async throws -> CaseRecord {
+        let actor = try context.account()
         let note = input.note.trimmingCharacters(in: .whitespacesAndNewlines)
         guard note.count <= 2_000 else { throw AppError.invalid("note", "too_long") }
         guard input.attachmentIDs.count <= CaseAttachmentsController.maxPerCase else { throw AppError.invalid("attachmentIds") }
         if needNote.contains(action), note.isEmpty { throw AppError.invalid("note", "reason_required") }
-        let now = request.now
-        let calendar = request.gongzhi.calendar
-        let followUpPerMille = request.gongzhi.config.followUpPerMille
-        let actorName = eventActorName(actor, on: request)
-        return try await request.write { db in
+        let now = context.now
+        let calendar = context.services.calendar
+        let followUpPerMille = context.services.config.followUpPerMille
+        let actorName = eventActorName(actor, in: context)
+        return try await context.write { db in
             let record = try await visibleCase(caseID, actor: actor, on: db)
             // Closing by fiat would be a false closure (虚假办结, SPEC §8): a replied case closes by a rating or by the
             // auto-close after the rating period.
@@ -90,7 +91,7 @@ enum CaseActions {
                 throw AppError(status: .conflict, code: "close_needs_rating", messageKey: "error.close_needs_rating", field: nil)
             }
             guard CasePolicy.can(action, actor, record.facts) else { throw AppError.forbidden }
-            let phoneFollowUp = [.rateSatisfied, .rateUnsatisfied].contains(action) && record.submitterUserID?.uuidString.lowercased() != actor.userID
+            let phoneFollowUp = [.rateSatisfied, .rateUnsatisfied].contains(action) && record.submitterUserID.map(AccountID.init) != actor.userID
             if phoneFollowUp {
                 do throws(FollowUpRules.CallError) {
                     try FollowUpRules.checkCall(calledAt: input.calledAt ?? now, repliedAt: record.repliedAt, now: now, residentSaid: note)
@@ -116,7 +117,7 @@ enum CaseActions {
             record.eventCount += 1
             try await record.update(on: db)
             try await CaseEventRecord(caseID: caseID, seq: record.eventCount, action: action.rawValue, from: before.state, to: record.state,
-                                      actorUserID: UUID(uuidString: actor.userID), actorName: actorName,
+                                      actorUserID: actor.userID.uuid, actorName: actorName,
                                       note: note, at: now).create(on: db)
             if phoneFollowUp {
                 try await CaseFollowUps.recordRatingCall(record, calledAt: input.calledAt ?? now, residentSaid: note, actor: actor,
@@ -129,13 +130,13 @@ enum CaseActions {
                 let existing = try await CaseAttachment.query(on: db).filter(\.$caseID == caseID).count()
                 guard existing + photoFiles.count <= CaseAttachmentsController.maxPerCase else { throw AppError.conflict("too_many_attachments", field: "photos") }
                 for (photo, file) in zip(input.photos, photoFiles) {
-                    _ = try await photo.save(caseID: caseID, id: file.id, uploadedBy: UUID(uuidString: actor.userID), eventSeq: record.eventCount,
+                    _ = try await photo.save(caseID: caseID, id: file.id, uploadedBy: actor.userID.uuid, eventSeq: record.eventCount,
                                              now: now, on: db)
                 }
             }
             if !input.attachmentIDs.isEmpty {
                 let photos = try await CaseAttachment.query(on: db).filter(\.$id ~~ input.attachmentIDs).filter(\.$caseID == caseID)
-                    .filter(\.$eventSeq == nil).filter(\.$uploadedBy == UUID(uuidString: actor.userID)).all()
+                    .filter(\.$eventSeq == nil).filter(\.$uploadedBy == actor.userID.uuid).all()
                 guard photos.count == Set(input.attachmentIDs).count else { throw AppError.invalid("attachmentIds") }
                 for photo in photos {
                     photo.eventSeq = record.eventCount
@@ -144,20 +145,20 @@ enum CaseActions {
             }
             switch record.state {
             case .replied where action == .reply:
-                try await CaseNotices.notify(record, kind: .replied, except: UUID(uuidString: actor.userID), now: now, on: db)
+                try await CaseNotices.notify(record, kind: .replied, except: actor.userID.uuid, now: now, on: db)
             case .closed, .rejected:
-                try await CaseNotices.notify(record, kind: .closed, except: UUID(uuidString: actor.userID), now: now, on: db)
+                try await CaseNotices.notify(record, kind: .closed, except: actor.userID.uuid, now: now, on: db)
             default: break
             }
-            try await request.audit(AuditEvent(action: "case.\(action.rawValue)", objectType: "case", objectID: caseID.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "case.\(action.rawValue)", objectType: "case", objectID: caseID.uuidString.lowercased(),
                                                summary: "\(before.state.rawValue)->\(record.state.rawValue)",
                                                change: ["note": note, "handler": record.handlerPath, "state": record.state.rawValue]), on: db)
             return record
         }
     }
 
-    static func eventActorName(_ actor: Actor, on request: Request) -> String {
-        actor.roles == [.resident] ? "resident" : request.current?.displayName ?? actor.username
+    static func eventActorName(_ actor: Actor, in context: UseCaseContext) -> String {
+        actor.roles == [.resident] ? "resident" : context.actorName.isEmpty ? actor.username : context.actorName
     }
 
     static func applyEffects(_ action: CaseAction, to record: CaseRecord, input: Input, actor: Actor, now: Date, on db: any Database) async throws {

@@ -87,30 +87,32 @@ struct CaseAttachmentsController: RouteCollection {
         var file: File?
     }
 
-    static func directory(_ request: Request) -> String { request.gongzhi.config.storageDirectory + "/attachments" }
+    static func directory(_ request: Request) -> String { directory(request.gongzhi) }
+    static func directory(_ services: GongzhiServices) -> String { services.config.storageDirectory + "/attachments" }
 
     @Sendable func upload(_ request: Request) async throws -> Response {
+        let context = request.context
         let actor = try request.requireActor()
         let caseID = try request.uuidParameter()
         // Who may see the case first: a refusal comes before anything about the body.
-        _ = try await CaseActions.visibleCase(caseID, actor: actor, on: request.db)
+        _ = try await CaseActions.visibleCase(caseID, actor: actor, on: context.db)
         // A broken multipart body is a 400 (SafeFormDataDecoder), not a server error.
         guard let file = try request.content.decode(UploadForm.self).file, file.data.readableBytes > 0 else {
             throw AppError.invalid("file", "required")
         }
         let photo = try CasePhoto(checking: file, field: "file")
         var attachment: CaseAttachment?
-        try await CasePhoto.writing([photo], on: request) { paths in
-            attachment = try await request.write { db in
+        try await CasePhoto.writing([photo], in: context) { paths in
+            attachment = try await context.write { db in
                 // Those who act on the case or submitted it add photos; a follower of a merged duplicate does not.
                 let record = try await CaseActions.visibleCase(caseID, actor: actor, on: db)
                 guard record.state.isOpen else { throw AppError.conflict("case_closed") }
                 guard try await CaseAttachment.query(on: db).filter(\.$caseID == caseID).count() < Self.maxPerCase else {
                     throw AppError.conflict("too_many_attachments", field: "file")
                 }
-                let saved = try await photo.save(caseID: caseID, id: paths[0].id, uploadedBy: UUID(uuidString: actor.userID), eventSeq: nil,
-                                                 now: request.now, on: db)
-                try await request.audit(AuditEvent(action: "case.attach", objectType: "case", objectID: caseID.uuidString.lowercased(),
+                let saved = try await photo.save(caseID: caseID, id: paths[0].id, uploadedBy: actor.userID.uuid, eventSeq: nil,
+                                                 now: context.now, on: db)
+                try await context.audit(AuditEvent(action: "case.attach", objectType: "case", objectID: caseID.uuidString.lowercased(),
                                                    summary: "\(photo.type.rawValue) \(photo.bytes.count) bytes", change: ["sha256": photo.sha256]), on: db)
                 return saved
             }
@@ -119,18 +121,20 @@ struct CaseAttachmentsController: RouteCollection {
     }
 
     @Sendable func list(_ request: Request) async throws -> [AttachmentDTO] {
+        let context = request.context
         let actor = try request.requireActor()
         let caseID = try request.uuidParameter()
-        _ = try await CaseActions.visibleCase(caseID, actor: actor, allowFollowers: .ifPublic, on: request.db)
-        return try await CaseAttachment.query(on: request.db).filter(\.$caseID == caseID).sort(\.$uploadedAt).all().map(AttachmentDTO.init)
+        _ = try await CaseActions.visibleCase(caseID, actor: actor, allowFollowers: .ifPublic, on: context.db)
+        return try await CaseAttachment.query(on: context.db).filter(\.$caseID == caseID).sort(\.$uploadedAt).all().map(AttachmentDTO.init)
     }
 
     /// Served only after the case's access check, with its checked type and `nosniff`.
     @Sendable func download(_ request: Request) async throws -> Response {
+        let context = request.context
         let actor = try request.requireActor()
         let caseID = try request.uuidParameter()
-        _ = try await CaseActions.visibleCase(caseID, actor: actor, allowFollowers: .ifPublic, on: request.db)
-        guard let attachment = try await CaseAttachment.query(on: request.db).filter(\.$id == request.uuidParameter("attachmentId"))
+        _ = try await CaseActions.visibleCase(caseID, actor: actor, allowFollowers: .ifPublic, on: context.db)
+        guard let attachment = try await CaseAttachment.query(on: context.db).filter(\.$id == request.uuidParameter("attachmentId"))
             .filter(\.$caseID == caseID).first(),
             let data = FileManager.default.contents(atPath: Self.directory(request) + "/" + attachment.id!.uuidString.lowercased())
         else { throw AppError.notFound }
@@ -171,8 +175,8 @@ struct CasePhoto: Sendable {
 
     /// Writes the files under new random names, then runs `body` (which writes the rows in a transaction); if
     /// it fails, the files are removed, so that no file is left without its row and no row without its file.
-    static func writing(_ photos: [CasePhoto], on request: Request, _ body: ([(id: UUID, path: String)]) async throws -> Void) async throws {
-        let directory = CaseAttachmentsController.directory(request)
+    static func writing(_ photos: [CasePhoto], in context: UseCaseContext, _ body: ([(id: UUID, path: String)]) async throws -> Void) async throws {
+        let directory = CaseAttachmentsController.directory(context.services)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var written: [(id: UUID, path: String)] = []
         do {

@@ -64,7 +64,7 @@ enum CaseFollowUps {
                                  on db: any Database) async throws {
         let call = CaseFollowUp()
         call.id = UUID(); call.caseID = record.id!; call.kind = .ratingCall; call.state = .done; call.orgPath = record.placePath
-        call.createdAt = now; call.calledAt = calledAt; call.calledBy = UUID(uuidString: actor.userID); call.calledByName = actorName
+        call.createdAt = now; call.calledAt = calledAt; call.calledBy = actor.userID.uuid; call.calledByName = actorName
         call.residentSaid = residentSaid; call.solved = record.ratingSolved; call.satisfaction = record.ratingSatisfaction
         try await call.create(on: db)
     }
@@ -100,7 +100,9 @@ enum CaseFollowUps {
 
     /// Records the outcome of a follow-up after closing: reached (what the resident said, solved, satisfied) or not.
     static func record(_ id: UUID, reached: Bool, residentSaid: String, solved: Bool?, satisfaction: CaseActions.Satisfaction?,
-                       actor: Actor, actorName: String, context: AuditContext, now: Date, app: Application) async throws -> CaseFollowUp {
+                       in context: UseCaseContext) async throws -> CaseFollowUp {
+        let actor = try context.account(), now = context.now
+        let actorName = context.actorName.isEmpty ? actor.username : context.actorName
         let words = residentSaid.trimmingCharacters(in: .whitespacesAndNewlines)
         if reached {
             guard words.count >= 2, words.count <= FollowUpRules.maxWords else { throw AppError.invalid("residentSaid", "required") }
@@ -108,16 +110,15 @@ enum CaseFollowUps {
         } else {
             guard words.count <= FollowUpRules.maxWords else { throw AppError.invalid("residentSaid", "too_long") }
         }
-        return try await app.write { db in
+        return try await context.write { db in
             let visit = try await visible(id, actor: actor, on: db)
             guard visit.state == .due else { throw AppError.conflict("follow_up_recorded") }
             visit.state = reached ? .done : .unreachable
-            visit.calledAt = now; visit.calledBy = UUID(uuidString: actor.userID); visit.calledByName = actorName
+            visit.calledAt = now; visit.calledBy = actor.userID.uuid; visit.calledByName = actorName
             visit.residentSaid = words; visit.solved = reached ? solved : nil; visit.satisfaction = reached ? satisfaction?.rawValue : nil
             try await visit.update(on: db)
-            try await AuditLog.append(AuditEvent(action: "follow_up.record", objectType: "case", objectID: visit.caseID.uuidString.lowercased(),
-                                                 change: ["state": visit.state.rawValue, "satisfaction": visit.satisfaction ?? ""]),
-                                      context: context, now: now, on: db)
+            try await context.audit(AuditEvent(action: "follow_up.record", objectType: "case", objectID: visit.caseID.uuidString.lowercased(),
+                                               change: ["state": visit.state.rawValue, "satisfaction": visit.satisfaction ?? ""]), on: db)
             return visit
         }
     }
@@ -150,8 +151,9 @@ struct FollowUpsController: RouteCollection {
     }
 
     @Sendable func list(_ request: Request) async throws -> [FollowUpDTO] {
+        let context = request.context
         let actor = try request.requireActor()
-        return try await CaseFollowUps.due(for: actor, on: request.db).map(FollowUpDTO.init)
+        return try await CaseFollowUps.due(for: actor, on: context.db).map(FollowUpDTO.init)
     }
 
     struct RecordBody: Content {
@@ -162,15 +164,14 @@ struct FollowUpsController: RouteCollection {
     }
 
     @Sendable func record(_ request: Request) async throws -> FollowUpDTO {
+        let context = request.context
         let actor = try request.requireActor()
         let id = try request.uuidParameter()
         // Who may see it first: a stranger learns nothing from how the body is judged.
-        _ = try await CaseFollowUps.visible(id, actor: actor, on: request.db)
+        _ = try await CaseFollowUps.visible(id, actor: actor, on: context.db)
         let body = try request.content.decode(RecordBody.self)
         guard let reached = body.reached else { throw AppError.invalid("reached", "required") }
         return FollowUpDTO(try await CaseFollowUps.record(id, reached: reached, residentSaid: body.residentSaid ?? "", solved: body.solved,
-                                                          satisfaction: body.satisfaction, actor: actor,
-                                                          actorName: request.current?.displayName ?? actor.username, context: request.auditContext,
-                                                          now: request.now, app: request.application))
+                                                          satisfaction: body.satisfaction, in: context))
     }
 }

@@ -10,18 +10,7 @@ import Vapor
 /// limits, and writes the case, its first timeline event and the audit entry in one transaction (on SQLite, in one
 /// statement per table with the other intakes of its group commit: `RowWrite`).
 enum CaseIntake {
-    enum Channel: String, Codable, Sendable, CaseIterable {
-        /// The resident's own page
-        case resident
-        /// 一窗受理: staff enter it for a resident who came in person
-        case window
-        /// 热线: a phone call taken by staff
-        case hotline
-        /// 网格巡查: found on patrol
-        case patrol
-        /// An API client
-        case api
-    }
+    typealias Channel = IntakeChannel
 
     struct Input: Sendable {
         var title: String
@@ -33,7 +22,9 @@ enum CaseIntake {
         var longitude: Double?
         var itemCode: String?
         var overrideReason: String?
-        var channel: Channel
+        /// The channel named by the submitter (nil: the entry point's `fallbackChannel`); `IntakeChannelPolicy` decides.
+        var channel: Channel?
+        var fallbackChannel: Channel = .api
         var isPublic: Bool
         var anonymous: Bool
         /// For a report against an org (举报): the org accused (default: the community of the place).
@@ -69,35 +60,74 @@ enum CaseIntake {
     /// Days within which a case of the same item at the same place counts as a possible duplicate.
     static let duplicateWindowDays = 30
 
-    /// `apiKey`: an Open311 client submits, within the subtree its key was issued for (`actor` is then unused).
-    static func submit(_ input: Input, actor: Actor, apiKey: Open311Key? = nil, on request: Request) async throws -> Result {
+    /// Takes in a case from whoever `context` names: a resident, staff, or an Open311 client (within the subtree
+    /// its key was issued for). Every entry point calls this with the fields as sent; they are checked here.
+    static func submit(_ raw: Input, in context: UseCaseContext) async throws -> Result {
+        let (input, channel) = try validated(raw, principal: context.principal)
         guard input.photos.count <= CaseAttachmentsController.maxPerCase else { throw AppError.conflict("too_many_attachments", field: "photos") }
-        if apiKey == nil { try request.application.submissionLimiter.admit(request) }
+        try context.submissions.admit(context)
         var result: Result?
-        try await CasePhoto.writing(input.photos, on: request) { files in
-            result = try await submit(input, actor: actor, apiKey: apiKey, photoFiles: files, on: request)
+        try await CasePhoto.writing(input.photos, in: context) { files in
+            result = try await submit(input, channel: channel, photoFiles: files, in: context)
         }
         return result!
     }
 
-    static func submit(_ input: Input, actor: Actor, apiKey: Open311Key?, photoFiles: [(id: UUID, path: String)], on request: Request) async throws -> Result {
-        let now = request.now
-        let calendar = request.gongzhi.calendar
-        let cipher = request.gongzhi.cipher
-        let isResident = apiKey == nil && actor.roles == [.resident]
+    /// The input with its text trimmed and checked, and the channel `IntakeChannelPolicy` allows (or the error).
+    static func validated(_ raw: Input, principal: Principal) throws -> (Input, Channel) {
+        var input = raw
+        input.title = try OrgInput.name(raw.title, field: "title")
+        input.description = try OrgInput.text(raw.description, field: "description", limit: 4_000)
+        input.address = try OrgInput.text(raw.address, field: "address")
+        input.overrideReason = try OrgInput.text(raw.overrideReason, field: "overrideReason", limit: 500)
+        _ = try OrgInput.point(latitude: raw.latitude, longitude: raw.longitude)
+        do throws(IntakeChannelPolicy.Refusal) {
+            let channel = try IntakeChannelPolicy.channel(requested: raw.channel, fallback: raw.fallbackChannel, submitter: submitter(principal))
+            input.channel = channel
+            return (input, channel)
+        } catch {
+            switch error {
+            case .signInFirst: throw AppError.unauthorized
+            case .notAllowed: throw AppError.forbidden
+            case .wrongChannel: throw AppError.invalid("channel")
+            }
+        }
+    }
+
+    static func submitter(_ principal: Principal) -> IntakeChannelPolicy.Submitter {
+        switch principal {
+        case .account(let actor):
+            if actor.roles == [.resident] { return .resident }
+            return AccessPolicy.allowsAnywhere(.intakeCases, actor: actor) ? .intakeStaff : .otherStaff
+        case .open311: return .open311Client
+        case .system, .visitor: return .visitor
+        }
+    }
+
+    private static func submit(_ input: Input, channel: Channel, photoFiles: [(id: UUID, path: String)],
+                               in context: UseCaseContext) async throws -> Result {
+        // An account, or an Open311 client (`validated` has refused everyone else).
+        let actor = context.principal.actor
+        let client: Open311Client? = if case .open311(let client) = context.principal { client } else { nil }
+        let now = context.now
+        let calendar = context.services.calendar
+        let cipher = context.services.cipher
+        let isResident = actor?.roles == [.resident]
         // Everything read first, outside the write: the catalogue (cached per version), the place, the item, the
         // handler, possible duplicates. Only the inserts and the audit entry hold the (SQLite-serialised) write.
-        let db = request.db
+        let db = context.db
         guard let prepared = try await CatalogueStore.prepared(on: db) else { throw AppError.conflict("no_catalogue") }
         let catalogue = prepared.catalogue
         // Where: a building (its grid) or a grid; the actor must be allowed to report there.
         let (placePath, buildingID, location) = try await place(input, on: db)
-        let allowed = if let apiKey {
-            OrgPath(apiKey.orgPath)?.contains(placePath) == true
-        } else if isResident {
+        let allowed = if let client {
+            client.scope.contains(placePath)
+        } else if let actor, isResident {
             actor.grants.contains { $0.role == .resident && $0.path.contains(placePath) }
-        } else {
+        } else if let actor {
             AccessPolicy.allows(.intakeCases, actor: actor, at: placePath)
+        } else {
+            false
         }
         guard allowed else { throw AppError.notFound }
 
@@ -144,10 +174,10 @@ enum CaseIntake {
         record.id = UUID()
         record.title = input.title
         record.details = input.description
-        record.channel = input.channel.rawValue
+        record.channel = channel.rawValue
         record.isPublic = input.isPublic && item.responsible != .supervisoryOrg
         record.anonymous = input.anonymous
-        let userID = apiKey == nil ? UUID(uuidString: actor.userID) : nil
+        let userID = actor?.userID.uuid
         var trackingCode: String?
         if input.anonymous {
             let code = trackingCodeValue()
@@ -155,8 +185,8 @@ enum CaseIntake {
             record.trackingHash = Tokens.digest(code)
         }
         record.submitterUserID = isResident ? userID : nil
-        record.submitterPersonID = isResident ? actor.personID.flatMap(UUID.init(uuidString:)) : nil
-        if let personID = input.forPersonID, !isResident, apiKey == nil {
+        record.submitterPersonID = isResident ? actor?.personID?.uuid : nil
+        if let personID = input.forPersonID, !isResident, let actor {
             let person = try await Scoped.find(Person.self, personID, actor: actor, .viewResidents, on: db)
             record.submitterPersonID = person.id
             record.submitterUserID = try await User.query(on: db).filter(\.$person.$id == person.id).first()?.id
@@ -186,7 +216,7 @@ enum CaseIntake {
         record.slaLevel = .normal
         record.eventCount = 1
         record.answers = answers
-        record.apiKeyID = apiKey?.id
+        record.apiKeyID = client.flatMap { UUID(uuidString: $0.keyID) }
         if let contact = input.contact {
             let encoded = String(decoding: try JSONEncoder().encode(contact), as: UTF8.self)
             record.contactSealed = cipher.seal(encoded, field: .caseContact)
@@ -196,8 +226,8 @@ enum CaseIntake {
         record.updatedAt = now
         let event = CaseEventRecord(caseID: record.id!, seq: 1, action: "submit", from: nil, to: .submitted,
                                     actorUserID: input.anonymous ? nil : userID,
-                                    actorName: input.anonymous ? "anonymous" : apiKey.map { "open311:" + $0.name }
-                                        ?? (isResident ? "resident" : request.current?.displayName ?? ""),
+                                    actorName: input.anonymous ? "anonymous" : client.map { "open311:" + $0.name }
+                                        ?? (isResident ? "resident" : context.actorName),
                                     note: "", at: now)
         event.id = UUID()
         let eventInsert = try PreparedInsert(event, on: db)
@@ -205,11 +235,11 @@ enum CaseIntake {
             try PreparedInsert(photo.row(caseID: record.id!, id: file.id, uploadedBy: userID, eventSeq: 1, now: now), on: db)
         }
         let audit = AuditEvent(action: "case.create", objectType: "case", objectID: record.id!.uuidString.lowercased(),
-                               summary: "item=\(item.code) channel=\(input.channel.rawValue)",
+                               summary: "item=\(item.code) channel=\(channel.rawValue)",
                                change: ["title": input.title, "description": input.description, "item": item.code, "place": placePath.rawValue])
         try await numbered(now, on: db) { number in
             record.number = number
-            try await request.write(rows: [try PreparedInsert(record, on: db), eventInsert] + photoInserts, audit: [audit])
+            try await context.write(rows: [try PreparedInsert(record, on: db), eventInsert] + photoInserts, audit: [audit])
         }
         return Result(record: record, trackingCode: trackingCode, proposals: proposals, duplicates: duplicates)
     }

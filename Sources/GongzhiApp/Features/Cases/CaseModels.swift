@@ -112,9 +112,9 @@ final class CaseRecord: Model, @unchecked Sendable {
     var facts: CasePolicy.Facts { facts(followers: []) }
 
     /// The facts with the accounts following the case through merged duplicates.
-    func facts(followers: [String]) -> CasePolicy.Facts {
+    func facts(followers: [AccountID]) -> CasePolicy.Facts {
         CasePolicy.Facts(placePath: OrgPath(placePath) ?? .root, handlerPath: OrgPath(handlerPath) ?? .root,
-                         submitterUserID: submitterUserID?.uuidString.lowercased(), accusedPath: accusedPath.flatMap(OrgPath.init),
+                         submitterUserID: submitterUserID.map(AccountID.init), accusedPath: accusedPath.flatMap(OrgPath.init),
                          followerUserIDs: followers)
     }
 }

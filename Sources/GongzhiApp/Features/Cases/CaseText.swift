@@ -7,7 +7,7 @@ import GongzhiCore
 enum CaseText {
     static func seesNumbers(_ actor: Actor?, _ record: CaseRecord) -> Bool {
         guard let actor else { return false }
-        if let submitter = record.submitterUserID, submitter.uuidString.lowercased() == actor.userID { return true }
+        if let submitter = record.submitterUserID, AccountID(submitter) == actor.userID { return true }
         let facts = record.facts
         return AccessPolicy.allows(.unmaskPersonalData, actor: actor, at: facts.placePath)
             || AccessPolicy.allows(.unmaskPersonalData, actor: actor, at: facts.handlerPath)

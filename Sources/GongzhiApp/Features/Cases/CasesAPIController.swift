@@ -40,19 +40,12 @@ struct CasesAPIController: RouteCollection {
         let isResident = actor.roles == [.resident]
         guard isResident || AccessPolicy.allowsAnywhere(.intakeCases, actor: actor) else { throw AppError.forbidden }
         let body = try request.content.decode(CreateBody.self)
-        let title = try OrgInput.name(body.title, field: "title")
-        let description = try OrgInput.text(body.description, field: "description", limit: 4_000)
-        _ = try OrgInput.point(latitude: body.latitude, longitude: body.longitude)
-        // Residents always come through their own channel; staff say which one they used.
-        let channel: CaseIntake.Channel = isResident ? .resident : (body.channel ?? .api)
-        if !isResident, channel == .resident { throw AppError.invalid("channel") }
         let input = CaseIntake.Input(
-            title: title, description: description, buildingID: body.buildingId, gridID: body.gridId,
-            address: try OrgInput.text(body.address, field: "address"), latitude: body.latitude, longitude: body.longitude,
-            itemCode: body.itemCode, overrideReason: try OrgInput.text(body.overrideReason, field: "overrideReason", limit: 500),
-            channel: channel, isPublic: body.public ?? false, anonymous: body.anonymous ?? false, accusedNodeID: body.accusedNodeId,
-            answers: body.answers ?? [:])
-        let result = try await CaseIntake.submit(input, actor: actor, on: request)
+            title: body.title ?? "", description: body.description ?? "", buildingID: body.buildingId, gridID: body.gridId,
+            address: body.address ?? "", latitude: body.latitude, longitude: body.longitude, itemCode: body.itemCode, overrideReason: body.overrideReason,
+            channel: body.channel, fallbackChannel: .api, isPublic: body.public ?? false, anonymous: body.anonymous ?? false,
+            accusedNodeID: body.accusedNodeId, answers: body.answers ?? [:])
+        let result = try await CaseIntake.submit(input, in: request.context)
         var dto = CaseDTO(result.record)
         dto.trackingCode = result.trackingCode
         dto.proposals = result.proposals.map { .init(itemCode: $0.code, score: $0.score) }
@@ -120,7 +113,7 @@ struct CasesAPIController: RouteCollection {
         let record = try await CaseActions.perform(action, caseID: id, input: CaseActions.Input(
             note: body.note ?? "", handlerNodeID: body.handlerNodeId, mergeInto: body.mergeInto, extraDays: body.extraDays,
             solved: body.solved, satisfaction: body.satisfaction, calledAt: body.calledAt, attachmentIDs: body.attachmentIds ?? []),
-            actor: actor, on: request)
+            in: request.context)
         var dto = CaseText.seesNumbers(actor, record) ? CaseDTO(record) : CaseDTO(record).maskingNumbers()
         dto.actions = CaseActions.available(record, to: actor).map(\.rawValue)
         return dto
@@ -177,7 +170,7 @@ extension CaseRecord {
     static func visible(to actor: Actor, on db: any Database) -> QueryBuilder<CaseRecord> {
         var query = CaseRecord.query(on: db)
         let scopes = AccessPolicy.scopes(.viewCases, actor: actor)
-        let userID = UUID(uuidString: actor.userID)
+        let userID = actor.userID.uuid
         query = query.group(.or) { group in
             for scope in scopes {
                 group.filter(\.$placePath =~ scope.rawValue)
@@ -185,9 +178,7 @@ extension CaseRecord {
             }
             group.filter(\.$submitterUserID == userID)
             // The cases the caller's own cases were merged into.
-            if let userID {
-                group.filter(.custom(SQLQueryString("cases.id IN (SELECT m.merged_into FROM cases m WHERE m.merged_into IS NOT NULL AND m.submitter_user_id = \(bind: userID))")))
-            }
+            group.filter(.custom(SQLQueryString("cases.id IN (SELECT m.merged_into FROM cases m WHERE m.merged_into IS NOT NULL AND m.submitter_user_id = \(bind: userID))")))
         }
         for grant in actor.grants {
             query = query.group(.or) { group in

@@ -132,13 +132,14 @@ enum Rectifications {
             .sort(\.$path).limit(1_000).all()
     }
 
-    static func create(_ draft: Draft, actor: Actor, on request: Request) async throws -> RectificationRecord {
-        let owner = try await Scoped.find(OrgNode.self, draft.ownerNodeID, actor: actor, .superviseCases, on: request.db)
+    static func create(_ draft: Draft, in context: UseCaseContext) async throws -> RectificationRecord {
+        let actor = try context.account()
+        let owner = try await Scoped.find(OrgNode.self, draft.ownerNodeID, actor: actor, .superviseCases, on: context.db)
         let finding = try OrgInput.text(draft.finding, field: "finding", limit: 2_000)
         guard !finding.isEmpty else { throw AppError.invalid("finding", "required") }
         let plan = try OrgInput.text(draft.plan, field: "plan", limit: 2_000)
         guard let raw = draft.deadline?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { throw AppError.invalid("deadline", "required") }
-        guard let deadline = CivilDate(iso: raw), deadline >= CivilDate(request.now) else { throw AppError.invalid("deadline") }
+        guard let deadline = CivilDate(iso: raw), deadline >= CivilDate(context.now) else { throw AppError.invalid("deadline") }
         let record = RectificationRecord()
         record.id = UUID()
         record.ownerNodeID = try owner.requireID()
@@ -148,12 +149,12 @@ enum Rectifications {
         record.deadline = deadline.description
         record.evidence = ""
         record.state = .open
-        record.createdBy = UUID(uuidString: actor.userID) ?? UUID()
-        record.createdAt = request.now
+        record.createdBy = actor.userID.uuid
+        record.createdAt = context.now
         record.reviewNote = ""
-        try await request.write { db in
+        try await context.write { db in
             try await record.create(on: db)
-            try await request.audit(AuditEvent(action: "rectification.create", objectType: "rectification", objectID: record.id!.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "rectification.create", objectType: "rectification", objectID: record.id!.uuidString.lowercased(),
                                                summary: "owner=\(owner.code) deadline=\(deadline)", change: ["finding": finding, "plan": plan]), on: db)
         }
         return record
@@ -163,13 +164,14 @@ enum Rectifications {
     /// again inside the write and its state moved on the condition that it is still the one read, so two reviews
     /// at once cannot both apply: the second finds it moved on (409). (On PostgreSQL the second's UPDATE waits for
     /// the first's row lock, then matches nothing.)
-    static func step(_ id: UUID, _ step: RectificationRules.Step, text raw: String?, actor: Actor, on request: Request) async throws -> RectificationRecord {
-        let seen = try await find(id, actor: actor, on: request.db)
+    static func step(_ id: UUID, _ step: RectificationRules.Step, text raw: String?, in context: UseCaseContext) async throws -> RectificationRecord {
+        let actor = try context.account()
+        let seen = try await find(id, actor: actor, on: context.db)
         guard may(step, seen, actor: actor) else { throw AppError.forbidden }
         let text = try OrgInput.text(raw, field: "text", limit: 4_000)
         guard step != .submit || !text.isEmpty else { throw AppError.invalid("text", "required") }
-        let now = request.now, by = UUID(uuidString: actor.userID)
-        return try await request.write { db in
+        let now = context.now, by = actor.userID.uuid
+        return try await context.write { db in
             let record = try await find(id, actor: actor, on: db)
             let before = record.state
             let next: RectificationRules.State
@@ -186,7 +188,7 @@ enum Rectifications {
             case .sendBack: record.reviewNote = text
             }
             try await record.update(on: db)
-            try await request.audit(AuditEvent(action: "rectification.\(step.rawValue)", objectType: "rectification",
+            try await context.audit(AuditEvent(action: "rectification.\(step.rawValue)", objectType: "rectification",
                                                objectID: record.id!.uuidString.lowercased(), summary: "state=\(next.rawValue)",
                                                change: ["text": text]), on: db)
             return record

@@ -37,10 +37,10 @@ struct RectificationsAPIController: RouteCollection {
     }
 
     @Sendable func create(_ request: Request) async throws -> Response {
-        let actor = try request.require(.superviseCases)
+        _ = try request.require(.superviseCases)
         let body = try request.content.decode(CreateBody.self)
         let record = try await Rectifications.create(.init(ownerNodeID: body.ownerNodeId, finding: body.finding, plan: body.plan, deadline: body.deadline),
-                                                     actor: actor, on: request)
+                                                     in: request.context)
         return try await RectificationDTO(record, now: request.now).encodeResponse(status: .created, for: request)
     }
 
@@ -50,10 +50,10 @@ struct RectificationsAPIController: RouteCollection {
     }
 
     @Sendable func step(_ request: Request) async throws -> RectificationDTO {
-        let actor = try request.requireActor()
+        _ = try request.requireActor()
         let id = try request.uuidParameter()
         guard let step = request.parameters.get("step").flatMap(RectificationRules.Step.init(rawValue:)) else { throw AppError.notFound }
         let body = try request.content.decode(StepBody.self)
-        return RectificationDTO(try await Rectifications.step(id, step, text: body.text, actor: actor, on: request), now: request.now)
+        return RectificationDTO(try await Rectifications.step(id, step, text: body.text, in: request.context), now: request.now)
     }
 }

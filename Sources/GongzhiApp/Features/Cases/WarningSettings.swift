@@ -57,18 +57,20 @@ struct WarningSettingsController: RouteCollection {
     }
 
     @Sendable func show(_ request: Request) async throws -> WarningRules.Settings {
+        let context = request.context
         let actor = try request.requireActor()
         guard [.superviseCases, .dispatchCases, .manageCatalogue].contains(where: { AccessPolicy.allowsAnywhere($0, actor: actor) }) else {
             throw AppError.forbidden
         }
-        return try await WarningSettingsStore.current(on: request.db)
+        return try await WarningSettingsStore.current(on: context.db)
     }
 
     @Sendable func update(_ request: Request) async throws -> WarningRules.Settings {
+        let context = request.context
         let actor = try request.require(.manageCatalogue)
         let patch = try request.content.decode(Patch.self)
-        let now = request.now
-        return try await request.write { db in
+        let now = context.now
+        return try await context.write { db in
             var settings = try await WarningSettingsStore.current(on: db)
             let before = settings
             if let v = patch.hotspotWindowDays { settings.hotspotWindowDays = v }
@@ -80,10 +82,10 @@ struct WarningSettingsController: RouteCollection {
             do throws(WarningRules.Settings.OutOfRange) { settings = try settings.validated() } catch {
                 throw AppError.invalid(error.field, "out_of_range")
             }
-            try await WarningSettingsStore.save(settings, by: actor.userID, now: now, on: db)
+            try await WarningSettingsStore.save(settings, by: actor.userID.description, now: now, on: db)
             let old = String(decoding: try JSONEncoder().encode(before), as: UTF8.self)
             let new = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
-            try await request.audit(AuditEvent(action: "warning_settings.update", objectType: "warning_settings", objectID: "1",
+            try await context.audit(AuditEvent(action: "warning_settings.update", objectType: "warning_settings", objectID: "1",
                                                change: ["before": old, "after": new]), on: db)
             return settings
         }

@@ -160,19 +160,20 @@ enum Warnings {
         }.filter(\.$state ~~ states).sort(\.$createdAt, .descending).limit(200).all()
     }
 
-    static func step(_ id: UUID, _ step: WarningRules.Step, note: String, actor: Actor, on request: Request) async throws -> WarningRecord {
-        let now = request.now
-        return try await request.write { db in
+    static func step(_ id: UUID, _ step: WarningRules.Step, note: String, in context: UseCaseContext) async throws -> WarningRecord {
+        let actor = try context.account()
+        let now = context.now
+        return try await context.write { db in
             guard let warning = try await WarningRecord.find(id, on: db), let path = OrgPath(warning.orgPath),
                   AccessPolicy.allows(.superviseCases, actor: actor, at: path) || AccessPolicy.allows(.dispatchCases, actor: actor, at: path)
             else { throw AppError.notFound }
             guard let next = WarningRules.next(warning.state, step) else { throw AppError.conflict("warning_state") }
             warning.state = next
-            warning.handledBy = UUID(uuidString: actor.userID)
+            warning.handledBy = actor.userID.uuid
             warning.handledAt = now
             warning.note = note
             try await warning.update(on: db)
-            try await request.audit(AuditEvent(action: "warning.\(step.rawValue)", objectType: "warning", objectID: id.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "warning.\(step.rawValue)", objectType: "warning", objectID: id.uuidString.lowercased(),
                                                change: ["note": note]), on: db)
             return warning
         }
@@ -203,13 +204,14 @@ struct WarningsController: RouteCollection {
     }
 
     @Sendable func list(_ request: Request) async throws -> [WarningDTO] {
+        let context = request.context
         let actor = try request.requireActor()
         var states: [WarningRules.State] = [.open, .acknowledged]
         if let raw = try? request.query.get(String.self, at: "state"), !raw.isEmpty {
             guard let state = WarningRules.State(rawValue: raw) else { throw AppError.invalid("state") }
             states = [state]
         }
-        return try await Warnings.visible(actor: actor, states: states, on: request.db).map(WarningDTO.init)
+        return try await Warnings.visible(actor: actor, states: states, on: context.db).map(WarningDTO.init)
     }
 
     struct NoteBody: Content {
@@ -217,10 +219,11 @@ struct WarningsController: RouteCollection {
     }
 
     @Sendable func step(_ request: Request) async throws -> WarningDTO {
-        let actor = try request.requireActor()
+        let context = request.context
+        _ = try request.requireActor()
         let id = try request.uuidParameter()
         guard let step = request.parameters.get("step").flatMap(WarningRules.Step.init(rawValue:)) else { throw AppError.notFound }
         let body = (request.body.data?.readableBytes ?? 0) > 0 ? try request.content.decode(NoteBody.self) : NoteBody()
-        return WarningDTO(try await Warnings.step(id, step, note: try OrgInput.text(body.note, field: "note", limit: 1_000), actor: actor, on: request))
+        return WarningDTO(try await Warnings.step(id, step, note: try OrgInput.text(body.note, field: "note", limit: 1_000), in: context))
     }
 }

@@ -17,28 +17,30 @@ enum Council {
         let organisation: String
     }
 
-    static func addMember(_ input: NewMember, actor: Actor, on request: Request) async throws -> CouncilMember {
-        let now = request.now
-        return try await request.write { db in
+    static func addMember(_ input: NewMember, in context: UseCaseContext) async throws -> CouncilMember {
+        let actor = try context.account()
+        let now = context.now
+        return try await context.write { db in
             let community = try await DeliberationScope.managedCommunity(input.communityID, actor: actor, on: db)
             try await checkCompound(input.compoundID, in: community, on: db)
             let member = CouncilMember(communityID: community.id!, orgPath: community.path, compoundID: input.compoundID, seat: input.seat,
                                        name: input.name, organisation: input.organisation, now: now)
             try await member.create(on: db)
-            try await request.audit(AuditEvent(action: "council.member_add", objectType: "council_member", objectID: member.id!.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "council.member_add", objectType: "council_member", objectID: member.id!.uuidString.lowercased(),
                                                change: ["seat": input.seat.rawValue, "name": input.name]), on: db)
             return member
         }
     }
 
-    static func retireMember(_ id: UUID, actor: Actor, on request: Request) async throws -> CouncilMember {
-        try await request.write { db in
+    static func retireMember(_ id: UUID, in context: UseCaseContext) async throws -> CouncilMember {
+        let actor = try context.account()
+        return try await context.write { db in
             guard let member = try await CouncilMember.find(id, on: db) else { throw AppError.notFound }
             guard try DeliberationScope.access(actor, at: member.orgPath).manage else { throw AppError.forbidden }
-            if member.active { member.retiredAt = request.now }
+            if member.active { member.retiredAt = context.now }
             member.active = false
             try await member.update(on: db)
-            try await request.audit(AuditEvent(action: "council.member_retire", objectType: "council_member", objectID: id.uuidString.lowercased()), on: db)
+            try await context.audit(AuditEvent(action: "council.member_retire", objectType: "council_member", objectID: id.uuidString.lowercased()), on: db)
             return member
         }
     }
@@ -86,25 +88,27 @@ enum Council {
         }
     }
 
-    static func schedule(_ input: NewMeeting, actor: Actor, on request: Request) async throws -> MeetingRecord {
-        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
-        let now = request.now
-        return try await request.write { db in
+    static func schedule(_ input: NewMeeting, in context: UseCaseContext) async throws -> MeetingRecord {
+        let actor = try context.account()
+        let userID = actor.userID.uuid
+        let now = context.now
+        return try await context.write { db in
             let community = try await DeliberationScope.managedCommunity(input.communityID, actor: actor, on: db)
             try await checkCompound(input.compoundID, in: community, on: db)
             try await checkAgenda(input.agenda, community: community.id!, on: db)
             let meeting = MeetingRecord(communityID: community.id!, orgPath: community.path, compoundID: input.compoundID, title: input.title,
                                         heldAt: input.heldAt, place: input.place, agenda: input.agenda, createdBy: userID, now: now)
             try await meeting.create(on: db)
-            try await request.audit(AuditEvent(action: "meeting.schedule", objectType: "meeting", objectID: meeting.id!.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "meeting.schedule", objectType: "meeting", objectID: meeting.id!.uuidString.lowercased(),
                                                change: ["title": input.title, "agenda": String(input.agenda.count)]), on: db)
             return meeting
         }
     }
 
     /// Records who attended and the minutes (until the meeting is published).
-    static func record(_ id: UUID, present: [UUID], minutes: String, actor: Actor, on request: Request) async throws -> MeetingRecord {
-        try await request.write { db in
+    static func record(_ id: UUID, present: [UUID], minutes: String, in context: UseCaseContext) async throws -> MeetingRecord {
+        let actor = try context.account()
+        return try await context.write { db in
             let (meeting, access) = try await visibleMeeting(id, actor: actor, on: db)
             guard access.manage else { throw AppError.forbidden }
             guard meeting.publishedAt == nil else { throw AppError.conflict("meeting_published") }
@@ -113,7 +117,7 @@ enum Council {
             meeting.present = Array(Set(present)).map { $0.uuidString.lowercased() }.sorted().joined(separator: ",")
             meeting.minutes = minutes
             try await meeting.update(on: db)
-            try await request.audit(AuditEvent(action: "meeting.record", objectType: "meeting", objectID: id.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "meeting.record", objectType: "meeting", objectID: id.uuidString.lowercased(),
                                                change: ["present": String(present.count)]), on: db)
             return meeting
         }
@@ -130,9 +134,10 @@ enum Council {
     }
 
     /// A decision of the meeting (on a topic of its agenda, or on its own); refused without a quorum.
-    static func decide(_ id: UUID, needID: UUID?, text: String, outcome: MeetingDecision.Outcome, actor: Actor, on request: Request) async throws -> MeetingDecision {
-        let now = request.now
-        return try await request.write { db in
+    static func decide(_ id: UUID, needID: UUID?, text: String, outcome: MeetingDecision.Outcome, in context: UseCaseContext) async throws -> MeetingDecision {
+        let actor = try context.account()
+        let now = context.now
+        return try await context.write { db in
             let (meeting, access) = try await visibleMeeting(id, actor: actor, on: db)
             guard access.manage else { throw AppError.forbidden }
             guard meeting.publishedAt == nil else { throw AppError.conflict("meeting_published") }
@@ -146,23 +151,24 @@ enum Council {
                 need.decisionNote = text
                 try await need.update(on: db)
             }
-            try await request.audit(AuditEvent(action: "meeting.decide", objectType: "meeting", objectID: id.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "meeting.decide", objectType: "meeting", objectID: id.uuidString.lowercased(),
                                                change: ["outcome": outcome.rawValue, "need": needID?.uuidString.lowercased() ?? ""]), on: db)
             return decision
         }
     }
 
     /// Publishes minutes and decisions to the community's residents (公开); after that they are not changed.
-    static func publish(_ id: UUID, actor: Actor, on request: Request) async throws -> MeetingRecord {
-        let now = request.now
-        return try await request.write { db in
+    static func publish(_ id: UUID, in context: UseCaseContext) async throws -> MeetingRecord {
+        let actor = try context.account()
+        let now = context.now
+        return try await context.write { db in
             let (meeting, access) = try await visibleMeeting(id, actor: actor, on: db)
             guard access.manage else { throw AppError.forbidden }
             guard meeting.publishedAt == nil else { throw AppError.conflict("meeting_published") }
             guard !meeting.minutes.isEmpty else { throw AppError.invalid("minutes", "required") }
             meeting.publishedAt = now
             try await meeting.update(on: db)
-            try await request.audit(AuditEvent(action: "meeting.publish", objectType: "meeting", objectID: id.uuidString.lowercased()), on: db)
+            try await context.audit(AuditEvent(action: "meeting.publish", objectType: "meeting", objectID: id.uuidString.lowercased()), on: db)
             return meeting
         }
     }
@@ -185,17 +191,18 @@ enum Council {
         let amountFen: Int?
     }
 
-    static func offer(_ input: NewResource, actor: Actor, on request: Request) async throws -> ResourceOffer {
-        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
+    static func offer(_ input: NewResource, in context: UseCaseContext) async throws -> ResourceOffer {
+        let actor = try context.account()
+        let userID = actor.userID.uuid
         if let amount = input.amountFen, !(0...10_000_000_000).contains(amount) { throw AppError.invalid("amountFen") }
-        let now = request.now
-        return try await request.write { db in
+        let now = context.now
+        return try await context.write { db in
             let community = try await DeliberationScope.managedCommunity(input.communityID, actor: actor, on: db)
             let resource = ResourceOffer(communityID: community.id!, orgPath: community.path, kind: input.kind, provider: input.provider,
                                          providerName: input.providerName, title: input.title, details: input.details, amountFen: input.amountFen,
                                          createdBy: userID, now: now)
             try await resource.create(on: db)
-            try await request.audit(AuditEvent(action: "resource.offer", objectType: "resource", objectID: resource.id!.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "resource.offer", objectType: "resource", objectID: resource.id!.uuidString.lowercased(),
                                                change: ["kind": input.kind.rawValue, "provider": input.providerName]), on: db)
             return resource
         }

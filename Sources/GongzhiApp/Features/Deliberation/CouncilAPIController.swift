@@ -130,17 +130,17 @@ struct CouncilAPIController: RouteCollection {
     }
 
     @Sendable func addMember(_ request: Request) async throws -> Response {
-        let actor = try request.require(.manageDeliberation)
+        _ = try request.require(.manageDeliberation)
         let body = try request.content.decode(MemberBody.self)
         guard let seat = body.seat else { throw AppError.invalid("seat", "required") }
         let member = try await Council.addMember(.init(
             communityID: body.communityId, compoundID: body.compoundId, seat: seat, name: try OrgInput.name(body.name),
-            organisation: try OrgInput.text(body.organisation, field: "organisation")), actor: actor, on: request)
+            organisation: try OrgInput.text(body.organisation, field: "organisation")), in: request.context)
         return try await CouncilMemberDTO(member).encodeResponse(status: .created, for: request)
     }
 
     @Sendable func retire(_ request: Request) async throws -> CouncilMemberDTO {
-        CouncilMemberDTO(try await Council.retireMember(try request.uuidParameter(), actor: try request.requireActor(), on: request))
+        CouncilMemberDTO(try await Council.retireMember(try request.uuidParameter(), in: request.context))
     }
 
     @Sendable func meetings(_ request: Request) async throws -> ListPage<MeetingDTO> {
@@ -160,12 +160,12 @@ struct CouncilAPIController: RouteCollection {
     }
 
     @Sendable func schedule(_ request: Request) async throws -> Response {
-        let actor = try request.require(.manageDeliberation)
+        _ = try request.require(.manageDeliberation)
         let body = try request.content.decode(MeetingBody.self)
         guard let heldAt = body.heldAt else { throw AppError.invalid("heldAt", "required") }
         let meeting = try await Council.schedule(.init(
             communityID: body.communityId, compoundID: body.compoundId, title: try OrgInput.name(body.title, field: "title"), heldAt: heldAt,
-            place: try OrgInput.text(body.place, field: "place"), agenda: body.agenda ?? []), actor: actor, on: request)
+            place: try OrgInput.text(body.place, field: "place"), agenda: body.agenda ?? []), in: request.context)
         return try await MeetingDTO(meeting).encodeResponse(status: .created, for: request)
     }
 
@@ -185,7 +185,7 @@ struct CouncilAPIController: RouteCollection {
         let body = try request.content.decode(RecordBody.self)
         guard (body.present?.count ?? 0) <= 200 else { throw AppError.invalid("present", "too_long") }
         let meeting = try await Council.record(try request.uuidParameter(), present: body.present ?? [],
-                                               minutes: try OrgInput.text(body.minutes, field: "minutes", limit: 20_000), actor: actor, on: request)
+                                               minutes: try OrgInput.text(body.minutes, field: "minutes", limit: 20_000), in: request.context)
         return try await MeetingDTO.detail(meeting, access: try DeliberationScope.access(actor, at: meeting.orgPath), on: request.db)
     }
 
@@ -202,13 +202,13 @@ struct CouncilAPIController: RouteCollection {
         guard let outcome = body.outcome else { throw AppError.invalid("outcome", "required") }
         let text = try OrgInput.text(body.text, field: "text", limit: 2_000)
         guard !text.isEmpty else { throw AppError.invalid("text", "required") }
-        let decision = try await Council.decide(try request.uuidParameter(), needID: body.needId, text: text, outcome: outcome, actor: actor, on: request)
+        let decision = try await Council.decide(try request.uuidParameter(), needID: body.needId, text: text, outcome: outcome, in: request.context)
         return try await MeetingDTO.Decision(id: decision.id!, needId: decision.needID, text: decision.text, outcome: decision.outcome)
             .encodeResponse(status: .created, for: request)
     }
 
     @Sendable func publish(_ request: Request) async throws -> MeetingDTO {
-        MeetingDTO(try await Council.publish(try request.uuidParameter(), actor: try request.requireActor(), on: request))
+        MeetingDTO(try await Council.publish(try request.uuidParameter(), in: request.context))
     }
 
     @Sendable func resources(_ request: Request) async throws -> ListPage<ResourceDTO> {
@@ -229,14 +229,14 @@ struct CouncilAPIController: RouteCollection {
     }
 
     @Sendable func offer(_ request: Request) async throws -> Response {
-        let actor = try request.require(.manageDeliberation)
+        _ = try request.require(.manageDeliberation)
         let body = try request.content.decode(ResourceBody.self)
         guard let kind = body.kind else { throw AppError.invalid("kind", "required") }
         guard let provider = body.provider else { throw AppError.invalid("provider", "required") }
         let resource = try await Council.offer(.init(
             communityID: body.communityId, kind: kind, provider: provider, providerName: try OrgInput.name(body.providerName, field: "providerName"),
             title: try OrgInput.name(body.title, field: "title"), details: try OrgInput.text(body.description, field: "description", limit: 4_000),
-            amountFen: body.amountFen), actor: actor, on: request)
+            amountFen: body.amountFen), in: request.context)
         return try await ResourceDTO(resource).encodeResponse(status: .created, for: request)
     }
 }

@@ -83,10 +83,10 @@ enum DeliberationPhotos {
     }
 
     /// The file of photo `photoId` if it belongs to one of `subjectIDs` (whose access the caller checked); 404 otherwise.
-    static func serve(_ photoID: UUID, subject: DeliberationPhoto.Subject, of subjectIDs: [UUID], on request: Request) async throws -> Response {
-        guard let photo = try await DeliberationPhoto.query(on: request.db).filter(\.$id == photoID).filter(\.$subject == subject)
+    static func serve(_ photoID: UUID, subject: DeliberationPhoto.Subject, of subjectIDs: [UUID], in context: UseCaseContext) async throws -> Response {
+        guard let photo = try await DeliberationPhoto.query(on: context.db).filter(\.$id == photoID).filter(\.$subject == subject)
             .filter(\.$subjectID ~~ subjectIDs).first(),
-            let data = FileManager.default.contents(atPath: CaseAttachmentsController.directory(request) + "/" + photoID.uuidString.lowercased())
+            let data = FileManager.default.contents(atPath: CaseAttachmentsController.directory(context.services) + "/" + photoID.uuidString.lowercased())
         else { throw AppError.notFound }
         return CasePhoto.response(data, contentType: photo.contentType)
     }

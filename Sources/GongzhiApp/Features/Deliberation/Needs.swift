@@ -44,12 +44,13 @@ enum Needs {
         }
     }
 
-    static func raise(_ draft: Draft, photos: [CasePhoto] = [], actor: Actor, on request: Request) async throws -> NeedRecord {
-        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
-        let now = request.now
+    static func raise(_ draft: Draft, photos: [CasePhoto] = [], in context: UseCaseContext) async throws -> NeedRecord {
+        let actor = try context.account()
+        let userID = actor.userID.uuid
+        let now = context.now
         var raised: NeedRecord?
-        try await CasePhoto.writing(photos, on: request) { files in
-            raised = try await request.write { db in
+        try await CasePhoto.writing(photos, in: context) { files in
+            raised = try await context.write { db in
                 var compound: Compound?
                 if let id = draft.compoundID {
                     compound = try await Compound.find(id, on: db)
@@ -74,7 +75,7 @@ enum Needs {
                                       place: draft.place, origin: isStaff ? .staff : .resident, raisedBy: userID, now: now)
                 try await need.create(on: db)
                 try await DeliberationPhotos.save(photos, files: files, subject: .need, id: need.id!, uploadedBy: userID, now: now, on: db)
-                try await request.audit(AuditEvent(action: "need.raise", objectType: "need", objectID: need.id!.uuidString.lowercased(),
+                try await context.audit(AuditEvent(action: "need.raise", objectType: "need", objectID: need.id!.uuidString.lowercased(),
                                                    change: ["title": draft.title, "community": community.id!.uuidString.lowercased(),
                                                             "photos": String(photos.count)]), on: db)
                 return need
@@ -84,26 +85,28 @@ enum Needs {
     }
 
     /// More photos of a need, from whoever raised it or the staff who run it, while it is open or a topic.
-    static func addPhotos(_ id: UUID, _ photos: [CasePhoto], actor: Actor, on request: Request) async throws {
-        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
-        let now = request.now
-        try await CasePhoto.writing(photos, on: request) { files in
-            try await request.write { db in
+    static func addPhotos(_ id: UUID, _ photos: [CasePhoto], in context: UseCaseContext) async throws {
+        let actor = try context.account()
+        let userID = actor.userID.uuid
+        let now = context.now
+        try await CasePhoto.writing(photos, in: context) { files in
+            try await context.write { db in
                 let (need, access) = try await visible(id, actor: actor, on: db)
                 guard access.manage || need.raisedBy == userID else { throw AppError.forbidden }
                 guard NeedRules.acceptsSupport(need.state) else { throw AppError.conflict("need_not_open") }
                 try await DeliberationPhotos.save(photos, files: files, subject: .need, id: id, uploadedBy: userID, now: now, on: db)
-                try await request.audit(AuditEvent(action: "need.photos", objectType: "need", objectID: id.uuidString.lowercased(),
+                try await context.audit(AuditEvent(action: "need.photos", objectType: "need", objectID: id.uuidString.lowercased(),
                                                    change: ["photos": String(photos.count)]), on: db)
             }
         }
     }
 
     /// A resident's support (附议), once per account; at the community's threshold the need becomes a topic.
-    static func support(_ id: UUID, actor: Actor, on request: Request) async throws -> NeedRecord {
-        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
-        let now = request.now
-        return try await request.write { db in
+    static func support(_ id: UUID, in context: UseCaseContext) async throws -> NeedRecord {
+        let actor = try context.account()
+        let userID = actor.userID.uuid
+        let now = context.now
+        return try await context.write { db in
             let (_, access) = try await visible(id, actor: actor, on: db)
             guard access.resident else { throw AppError(status: .forbidden, code: "residents_only", messageKey: "error.residents_only", field: nil) }
             // Count under the row's lock, so that two supporters at the threshold cannot both miss it.
@@ -123,16 +126,17 @@ enum Needs {
                 need.decisionNote = "support:\(supports)/\(threshold)"
                 try await need.update(on: db)
             }
-            try await request.audit(AuditEvent(action: "need.support", objectType: "need", objectID: id.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "need.support", objectType: "need", objectID: id.uuidString.lowercased(),
                                                change: ["supports": String(supports), "state": need.state.rawValue]), on: db)
             return need
         }
     }
 
     /// Staff decisions on a need: take it up as a topic, decline it, or close it; the note is public.
-    static func decide(_ id: UUID, _ event: NeedRules.Event, note: String, actor: Actor, on request: Request) async throws -> NeedRecord {
-        let now = request.now
-        return try await request.write { db in
+    static func decide(_ id: UUID, _ event: NeedRules.Event, note: String, in context: UseCaseContext) async throws -> NeedRecord {
+        let actor = try context.account()
+        let now = context.now
+        return try await context.write { db in
             let (need, access) = try await visible(id, actor: actor, on: db)
             guard access.manage else { throw AppError.forbidden }
             let next: NeedRules.State
@@ -142,7 +146,7 @@ enum Needs {
             need.state = next
             need.decisionNote = note
             try await need.update(on: db)
-            try await request.audit(AuditEvent(action: "need.\(next.rawValue)", objectType: "need", objectID: id.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "need.\(next.rawValue)", objectType: "need", objectID: id.uuidString.lowercased(),
                                                change: ["note": note]), on: db)
             return need
         }
@@ -179,13 +183,14 @@ enum Needs {
 
     /// Turns a group of similar cases into one need in one step (same item, same compound or grid, all visible to
     /// the actor, none in a need yet), linking them.
-    static func fromCases(_ caseIDs: [UUID], title: String?, actor: Actor, on request: Request) async throws -> NeedRecord {
-        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
+    static func fromCases(_ caseIDs: [UUID], title: String?, in context: UseCaseContext) async throws -> NeedRecord {
+        let actor = try context.account()
+        let userID = actor.userID.uuid
         let ids = Array(Set(caseIDs))
         guard (2...200).contains(ids.count) else { throw AppError.invalid("caseIds", "too_few_cases") }
-        let now = request.now
-        let lang = request.lang
-        return try await request.write { db in
+        let now = context.now
+        let lang = context.lang
+        return try await context.write { db in
             var records: [CaseRecord] = []
             for id in ids { records.append(try await CaseActions.visibleCase(id, actor: actor, on: db)) }
             guard Set(records.map(\.itemCode)).count == 1 else { throw AppError.invalid("caseIds", "cases_differ") }
@@ -209,7 +214,7 @@ enum Needs {
             need.itemCode = records[0].itemCode
             try await need.create(on: db)
             for record in oldest { try await NeedCase(needID: need.id!, caseID: record.id!).create(on: db) }
-            try await request.audit(AuditEvent(action: "need.from_cases", objectType: "need", objectID: need.id!.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "need.from_cases", objectType: "need", objectID: need.id!.uuidString.lowercased(),
                                                change: ["cases": oldest.map(\.number).joined(separator: ",")]), on: db)
             return need
         }
@@ -224,10 +229,11 @@ enum Needs {
 
     // MARK: Settings
 
-    static func setThreshold(_ threshold: Int, community id: UUID, actor: Actor, on request: Request) async throws -> DeliberationSettings {
+    static func setThreshold(_ threshold: Int, community id: UUID, in context: UseCaseContext) async throws -> DeliberationSettings {
+        let actor = try context.account()
         guard (1...10_000).contains(threshold) else { throw AppError.invalid("needSupportThreshold") }
-        let now = request.now
-        return try await request.write { db in
+        let now = context.now
+        return try await context.write { db in
             let node = try await Scoped.find(OrgNode.self, id, actor: actor, .viewDeliberation, on: db)
             guard node.level == .community else { throw AppError.notFound }
             try Scoped.require(.manageDeliberation, actor: actor, at: node.path)
@@ -236,7 +242,7 @@ enum Needs {
             settings.needSupportThreshold = threshold
             settings.updatedAt = now
             try await settings.save(on: db)
-            try await request.audit(AuditEvent(action: "deliberation.settings", objectType: "org_node", objectID: id.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "deliberation.settings", objectType: "org_node", objectID: id.uuidString.lowercased(),
                                                change: ["needSupportThreshold": String(threshold)]), on: db)
             return settings
         }

@@ -58,7 +58,7 @@ struct NeedDTO: Content {
 
     /// The need with what the caller may know about it: their support, the threshold, the cases behind it.
     static func detail(_ need: NeedRecord, access: Needs.Access, actor: Actor, on db: any Database) async throws -> NeedDTO {
-        let userID = UUID(uuidString: actor.userID) ?? UUID()
+        let userID = actor.userID.uuid
         let mine = try await NeedSupport.query(on: db).filter(\.$needID == need.id!).filter(\.$userID == userID).count() > 0
         let threshold = try await DeliberationSettings.threshold(for: need.communityID, on: db)
         let links = try await NeedCase.query(on: db).filter(\.$needID == need.id!).all()
@@ -140,7 +140,7 @@ struct NeedsAPIController: RouteCollection {
         try Needs.requireMayRaise(actor)
         let body = try request.content.decode(RaiseBody.self)
         let need = try await Needs.raise(try Self.draft(title: body.title, description: body.description, place: body.place,
-                                                        communityID: body.communityId, compoundID: body.compoundId), actor: actor, on: request)
+                                                        communityID: body.communityId, compoundID: body.compoundId), in: request.context)
         return try await NeedDTO(need, reader: actor).encodeResponse(status: .created, for: request)
     }
 
@@ -163,7 +163,7 @@ struct NeedsAPIController: RouteCollection {
         let form = try request.content.decode(PhotosForm.self)
         let photos = try DeliberationPhotos.checked((form.file.map { [$0] } ?? []) + (form.photos ?? []))
         guard !photos.isEmpty else { throw AppError.invalid("file", "required") }
-        try await Needs.addPhotos(id, photos, actor: actor, on: request)
+        try await Needs.addPhotos(id, photos, in: request.context)
         let (need, access) = try await Needs.visible(id, actor: actor, on: request.db)
         return try await NeedDTO.detail(need, access: access, actor: actor, on: request.db)
     }
@@ -171,12 +171,12 @@ struct NeedsAPIController: RouteCollection {
     @Sendable func photo(_ request: Request) async throws -> Response {
         let actor = try request.requireActor()
         let (need, _) = try await Needs.visible(try request.uuidParameter(), actor: actor, on: request.db)
-        return try await DeliberationPhotos.serve(try request.uuidParameter("photoId"), subject: .need, of: [need.id!], on: request)
+        return try await DeliberationPhotos.serve(try request.uuidParameter("photoId"), subject: .need, of: [need.id!], in: request.context)
     }
 
     @Sendable func support(_ request: Request) async throws -> NeedDTO {
         let actor = try request.requireActor()
-        return NeedDTO(try await Needs.support(try request.uuidParameter(), actor: actor, on: request), reader: actor)
+        return NeedDTO(try await Needs.support(try request.uuidParameter(), in: request.context), reader: actor)
     }
 
     struct NoteBody: Content {
@@ -188,7 +188,7 @@ struct NeedsAPIController: RouteCollection {
         // The note is optional: no body at all is an empty note.
         let body = (request.body.data?.readableBytes ?? 0) > 0 ? try request.content.decode(NoteBody.self) : NoteBody()
         let note = try OrgInput.text(body.note, field: "note", limit: 2_000)
-        return NeedDTO(try await Needs.decide(try request.uuidParameter(), event, note: note, actor: actor, on: request), reader: actor)
+        return NeedDTO(try await Needs.decide(try request.uuidParameter(), event, note: note, in: request.context), reader: actor)
     }
 
     @Sendable func takeUp(_ request: Request) async throws -> NeedDTO { try await decide(request, .takeUp) }
@@ -212,7 +212,7 @@ struct NeedsAPIController: RouteCollection {
         let body = try request.content.decode(FromCasesBody.self)
         guard let ids = body.caseIds else { throw AppError.invalid("caseIds", "required") }
         let title = try body.title.map { try OrgInput.name($0, field: "title") }
-        let need = try await Needs.fromCases(ids, title: title, actor: actor, on: request)
+        let need = try await Needs.fromCases(ids, title: title, in: request.context)
         return try await NeedDTO(need, reader: actor).encodeResponse(status: .created, for: request)
     }
 
@@ -228,10 +228,10 @@ struct NeedsAPIController: RouteCollection {
     }
 
     @Sendable func putSettings(_ request: Request) async throws -> DeliberationSettingsDTO {
-        let actor = try request.require(.manageDeliberation)
+        _ = try request.require(.manageDeliberation)
         let body = try request.content.decode(SettingsBody.self)
         guard let threshold = body.needSupportThreshold else { throw AppError.invalid("needSupportThreshold", "required") }
-        let settings = try await Needs.setThreshold(threshold, community: try request.uuidParameter(), actor: actor, on: request)
+        let settings = try await Needs.setThreshold(threshold, community: try request.uuidParameter(), in: request.context)
         return DeliberationSettingsDTO(communityId: settings.communityID, needSupportThreshold: settings.needSupportThreshold)
     }
 }
@@ -240,7 +240,7 @@ struct NeedsAPIController: RouteCollection {
 /// right to unmask personal data in its community; other residents see them masked.
 enum NeedText {
     static func shown(_ text: String, to actor: Actor, of need: NeedRecord) -> String {
-        if need.raisedBy.uuidString.lowercased() == actor.userID { return text }
+        if AccountID(need.raisedBy) == actor.userID { return text }
         if let path = OrgPath(need.orgPath), AccessPolicy.allows(.unmaskPersonalData, actor: actor, at: path) { return text }
         return Masking.numbersInText(text)
     }

@@ -22,16 +22,16 @@ enum OwnerVotes {
         let path = OrgPath(vote.orgPath) ?? .root
         // Staff who work anywhere in the community (a grid worker included) see its votes, like its other deliberation.
         if AccessPolicy.reaches(.viewDeliberation, actor: actor, place: path) {
-            return Access(manage: AccessPolicy.allows(.manageDeliberation, actor: actor, at: path), staff: true, personID: actor.personID)
+            return Access(manage: AccessPolicy.allows(.manageDeliberation, actor: actor, at: path), staff: true, personID: actor.personID?.description)
         }
         if vote.state != .draft, residentCompounds.contains(vote.$compound.id) {
-            return Access(manage: false, staff: false, personID: actor.personID)
+            return Access(manage: false, staff: false, personID: actor.personID?.description)
         }
         throw AppError.notFound
     }
 
     static func residentCompounds(_ actor: Actor, on db: any Database) async throws -> [UUID] {
-        guard actor.roles.contains(.resident), let person = actor.personID.flatMap(UUID.init(uuidString:)) else { return [] }
+        guard actor.roles.contains(.resident), let person = actor.personID?.uuid else { return [] }
         return try await OwnerVoteElectorate.compounds(of: person, on: db)
     }
 
@@ -67,27 +67,29 @@ enum OwnerVotes {
         let closesAt: Date
     }
 
-    static func create(_ draft: Draft, actor: Actor, on request: Request) async throws -> OwnerVoteRecord {
-        let now = request.now
+    static func create(_ draft: Draft, in context: UseCaseContext) async throws -> OwnerVoteRecord {
+        let actor = try context.account()
+        let now = context.now
         guard draft.closesAt > now else { throw AppError.invalid("closesAt", "not_in_future") }
         guard draft.closesAt <= now.addingTimeInterval(180 * 86_400) else { throw AppError.invalid("closesAt", "too_far") }
-        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
-        return try await request.write { db in
+        let userID = actor.userID.uuid
+        return try await context.write { db in
             let compound = try await Scoped.find(Compound.self, draft.compoundID, actor: actor, .viewDeliberation, on: db)
             try Scoped.require(.manageDeliberation, actor: actor, at: compound.orgPath)
             let vote = OwnerVoteRecord(compoundID: compound.id!, orgPath: compound.orgPath, title: draft.title, details: draft.details,
                                        matter: draft.matter, closesAt: draft.closesAt, createdBy: userID, now: now)
             try await vote.create(on: db)
-            try await request.audit(AuditEvent(action: "owner_vote.create", objectType: "owner_vote", objectID: vote.id!.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "owner_vote.create", objectType: "owner_vote", objectID: vote.id!.uuidString.lowercased(),
                                                change: ["matter": draft.matter.rawValue, "compound": compound.id!.uuidString.lowercased()]), on: db)
             return vote
         }
     }
 
     /// Fixes the electorate from the compound's units and owners and opens the vote for ballots.
-    static func open(_ id: UUID, actor: Actor, on request: Request) async throws -> OwnerVoteRecord {
-        let now = request.now
-        return try await request.write { db in
+    static func open(_ id: UUID, in context: UseCaseContext) async throws -> OwnerVoteRecord {
+        let actor = try context.account()
+        let now = context.now
+        return try await context.write { db in
             let (vote, access) = try await visible(id, actor: actor, on: db)
             guard access.manage else { throw AppError.forbidden }
             guard vote.state == .draft else { throw AppError.conflict("vote_not_draft") }
@@ -103,7 +105,7 @@ enum OwnerVotes {
             vote.totalAreaCenti = electorate.totalArea
             vote.totalHeadcount = electorate.headcount
             try await vote.update(on: db)
-            try await request.audit(AuditEvent(action: "owner_vote.open", objectType: "owner_vote", objectID: id.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "owner_vote.open", objectType: "owner_vote", objectID: id.uuidString.lowercased(),
                                                change: ["area": String(electorate.totalArea), "headcount": String(electorate.headcount)]), on: db)
             return vote
         }
@@ -121,22 +123,23 @@ enum OwnerVotes {
     /// Records a ballot (issue 24 findings 3 and 4). The vote's row is locked by taking the next sequence number,
     /// and the vote must still be open at that moment. A paper ballot is refused (409 `voted_online`) for an owner
     /// who has voted online — staff cannot replace it — keeps its evidence photo, and the owner's accounts are told.
-    static func cast(_ id: UUID, choice: OwnersVote.Choice, from source: BallotSource, actor: Actor, on request: Request) async throws -> OwnerVoteBallot {
+    static func cast(_ id: UUID, choice: OwnersVote.Choice, from source: BallotSource, in context: UseCaseContext) async throws -> OwnerVoteBallot {
+        _ = try context.account()
         var evidence: [CasePhoto] = []
         if case .paper(_, let photo) = source { evidence = [photo] }
         var result: OwnerVoteBallot?
-        try await CasePhoto.writing(evidence, on: request) { files in
-            result = try await cast(id, choice: choice, from: source, evidenceFiles: files, actor: actor, on: request)
+        try await CasePhoto.writing(evidence, in: context) { files in
+            result = try await cast(id, choice: choice, from: source, evidenceFiles: files, in: context)
         }
         return result!
     }
 
-    static func cast(_ id: UUID, choice: OwnersVote.Choice, from source: BallotSource, evidenceFiles: [(id: UUID, path: String)], actor: Actor,
-                     on request: Request) async throws -> OwnerVoteBallot {
-        let now = request.now
-        let key = request.application.gongzhi.cipher.receiptKey
-        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
-        return try await request.write { db in
+    static func cast(_ id: UUID, choice: OwnersVote.Choice, from source: BallotSource, evidenceFiles: [(id: UUID, path: String)], in context: UseCaseContext) async throws -> OwnerVoteBallot {
+        let actor = try context.account()
+        let now = context.now
+        let key = context.services.cipher.receiptKey
+        let userID = actor.userID.uuid
+        return try await context.write { db in
             let (vote, access) = try await visible(id, actor: actor, on: db)
             let voter: OwnerVoteVoter?
             switch source {
@@ -181,7 +184,7 @@ enum OwnerVotes {
                 try await VoteNotices.paperBallot(ballot, voter: voter, vote: vote, now: now, on: db)
             }
             // The choice is secret from the audit log; the receipt code binds it.
-            try await request.audit(AuditEvent(action: "owner_vote.ballot", objectType: "owner_vote", objectID: id.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "owner_vote.ballot", objectType: "owner_vote", objectID: id.uuidString.lowercased(),
                                                change: ["sequence": String(sequence), "channel": ballot.channel.rawValue, "receipt": code]), on: db)
             return ballot
         }
@@ -198,22 +201,23 @@ enum OwnerVotes {
     }
 
     /// Closes the vote once its time is over, tallies the stored ballots and publishes the result.
-    static func close(_ id: UUID, actor: Actor, on request: Request) async throws -> OwnerVoteRecord {
-        let now = request.now
-        let context = request.auditContext
-        return try await request.write { db in
+    static func close(_ id: UUID, in context: UseCaseContext) async throws -> OwnerVoteRecord {
+        let actor = try context.account()
+        let now = context.now
+        return try await context.write { db in
             let (seen, access) = try await visible(id, actor: actor, on: db)
             guard access.manage else { throw AppError.forbidden }
             guard seen.state == .open else { throw AppError.conflict("vote_not_open") }
             guard now >= seen.closesAt else { throw AppError.conflict("vote_still_running") }
-            return try await finish(id, now: now, context: context, on: db)
+            return try await finish(id, in: context, on: db)
         }
     }
 
     /// The closing itself, in the caller's transaction (a staff member's request, or the background round when the
     /// time is over): lock the row (ballots in flight commit first; a second closer finds it closed and gets 409),
     /// read it again, count, publish, audit.
-    static func finish(_ id: UUID, now: Date, context: AuditContext, on db: any Database) async throws -> OwnerVoteRecord {
+    static func finish(_ id: UUID, in context: UseCaseContext, on db: any Database) async throws -> OwnerVoteRecord {
+        let now = context.now
         _ = try await nextSequence(of: id, on: db)
         guard let vote = try await OwnerVoteRecord.find(id, on: db) else { throw AppError.notFound }
         let tally = try await tally(of: vote, on: db)
@@ -221,21 +225,20 @@ enum OwnerVotes {
         vote.closedAt = now
         vote.resultJSON = try OwnerVoteTallyDTO(tally).json()
         try await vote.update(on: db)
-        try await AuditLog.append(AuditEvent(action: "owner_vote.close", objectType: "owner_vote", objectID: id.uuidString.lowercased(),
+        try await context.audit(AuditEvent(action: "owner_vote.close", objectType: "owner_vote", objectID: id.uuidString.lowercased(),
                                              change: ["passed": String(tally.passed), "participatingHeadcount": String(tally.participatingHeadcount),
-                                                      "participatingArea": String(tally.participatingArea)]),
-                                  context: context, now: now, on: db)
+                                                      "participatingArea": String(tally.participatingArea)]), on: db)
         return vote
     }
 
     /// Closes and publishes every open vote whose time is over (run in the background; safe with two instances).
-    static func closeDue(_ app: Application, batch: Int = 20) async throws -> Int {
-        let now = app.clock.now
-        let due = try await OwnerVoteRecord.query(on: app.db).filter(\.$state == .open).filter(\.$closesAt <= now).limit(batch).all()
+    static func closeDue(in context: UseCaseContext, batch: Int = 20) async throws -> Int {
+        let now = context.now
+        let due = try await OwnerVoteRecord.query(on: context.db).filter(\.$state == .open).filter(\.$closesAt <= now).limit(batch).all()
         var closed = 0
         for vote in due {
             do {
-                _ = try await app.write { db in try await finish(vote.id!, now: now, context: .system, on: db) }
+                _ = try await context.write { db in try await finish(vote.id!, in: context, on: db) }
                 closed += 1
             } catch let error as AppError where error.status == .conflict {
                 continue  // another instance closed it first

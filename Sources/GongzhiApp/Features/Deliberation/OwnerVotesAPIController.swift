@@ -34,7 +34,7 @@ struct OwnerVotesAPIController: RouteCollection {
     }
 
     @Sendable func create(_ request: Request) async throws -> Response {
-        let actor = try request.require(.manageDeliberation)
+        _ = try request.require(.manageDeliberation)
         let body = try request.content.decode(CreateBody.self)
         guard let compoundID = body.compoundId else { throw AppError.invalid("compoundId", "required") }
         guard let matter = body.matter else { throw AppError.invalid("matter", "required") }
@@ -42,7 +42,7 @@ struct OwnerVotesAPIController: RouteCollection {
         let vote = try await OwnerVotes.create(.init(
             compoundID: compoundID, title: try OrgInput.name(body.title, field: "title"),
             details: try OrgInput.text(body.description, field: "description", limit: 4_000), matter: matter, closesAt: closesAt),
-            actor: actor, on: request)
+            in: request.context)
         return try await OwnerVoteDTO(vote).encodeResponse(status: .created, for: request)
     }
 
@@ -73,13 +73,13 @@ struct OwnerVotesAPIController: RouteCollection {
     }
 
     @Sendable func open(_ request: Request) async throws -> OwnerVoteDTO {
-        let actor = try request.requireActor()
-        return OwnerVoteDTO(try await OwnerVotes.open(try request.uuidParameter(), actor: actor, on: request))
+        _ = try request.requireActor()
+        return OwnerVoteDTO(try await OwnerVotes.open(try request.uuidParameter(), in: request.context))
     }
 
     @Sendable func close(_ request: Request) async throws -> OwnerVoteDTO {
-        let actor = try request.requireActor()
-        return OwnerVoteDTO(try await OwnerVotes.close(try request.uuidParameter(), actor: actor, on: request))
+        _ = try request.requireActor()
+        return OwnerVoteDTO(try await OwnerVotes.close(try request.uuidParameter(), in: request.context))
     }
 
     struct BallotBody: Content {
@@ -96,7 +96,7 @@ struct OwnerVotesAPIController: RouteCollection {
             guard !key.isEmpty, key.count <= 400 else { throw AppError.invalid("voterKey") }
             return key
         }
-        let ballot = try await OwnerVotes.cast(try request.uuidParameter(), choice: choice, from: .online(voterKey: voterKey), actor: actor, on: request)
+        let ballot = try await OwnerVotes.cast(try request.uuidParameter(), choice: choice, from: .online(voterKey: voterKey), in: request.context)
         return try await OwnerVoteBallotDTO(ballot).encodeResponse(status: .created, for: request)
     }
 
@@ -116,7 +116,7 @@ struct OwnerVotesAPIController: RouteCollection {
         guard let file = body.photo, file.data.readableBytes > 0 else { throw AppError.invalid("photo", "evidence_required") }
         let evidence = try CasePhoto(checking: file, field: "photo")
         let ballot = try await OwnerVotes.cast(try request.uuidParameter(), choice: choice, from: .paper(voterKey: voterKey, evidence: evidence),
-                                               actor: actor, on: request)
+                                               in: request.context)
         return try await OwnerVoteBallotDTO(ballot).encodeResponse(status: .created, for: request)
     }
 

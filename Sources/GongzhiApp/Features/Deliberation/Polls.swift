@@ -32,12 +32,13 @@ enum Polls {
         let closesAt: Date
     }
 
-    static func create(_ draft: Draft, actor: Actor, on request: Request) async throws -> PollRecord {
-        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
-        let now = request.now
+    static func create(_ draft: Draft, in context: UseCaseContext) async throws -> PollRecord {
+        let actor = try context.account()
+        let userID = actor.userID.uuid
+        let now = context.now
         guard draft.closesAt > now else { throw AppError.invalid("closesAt", "not_in_future") }
         guard draft.closesAt <= now.addingTimeInterval(180 * 86_400) else { throw AppError.invalid("closesAt", "too_far") }
-        return try await request.write { db in
+        return try await context.write { db in
             let community = try await Scoped.find(OrgNode.self, draft.communityID, actor: actor, .viewDeliberation, on: db)
             guard community.level == .community else { throw AppError.invalid("communityId", "not_a_community") }
             try Scoped.require(.manageDeliberation, actor: actor, at: community.path)
@@ -48,30 +49,29 @@ enum Polls {
                                   details: draft.details, options: draft.options, multipleChoice: draft.multipleChoice, unit: draft.unit,
                                   closesAt: draft.closesAt, createdBy: userID, now: now)
             try await poll.create(on: db)
-            try await request.audit(AuditEvent(action: "poll.create", objectType: "poll", objectID: poll.id!.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "poll.create", objectType: "poll", objectID: poll.id!.uuidString.lowercased(),
                                                change: ["title": draft.title, "options": String(draft.options.count)]), on: db)
             return poll
         }
     }
 
     /// Opens a draft, or closes an open poll (early closing is allowed: polls are not binding).
-    static func move(_ id: UUID, to state: PollRecord.State, actor: Actor, on request: Request) async throws -> PollRecord {
-        let now = request.now
-        let context = request.auditContext
-        return try await request.write { db in
+    static func move(_ id: UUID, to state: PollRecord.State, in context: UseCaseContext) async throws -> PollRecord {
+        let actor = try context.account()
+        return try await context.write { db in
             let (_, access) = try await visible(id, actor: actor, on: db)
             guard access.manage else { throw AppError.forbidden }
-            return try await transition(id, to: state, now: now, context: context, on: db)
+            return try await transition(id, to: state, in: context, on: db)
         }
     }
 
     /// Closes every open poll whose time is over (run in the background; safe with two instances).
-    static func closeDue(_ app: Application, batch: Int = 50) async throws -> Int {
-        let now = app.clock.now
+    static func closeDue(in context: UseCaseContext, batch: Int = 50) async throws -> Int {
+        let now = context.now
         var closed = 0
-        for poll in try await PollRecord.query(on: app.db).filter(\.$state == .open).filter(\.$closesAt <= now).limit(batch).all() {
+        for poll in try await PollRecord.query(on: context.db).filter(\.$state == .open).filter(\.$closesAt <= now).limit(batch).all() {
             do {
-                _ = try await app.write { db in try await transition(poll.id!, to: .closed, now: now, context: .system, on: db) }
+                _ = try await context.write { db in try await transition(poll.id!, to: .closed, in: context, on: db) }
                 closed += 1
             } catch let error as AppError where error.status == .conflict {
                 continue
@@ -82,7 +82,8 @@ enum Polls {
 
     /// Moves a poll from draft to open or from open to closed under the row's lock (so that no vote slips in after
     /// the closing), in the caller's transaction; 409 when it is not in the state to move from.
-    static func transition(_ id: UUID, to state: PollRecord.State, now: Date, context: AuditContext, on db: any Database) async throws -> PollRecord {
+    static func transition(_ id: UUID, to state: PollRecord.State, in context: UseCaseContext, on db: any Database) async throws -> PollRecord {
+        let now = context.now
         let from: PollRecord.State = state == .open ? .draft : .open
         let moved = try await db.sql().raw("""
             UPDATE polls SET state = \(bind: state.rawValue), vote_seq = vote_seq + 1 WHERE id = \(bind: id) AND state = \(bind: from.rawValue) RETURNING vote_seq
@@ -92,8 +93,7 @@ enum Polls {
             poll.closedAt = now
             try await poll.update(on: db)
         }
-        try await AuditLog.append(AuditEvent(action: "poll.\(state.rawValue)", objectType: "poll", objectID: id.uuidString.lowercased()),
-                                  context: context, now: now, on: db)
+        try await context.audit(AuditEvent(action: "poll.\(state.rawValue)", objectType: "poll", objectID: id.uuidString.lowercased()), on: db)
         return poll
     }
 
@@ -106,15 +106,16 @@ enum Polls {
         }
     }
 
-    static func vote(_ id: UUID, choices: [Int], actor: Actor, on request: Request) async throws -> PollVote {
-        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
-        let now = request.now
-        return try await request.write { db in
+    static func vote(_ id: UUID, choices: [Int], in context: UseCaseContext) async throws -> PollVote {
+        let actor = try context.account()
+        let userID = actor.userID.uuid
+        let now = context.now
+        return try await context.write { db in
             let (poll, access) = try await visible(id, actor: actor, on: db)
             guard access.resident else { throw AppError(status: .forbidden, code: "residents_only_poll", messageKey: "error.residents_only_poll", field: nil) }
             let chosen: [Int]
             do { chosen = try ResidentPoll.check(choices, rules: poll.rules) } catch { throw AppError.invalid("choices", "bad_choices") }
-            let household = try await household(of: actor.personID.flatMap(UUID.init(uuidString:)), in: poll, on: db)
+            let household = try await household(of: actor.personID?.uuid, in: poll, on: db)
             if poll.unit == .household || poll.compoundID != nil, household == nil {
                 throw AppError(status: .forbidden, code: "no_household", messageKey: "error.no_household", field: nil)
             }
@@ -135,9 +136,9 @@ enum Polls {
 
     /// The caller's last vote (or their household's, in a per-household poll).
     static func mine(in poll: PollRecord, actor: Actor, on db: any Database) async throws -> PollVote? {
-        guard let userID = UUID(uuidString: actor.userID) else { return nil }
+        let userID = actor.userID.uuid
         var query = PollVote.query(on: db).filter(\.$pollID == poll.id!)
-        if poll.unit == .household, let household = try await household(of: actor.personID.flatMap(UUID.init(uuidString:)), in: poll, on: db) {
+        if poll.unit == .household, let household = try await household(of: actor.personID?.uuid, in: poll, on: db) {
             query = query.filter(\.$householdID == household.id!)
         } else {
             query = query.filter(\.$userID == userID)
@@ -203,9 +204,10 @@ struct PollsAPIController: RouteCollection {
     }
 
     @Sendable func list(_ request: Request) async throws -> ListPage<PollDTO> {
+        let context = request.context
         let actor = try request.requireActor()
         let paging = try Paging(request)
-        let page = try await Polls.list(actor: actor, offset: paging.offset, limit: paging.limit, on: request.db)
+        let page = try await Polls.list(actor: actor, offset: paging.offset, limit: paging.limit, on: context.db)
         return ListPage(items: page.items.map { PollDTO($0) }, total: page.total, offset: paging.offset, limit: paging.limit)
     }
 
@@ -228,29 +230,31 @@ struct PollsAPIController: RouteCollection {
     }
 
     @Sendable func create(_ request: Request) async throws -> Response {
-        let actor = try request.require(.manageDeliberation)
+        let context = request.context
+        _ = try request.require(.manageDeliberation)
         let body = try request.content.decode(CreateBody.self)
         guard let community = body.communityId else { throw AppError.invalid("communityId", "required") }
         guard let closesAt = body.closesAt else { throw AppError.invalid("closesAt", "required") }
         let poll = try await Polls.create(.init(
             communityID: community, compoundID: body.compoundId, title: try OrgInput.name(body.title, field: "title"),
             details: try OrgInput.text(body.description, field: "description", limit: 4_000), options: try Self.options(body.options),
-            multipleChoice: body.multipleChoice ?? false, unit: body.unit ?? .resident, closesAt: closesAt), actor: actor, on: request)
+            multipleChoice: body.multipleChoice ?? false, unit: body.unit ?? .resident, closesAt: closesAt), in: context)
         return try await PollDTO(poll).encodeResponse(status: .created, for: request)
     }
 
     @Sendable func show(_ request: Request) async throws -> PollDTO {
+        let context = request.context
         let actor = try request.requireActor()
-        let (poll, access) = try await Polls.visible(try request.uuidParameter(), actor: actor, on: request.db)
-        return try await PollDTO.detail(poll, access: access, actor: actor, on: request.db)
+        let (poll, access) = try await Polls.visible(try request.uuidParameter(), actor: actor, on: context.db)
+        return try await PollDTO.detail(poll, access: access, actor: actor, on: context.db)
     }
 
     @Sendable func open(_ request: Request) async throws -> PollDTO {
-        PollDTO(try await Polls.move(try request.uuidParameter(), to: .open, actor: try request.requireActor(), on: request))
+        PollDTO(try await Polls.move(try request.uuidParameter(), to: .open, in: request.context))
     }
 
     @Sendable func close(_ request: Request) async throws -> PollDTO {
-        PollDTO(try await Polls.move(try request.uuidParameter(), to: .closed, actor: try request.requireActor(), on: request))
+        PollDTO(try await Polls.move(try request.uuidParameter(), to: .closed, in: request.context))
     }
 
     struct VoteBody: Content {
@@ -258,12 +262,13 @@ struct PollsAPIController: RouteCollection {
     }
 
     @Sendable func vote(_ request: Request) async throws -> Response {
+        let context = request.context
         let actor = try request.requireActor()
-        _ = try await Polls.visible(try request.uuidParameter(), actor: actor, on: request.db)
+        _ = try await Polls.visible(try request.uuidParameter(), actor: actor, on: context.db)
         let body = try request.content.decode(VoteBody.self)
         guard let choices = body.choices, choices.count <= 20 else { throw AppError.invalid("choices", "required") }
-        let vote = try await Polls.vote(try request.uuidParameter(), choices: choices, actor: actor, on: request)
-        let (poll, access) = try await Polls.visible(vote.pollID, actor: actor, on: request.db)
-        return try await PollDTO.detail(poll, access: access, actor: actor, on: request.db).encodeResponse(status: .created, for: request)
+        let vote = try await Polls.vote(try request.uuidParameter(), choices: choices, in: context)
+        let (poll, access) = try await Polls.visible(vote.pollID, actor: actor, on: context.db)
+        return try await PollDTO.detail(poll, access: access, actor: actor, on: context.db).encodeResponse(status: .created, for: request)
     }
 }

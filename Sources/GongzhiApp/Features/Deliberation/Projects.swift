@@ -43,13 +43,14 @@ enum Projects {
 
     /// A project from an agreed decision of a published or recorded meeting, with its funding and milestones, in one
     /// transaction; the decision's topic becomes a project.
-    static func create(_ draft: Draft, actor: Actor, on request: Request) async throws -> ProjectRecord {
-        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
+    static func create(_ draft: Draft, in context: UseCaseContext) async throws -> ProjectRecord {
+        let actor = try context.account()
+        let userID = actor.userID.uuid
         guard (0...maxFen).contains(draft.budgetFen) else { throw AppError.invalid("budgetFen") }
         guard draft.funding.count <= 20, draft.milestones.count <= 30 else { throw AppError.invalid("funding", "too_long") }
         for item in draft.funding where !(1...maxFen).contains(item.amountFen) { throw AppError.invalid("funding", "bad_amount") }
-        let now = request.now
-        return try await request.write { db in
+        let now = context.now
+        return try await context.write { db in
             guard let decision = try await MeetingDecision.find(draft.decisionID, on: db) else { throw AppError.invalid("decisionId", "not_found") }
             let (meeting, access) = try await Council.visibleMeeting(decision.meetingID, actor: actor, on: db)
             guard access.manage else { throw AppError.forbidden }
@@ -75,16 +76,17 @@ enum Projects {
                 need.state = try NeedRules.next(need.state, .startProject)
                 try await need.update(on: db)
             }
-            try await request.audit(AuditEvent(action: "project.create", objectType: "project", objectID: project.id!.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "project.create", objectType: "project", objectID: project.id!.uuidString.lowercased(),
                                                change: ["budgetFen": String(draft.budgetFen), "decision": decision.id!.uuidString.lowercased()]), on: db)
             return project
         }
     }
 
     /// Moves the project on (start, ask for acceptance once every milestone is done, accept, reopen, cancel).
-    static func act(_ id: UUID, _ action: ProjectRules.Action, note: String, actor: Actor, on request: Request) async throws -> ProjectRecord {
-        let now = request.now
-        return try await request.write { db in
+    static func act(_ id: UUID, _ action: ProjectRules.Action, note: String, in context: UseCaseContext) async throws -> ProjectRecord {
+        let actor = try context.account()
+        let now = context.now
+        return try await context.write { db in
             let (project, access) = try await visible(id, actor: actor, on: db)
             guard access.manage else { throw AppError.forbidden }
             let open = try await ProjectMilestone.query(on: db).filter(\.$projectID == id).filter(\.$doneAt == nil).count()
@@ -100,15 +102,16 @@ enum Projects {
                 project.acceptanceNote = note
             }
             try await project.update(on: db)
-            try await request.audit(AuditEvent(action: "project.\(action.rawValue)", objectType: "project", objectID: id.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "project.\(action.rawValue)", objectType: "project", objectID: id.uuidString.lowercased(),
                                                change: ["state": project.state.rawValue]), on: db)
             return project
         }
     }
 
-    static func completeMilestone(_ id: UUID, milestone: UUID, actor: Actor, on request: Request) async throws -> ProjectMilestone {
-        let now = request.now
-        return try await request.write { db in
+    static func completeMilestone(_ id: UUID, milestone: UUID, in context: UseCaseContext) async throws -> ProjectMilestone {
+        let actor = try context.account()
+        let now = context.now
+        return try await context.write { db in
             let (project, access) = try await visible(id, actor: actor, on: db)
             guard access.manage else { throw AppError.forbidden }
             guard project.state == .inProgress || project.state == .planned else { throw AppError.conflict("project_state") }
@@ -116,7 +119,7 @@ enum Projects {
             if step.doneAt == nil {
                 step.doneAt = now
                 try await step.update(on: db)
-                try await request.audit(AuditEvent(action: "project.milestone", objectType: "project", objectID: id.uuidString.lowercased(),
+                try await context.audit(AuditEvent(action: "project.milestone", objectType: "project", objectID: id.uuidString.lowercased(),
                                                    change: ["milestone": step.title]), on: db)
             }
             return step
@@ -124,20 +127,21 @@ enum Projects {
     }
 
     /// A public progress report, with its photos written in the same transaction.
-    static func report(_ id: UUID, text: String, percent: Int, photos: [CasePhoto] = [], actor: Actor, on request: Request) async throws -> ProjectUpdate {
-        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
+    static func report(_ id: UUID, text: String, percent: Int, photos: [CasePhoto] = [], in context: UseCaseContext) async throws -> ProjectUpdate {
+        let actor = try context.account()
+        let userID = actor.userID.uuid
         guard (0...100).contains(percent) else { throw AppError.invalid("percent") }
-        let now = request.now
+        let now = context.now
         var made: ProjectUpdate?
-        try await CasePhoto.writing(photos, on: request) { files in
-            made = try await request.write { db in
+        try await CasePhoto.writing(photos, in: context) { files in
+            made = try await context.write { db in
                 let (project, access) = try await visible(id, actor: actor, on: db)
                 guard access.manage else { throw AppError.forbidden }
                 guard project.state == .inProgress || project.state == .planned else { throw AppError.conflict("project_state") }
                 let update = ProjectUpdate(projectID: id, text: text, percent: percent, createdBy: userID, now: now)
                 try await update.create(on: db)
                 try await DeliberationPhotos.save(photos, files: files, subject: .projectUpdate, id: update.id!, uploadedBy: userID, now: now, on: db)
-                try await request.audit(AuditEvent(action: "project.update", objectType: "project", objectID: id.uuidString.lowercased(),
+                try await context.audit(AuditEvent(action: "project.update", objectType: "project", objectID: id.uuidString.lowercased(),
                                                    change: ["percent": String(percent), "photos": String(photos.count)]), on: db)
                 return update
             }
@@ -146,10 +150,11 @@ enum Projects {
     }
 
     /// A resident's evaluation while the project waits for acceptance; a later one replaces theirs.
-    static func rate(_ id: UUID, rating: ProjectRules.Rating, comment: String, actor: Actor, on request: Request) async throws -> ProjectRating {
-        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
-        let now = request.now
-        return try await request.write { db in
+    static func rate(_ id: UUID, rating: ProjectRules.Rating, comment: String, in context: UseCaseContext) async throws -> ProjectRating {
+        let actor = try context.account()
+        let userID = actor.userID.uuid
+        let now = context.now
+        return try await context.write { db in
             let (project, access) = try await visible(id, actor: actor, on: db)
             guard access.resident else { throw AppError(status: .forbidden, code: "residents_only_rating", messageKey: "error.residents_only_rating", field: nil) }
             guard project.state == .acceptance else { throw AppError.conflict("not_in_acceptance") }

@@ -80,7 +80,7 @@ struct ProjectDTO: Content {
 
     static func detail(_ project: ProjectRecord, actor: Actor, on db: any Database) async throws -> ProjectDTO {
         let id = project.id!
-        let userID = UUID(uuidString: actor.userID) ?? UUID()
+        let userID = actor.userID.uuid
         let updates = try await ProjectUpdate.query(on: db).filter(\.$projectID == id).sort(\.$createdAt, .descending).all()
         return ProjectDTO(
             project,
@@ -157,7 +157,7 @@ struct ProjectsAPIController: RouteCollection {
         let project = try await Projects.create(.init(
             decisionID: decision, title: try OrgInput.name(body.title, field: "title"),
             details: try OrgInput.text(body.description, field: "description", limit: 4_000), ownerOrg: try OrgInput.name(body.ownerOrg, field: "ownerOrg"),
-            budgetFen: budget, funding: funding, milestones: milestones), actor: actor, on: request)
+            budgetFen: budget, funding: funding, milestones: milestones), in: request.context)
         return try await ProjectDTO.detail(project, actor: actor, on: request.db).encodeResponse(status: .created, for: request)
     }
 
@@ -176,14 +176,14 @@ struct ProjectsAPIController: RouteCollection {
         let id = try request.uuidParameter()
         guard let action = request.parameters.get("action").flatMap(ProjectRules.Action.init(rawValue:)) else { throw AppError.notFound }
         let body = (request.body.data?.readableBytes ?? 0) > 0 ? try request.content.decode(NoteBody.self) : NoteBody()
-        let project = try await Projects.act(id, action, note: try OrgInput.text(body.note, field: "note", limit: 2_000), actor: actor, on: request)
+        let project = try await Projects.act(id, action, note: try OrgInput.text(body.note, field: "note", limit: 2_000), in: request.context)
         return try await ProjectDTO.detail(project, actor: actor, on: request.db)
     }
 
     @Sendable func milestoneDone(_ request: Request) async throws -> ProjectDTO {
         let actor = try request.requireActor()
         let id = try request.uuidParameter()
-        _ = try await Projects.completeMilestone(id, milestone: try request.uuidParameter("milestoneId"), actor: actor, on: request)
+        _ = try await Projects.completeMilestone(id, milestone: try request.uuidParameter("milestoneId"), in: request.context)
         let (project, _) = try await Projects.visible(id, actor: actor, on: request.db)
         return try await ProjectDTO.detail(project, actor: actor, on: request.db)
     }
@@ -200,7 +200,7 @@ struct ProjectsAPIController: RouteCollection {
         let text = try OrgInput.text(body.text, field: "text", limit: 4_000)
         guard !text.isEmpty else { throw AppError.invalid("text", "required") }
         let id = try request.uuidParameter()
-        _ = try await Projects.report(id, text: text, percent: body.percent ?? 0, actor: actor, on: request)
+        _ = try await Projects.report(id, text: text, percent: body.percent ?? 0, in: request.context)
         let (project, _) = try await Projects.visible(id, actor: actor, on: request.db)
         return try await ProjectDTO.detail(project, actor: actor, on: request.db).encodeResponse(status: .created, for: request)
     }
@@ -214,9 +214,9 @@ struct ProjectsAPIController: RouteCollection {
         let form = try request.content.decode(NeedsAPIController.PhotosForm.self)
         let photos = try DeliberationPhotos.checked((form.file.map { [$0] } ?? []) + (form.photos ?? []))
         guard !photos.isEmpty else { throw AppError.invalid("file", "required") }
-        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
+        let userID = actor.userID.uuid
         let now = request.now
-        try await CasePhoto.writing(photos, on: request) { files in
+        try await CasePhoto.writing(photos, in: request.context) { files in
             try await request.write { db in
                 let (project, access) = try await Projects.visible(id, actor: actor, on: db)
                 guard access.manage else { throw AppError.forbidden }
@@ -235,7 +235,7 @@ struct ProjectsAPIController: RouteCollection {
         let actor = try request.requireActor()
         let (project, _) = try await Projects.visible(try request.uuidParameter(), actor: actor, on: request.db)
         let updates = try await ProjectUpdate.query(on: request.db).filter(\.$projectID == project.id!).all().map { $0.id! }
-        return try await DeliberationPhotos.serve(try request.uuidParameter("photoId"), subject: .projectUpdate, of: updates, on: request)
+        return try await DeliberationPhotos.serve(try request.uuidParameter("photoId"), subject: .projectUpdate, of: updates, in: request.context)
     }
 
     struct RatingBody: Content {
@@ -249,7 +249,7 @@ struct ProjectsAPIController: RouteCollection {
         let body = try request.content.decode(RatingBody.self)
         guard let rating = body.rating else { throw AppError.invalid("rating", "required") }
         let id = try request.uuidParameter()
-        _ = try await Projects.rate(id, rating: rating, comment: try OrgInput.text(body.comment, field: "comment", limit: 1_000), actor: actor, on: request)
+        _ = try await Projects.rate(id, rating: rating, comment: try OrgInput.text(body.comment, field: "comment", limit: 1_000), in: request.context)
         let (project, _) = try await Projects.visible(id, actor: actor, on: request.db)
         return try await ProjectDTO.detail(project, actor: actor, on: request.db).encodeResponse(status: .created, for: request)
     }

@@ -26,7 +26,7 @@ struct HomeController: RouteCollection {
         // A resident's home is the request portal; staff get their workbench entries.
         if actor.roles == [.resident] { return try await ResidentPortalController.home(request, actor: actor) }
         var households: [HouseholdView] = []
-        if let personID = actor.personID.flatMap(UUID.init(uuidString:)) {
+        if let personID = actor.personID?.uuid {
             let memberships = try await HouseholdMember.query(on: request.db).filter(\.$person.$id == personID)
                 .with(\.$household) { $0.with(\.$unit) { $0.with(\.$building) { $0.with(\.$compound) } } }.all()
             for membership in memberships {

@@ -28,18 +28,19 @@ enum ImportResidents {
         var changed: Bool { createdUnits + updatedUnits + createdPersons + updatedPersons + createdMembers > 0 }
     }
 
-    static func run(communityID: UUID, csv: String, actor: Actor, on request: Request) async throws -> Report {
+    static func run(communityID: UUID, csv: String, in context: UseCaseContext) async throws -> Report {
+        let actor = try context.account()
         guard !InputCharacters.carriesNUL(csv.utf8, as: .text) else { throw AppError.invalidCharacter }
-        let lang = request.lang
-        let cipher = request.gongzhi.cipher
-        let validated = ResidentImport.validate(csv: csv, today: request.now)
+        let lang = context.lang
+        let cipher = context.services.cipher
+        let validated = ResidentImport.validate(csv: csv, today: context.now)
         @Sendable func issue(_ i: ResidentImport.Issue) -> Report.Issue {
             Report.Issue(row: i.row, field: i.field, reason: i.reason.rawValue, message: Strings.text("import.reason.\(i.reason.rawValue)", lang))
         }
         let fileIssues = validated.issues.map(issue)
         let digest = AuditChain.digest(of: ["file": csv])
 
-        return try await request.write { db in
+        return try await context.write { db in
             var report = Report()
             report.issues = fileIssues
             let community = try await Scoped.find(OrgNode.self, communityID, actor: actor, .viewResidents, on: db)
@@ -63,7 +64,7 @@ enum ImportResidents {
             report.issues.sort { ($0.row, $0.field) < ($1.row, $1.field) }
             if report.changed {
                 let summary = "units+\(report.createdUnits) units~\(report.updatedUnits) persons+\(report.createdPersons) persons~\(report.updatedPersons) members+\(report.createdMembers) refused=\(report.issues.count)"
-                try await request.audit(AuditEvent(action: "import.residents", objectType: "org_node", objectID: communityID.uuidString.lowercased(),
+                try await context.audit(AuditEvent(action: "import.residents", objectType: "org_node", objectID: communityID.uuidString.lowercased(),
                                                    summary: summary, change: ["file_digest": digest]), on: db)
             }
             return report

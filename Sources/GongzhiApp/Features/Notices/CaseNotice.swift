@@ -126,19 +126,21 @@ struct CaseNoticesController: RouteCollection {
     }
 
     @Sendable func list(_ request: Request) async throws -> ListPage<CaseNoticeDTO> {
+        let context = request.context
         let actor = try request.requireActor()
-        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
+        let userID = actor.userID.uuid
         let lang = request.lang
-        return try await CaseNotice.query(on: request.db).filter(\.$userID == userID).sort(\.$createdAt, .descending)
+        return try await CaseNotice.query(on: context.db).filter(\.$userID == userID).sort(\.$createdAt, .descending)
             .listPage(try Paging(request)) { CaseNoticeDTO($0, lang: lang) }
     }
 
     @Sendable func read(_ request: Request) async throws -> CaseNoticeDTO {
+        let context = request.context
         let actor = try request.requireActor()
-        guard let userID = UUID(uuidString: actor.userID) else { throw AppError.forbidden }
+        let userID = actor.userID.uuid
         let id = try request.uuidParameter()
-        let now = request.now
-        let notice = try await request.write { db in
+        let now = context.now
+        let notice = try await context.write { db in
             // Only one's own: another account's notice is not found.
             guard let notice = try await CaseNotice.query(on: db).filter(\.$id == id).filter(\.$userID == userID).first() else { throw AppError.notFound }
             if notice.readAt == nil {

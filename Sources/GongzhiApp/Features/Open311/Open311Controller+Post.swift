@@ -28,7 +28,8 @@ extension Open311Controller {
         if !name.isEmpty || p.value("phone") != nil || p.value("email") != nil {
             input.contact = .init(name: name, phone: p.value("phone") ?? "", email: p.value("email") ?? "")
         }
-        let result = try await CaseIntake.submit(input, actor: Actor(userID: "", username: "", grants: []), apiKey: key, on: request)
+        let client = Open311Client(keyID: key.id!.uuidString.lowercased(), name: key.name, scope: OrgPath(key.orgPath) ?? .root)
+        let result = try await CaseIntake.submit(input, in: request.context.acting(as: .open311(client)))
         return Reply(root: "service_requests", body: .list(itemName: "request", [.object([
             ("service_request_id", .text(result.record.number)),
             ("service_notice", .text("\(item.completionDays == 0 ? "当日" : "\(item.completionDays) 个工作日内")办结，预计 \(W3CDateTime.format(result.record.completionDueAt)) 前")),

@@ -49,11 +49,11 @@ struct OrgAPIController: RouteCollection {
     }
 
     @Sendable func createNode(_ request: Request) async throws -> Response {
-        let actor = try request.require(.manageOrganisation)
+        _ = try request.require(.manageOrganisation)
         let body = try request.content.decode(CreateNodeBody.self)
         let node = try await OrgCommands.createNode(
             parentID: body.parentId, level: body.level,
-            input: .init(name: try OrgInput.name(body.name), code: try OrgInput.code(body.code)), actor: actor, on: request)
+            input: .init(name: try OrgInput.name(body.name), code: try OrgInput.code(body.code)), in: request.context)
         return try await OrgNodeDTO(node).encodeResponse(status: .created, for: request)
     }
 
@@ -68,12 +68,12 @@ struct OrgAPIController: RouteCollection {
     }
 
     @Sendable func updateNode(_ request: Request) async throws -> OrgNodeDTO {
-        let actor = try request.require(.viewOrganisation)
+        _ = try request.require(.viewOrganisation)
         let id = try request.uuidParameter()
         let body = try request.content.decode(UpdateNodeBody.self)
         let name = try body.name.map { try OrgInput.name($0) }
         let code = try body.code.map { try OrgInput.code($0) }
-        return OrgNodeDTO(try await OrgCommands.updateNode(id: id, name: name, code: code, actor: actor, on: request))
+        return OrgNodeDTO(try await OrgCommands.updateNode(id: id, name: name, code: code, in: request.context))
     }
 
     struct MoveBody: Content {
@@ -87,7 +87,7 @@ struct OrgAPIController: RouteCollection {
         let node = try await Scoped.find(OrgNode.self, id, actor: actor, .viewOrganisation, on: request.db)
         try Scoped.require(.manageOrganisation, actor: actor, at: (node.orgPath.parent ?? .root).rawValue)
         let body = try request.content.decode(MoveBody.self)
-        return OrgNodeDTO(try await OrgCommands.moveNode(id: id, newParentID: body.parentId, actor: actor, on: request))
+        return OrgNodeDTO(try await OrgCommands.moveNode(id: id, newParentID: body.parentId, in: request.context))
     }
 
     // MARK: Compounds
@@ -108,12 +108,12 @@ struct OrgAPIController: RouteCollection {
     }
 
     @Sendable func createCompound(_ request: Request) async throws -> Response {
-        let actor = try request.require(.manageOrganisation)
+        _ = try request.require(.manageOrganisation)
         let body = try request.content.decode(CompoundBody.self)
         guard let communityID = body.communityId else { throw AppError.invalid("communityId", "required") }
         let compound = try await PlaceCommands.createCompound(
             communityID: communityID, name: try OrgInput.name(body.name), address: try OrgInput.text(body.address, field: "address"),
-            commercial: body.commercial ?? false, actor: actor, on: request)
+            commercial: body.commercial ?? false, in: request.context)
         return try await CompoundDTO(compound).encodeResponse(status: .created, for: request)
     }
 
@@ -123,12 +123,12 @@ struct OrgAPIController: RouteCollection {
     }
 
     @Sendable func updateCompound(_ request: Request) async throws -> CompoundDTO {
-        let actor = try request.require(.viewOrganisation)
+        _ = try request.require(.viewOrganisation)
         let id = try request.uuidParameter()
         let body = try request.content.decode(CompoundBody.self)
         return CompoundDTO(try await PlaceCommands.updateCompound(
             id: id, name: try body.name.map { try OrgInput.name($0) },
-            address: try body.address.map { try OrgInput.text($0, field: "address") }, commercial: body.commercial, actor: actor, on: request))
+            address: try body.address.map { try OrgInput.text($0, field: "address") }, commercial: body.commercial, in: request.context))
     }
 
     // MARK: Buildings
@@ -151,13 +151,13 @@ struct OrgAPIController: RouteCollection {
     }
 
     @Sendable func createBuilding(_ request: Request) async throws -> Response {
-        let actor = try request.require(.manageOrganisation)
+        _ = try request.require(.manageOrganisation)
         let body = try request.content.decode(BuildingBody.self)
         guard let compoundID = body.compoundId else { throw AppError.invalid("compoundId", "required") }
         guard let gridID = body.gridId else { throw AppError.invalid("gridId", "required") }
         let building = try await PlaceCommands.createBuilding(
             compoundID: compoundID, gridID: gridID, name: try OrgInput.name(body.name),
-            location: try OrgInput.point(latitude: body.latitude, longitude: body.longitude), actor: actor, on: request)
+            location: try OrgInput.point(latitude: body.latitude, longitude: body.longitude), in: request.context)
         return try await BuildingDTO(building).encodeResponse(status: .created, for: request)
     }
 
@@ -167,12 +167,12 @@ struct OrgAPIController: RouteCollection {
     }
 
     @Sendable func updateBuilding(_ request: Request) async throws -> BuildingDTO {
-        let actor = try request.require(.viewOrganisation)
+        _ = try request.require(.viewOrganisation)
         let id = try request.uuidParameter()
         let body = try request.content.decode(BuildingBody.self)
         return BuildingDTO(try await PlaceCommands.updateBuilding(
             id: id, name: try body.name.map { try OrgInput.name($0) }, gridID: body.gridId,
-            location: try OrgInput.point(latitude: body.latitude, longitude: body.longitude), actor: actor, on: request))
+            location: try OrgInput.point(latitude: body.latitude, longitude: body.longitude), in: request.context))
     }
 
     // MARK: Units
@@ -194,12 +194,12 @@ struct OrgAPIController: RouteCollection {
     }
 
     @Sendable func createUnit(_ request: Request) async throws -> Response {
-        let actor = try request.require(.manageOrganisation)
+        _ = try request.require(.manageOrganisation)
         let body = try request.content.decode(UnitBody.self)
         guard let buildingID = body.buildingId else { throw AppError.invalid("buildingId", "required") }
         let unit = try await PlaceCommands.createUnit(
             buildingID: buildingID, number: try OrgInput.name(body.number, field: "number"), area: try OrgInput.area(body.area),
-            developerHeld: body.developerHeld ?? false, actor: actor, on: request)
+            developerHeld: body.developerHeld ?? false, in: request.context)
         return try await UnitDTO(unit).encodeResponse(status: .created, for: request)
     }
 
@@ -209,12 +209,12 @@ struct OrgAPIController: RouteCollection {
     }
 
     @Sendable func updateUnit(_ request: Request) async throws -> UnitDTO {
-        let actor = try request.require(.viewOrganisation)
+        _ = try request.require(.viewOrganisation)
         let id = try request.uuidParameter()
         let body = try request.content.decode(UnitBody.self)
         return UnitDTO(try await PlaceCommands.updateUnit(
             id: id, number: try body.number.map { try OrgInput.name($0, field: "number") },
             area: try body.area.map { try OrgInput.area($0) }, developerHeld: body.developerHeld,
-            voteRepresentative: body.voteRepresentativeId, actor: actor, on: request))
+            voteRepresentative: body.voteRepresentativeId, in: request.context))
     }
 }

@@ -12,8 +12,9 @@ enum OrgCommands {
         var code: String
     }
 
-    static func createNode(parentID: UUID?, level requested: OrgLevel?, input: NodeInput, actor: Actor, on request: Request) async throws -> OrgNode {
-        try await request.write { db in
+    static func createNode(parentID: UUID?, level requested: OrgLevel?, input: NodeInput, in context: UseCaseContext) async throws -> OrgNode {
+        let actor = try context.account()
+        return try await context.write { db in
             var parent: OrgNode?
             if let parentID {
                 parent = try await Scoped.find(OrgNode.self, parentID, actor: actor, .viewOrganisation, on: db)
@@ -29,14 +30,15 @@ enum OrgCommands {
             try await ensureUniqueName(input.name, parentID: parentID, except: nil, on: db)
             let node = OrgNode(level: level, name: input.name, code: input.code, parentID: parentID, parentPath: parentPath)
             try await node.create(on: db)
-            try await request.audit(AuditEvent(action: "org.create", objectType: "org_node", objectID: node.id!.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "org.create", objectType: "org_node", objectID: node.id!.uuidString.lowercased(),
                                                summary: level.rawValue, change: ["name": input.name, "code": input.code, "path": node.path]), on: db)
             return node
         }
     }
 
-    static func updateNode(id: UUID, name: String?, code: String?, actor: Actor, on request: Request) async throws -> OrgNode {
-        try await request.write { db in
+    static func updateNode(id: UUID, name: String?, code: String?, in context: UseCaseContext) async throws -> OrgNode {
+        let actor = try context.account()
+        return try await context.write { db in
             let node = try await Scoped.find(OrgNode.self, id, actor: actor, .viewOrganisation, on: db)
             // A node is named by those who manage the level above it, as it is created and moved.
             try Scoped.require(.manageOrganisation, actor: actor, at: (node.orgPath.parent ?? .root).rawValue)
@@ -47,7 +49,7 @@ enum OrgCommands {
             if let code { node.code = code }
             guard node.hasChanges else { return node }
             try await node.update(on: db)
-            try await request.audit(AuditEvent(action: "org.update", objectType: "org_node", objectID: id.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "org.update", objectType: "org_node", objectID: id.uuidString.lowercased(),
                                                change: ["name": node.name, "code": node.code]), on: db)
             return node
         }
@@ -55,8 +57,9 @@ enum OrgCommands {
 
     /// Moves a node (and its whole subtree, with every object in it) under a new parent. The actor must manage
     /// both the old and the new parent.
-    static func moveNode(id: UUID, newParentID: UUID, actor: Actor, on request: Request) async throws -> OrgNode {
-        try await request.write { db in
+    static func moveNode(id: UUID, newParentID: UUID, in context: UseCaseContext) async throws -> OrgNode {
+        let actor = try context.account()
+        return try await context.write { db in
             let node = try await Scoped.find(OrgNode.self, id, actor: actor, .viewOrganisation, on: db)
             let newParent = try await Scoped.find(OrgNode.self, newParentID, actor: actor, .viewOrganisation, on: db)
             let oldPath = node.orgPath
@@ -75,7 +78,7 @@ enum OrgCommands {
             node.path = newPath.rawValue
             node.$parent.id = newParentID
             try await node.update(on: db)
-            try await request.audit(AuditEvent(action: "org.move", objectType: "org_node", objectID: id.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "org.move", objectType: "org_node", objectID: id.uuidString.lowercased(),
                                                change: ["from": oldPath.rawValue, "to": newPath.rawValue]), on: db)
             return node
         }

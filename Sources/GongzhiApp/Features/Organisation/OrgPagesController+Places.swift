@@ -54,7 +54,7 @@ extension OrgPagesController {
             guard let communityID else { throw AppError.invalid("communityId", "required") }
             _ = try await PlaceCommands.createCompound(communityID: communityID, name: try OrgInput.name(form.name),
                                                        address: try OrgInput.text(form.address, field: "address"),
-                                                       commercial: form.commercial == "on" || form.commercial == "true", actor: actor, on: request)
+                                                       commercial: form.commercial == "on" || form.commercial == "true", in: request.context)
         }
     }
 
@@ -121,7 +121,7 @@ extension OrgPagesController {
         return try await submit(request, redirect: { "/org/compounds/\(compoundID.uuidString)" },
                                 page: { try await renderCompound(request, actor: actor, id: compoundID, messages: $0, status: .unprocessableEntity) }) {
             guard let gridID = form.gridId.flatMap(UUID.init(uuidString:)) else { throw AppError.invalid("gridId", "required") }
-            _ = try await PlaceCommands.createBuilding(compoundID: compoundID, gridID: gridID, name: try OrgInput.name(form.name), actor: actor, on: request)
+            _ = try await PlaceCommands.createBuilding(compoundID: compoundID, gridID: gridID, name: try OrgInput.name(form.name), in: request.context)
         }
     }
 
@@ -140,7 +140,7 @@ extension OrgPagesController {
                                 page: { try await renderBuilding(request, actor: actor, id: buildingID, messages: $0, status: .unprocessableEntity) }) {
             _ = try await PlaceCommands.createUnit(buildingID: buildingID, number: try OrgInput.name(form.number, field: "number"),
                                                    area: try OrgInput.area(form.area.map(AreaInput.init)),
-                                                   developerHeld: form.developerHeld == "on", actor: actor, on: request)
+                                                   developerHeld: form.developerHeld == "on", in: request.context)
         }
     }
 
@@ -154,7 +154,7 @@ extension OrgPagesController {
                                 page: { try await renderBuilding(request, actor: actor, id: buildingID, messages: $0, status: .unprocessableEntity) }) {
             _ = try await PlaceCommands.updateUnit(id: id, number: try form.number.map { try OrgInput.name($0, field: "number") },
                                                    area: try form.area.map { try OrgInput.area(AreaInput($0)) },
-                                                   developerHeld: form.developerHeld == "on", actor: actor, on: request)
+                                                   developerHeld: form.developerHeld == "on", in: request.context)
         }
     }
 }

@@ -6,8 +6,9 @@ import Vapor
 
 /// Use cases for compounds, buildings and units.
 enum PlaceCommands {
-    static func createCompound(communityID: UUID, name: String, address: String, commercial: Bool, actor: Actor, on request: Request) async throws -> Compound {
-        try await request.write { db in
+    static func createCompound(communityID: UUID, name: String, address: String, commercial: Bool, in context: UseCaseContext) async throws -> Compound {
+        let actor = try context.account()
+        return try await context.write { db in
             let community = try await Scoped.find(OrgNode.self, communityID, actor: actor, .viewOrganisation, on: db)
             guard community.level == .community else { throw AppError.invalid("communityId", "wrong_parent_level") }
             try Scoped.require(.manageOrganisation, actor: actor, at: community.path)
@@ -16,14 +17,15 @@ enum PlaceCommands {
             }
             let compound = Compound(communityID: communityID, orgPath: community.orgPath, name: name, address: address, commercial: commercial)
             try await compound.create(on: db)
-            try await request.audit(AuditEvent(action: "compound.create", objectType: "compound", objectID: compound.id!.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "compound.create", objectType: "compound", objectID: compound.id!.uuidString.lowercased(),
                                                change: ["name": name, "address": address, "commercial": "\(commercial)"]), on: db)
             return compound
         }
     }
 
-    static func updateCompound(id: UUID, name: String?, address: String?, commercial: Bool?, actor: Actor, on request: Request) async throws -> Compound {
-        try await request.write { db in
+    static func updateCompound(id: UUID, name: String?, address: String?, commercial: Bool?, in context: UseCaseContext) async throws -> Compound {
+        let actor = try context.account()
+        return try await context.write { db in
             let compound = try await Scoped.find(Compound.self, id, actor: actor, .viewOrganisation, on: db)
             try Scoped.require(.manageOrganisation, actor: actor, at: compound.orgPath)
             if let name, name != compound.name {
@@ -36,7 +38,7 @@ enum PlaceCommands {
             if let commercial { compound.commercial = commercial }
             guard compound.hasChanges else { return compound }
             try await compound.update(on: db)
-            try await request.audit(AuditEvent(action: "compound.update", objectType: "compound", objectID: id.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "compound.update", objectType: "compound", objectID: id.uuidString.lowercased(),
                                                change: ["name": compound.name, "address": compound.address, "commercial": "\(compound.commercial)"]), on: db)
             return compound
         }
@@ -49,8 +51,9 @@ enum PlaceCommands {
         return grid
     }
 
-    static func createBuilding(compoundID: UUID, gridID: UUID, name: String, location: GeoPoint? = nil, actor: Actor, on request: Request) async throws -> Building {
-        try await request.write { db in
+    static func createBuilding(compoundID: UUID, gridID: UUID, name: String, location: GeoPoint? = nil, in context: UseCaseContext) async throws -> Building {
+        let actor = try context.account()
+        return try await context.write { db in
             let compound = try await Scoped.find(Compound.self, compoundID, actor: actor, .viewOrganisation, on: db)
             let grid = try await grid(gridID, for: compound, actor: actor, on: db)
             try Scoped.require(.manageOrganisation, actor: actor, at: grid.path)
@@ -61,7 +64,7 @@ enum PlaceCommands {
             try await building.create(on: db)
             var change = ["name": name, "grid": gridID.uuidString]
             if let location { change["location"] = "\(location.latitude),\(location.longitude)" }
-            try await request.audit(AuditEvent(action: "building.create", objectType: "building", objectID: building.id!.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "building.create", objectType: "building", objectID: building.id!.uuidString.lowercased(),
                                                change: change), on: db)
             return building
         }
@@ -69,8 +72,9 @@ enum PlaceCommands {
 
     /// Renames a building or moves it to another grid of its community (its units, households and the persons
     /// registered there follow).
-    static func updateBuilding(id: UUID, name: String?, gridID: UUID?, location: GeoPoint? = nil, actor: Actor, on request: Request) async throws -> Building {
-        try await request.write { db in
+    static func updateBuilding(id: UUID, name: String?, gridID: UUID?, location: GeoPoint? = nil, in context: UseCaseContext) async throws -> Building {
+        let actor = try context.account()
+        return try await context.write { db in
             let building = try await Scoped.find(Building.self, id, actor: actor, .viewOrganisation, on: db)
             try Scoped.require(.manageOrganisation, actor: actor, at: building.orgPath)
             var change: [String: String] = [:]
@@ -97,7 +101,7 @@ enum PlaceCommands {
             }
             guard !change.isEmpty else { return building }
             try await building.update(on: db)
-            try await request.audit(AuditEvent(action: "building.update", objectType: "building", objectID: id.uuidString.lowercased(), change: change), on: db)
+            try await context.audit(AuditEvent(action: "building.update", objectType: "building", objectID: id.uuidString.lowercased(), change: change), on: db)
             return building
         }
     }
@@ -115,8 +119,9 @@ enum PlaceCommands {
         try await sql.raw("UPDATE units SET org_path = \(bind: new) WHERE building_id = \(bind: id)").run()
     }
 
-    static func createUnit(buildingID: UUID, number: String, area: Area, developerHeld: Bool, actor: Actor, on request: Request) async throws -> HousingUnit {
-        try await request.write { db in
+    static func createUnit(buildingID: UUID, number: String, area: Area, developerHeld: Bool, in context: UseCaseContext) async throws -> HousingUnit {
+        let actor = try context.account()
+        return try await context.write { db in
             let building = try await Scoped.find(Building.self, buildingID, actor: actor, .viewOrganisation, on: db)
             try Scoped.require(.manageOrganisation, actor: actor, at: building.orgPath)
             if try await HousingUnit.query(on: db).filter(\.$building.$id == buildingID).filter(\.$number == number).count() > 0 {
@@ -124,15 +129,16 @@ enum PlaceCommands {
             }
             let unit = HousingUnit(buildingID: buildingID, orgPath: OrgPath(building.orgPath) ?? .root, number: number, area: area, developerHeld: developerHeld)
             try await unit.create(on: db)
-            try await request.audit(AuditEvent(action: "unit.create", objectType: "unit", objectID: unit.id!.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "unit.create", objectType: "unit", objectID: unit.id!.uuidString.lowercased(),
                                                change: ["number": number, "area": area.description, "developerHeld": "\(developerHeld)"]), on: db)
             return unit
         }
     }
 
     static func updateUnit(id: UUID, number: String?, area: Area?, developerHeld: Bool?, voteRepresentative: UUID? = nil,
-                           actor: Actor, on request: Request) async throws -> HousingUnit {
-        try await request.write { db in
+                           in context: UseCaseContext) async throws -> HousingUnit {
+        let actor = try context.account()
+        return try await context.write { db in
             let unit = try await Scoped.find(HousingUnit.self, id, actor: actor, .viewOrganisation, on: db)
             try Scoped.require(.manageOrganisation, actor: actor, at: unit.orgPath)
             if let number, number != unit.number {
@@ -151,7 +157,7 @@ enum PlaceCommands {
             }
             guard unit.hasChanges else { return unit }
             try await unit.update(on: db)
-            try await request.audit(AuditEvent(action: "unit.update", objectType: "unit", objectID: id.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "unit.update", objectType: "unit", objectID: id.uuidString.lowercased(),
                                                change: ["number": unit.number, "area": unit.area.description, "developerHeld": "\(unit.developerHeld)",
                                                         "voteRepresentative": unit.voteRepresentativeID?.uuidString.lowercased() ?? ""]), on: db)
             return unit

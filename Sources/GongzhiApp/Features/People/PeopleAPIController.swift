@@ -46,10 +46,10 @@ struct PeopleAPIController: RouteCollection {
     }
 
     @Sendable func createHousehold(_ request: Request) async throws -> Response {
-        let actor = try request.require(.manageResidents)
+        _ = try request.require(.manageResidents)
         let body = try request.content.decode(HouseholdBody.self)
         guard let unitID = body.unitId else { throw AppError.invalid("unitId", "required") }
-        let household = try await PeopleCommands.createHousehold(unitID: unitID, label: try OrgInput.text(body.label, field: "label", limit: 30), actor: actor, on: request)
+        let household = try await PeopleCommands.createHousehold(unitID: unitID, label: try OrgInput.text(body.label, field: "label", limit: 30), in: request.context)
         return try await HouseholdDTO(id: household.id!, unitId: unitID, label: household.label, members: [])
             .encodeResponse(status: .created, for: request)
     }
@@ -71,18 +71,18 @@ struct PeopleAPIController: RouteCollection {
     }
 
     @Sendable func addMember(_ request: Request) async throws -> HTTPStatus {
-        let actor = try request.require(.manageResidents)
+        _ = try request.require(.manageResidents)
         let id = try request.uuidParameter()
         let body = try request.content.decode(MemberBody.self)
         guard let personID = body.personId else { throw AppError.invalid("personId", "required") }
         guard let relation = body.relation else { throw AppError.invalid("relation", "required") }
-        try await PeopleCommands.addMember(householdID: id, personID: personID, relation: relation, resides: body.resides ?? true, actor: actor, on: request)
+        try await PeopleCommands.addMember(householdID: id, personID: personID, relation: relation, resides: body.resides ?? true, in: request.context)
         return .noContent
     }
 
     @Sendable func removeMember(_ request: Request) async throws -> HTTPStatus {
-        let actor = try request.require(.manageResidents)
-        try await PeopleCommands.removeMember(householdID: try request.uuidParameter(), personID: try request.uuidParameter("personId"), actor: actor, on: request)
+        _ = try request.require(.manageResidents)
+        try await PeopleCommands.removeMember(householdID: try request.uuidParameter(), personID: try request.uuidParameter("personId"), in: request.context)
         return .noContent
     }
 
@@ -116,7 +116,7 @@ struct PeopleAPIController: RouteCollection {
         let input = PeopleCommands.NewPerson(
             name: try OrgInput.name(body.name), idNumber: try PersonInput.idNumber(body.idNumber, today: request.now),
             phone: try PersonInput.phone(body.phone), relation: body.relation ?? .family, resides: body.resides ?? true)
-        let person = try await PeopleCommands.createPerson(householdID: householdID, input: input, actor: actor, on: request)
+        let person = try await PeopleCommands.createPerson(householdID: householdID, input: input, in: request.context)
         return try await PersonDTO(person, viewer: actor).encodeResponse(status: .created, for: request)
     }
 
@@ -135,7 +135,7 @@ struct PeopleAPIController: RouteCollection {
         _ = try await Scoped.find(Person.self, personID, actor: actor, .viewResidents, on: request.db)
         let body = try request.content.decode(LinkBody.self)
         guard let userID = body.userId else { throw AppError.invalid("userId", "required") }
-        let user = try await AccountLinks.link(personID: personID, userID: userID, evidence: body.evidence, actor: actor, on: request)
+        let user = try await AccountLinks.link(personID: personID, userID: userID, evidence: body.evidence, in: request.context)
         return try await LinkedAccountDTO(userId: user.id!, personId: personID).encodeResponse(status: .ok, for: request)
     }
 
@@ -165,7 +165,7 @@ struct PeopleAPIController: RouteCollection {
         let idNumber = try body.idNumber.map { try PersonInput.idNumber($0, today: request.now) }
         // An empty string clears the phone; an absent field leaves it.
         let phone: MobileNumber?? = try body.phone.map { try PersonInput.phone($0) }
-        let person = try await PeopleCommands.updatePerson(id: id, name: name, idNumber: idNumber, phone: phone, actor: actor, on: request)
+        let person = try await PeopleCommands.updatePerson(id: id, name: name, idNumber: idNumber, phone: phone, in: request.context)
         return PersonDTO(person, viewer: actor)
     }
 
@@ -189,8 +189,8 @@ struct PeopleAPIController: RouteCollection {
     }
 
     @Sendable func unmask(_ request: Request) async throws -> UnmaskedDTO {
-        let actor = try request.require(.unmaskPersonalData)
+        _ = try request.require(.unmaskPersonalData)
         let body = try request.content.decode(UnmaskBody.self)
-        return try await PeopleCommands.unmask(personID: try request.uuidParameter(), reason: body.reason ?? "", actor: actor, on: request)
+        return try await PeopleCommands.unmask(personID: try request.uuidParameter(), reason: body.reason ?? "", in: request.context)
     }
 }

@@ -45,7 +45,7 @@ struct UnmaskedDTO: Content {
 /// What a resident reaches outside any staff role: their own households and the people in them.
 enum ResidentReach {
     static func households(of actor: Actor, on db: any Database) async throws -> [UUID] {
-        guard let personID = actor.personID.flatMap(UUID.init(uuidString:)) else { return [] }
+        guard let personID = actor.personID?.uuid else { return [] }
         return try await HouseholdMember.query(on: db).filter(\.$person.$id == personID).all().map(\.$household.id)
     }
 

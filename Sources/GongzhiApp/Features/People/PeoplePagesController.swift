@@ -128,7 +128,7 @@ struct PeoplePagesController: RouteCollection {
         let id = try request.uuidParameter()
         let form = try request.content.decode(UnmaskForm.self)
         do {
-            let full = try await PeopleCommands.unmask(personID: id, reason: form.reason ?? "", actor: actor, on: request)
+            let full = try await PeopleCommands.unmask(personID: id, reason: form.reason ?? "", in: request.context)
             return try await renderPerson(request, actor: actor, id: id, unmasked: full)
         } catch let error as AppError where error.status == .unprocessableEntity {
             return try await renderPerson(request, actor: actor, id: id, messages: request.formMessages(for: error), status: .unprocessableEntity)
@@ -203,7 +203,7 @@ struct PeoplePagesController: RouteCollection {
                 name: try OrgInput.name(form.name), idNumber: try PersonInput.idNumber(form.idNumber, today: request.now),
                 phone: try PersonInput.phone(form.phone),
                 relation: form.relation.flatMap(HouseholdRelation.init(rawValue:)) ?? .family, resides: true)
-            _ = try await PeopleCommands.createPerson(householdID: id, input: input, actor: actor, on: request)
+            _ = try await PeopleCommands.createPerson(householdID: id, input: input, in: request.context)
             return request.redirect(to: "/households/\(id.uuidString)", redirectType: .normal)
         } catch let error as AppError where error.status == .unprocessableEntity || error.status == .conflict {
             return try await renderHousehold(request, actor: actor, id: id, messages: request.formMessages(for: error), status: .unprocessableEntity)

@@ -150,7 +150,7 @@ struct CasePageController: RouteCollection {
             let photos = try (form.photos ?? []).filter { $0.data.readableBytes > 0 }.map { try CasePhoto(checking: $0, field: "photos") }
             let record = try await CaseActions.perform(action, caseID: id, input: CaseActions.Input(
                 note: form.note ?? "", handlerNodeID: form.handlerNodeId.flatMap(UUID.init(uuidString:)), mergeInto: mergeInto, extraDays: days,
-                solved: solved, satisfaction: satisfaction, calledAt: calledAt, photos: photos), actor: actor, on: request)
+                solved: solved, satisfaction: satisfaction, calledAt: calledAt, photos: photos), in: request.context)
             let label = Strings.text(name == "rate" ? "action.rate" : "action.\(action.rawValue)", request.lang)
             // Merged away: the page to go on with is the master's.
             return try await render(request, actor: actor, id: record.id!,

@@ -113,7 +113,7 @@ struct RectificationPagesController: RouteCollection {
         do {
             guard let owner = form.ownerNodeId.flatMap(UUID.init(uuidString:)) else { throw AppError.invalid("ownerNodeId", "required") }
             let record = try await Rectifications.create(.init(ownerNodeID: owner, finding: form.finding, plan: form.plan, deadline: form.deadline),
-                                                         actor: actor, on: request)
+                                                         in: request.context)
             return request.redirect(to: "/rectifications/\(record.id!.uuidString.lowercased())?done=create", redirectType: .normal)
         } catch let error as AppError where error.status != .forbidden && error.status != .unauthorized {
             // An owner outside the supervisor's places is a wrong choice on the form, not a missing page.
@@ -182,7 +182,7 @@ struct RectificationPagesController: RouteCollection {
         guard let step = request.parameters.get("step").flatMap(RectificationRules.Step.init(rawValue:)) else { throw AppError.notFound }
         return try await request.objectFormWrite(base: "/rectifications", done: step.rawValue, { actor, id in
             let form = try request.content.decode(StepForm.self)
-            _ = try await Rectifications.step(id, step, text: form.text, actor: actor, on: request)
+            _ = try await Rectifications.step(id, step, text: form.text, in: request.context)
         }, rerender: { actor, id, messages, status in
             try await render(request, actor: actor, id: id, messages: messages, status: status)
         })

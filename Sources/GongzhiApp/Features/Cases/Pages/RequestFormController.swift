@@ -136,8 +136,8 @@ struct RequestFormController: RouteCollection {
         let scopes = actor.grants.filter { $0.role == .resident }.map(\.path.rawValue)
         guard !scopes.isEmpty else { return [] }
         var own: UUID?
-        if let personID = actor.personID.flatMap(UUID.init(uuidString:)),
-           let member = try await HouseholdMember.query(on: db).filter(\.$person.$id == personID).with(\.$household) { $0.with(\.$unit) }.first() {
+        if let personID = actor.personID?.uuid,
+           let member = try await HouseholdMember.query(on: db).filter(\.$person.$id == personID).with(\.$household, { $0.with(\.$unit) }).first() {
             own = member.household.unit.$building.id
         }
         let buildings = try await Building.query(on: db).group(.or) { group in for scope in scopes { group.filter(\.$orgPath =~ scope) } }
@@ -187,10 +187,10 @@ struct RequestFormController: RouteCollection {
             if form.item == "other", itemCode == nil { throw AppError.invalid("otherItem", "not_a_choice") }
             let photos = try (form.photos ?? []).filter { $0.data.readableBytes > 0 }.map { try CasePhoto(checking: $0, field: "photos") }
             let input = CaseIntake.Input(
-                title: try OrgInput.name(title, field: "title"), description: try OrgInput.text(description, field: "description", limit: 4_000),
-                buildingID: buildingID, gridID: nil, address: "", latitude: nil, longitude: nil, itemCode: itemCode, overrideReason: nil,
-                channel: .resident, isPublic: isPublic, anonymous: anonymous, accusedNodeID: nil, answers: answers, photos: photos)
-            let result = try await CaseIntake.submit(input, actor: actor, on: request)
+                title: title, description: description, buildingID: buildingID, gridID: nil, address: "", latitude: nil, longitude: nil,
+                itemCode: itemCode, overrideReason: nil, channel: nil, fallbackChannel: .resident, isPublic: isPublic, anonymous: anonymous,
+                accusedNodeID: nil, answers: answers, photos: photos)
+            let result = try await CaseIntake.submit(input, in: request.context)
             let flash = Strings.text("request.submitted", request.lang).replacingOccurrences(of: "{number}", with: result.record.number)
             return try await ResidentPortalController().render(request, actor: actor, id: result.record.id!, flash: flash,
                                                                 trackingCode: result.trackingCode, status: .created)

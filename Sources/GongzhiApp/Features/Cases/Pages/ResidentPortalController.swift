@@ -35,9 +35,9 @@ struct ResidentPortalController: RouteCollection {
 
     /// The home page of a resident account.
     static func home(_ request: Request, actor: Actor) async throws -> View {
-        let userID = UUID(uuidString: actor.userID)
+        let userID = actor.userID.uuid
         let mine = try await CaseRecord.query(on: request.db).filter(\.$submitterUserID == userID).sort(\.$openedAt, .descending).limit(5).all()
-        let notices = try await CaseNotice.query(on: request.db).filter(\.$userID == (userID ?? UUID())).filter(\.$readAt == nil)
+        let notices = try await CaseNotice.query(on: request.db).filter(\.$userID == userID).filter(\.$readAt == nil)
             .sort(\.$createdAt, .descending).limit(5).all()
         let board = try await boardCases(actor: actor, limit: boardSize, on: request.db)
         let labels = try await CaseLabels.load(for: mine + board, lang: request.lang, reader: actor, on: request.db)
@@ -49,7 +49,7 @@ struct ResidentPortalController: RouteCollection {
             notices: notices.map { CaseNoticeDTO($0, lang: request.lang) },
             board: CaseTable(t: page.t, rows: board.map { labels.row($0, linkTo: "/board/") }, caption: page.t["portal_board"] ?? ""),
             votes: votes.map { OwnerVotePagesController.row($0, compound: compounds[$0.$compound.id] ?? "", lang: request.lang) },
-            paperBallots: try await paperBallotNotices(userID ?? UUID(), lang: request.lang, on: request.db)))
+            paperBallots: try await paperBallotNotices(userID, lang: request.lang, on: request.db)))
     }
 
     /// Paper ballots entered in the resident's name that they have not yet seen on the vote's page, naming the vote.
@@ -84,7 +84,7 @@ struct ResidentPortalController: RouteCollection {
 
     @Sendable func mine(_ request: Request) async throws -> View {
         let actor = try request.requireActor()
-        let userID = UUID(uuidString: actor.userID) ?? UUID()
+        let userID = actor.userID.uuid
         let offset = request.pageOffset
         // A resident sees their own cases and the ones theirs were merged into.
         let cases = try await CaseRecord.visible(to: actor, on: request.db)
@@ -155,7 +155,7 @@ struct ResidentPortalController: RouteCollection {
             guard let satisfaction else { throw AppError.invalid("satisfaction", "required") }
             let action: CaseAction = solved && satisfaction != .unsatisfied ? .rateSatisfied : .rateUnsatisfied
             _ = try await CaseActions.perform(action, caseID: id, input: .init(note: form.note ?? "", solved: solved, satisfaction: satisfaction),
-                                              actor: actor, on: request)
+                                              in: request.context)
         } catch let error as AppError where error.status == .unprocessableEntity || error.status == .conflict {
             return try await render(request, actor: actor, id: id, messages: request.formMessages(for: error), status: error.status)
         }

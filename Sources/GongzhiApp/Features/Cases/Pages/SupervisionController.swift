@@ -58,10 +58,10 @@ struct SupervisionController: RouteCollection {
     }
 
     @Sendable func warningStep(_ request: Request) async throws -> Response {
-        let actor = try request.require(.superviseCases)
+        _ = try request.require(.superviseCases)
         guard let step = request.parameters.get("step").flatMap(WarningRules.Step.init(rawValue:)) else { throw AppError.notFound }
         let form = try request.content.decode(NoteForm.self)
-        _ = try await Warnings.step(try request.uuidParameter(), step, note: try OrgInput.text(form.note, field: "note", limit: 1_000), actor: actor, on: request)
+        _ = try await Warnings.step(try request.uuidParameter(), step, note: try OrgInput.text(form.note, field: "note", limit: 1_000), in: request.context)
         return request.redirect(to: "/supervise", redirectType: .normal)
     }
 

@@ -127,16 +127,14 @@ struct WindowEntryController: RouteCollection {
             draft.persons = [person]
         }
         do {
-            guard let channel = CaseIntake.Channel(rawValue: draft.channel), [.window, .hotline, .patrol].contains(channel) else {
-                throw AppError.invalid("channel")
-            }
+            guard let channel = CaseIntake.Channel(rawValue: draft.channel) else { throw AppError.invalid("channel") }
             let photos = try (form.photos ?? []).filter { $0.data.readableBytes > 0 }.map { try CasePhoto(checking: $0, field: "photos") }
             let input = CaseIntake.Input(
-                title: try OrgInput.name(form.title, field: "title"), description: try OrgInput.text(form.description, field: "description", limit: 4_000),
-                buildingID: draft.buildingID, gridID: nil, address: "", latitude: nil, longitude: nil,
-                itemCode: draft.item.isEmpty ? nil : draft.item, overrideReason: try OrgInput.text(form.overrideReason, field: "overrideReason", limit: 500),
-                channel: channel, isPublic: form.public == "on", anonymous: false, accusedNodeID: nil, photos: photos, forPersonID: draft.personID)
-            let result = try await CaseIntake.submit(input, actor: actor, on: request)
+                title: form.title ?? "", description: form.description ?? "", buildingID: draft.buildingID, gridID: nil, address: "",
+                latitude: nil, longitude: nil, itemCode: draft.item.isEmpty ? nil : draft.item, overrideReason: form.overrideReason,
+                channel: channel, fallbackChannel: .window, isPublic: form.public == "on", anonymous: false, accusedNodeID: nil,
+                photos: photos, forPersonID: draft.personID)
+            let result = try await CaseIntake.submit(input, in: request.context)
             let flash = Strings.text("request.submitted", request.lang).replacingOccurrences(of: "{number}", with: result.record.number)
             return try await CasePageController().render(request, actor: actor, id: result.record.id!, flash: flash, status: .created)
         } catch let error as AppError where error.status != .internalServerError && error.status != .unauthorized {

@@ -119,12 +119,12 @@ struct CouncilPagesController: RouteCollection {
             guard let seat = form.seat.flatMap(CouncilRules.Seat.init(rawValue:)) else { throw AppError.invalid("seat", "required") }
             _ = try await Council.addMember(.init(communityID: form.communityId.flatMap(UUID.init(uuidString:)), compoundID: nil, seat: seat,
                                                   name: try OrgInput.name(form.name), organisation: try OrgInput.text(form.organisation, field: "organisation")),
-                                            actor: actor, on: request)
+                                            in: request.context)
         }
     }
 
     @Sendable func retire(_ request: Request) async throws -> Response {
-        try await councilWrite(request) { actor in _ = try await Council.retireMember(try request.uuidParameter(), actor: actor, on: request) }
+        try await councilWrite(request) { actor in _ = try await Council.retireMember(try request.uuidParameter(), in: request.context) }
     }
 
     struct ResourceForm: Content {
@@ -150,7 +150,7 @@ struct CouncilPagesController: RouteCollection {
             _ = try await Council.offer(.init(communityID: form.communityId.flatMap(UUID.init(uuidString:)), kind: kind, provider: provider,
                                               providerName: try OrgInput.name(form.providerName, field: "providerName"), title: try OrgInput.name(form.title, field: "title"),
                                               details: try OrgInput.text(form.description, field: "description", limit: 4_000), amountFen: amount),
-                                        actor: actor, on: request)
+                                        in: request.context)
         }
     }
 
@@ -193,7 +193,7 @@ struct CouncilPagesController: RouteCollection {
             let agenda = (form.agenda ?? []).compactMap(UUID.init(uuidString:))
             let meeting = try await Council.schedule(.init(communityID: form.communityId.flatMap(UUID.init(uuidString:)), compoundID: nil,
                                                            title: try OrgInput.name(form.title, field: "title"), heldAt: heldAt,
-                                                           place: try OrgInput.text(form.place, field: "place"), agenda: agenda), actor: actor, on: request)
+                                                           place: try OrgInput.text(form.place, field: "place"), agenda: agenda), in: request.context)
             return request.redirect(to: "/meetings/\(meeting.id!.uuidString.lowercased())", redirectType: .normal)
         } catch let error as AppError where error.status != .notFound && error.status != .forbidden {
             return try await renderNewMeeting(request, actor: actor, messages: request.formMessages(for: error), status: error.status)
@@ -285,7 +285,7 @@ struct CouncilPagesController: RouteCollection {
         try await meetingWrite(request) { actor, id in
             let form = try request.content.decode(RecordForm.self)
             _ = try await Council.record(id, present: Array((form.present ?? []).compactMap(UUID.init(uuidString:)).prefix(200)),
-                                         minutes: try OrgInput.text(form.minutes, field: "minutes", limit: 20_000), actor: actor, on: request)
+                                         minutes: try OrgInput.text(form.minutes, field: "minutes", limit: 20_000), in: request.context)
         }
     }
 
@@ -301,11 +301,11 @@ struct CouncilPagesController: RouteCollection {
             guard let outcome = form.outcome.flatMap(MeetingDecision.Outcome.init(rawValue:)) else { throw AppError.invalid("outcome", "required") }
             let text = try OrgInput.text(form.text, field: "text", limit: 2_000)
             guard !text.isEmpty else { throw AppError.invalid("text", "required") }
-            _ = try await Council.decide(id, needID: form.needId.flatMap(UUID.init(uuidString:)), text: text, outcome: outcome, actor: actor, on: request)
+            _ = try await Council.decide(id, needID: form.needId.flatMap(UUID.init(uuidString:)), text: text, outcome: outcome, in: request.context)
         }
     }
 
     @Sendable func publish(_ request: Request) async throws -> Response {
-        try await meetingWrite(request) { actor, id in _ = try await Council.publish(id, actor: actor, on: request) }
+        try await meetingWrite(request) { actor, id in _ = try await Council.publish(id, in: request.context) }
     }
 }

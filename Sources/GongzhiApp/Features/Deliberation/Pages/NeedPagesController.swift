@@ -120,7 +120,7 @@ struct NeedPagesController: RouteCollection {
             let community = try Self.optionalUUID(form.communityId, field: "communityId")
             let need = try await Needs.raise(try NeedsAPIController.draft(title: form.title, description: form.description, place: form.place,
                                                                           communityID: community, compoundID: compound),
-                                             photos: try DeliberationPhotos.checked(form.photos), actor: actor, on: request)
+                                             photos: try DeliberationPhotos.checked(form.photos), in: request.context)
             return request.redirect(to: "/needs/\(need.id!.uuidString.lowercased())", redirectType: .normal)
         } catch let error as AppError where error.status != .notFound && error.status != .forbidden {
             return try await renderNew(request, actor: actor, form: form, messages: request.formMessages(for: error), status: error.status)
@@ -191,7 +191,7 @@ struct NeedPagesController: RouteCollection {
     }
 
     @Sendable func support(_ request: Request) async throws -> Response {
-        try await act(request, done: "support") { actor, id in _ = try await Needs.support(id, actor: actor, on: request) }
+        try await act(request, done: "support") { actor, id in _ = try await Needs.support(id, in: request.context) }
     }
 
     struct DecideForm: Content {
@@ -211,7 +211,7 @@ struct NeedPagesController: RouteCollection {
             let (_, access) = try await Needs.visible(id, actor: actor, on: request.db)
             guard access.manage else { throw AppError.forbidden }
             guard let event else { throw AppError.invalid("decision", "required") }
-            _ = try await Needs.decide(id, event, note: try OrgInput.text(form.note, field: "note", limit: 2_000), actor: actor, on: request)
+            _ = try await Needs.decide(id, event, note: try OrgInput.text(form.note, field: "note", limit: 2_000), in: request.context)
         }
     }
 
@@ -262,7 +262,7 @@ struct NeedPagesController: RouteCollection {
                 return id
             }
             let need = try await Needs.fromCases(ids, title: try form.title.flatMap { $0.isEmpty ? nil : try OrgInput.name($0, field: "title") },
-                                                 actor: actor, on: request)
+                                                 in: request.context)
             return request.redirect(to: "/needs/\(need.id!.uuidString.lowercased())?done=from_cases", redirectType: .normal)
         } catch let error as AppError where error.status != .notFound && error.status != .forbidden {
             return try await renderSuggestions(request, actor: actor, messages: request.formMessages(for: error), status: error.status)

@@ -109,7 +109,7 @@ struct OwnerVotePagesController: RouteCollection {
             let vote = try await OwnerVotes.create(.init(
                 compoundID: compound, title: try OrgInput.name(form.title, field: "title"),
                 details: try OrgInput.text(form.description, field: "description", limit: 4_000), matter: matter, closesAt: closesAt),
-                actor: actor, on: request)
+                in: request.context)
             return request.redirect(to: "/votes/\(vote.id!.uuidString.lowercased())", redirectType: .normal)
         } catch let error as AppError where error.status != .notFound && error.status != .forbidden {
             return try await renderNew(request, actor: actor, form: form, messages: request.formMessages(for: error), status: error.status)
@@ -252,7 +252,8 @@ struct OwnerVotePagesController: RouteCollection {
         let response = try await request.view.render("deliberation/vote", context).encodeResponse(status: status, for: request)
         response.headers.cacheControl = .init(noStore: true)
         // The page showed the owner every paper ballot entered for them here.
-        if context.entries.contains(where: { $0.paperNotice != nil }), let userID = UUID(uuidString: actor.userID) {
+        if context.entries.contains(where: { $0.paperNotice != nil }) {
+            let userID = actor.userID.uuid
             try await VoteNotices.markRead(for: userID, vote: id, now: request.now, app: request.application)
         }
         return response
@@ -287,7 +288,7 @@ struct OwnerVotePagesController: RouteCollection {
             guard let choice = form.choice.flatMap(OwnersVote.Choice.init(rawValue:)) else { throw AppError.invalid("choice", "required") }
             let voterKey = form.voterKey.flatMap { $0.isEmpty ? nil : $0 }
             guard (voterKey?.count ?? 0) <= 400 else { throw AppError.invalid("voterKey") }
-            _ = try await OwnerVotes.cast(id, choice: choice, from: .online(voterKey: voterKey), actor: actor, on: request)
+            _ = try await OwnerVotes.cast(id, choice: choice, from: .online(voterKey: voterKey), in: request.context)
         }
     }
 
@@ -298,16 +299,16 @@ struct OwnerVotePagesController: RouteCollection {
             guard let voterKey = form.voterKey, !voterKey.isEmpty, voterKey.count <= 400 else { throw AppError.invalid("voterKey", "required") }
             guard let file = form.photo, file.data.readableBytes > 0 else { throw AppError.invalid("photo", "evidence_required") }
             let evidence = try CasePhoto(checking: file, field: "photo")
-            _ = try await OwnerVotes.cast(id, choice: choice, from: .paper(voterKey: voterKey, evidence: evidence), actor: actor, on: request)
+            _ = try await OwnerVotes.cast(id, choice: choice, from: .paper(voterKey: voterKey, evidence: evidence), in: request.context)
         }
     }
 
     @Sendable func open(_ request: Request) async throws -> Response {
-        try await act(request) { actor, id in _ = try await OwnerVotes.open(id, actor: actor, on: request) }
+        try await act(request) { actor, id in _ = try await OwnerVotes.open(id, in: request.context) }
     }
 
     @Sendable func close(_ request: Request) async throws -> Response {
-        try await act(request) { actor, id in _ = try await OwnerVotes.close(id, actor: actor, on: request) }
+        try await act(request) { actor, id in _ = try await OwnerVotes.close(id, in: request.context) }
     }
 }
 

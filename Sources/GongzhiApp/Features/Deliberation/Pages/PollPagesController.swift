@@ -97,7 +97,7 @@ struct PollPagesController: RouteCollection {
                 communityID: community, compoundID: nil, title: try OrgInput.name(form.title, field: "title"),
                 details: try OrgInput.text(form.description, field: "description", limit: 4_000), options: try PollsAPIController.options(options),
                 multipleChoice: form.multipleChoice == "on", unit: form.unit == "household" ? .household : .resident, closesAt: closesAt),
-                actor: actor, on: request)
+                in: request.context)
             return request.redirect(to: "/polls/\(poll.id!.uuidString.lowercased())", redirectType: .normal)
         } catch let error as AppError where error.status != .notFound && error.status != .forbidden {
             return try await renderNew(request, actor: actor, form: form, messages: request.formMessages(for: error), status: error.status)
@@ -174,15 +174,15 @@ struct PollPagesController: RouteCollection {
     @Sendable func vote(_ request: Request) async throws -> Response {
         try await act(request, done: "vote") { actor, id in
             let form = try request.content.decode(VoteForm.self)
-            _ = try await Polls.vote(id, choices: Array((form.choices ?? []).prefix(20)), actor: actor, on: request)
+            _ = try await Polls.vote(id, choices: Array((form.choices ?? []).prefix(20)), in: request.context)
         }
     }
 
     @Sendable func open(_ request: Request) async throws -> Response {
-        try await act(request) { actor, id in _ = try await Polls.move(id, to: .open, actor: actor, on: request) }
+        try await act(request) { actor, id in _ = try await Polls.move(id, to: .open, in: request.context) }
     }
 
     @Sendable func close(_ request: Request) async throws -> Response {
-        try await act(request) { actor, id in _ = try await Polls.move(id, to: .closed, actor: actor, on: request) }
+        try await act(request) { actor, id in _ = try await Polls.move(id, to: .closed, in: request.context) }
     }
 }

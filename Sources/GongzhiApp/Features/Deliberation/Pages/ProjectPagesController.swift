@@ -109,7 +109,7 @@ struct ProjectPagesController: RouteCollection {
             let project = try await Projects.create(.init(
                 decisionID: decision, title: try OrgInput.name(form.title, field: "title"),
                 details: try OrgInput.text(form.description, field: "description", limit: 4_000), ownerOrg: try OrgInput.name(form.ownerOrg, field: "ownerOrg"),
-                budgetFen: budget, funding: funding, milestones: milestones), actor: actor, on: request)
+                budgetFen: budget, funding: funding, milestones: milestones), in: request.context)
             return request.redirect(to: "/projects/\(project.id!.uuidString.lowercased())", redirectType: .normal)
         } catch let error as AppError where error.status != .notFound && error.status != .forbidden {
             return try await renderNew(request, actor: actor, decision: decision, messages: request.formMessages(for: error), status: error.status)
@@ -209,13 +209,13 @@ struct ProjectPagesController: RouteCollection {
         try await write(request) { actor, id in
             let form = try request.content.decode(ActForm.self)
             guard let action = form.action.flatMap(ProjectRules.Action.init(rawValue:)) else { throw AppError.invalid("action", "required") }
-            _ = try await Projects.act(id, action, note: try OrgInput.text(form.note, field: "note", limit: 2_000), actor: actor, on: request)
+            _ = try await Projects.act(id, action, note: try OrgInput.text(form.note, field: "note", limit: 2_000), in: request.context)
         }
     }
 
     @Sendable func milestoneDone(_ request: Request) async throws -> Response {
         try await write(request) { actor, id in
-            _ = try await Projects.completeMilestone(id, milestone: try request.uuidParameter("milestoneId"), actor: actor, on: request)
+            _ = try await Projects.completeMilestone(id, milestone: try request.uuidParameter("milestoneId"), in: request.context)
         }
     }
 
@@ -231,7 +231,7 @@ struct ProjectPagesController: RouteCollection {
             let text = try OrgInput.text(form.text, field: "text", limit: 4_000)
             guard !text.isEmpty else { throw AppError.invalid("text", "required") }
             guard let percent = form.percent.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else { throw AppError.invalid("percent") }
-            _ = try await Projects.report(id, text: text, percent: percent, photos: try DeliberationPhotos.checked(form.photos), actor: actor, on: request)
+            _ = try await Projects.report(id, text: text, percent: percent, photos: try DeliberationPhotos.checked(form.photos), in: request.context)
         }
     }
 
@@ -244,7 +244,7 @@ struct ProjectPagesController: RouteCollection {
         try await write(request) { actor, id in
             let form = try request.content.decode(RateForm.self)
             guard let rating = form.rating.flatMap(ProjectRules.Rating.init(rawValue:)) else { throw AppError.invalid("rating", "required") }
-            _ = try await Projects.rate(id, rating: rating, comment: try OrgInput.text(form.comment, field: "comment", limit: 1_000), actor: actor, on: request)
+            _ = try await Projects.rate(id, rating: rating, comment: try OrgInput.text(form.comment, field: "comment", limit: 1_000), in: request.context)
         }
     }
 }

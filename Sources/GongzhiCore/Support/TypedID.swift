@@ -1,0 +1,53 @@
+import Foundation
+
+/// A UUID that says what it identifies: an `AccountID` cannot be passed where a `CaseID` is expected, and neither
+/// is a bare string. Written and read as the lowercase UUID text, the form stored in paths and audit entries.
+public struct TypedID<Kind: IDKind>: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    public let uuid: UUID
+
+    public init(_ uuid: UUID) { self.uuid = uuid }
+
+    /// Parses the UUID text (any case); nil for anything else.
+    public init?(_ text: String) {
+        guard let uuid = UUID(uuidString: text) else { return nil }
+        self.uuid = uuid
+    }
+
+    /// The lowercase UUID text.
+    public var description: String { uuid.uuidString.lowercased() }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.description < rhs.description }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let uuid = UUID(uuidString: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a UUID"))
+        }
+        self.uuid = uuid
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// What a `TypedID` identifies.
+public protocol IDKind: Sendable {}
+
+/// The kinds of `TypedID`.
+public enum IDKinds {
+    public enum Account: IDKind {}
+    public enum Person: IDKind {}
+    public enum Case: IDKind {}
+    public enum OrgNode: IDKind {}
+}
+
+/// A sign-in account (`users`).
+public typealias AccountID = TypedID<IDKinds.Account>
+/// A resident's person record (`persons`).
+public typealias PersonID = TypedID<IDKinds.Person>
+/// A case (`cases`).
+public typealias CaseID = TypedID<IDKinds.Case>
+/// A node of the organisation tree (`org_nodes`).
+public typealias OrgNodeID = TypedID<IDKinds.OrgNode>
