@@ -173,6 +173,7 @@ enum CaseStrings {
         "case.recomputed_note": ("办结期限重新计算（按放假安排和计时规则）：由 {from} 改为 {to}",
                                  "Deadline recomputed (holiday arrangement and timing rules): due {to} instead of {from}"),
         "action.recompute_deadlines": ("重新计算时限", "Deadlines recomputed"),
+        "action.handler_moved": ("社区划转，改由新的上级接办", "The community moved: its new superior handles it now"),
         "calendar.missing_year_staff": ("提示：{year} 年放假安排尚未载入系统，涉及 {year} 年的办结期限暂按法定节假日计算（标“暂定”），载入后系统会自动重新计算。",
                                         "Note: the {year} holiday arrangement is not loaded yet; deadlines in {year} count the statutory holidays for now (marked “provisional”) and are recomputed once it is."),
         "calendar.missing_year": ("{year} 年的国务院放假安排尚未载入：涉及该年的办理期限暂按法定节假日计算。请系统管理员用 gongzhi calendar load 载入。",

@@ -74,30 +74,41 @@ enum OrgCommands {
             if node.$parent.id == newParentID { return node }
             try await ensureUniqueName(node.name, parentID: newParentID, except: id, on: db)
             let newPath = newParent.orgPath.appending(id.uuidString.lowercased())
-            try await rebase(from: oldPath, to: newPath, on: db)
+            try await OrgPathColumns.rebase(from: oldPath, to: newPath, on: db)
             node.path = newPath.rawValue
             node.$parent.id = newParentID
             try await node.update(on: db)
+            try await passOpenCases(movedTo: newPath, from: oldPath, actor: actor,
+                                    actorName: context.actorName.isEmpty ? actor.username : context.actorName, now: context.now, on: db)
             try await context.audit(AuditEvent(action: "org.move", objectType: "org_node", objectID: id.uuidString.lowercased(),
                                                change: ["from": oldPath.rawValue, "to": newPath.rawValue]), on: db)
             return node
         }
     }
 
-    /// Every path column that stores a place in the tree.
-    static let pathColumns = [
-        ("org_nodes", "path"), ("compounds", "org_path"), ("buildings", "org_path"), ("units", "org_path"),
-        ("households", "org_path"), ("persons", "org_path"), ("role_grants", "path"),
-    ]
+    /// The timeline action of a case whose handler passed to another node when its place moved.
+    static let handlerMovedAction = "handler_moved"
 
-    /// Rewrites the prefix `old` to `new` in every path column.
-    static func rebase(from old: OrgPath, to new: OrgPath, on db: any Database) async throws {
-        let sql = db.sql()
-        for (table, column) in pathColumns {
-            try await sql.raw("""
-                UPDATE \(ident: table) SET \(ident: column) = \(bind: new.rawValue) || SUBSTR(\(ident: column), CAST(\(bind: old.rawValue.count + 1) AS INTEGER))
-                WHERE \(ident: column) LIKE \(bind: old.rawValue + "%")
-                """).run()
+    /// Open cases in the moved subtree that a node above it handled (the old street, say) pass to the node of the
+    /// same level above the new place, with a timeline entry; closed ones stay in the old node's history.
+    static func passOpenCases(movedTo newPath: OrgPath, from oldPath: OrgPath, actor: Actor, actorName: String, now: Date,
+                              on db: any Database) async throws {
+        let old = Array(oldPath.segments.dropLast()), new = Array(newPath.segments.dropLast())
+        for depth in 0..<min(old.count, new.count) where old[depth] != new[depth] {
+            guard let oldHandler = UUID(uuidString: old[depth]), let newHandler = UUID(uuidString: new[depth]),
+                  let target = try await OrgNode.find(newHandler, on: db) else { continue }
+            let cases = try await CaseRecord.query(on: db).filter(\.$handlerNodeID == oldHandler).filter(\.$placePath =~ newPath.rawValue)
+                .filter(\.$state !~ [.closed, .rejected, .merged]).all()
+            for record in cases {
+                record.handlerNodeID = newHandler
+                record.handlerPath = target.path
+                record.eventCount += 1
+                record.updatedAt = now
+                try await record.update(on: db)
+                try await CaseEventRecord(caseID: record.id!, seq: record.eventCount, action: handlerMovedAction, from: record.state,
+                                          to: record.state, actorUserID: actor.userID.uuid, actorName: actorName, note: target.name, at: now)
+                    .create(on: db)
+            }
         }
     }
 
