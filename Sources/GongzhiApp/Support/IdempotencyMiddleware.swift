@@ -12,16 +12,32 @@ struct IdempotencyMiddleware: AsyncMiddleware {
     static let header = "Idempotency-Key"
     static let table = "idempotency_keys"
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard request.method == .POST, let key = request.headers.first(name: Self.header),
-              request.url.path.hasPrefix("/api/") || request.url.path.hasPrefix("/open311/") else {
-            return try await next.respond(to: request)
+    /// The hidden field of a page form that carries its one-time key (`PageBase.once`).
+    static let formField = "_once"
+
+    /// The key of this POST: the API's header, or a page form's one-time field (scoped to the form's path, so the
+    /// forms of one page are independent); nil when there is none.
+    static func key(of request: Request) throws -> String? {
+        guard request.method == .POST else { return nil }
+        if request.url.path.hasPrefix("/api/") || request.url.path.hasPrefix("/open311/") {
+            guard let key = request.headers.first(name: header) else { return nil }
+            guard Idempotency.isValidKey(key) else { throw AppError.invalid(header, "idempotency_key_invalid") }
+            return key
         }
-        guard Idempotency.isValidKey(key) else { throw AppError.invalid(Self.header, "idempotency_key_invalid") }
+        // Signed-in pages only: signing in and out set cookies, which a replayed answer would not.
+        guard request.current?.via == .session, request.url.path != "/logout",
+              let type = request.headers.contentType, type == .urlEncodedForm || type.type == "multipart",
+              let once = try? request.content.get(String.self, at: formField), !once.isEmpty, once.count <= 100 else { return nil }
+        return "form:" + Tokens.digest(once + " " + request.url.path)
+    }
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard let key = try Self.key(of: request) else { return try await next.respond(to: request) }
         let scope = request.current.map { "user:" + $0.userID.uuidString } ?? "address:" + request.clientAddress
         // `BodyCollectionMiddleware` has read the body, up to the route's limit.
         let bytes = Idempotency.canonical(request.body.data.map { Array($0.readableBytesView) } ?? [], isJSON: request.headers.contentType == .json)
-        let fingerprint = Idempotency.fingerprint(method: request.method.rawValue, uri: request.url.string, body: bytes)
+        // A page form's key is spent by its first use, whatever the body (a browser may encode the same form differently).
+        let fingerprint = Idempotency.fingerprint(method: request.method.rawValue, uri: request.url.string, body: key.hasPrefix("form:") ? [] : bytes)
         let claim = UUID().uuidString
         let now = request.now
         let stored = try await request.write { db -> IdempotencyRecord? in
@@ -35,6 +51,7 @@ struct IdempotencyMiddleware: AsyncMiddleware {
         guard let stored else { throw Abort(.internalServerError, reason: "idempotency key not stored") }
         if stored.claim != claim {
             switch Idempotency.decide(stored: stored.state, fingerprint: fingerprint) {
+            case .inFlight where key.hasPrefix("form:"), .proceed where key.hasPrefix("form:"): throw AppError.conflict("form_in_flight")
             case .mismatch: throw AppError.invalid(Self.header, "idempotency_key_reused")
             case .inFlight, .proceed: throw AppError.conflict("idempotency_in_flight", field: Self.header)
             case .replay: return try stored.response(cipher: request.gongzhi.cipher)
@@ -47,7 +64,9 @@ struct IdempotencyMiddleware: AsyncMiddleware {
             try? await release(scope: scope, key: key, claim: claim, on: request)
             throw error
         }
-        guard Idempotency.keepsResult(status: Int(response.status.code)) else {
+        // A refused page form comes back with its messages; corrected, it may be sent again under the same key.
+        let refusedForm = key.hasPrefix("form:") && response.status.code >= 400
+        guard Idempotency.keepsResult(status: Int(response.status.code)), !refusedForm else {
             try? await release(scope: scope, key: key, claim: claim, on: request)
             return response
         }

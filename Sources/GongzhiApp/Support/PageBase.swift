@@ -19,6 +19,8 @@ struct PageBase: Encodable {
     let elderly: Bool
     let title: String
     let csrf: String
+    /// A one-time key for this page's forms (`_once`): the same form posted twice does its work once.
+    let once: String
     let me: Me?
     let nav: [NavItem]
     /// The current path and query, percent-encoded, for the language and elderly-mode switches to come back to.
@@ -79,7 +81,7 @@ struct PageBase: Encodable {
                 .replacingOccurrences(of: "{year}", with: "\(year)")
         }
         return PageBase(t: PageWords(lang), lang: lang.rawValue, elderly: request.elderlyMode, title: title,
-                        csrf: request.csrfToken, me: me, nav: nav,
+                        csrf: request.csrfToken, once: Tokens.random(), me: me, nav: nav,
                         here: here.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/-_."))) ?? "/",
                         calendarNotice: calendarNotice, calendarNoticeForAdmin: calendarNoticeForAdmin)
     }

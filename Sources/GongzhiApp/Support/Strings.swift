@@ -224,6 +224,7 @@ enum Strings {
         "error.idempotency_key_invalid": ("Idempotency-Key 须为 1 至 255 个可见字符。", "Idempotency-Key must be 1 to 255 visible characters."),
         "error.idempotency_key_reused": ("这个 Idempotency-Key 已用于另一个请求。", "This Idempotency-Key was used for another request."),
         "error.idempotency_in_flight": ("同一请求正在处理中，请稍后再试。", "The same request is still being processed: try again shortly."),
+        "error.form_in_flight": ("这张表正在提交，请稍等，不要重复点击。", "This form is being sent: please wait, no need to press again."),
         "error.out_of_range": ("数值超出允许范围。", "The value is out of the allowed range."),
         "error.too_many_submissions": ("提交太频繁，请稍后再试。", "Too many requests raised: please try again later."),
         "error.address_locked": ("这个网络地址登录失败次数过多，已临时锁定，请 10 分钟后再试。", "Too many failed sign-ins from this address: try again in 10 minutes."),

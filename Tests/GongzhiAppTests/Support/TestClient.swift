@@ -77,6 +77,14 @@ struct TestClient {
         return response
     }
 
+    struct NotARedirect: Error {}
+
+    /// The page a form's 303 See Other leads to (Post/Redirect/Get), as a browser would load it.
+    mutating func follow(_ response: TestingHTTPResponse) async throws -> TestingHTTPResponse {
+        guard response.status == .seeOther, let location = response.headers.first(name: .location) else { throw NotARedirect() }
+        return try await send(.GET, location)
+    }
+
     static func formToken(in html: String) -> String? {
         guard let range = html.range(of: "name=\"_csrf\" value=\"") else { return nil }
         let rest = html[range.upperBound...]

@@ -52,10 +52,18 @@ struct CasePageController: RouteCollection {
         let actor = try request.requireActor()
         let id = try request.uuidParameter()
         guard AccessPolicy.allowsAnywhere(.viewCases, actor: actor) else { return request.redirect(to: "/requests/\(id.uuidString.lowercased())") }
-        return try await render(request, actor: actor, id: id)
+        return try await render(request, actor: actor, id: id, done: request.query[String.self, at: "done"])
     }
 
-    func render(_ request: Request, actor: Actor, id: UUID, flash: String? = nil, messages: [FormMessage] = [],
+    /// What the page says after a form's redirect (`?done=`): the case entered, or the action done.
+    static func doneMessage(_ done: String?, number: String, lang: Lang) -> String? {
+        guard let done else { return nil }
+        if done == "submitted" { return Strings.text("request.submitted", lang).replacingOccurrences(of: "{number}", with: number) }
+        guard let label = Strings.entry("action.\(done)", lang) else { return nil }
+        return Strings.text("action.done", lang).replacingOccurrences(of: "{action}", with: label)
+    }
+
+    func render(_ request: Request, actor: Actor, id: UUID, done: String? = nil, messages: [FormMessage] = [],
                 status: HTTPStatus = .ok) async throws -> Response {
         let db = request.db
         let lang = request.lang
@@ -100,7 +108,7 @@ struct CasePageController: RouteCollection {
             returns: record.returns, reopens: record.reopens, supervised: record.supervised,
             timeline: try await CaseLabels.timeline(record, lang: lang, reader: actor, showActors: true, showPhotos: true, on: db),
             duplicates: duplicateRecords.map { labels.row($0, linkTo: "/cases/") }, actions: forms, handlers: handlers,
-            flash: flash, messages: messages)
+            flash: Self.doneMessage(done, number: record.number, lang: request.lang), messages: messages)
         return try await request.view.render("cases/case", context).encodeResponse(status: status, for: request)
     }
 
@@ -151,10 +159,8 @@ struct CasePageController: RouteCollection {
             let record = try await CaseActions.perform(action, caseID: id, input: CaseActions.Input(
                 note: form.note ?? "", handlerNodeID: form.handlerNodeId.flatMap(UUID.init(uuidString:)), mergeInto: mergeInto, extraDays: days,
                 solved: solved, satisfaction: satisfaction, calledAt: calledAt, photos: photos), in: request.context)
-            let label = Strings.text(name == "rate" ? "action.rate" : "action.\(action.rawValue)", request.lang)
             // Merged away: the page to go on with is the master's.
-            return try await render(request, actor: actor, id: record.id!,
-                                    flash: Strings.text("action.done", request.lang).replacingOccurrences(of: "{action}", with: label))
+            return PageRedirect.to("/cases/\(record.id!.uuidString.lowercased())?done=\(name == "rate" ? "rate" : action.rawValue)", for: request)
         } catch let error as AppError where error.status != .internalServerError && error.status != .notFound && error.status != .unauthorized {
             return try await render(request, actor: actor, id: id, messages: request.formMessages(for: error), status: error.status)
         }

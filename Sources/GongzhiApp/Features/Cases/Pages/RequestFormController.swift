@@ -191,9 +191,7 @@ struct RequestFormController: RouteCollection {
                 itemCode: itemCode, overrideReason: nil, channel: nil, fallbackChannel: .resident, isPublic: isPublic, anonymous: anonymous,
                 accusedNodeID: nil, answers: answers, photos: photos)
             let result = try await CaseIntake.submit(input, in: request.context)
-            let flash = Strings.text("request.submitted", request.lang).replacingOccurrences(of: "{number}", with: result.record.number)
-            return try await ResidentPortalController().render(request, actor: actor, id: result.record.id!, flash: flash,
-                                                                trackingCode: result.trackingCode, status: .created)
+            return PageRedirect.to("/requests/\(result.record.id!.uuidString.lowercased())?done=submitted", secret: result.trackingCode, for: request)
         } catch let error as AppError where error.status != .internalServerError && error.status != .unauthorized {
             return try await stepTwo(request, actor: actor, title: title, description: description, chosen: itemCode, answers: answers,
                                      buildingID: buildingID, anonymous: anonymous, isPublic: isPublic,

@@ -115,10 +115,13 @@ struct ResidentPortalController: RouteCollection {
         let actor = try request.requireActor()
         let id = try request.uuidParameter()
         if AccessPolicy.allowsAnywhere(.viewCases, actor: actor) { return request.redirect(to: "/cases/\(id.uuidString.lowercased())") }
-        return try await render(request, actor: actor, id: id)
+        let trackingCode = PageRedirect.takeSecret(request)
+        let response = try await render(request, actor: actor, id: id, done: request.query[String.self, at: "done"], trackingCode: trackingCode)
+        if trackingCode != nil { PageRedirect.clearSecret(response, for: request) }
+        return response
     }
 
-    func render(_ request: Request, actor: Actor, id: UUID, flash: String? = nil, trackingCode: String? = nil,
+    func render(_ request: Request, actor: Actor, id: UUID, done: String? = nil, trackingCode: String? = nil,
                 messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
         let db = request.db
         let record = try await CaseActions.visibleCase(id, actor: actor, allowFollowers: .yes, on: db)
@@ -133,7 +136,9 @@ struct ResidentPortalController: RouteCollection {
             description: showWords ? CaseText.shown(record.details, to: actor, of: record) : "", answers: answers,
             timeline: try await CaseLabels.timeline(record, lang: request.lang, reader: actor, showActors: false, showPhotos: showWords, on: db),
             canRate: CaseActions.available(record, to: actor).contains(.rateSatisfied),
-            mergedInto: master.map { labels.row($0, linkTo: "/requests/") }, flash: flash, trackingCode: trackingCode, messages: messages)
+            mergedInto: master.map { labels.row($0, linkTo: "/requests/") }, flash: done == "rated" ? Strings.text("request.rated", request.lang)
+                : CasePageController.doneMessage(done == "submitted" ? done : nil, number: record.number, lang: request.lang),
+            trackingCode: trackingCode, messages: messages)
         let response = try await request.view.render("cases/request", context).encodeResponse(status: status, for: request)
         return response
     }
@@ -159,7 +164,7 @@ struct ResidentPortalController: RouteCollection {
         } catch let error as AppError where error.status == .unprocessableEntity || error.status == .conflict {
             return try await render(request, actor: actor, id: id, messages: request.formMessages(for: error), status: error.status)
         }
-        return try await render(request, actor: actor, id: id, flash: Strings.text("request.rated", request.lang))
+        return PageRedirect.to("/requests/\(id.uuidString.lowercased())?done=rated", for: request)
     }
 
     struct TrackPage: Encodable {

@@ -135,8 +135,7 @@ struct WindowEntryController: RouteCollection {
                 channel: channel, fallbackChannel: .window, isPublic: form.public == "on", anonymous: false, accusedNodeID: nil,
                 photos: photos, forPersonID: draft.personID)
             let result = try await CaseIntake.submit(input, in: request.context)
-            let flash = Strings.text("request.submitted", request.lang).replacingOccurrences(of: "{number}", with: result.record.number)
-            return try await CasePageController().render(request, actor: actor, id: result.record.id!, flash: flash, status: .created)
+            return PageRedirect.to("/cases/\(result.record.id!.uuidString.lowercased())?done=submitted", for: request)
         } catch let error as AppError where error.status != .internalServerError && error.status != .unauthorized {
             return try await render(request, actor: actor, draft: draft, messages: request.formMessages(for: error),
                                     status: error.status == .notFound ? .unprocessableEntity : error.status)
