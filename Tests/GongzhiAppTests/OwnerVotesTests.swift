@@ -161,7 +161,7 @@ struct OwnerVotesTests {
             }
             let a = try await Self.resident(app, username: "ownera", household: households["101"]!, relation: .owner, community: f.communityA, seed: 11)
             try await HouseholdMember(householdID: households["102"]!.id!, personID: a.id!, relation: .owner, resides: false).create(on: app.db)
-            let b = try await Self.resident(app, username: "ownerb", household: households["201"]!, relation: .owner, community: f.communityA, seed: 12)
+            _ = try await Self.resident(app, username: "ownerb", household: households["201"]!, relation: .owner, community: f.communityA, seed: 12)
             let c = try await Self.resident(app, username: "ownerc", household: households["201"]!, relation: .coOwner, community: f.communityA, seed: 13)
 
             let created = try await worker.send(.POST, "/api/v1/owner-votes", json: NewVote(

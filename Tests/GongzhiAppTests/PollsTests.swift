@@ -52,7 +52,7 @@ struct PollsTests {
 
             try await OwnerVotesTests.resident(app, username: "pollfar", household: f.householdB, relation: .owner, community: f.communityB, seed: 42)
             var far = try await TestClient.api(app, as: "pollfar")
-            var worker2 = try await TestClient.api(app, as: "worker2")
+            let worker2 = try await TestClient.api(app, as: "worker2")
             for client in [far, worker2] {
                 var client = client
                 #expect(try await client.send(.GET, path).status == .notFound)

@@ -153,7 +153,7 @@ struct WriteGateTests {
             let togetherAfterFirst = await gate.rowWritesTogether
             // Another process moves the audit head behind the gate's back: the next batch finds its remembered head
             // gone, reads it, and the chain goes on from there.
-            try await app.db.transaction { db in
+            _ = try await app.db.transaction { db in
                 try await AuditLog.append(AuditEvent(action: "test.elsewhere", objectType: "test", objectID: "1"), context: .system, now: Date(), on: db)
             }
             let second = try await round(Array(200..<(200 + count)))

@@ -16,6 +16,15 @@ enum Observability {
     }()
 
     static func metricsText() -> String { registry.emitToString() }
+
+    /// A counter or gauge of the app's registry, by its full name.
+    static func counter(_ name: String, help: String) -> Prometheus.Counter {
+        registry.makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help))
+    }
+
+    static func gauge(_ name: String, help: String) -> Prometheus.Gauge {
+        registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help))
+    }
 }
 
 /// One JSON object per line (`GONGZHI_LOG_FORMAT=json`, the default in production): time, level, message,
@@ -45,10 +54,9 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        let fields = explicit.map { metadata.merging($0, uniquingKeysWith: { $1 }) } ?? metadata
-        write(Self.line(at: Date(), level: level, message: message.description, label: label, source: source,
+    public func log(event: LogEvent) {
+        let fields = event.metadata.map { metadata.merging($0, uniquingKeysWith: { $1 }) } ?? metadata
+        write(Self.line(at: Date(), level: event.level, message: event.message.description, label: label, source: event.source,
                         fields: fields.mapValues { "\($0)" }))
     }
 
@@ -134,8 +142,7 @@ struct OperationsController: RouteCollection {
         }
     }
 
-    private static let unarrangedYearGauge = Observability.registry.makeGauge(
-        name: "gongzhi_calendar_unarranged_year",
+    private static let unarrangedYearGauge = Observability.gauge("gongzhi_calendar_unarranged_year",
         help: "A year within 60 days whose State Council holiday arrangement is not loaded (deadlines reaching into it are provisional); 0 when none")
 
     @Sendable func metrics(_ request: Request) async throws -> Response {

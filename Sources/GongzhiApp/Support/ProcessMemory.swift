@@ -47,16 +47,11 @@ public struct ProcessMemory: Equatable {
         return pages * pageSize
     }
 
-    private static let residentGauge = Observability.registry.makeGauge(
-        name: "process_resident_memory_bytes", help: "Resident memory size in bytes")
-    private static let heapInUseGauge = Observability.registry.makeGauge(
-        name: "gongzhi_heap_in_use_bytes", help: "Heap bytes handed out by malloc and not freed (glibc mallinfo2); 0 where unknown")
-    private static let heapHeldGauge = Observability.registry.makeGauge(
-        name: "gongzhi_heap_held_bytes", help: "Heap bytes malloc holds from the system, in use or free (glibc mallinfo2); 0 where unknown")
-    private static let arenasGauge = Observability.registry.makeGauge(
-        name: "gongzhi_heap_arenas", help: "malloc arenas (glibc); 0 where unknown")
-    private static let sqliteGauge = Observability.registry.makeGauge(
-        name: "gongzhi_sqlite_memory_bytes", help: "Heap bytes SQLite holds (page caches, schemas, statements); 0 where unknown")
+    private static let residentGauge = Observability.gauge("process_resident_memory_bytes", help: "Resident memory size in bytes")
+    private static let heapInUseGauge = Observability.gauge("gongzhi_heap_in_use_bytes", help: "Heap bytes handed out by malloc and not freed (glibc mallinfo2); 0 where unknown")
+    private static let heapHeldGauge = Observability.gauge("gongzhi_heap_held_bytes", help: "Heap bytes malloc holds from the system, in use or free (glibc mallinfo2); 0 where unknown")
+    private static let arenasGauge = Observability.gauge("gongzhi_heap_arenas", help: "malloc arenas (glibc); 0 where unknown")
+    private static let sqliteGauge = Observability.gauge("gongzhi_sqlite_memory_bytes", help: "Heap bytes SQLite holds (page caches, schemas, statements); 0 where unknown")
 
     /// Hands the heap's free pages back to the system (glibc `malloc_trim`). glibc keeps an arena per thread and
     /// returns memory only from the top of each, so pages freed in the middle stay resident: a 45-minute soak

@@ -37,13 +37,10 @@ actor WriteGate {
     /// Row writes that went in together with others, and batches whose row writes had to be run one by one.
     private(set) var rowWritesTogether = 0
     private(set) var rowBatchesSeparated = 0
-    private static let batchCounter = Observability.registry.makeCounter(
-        name: "gongzhi_sqlite_write_batches_total", help: "SQLite write transactions (each carries one or more writes: group commit)")
-    private static let writeCounter = Observability.registry.makeCounter(
-        name: "gongzhi_sqlite_writes_total", help: "Writes carried by SQLite write transactions")
+    private static let batchCounter = Observability.counter("gongzhi_sqlite_write_batches_total", help: "SQLite write transactions (each carries one or more writes: group commit)")
+    private static let writeCounter = Observability.counter("gongzhi_sqlite_writes_total", help: "Writes carried by SQLite write transactions")
     /// Seconds the gate spent committing: its rate is the writer's utilisation (near 1, writes queue behind it).
-    private static let busyCounter = Observability.registry.makeCounter(
-        name: "gongzhi_sqlite_write_busy_seconds_total", help: "Seconds SQLite write transactions held the one writer (rate near 1: writes wait for it)")
+    private static let busyCounter = Observability.counter("gongzhi_sqlite_write_busy_seconds_total", help: "Seconds SQLite write transactions held the one writer (rate near 1: writes wait for it)")
 
     /// `writer`: the database the gate writes on for a caller's database (its own connections; nil: the caller's).
     private let writer: (@Sendable (any Database) -> any Database)?
@@ -64,8 +61,7 @@ actor WriteGate {
     private var lastProgress = ContinuousClock.now
     /// Writes that waited for a turn (tests, `/metrics`).
     private(set) var writesWaited = 0
-    private static let waitCounter = Observability.registry.makeCounter(
-        name: "gongzhi_writes_waited_total", help: "PostgreSQL writes that waited for one of the process's write turns (none held a connection meanwhile)")
+    private static let waitCounter = Observability.counter("gongzhi_writes_waited_total", help: "PostgreSQL writes that waited for one of the process's write turns (none held a connection meanwhile)")
 
     init(serialise: Bool, writer: (@Sendable (any Database) -> any Database)? = nil, concurrentWrites: Int = 4,
          turnWait: Duration = .seconds(10), longestTurnWait: Duration = .seconds(60)) {
@@ -114,7 +110,7 @@ actor WriteGate {
     private func check(_ id: Int, since: ContinuousClock.Instant, after delay: Duration) {
         Task {
             try? await Task.sleep(for: delay)
-            await self.giveUpIfStuck(id, since: since)
+            self.giveUpIfStuck(id, since: since)
         }
     }
 

@@ -62,7 +62,7 @@ final class TestLog: Sendable {
             let finding = "\(problems.joined(separator: ", ")): \(line)"
             findings.withLock { $0.append(finding) }
             if let report, let handle = FileHandle(forWritingAtPath: report) ?? {
-                FileManager.default.createFile(atPath: report, contents: nil)
+                _ = FileManager.default.createFile(atPath: report, contents: nil)
                 return FileHandle(forWritingAtPath: report)
             }() {
                 handle.seekToEndOfFile()

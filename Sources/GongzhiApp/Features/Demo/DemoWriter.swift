@@ -15,7 +15,6 @@ enum DemoWriter {
 
     static func write(_ plan: DemoDistrict, seed: UInt64, app: Application, progress: Bool) async throws -> Summary {
         let cipher = app.gongzhi.cipher
-        let db = app.db
         var rng = SeededGenerator(seed: seed ^ 0x5EED)
         func uuid() -> UUID {
             var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }

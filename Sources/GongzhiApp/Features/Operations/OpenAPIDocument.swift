@@ -34,7 +34,7 @@ enum OpenAPIDocument {
         /// Open311 answers in the format its file name asks for (`services.xml`, `requests.json`).
         static let open311 = Answer(mediaTypes: ["text/xml", "application/json"], schema: { [:] })
 
-        static func json<T: Decodable>(_ type: T.Type) -> Answer { Answer(mediaTypes: ["application/json"], schema: { TypeSchema.of(T.self) }) }
+        static func json<T: Decodable & SendableMetatype>(_ type: T.Type) -> Answer { Answer(mediaTypes: ["application/json"], schema: { TypeSchema.of(T.self) }) }
         static func media(_ types: String...) -> Answer { Answer(mediaTypes: types, schema: { [:] }) }
     }
 
