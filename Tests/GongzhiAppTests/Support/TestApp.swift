@@ -156,3 +156,12 @@ func onFreePort<T>(_ body: (Int) async throws -> T) async throws -> T {
         }
     }
 }
+
+/// The repository's root (where `Package.swift` is), found upwards from this file, wherever a test file sits.
+let repositoryRoot: URL = {
+    var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path), url.path != "/" {
+        url.deleteLastPathComponent()
+    }
+    return url
+}()

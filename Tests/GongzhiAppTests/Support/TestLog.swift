@@ -6,8 +6,7 @@ import Synchronization
 /// The canary personal data of `security/canaries.tsv` (checklist rows 21 and 25).
 enum Canaries {
     static let values: [(kind: String, value: String)] = {
-        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("security/canaries.tsv")
+        let file = repositoryRoot.appendingPathComponent("security/canaries.tsv")
         let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.hasPrefix("kind\t") }.compactMap { line in
             let fields = line.split(separator: "\t", maxSplits: 1)

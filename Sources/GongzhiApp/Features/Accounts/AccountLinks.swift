@@ -12,7 +12,7 @@ import Vapor
 enum AccountLinks {
     static func link(personID: UUID, userID: UUID, evidence rawEvidence: String?, in context: UseCaseContext) async throws -> User {
         let actor = try context.account()
-        let evidence = try OrgInput.text(rawEvidence, field: "evidence", limit: 500)
+        let evidence = try Validate.text(rawEvidence, field: "evidence", limit: 500)
         guard evidence.count >= 2 else { throw AppError.invalid("evidence", "identity_evidence_required") }
         return try await context.write { db in
             let person = try await Scoped.find(Person.self, personID, actor: actor, .viewResidents, on: db)

@@ -119,7 +119,7 @@ struct AccountSecurityController: RouteCollection {
         do {
             guard let new = form.newPassword, !new.isEmpty else { throw AppError.invalid("newPassword", "required") }
             guard new == form.confirmPassword else { throw AppError.invalid("confirmPassword", "passwords_differ") }
-            try await AccountCommands.changePassword(current: form.currentPassword ?? "", new: new, in: request.context)
+            try await AccountChanges.changePassword(current: form.currentPassword ?? "", new: new, in: request.context)
         } catch let error as AppError where error.status.code < 500 {
             return try await render(request, messages: request.formMessages(for: error), status: error.status)
         }

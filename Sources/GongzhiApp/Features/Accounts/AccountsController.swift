@@ -57,13 +57,13 @@ struct AccountsController: RouteCollection {
 
     func create(_ request: Request, actor: Actor) async throws -> User {
         let body = try request.content.decode(CreateBody.self)
-        let username = try AccountCommands.username(body.username)
-        let displayName = try OrgInput.name(body.displayName ?? username, field: "displayName")
+        let username = try AccountChanges.username(body.username)
+        let displayName = try Validate.name(body.displayName ?? username, field: "displayName")
         guard let password = body.password, !password.isEmpty else { throw AppError.invalid("password", "required") }
         // Putting the account on a resident is a community worker's confirmed step (`AccountLinks`), never the
         // security administrator's alone.
         guard body.personId == nil else { throw AppError.invalid("personId", "person_link_needs_confirmation") }
-        return try await AccountCommands.createUser(username: username, displayName: displayName, password: password,
+        return try await AccountChanges.createUser(username: username, displayName: displayName, password: password,
                                                     personID: nil, in: request.context)
     }
 
@@ -83,26 +83,26 @@ struct AccountsController: RouteCollection {
         _ = try request.require(.manageAccounts)
         let body = try request.content.decode(GrantBody.self)
         guard let role = body.role else { throw AppError.invalid("role", "required") }
-        let record = try await AccountCommands.grant(userID: try request.uuidParameter(), role: role, nodeID: body.nodeId, in: request.context)
+        let record = try await AccountChanges.grant(userID: try request.uuidParameter(), role: role, nodeID: body.nodeId, in: request.context)
         return try await UserDTO.Grant(id: record.id!, role: record.role, nodeId: record.$node.id, path: record.path)
             .encodeResponse(status: .created, for: request)
     }
 
     @Sendable func revokeAPI(_ request: Request) async throws -> HTTPStatus {
         _ = try request.require(.manageAccounts)
-        try await AccountCommands.revoke(userID: try request.uuidParameter(), grantID: try request.uuidParameter("grantId"), in: request.context)
+        try await AccountChanges.revoke(userID: try request.uuidParameter(), grantID: try request.uuidParameter("grantId"), in: request.context)
         return .noContent
     }
 
     @Sendable func disableAPI(_ request: Request) async throws -> HTTPStatus {
         _ = try request.require(.manageAccounts)
-        try await AccountCommands.setDisabled(userID: try request.uuidParameter(), disabled: true, in: request.context)
+        try await AccountChanges.setDisabled(userID: try request.uuidParameter(), disabled: true, in: request.context)
         return .noContent
     }
 
     @Sendable func enableAPI(_ request: Request) async throws -> HTTPStatus {
         _ = try request.require(.manageAccounts)
-        try await AccountCommands.setDisabled(userID: try request.uuidParameter(), disabled: false, in: request.context)
+        try await AccountChanges.setDisabled(userID: try request.uuidParameter(), disabled: false, in: request.context)
         return .noContent
     }
 
@@ -114,7 +114,7 @@ struct AccountsController: RouteCollection {
     @Sendable func changePasswordAPI(_ request: Request) async throws -> HTTPStatus {
         _ = try request.requireActor()
         let body = try request.content.decode(PasswordBody.self)
-        try await AccountCommands.changePassword(current: body.currentPassword ?? "", new: body.newPassword ?? "", in: request.context)
+        try await AccountChanges.changePassword(current: body.currentPassword ?? "", new: body.newPassword ?? "", in: request.context)
         return .noContent
     }
 
@@ -171,7 +171,7 @@ struct AccountsController: RouteCollection {
         do {
             guard let role = form.role.flatMap(Role.init(rawValue:)) else { throw AppError.invalid("role", "required") }
             let nodeID = form.nodeId.flatMap { $0.isEmpty ? nil : UUID(uuidString: $0) }
-            _ = try await AccountCommands.grant(userID: try request.uuidParameter(), role: role, nodeID: nodeID, in: request.context)
+            _ = try await AccountChanges.grant(userID: try request.uuidParameter(), role: role, nodeID: nodeID, in: request.context)
             return request.redirect(to: "/users", redirectType: .normal)
         } catch let error as AppError {
             return try await render(request, actor: actor, messages: request.formMessages(for: error)).encodeResponse(status: .unprocessableEntity, for: request)

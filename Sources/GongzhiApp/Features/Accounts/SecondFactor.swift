@@ -86,7 +86,7 @@ enum SecondFactor {
             user.pendingSecondFactorSealed = nil
             user.secondFactorLastStep = nil
             try await user.update(on: db)
-            try await AccountCommands.endAllSessions(of: userID, on: db)
+            try await AccountChanges.endAllSessions(of: userID, on: db)
             try await context.audit(AuditEvent(action: "user.second_factor.reset", objectType: "user", objectID: userID.uuidString.lowercased()), on: db)
         }
     }

@@ -77,7 +77,7 @@ enum CaseActions {
         let actor = try context.account()
         let note = input.note.trimmingCharacters(in: .whitespacesAndNewlines)
         guard note.count <= 2_000 else { throw AppError.invalid("note", "too_long") }
-        guard input.attachmentIDs.count <= CaseAttachmentsController.maxPerCase else { throw AppError.invalid("attachmentIds") }
+        guard input.attachmentIDs.count <= CaseAttachmentsAPIController.maxPerCase else { throw AppError.invalid("attachmentIds") }
         if needNote.contains(action), note.isEmpty { throw AppError.invalid("note", "reason_required") }
         let now = context.now
         let calendar = context.services.calendar
@@ -128,7 +128,7 @@ enum CaseActions {
             }
             if !photoFiles.isEmpty {
                 let existing = try await CaseAttachment.query(on: db).filter(\.$caseID == caseID).count()
-                guard existing + photoFiles.count <= CaseAttachmentsController.maxPerCase else { throw AppError.conflict("too_many_attachments", field: "photos") }
+                guard existing + photoFiles.count <= CaseAttachmentsAPIController.maxPerCase else { throw AppError.conflict("too_many_attachments", field: "photos") }
                 for (photo, file) in zip(input.photos, photoFiles) {
                     _ = try await photo.save(caseID: caseID, id: file.id, uploadedBy: actor.userID.uuid, eventSeq: record.eventCount,
                                              now: now, on: db)

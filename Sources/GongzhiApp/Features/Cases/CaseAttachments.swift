@@ -63,7 +63,7 @@ struct CasePhoto: Sendable {
     let sha256: String
 
     init(checking file: File, field: String) throws {
-        guard file.data.readableBytes <= CaseAttachmentsController.maxBytes else {
+        guard file.data.readableBytes <= CaseAttachmentsAPIController.maxBytes else {
             throw AppError(status: .payloadTooLarge, code: "body_too_large", messageKey: "error.body_too_large", field: field)
         }
         bytes = Array(file.data.readableBytesView)
@@ -86,7 +86,7 @@ struct CasePhoto: Sendable {
     /// Writes the files under new random names, then runs `body` (which writes the rows in a transaction); if
     /// it fails, the files are removed, so that no file is left without its row and no row without its file.
     static func writing(_ photos: [CasePhoto], in context: UseCaseContext, _ body: ([(id: UUID, path: String)]) async throws -> Void) async throws {
-        let directory = CaseAttachmentsController.directory(context.services)
+        let directory = CaseAttachmentsAPIController.directory(context.services)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var written: [(id: UUID, path: String)] = []
         do {

@@ -64,7 +64,7 @@ enum CaseIntake {
     /// its key was issued for). Every entry point calls this with the fields as sent; they are checked here.
     static func submit(_ raw: Input, in context: UseCaseContext) async throws -> Result {
         let (input, channel) = try validated(raw, principal: context.principal)
-        guard input.photos.count <= CaseAttachmentsController.maxPerCase else { throw AppError.conflict("too_many_attachments", field: "photos") }
+        guard input.photos.count <= CaseAttachmentsAPIController.maxPerCase else { throw AppError.conflict("too_many_attachments", field: "photos") }
         try context.submissions.admit(context)
         var result: Result?
         try await CasePhoto.writing(input.photos, in: context) { files in
@@ -76,11 +76,11 @@ enum CaseIntake {
     /// The input with its text trimmed and checked, and the channel `IntakeChannelPolicy` allows (or the error).
     static func validated(_ raw: Input, principal: Principal) throws -> (Input, Channel) {
         var input = raw
-        input.title = try OrgInput.name(raw.title, field: "title")
-        input.description = try OrgInput.text(raw.description, field: "description", limit: 4_000)
-        input.address = try OrgInput.text(raw.address, field: "address")
-        input.overrideReason = try OrgInput.text(raw.overrideReason, field: "overrideReason", limit: 500)
-        _ = try OrgInput.point(latitude: raw.latitude, longitude: raw.longitude)
+        input.title = try Validate.name(raw.title, field: "title")
+        input.description = try Validate.text(raw.description, field: "description", limit: 4_000)
+        input.address = try Validate.text(raw.address, field: "address")
+        input.overrideReason = try Validate.text(raw.overrideReason, field: "overrideReason", limit: 500)
+        _ = try Validate.point(latitude: raw.latitude, longitude: raw.longitude)
         do throws(IntakeChannelPolicy.Refusal) {
             let channel = try IntakeChannelPolicy.channel(requested: raw.channel, fallback: raw.fallbackChannel, submitter: submitter(principal))
             input.channel = channel
@@ -259,7 +259,7 @@ enum CaseIntake {
 
     /// Where a case is: a building (in its grid), a grid, or coordinates placed at the nearest building's grid.
     static func place(_ input: Input, on db: any Database) async throws -> (OrgPath, UUID?, GeoPoint?) {
-        let point = try OrgInput.point(latitude: input.latitude, longitude: input.longitude)
+        let point = try Validate.point(latitude: input.latitude, longitude: input.longitude)
         if let buildingID = input.buildingID {
             // The three columns it needs, with SQLKit (see the handler's read in `submit`).
             guard let row = try await db.sql().select().columns("org_path", "latitude", "longitude").from(Building.schema)

@@ -86,7 +86,7 @@ enum DeliberationPhotos {
     static func serve(_ photoID: UUID, subject: DeliberationPhoto.Subject, of subjectIDs: [UUID], in context: UseCaseContext) async throws -> Response {
         guard let photo = try await DeliberationPhoto.query(on: context.db).filter(\.$id == photoID).filter(\.$subject == subject)
             .filter(\.$subjectID ~~ subjectIDs).first(),
-            let data = FileManager.default.contents(atPath: CaseAttachmentsController.directory(context.services) + "/" + photoID.uuidString.lowercased())
+            let data = FileManager.default.contents(atPath: CaseAttachmentsAPIController.directory(context.services) + "/" + photoID.uuidString.lowercased())
         else { throw AppError.notFound }
         return CasePhoto.response(data, contentType: photo.contentType)
     }

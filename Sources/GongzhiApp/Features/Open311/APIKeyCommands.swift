@@ -27,7 +27,7 @@ enum APIKeyCommands {
         func run(using context: CommandContext, signature: Signature) async throws {
             let app = context.application
             try await app.prepareAndMigrate()
-            let name = try OrgInput.name(signature.name, field: "name")
+            let name = try Validate.name(signature.name, field: "name")
             guard let code = signature.org, let node = try await OrgNode.query(on: app.db).filter(\.$code == code).first() else {
                 throw KeyCommandError(message: "--org must name an existing org node's code")
             }

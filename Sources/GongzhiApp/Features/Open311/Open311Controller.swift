@@ -55,7 +55,7 @@ struct Open311Controller: RouteCollection {
     /// names none, as `respond` does). The status stays, as it tells the client what to do (429 and 503 with
     /// `Retry-After`, 409 while the same key is still running, 413, 405), but 422 becomes the specification's 400.
     /// Nil for addresses outside `/open311/`.
-    static func refusal(status: HTTPResponseStatus, code: String, description: String, headers: HTTPHeaders, path: String) -> Response? {
+    @Sendable static func refusal(status: HTTPResponseStatus, code: String, description: String, headers: HTTPHeaders, path: String) -> Response? {
         guard path.hasPrefix("/open311/") else { return nil }
         let format = path.split(separator: "/").last.flatMap { Open311Format.split(String($0))?.format } ?? .xml
         let status: HTTPResponseStatus = status == .unprocessableEntity ? .badRequest : status

@@ -51,9 +51,9 @@ struct OrgAPIController: RouteCollection {
     @Sendable func createNode(_ request: Request) async throws -> Response {
         _ = try request.require(.manageOrganisation)
         let body = try request.content.decode(CreateNodeBody.self)
-        let node = try await OrgCommands.createNode(
+        let node = try await OrgTreeChanges.createNode(
             parentID: body.parentId, level: body.level,
-            input: .init(name: try OrgInput.name(body.name), code: try OrgInput.code(body.code)), in: request.context)
+            input: .init(name: try Validate.name(body.name), code: try Validate.code(body.code)), in: request.context)
         return try await OrgNodeDTO(node).encodeResponse(status: .created, for: request)
     }
 
@@ -71,9 +71,9 @@ struct OrgAPIController: RouteCollection {
         _ = try request.require(.viewOrganisation)
         let id = try request.uuidParameter()
         let body = try request.content.decode(UpdateNodeBody.self)
-        let name = try body.name.map { try OrgInput.name($0) }
-        let code = try body.code.map { try OrgInput.code($0) }
-        return OrgNodeDTO(try await OrgCommands.updateNode(id: id, name: name, code: code, in: request.context))
+        let name = try body.name.map { try Validate.name($0) }
+        let code = try body.code.map { try Validate.code($0) }
+        return OrgNodeDTO(try await OrgTreeChanges.updateNode(id: id, name: name, code: code, in: request.context))
     }
 
     struct MoveBody: Content {
@@ -87,7 +87,7 @@ struct OrgAPIController: RouteCollection {
         let node = try await Scoped.find(OrgNode.self, id, actor: actor, .viewOrganisation, on: request.db)
         try Scoped.require(.manageOrganisation, actor: actor, at: (node.orgPath.parent ?? .root).rawValue)
         let body = try request.content.decode(MoveBody.self)
-        return OrgNodeDTO(try await OrgCommands.moveNode(id: id, newParentID: body.parentId, in: request.context))
+        return OrgNodeDTO(try await OrgTreeChanges.moveNode(id: id, newParentID: body.parentId, in: request.context))
     }
 
     // MARK: Compounds
@@ -111,8 +111,8 @@ struct OrgAPIController: RouteCollection {
         _ = try request.require(.manageOrganisation)
         let body = try request.content.decode(CompoundBody.self)
         guard let communityID = body.communityId else { throw AppError.invalid("communityId", "required") }
-        let compound = try await PlaceCommands.createCompound(
-            communityID: communityID, name: try OrgInput.name(body.name), address: try OrgInput.text(body.address, field: "address"),
+        let compound = try await PlaceChanges.createCompound(
+            communityID: communityID, name: try Validate.name(body.name), address: try Validate.text(body.address, field: "address"),
             commercial: body.commercial ?? false, in: request.context)
         return try await CompoundDTO(compound).encodeResponse(status: .created, for: request)
     }
@@ -126,9 +126,9 @@ struct OrgAPIController: RouteCollection {
         _ = try request.require(.viewOrganisation)
         let id = try request.uuidParameter()
         let body = try request.content.decode(CompoundBody.self)
-        return CompoundDTO(try await PlaceCommands.updateCompound(
-            id: id, name: try body.name.map { try OrgInput.name($0) },
-            address: try body.address.map { try OrgInput.text($0, field: "address") }, commercial: body.commercial, in: request.context))
+        return CompoundDTO(try await PlaceChanges.updateCompound(
+            id: id, name: try body.name.map { try Validate.name($0) },
+            address: try body.address.map { try Validate.text($0, field: "address") }, commercial: body.commercial, in: request.context))
     }
 
     // MARK: Buildings
@@ -155,9 +155,9 @@ struct OrgAPIController: RouteCollection {
         let body = try request.content.decode(BuildingBody.self)
         guard let compoundID = body.compoundId else { throw AppError.invalid("compoundId", "required") }
         guard let gridID = body.gridId else { throw AppError.invalid("gridId", "required") }
-        let building = try await PlaceCommands.createBuilding(
-            compoundID: compoundID, gridID: gridID, name: try OrgInput.name(body.name),
-            location: try OrgInput.point(latitude: body.latitude, longitude: body.longitude), in: request.context)
+        let building = try await PlaceChanges.createBuilding(
+            compoundID: compoundID, gridID: gridID, name: try Validate.name(body.name),
+            location: try Validate.point(latitude: body.latitude, longitude: body.longitude), in: request.context)
         return try await BuildingDTO(building).encodeResponse(status: .created, for: request)
     }
 
@@ -170,9 +170,9 @@ struct OrgAPIController: RouteCollection {
         _ = try request.require(.viewOrganisation)
         let id = try request.uuidParameter()
         let body = try request.content.decode(BuildingBody.self)
-        return BuildingDTO(try await PlaceCommands.updateBuilding(
-            id: id, name: try body.name.map { try OrgInput.name($0) }, gridID: body.gridId,
-            location: try OrgInput.point(latitude: body.latitude, longitude: body.longitude), in: request.context))
+        return BuildingDTO(try await PlaceChanges.updateBuilding(
+            id: id, name: try body.name.map { try Validate.name($0) }, gridID: body.gridId,
+            location: try Validate.point(latitude: body.latitude, longitude: body.longitude), in: request.context))
     }
 
     // MARK: Units
@@ -197,8 +197,8 @@ struct OrgAPIController: RouteCollection {
         _ = try request.require(.manageOrganisation)
         let body = try request.content.decode(UnitBody.self)
         guard let buildingID = body.buildingId else { throw AppError.invalid("buildingId", "required") }
-        let unit = try await PlaceCommands.createUnit(
-            buildingID: buildingID, number: try OrgInput.name(body.number, field: "number"), area: try OrgInput.area(body.area),
+        let unit = try await PlaceChanges.createUnit(
+            buildingID: buildingID, number: try Validate.name(body.number, field: "number"), area: try Validate.area(body.area),
             developerHeld: body.developerHeld ?? false, in: request.context)
         return try await UnitDTO(unit).encodeResponse(status: .created, for: request)
     }
@@ -212,9 +212,9 @@ struct OrgAPIController: RouteCollection {
         _ = try request.require(.viewOrganisation)
         let id = try request.uuidParameter()
         let body = try request.content.decode(UnitBody.self)
-        return UnitDTO(try await PlaceCommands.updateUnit(
-            id: id, number: try body.number.map { try OrgInput.name($0, field: "number") },
-            area: try body.area.map { try OrgInput.area($0) }, developerHeld: body.developerHeld,
+        return UnitDTO(try await PlaceChanges.updateUnit(
+            id: id, number: try body.number.map { try Validate.name($0, field: "number") },
+            area: try body.area.map { try Validate.area($0) }, developerHeld: body.developerHeld,
             voteRepresentative: body.voteRepresentativeId, in: request.context))
     }
 }

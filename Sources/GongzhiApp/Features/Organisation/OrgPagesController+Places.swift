@@ -52,8 +52,8 @@ extension OrgPagesController {
         return try await submit(request, redirect: { "/org?node=\(communityID?.uuidString ?? "")" },
                                 page: { try await renderTree(request, actor: actor, nodeID: communityID, messages: $0, status: .unprocessableEntity) }) {
             guard let communityID else { throw AppError.invalid("communityId", "required") }
-            _ = try await PlaceCommands.createCompound(communityID: communityID, name: try OrgInput.name(form.name),
-                                                       address: try OrgInput.text(form.address, field: "address"),
+            _ = try await PlaceChanges.createCompound(communityID: communityID, name: try Validate.name(form.name),
+                                                       address: try Validate.text(form.address, field: "address"),
                                                        commercial: form.commercial == "on" || form.commercial == "true", in: request.context)
         }
     }
@@ -121,7 +121,7 @@ extension OrgPagesController {
         return try await submit(request, redirect: { "/org/compounds/\(compoundID.uuidString)" },
                                 page: { try await renderCompound(request, actor: actor, id: compoundID, messages: $0, status: .unprocessableEntity) }) {
             guard let gridID = form.gridId.flatMap(UUID.init(uuidString:)) else { throw AppError.invalid("gridId", "required") }
-            _ = try await PlaceCommands.createBuilding(compoundID: compoundID, gridID: gridID, name: try OrgInput.name(form.name), in: request.context)
+            _ = try await PlaceChanges.createBuilding(compoundID: compoundID, gridID: gridID, name: try Validate.name(form.name), in: request.context)
         }
     }
 
@@ -138,8 +138,8 @@ extension OrgPagesController {
         guard let buildingID = form.buildingId.flatMap(UUID.init(uuidString:)) else { throw AppError.notFound }
         return try await submit(request, redirect: { "/org/buildings/\(buildingID.uuidString)" },
                                 page: { try await renderBuilding(request, actor: actor, id: buildingID, messages: $0, status: .unprocessableEntity) }) {
-            _ = try await PlaceCommands.createUnit(buildingID: buildingID, number: try OrgInput.name(form.number, field: "number"),
-                                                   area: try OrgInput.area(form.area.map(AreaInput.init)),
+            _ = try await PlaceChanges.createUnit(buildingID: buildingID, number: try Validate.name(form.number, field: "number"),
+                                                   area: try Validate.area(form.area.map(AreaInput.init)),
                                                    developerHeld: form.developerHeld == "on", in: request.context)
         }
     }
@@ -152,8 +152,8 @@ extension OrgPagesController {
         let buildingID = unit.$building.id
         return try await submit(request, redirect: { "/org/buildings/\(buildingID.uuidString)" },
                                 page: { try await renderBuilding(request, actor: actor, id: buildingID, messages: $0, status: .unprocessableEntity) }) {
-            _ = try await PlaceCommands.updateUnit(id: id, number: try form.number.map { try OrgInput.name($0, field: "number") },
-                                                   area: try form.area.map { try OrgInput.area(AreaInput($0)) },
+            _ = try await PlaceChanges.updateUnit(id: id, number: try form.number.map { try Validate.name($0, field: "number") },
+                                                   area: try form.area.map { try Validate.area(AreaInput($0)) },
                                                    developerHeld: form.developerHeld == "on", in: request.context)
         }
     }

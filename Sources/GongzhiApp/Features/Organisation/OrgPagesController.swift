@@ -127,8 +127,8 @@ struct OrgPagesController: RouteCollection {
         let parentID = form.parentId.flatMap(UUID.init(uuidString:))
         return try await submit(request, redirect: { parentID.map { "/org?node=\($0.uuidString)" } ?? "/org" },
                                 page: { try await renderTree(request, actor: actor, nodeID: parentID, messages: $0, status: .unprocessableEntity) }) {
-            _ = try await OrgCommands.createNode(parentID: parentID, level: nil,
-                                                 input: .init(name: try OrgInput.name(form.name), code: try OrgInput.code(form.code)), in: request.context)
+            _ = try await OrgTreeChanges.createNode(parentID: parentID, level: nil,
+                                                 input: .init(name: try Validate.name(form.name), code: try Validate.code(form.code)), in: request.context)
         }
     }
 
@@ -138,7 +138,7 @@ struct OrgPagesController: RouteCollection {
         let form = try request.content.decode(NodeForm.self)
         return try await submit(request, redirect: { "/org?node=\(id.uuidString)" },
                                 page: { try await renderTree(request, actor: actor, nodeID: id, messages: $0, status: .unprocessableEntity) }) {
-            _ = try await OrgCommands.updateNode(id: id, name: try OrgInput.name(form.name), code: try OrgInput.code(form.code), in: request.context)
+            _ = try await OrgTreeChanges.updateNode(id: id, name: try Validate.name(form.name), code: try Validate.code(form.code), in: request.context)
         }
     }
 
@@ -149,7 +149,7 @@ struct OrgPagesController: RouteCollection {
         return try await submit(request, redirect: { "/org?node=\(id.uuidString)" },
                                 page: { try await renderTree(request, actor: actor, nodeID: id, messages: $0, status: .unprocessableEntity) }) {
             guard let parentID = form.parentId.flatMap(UUID.init(uuidString:)) else { throw AppError.invalid("parentId", "required") }
-            _ = try await OrgCommands.moveNode(id: id, newParentID: parentID, in: request.context)
+            _ = try await OrgTreeChanges.moveNode(id: id, newParentID: parentID, in: request.context)
         }
     }
 }

@@ -49,7 +49,7 @@ struct PeopleAPIController: RouteCollection {
         _ = try request.require(.manageResidents)
         let body = try request.content.decode(HouseholdBody.self)
         guard let unitID = body.unitId else { throw AppError.invalid("unitId", "required") }
-        let household = try await PeopleCommands.createHousehold(unitID: unitID, label: try OrgInput.text(body.label, field: "label", limit: 30), in: request.context)
+        let household = try await PeopleChanges.createHousehold(unitID: unitID, label: try Validate.text(body.label, field: "label", limit: 30), in: request.context)
         return try await HouseholdDTO(id: household.id!, unitId: unitID, label: household.label, members: [])
             .encodeResponse(status: .created, for: request)
     }
@@ -76,13 +76,13 @@ struct PeopleAPIController: RouteCollection {
         let body = try request.content.decode(MemberBody.self)
         guard let personID = body.personId else { throw AppError.invalid("personId", "required") }
         guard let relation = body.relation else { throw AppError.invalid("relation", "required") }
-        try await PeopleCommands.addMember(householdID: id, personID: personID, relation: relation, resides: body.resides ?? true, in: request.context)
+        try await PeopleChanges.addMember(householdID: id, personID: personID, relation: relation, resides: body.resides ?? true, in: request.context)
         return .noContent
     }
 
     @Sendable func removeMember(_ request: Request) async throws -> HTTPStatus {
         _ = try request.require(.manageResidents)
-        try await PeopleCommands.removeMember(householdID: try request.uuidParameter(), personID: try request.uuidParameter("personId"), in: request.context)
+        try await PeopleChanges.removeMember(householdID: try request.uuidParameter(), personID: try request.uuidParameter("personId"), in: request.context)
         return .noContent
     }
 
@@ -113,10 +113,10 @@ struct PeopleAPIController: RouteCollection {
         let actor = try request.require(.manageResidents)
         let body = try request.content.decode(CreatePersonBody.self)
         guard let householdID = body.householdId else { throw AppError.invalid("householdId", "required") }
-        let input = PeopleCommands.NewPerson(
-            name: try OrgInput.name(body.name), idNumber: try PersonInput.idNumber(body.idNumber, today: request.now),
+        let input = PeopleChanges.NewPerson(
+            name: try Validate.name(body.name), idNumber: try PersonInput.idNumber(body.idNumber, today: request.now),
             phone: try PersonInput.phone(body.phone), relation: body.relation ?? .family, resides: body.resides ?? true)
-        let person = try await PeopleCommands.createPerson(householdID: householdID, input: input, in: request.context)
+        let person = try await PeopleChanges.createPerson(householdID: householdID, input: input, in: request.context)
         return try await PersonDTO(person, viewer: actor).encodeResponse(status: .created, for: request)
     }
 
@@ -161,11 +161,11 @@ struct PeopleAPIController: RouteCollection {
         let actor = try request.require(.viewResidents)
         let id = try request.uuidParameter()
         let body = try request.content.decode(UpdatePersonBody.self)
-        let name = try body.name.map { try OrgInput.name($0) }
+        let name = try body.name.map { try Validate.name($0) }
         let idNumber = try body.idNumber.map { try PersonInput.idNumber($0, today: request.now) }
         // An empty string clears the phone; an absent field leaves it.
         let phone: MobileNumber?? = try body.phone.map { try PersonInput.phone($0) }
-        let person = try await PeopleCommands.updatePerson(id: id, name: name, idNumber: idNumber, phone: phone, in: request.context)
+        let person = try await PeopleChanges.updatePerson(id: id, name: name, idNumber: idNumber, phone: phone, in: request.context)
         return PersonDTO(person, viewer: actor)
     }
 
@@ -180,7 +180,7 @@ struct PeopleAPIController: RouteCollection {
         let idNumber = try body.idNumber.flatMap { $0.isEmpty ? nil : try PersonInput.idNumber($0, today: request.now) }
         let phone = try PersonInput.phone(body.phone)
         guard idNumber != nil || phone != nil else { throw AppError.invalid("idNumber", "required") }
-        let found = try await PeopleCommands.lookup(idNumber: idNumber, phone: phone, actor: actor, on: request.db, cipher: request.gongzhi.cipher)
+        let found = try await PeopleChanges.lookup(idNumber: idNumber, phone: phone, actor: actor, on: request.db, cipher: request.gongzhi.cipher)
         return found.map { PersonDTO($0, viewer: actor) }
     }
 
@@ -191,6 +191,6 @@ struct PeopleAPIController: RouteCollection {
     @Sendable func unmask(_ request: Request) async throws -> UnmaskedDTO {
         _ = try request.require(.unmaskPersonalData)
         let body = try request.content.decode(UnmaskBody.self)
-        return try await PeopleCommands.unmask(personID: try request.uuidParameter(), reason: body.reason ?? "", in: request.context)
+        return try await PeopleChanges.unmask(personID: try request.uuidParameter(), reason: body.reason ?? "", in: request.context)
     }
 }

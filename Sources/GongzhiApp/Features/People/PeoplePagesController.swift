@@ -67,7 +67,7 @@ struct PeoplePagesController: RouteCollection {
         if idNumber == nil && phone == nil {
             messages = [FormMessage(field: "number", text: Strings.text(raw.count > 11 ? "error.invalid_id_number" : "error.invalid_phone", request.lang))]
         } else {
-            persons = try await PeopleCommands.lookup(idNumber: idNumber, phone: phone, actor: actor, on: request.db, cipher: request.gongzhi.cipher)
+            persons = try await PeopleChanges.lookup(idNumber: idNumber, phone: phone, actor: actor, on: request.db, cipher: request.gongzhi.cipher)
         }
         return try await request.view.render("people/list", PersonListPage(
             page: await PageBase.make(for: request, title: Strings.text("people.title", request.lang)),
@@ -128,7 +128,7 @@ struct PeoplePagesController: RouteCollection {
         let id = try request.uuidParameter()
         let form = try request.content.decode(UnmaskForm.self)
         do {
-            let full = try await PeopleCommands.unmask(personID: id, reason: form.reason ?? "", in: request.context)
+            let full = try await PeopleChanges.unmask(personID: id, reason: form.reason ?? "", in: request.context)
             return try await renderPerson(request, actor: actor, id: id, unmasked: full)
         } catch let error as AppError where error.status == .unprocessableEntity {
             return try await renderPerson(request, actor: actor, id: id, messages: request.formMessages(for: error), status: .unprocessableEntity)
@@ -199,11 +199,11 @@ struct PeoplePagesController: RouteCollection {
         let id = try request.uuidParameter()
         let form = try request.content.decode(PersonForm.self)
         do {
-            let input = PeopleCommands.NewPerson(
-                name: try OrgInput.name(form.name), idNumber: try PersonInput.idNumber(form.idNumber, today: request.now),
+            let input = PeopleChanges.NewPerson(
+                name: try Validate.name(form.name), idNumber: try PersonInput.idNumber(form.idNumber, today: request.now),
                 phone: try PersonInput.phone(form.phone),
                 relation: form.relation.flatMap(HouseholdRelation.init(rawValue:)) ?? .family, resides: true)
-            _ = try await PeopleCommands.createPerson(householdID: id, input: input, in: request.context)
+            _ = try await PeopleChanges.createPerson(householdID: id, input: input, in: request.context)
             return request.redirect(to: "/households/\(id.uuidString)", redirectType: .normal)
         } catch let error as AppError where error.status == .unprocessableEntity || error.status == .conflict {
             return try await renderHousehold(request, actor: actor, id: id, messages: request.formMessages(for: error), status: .unprocessableEntity)

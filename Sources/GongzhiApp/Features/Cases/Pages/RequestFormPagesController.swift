@@ -1,0 +1,201 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// Raising a request from the resident's page, in two steps that work without JavaScript: (1) say what is
+/// wrong in plain words; (2) confirm the category the classifier proposes (or find another by typing, from a
+/// `datalist`), answer the item's questions, choose the building, add photos, choose anonymous or public.
+/// The case and its photos are written in one transaction.
+struct RequestFormPagesController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("requests", "new", use: start)
+        routes.post("requests", "new", use: confirm)
+        // Six photos of 5 MB each, with the form around them.
+        routes.on(.POST, "requests", bodyUpTo: CasePhoto.maxFormSize, use: submit)
+    }
+
+    struct Draft: Content {
+        var title: String?
+        var description: String?
+    }
+
+    struct StepOnePage: Encodable {
+        let page: PageBase
+        let title: String
+        let description: String
+        let messages: [FormMessage]
+    }
+
+    @Sendable func start(_ request: Request) async throws -> View {
+        _ = try request.requireActor()
+        // "Go back and change" brings the words back.
+        let title = String(((try? request.query.get(String.self, at: "title")) ?? "").prefix(100))
+        let description = String(((try? request.query.get(String.self, at: "description")) ?? "").prefix(4_000))
+        return try await request.view.render("cases/new", StepOnePage(
+            page: await PageBase.make(for: request, title: Strings.text("request.new_title", request.lang)),
+            title: title, description: description, messages: []))
+    }
+
+    struct Choice: Encodable {
+        let code: String
+        let name: String
+        let category: String
+        let checked: Bool
+    }
+
+    struct QuestionView: Encodable {
+        let code: String
+        let prompt: String
+        let kind: String
+        let required: Bool
+        let choices: [ChoiceOption]
+        let value: String
+    }
+
+    struct ChoiceOption: Encodable {
+        let key: String
+        let name: String
+        let checked: Bool
+    }
+
+    struct PlaceGroup: Encodable {
+        let compound: String
+        let buildings: [PlaceOption]
+    }
+
+    struct PlaceOption: Encodable {
+        let id: String
+        let name: String
+        let selected: Bool
+    }
+
+    struct StepTwoPage: Encodable {
+        let page: PageBase
+        let title: String
+        let description: String
+        let proposals: [Choice]
+        let otherChecked: Bool
+        let otherName: String
+        let catalogue: [Choice]
+        let questions: [QuestionView]
+        let places: [PlaceGroup]
+        let anonymous: Bool
+        let isPublic: Bool
+        let messages: [FormMessage]
+    }
+
+    /// Step 2: the classifier's proposals for the words given.
+    @Sendable func confirm(_ request: Request) async throws -> Response {
+        let actor = try request.requireActor()
+        let draft = try request.content.decode(Draft.self)
+        let title: String, description: String
+        do {
+            title = try Validate.name(draft.title, field: "title")
+            description = try Validate.text(draft.description, field: "description", limit: 4_000)
+        } catch {
+            return try await request.view.render("cases/new", StepOnePage(
+                page: await PageBase.make(for: request, title: Strings.text("request.new_title", request.lang)),
+                title: draft.title ?? "", description: draft.description ?? "", messages: request.formMessages(for: error)))
+                .encodeResponse(status: .unprocessableEntity, for: request)
+        }
+        return try await stepTwo(request, actor: actor, title: title, description: description, chosen: nil, answers: [:], buildingID: nil,
+                                 anonymous: false, isPublic: false, messages: [], status: .ok)
+    }
+
+    func stepTwo(_ request: Request, actor: Actor, title: String, description: String, chosen: String?, answers: [String: [String]],
+                 buildingID: UUID?, anonymous: Bool, isPublic: Bool, messages: [FormMessage], status: HTTPStatus) async throws -> Response {
+        guard let prepared = try await CatalogueStore.prepared(on: request.db) else { throw AppError.conflict("no_catalogue") }
+        let catalogue = prepared.catalogue
+        let lang = request.lang
+        let categories = Dictionary(uniqueKeysWithValues: catalogue.categories.map { ($0.code, lang == .zh ? $0.name : $0.nameEn) })
+        let proposals = Classifier.propose(title: title, description: description, index: prepared.index)
+        let selected = chosen ?? proposals.first?.code
+        func choice(_ item: CatalogueItem, checked: Bool) -> Choice {
+            Choice(code: item.code, name: lang == .zh ? item.name : item.nameEn, category: categories[item.category] ?? "", checked: checked)
+        }
+        let proposed = proposals.compactMap { proposal in catalogue.item(proposal.code).map { choice($0, checked: $0.code == selected) } }
+        let otherItem = selected.flatMap { code in proposals.contains { $0.code == code } ? nil : catalogue.item(code) }
+        let questions = (selected.flatMap(catalogue.item)?.questions ?? []).map { question in
+            QuestionView(code: question.code, prompt: lang == .zh ? question.prompt : question.promptEn, kind: question.datatype.rawValue,
+                         required: question.required,
+                         choices: question.choices.map { ChoiceOption(key: $0.key, name: $0.name, checked: answers[question.code]?.contains($0.key) == true) },
+                         value: answers[question.code]?.first ?? "")
+        }
+        return try await request.view.render("cases/confirm", StepTwoPage(
+            page: await PageBase.make(for: request, title: Strings.text("request.new_title", request.lang)),
+            title: title, description: description, proposals: proposed, otherChecked: otherItem != nil,
+            otherName: otherItem.map { lang == .zh ? $0.name : $0.nameEn } ?? "",
+            catalogue: catalogue.items.map { choice($0, checked: false) }, questions: questions,
+            places: try await places(for: actor, selected: buildingID, on: request.db), anonymous: anonymous, isPublic: isPublic,
+            messages: messages)).encodeResponse(status: status, for: request)
+    }
+
+    /// The buildings a resident may report at, their own first and selected unless another is.
+    func places(for actor: Actor, selected: UUID?, on db: any Database) async throws -> [PlaceGroup] {
+        let scopes = actor.grants.filter { $0.role == .resident }.map(\.path.rawValue)
+        guard !scopes.isEmpty else { return [] }
+        var own: UUID?
+        if let personID = actor.personID?.uuid,
+           let member = try await HouseholdMember.query(on: db).filter(\.$person.$id == personID).with(\.$household, { $0.with(\.$unit) }).first() {
+            own = member.household.unit.$building.id
+        }
+        let buildings = try await Building.query(on: db).group(.or) { group in for scope in scopes { group.filter(\.$orgPath =~ scope) } }
+            .with(\.$compound).limit(500).all()
+        let chosen = selected ?? own
+        let groups = Dictionary(grouping: buildings, by: { $0.compound.name })
+        return groups.keys.sorted().map { name in
+            PlaceGroup(compound: name, buildings: groups[name]!.sorted { $0.name.localizedStandardCompare($1.name) == .orderedAscending }
+                .map { PlaceOption(id: $0.id!.uuidString.lowercased(), name: $0.name, selected: $0.id == chosen) })
+        }.sorted { a, b in a.buildings.contains(where: \.selected) && !b.buildings.contains(where: \.selected) }
+    }
+
+    struct FinalForm: Content {
+        var title: String?
+        var description: String?
+        var item: String?
+        var otherItem: String?
+        var buildingId: String?
+        var anonymous: String?
+        var `public`: String?
+        var q: [String: String]?
+        var photos: [File]?
+    }
+
+    @Sendable func submit(_ request: Request) async throws -> Response {
+        let actor = try request.requireActor()
+        let form = try request.content.decode(FinalForm.self)
+        let title = (form.title ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let description = form.description ?? ""
+        let catalogue = try await CatalogueStore.current(on: request.db)
+        var itemCode = form.item == "other" ? nil : form.item
+        if form.item == "other" || itemCode == nil, let name = form.otherItem?.trimmingCharacters(in: .whitespaces), !name.isEmpty {
+            itemCode = catalogue?.items.first { $0.name == name || $0.nameEn == name || $0.code == name }?.code
+        }
+        // Answers: `q[code]` for one value, `q[code__key]` = on for each ticked box of a multiple choice.
+        var answers: [String: [String]] = [:]
+        for (key, value) in form.q ?? [:] {
+            if let split = key.range(of: "__") {
+                answers[String(key[..<split.lowerBound]), default: []].append(String(key[split.upperBound...]))
+            } else {
+                answers[key, default: []].append(value)
+            }
+        }
+        let buildingID = form.buildingId.flatMap(UUID.init(uuidString:))
+        let anonymous = form.anonymous == "on", isPublic = form.public == "on"
+        do {
+            if form.item == "other", itemCode == nil { throw AppError.invalid("otherItem", "not_a_choice") }
+            let photos = try (form.photos ?? []).filter { $0.data.readableBytes > 0 }.map { try CasePhoto(checking: $0, field: "photos") }
+            let input = CaseIntake.Input(
+                title: title, description: description, buildingID: buildingID, gridID: nil, address: "", latitude: nil, longitude: nil,
+                itemCode: itemCode, overrideReason: nil, channel: nil, fallbackChannel: .resident, isPublic: isPublic, anonymous: anonymous,
+                accusedNodeID: nil, answers: answers, photos: photos)
+            let result = try await CaseIntake.submit(input, in: request.context)
+            return PageRedirect.to("/requests/\(result.record.id!.uuidString.lowercased())?done=submitted", secret: result.trackingCode, for: request)
+        } catch let error as AppError where error.status != .internalServerError && error.status != .unauthorized {
+            return try await stepTwo(request, actor: actor, title: title, description: description, chosen: itemCode, answers: answers,
+                                     buildingID: buildingID, anonymous: anonymous, isPublic: isPublic,
+                                     messages: request.formMessages(for: error), status: error.status == .notFound ? .unprocessableEntity : error.status)
+        }
+    }
+}

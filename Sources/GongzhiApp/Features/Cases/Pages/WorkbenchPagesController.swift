@@ -1,0 +1,223 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import NIOConcurrencyHelpers
+import Vapor
+
+/// The staff queue (`/workbench`): the cases the user may see, filtered by state, time-limit level, category,
+/// grid, handler and period, sorted and paged; the level is shown in words and colour.
+struct WorkbenchPagesController: RouteCollection {
+    static let pageSize = 25
+    /// The count shown is exact up to this many cases beyond the page's start ("200+" above): each is a row read.
+    static let countCap = 200
+
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("workbench", use: queue)
+    }
+
+    struct QueuePage: Encodable {
+        let page: PageBase
+        let cases: CaseTable
+        let total: String
+        let states: [SelectOption]
+        let levels: [SelectOption]
+        let categories: [SelectOption]
+        let grids: [SelectOption]
+        let handlers: [SelectOption]
+        let sorts: [SelectOption]
+        let from: String
+        let to: String
+        let openOnly: Bool
+        let canEnter: Bool
+        let nextHref: String?
+        let previousHref: String?
+        let messages: [FormMessage]
+    }
+
+    /// The filters as the query string gives them; unknown values are refused with a message, not ignored.
+    struct Filters {
+        var state: CaseState?
+        var level: SLAClock.Level?
+        var category: String?
+        var grid: UUID?
+        var handler: UUID?
+        var from: CivilDate?
+        var to: CivilDate?
+        var sort = "due"
+        var openOnly = true
+        var supervised = false
+        var offset = 0
+
+        init() {}
+
+        init(_ request: Request) throws {
+            func text(_ name: String) -> String? {
+                guard let raw = try? request.query.get(String.self, at: name) else { return nil }
+                let value = raw.trimmingCharacters(in: .whitespaces)
+                return value.isEmpty ? nil : value
+            }
+            if let raw = text("state") {
+                guard let value = CaseState(rawValue: raw) else { throw AppError.invalid("state") }
+                state = value
+            }
+            if let raw = text("sla") {
+                guard let value = SLAClock.Level(rawValue: raw) else { throw AppError.invalid("sla") }
+                level = value
+            }
+            func id(_ name: String) throws -> UUID? {
+                guard let raw = text(name) else { return nil }
+                guard let value = UUID(uuidString: raw) else { throw AppError.invalid(name) }
+                return value
+            }
+            category = text("category")
+            grid = try id("grid")
+            handler = try id("handler")
+            if let raw = text("from") {
+                guard let value = CivilDate(iso: raw) else { throw AppError.invalid("from") }
+                from = value
+            }
+            if let raw = text("to") {
+                guard let value = CivilDate(iso: raw) else { throw AppError.invalid("to") }
+                to = value
+            }
+            if let raw = text("sort") {
+                guard ["due", "newest", "oldest"].contains(raw) else { throw AppError.invalid("sort") }
+                sort = raw
+            }
+            openOnly = text("all") != "1"
+            supervised = text("supervised") == "1"
+            if let raw = text("offset") {
+                guard let value = Int(raw), (0...1_000_000).contains(value) else { throw AppError.invalid("offset") }
+                offset = value
+            }
+        }
+
+        /// The query string of these filters, at another offset.
+        func query(offset: Int) -> String {
+            var items: [(String, String)] = []
+            if let state { items.append(("state", state.rawValue)) }
+            if let level { items.append(("sla", level.rawValue)) }
+            if let category { items.append(("category", category)) }
+            if let grid { items.append(("grid", grid.uuidString.lowercased())) }
+            if let handler { items.append(("handler", handler.uuidString.lowercased())) }
+            if let from { items.append(("from", from.description)) }
+            if let to { items.append(("to", to.description)) }
+            items.append(("sort", sort))
+            if !openOnly { items.append(("all", "1")) }
+            if supervised { items.append(("supervised", "1")) }
+            items.append(("offset", String(offset)))
+            return pageQueryString(items)
+        }
+    }
+
+    /// A page of `query` in deadline order, merged from one query per state: each walks the index on (state,
+    /// completion_due_at) in order and stops after `offset + limit` rows. One query for all the states at once
+    /// has to sort every open case first (1.9 s on SQLite with 267 000 open of 10 M cases). The states' queries
+    /// read only the id and the two sort keys; then the page's own rows are read whole (whole rows for every state
+    /// made Fluent decode up to 13 × 25 cases of 40 fields for a page of 25: a fifth of a loaded server's time).
+    static func byDeadline(_ query: QueryBuilder<CaseRecord>, states: [CaseState], offset: Int, limit: Int) async throws -> [CaseRecord] {
+        let keys = NIOLockedValueBox<[Result<DeadlineKey, any Error>]>([])
+        for state in states {
+            try await query.copy().filter(\.$state == state).sort(\.$completionDueAt, .ascending).sort(\.$number)
+                .field(\.$id).field(\.$completionDueAt).field(\.$number).range(0..<(offset + limit))
+                .run { output in keys.withLockedValue { $0.append(Result { try DeadlineKey(output) }) } }
+        }
+        let found: [DeadlineKey] = try keys.withLockedValue { try $0.map { try $0.get() } }
+        let page = found.sorted().dropFirst(offset).prefix(limit).map(\.id)
+        guard !page.isEmpty else { return [] }
+        // Through the same scope and filters: a case that left them in between is left out, never shown unchecked.
+        let rows = Dictionary(try await query.copy().filter(\.$id ~~ page).all().map { ($0.id!, $0) }) { first, _ in first }
+        return page.compactMap { rows[$0] }
+    }
+
+    /// What orders the queue: the completion deadline, then the case number.
+    struct DeadlineKey: Comparable {
+        let due: Date
+        let number: String
+        let id: UUID
+
+        init(_ output: any DatabaseOutput) throws {
+            let row = output.qualifiedSchema(space: nil, CaseRecord.schema)
+            due = try row.decode("completion_due_at", as: Date.self)
+            number = try row.decode("number", as: String.self)
+            id = try row.decode(.id, as: UUID.self)
+        }
+
+        static func < (a: Self, b: Self) -> Bool { (a.due, a.number) < (b.due, b.number) }
+    }
+
+    /// How many rows `query` has from `offset`, counted up to `cap` (a row read each, none decoded).
+    static func count(_ query: QueryBuilder<CaseRecord>, from offset: Int, upTo cap: Int) async throws -> Int {
+        let count = NIOLockedValueBox(0)
+        try await query.copy().field(\.$id).range(offset..<(offset + cap)).run { _ in count.withLockedValue { $0 += 1 } }
+        return count.withLockedValue { $0 }
+    }
+
+    @Sendable func queue(_ request: Request) async throws -> Response {
+        let actor = try request.require(.viewCases)
+        var messages: [FormMessage] = []
+        var filters: Filters
+        do { filters = try Filters(request) } catch {
+            messages = request.formMessages(for: error)
+            filters = Filters()
+        }
+        var query = CaseRecord.visible(to: actor, on: request.db)
+        if let state = filters.state { query = query.filter(\.$state == state) } else if filters.openOnly {
+            // The open states by name: the index on (state, completion_due_at) serves them.
+            query = query.filter(\.$state ~~ CaseState.allCases.filter(\.isOpen))
+        }
+        if let level = filters.level { query = query.filter(\.$slaLevel == level) }
+        if filters.supervised { query = query.filter(\.$supervised == true) }
+        if let category = filters.category { query = query.filter(\.$category == category) }
+        if let grid = filters.grid, let node = try await OrgNode.find(grid, on: request.db) { query = query.filter(\.$placePath =~ node.path) }
+        if let handler = filters.handler { query = query.filter(\.$handlerNodeID == handler) }
+        if let from = filters.from { query = query.filter(\.$openedAt >= DayNumber.start(of: from)) }
+        if let to = filters.to { query = query.filter(\.$openedAt < DayNumber.start(of: to).addingTimeInterval(86_400)) }
+        // Counted up to a cap: an exact count of a district's history costs seconds at millions of cases.
+        let remaining = try await Self.count(query, from: filters.offset, upTo: Self.countCap + 1)
+        let total = remaining > Self.countCap ? "\(filters.offset + Self.countCap)+" : String(filters.offset + remaining)
+        let rows: [CaseRecord]
+        switch filters.sort {
+        case "newest": rows = try await query.sort(\.$openedAt, .descending).sort(\.$number).range(filters.offset..<(filters.offset + Self.pageSize)).all()
+        case "oldest": rows = try await query.sort(\.$openedAt, .ascending).sort(\.$number).range(filters.offset..<(filters.offset + Self.pageSize)).all()
+        default:
+            let states = filters.state.map { [$0] } ?? CaseState.allCases.filter { !filters.openOnly || $0.isOpen }
+            rows = try await Self.byDeadline(query, states: states, offset: filters.offset, limit: Self.pageSize)
+        }
+        let lang = request.lang
+        let labels = try await CaseLabels.load(for: rows, lang: lang, reader: actor, on: request.db)
+        let page = await PageBase.make(for: request, title: Strings.text("workbench.title", lang))
+
+        let catalogue = try await CatalogueStore.current(on: request.db)
+        let scopes = AccessPolicy.scopes(.viewCases, actor: actor)
+        let nodes = scopes.isEmpty ? [] : try await OrgNode.query(on: request.db)
+            .group(.or) { group in for scope in scopes { group.filter(\.$path =~ scope.rawValue) } }
+            .sort(\.$path).limit(400).all()
+        func option(_ value: String, _ label: String, _ selected: Bool) -> SelectOption { SelectOption(value: value, label: label, selected: selected) }
+        let any = Strings.text("workbench.any", lang)
+        let context = QueuePage(
+            page: page,
+            cases: CaseTable(t: page.t, rows: rows.map { labels.row($0, linkTo: "/cases/") }, caption: page.title),
+            total: Strings.text("workbench.count", lang).replacingOccurrences(of: "{total}", with: total),
+            states: [option("", Strings.text("state.all", lang), filters.state == nil)]
+                + CaseState.allCases.map { option($0.rawValue, Strings.text("state.\($0.rawValue)", lang), filters.state == $0) },
+            levels: [option("", Strings.text("sla.all", lang), filters.level == nil)]
+                + SLAClock.Level.allCases.map { option($0.rawValue, Strings.text("sla.\($0.rawValue)", lang), filters.level == $0) },
+            categories: [option("", any, filters.category == nil)] + (catalogue?.categories ?? []).map {
+                option($0.code, lang == .zh ? $0.name : $0.nameEn, filters.category == $0.code)
+            },
+            grids: [option("", any, filters.grid == nil)] + nodes.filter { $0.level == .grid }.map {
+                option($0.id!.uuidString.lowercased(), $0.name, filters.grid == $0.id)
+            },
+            handlers: [option("", any, filters.handler == nil)] + nodes.filter { $0.level != .grid }.map {
+                option($0.id!.uuidString.lowercased(), $0.name, filters.handler == $0.id)
+            },
+            sorts: ["due", "newest", "oldest"].map { option($0, Strings.text("workbench.sort_\($0)", lang), filters.sort == $0) },
+            from: filters.from?.description ?? "", to: filters.to?.description ?? "", openOnly: filters.openOnly,
+            canEnter: AccessPolicy.allowsAnywhere(.intakeCases, actor: actor),
+            nextHref: remaining > Self.pageSize ? "/workbench?" + filters.query(offset: filters.offset + Self.pageSize) : nil,
+            previousHref: filters.offset > 0 ? "/workbench?" + filters.query(offset: max(0, filters.offset - Self.pageSize)) : nil,
+            messages: messages)
+        return try await request.view.render("cases/workbench", context).encodeResponse(status: messages.isEmpty ? .ok : .unprocessableEntity, for: request)
+    }
+}

@@ -1,0 +1,64 @@
+import Fluent
+import SQLKit
+import GongzhiCore
+import Vapor
+
+/// The home page (the workbench of each role) and the language and elderly-mode switches.
+struct HomePagesController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get(use: home)
+        routes.get("prefs", "lang", ":lang", use: setLanguage)
+        routes.get("prefs", "elderly", ":mode", use: setElderly)
+    }
+
+    struct HomePage: Encodable {
+        let page: PageBase
+        let household: [HouseholdView]
+    }
+
+    struct HouseholdView: Encodable {
+        let unit: String
+        let members: [String]
+    }
+
+    @Sendable func home(_ request: Request) async throws -> View {
+        let actor = try request.requireActor()
+        // A resident's home is the request portal; staff get their workbench entries.
+        if actor.roles == [.resident] { return try await ResidentPortalPagesController.home(request, actor: actor) }
+        var households: [HouseholdView] = []
+        if let personID = actor.personID?.uuid {
+            let memberships = try await HouseholdMember.query(on: request.db).filter(\.$person.$id == personID)
+                .with(\.$household) { $0.with(\.$unit) { $0.with(\.$building) { $0.with(\.$compound) } } }.all()
+            for membership in memberships {
+                let household = membership.household
+                let others = try await HouseholdMember.query(on: request.db).filter(\.$household.$id == household.requireID())
+                    .with(\.$person).all()
+                let unit = household.unit
+                households.append(HouseholdView(
+                    unit: "\(unit.building.compound.name) \(unit.building.name) \(unit.number)",
+                    members: others.map { "\($0.person.name)（\(Strings.text("relation.\($0.relation.rawValue)", request.lang))）" }))
+            }
+        }
+        return try await request.view.render("home/index", HomePage(
+            page: await PageBase.make(for: request, title: Strings.text("home.title", request.lang)), household: households))
+    }
+
+    @Sendable func setLanguage(_ request: Request) async throws -> Response {
+        let lang = Lang(rawValue: request.parameters.get("lang") ?? "") ?? .zh
+        let response = request.redirect(to: request.safeNext(try? request.query.get(String.self, at: "next")))
+        response.cookies[Lang.cookieName] = preference(lang.rawValue, request)
+        return response
+    }
+
+    @Sendable func setElderly(_ request: Request) async throws -> Response {
+        let on = request.parameters.get("mode") == "on"
+        let response = request.redirect(to: request.safeNext(try? request.query.get(String.self, at: "next")))
+        response.cookies["gz_elderly"] = preference(on ? "1" : "0", request)
+        return response
+    }
+
+    func preference(_ value: String, _ request: Request) -> HTTPCookies.Value {
+        HTTPCookies.Value(string: value, maxAge: 365 * 24 * 3600, path: "/", isSecure: request.gongzhi.config.https,
+                          isHTTPOnly: true, sameSite: .lax)
+    }
+}

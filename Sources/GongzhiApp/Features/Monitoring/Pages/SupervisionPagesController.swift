@@ -1,0 +1,205 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import SQLKit
+import Vapor
+
+/// Supervisors' pages (street, district): the cases that need them now (`/supervise`: red and yellow, the
+/// arbitration queue of twice-returned cases, pending pause and extension requests, cases under supervision),
+/// and the KPI dashboard (`/dashboard`) with server-drawn SVG charts, each with its table beside it.
+struct SupervisionPagesController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("supervise", use: supervise)
+        routes.post("supervise", "warnings", ":id", ":step", use: warningStep)
+        routes.get("dashboard", use: dashboard)
+    }
+
+    struct Section: Encodable {
+        let title: String
+        let table: CaseTable
+        let count: Int
+        let allHref: String
+    }
+
+    struct WarningView: Encodable {
+        let id: String
+        let kind: String
+        let detail: String
+        let place: String
+        let caseHref: String?
+        let state: String
+        let stateLabel: String
+        let at: String
+        let canAcknowledge: Bool
+    }
+
+    struct SupervisePage: Encodable {
+        let page: PageBase
+        let warnings: [WarningView]
+        let sections: [Section]
+    }
+
+    /// The early warnings at the supervisor's places, open and acknowledged, with the place's name.
+    static func warnings(actor: Actor, lang: Lang, on db: any Database) async throws -> [WarningView] {
+        let found = try await Warnings.visible(actor: actor, states: [.open, .acknowledged], on: db)
+        let ids = Set(found.compactMap { OrgPath($0.orgPath)?.segments.last }.compactMap(UUID.init(uuidString:)))
+        let names = ids.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await OrgNode.query(on: db).filter(\.$id ~~ Array(ids)).all().map { ($0.id!, $0.name) })
+        return found.map { w in
+            let node = OrgPath(w.orgPath)?.segments.last.flatMap(UUID.init(uuidString:))
+            return WarningView(id: w.id!.uuidString.lowercased(), kind: Strings.text("warning.kind.\(w.kind.rawValue)", lang), detail: w.detail,
+                               place: node.flatMap { names[$0] } ?? "", caseHref: w.caseID.map { "/cases/\($0.uuidString.lowercased())" },
+                               state: w.state.rawValue, stateLabel: Strings.text("warning.state.\(w.state.rawValue)", lang),
+                               at: PageDates.minute(w.createdAt), canAcknowledge: w.state == .open)
+        }
+    }
+
+    struct NoteForm: Content {
+        var note: String?
+    }
+
+    @Sendable func warningStep(_ request: Request) async throws -> Response {
+        _ = try request.require(.superviseCases)
+        guard let step = request.parameters.get("step").flatMap(WarningRules.Step.init(rawValue:)) else { throw AppError.notFound }
+        let form = try request.content.decode(NoteForm.self)
+        _ = try await Warnings.step(try request.uuidParameter(), step, note: try Validate.text(form.note, field: "note", limit: 1_000), in: request.context)
+        return request.redirect(to: "/supervise", redirectType: .normal)
+    }
+
+    static let listSize = 10
+
+    @Sendable func supervise(_ request: Request) async throws -> View {
+        let actor = try request.require(.superviseCases)
+        let db = request.db
+        let lang = request.lang
+        let open: [CaseState] = CaseState.allCases.filter(\.isOpen)
+        func list(_ build: (QueryBuilder<CaseRecord>) -> QueryBuilder<CaseRecord>) async throws -> ([CaseRecord], Int) {
+            let query = build(CaseRecord.visible(to: actor, on: db).filter(\.$state ~~ open))
+            return (try await query.copy().sort(\.$completionDueAt).limit(Self.listSize).all(), try await query.count())
+        }
+        let red = try await list { $0.filter(\.$slaLevel == .red) }
+        let yellow = try await list { $0.filter(\.$slaLevel == .yellow) }
+        let arbitration = try await list { $0.filter(\.$state == .arbitration) }
+        let supervised = try await list { $0.filter(\.$supervised == true) }
+        // Handlers' requests waiting for approval: the case's latest event is the request.
+        let requests = try await list {
+            $0.join(CaseEventRecord.self, on: \CaseRecord.$id == \CaseEventRecord.$caseID)
+                .filter(CaseEventRecord.self, \.$action ~~ [CaseAction.requestSuspension.rawValue, CaseAction.requestExtension.rawValue])
+                .filter(.sql(unsafeRaw: "case_events.seq = cases.event_count"))
+        }
+        let all = red.0 + yellow.0 + arbitration.0 + supervised.0 + requests.0
+        let labels = try await CaseLabels.load(for: all, lang: lang, reader: actor, on: db)
+        let page = await PageBase.make(for: request, title: Strings.text("supervise.title", lang))
+        func section(_ key: String, _ found: ([CaseRecord], Int), _ href: String) -> Section {
+            Section(title: Strings.text(key, lang), table: CaseTable(t: page.t, rows: found.0.map { labels.row($0, linkTo: "/cases/") },
+                                                                     caption: Strings.text(key, lang)), count: found.1, allHref: href)
+        }
+        return try await request.view.render("cases/supervise", SupervisePage(page: page, warnings: try await Self.warnings(actor: actor, lang: lang, on: db), sections: [
+            section("supervise.red", red, "/workbench?sla=red"),
+            section("supervise.arbitration", arbitration, "/workbench?state=arbitration"),
+            section("supervise.requests", requests, "/workbench?sort=due"),
+            section("supervise.yellow", yellow, "/workbench?sla=yellow"),
+            section("supervise.supervised", supervised, "/workbench?supervised=1"),
+        ]))
+    }
+
+    struct Card: Encodable {
+        let label: String
+        let value: String
+        let detail: String
+    }
+
+    struct Chart: Encodable {
+        let id: String
+        let title: String
+        let svg: String
+        let headers: [String]
+        /// Each cell with its column's header (the elderly layout writes it before the value).
+        let rows: [[Cell]]
+
+        init(id: String, title: String, svg: String, headers: [String], rows: [[String]]) {
+            self.id = id
+            self.title = title
+            self.svg = svg
+            self.headers = headers
+            self.rows = rows.map { row in zip(headers, row).map { Cell(label: $0, value: $1) } }
+        }
+    }
+
+    struct Cell: Encodable {
+        let label: String
+        let value: String
+    }
+
+    struct DashboardPage: Encodable {
+        let page: PageBase
+        let from: String
+        let to: String
+        let cards: [Card]
+        let charts: [Chart]
+        let messages: [FormMessage]
+    }
+
+    @Sendable func dashboard(_ request: Request) async throws -> Response {
+        let actor = try request.require(.viewCases)
+        let lang = request.lang
+        let now = request.now
+        var messages: [FormMessage] = []
+        var period: (CivilDate, CivilDate)
+        do { period = try KPIAPIController.period(request) } catch {
+            messages = request.formMessages(for: error)
+            period = (CivilDate(now.addingTimeInterval(-29 * 86_400)), CivilDate(now))
+        }
+        let (from, to) = period
+        // One read for the three charts: days × communities × categories.
+        let cells = try await KPIAPIController.cells(actor: actor, from: from, to: to, now: now,
+                                                  grain: .init(day: true, place: .community, category: true), on: request.db)
+        let days = DayNumber(to).value - DayNumber(from).value + 1
+        let step = days > 92 ? "month" : days > 31 ? "week" : "day"
+        let trend = try await KPIAPIController.report(cells, from: from, to: to, by: step, lang: lang, on: request.db)
+        let byCommunity = try await KPIAPIController.report(cells, from: from, to: to, by: "community", lang: lang, on: request.db)
+        let byCategory = try await KPIAPIController.report(cells, from: from, to: to, by: "category", lang: lang, on: request.db)
+        func t(_ key: String) -> String { Strings.text(key, lang) }
+        func percent(_ rate: CaseKPIs.Rate) -> String { SVGChart.text(rate.value, .percent) }
+        let total = trend.total
+        let cards = [
+            Card(label: t("kpi.intake"), value: String(total.intake), detail: ""),
+            Card(label: t("kpi.response"), value: percent(total.responseRate), detail: "\(total.responseRate.numerator)/\(total.responseRate.denominator)"),
+            Card(label: t("kpi.solve"), value: percent(total.solveRate), detail: "\(total.solveRate.numerator)/\(total.solveRate.denominator)"),
+            Card(label: t("kpi.satisfaction"), value: percent(total.satisfactionRate), detail: "\(total.satisfactionRate.numerator)/\(total.satisfactionRate.denominator)"),
+            Card(label: t("kpi.on_time"), value: percent(total.onTimeRate), detail: "\(total.onTimeRate.numerator)/\(total.onTimeRate.denominator)"),
+            Card(label: t("kpi.return"), value: percent(total.returnRate), detail: "\(total.returnRate.numerator)/\(total.returnRate.denominator)"),
+            Card(label: t("kpi.repeat"), value: percent(total.repeatRate), detail: "\(total.repeatRate.numerator)/\(total.repeatRate.denominator)"),
+            Card(label: t("kpi.handling"), value: total.meanHandlingHours.map { String(format: "%.1f", $0) } ?? "—", detail: t("kpi.hours")),
+        ]
+        // 1. Trend of intake and on-time rate.
+        let trendTitle = t("dashboard.trend")
+        let trendSVG = SVGChart.lines(
+            title: trendTitle, description: t("dashboard.trend_desc"), labels: trend.groups.map { String($0.key.suffix(5)) },
+            series: [.init(name: t("kpi.intake"), values: trend.groups.map { Double($0.figures.intake) }, format: .count),
+                     .init(name: t("kpi.on_time"), values: trend.groups.map { $0.figures.onTimeRate.value }, format: .percent)])
+        // 2. The three rates by community, ranked by solve rate.
+        let ranked = byCommunity.groups.sorted { ($0.figures.solveRate.value ?? -1, $1.name) > ($1.figures.solveRate.value ?? -1, $0.name) }
+        let ratesSVG = SVGChart.groupedBars(
+            title: t("dashboard.communities"), description: t("dashboard.communities_desc"), groups: ranked.map(\.name),
+            series: [.init(name: t("kpi.response"), values: ranked.map { $0.figures.responseRate.value }, format: .percent),
+                     .init(name: t("kpi.solve"), values: ranked.map { $0.figures.solveRate.value }, format: .percent),
+                     .init(name: t("kpi.satisfaction"), values: ranked.map { $0.figures.satisfactionRate.value }, format: .percent)])
+        // 3. Categories by volume.
+        let categoriesSVG = SVGChart.horizontalBars(
+            title: t("dashboard.categories"), description: t("dashboard.categories_desc"),
+            bars: byCategory.groups.map { .init(label: $0.name, value: Double($0.figures.intake), text: String($0.figures.intake)) })
+        let charts = [
+            Chart(id: "trend", title: trendTitle, svg: trendSVG, headers: [t("dashboard.period"), t("kpi.intake"), t("kpi.on_time")],
+                  rows: trend.groups.map { [$0.key, String($0.figures.intake), percent($0.figures.onTimeRate)] }),
+            Chart(id: "communities", title: t("dashboard.communities"), svg: ratesSVG,
+                  headers: [t("dashboard.rank"), t("level.community"), t("kpi.response"), t("kpi.solve"), t("kpi.satisfaction")],
+                  rows: ranked.enumerated().map { [String($0.offset + 1), $0.element.name, percent($0.element.figures.responseRate),
+                                                   percent($0.element.figures.solveRate), percent($0.element.figures.satisfactionRate)] }),
+            Chart(id: "categories", title: t("dashboard.categories"), svg: categoriesSVG, headers: [t("case.category"), t("kpi.intake")],
+                  rows: byCategory.groups.map { [$0.name, String($0.figures.intake)] }),
+        ]
+        return try await request.view.render("cases/dashboard", DashboardPage(
+            page: await PageBase.make(for: request, title: t("dashboard.title")), from: from.description, to: to.description,
+            cards: cards, charts: charts, messages: messages)).encodeResponse(status: messages.isEmpty ? .ok : .unprocessableEntity, for: request)
+    }
+}

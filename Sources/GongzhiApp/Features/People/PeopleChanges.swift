@@ -1,0 +1,151 @@
+import Fluent
+import SQLKit
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// Use cases for households, persons and their links.
+enum PeopleChanges {
+    struct NewPerson: Sendable {
+        var name: String
+        var idNumber: ResidentIDNumber
+        var phone: MobileNumber?
+        var relation: HouseholdRelation
+        var resides: Bool
+    }
+
+    static func createHousehold(unitID: UUID, label: String, in context: UseCaseContext) async throws -> Household {
+        let actor = try context.account()
+        return try await context.write { db in
+            let unit = try await Scoped.find(HousingUnit.self, unitID, actor: actor, .viewResidents, on: db)
+            try Scoped.require(.manageResidents, actor: actor, at: unit.orgPath)
+            if try await Household.query(on: db).filter(\.$unit.$id == unitID).filter(\.$label == label).count() > 0 {
+                throw AppError.conflict("duplicate", field: "label")
+            }
+            let household = Household(unitID: unitID, orgPath: unit.orgPath, label: label)
+            try await household.create(on: db)
+            try await context.audit(AuditEvent(action: "household.create", objectType: "household", objectID: household.id!.uuidString.lowercased(),
+                                               change: ["unit": unitID.uuidString, "label": label]), on: db)
+            return household
+        }
+    }
+
+    /// Registers a person in a household. The ID number must not be registered already (its keyed hash is unique).
+    static func createPerson(householdID: UUID, input: NewPerson, in context: UseCaseContext) async throws -> Person {
+        let actor = try context.account()
+        let cipher = context.services.cipher
+        return try await context.write { db in
+            let household = try await Scoped.find(Household.self, householdID, actor: actor, .viewResidents, on: db)
+            try Scoped.require(.manageResidents, actor: actor, at: household.orgPath)
+            let hash = cipher.blindIndex(input.idNumber.value, field: .idNumber)
+            if try await Person.query(on: db).filter(\.$idNumberHash == hash).count() > 0 {
+                throw AppError.conflict("duplicate_person", field: "idNumber")
+            }
+            let person = Person(orgPath: household.orgPath, name: input.name, idNumber: input.idNumber, phone: input.phone, cipher: cipher)
+            try await person.create(on: db)
+            try await HouseholdMember(householdID: householdID, personID: person.id!, relation: input.relation, resides: input.resides).create(on: db)
+            try await context.audit(AuditEvent(action: "person.create", objectType: "person", objectID: person.id!.uuidString.lowercased(),
+                                               change: ["name": input.name, "id_number": person.idNumberSealed, "phone": person.phoneSealed ?? "",
+                                                        "household": householdID.uuidString, "relation": input.relation.rawValue]), on: db)
+            return person
+        }
+    }
+
+    static func updatePerson(id: UUID, name: String?, idNumber: ResidentIDNumber?, phone: MobileNumber??, in context: UseCaseContext) async throws -> Person {
+        let actor = try context.account()
+        let cipher = context.services.cipher
+        return try await context.write { db in
+            let person = try await Scoped.find(Person.self, id, actor: actor, .viewResidents, on: db)
+            try Scoped.require(.manageResidents, actor: actor, at: person.orgPath)
+            var fields: [String] = []
+            if let name, name != person.name {
+                person.name = name
+                fields.append("name")
+            }
+            if let idNumber {
+                let hash = cipher.blindIndex(idNumber.value, field: .idNumber)
+                if hash != person.idNumberHash {
+                    if try await Person.query(on: db).filter(\.$idNumberHash == hash).count() > 0 {
+                        throw AppError.conflict("duplicate_person", field: "idNumber")
+                    }
+                    person.setIDNumber(idNumber, cipher: cipher)
+                    fields.append("id_number")
+                }
+            }
+            if let phone, phone.map({ cipher.blindIndex($0.value, field: .phone) }) != person.phoneHash {
+                person.setPhone(phone, cipher: cipher)
+                fields.append("phone")
+            }
+            guard !fields.isEmpty else { return person }
+            try await person.update(on: db)
+            try await context.audit(AuditEvent(action: "person.update", objectType: "person", objectID: id.uuidString.lowercased(),
+                                               summary: "fields=" + fields.joined(separator: ","),
+                                               change: ["name": person.name, "id_number": person.idNumberSealed, "phone": person.phoneSealed ?? ""]), on: db)
+            return person
+        }
+    }
+
+    static func addMember(householdID: UUID, personID: UUID, relation: HouseholdRelation, resides: Bool, in context: UseCaseContext) async throws {
+        let actor = try context.account()
+        return try await context.write { db in
+            let household = try await Scoped.find(Household.self, householdID, actor: actor, .viewResidents, on: db)
+            try Scoped.require(.manageResidents, actor: actor, at: household.orgPath)
+            _ = try await Scoped.find(Person.self, personID, actor: actor, .viewResidents, on: db)
+            if let existing = try await HouseholdMember.query(on: db).filter(\.$household.$id == householdID).filter(\.$person.$id == personID).first() {
+                guard existing.relation != relation || existing.resides != resides else { return }
+                existing.relation = relation
+                existing.resides = resides
+                try await existing.update(on: db)
+            } else {
+                try await HouseholdMember(householdID: householdID, personID: personID, relation: relation, resides: resides).create(on: db)
+                try await Person.query(on: db).filter(\.$id == personID).set(\.$deregisteredAt, to: nil).update()
+            }
+            try await context.audit(AuditEvent(action: "household.member", objectType: "household", objectID: householdID.uuidString.lowercased(),
+                                               change: ["person": personID.uuidString, "relation": relation.rawValue, "resides": "\(resides)"]), on: db)
+        }
+    }
+
+    static func removeMember(householdID: UUID, personID: UUID, in context: UseCaseContext) async throws {
+        let actor = try context.account()
+        return try await context.write { db in
+            let household = try await Scoped.find(Household.self, householdID, actor: actor, .viewResidents, on: db)
+            try Scoped.require(.manageResidents, actor: actor, at: household.orgPath)
+            guard let member = try await HouseholdMember.query(on: db).filter(\.$household.$id == householdID)
+                .filter(\.$person.$id == personID).first() else { throw AppError.notFound }
+            try await member.delete(on: db)
+            // Out of their last household: the register's retention period starts.
+            if try await HouseholdMember.query(on: db).filter(\.$person.$id == personID).count() == 0 {
+                try await Person.query(on: db).filter(\.$id == personID).set(\.$deregisteredAt, to: context.now).update()
+            }
+            try await context.audit(AuditEvent(action: "household.member_remove", objectType: "household", objectID: householdID.uuidString.lowercased(),
+                                               change: ["person": personID.uuidString]), on: db)
+        }
+    }
+
+    /// Shows the full ID and mobile numbers to an actor with the unmask permission at the person's place, with a
+    /// reason; the viewing is audited in the same transaction, before anything is returned.
+    static func unmask(personID: UUID, reason: String, in context: UseCaseContext) async throws -> UnmaskedDTO {
+        let actor = try context.account()
+        let cipher = context.services.cipher
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard reason.count >= 2 else { throw AppError.invalid("reason", "reason_required") }
+        guard reason.count <= 200 else { throw AppError.invalid("reason", "too_long") }
+        return try await context.write { db in
+            let person = try await Scoped.find(Person.self, personID, actor: actor, .viewResidents, on: db)
+            try Scoped.require(.unmaskPersonalData, actor: actor, at: person.orgPath)
+            let idNumber = try cipher.open(person.idNumberSealed, field: .idNumber)
+            let phone = try person.phoneSealed.map { try cipher.open($0, field: .phone) }
+            try await context.audit(AuditEvent(action: "person.unmask", objectType: "person", objectID: personID.uuidString.lowercased(),
+                                               summary: "reason=" + reason, change: ["reason": reason]), on: db)
+            return UnmaskedDTO(id: personID, name: person.name, idNumber: idNumber, phone: phone)
+        }
+    }
+
+    /// Finds persons by an exact ID or mobile number through the keyed hash, within the actor's scope.
+    static func lookup(idNumber: ResidentIDNumber?, phone: MobileNumber?, actor: Actor, on db: any Database, cipher: FieldCipher) async throws -> [Person] {
+        var query = Person.query(on: db).visible(to: actor, .viewResidents)
+        if let idNumber { query = query.filter(\.$idNumberHash == cipher.blindIndex(idNumber.value, field: .idNumber)) }
+        if let phone { query = query.filter(\.$phoneHash == cipher.blindIndex(phone.value, field: .phone)) }
+        return try await query.limit(50).all()
+    }
+}

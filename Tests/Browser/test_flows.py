@@ -1,0 +1,358 @@
+"""Gongzhi in a real browser (Debian's chromium driven by selenium): the four-step case flow, the elderly mode,
+the English switch, another community's worker getting "not found", and axe-core on the main pages in both
+languages and both modes (no critical or serious violations).
+
+Run by scripts/browser-test against a running server: python3 Tests/Browser/test_flows.py BASE_URL SCREENSHOT_DIR
+"""
+import os
+import re
+import struct
+import sys
+import tempfile
+import unittest
+import zlib
+
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+from selenium_axe_python import Axe
+
+BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8097"
+SHOTS = sys.argv[2] if len(sys.argv) > 2 else ".artifacts/screenshots"
+PASSWORD = "Gongzhi@2026"
+
+
+def png_file():
+    """A small real PNG (a red square) to upload."""
+    width = height = 8
+    raw = b"".join(b"\x00" + b"\xc0\x10\x10" * width for _ in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    data += chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    path = os.path.join(tempfile.mkdtemp(), "stair-light.png")
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000", "--lang=zh-CN"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")), options=options)
+    driver.set_page_load_timeout(30)
+    driver.set_script_timeout(60)
+    return driver
+
+
+class Session:
+    """One person in one browser: cookies of their own."""
+
+    def __init__(self, username):
+        self.driver = browser()
+        self.username = username
+        self.go("/login")
+        self.driver.find_element(By.ID, "username").send_keys(username)
+        self.driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        self.click(self.driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]"))
+        assert "/login" not in self.driver.current_url, f"{username} could not sign in: {self.text()[:300]}"
+
+    def go(self, path):
+        self.driver.get(BASE + path)
+
+    def text(self):
+        return self.driver.find_element(By.TAG_NAME, "body").text
+
+    def click(self, element):
+        """Clicks something that loads a new page, and waits until the new page is there."""
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        element.click()
+        # While the page changes, the driver may answer with transient errors: keep polling through them.
+        wait = WebDriverWait(self.driver, 30, ignored_exceptions=(WebDriverException,))
+        wait.until(expected_conditions.staleness_of(old))
+        wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def submit(self, form_css):
+        self.click(self.driver.find_element(By.CSS_SELECTOR, form_css + " button[type=submit]"))
+
+    def shot(self, name):
+        os.makedirs(SHOTS, exist_ok=True)
+        self.driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
+
+    def close(self):
+        self.driver.quit()
+
+
+def axe_problems(driver):
+    axe = Axe(driver)
+    axe.inject()
+    results = axe.run()
+    return [v for v in results["violations"] if v.get("impact") in ("critical", "serious")]
+
+
+class CaseFlow(unittest.TestCase):
+    """(a) a resident submits with a photo, (b) a worker accepts and dispatches, (c) the handler signs and
+    replies, (d) the resident rates and the case closes."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.resident = Session("resident")
+        cls.worker = Session("worker")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.resident.close()
+        cls.worker.close()
+
+    def test_flow(self):
+        r, w = self.resident, self.worker
+        # (a) The resident raises a problem in two steps, with a photo.
+        r.go("/")
+        r.click(r.driver.find_element(By.CSS_SELECTOR, "a.entry.primary"))
+        self.assertIn("/requests/new", r.driver.current_url)
+        title = "3号楼楼道灯不亮 " + os.urandom(3).hex()
+        r.driver.find_element(By.ID, "req-title").send_keys(title)
+        r.driver.find_element(By.ID, "req-description").send_keys("二楼到三楼的声控灯坏了，晚上看不见台阶")
+        r.shot("request-step1")
+        r.submit("form[action='/requests/new']")
+        self.assertTrue(r.driver.find_elements(By.CSS_SELECTOR, "input[name=item]:checked"), "a category is proposed")
+        r.driver.find_element(By.ID, "req-photos").send_keys(png_file())
+        r.driver.find_element(By.ID, "req-public").click()
+        r.shot("request-step2")
+        r.submit("form[action='/requests']")
+        body = r.text()
+        self.assertIn("已提交", body)
+        number = re.search(r"GZ\d{8}-[A-Z0-9]{6}", body).group(0)
+        r.shot("request-page")
+
+        # (b) The community worker finds it first in the queue (newest first), accepts and dispatches it.
+        w.go("/workbench?sort=newest")
+        w.shot("workbench")
+        w.click(w.driver.find_element(By.LINK_TEXT, title))
+        case_url = w.driver.current_url
+        self.assertIn(number, w.text())
+        w.shot("case-page")
+        for action in ["accept", "dispatch", "sign", "start"]:
+            form = f"form[action$='/act/{action}']"
+            details = w.driver.find_element(By.CSS_SELECTOR, f"details:has({form})")
+            if details.get_attribute("open") is None:
+                details.find_element(By.TAG_NAME, "summary").click()
+            w.submit(form)
+            self.assertIn("已完成", w.text(), action)
+        # (c) The handler (the community itself here) signed, started and now replies.
+        form = "form[action$='/act/reply']"
+        w.driver.find_element(By.CSS_SELECTOR, form + " textarea").send_keys("已更换声控灯，请查看")
+        w.submit(form)
+        self.assertIn("已完成", w.text())
+
+        # (d) The resident rates it on the request page; it closes.
+        r.go("/requests")
+        r.click(r.driver.find_element(By.LINK_TEXT, title))
+        self.assertIn("评价办理结果", r.text())
+        self.assertIn("已更换声控灯", r.text())
+        r.driver.find_element(By.ID, "solved-yes").click()
+        r.driver.find_element(By.ID, "sat-1").click()
+        r.submit("form[action$='/rate']")
+        self.assertIn("感谢您的评价", r.text())
+        self.assertIn("已办结", r.text())
+
+        # Another community's worker is told "not found".
+        other = Session("worker2")
+        try:
+            other.go(case_url.replace(BASE, ""))
+            self.assertIn("没有找到", other.text())
+        finally:
+            other.close()
+
+
+class Preferences(unittest.TestCase):
+    def test_elderly_mode_and_english(self):
+        s = Session("resident")
+        try:
+            s.go("/")
+            s.click(s.driver.find_element(By.PARTIAL_LINK_TEXT, "长辈版"))
+            html_class = s.driver.find_element(By.TAG_NAME, "html").get_attribute("class") or ""
+            self.assertIn("elderly", html_class)
+            size = s.driver.execute_script("return parseFloat(getComputedStyle(document.body).fontSize)")
+            self.assertGreaterEqual(size, 24, "main text ≥ 18 pt in the elderly mode")
+            target = s.driver.execute_script("return document.querySelector('a.entry').getBoundingClientRect().height")
+            self.assertGreaterEqual(target, 60, "targets ≥ 60 px in the elderly mode")
+            # It persists across pages.
+            s.go("/requests")
+            self.assertIn("elderly", s.driver.find_element(By.TAG_NAME, "html").get_attribute("class") or "")
+            s.shot("elderly-mine")
+            s.click(s.driver.find_element(By.LINK_TEXT, "English"))
+            self.assertEqual(s.driver.find_element(By.TAG_NAME, "html").get_attribute("lang"), "en")
+            self.assertIn("My requests", s.text())
+            s.shot("english-mine")
+        finally:
+            s.close()
+
+
+class OwnersVote(unittest.TestCase):
+    """A worker drafts and opens an owners' vote for the resident's compound on the pages; the resident sees it on
+    the home page and votes with one big button; the page then shows the ballot and its receipt code, which checks
+    out. axe on the vote pages for both."""
+
+    def test_vote(self):
+        r, w = Session("resident"), Session("worker")
+        try:
+            # The resident's compound, as the request form names it for their own building.
+            r.go("/requests/new")
+            r.driver.find_element(By.ID, "req-title").send_keys("小区议事")
+            r.submit("form[action='/requests/new']")
+            compound = r.driver.execute_script(
+                "return document.querySelector('#req-building option:checked').parentElement.label")
+            w.go("/votes/new")
+            for option in w.driver.find_elements(By.CSS_SELECTOR, "#v-compound option"):
+                if option.text == compound:
+                    option.click()
+            title = "续聘物业服务企业 " + os.urandom(3).hex()
+            w.driver.find_element(By.ID, "v-title").send_keys(title)
+            w.driver.find_element(By.CSS_SELECTOR, "#v-matter option[value='hire_property_manager']").click()
+            w.submit("form[action='/votes']")
+            self.assertIn("/votes/", w.driver.current_url, w.text()[:500])
+            vote_path = w.driver.current_url.replace(BASE, "")
+            w.submit(f"form[action='{vote_path}/open']")
+            self.assertIn("录入书面表决票", w.text())
+
+            r.go("/")
+            self.assertIn(title, r.text())
+            r.click(r.driver.find_element(By.LINK_TEXT, title))
+            r.click(r.driver.find_element(By.CSS_SELECTOR, "form.ballot button[value='yes']"))
+            self.assertIn("您的选票已收到", r.text())
+            code = r.driver.find_element(By.CSS_SELECTOR, ".notice .code").text
+            self.assertRegex(code, r"^[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}$")
+            r.driver.find_element(By.ID, "r-code").send_keys(code)
+            r.submit(f"form[action='{vote_path}'][method='get']")
+            self.assertIn("这张选票已计入", r.text())
+            Accessibility.check(self, r, [("votes", "/votes"), ("vote-page", vote_path)], "resident")
+            Accessibility.check(self, w, [("vote-new", "/votes/new"), ("vote-page", vote_path)], "staff")
+        finally:
+            r.close()
+            w.close()
+
+
+class Deliberation(unittest.TestCase):
+    """A resident raises a need on the form and supports it; the worker takes it up, adds the council's core members
+    and schedules a meeting with the topic on its agenda. axe on the hub, the needs pages, the council page and the
+    meeting page, for both."""
+
+    def test_need_to_meeting(self):
+        r, w = Session("resident"), Session("worker")
+        try:
+            title = "中心花园加装座椅 " + os.urandom(3).hex()
+            r.go("/deliberation")
+            r.click(r.driver.find_element(By.CSS_SELECTOR, "a.entry[href='/needs']"))
+            r.click(r.driver.find_element(By.CSS_SELECTOR, "a.button[href='/needs/new']"))
+            r.driver.find_element(By.ID, "n-title").send_keys(title)
+            r.driver.find_element(By.ID, "n-place").send_keys("中心花园")
+            r.submit("form[action='/needs']")
+            need_path = r.driver.current_url.replace(BASE, "")
+            self.assertRegex(need_path, r"^/needs/[0-9a-f-]{36}$")
+            r.submit(f"form[action='{need_path}/support']")
+            self.assertIn("感谢您的附议", r.text())
+
+            w.go(need_path)
+            w.driver.find_element(By.ID, "d-take").click()
+            w.driver.find_element(By.ID, "d-note").send_keys("列入本月议事会")
+            w.submit(f"form[action='{need_path}/decide']")
+            self.assertIn("已列为议题", w.text())
+            w.go("/council")
+            for seat, name in [("community", "王书记"), ("owners_committee", "李主任"), ("property_company", "张经理")]:
+                w.driver.find_element(By.CSS_SELECTOR, f"#m-seat option[value='{seat}']").click()
+                w.driver.find_element(By.ID, "m-name").send_keys(name)
+                w.submit("form[action='/council/members']")
+            self.assertIn("张经理", w.text())
+            w.go("/meetings/new")
+            w.driver.find_element(By.ID, "mt-title").send_keys("十二月议事会")
+            w.driver.find_element(By.CSS_SELECTOR, f"input[name='agenda[]'][value='{need_path.split('/')[-1]}']").click()
+            w.submit("form[action='/meetings']")
+            meeting_path = w.driver.current_url.replace(BASE, "")
+            self.assertIn(title, w.text())
+            Accessibility.check(self, r, [("hub", "/deliberation"), ("needs", "/needs"), ("need-page", need_path), ("need-new", "/needs/new"),
+                                          ("polls", "/polls"), ("council", "/council"), ("projects", "/projects")], "resident")
+            Accessibility.check(self, w, [("need-page", need_path), ("council", "/council"), ("meeting-new", "/meetings/new"),
+                                          ("meeting", meeting_path), ("poll-new", "/polls/new")], "staff")
+        finally:
+            r.close()
+            w.close()
+
+
+class Accessibility(unittest.TestCase):
+    """axe-core: no critical or serious violation on the main pages, in Chinese and English, normal and elderly."""
+
+    def check(self, session, paths, label):
+        failures = []
+        for lang in ["zh", "en"]:
+            for mode in ["off", "on"]:
+                session.go(f"/prefs/lang/{lang}?next=/")
+                session.go(f"/prefs/elderly/{mode}?next=/")
+                for name, path in paths:
+                    session.go(path)
+                    if callable(path):
+                        path(session)
+                    problems = axe_problems(session.driver)
+                    session.shot(f"{label}-{name}-{lang}-{'elderly' if mode == 'on' else 'normal'}")
+                    for p in problems:
+                        nodes = "; ".join(n.get("target", [""])[0] if isinstance(n.get("target"), list) else "" for n in p["nodes"][:3])
+                        failures.append(f"{name} [{lang}, elderly {mode}] {p['impact']}: {p['id']} — {p['help']} ({nodes})")
+        self.assertEqual(failures, [], "\n".join(failures))
+
+    def test_resident_pages(self):
+        s = Session("resident")
+        try:
+            s.go("/requests")
+            links = s.driver.find_elements(By.CSS_SELECTOR, "table.cases a[href^='/requests/']")
+            request_path = links[0].get_attribute("href").replace(BASE, "") if links else "/requests"
+            self.check(s, [("home", "/"), ("request-form", "/requests/new"), ("request-page", request_path), ("track", "/track")], "resident")
+        finally:
+            s.close()
+
+    def test_staff_pages(self):
+        s = Session("worker")
+        try:
+            s.go("/workbench?all=1")
+            link = s.driver.find_element(By.CSS_SELECTOR, "table.cases a[href^='/cases/']").get_attribute("href").replace(BASE, "")
+            self.check(s, [("workbench", "/workbench"), ("case-page", link), ("window", "/window")], "staff")
+        finally:
+            s.close()
+
+    def test_supervisor_pages(self):
+        s = Session("street")
+        try:
+            # The demo's rectification items: the list and the item waiting for the street's verification.
+            s.go("/rectifications?state=submitted")
+            item = s.driver.find_element(By.CSS_SELECTOR, "table.cases a[href^='/rectifications/']").get_attribute("href").replace(BASE, "")
+            self.check(s, [("dashboard", "/dashboard"), ("supervise", "/supervise"), ("rectifications", "/rectifications"),
+                           ("rectification", item)], "street")
+        finally:
+            s.close()
+
+    def test_request_form_second_step(self):
+        s = Session("resident")
+        try:
+            failures = []
+            for lang in ["zh", "en"]:
+                for mode in ["off", "on"]:
+                    s.go(f"/prefs/lang/{lang}?next=/")
+                    s.go(f"/prefs/elderly/{mode}?next=/requests/new")
+                    s.driver.find_element(By.ID, "req-title").send_keys("电梯坏了，有人被困")
+                    s.submit("form[action='/requests/new']")
+                    for p in axe_problems(s.driver):
+                        failures.append(f"request-step2 [{lang}, elderly {mode}] {p['impact']}: {p['id']} — {p['help']}")
+                    s.shot(f"resident-request-step2-{lang}-{'elderly' if mode == 'on' else 'normal'}")
+            self.assertEqual(failures, [], "\n".join(failures))
+        finally:
+            s.close()
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0], "-v"])

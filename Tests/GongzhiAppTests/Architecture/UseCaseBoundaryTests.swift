@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+@testable import GongzhiApp
+
+/// Use cases take a `UseCaseContext`, never an HTTP request: a file that declares one may not name `Request`
+/// (controllers build the context with `request.context`; commands and background rounds with `app.context()`).
+@Suite("Use cases are apart from HTTP")
+struct UseCaseBoundaryTests {
+    /// The code of a Swift file without its comments and string literals.
+    static func code(_ text: String) -> String {
+        text.replacing(/\/\/[^\n]*/, with: "").replacing(/"(?:[^"\\\n]|\\.)*"/, with: "\"\"")
+    }
+
+    /// Files that take a `UseCaseContext` and also name `Request` (the bridge in `Web/` is the one place both meet).
+    static func offenders(_ files: [(name: String, text: String)]) -> [String] {
+        files.filter { file in
+            let code = code(file.text)
+            return code.contains(/\bUseCaseContext\b/) && code.contains(/\bRequest\b/)
+        }.map(\.name)
+    }
+
+    @Test("the check finds Request beside a use case, and not in a comment, a string or a longer name")
+    func checkItself() {
+        let useCase = "enum A { static func f(in context: UseCaseContext) {} }\n"
+        #expect(Self.offenders([("a", useCase + "func g(_ request: Request) {}")]) == ["a"])
+        #expect(Self.offenders([("b", useCase + "// a Request is not taken\nlet s = \"Request\"\nstruct RequestFormPagesController {}")]).isEmpty)
+        #expect(Self.offenders([("c", "func g(_ request: Request) {}")]).isEmpty)
+    }
+
+    @Test("no file of the app that takes a UseCaseContext names Request, outside the web bridge")
+    func noRequestInUseCases() throws {
+        let files = try SourceLintTests.files(under: "Sources/GongzhiApp", extension: "swift")
+            .filter { !$0.path.contains("/Sources/GongzhiApp/Web/Request+UseCaseContext.swift") }
+            .map { (name: $0.lastPathComponent, text: try String(contentsOf: $0, encoding: .utf8)) }
+        #expect(files.count > 100)
+        #expect(files.contains { $0.text.contains("in context: UseCaseContext") })
+        #expect(Self.offenders(files) == [])
+    }
+}

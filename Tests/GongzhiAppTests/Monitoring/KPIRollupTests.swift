@@ -1,0 +1,125 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import VaporTesting
+@testable import GongzhiApp
+@testable import GongzhiCore
+
+/// The KPIs read from rollups equal the KPIs counted from the cases themselves — before and after the background
+/// catch-up, after more workflow steps, an org move and the passing of time — and `gongzhi kpi check` finds a
+/// damaged cell.
+@Suite("KPI rollups")
+struct KPIRollupTests {
+    static let from = CivilDate(iso: "2026-05-01")!, to = CivilDate(iso: "2026-11-30")!
+
+    /// The figures counted from the visible cases' rows, grouped like the API groups them.
+    static func fromRows(_ app: Application, username: String, by: String?) async throws -> [String: CaseKPIs.Figures] {
+        let user = try #require(try await User.query(on: app.db).filter(\.$username == username).first())
+        let actor = try await AuthenticationMiddleware.makeCurrent(user: user, via: .token, csrf: nil as String?, sessionID: nil as UUID?, on: app.db).actor
+        let records = try await CaseRecord.visible(to: actor, on: app.db).filter(\.$openedAt >= DayNumber.start(of: from))
+            .filter(\.$openedAt < DayNumber.start(of: to).addingTimeInterval(86_400)).all()
+        var groups: [String: [CaseRecord]] = [:]
+        for record in records {
+            let key: String
+            switch by {
+            case nil: key = "total"
+            case "category": key = record.category
+            case "handler": key = record.handlerNodeID.uuidString.lowercased()
+            case "day", "week", "month": key = KPIAPIController.period(of: record.openedAt, by: by!)
+            default:
+                let segments = OrgPath(record.placePath)?.segments ?? []
+                let depth = OrgLevel(rawValue: by!)!.depth
+                guard segments.count > depth else { continue }
+                key = segments[depth]
+            }
+            groups[key, default: []].append(record)
+        }
+        let now = app.clock.now
+        return groups.mapValues { CaseKPIs.figures($0.map(KPIRollups.kpiRow), now: now) }
+    }
+
+    static func compare(_ app: Application, _ label: String) async throws {
+        for username in ["worker", "street", "district"] {
+            var client = try await TestClient.api(app, as: username)
+            for by in [nil, "street", "community", "grid", "category", "handler", "day", "week", "month"] as [String?] {
+                let answer = try await client.send(.GET, "/api/v1/kpis?from=\(from)&to=\(to)" + (by.map { "&by=\($0)" } ?? ""))
+                    .content.decode(KPIAPIController.Answer.self)
+                let expected = try await fromRows(app, username: username, by: by)
+                if by == nil {
+                    #expect(answer.total == expected["total"] ?? KPIRollup.figures(.init(), unsignedOverdue: 0), "\(label) \(username) total")
+                } else {
+                    #expect(Dictionary(uniqueKeysWithValues: answer.groups.map { ($0.key, $0.figures) }) == expected, "\(label) \(username) by \(by!)")
+                }
+            }
+        }
+    }
+
+    @Test("rollups equal the cases: all dirty, caught up, after more steps, an org move and time passing")
+    func equalsTheCases() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            let dirty = try await app.db.sql().raw("SELECT COUNT(*) AS n FROM kpi_dirty").first()?.decode(column: "n", as: Int.self) ?? 0
+            #expect(dirty > 0)
+            try await Self.compare(app, "dirty")
+            let handled = try await KPIRollups.catchUpAll(app, batch: 7)
+            let left = try await app.db.sql().raw("SELECT COUNT(*) AS n FROM kpi_dirty").first()?.decode(column: "n", as: Int.self)
+            #expect(handled == dirty && left == 0)
+            try await Self.compare(app, "caught up")
+            // More steps: a new case, and the workflow on it (dirty again, live).
+            var resident = try await TestClient.api(app, as: "resident")
+            var worker = try await TestClient.api(app, as: "worker")
+            let id = try await resident.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(title: "路灯不亮", buildingId: try await residentBuilding(app)))
+                .content.decode(CaseDTO.self).id
+            for action in ["accept", "dispatch"] {
+                #expect(try await worker.send(.POST, "/api/v1/cases/\(id.uuidString)/actions/\(action)", json: ["note": "好"]).status == .ok)
+            }
+            try await Self.compare(app, "after steps")
+            _ = try await KPIRollups.catchUpAll(app)
+            // An org move rewrites the place paths of every case of the community.
+            var admin = try await TestClient.api(app, as: "admin")
+            let streetB = try #require(try await OrgNode.find(f.communityB.$parent.id!, on: app.db))
+            #expect(try await admin.send(.POST, "/api/v1/org/nodes/\(f.communityA.id!.uuidString)/move", json: ["parentId": streetB.id!.uuidString]).status == .ok)
+            try await Self.compare(app, "after move")
+            _ = try await KPIRollups.catchUpAll(app)
+            // Time passes: unsigned cases cross their response limits without any write.
+            app.clock.advance(by: 10 * 86_400)
+            try await Self.compare(app, "later")
+            #expect(try await KPIRollups.differences(on: app.db).isEmpty)
+        }
+    }
+
+    @Test("only a change to a column the figures depend on marks a case dirty; the time-limit level does not")
+    func dirtyOnlyWhenItMatters() async throws {
+        try await withApp { app, _ in
+            _ = try await KPIRollups.catchUpAll(app)
+            let sql = app.db.sql()
+            func dirty() async throws -> Int { try await sql.raw("SELECT count(*) AS n FROM kpi_dirty").first()!.decode(column: "n", as: Int.self) }
+            #expect(try await dirty() == 0)
+            let record = try #require(try await CaseRecord.query(on: app.db).first())
+            let id = try record.requireID()
+            // What the time-limit round and the timeline touch: no mark.
+            try await sql.raw("UPDATE cases SET sla_level = 'red', event_count = event_count + 1, title = 'x' WHERE id = \(bind: id)").run()
+            #expect(try await dirty() == 0)
+            // Each column a contribution depends on: a mark (set to itself, as an ORM writing the column would).
+            for column in KPIRollups.sourceColumns {
+                try await sql.raw("DELETE FROM kpi_dirty").run()
+                try await sql.raw("UPDATE cases SET \(ident: column) = \(ident: column) WHERE id = \(bind: id)").run()
+                #expect(try await dirty() == 1, "\(column)")
+            }
+        }
+    }
+
+    @Test("the check finds a damaged cell, and rebuilding repairs it")
+    func check() async throws {
+        try await withApp { app, _ in
+            _ = try await KPIRollups.catchUpAll(app)
+            #expect(try await KPIRollups.differences(on: app.db).isEmpty)
+            try await app.db.sql().raw("UPDATE kpi_rollups SET intake = intake + 1 WHERE day = (SELECT MIN(day) FROM kpi_rollups)").run()
+            let found = try await KPIRollups.differences(on: app.db)
+            #expect(found.count >= 1 && found.allSatisfy { $0.1.intake == $0.2.intake + 1 })
+            try await KPIRollups.rebuild(app)
+            #expect(try await KPIRollups.differences(on: app.db).isEmpty)
+        }
+    }
+}
