@@ -116,15 +116,9 @@ enum Warnings {
         }
         // Repeat complainants: one person, one item, again and again within the window.
         let since = now.addingTimeInterval(-Double(settings.repeatDays) * 86_400)
-        let repeats = try await db.sql().raw("""
-            SELECT submitter_person_id AS person, item_code AS item, COUNT(*) AS n, MAX(place_path) AS place, MAX(number) AS latest
-            FROM cases WHERE submitter_person_id IS NOT NULL AND opened_at >= \(bind: since)
-            GROUP BY submitter_person_id, item_code HAVING COUNT(*) >= \(bind: settings.repeatMinimum)
-            """).all()
-        for row in repeats {
-            let person = try row.decode(column: "person", as: UUID.self), item = try row.decode(column: "item", as: String.self)
-            candidate(.repeatComplainant, key: "repeat:\(person.uuidString.lowercased()):\(item)", path: try row.decode(column: "place", as: String.self),
-                      detail: "\(item) ×\(try row.decode(column: "n", as: Int.self)) \(try row.decode(column: "latest", as: String.self))")
+        for group in try await repeatGroups(since: since, settings: settings, on: db) {
+            candidate(.repeatComplainant, key: "repeat:\(group.person.uuidString.lowercased()):\(group.item)", path: group.place,
+                      detail: "\(group.item) ×\(group.count) \(group.latest)")
         }
         let found = candidates
         return try await app.write { db in
@@ -150,6 +144,28 @@ enum Warnings {
             }
             return added
         }
+    }
+
+    struct RepeatGroup: Sendable, Equatable {
+        let person: UUID
+        let item: String
+        let count: Int
+        let place: String
+        let latest: String
+    }
+
+    /// One person's cases about one item opened since `since`, where `WarningRules.isRepeat` holds. The database
+    /// counts (`HAVING`, the same threshold); the Core rule then has the last word (a test runs both on random data).
+    static func repeatGroups(since: Date, settings: WarningRules.Settings, on db: any Database) async throws -> [RepeatGroup] {
+        try await db.sql().raw("""
+            SELECT submitter_person_id AS person, item_code AS item, COUNT(*) AS n, MAX(place_path) AS place, MAX(number) AS latest
+            FROM cases WHERE submitter_person_id IS NOT NULL AND opened_at >= \(bind: since)
+            GROUP BY submitter_person_id, item_code HAVING COUNT(*) >= \(bind: settings.repeatMinimum)
+            """).all().map { row in
+                RepeatGroup(person: try row.decode(column: "person", as: UUID.self), item: try row.decode(column: "item", as: String.self),
+                            count: try row.decode(column: "n", as: Int.self), place: try row.decode(column: "place", as: String.self),
+                            latest: try row.decode(column: "latest", as: String.self))
+            }.filter { WarningRules.isRepeat($0.count, settings: settings) }
     }
 
     static func visible(actor: Actor, states: [WarningRules.State], on db: any Database) async throws -> [WarningRecord] {
