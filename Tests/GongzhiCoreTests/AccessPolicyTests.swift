@@ -122,8 +122,8 @@ struct OrgTreeTests {
         #expect(throws: OrgTreeRules.Error.cycle) { try OrgTreeRules.checkMove(level: .street, path: s1, newParentLevel: .community, newParentPath: c) }
         try OrgTreeRules.checkMove(level: .community, path: c, newParentLevel: .street, newParentPath: s2)
         let grid = c.appending("g")
-        #expect(grid.rebased(from: c, to: s2.appending("c"))?.rawValue == "/d/s2/c/g/")
-        #expect(s2.rebased(from: c, to: s1) == nil)
+        #expect(OrgPath.Rebase(from: c, to: s2.appending("c")).apply(to: grid)?.rawValue == "/d/s2/c/g/")
+        #expect(OrgPath.Rebase(from: c, to: s1).apply(to: s2) == nil)
         #expect(grid.parent == c && OrgPath.root.parent == nil && d.parent == .root)
         #expect(OrgPath("no-slashes") == nil && OrgPath("/a//b/") == nil && OrgPath("/a/b/") != nil)
     }

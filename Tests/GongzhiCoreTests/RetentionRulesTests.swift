@@ -15,11 +15,11 @@ import Testing
 
     @Test func aRecordIsDueOnlyOnceItsWholePeriodHasPassed() {
         let closed = Self.at("2026-11-24T02:00:00Z")
-        #expect(!RetentionRules.isDue(endedAt: closed, .years(10), now: Self.at("2036-11-24T02:00:00Z")))
-        #expect(RetentionRules.isDue(endedAt: closed, .years(10), now: Self.at("2036-11-24T02:00:01Z")))
-        #expect(!RetentionRules.isDue(endedAt: closed, .years(10), now: Self.at("2036-11-23T23:59:59Z")))
+        #expect(!(closed < RetentionRules.cutoff(.years(10), now: Self.at("2036-11-24T02:00:00Z"))))
+        #expect((closed < RetentionRules.cutoff(.years(10), now: Self.at("2036-11-24T02:00:01Z"))))
+        #expect(!(closed < RetentionRules.cutoff(.years(10), now: Self.at("2036-11-23T23:59:59Z"))))
         let read = Self.at("2026-01-01T00:00:00Z")
-        #expect(!RetentionRules.isDue(endedAt: read, RetentionRules.readNotice, now: read.addingTimeInterval(90 * 86_400)))
-        #expect(RetentionRules.isDue(endedAt: read, RetentionRules.readNotice, now: read.addingTimeInterval(90 * 86_400 + 1)))
+        #expect(!(read < RetentionRules.cutoff(RetentionRules.readNotice, now: read.addingTimeInterval(90 * 86_400))))
+        #expect((read < RetentionRules.cutoff(RetentionRules.readNotice, now: read.addingTimeInterval(90 * 86_400 + 1))))
     }
 }

@@ -38,11 +38,11 @@ enum OrgPathColumns {
 
     /// Rewrites the prefix `old` to `new` in every column, in the caller's transaction.
     static func rebase(from old: OrgPath, to new: OrgPath, on db: any Database) async throws {
-        let sql = db.sql()
+        let sql = db.sql(), move = OrgPath.Rebase(from: old, to: new)
         for column in all {
             try await sql.raw("""
-                UPDATE \(ident: column.table) SET \(ident: column.column) = \(bind: new.rawValue) || SUBSTR(\(ident: column.column), CAST(\(bind: old.rawValue.count + 1) AS INTEGER))
-                WHERE \(ident: column.column) LIKE \(bind: old.rawValue + "%")
+                UPDATE \(ident: column.table) SET \(ident: column.column) = \(bind: move.new.rawValue) || SUBSTR(\(ident: column.column), CAST(\(bind: move.keptFrom) AS INTEGER))
+                WHERE \(ident: column.column) LIKE \(bind: move.pattern)
                 """).run()
         }
     }

@@ -35,10 +35,27 @@ public struct OrgPath: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Whether `other` is this node or lies below it.
     public func contains(_ other: OrgPath) -> Bool { other.rawValue.hasPrefix(rawValue) }
 
-    /// Replaces the prefix `old` by `new` (used when a subtree moves).
-    public func rebased(from old: OrgPath, to new: OrgPath) -> OrgPath? {
-        guard old.contains(self) else { return nil }
-        return OrgPath(unchecked: new.rawValue + rawValue.dropFirst(old.rawValue.count))
+    /// A subtree's move, as the database applies it to every path column: the paths that start with `old`
+    /// (`LIKE pattern`) keep their characters from `keptFrom` on (1-based, as SQL's `SUBSTR` counts) after `new`.
+    public struct Rebase: Sendable, Equatable {
+        public let old: OrgPath
+        public let new: OrgPath
+
+        public init(from old: OrgPath, to new: OrgPath) {
+            self.old = old
+            self.new = new
+        }
+
+        /// `LIKE` pattern of the paths that move (paths hold only ids and slashes: no `%` or `_` to escape).
+        public var pattern: String { old.rawValue + "%" }
+        /// The first character kept, counted from 1.
+        public var keptFrom: Int { old.rawValue.count + 1 }
+
+        /// The path `path` moves to (nil: it is not in the moved subtree).
+        public func apply(to path: OrgPath) -> OrgPath? {
+            guard old.contains(path) else { return nil }
+            return OrgPath(unchecked: new.rawValue + path.rawValue.dropFirst(keptFrom - 1))
+        }
     }
 
     public var description: String { rawValue }

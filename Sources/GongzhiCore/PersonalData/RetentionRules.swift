@@ -43,6 +43,4 @@ public enum RetentionRules {
         }
     }
 
-    /// Whether a record that ended at `end` is due to be purged at `now`.
-    public static func isDue(endedAt end: Date, _ period: Period, now: Date) -> Bool { end < cutoff(period, now: now) }
 }

@@ -36,4 +36,20 @@ struct UseCaseBoundaryTests {
         #expect(files.contains { $0.text.contains("in context: UseCaseContext") })
         #expect(Self.offenders(files) == [])
     }
+
+    @Test("every public function of GongzhiCore is used by the app or by Core itself, not only by tests")
+    func coreRulesAreUsed() throws {
+        let core = try SourceLintTests.files(under: "Sources/GongzhiCore", extension: "swift").map { try String(contentsOf: $0, encoding: .utf8) }
+        let app = try SourceLintTests.files(under: "Sources/GongzhiApp", extension: "swift").map { try String(contentsOf: $0, encoding: .utf8) }
+            .joined(separator: "\n")
+        let coreText = core.joined(separator: "\n")
+        let names = Set(coreText.matches(of: /public (?:static )?func ([a-zA-Z]+)/).map { String($0.output.1) })
+        #expect(names.count > 50)
+        func words(_ text: String) -> [Substring] { text.split { !($0.isLetter || $0.isNumber || $0 == "_") } }
+        let appWords = Set(words(app))
+        var coreCounts: [Substring: Int] = [:]
+        for word in words(coreText) { coreCounts[word, default: 0] += 1 }
+        let unused = names.filter { !appWords.contains(Substring($0)) && coreCounts[Substring($0), default: 0] <= 1 }
+        #expect(unused.sorted() == [], "Core functions only tests call")
+    }
 }

@@ -34,11 +34,13 @@ struct OrgMoveTests {
                     for _ in 0..<Int.random(in: 0...3, using: &rng) { path = path.appending(segment()) }
                     paths.append(path)
                 }
-                let rows = try await app.db.sql().raw("SELECT \(bind: new.rawValue) || SUBSTR(p, CAST(\(bind: old.rawValue.count + 1) AS INTEGER)) AS r, p FROM (\(unsafeRaw: paths.map { "SELECT '\($0.rawValue)' AS p" }.joined(separator: " UNION ALL "))) x WHERE p LIKE \(bind: old.rawValue + "%")").all()
+                let move = OrgPath.Rebase(from: old, to: new)
+                // raw SQL: the paths are made here from UUIDs, not taken from a request.
+                let rows = try await app.db.sql().raw("SELECT \(bind: move.new.rawValue) || SUBSTR(p, CAST(\(bind: move.keptFrom) AS INTEGER)) AS r, p FROM (\(unsafeRaw: paths.map { "SELECT '\($0.rawValue)' AS p" }.joined(separator: " UNION ALL "))) x WHERE p LIKE \(bind: move.pattern)").all()
                 var fromSQL: [String: String] = [:]
                 for row in rows { fromSQL[try row.decode(column: "p", as: String.self)] = try row.decode(column: "r", as: String.self) }
                 for path in paths {
-                    #expect(fromSQL[path.rawValue] == path.rebased(from: old, to: new)?.rawValue, "\(path)")
+                    #expect(fromSQL[path.rawValue] == OrgPath.Rebase(from: old, to: new).apply(to: path)?.rawValue, "\(path)")
                 }
             }
         }
