@@ -36,6 +36,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
+            resources: [.copy("Accounts/common-passwords.txt")],
             swiftSettings: strict
         ),
         /// The C library's heap figures (glibc mallinfo2) for `/metrics`: a few lines of C, as Swift's Glibc module

@@ -1,8 +1,17 @@
+import Foundation
+
 /// Passwords refused outright: the commonest ones seen in leaks (Chinese and the top 3 000 international),
 /// repeated and sequential digits, and the product's own name. Compared in lower case.
 enum CommonPasswords {
     /// The list below and the 3 000 commonest leaked passwords (`leaked`).
     static let all: Set<String> = chinese.union(leaked)
+
+    /// The checklist's top-3 000 list (row 1), from `common-passwords.txt` beside this file (a resource of the module).
+    static let leaked: [String] = {
+        guard let url = Bundle.module.url(forResource: "common-passwords", withExtension: "txt"),
+              let text = try? String(contentsOf: url, encoding: .utf8) else { fatalError("common-passwords.txt is missing from GongzhiCore's resources") }
+        return text.split(separator: "\n").filter { !$0.hasPrefix("# ") && !$0.isEmpty }.map(String.init)
+    }()
 
     /// Chinese users' commonest choices (dates, 520/1314 "I love you forever", pinyin), digits, the product's name.
     static let chinese: Set<String> = [
