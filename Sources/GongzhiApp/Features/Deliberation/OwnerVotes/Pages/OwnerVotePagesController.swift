@@ -118,65 +118,6 @@ struct OwnerVotePagesController: RouteCollection {
 
     // MARK: A vote's page
 
-    struct ThresholdRow: Encodable {
-        let label: String
-        let actual: String
-        let needed: String
-        let margin: String
-        let passed: Bool
-    }
-
-    struct VoterOption: Encodable {
-        let key: String
-        let label: String
-        let voted: Bool
-    }
-
-    /// One entry of the electorate the reader casts for, with its ballot form.
-    struct EntryView: Encodable {
-        let key: String
-        let units: String
-        let choice: String?
-        let receipt: String?
-        /// Entered by staff from a paper ballot: when, so that the owner can object.
-        let paperNotice: String?
-    }
-
-    struct VotePage: Encodable {
-        let page: PageBase
-        let id: String
-        let title: String
-        let description: String
-        let compound: String
-        let matter: String
-        let rule: String
-        let state: String
-        let stateLabel: String
-        let closes: String
-        let electorate: String?
-        let participation: String?
-        let participationPercent: Int?
-        let canVote: Bool
-        let notEligible: Bool
-        let entries: [EntryView]
-        /// The receipt of the ballot just cast (the newest of the reader's), shown with the thanks.
-        let myReceipt: String?
-        /// Ballots counted, by how they came ("online 12, paper 3"), once the vote is closed; staff see it while open.
-        let channels: String?
-        let canManage: Bool
-        let canOpen: Bool
-        let canClose: Bool
-        let voters: [VoterOption]
-        let resultPassed: Bool?
-        let quorumMet: Bool
-        let counts: String?
-        let thresholds: [ThresholdRow]
-        let receipt: String
-        let receiptAnswer: String?
-        let flash: String?
-        let messages: [FormMessage]
-    }
-
     @Sendable func show(_ request: Request) async throws -> Response {
         let actor = try request.requireActor()
         let flash = request.query[String.self, at: "done"] == "ballot" ? Strings.text("vote.cast_done", request.lang) : nil
@@ -312,24 +253,3 @@ struct OwnerVotePagesController: RouteCollection {
     }
 }
 
-extension PageDates {
-    /// "2026-12-01T18:00" (an `<input type="datetime-local">` value) in Beijing time.
-    static func local(_ date: Date) -> String {
-        minute(date).replacingOccurrences(of: " ", with: "T")
-    }
-
-    /// Parses a `datetime-local` value ("2026-12-01T18:00", seconds optional) as Beijing time.
-    static func parseLocal(_ text: String) -> Date? {
-        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "T")
-        guard parts.count == 2 else { return nil }
-        let day = parts[0].split(separator: "-").compactMap { Int($0) }, time = parts[1].split(separator: ":").compactMap { Int($0) }
-        guard day.count == 3, (2...3).contains(time.count), (1...12).contains(day[1]), (1...31).contains(day[2]),
-              (0...23).contains(time[0]), (0...59).contains(time[1]), time.count == 2 || (0...59).contains(time[2]),
-              (2000...2200).contains(day[0]) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = beijing
-        let components = DateComponents(year: day[0], month: day[1], day: day[2], hour: time[0], minute: time[1], second: time.count == 3 ? time[2] : 0)
-        guard let date = calendar.date(from: components), calendar.component(.day, from: date) == day[2] else { return nil }
-        return date
-    }
-}

@@ -1,0 +1,87 @@
+import Fluent
+import SQLKit
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// The update trigger fires only for the columns a contribution depends on (`KPIRollups.sourceColumns`).
+struct NarrowKPIDirtyTrigger: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        let sql = database.sql()
+        let columns = KPIRollups.sourceColumns.joined(separator: ", ")
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("DROP TRIGGER IF EXISTS cases_kpi_dirty ON cases").run()
+            try await sql.raw("CREATE TRIGGER cases_kpi_dirty AFTER INSERT ON cases FOR EACH ROW EXECUTE FUNCTION kpi_mark_dirty()").run()
+            // raw SQL: `columns` is the code's own list `KPIRollups.sourceColumns`.
+            try await sql.raw("""
+                CREATE TRIGGER cases_kpi_dirty_update AFTER UPDATE OF \(unsafeRaw: columns) ON cases
+                FOR EACH ROW EXECUTE FUNCTION kpi_mark_dirty()
+                """).run()
+        } else {
+            try await sql.raw("DROP TRIGGER IF EXISTS cases_kpi_dirty_update").run()
+            // raw SQL: `columns` is the code's own list `KPIRollups.sourceColumns`.
+            try await sql.raw("""
+                CREATE TRIGGER cases_kpi_dirty_update AFTER UPDATE OF \(unsafeRaw: columns) ON cases
+                BEGIN INSERT OR IGNORE INTO kpi_dirty (case_id) VALUES (NEW.id); END
+                """).run()
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database.sql()
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("DROP TRIGGER IF EXISTS cases_kpi_dirty_update ON cases").run()
+            try await sql.raw("DROP TRIGGER IF EXISTS cases_kpi_dirty ON cases").run()
+            try await sql.raw("CREATE TRIGGER cases_kpi_dirty AFTER INSERT OR UPDATE ON cases FOR EACH ROW EXECUTE FUNCTION kpi_mark_dirty()").run()
+        } else {
+            try await sql.raw("DROP TRIGGER IF EXISTS cases_kpi_dirty_update").run()
+            try await sql.raw("CREATE TRIGGER cases_kpi_dirty_update AFTER UPDATE ON cases BEGIN INSERT OR IGNORE INTO kpi_dirty (case_id) VALUES (NEW.id); END").run()
+        }
+    }
+}
+
+/// Marks every written case dirty for the rollups, in the writing transaction; existing cases start dirty.
+struct CreateKPIRollups: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        let sql = database.sql()
+        let counters = KPIRollup.Counters.names
+        func keyed(_ builder: SQLCreateTableBuilder) -> SQLCreateTableBuilder {
+            var b = builder
+            for column in KPIRollups.keyColumns { b = b.column(column, type: .text, .notNull) }
+            for column in counters { b = b.column(column, type: .bigint, .notNull) }
+            return b
+        }
+        try await keyed(sql.create(table: KPIRollups.table)).run()
+        try await sql.create(index: "idx_kpi_rollups_key").on(KPIRollups.table).unique().column("day").column("place_path").column("category")
+            .column("handler_node_id").column("handler_path").column("accused_path").run()
+        // raw SQL: the type name is one of two fixed strings.
+        try await keyed(sql.create(table: KPIRollups.contributions).column("case_id", type: .custom(SQLRaw(sql.dialect.name == "postgresql" ? "UUID" : "BLOB")), .primaryKey(autoIncrement: false))).run()
+        try await sql.create(table: KPIRollups.dirty).column("case_id", type: .custom(SQLRaw(sql.dialect.name == "postgresql" ? "UUID" : "BLOB")), .primaryKey(autoIncrement: false)).run()
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("""
+                CREATE OR REPLACE FUNCTION kpi_mark_dirty() RETURNS trigger AS $$
+                BEGIN INSERT INTO kpi_dirty (case_id) VALUES (NEW.id) ON CONFLICT DO NOTHING; RETURN NEW; END; $$ LANGUAGE plpgsql
+                """).run()
+            try await sql.raw("CREATE TRIGGER cases_kpi_dirty AFTER INSERT OR UPDATE ON cases FOR EACH ROW EXECUTE FUNCTION kpi_mark_dirty()").run()
+        } else {
+            try await sql.raw("CREATE TRIGGER cases_kpi_dirty_insert AFTER INSERT ON cases BEGIN INSERT OR IGNORE INTO kpi_dirty (case_id) VALUES (NEW.id); END").run()
+            try await sql.raw("CREATE TRIGGER cases_kpi_dirty_update AFTER UPDATE ON cases BEGIN INSERT OR IGNORE INTO kpi_dirty (case_id) VALUES (NEW.id); END").run()
+        }
+        try await sql.raw("INSERT INTO kpi_dirty (case_id) SELECT id FROM cases").run()
+        // The live part of a KPI answer looks for unsigned cases still within their response limit.
+        try await sql.create(index: "idx_cases_response_due").on("cases").column("response_due_at").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database.sql()
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("DROP TRIGGER IF EXISTS cases_kpi_dirty ON cases").run()
+            try await sql.raw("DROP FUNCTION IF EXISTS kpi_mark_dirty()").run()
+        } else {
+            try await sql.raw("DROP TRIGGER IF EXISTS cases_kpi_dirty_insert").run()
+            try await sql.raw("DROP TRIGGER IF EXISTS cases_kpi_dirty_update").run()
+        }
+        try await sql.drop(index: "idx_cases_response_due").run()
+        for table in [KPIRollups.dirty, KPIRollups.contributions, KPIRollups.table] { try await sql.drop(table: table).run() }
+    }
+}
