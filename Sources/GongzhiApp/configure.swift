@@ -59,7 +59,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: ImportController())
     try app.register(collection: AuditController())
     try app.register(collection: CasesAPIController())
-    try app.register(collection: CatalogueController())
+    try app.register(collection: CatalogueAPIController())
     try app.register(collection: KPIAPIController())
     try app.register(collection: RectificationsAPIController())
     try app.register(collection: RectificationPagesController())

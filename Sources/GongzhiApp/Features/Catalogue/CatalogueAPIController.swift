@@ -5,7 +5,7 @@ import Vapor
 
 /// The affairs catalogue for administrators: export (JSON or CSV), import a whole catalogue, edit one item. Every
 /// change publishes a new version; cases keep the version they were opened under.
-struct CatalogueController: RouteCollection {
+struct CatalogueAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let api = routes.grouped("api", "v1", "catalogue")
         api.get("export", use: export)
