@@ -141,7 +141,7 @@ extension Application {
         })
         lifecycle.use(PeriodicWork(name: "case maintenance", every: .seconds(60)) { app in
             try await HolidayArrangements.refresh(app)
-            try await CaseMaintenance.autoClose(app, ratingDays: app.gongzhi.config.autoCloseDays)
+            try await CaseMaintenance.autoClose(in: app.context(), ratingDays: app.gongzhi.config.autoCloseDays)
             try await CaseMaintenance.refreshLevels(app)
             try await Warnings.evaluate(app)
         })

@@ -26,7 +26,7 @@ struct CaseMaintenanceTests {
             // The demo district's own replied cases are closed first, so that only this test's cases count (a period
             // of 0 days ends at the midnight after the reply).
             app.clock.advance(by: 30 * 86_400)
-            try await CaseMaintenance.autoClose(app, ratingDays: 0)
+            try await CaseMaintenance.autoClose(in: app.context(), ratingDays: 0)
             app.clock.set(testNow)
             #expect(try await CaseRecord.query(on: app.db).filter(\.$state == .replied).count() == 0)
             var old: [UUID] = []
@@ -40,8 +40,8 @@ struct CaseMaintenanceTests {
             try await withTwin(of: app) { twin in
                 let other = TestDatabase.isPostgres ? twin : app
                 closedCounts = try await withThrowingTaskGroup(of: Int.self) { group in
-                    group.addTask { try await CaseMaintenance.autoClose(app, ratingDays: 7, batch: 2) }
-                    group.addTask { try await CaseMaintenance.autoClose(other, ratingDays: 7, batch: 2) }
+                    group.addTask { try await CaseMaintenance.autoClose(in: app.context(), ratingDays: 7, batch: 2) }
+                    group.addTask { try await CaseMaintenance.autoClose(in: other.context(), ratingDays: 7, batch: 2) }
                     return try await group.reduce(0, +)
                 }
             }
@@ -51,7 +51,7 @@ struct CaseMaintenanceTests {
                 #expect(try await CaseEventRecord.query(on: app.db).filter(\.$caseID == id).filter(\.$action == "close").count() == 1)
             }
             #expect(try await CaseRecord.find(recent, on: app.db)?.state == .replied)
-            #expect(try await CaseMaintenance.autoClose(app, ratingDays: 7) == 0)
+            #expect(try await CaseMaintenance.autoClose(in: app.context(), ratingDays: 7) == 0)
             let count = try await app.auditCount()
             let verified = try await AuditLog.verify(on: app.db)
             #expect(verified == .intact(count: Int64(count)))

@@ -251,17 +251,17 @@ struct DeadlinesTests {
             let f = try #require(f)
             // The demo district's replied cases are closed first, so that only this test's case counts.
             app.clock.advance(by: 30 * 86_400)
-            try await CaseMaintenance.autoClose(app, ratingDays: 0)
+            try await CaseMaintenance.autoClose(in: app.context(), ratingDays: 0)
             app.clock.set(beijing("2026-09-28 10:00"))
             var worker = try await TestClient.api(app, as: "worker")
             let dto = try await open(&worker, f, item: "ORG-004")
             for action in ["accept", "dispatch", "sign", "reply"] { #expect(try await act(&worker, dto.id, action, Act(note: "已处理")).status == .ok) }
             for instant in ["2026-10-05 10:01", "2026-10-08 23:59"] {
                 app.clock.set(beijing(instant))
-                #expect(try await CaseMaintenance.autoClose(app, ratingDays: 7) == 0, "\(instant)")
+                #expect(try await CaseMaintenance.autoClose(in: app.context(), ratingDays: 7) == 0, "\(instant)")
             }
             app.clock.set(beijing("2026-10-09 00:00"))
-            #expect(try await CaseMaintenance.autoClose(app, ratingDays: 7) == 1)
+            #expect(try await CaseMaintenance.autoClose(in: app.context(), ratingDays: 7) == 1)
             #expect(try await CaseRecord.find(dto.id, on: app.db)?.state == .closed)
         }
     }

@@ -12,14 +12,14 @@ enum CaseMaintenance {
     /// days (arts. 201–203: from the day after the reply, a last day on a rest day moved to the next working day, to
     /// 24:00 of the last day); returns how many this run closed.
     @discardableResult
-    static func autoClose(_ app: Application, ratingDays: Int, batch: Int = 100) async throws -> Int {
-        let now = app.clock.now
-        let calendar = app.gongzhi.calendar
+    static func autoClose(in context: UseCaseContext, ratingDays: Int, batch: Int = 100) async throws -> Int {
+        let now = context.now
+        let calendar = context.services.calendar
         let cutoff = calendar.periodStartCutoff(days: ratingDays, endedBy: now)
-        let followUpPerMille = app.gongzhi.config.followUpPerMille
+        let followUpPerMille = context.services.config.followUpPerMille
         var closed = 0
         while true {
-            let count = try await app.write { db -> Int in
+            let count = try await context.write { db -> Int in
                 let ids = try await claim(state: .replied, before: cutoff, limit: batch, on: db)
                 var done = 0
                 for id in ids {
@@ -34,9 +34,8 @@ enum CaseMaintenance {
                                               actorUserID: nil, actorName: "system", note: "auto_close", at: now).create(on: db)
                     try await CaseNotices.notify(record, kind: .closed, now: now, on: db)
                     try await CaseFollowUps.scheduleIfDrawn(record, perMille: followUpPerMille, calendar: calendar, now: now, on: db)
-                    try await AuditLog.append(AuditEvent(action: "case.close", objectType: "case", objectID: id.uuidString.lowercased(),
-                                                         summary: "auto_close after \(ratingDays) days"),
-                                              context: .system, now: now, on: db)
+                    try await context.audit(AuditEvent(action: "case.close", objectType: "case", objectID: id.uuidString.lowercased(),
+                                                       summary: "auto_close after \(ratingDays) days"), on: db)
                     done += 1
                 }
                 return done
