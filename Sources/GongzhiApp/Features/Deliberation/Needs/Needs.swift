@@ -26,12 +26,19 @@ enum Needs {
 
     // MARK: Raising and supporting
 
+    /// A need as sent (the API's JSON, the page's form): `raise` checks it.
     struct Draft: Sendable {
-        let title: String
-        let details: String
-        let place: String
-        let communityID: UUID?
-        let compoundID: UUID?
+        var title: String?
+        var details: String?
+        var place: String?
+        var communityID: UUID?
+        var compoundID: UUID?
+
+        /// The draft with its text trimmed and checked, or the error naming the field.
+        func validated() throws -> Draft {
+            Draft(title: try Validate.name(title, field: "title"), details: try Validate.text(details, field: "description", limit: 4_000),
+                  place: try Validate.text(place, field: "place"), communityID: communityID, compoundID: compoundID)
+        }
     }
 
     /// A resident raises a need in their own community; staff in a community they work in. The need and its
@@ -44,8 +51,9 @@ enum Needs {
         }
     }
 
-    static func raise(_ draft: Draft, photos: [CasePhoto] = [], in context: UseCaseContext) async throws -> NeedRecord {
+    static func raise(_ sent: Draft, photos: [CasePhoto] = [], in context: UseCaseContext) async throws -> NeedRecord {
         let actor = try context.account()
+        let draft = try sent.validated()
         let userID = actor.userID.uuid
         let now = context.now
         var raised: NeedRecord?
@@ -71,12 +79,12 @@ enum Needs {
                 let isStaff = AccessPolicy.reaches(.viewDeliberation, actor: actor, place: path)
                 // Somewhere the actor does not belong is as unknown as a place that does not exist.
                 guard isResident || isStaff else { throw AppError.invalid(draft.compoundID != nil ? "compoundId" : "communityId", "not_found") }
-                let need = NeedRecord(communityID: community.id!, orgPath: community.path, compoundID: compound?.id, title: draft.title, details: draft.details,
-                                      place: draft.place, origin: isStaff ? .staff : .resident, raisedBy: userID, now: now)
+                let need = NeedRecord(communityID: community.id!, orgPath: community.path, compoundID: compound?.id, title: draft.title ?? "", details: draft.details ?? "",
+                                      place: draft.place ?? "", origin: isStaff ? .staff : .resident, raisedBy: userID, now: now)
                 try await need.create(on: db)
                 try await DeliberationPhotos.save(photos, files: files, subject: .need, id: need.id!, uploadedBy: userID, now: now, on: db)
                 try await context.audit(AuditEvent(action: "need.raise", objectType: "need", objectID: need.id!.uuidString.lowercased(),
-                                                   change: ["title": draft.title, "community": community.id!.uuidString.lowercased(),
+                                                   change: ["title": draft.title ?? "", "community": community.id!.uuidString.lowercased(),
                                                             "photos": String(photos.count)]), on: db)
                 return need
             }
@@ -133,8 +141,9 @@ enum Needs {
     }
 
     /// Staff decisions on a need: take it up as a topic, decline it, or close it; the note is public.
-    static func decide(_ id: UUID, _ event: NeedRules.Event, note: String, in context: UseCaseContext) async throws -> NeedRecord {
+    static func decide(_ id: UUID, _ event: NeedRules.Event, note sent: String?, in context: UseCaseContext) async throws -> NeedRecord {
         let actor = try context.account()
+        let note = try Validate.text(sent, field: "note", limit: 2_000)
         let now = context.now
         return try await context.write { db in
             let (need, access) = try await visible(id, actor: actor, on: db)

@@ -130,17 +130,12 @@ struct NeedsAPIController: RouteCollection {
         var compoundId: UUID?
     }
 
-    static func draft(title: String?, description: String?, place: String?, communityID: UUID?, compoundID: UUID?) throws -> Needs.Draft {
-        Needs.Draft(title: try Validate.name(title, field: "title"), details: try Validate.text(description, field: "description", limit: 4_000),
-                    place: try Validate.text(place, field: "place"), communityID: communityID, compoundID: compoundID)
-    }
-
     @Sendable func raise(_ request: Request) async throws -> Response {
         let actor = try request.requireActor()
         try Needs.requireMayRaise(actor)
         let body = try request.content.decode(RaiseBody.self)
-        let need = try await Needs.raise(try Self.draft(title: body.title, description: body.description, place: body.place,
-                                                        communityID: body.communityId, compoundID: body.compoundId), in: request.context)
+        let need = try await Needs.raise(Needs.Draft(title: body.title, details: body.description, place: body.place,
+                                                     communityID: body.communityId, compoundID: body.compoundId), in: request.context)
         return try await NeedDTO(need, reader: actor).encodeResponse(status: .created, for: request)
     }
 
@@ -187,8 +182,7 @@ struct NeedsAPIController: RouteCollection {
         let actor = try request.requireActor()
         // The note is optional: no body at all is an empty note.
         let body = (request.body.data?.readableBytes ?? 0) > 0 ? try request.content.decode(NoteBody.self) : NoteBody()
-        let note = try Validate.text(body.note, field: "note", limit: 2_000)
-        return NeedDTO(try await Needs.decide(try request.uuidParameter(), event, note: note, in: request.context), reader: actor)
+        return NeedDTO(try await Needs.decide(try request.uuidParameter(), event, note: body.note, in: request.context), reader: actor)
     }
 
     @Sendable func takeUp(_ request: Request) async throws -> NeedDTO { try await decide(request, .takeUp) }

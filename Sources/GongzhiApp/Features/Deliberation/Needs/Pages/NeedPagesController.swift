@@ -118,8 +118,8 @@ struct NeedPagesController: RouteCollection {
         do {
             let compound = try Self.optionalUUID(form.compoundId, field: "compoundId")
             let community = try Self.optionalUUID(form.communityId, field: "communityId")
-            let need = try await Needs.raise(try NeedsAPIController.draft(title: form.title, description: form.description, place: form.place,
-                                                                          communityID: community, compoundID: compound),
+            let need = try await Needs.raise(Needs.Draft(title: form.title, details: form.description, place: form.place,
+                                                         communityID: community, compoundID: compound),
                                              photos: try DeliberationPhotos.checked(form.photos), in: request.context)
             return request.redirect(to: "/needs/\(need.id!.uuidString.lowercased())", redirectType: .normal)
         } catch let error as AppError where error.status != .notFound && error.status != .forbidden {
@@ -211,7 +211,7 @@ struct NeedPagesController: RouteCollection {
             let (_, access) = try await Needs.visible(id, actor: actor, on: request.db)
             guard access.manage else { throw AppError.forbidden }
             guard let event else { throw AppError.invalid("decision", "required") }
-            _ = try await Needs.decide(id, event, note: try Validate.text(form.note, field: "note", limit: 2_000), in: request.context)
+            _ = try await Needs.decide(id, event, note: form.note, in: request.context)
         }
     }
 
