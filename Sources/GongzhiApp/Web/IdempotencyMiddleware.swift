@@ -8,6 +8,8 @@ import Vapor
 /// a key claims it, runs, and its answer is kept (sealed: it may hold personal data) for 48 hours; the same request
 /// again gets that answer with `Idempotent-Replayed: true`; the same key with another body → 422; while the first
 /// is still running → 409. Keys belong to the caller (the account, or the address for anonymous callers).
+/// Signed-in page forms carry a one-time key of their own (`_once`, `PageBase.once`): the first sending spends it,
+/// a repeat of that form leads to what the first made (whatever its body), and a refused form may be sent again.
 struct IdempotencyMiddleware: AsyncMiddleware {
     static let header = "Idempotency-Key"
     static let table = "idempotency_keys"
