@@ -10,12 +10,6 @@ protocol OrgScoped: Model where IDValue == UUID {
     static var pathKey: KeyPath<Self, FieldProperty<Self, String>> { get }
 }
 
-extension OrgNode: OrgScoped { static var pathKey: KeyPath<OrgNode, FieldProperty<OrgNode, String>> { \.$path } }
-extension Compound: OrgScoped { static var pathKey: KeyPath<Compound, FieldProperty<Compound, String>> { \.$orgPath } }
-extension Building: OrgScoped { static var pathKey: KeyPath<Building, FieldProperty<Building, String>> { \.$orgPath } }
-extension HousingUnit: OrgScoped { static var pathKey: KeyPath<HousingUnit, FieldProperty<HousingUnit, String>> { \.$orgPath } }
-extension Household: OrgScoped { static var pathKey: KeyPath<Household, FieldProperty<Household, String>> { \.$orgPath } }
-extension Person: OrgScoped { static var pathKey: KeyPath<Person, FieldProperty<Person, String>> { \.$orgPath } }
 
 extension QueryBuilder where Model: OrgScoped {
     /// Only the rows inside a subtree where `actor` holds `permission`; nothing when it holds it nowhere.

@@ -77,7 +77,7 @@ struct PageBase: Encodable {
         var calendarNotice: String?
         var calendarNoticeForAdmin = false
         if let actor = request.current?.actor, actor.roles.contains(where: { $0 != .resident }),
-           let year = HolidayArrangements.missingYear(request.application) {
+           let year = request.gongzhi.calendar.unarrangedYear(within: WorkingCalendar.arrangementWarningDays, of: request.now) {
             // The system administrator is told what to do; other staff, in a line, what it means for their deadlines.
             calendarNoticeForAdmin = actor.roles.contains(.systemAdmin)
             calendarNotice = Strings.text(calendarNoticeForAdmin ? "calendar.missing_year" : "calendar.missing_year_staff", lang)

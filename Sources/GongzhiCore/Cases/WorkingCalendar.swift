@@ -100,6 +100,9 @@ public struct WorkingCalendar: Sendable {
     }
 
     /// The first year without an arrangement that a day within `days` days of `now` falls in (nil: none).
+    /// How many days before a year without its arrangement the administrators are warned.
+    public static let arrangementWarningDays = 60
+
     public func unarrangedYear(within days: Int, of now: Date) -> Int? {
         let first = DayNumber(now).civil.year, last = DayNumber(DayNumber(now).value + days).civil.year
         return (first...last).first { !years.contains($0) }

@@ -87,8 +87,3 @@ struct AuditKeyError: Error, CustomStringConvertible {
     var description: String { reason }
 }
 
-struct AuditChainBroken: Error, CustomStringConvertible {
-    let seq: Int64
-    var explanation = ""
-    var description: String { "audit chain broken at entry \(seq)" + (explanation.isEmpty ? "" : ": " + explanation) }
-}

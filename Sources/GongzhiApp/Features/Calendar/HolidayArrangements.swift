@@ -121,7 +121,7 @@ enum HolidayArrangements {
 
     /// The year without an arrangement that the next 60 days reach into, if any: start-up, staff pages and
     /// `/metrics` warn about it.
-    static let warningDays = 60
+    static var warningDays: Int { WorkingCalendar.arrangementWarningDays }
 
     static func missingYear(_ app: Application) -> Int? {
         app.gongzhi.calendar.unarrangedYear(within: warningDays, of: app.clock.now)

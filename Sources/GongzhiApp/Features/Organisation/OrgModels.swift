@@ -135,3 +135,8 @@ final class HousingUnit: Model, @unchecked Sendable {
 
     var area: Area { Area(centiSquareMetres: areaCenti) }
 }
+
+extension OrgNode: OrgScoped { static var pathKey: KeyPath<OrgNode, FieldProperty<OrgNode, String>> { \.$path } }
+extension Compound: OrgScoped { static var pathKey: KeyPath<Compound, FieldProperty<Compound, String>> { \.$orgPath } }
+extension Building: OrgScoped { static var pathKey: KeyPath<Building, FieldProperty<Building, String>> { \.$orgPath } }
+extension HousingUnit: OrgScoped { static var pathKey: KeyPath<HousingUnit, FieldProperty<HousingUnit, String>> { \.$orgPath } }

@@ -105,3 +105,6 @@ final class HouseholdMember: Model, @unchecked Sendable {
         self.resides = resides
     }
 }
+
+extension Household: OrgScoped { static var pathKey: KeyPath<Household, FieldProperty<Household, String>> { \.$orgPath } }
+extension Person: OrgScoped { static var pathKey: KeyPath<Person, FieldProperty<Person, String>> { \.$orgPath } }

@@ -73,7 +73,7 @@ struct RectificationPagesController: RouteCollection {
                 SelectOption(value: $0.rawValue, label: Strings.text("rectification.state.\($0.rawValue)", lang), selected: $0 == state)
             }
         let page = await PageBase.make(for: request, title: Strings.text("rectification.title", lang))
-        return try await request.view.render("cases/rectifications", ListView(
+        return try await request.view.render("evaluation/rectifications", ListView(
             page: page, rows: rows, states: states, owners: Self.groups(owners, selected: draft.ownerNodeId), draft: draft,
             today: CivilDate(now).description, messages: messages)).encodeResponse(status: status, for: request)
     }
@@ -163,7 +163,7 @@ struct RectificationPagesController: RouteCollection {
         let steps = Rectifications.steps(item, actor: actor)
         let owner = try await Self.names([item.ownerNodeID], on: request.db)[item.ownerNodeID] ?? ""
         let title = Strings.text("rectification.item", lang)
-        return try await request.view.render("cases/rectification", ItemView(
+        return try await request.view.render("evaluation/rectification", ItemView(
             page: await PageBase.make(for: request, title: title), id: id.uuidString.lowercased(),
             crumb: item.finding.count > 20 ? String(item.finding.prefix(20)) + "…" : item.finding, finding: item.finding, plan: item.plan,
             owner: owner, deadline: item.deadline, overdue: dto.overdue, state: item.state.rawValue,

@@ -93,7 +93,7 @@ struct SupervisionPagesController: RouteCollection {
             Section(title: Strings.text(key, lang), table: CaseTable(t: page.t, rows: found.0.map { labels.row($0, linkTo: "/cases/") },
                                                                      caption: Strings.text(key, lang)), count: found.1, allHref: href)
         }
-        return try await request.view.render("cases/supervise", SupervisePage(page: page, warnings: try await Self.warnings(actor: actor, lang: lang, on: db), sections: [
+        return try await request.view.render("monitoring/supervise", SupervisePage(page: page, warnings: try await Self.warnings(actor: actor, lang: lang, on: db), sections: [
             section("supervise.red", red, "/workbench?sla=red"),
             section("supervise.arbitration", arbitration, "/workbench?state=arbitration"),
             section("supervise.requests", requests, "/workbench?sort=due"),
@@ -198,7 +198,7 @@ struct SupervisionPagesController: RouteCollection {
             Chart(id: "categories", title: t("dashboard.categories"), svg: categoriesSVG, headers: [t("case.category"), t("kpi.intake")],
                   rows: byCategory.groups.map { [$0.name, String($0.figures.intake)] }),
         ]
-        return try await request.view.render("cases/dashboard", DashboardPage(
+        return try await request.view.render("monitoring/dashboard", DashboardPage(
             page: await PageBase.make(for: request, title: t("dashboard.title")), from: from.description, to: to.description,
             cards: cards, charts: charts, messages: messages)).encodeResponse(status: messages.isEmpty ? .ok : .unprocessableEntity, for: request)
     }

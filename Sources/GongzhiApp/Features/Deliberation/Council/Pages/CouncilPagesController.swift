@@ -77,7 +77,7 @@ struct CouncilPagesController: RouteCollection {
         let resources = try await Council.resources(actor: actor, offset: 0, limit: 50, on: db).items
         let canManage = AccessPolicy.allowsAnywhere(.manageDeliberation, actor: actor)
         let page = await PageBase.make(for: request, title: Strings.text("council.title", lang))
-        return try await request.view.render("deliberation/council", CouncilView(
+        return try await request.view.render("deliberation/council/council", CouncilView(
             page: page,
             members: members.sorted { ($0.seat.isCore ? 0 : 1, $0.seat.rawValue) < ($1.seat.isCore ? 0 : 1, $1.seat.rawValue) }.map {
                 MemberRow(id: $0.id!.uuidString.lowercased(), seat: Strings.text("seat.\($0.seat.rawValue)", lang), core: $0.seat.isCore, name: $0.name,

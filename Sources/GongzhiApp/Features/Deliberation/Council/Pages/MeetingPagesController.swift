@@ -27,7 +27,7 @@ extension CouncilPagesController {
     func renderNewMeeting(_ request: Request, actor: Actor, messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
         let topics = try await Needs.list(actor: actor, states: [.topic], offset: 0, limit: 100, on: request.db).items
         let page = await PageBase.make(for: request, title: Strings.text("meeting.new", request.lang))
-        return try await request.view.render("deliberation/meeting-new", NewMeetingView(
+        return try await request.view.render("deliberation/council/meeting-new", NewMeetingView(
             page: page, communities: try await Self.communityOptions(actor, on: request.db),
             topics: topics.map { SelectOption(value: $0.id!.uuidString.lowercased(), label: $0.title) },
             heldAt: PageDates.local(request.now.addingTimeInterval(7 * 86_400)), messages: messages)).encodeResponse(status: status, for: request)
@@ -115,7 +115,7 @@ extension CouncilPagesController {
             },
             outcomes: MeetingDecision.Outcome.allCases.map { SelectOption(value: $0.rawValue, label: Strings.text("outcome.\($0.rawValue)", lang)) },
             flash: nil, messages: messages)
-        return try await request.view.render("deliberation/meeting", context).encodeResponse(status: status, for: request)
+        return try await request.view.render("deliberation/council/meeting", context).encodeResponse(status: status, for: request)
     }
 
     func meetingWrite(_ request: Request, _ body: (Actor, UUID) async throws -> Void) async throws -> Response {

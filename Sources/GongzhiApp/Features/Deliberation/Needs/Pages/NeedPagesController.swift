@@ -52,7 +52,7 @@ struct NeedPagesController: RouteCollection {
         let page = await PageBase.make(for: request, title: Strings.text("need.list_title", lang))
         let filters = [SelectOption(value: "", label: Strings.text("need.filter_all", lang), selected: filter == nil)]
             + NeedRules.State.allCases.map { SelectOption(value: $0.rawValue, label: Strings.text("need.state.\($0.rawValue)", lang), selected: $0 == filter) }
-        return try await request.view.render("deliberation/needs", ListView(
+        return try await request.view.render("deliberation/needs/needs", ListView(
             page: page, rows: found.items.map { Self.row($0, reader: actor, lang: lang) }, filters: filters, filter: filter?.rawValue ?? "",
             canSuggest: AccessPolicy.allowsAnywhere(.manageDeliberation, actor: actor) && AccessPolicy.allowsAnywhere(.viewCases, actor: actor),
             nextOffset: offset + 20 < found.total ? offset + 20 : nil, previousOffset: offset > 0 ? max(0, offset - 20) : nil))
@@ -106,7 +106,7 @@ struct NeedPagesController: RouteCollection {
             }
         }
         let page = await PageBase.make(for: request, title: Strings.text("need.new", lang))
-        return try await request.view.render("deliberation/need-new", NewView(
+        return try await request.view.render("deliberation/needs/need-new", NewView(
             page: page, communities: communities, compounds: compounds, title: form.title ?? "", description: form.description ?? "",
             place: form.place ?? "", messages: messages)).encodeResponse(status: status, for: request)
     }
@@ -181,7 +181,7 @@ struct NeedPagesController: RouteCollection {
             canClose: access.manage && (need.state == .topic || need.state == .project), decisionNote: note,
             created: PageDates.minute(need.createdAt), caseCount: dto.caseCount ?? 0, cases: dto.cases ?? [], photos: dto.photos ?? [],
             flash: flash, messages: messages)
-        return try await request.view.render("deliberation/need", context).encodeResponse(status: status, for: request)
+        return try await request.view.render("deliberation/needs/need", context).encodeResponse(status: status, for: request)
     }
 
     func act(_ request: Request, done: String, _ body: (Actor, UUID) async throws -> Void) async throws -> Response {
@@ -244,7 +244,7 @@ struct NeedPagesController: RouteCollection {
                                          cases: cases.map { "\($0.number) \($0.title)" }, ids: cases.map { $0.id!.uuidString.lowercased() }))
         }
         let page = await PageBase.make(for: request, title: Strings.text("need.suggestions", lang))
-        return try await request.view.render("deliberation/need-suggestions", SuggestionsView(page: page, groups: groups, messages: messages))
+        return try await request.view.render("deliberation/needs/need-suggestions", SuggestionsView(page: page, groups: groups, messages: messages))
             .encodeResponse(status: status, for: request)
     }
 

@@ -43,7 +43,7 @@ struct OwnerVotePagesController: RouteCollection {
         let names = try await Self.compoundNames(found.items.map { $0.$compound.id }, on: request.db)
         let lang = request.lang
         let page = await PageBase.make(for: request, title: Strings.text("vote.list_title", lang))
-        return try await request.view.render("deliberation/votes", ListPageView(
+        return try await request.view.render("deliberation/owner-votes/votes", ListPageView(
             page: page,
             rows: found.items.map { Self.row($0, compound: names[$0.$compound.id] ?? "", lang: lang) },
             canCreate: AccessPolicy.allowsAnywhere(.manageDeliberation, actor: actor),
@@ -91,7 +91,7 @@ struct OwnerVotePagesController: RouteCollection {
         let lang = request.lang
         let compounds = try await Compound.query(on: request.db).visible(to: actor, .manageDeliberation).sort(\.$name).limit(500).all()
         let page = await PageBase.make(for: request, title: Strings.text("vote.new", lang))
-        return try await request.view.render("deliberation/vote-new", NewPage(
+        return try await request.view.render("deliberation/owner-votes/vote-new", NewPage(
             page: page,
             compounds: compounds.map { SelectOption(value: $0.id!.uuidString.lowercased(), label: $0.name, selected: $0.id!.uuidString.lowercased() == form.compoundId?.lowercased()) },
             matters: OwnersVote.Matter.allCases.map { SelectOption(value: $0.rawValue, label: Strings.text("matter.\($0.rawValue)", lang), selected: $0.rawValue == form.matter) },
@@ -190,7 +190,7 @@ struct OwnerVotePagesController: RouteCollection {
             canClose: access.manage && vote.state == .open && request.now >= vote.closesAt, voters: open ? voters : [],
             resultPassed: dto.result?.passed, quorumMet: dto.result?.quorumMet ?? false, counts: counts, thresholds: thresholds,
             receipt: receipt, receiptAnswer: receiptAnswer, flash: flash, messages: messages)
-        let response = try await request.view.render("deliberation/vote", context).encodeResponse(status: status, for: request)
+        let response = try await request.view.render("deliberation/owner-votes/vote", context).encodeResponse(status: status, for: request)
         response.headers.cacheControl = .init(noStore: true)
         // The page showed the owner every paper ballot entered for them here.
         if context.entries.contains(where: { $0.paperNotice != nil }) {

@@ -39,7 +39,7 @@ struct PollPagesController: RouteCollection {
         let offset = request.pageOffset
         let found = try await Polls.list(actor: actor, offset: offset, limit: 20, on: request.db)
         let page = await PageBase.make(for: request, title: Strings.text("poll.list_title", lang))
-        return try await request.view.render("deliberation/polls", ListView(
+        return try await request.view.render("deliberation/polls/polls", ListView(
             page: page,
             rows: found.items.map {
                 Row(href: "/polls/\($0.id!.uuidString.lowercased())", title: $0.title, state: $0.state.rawValue,
@@ -79,7 +79,7 @@ struct PollPagesController: RouteCollection {
     func renderNew(_ request: Request, actor: Actor, form: NewForm, messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
         let communities = try await OrgNode.query(on: request.db).filter(\.$level == .community).visible(to: actor, .manageDeliberation).sort(\.$name).limit(300).all()
         let page = await PageBase.make(for: request, title: Strings.text("poll.new", request.lang))
-        return try await request.view.render("deliberation/poll-new", NewView(
+        return try await request.view.render("deliberation/polls/poll-new", NewView(
             page: page,
             communities: communities.map { SelectOption(value: $0.id!.uuidString.lowercased(), label: $0.name, selected: $0.id!.uuidString.lowercased() == form.communityId?.lowercased()) },
             title: form.title ?? "", description: form.description ?? "", options: form.options ?? "", multipleChoice: form.multipleChoice == "on",
@@ -158,7 +158,7 @@ struct PollPagesController: RouteCollection {
             canVote: access.resident && poll.state == .open && request.now < poll.closesAt, voted: !mine.isEmpty,
             canOpen: access.manage && poll.state == .draft, canClose: access.manage && poll.state == .open,
             showResult: showResult, participants: dto.participants ?? 0, chart: chart, flash: flash, messages: messages)
-        return try await request.view.render("deliberation/poll", context).encodeResponse(status: status, for: request)
+        return try await request.view.render("deliberation/polls/poll", context).encodeResponse(status: status, for: request)
     }
 
     func act(_ request: Request, done: String? = nil, _ body: (Actor, UUID) async throws -> Void) async throws -> Response {

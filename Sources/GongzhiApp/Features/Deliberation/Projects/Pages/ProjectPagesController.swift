@@ -35,7 +35,7 @@ struct ProjectPagesController: RouteCollection {
         let lang = request.lang
         let found = try await Projects.list(actor: actor, offset: 0, limit: 100, on: request.db)
         let page = await PageBase.make(for: request, title: Strings.text("project.list_title", lang))
-        return try await request.view.render("deliberation/projects", ListView(page: page, rows: found.items.map {
+        return try await request.view.render("deliberation/projects/projects", ListView(page: page, rows: found.items.map {
             Row(href: "/projects/\($0.id!.uuidString.lowercased())", title: $0.title, state: Strings.text("project.state.\($0.state.rawValue)", lang),
                 budget: Yuan.format($0.budgetFen) + " " + Strings.text("money.yuan", lang))
         }))
@@ -64,7 +64,7 @@ struct ProjectPagesController: RouteCollection {
         guard access.manage else { throw AppError.forbidden }
         let resources = try await ResourceOffer.query(on: request.db).filter(\.$communityID == meeting.communityID).filter(\.$available == true).all()
         let page = await PageBase.make(for: request, title: Strings.text("project.new", lang))
-        return try await request.view.render("deliberation/project-new", NewView(
+        return try await request.view.render("deliberation/projects/project-new", NewView(
             page: page, decision: id.uuidString.lowercased(), decisionText: decision.text,
             sources: ProjectFunding.Source.allCases.map { SelectOption(value: $0.rawValue, label: Strings.text("funding.\($0.rawValue)", lang)) },
             resources: [SelectOption(value: "", label: "—")] + resources.map { SelectOption(value: $0.id!.uuidString.lowercased(), label: "\($0.title)（\($0.providerName)）") },
@@ -191,7 +191,7 @@ struct ProjectPagesController: RouteCollection {
             canRate: access.resident && project.state == .acceptance, myRating: dto.myRating?.rawValue ?? "",
             ratings: ProjectRules.Rating.allCases.map { SelectOption(value: $0.rawValue, label: Strings.text("satisfaction.\($0.rawValue)", lang), selected: $0 == dto.myRating) },
             messages: messages)
-        return try await request.view.render("deliberation/project", context).encodeResponse(status: status, for: request)
+        return try await request.view.render("deliberation/projects/project", context).encodeResponse(status: status, for: request)
     }
 
     func write(_ request: Request, _ body: (Actor, UUID) async throws -> Void) async throws -> Response {

@@ -210,3 +210,9 @@ extension Request {
         try await context.audit(event, on: db)
     }
 }
+
+struct AuditChainBroken: Error, CustomStringConvertible {
+    let seq: Int64
+    var explanation = ""
+    var description: String { "audit chain broken at entry \(seq)" + (explanation.isEmpty ? "" : ": " + explanation) }
+}
