@@ -176,8 +176,9 @@ enum Warnings {
         }.filter(\.$state ~~ states).sort(\.$createdAt, .descending).limit(200).all()
     }
 
-    static func step(_ id: UUID, _ step: WarningRules.Step, note: String, in context: UseCaseContext) async throws -> WarningRecord {
+    static func step(_ id: UUID, _ step: WarningRules.Step, note sent: String?, in context: UseCaseContext) async throws -> WarningRecord {
         let actor = try context.account()
+        let note = try Validate.text(sent, field: "note", limit: 1_000)
         let now = context.now
         return try await context.write { db in
             guard let warning = try await WarningRecord.find(id, on: db), let path = OrgPath(warning.orgPath),

@@ -33,6 +33,6 @@ struct WarningsAPIController: RouteCollection {
         let id = try request.uuidParameter()
         guard let step = request.parameters.get("step").flatMap(WarningRules.Step.init(rawValue:)) else { throw AppError.notFound }
         let body = (request.body.data?.readableBytes ?? 0) > 0 ? try request.content.decode(NoteBody.self) : NoteBody()
-        return WarningDTO(try await Warnings.step(id, step, note: try Validate.text(body.note, field: "note", limit: 1_000), in: context))
+        return WarningDTO(try await Warnings.step(id, step, note: body.note, in: context))
     }
 }

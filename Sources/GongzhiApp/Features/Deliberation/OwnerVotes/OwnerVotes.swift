@@ -61,14 +61,17 @@ enum OwnerVotes {
 
     struct Draft: Sendable {
         let compoundID: UUID
-        let title: String
-        let details: String
+        /// As sent: `create` checks them.
+        let title: String?
+        let details: String?
         let matter: OwnersVote.Matter
         let closesAt: Date
     }
 
     static func create(_ draft: Draft, in context: UseCaseContext) async throws -> OwnerVoteRecord {
         let actor = try context.account()
+        let title = try Validate.name(draft.title, field: "title")
+        let details = try Validate.text(draft.details, field: "description", limit: 4_000)
         let now = context.now
         guard draft.closesAt > now else { throw AppError.invalid("closesAt", "not_in_future") }
         guard draft.closesAt <= now.addingTimeInterval(180 * 86_400) else { throw AppError.invalid("closesAt", "too_far") }
@@ -76,7 +79,7 @@ enum OwnerVotes {
         return try await context.write { db in
             let compound = try await Scoped.find(Compound.self, draft.compoundID, actor: actor, .viewDeliberation, on: db)
             try Scoped.require(.manageDeliberation, actor: actor, at: compound.orgPath)
-            let vote = OwnerVoteRecord(compoundID: compound.id!, orgPath: compound.orgPath, title: draft.title, details: draft.details,
+            let vote = OwnerVoteRecord(compoundID: compound.id!, orgPath: compound.orgPath, title: title, details: details,
                                        matter: draft.matter, closesAt: draft.closesAt, createdBy: userID, now: now)
             try await vote.create(on: db)
             try await context.audit(AuditEvent(action: "owner_vote.create", objectType: "owner_vote", objectID: vote.id!.uuidString.lowercased(),

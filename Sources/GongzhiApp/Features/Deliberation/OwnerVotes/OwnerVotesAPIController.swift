@@ -40,8 +40,8 @@ struct OwnerVotesAPIController: RouteCollection {
         guard let matter = body.matter else { throw AppError.invalid("matter", "required") }
         guard let closesAt = body.closesAt else { throw AppError.invalid("closesAt", "required") }
         let vote = try await OwnerVotes.create(.init(
-            compoundID: compoundID, title: try Validate.name(body.title, field: "title"),
-            details: try Validate.text(body.description, field: "description", limit: 4_000), matter: matter, closesAt: closesAt),
+            compoundID: compoundID, title: body.title,
+            details: body.description, matter: matter, closesAt: closesAt),
             in: request.context)
         return try await OwnerVoteDTO(vote).encodeResponse(status: .created, for: request)
     }

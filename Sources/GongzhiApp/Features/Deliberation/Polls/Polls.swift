@@ -24,18 +24,29 @@ enum Polls {
     struct Draft: Sendable {
         let communityID: UUID
         let compoundID: UUID?
-        let title: String
-        let details: String
+        /// As sent: `create` checks the title, the description and the options.
+        let title: String?
+        let details: String?
         let options: [String]
         let multipleChoice: Bool
         let unit: ResidentPoll.Unit
         let closesAt: Date
     }
 
+    /// 2 to 20 options of 1–100 characters each, none twice.
+    static func checkedOptions(_ raw: [String]) throws -> [String] {
+        let options = try raw.map { try Validate.name($0, field: "options") }
+        guard (2...20).contains(options.count), Set(options).count == options.count else { throw AppError.invalid("options", "bad_options") }
+        return options
+    }
+
     static func create(_ draft: Draft, in context: UseCaseContext) async throws -> PollRecord {
         let actor = try context.account()
         let userID = actor.userID.uuid
         let now = context.now
+        let title = try Validate.name(draft.title, field: "title")
+        let details = try Validate.text(draft.details, field: "description", limit: 4_000)
+        let options = try checkedOptions(draft.options)
         guard draft.closesAt > now else { throw AppError.invalid("closesAt", "not_in_future") }
         guard draft.closesAt <= now.addingTimeInterval(180 * 86_400) else { throw AppError.invalid("closesAt", "too_far") }
         return try await context.write { db in
@@ -45,12 +56,12 @@ enum Polls {
             if let compound = draft.compoundID {
                 guard try await Compound.find(compound, on: db)?.$community.id == community.id else { throw AppError.invalid("compoundId", "not_found") }
             }
-            let poll = PollRecord(communityID: community.id!, orgPath: community.path, compoundID: draft.compoundID, title: draft.title,
-                                  details: draft.details, options: draft.options, multipleChoice: draft.multipleChoice, unit: draft.unit,
+            let poll = PollRecord(communityID: community.id!, orgPath: community.path, compoundID: draft.compoundID, title: title,
+                                  details: details, options: options, multipleChoice: draft.multipleChoice, unit: draft.unit,
                                   closesAt: draft.closesAt, createdBy: userID, now: now)
             try await poll.create(on: db)
             try await context.audit(AuditEvent(action: "poll.create", objectType: "poll", objectID: poll.id!.uuidString.lowercased(),
-                                               change: ["title": draft.title, "options": String(draft.options.count)]), on: db)
+                                               change: ["title": title, "options": String(options.count)]), on: db)
             return poll
         }
     }

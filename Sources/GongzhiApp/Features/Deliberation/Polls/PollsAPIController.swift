@@ -35,13 +35,6 @@ struct PollsAPIController: RouteCollection {
         var closesAt: Date?
     }
 
-    /// 2 to 20 options of 1–100 characters each, none twice.
-    static func options(_ raw: [String]?) throws -> [String] {
-        let options = try (raw ?? []).map { try Validate.name($0, field: "options") }
-        guard (2...20).contains(options.count), Set(options).count == options.count else { throw AppError.invalid("options", "bad_options") }
-        return options
-    }
-
     @Sendable func create(_ request: Request) async throws -> Response {
         let context = request.context
         _ = try request.require(.manageDeliberation)
@@ -49,8 +42,8 @@ struct PollsAPIController: RouteCollection {
         guard let community = body.communityId else { throw AppError.invalid("communityId", "required") }
         guard let closesAt = body.closesAt else { throw AppError.invalid("closesAt", "required") }
         let poll = try await Polls.create(.init(
-            communityID: community, compoundID: body.compoundId, title: try Validate.name(body.title, field: "title"),
-            details: try Validate.text(body.description, field: "description", limit: 4_000), options: try Self.options(body.options),
+            communityID: community, compoundID: body.compoundId, title: body.title,
+            details: body.description, options: body.options ?? [],
             multipleChoice: body.multipleChoice ?? false, unit: body.unit ?? .resident, closesAt: closesAt), in: context)
         return try await PollDTO(poll).encodeResponse(status: .created, for: request)
     }

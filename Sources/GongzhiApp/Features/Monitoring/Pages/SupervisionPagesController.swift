@@ -61,7 +61,7 @@ struct SupervisionPagesController: RouteCollection {
         _ = try request.require(.superviseCases)
         guard let step = request.parameters.get("step").flatMap(WarningRules.Step.init(rawValue:)) else { throw AppError.notFound }
         let form = try request.content.decode(NoteForm.self)
-        _ = try await Warnings.step(try request.uuidParameter(), step, note: try Validate.text(form.note, field: "note", limit: 1_000), in: request.context)
+        _ = try await Warnings.step(try request.uuidParameter(), step, note: form.note, in: request.context)
         return request.redirect(to: "/supervise", redirectType: .normal)
     }
 

@@ -107,8 +107,8 @@ struct OwnerVotePagesController: RouteCollection {
             guard let matter = form.matter.flatMap(OwnersVote.Matter.init(rawValue:)) else { throw AppError.invalid("matter", "required") }
             guard let closesAt = form.closesAt.flatMap(PageDates.parseLocal) else { throw AppError.invalid("closesAt", "required") }
             let vote = try await OwnerVotes.create(.init(
-                compoundID: compound, title: try Validate.name(form.title, field: "title"),
-                details: try Validate.text(form.description, field: "description", limit: 4_000), matter: matter, closesAt: closesAt),
+                compoundID: compound, title: form.title,
+                details: form.description, matter: matter, closesAt: closesAt),
                 in: request.context)
             return request.redirect(to: "/votes/\(vote.id!.uuidString.lowercased())", redirectType: .normal)
         } catch let error as AppError where error.status != .notFound && error.status != .forbidden {

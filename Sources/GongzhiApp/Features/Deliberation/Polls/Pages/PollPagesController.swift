@@ -94,8 +94,8 @@ struct PollPagesController: RouteCollection {
             guard let closesAt = form.closesAt.flatMap(PageDates.parseLocal) else { throw AppError.invalid("closesAt", "required") }
             let options = (form.options ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let poll = try await Polls.create(.init(
-                communityID: community, compoundID: nil, title: try Validate.name(form.title, field: "title"),
-                details: try Validate.text(form.description, field: "description", limit: 4_000), options: try PollsAPIController.options(options),
+                communityID: community, compoundID: nil, title: form.title,
+                details: form.description, options: options,
                 multipleChoice: form.multipleChoice == "on", unit: form.unit == "household" ? .household : .resident, closesAt: closesAt),
                 in: request.context)
             return request.redirect(to: "/polls/\(poll.id!.uuidString.lowercased())", redirectType: .normal)
