@@ -83,8 +83,9 @@ enum Projects {
     }
 
     /// Moves the project on (start, ask for acceptance once every milestone is done, accept, reopen, cancel).
-    static func act(_ id: UUID, _ action: ProjectRules.Action, note: String, in context: UseCaseContext) async throws -> ProjectRecord {
+    static func act(_ id: UUID, _ action: ProjectRules.Action, note sent: String?, in context: UseCaseContext) async throws -> ProjectRecord {
         let actor = try context.account()
+        let note = try Validate.text(sent, field: "note", limit: 2_000)
         let now = context.now
         return try await context.write { db in
             let (project, access) = try await visible(id, actor: actor, on: db)
@@ -127,8 +128,10 @@ enum Projects {
     }
 
     /// A public progress report, with its photos written in the same transaction.
-    static func report(_ id: UUID, text: String, percent: Int, photos: [CasePhoto] = [], in context: UseCaseContext) async throws -> ProjectUpdate {
+    static func report(_ id: UUID, text sent: String?, percent: Int, photos: [CasePhoto] = [], in context: UseCaseContext) async throws -> ProjectUpdate {
         let actor = try context.account()
+        let text = try Validate.text(sent, field: "text", limit: 4_000)
+        guard !text.isEmpty else { throw AppError.invalid("text", "required") }
         let userID = actor.userID.uuid
         guard (0...100).contains(percent) else { throw AppError.invalid("percent") }
         let now = context.now
@@ -150,8 +153,9 @@ enum Projects {
     }
 
     /// A resident's evaluation while the project waits for acceptance; a later one replaces theirs.
-    static func rate(_ id: UUID, rating: ProjectRules.Rating, comment: String, in context: UseCaseContext) async throws -> ProjectRating {
+    static func rate(_ id: UUID, rating: ProjectRules.Rating, comment sent: String?, in context: UseCaseContext) async throws -> ProjectRating {
         let actor = try context.account()
+        let comment = try Validate.text(sent, field: "comment", limit: 1_000)
         let userID = actor.userID.uuid
         let now = context.now
         return try await context.write { db in

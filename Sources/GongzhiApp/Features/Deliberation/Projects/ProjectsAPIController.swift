@@ -176,7 +176,7 @@ struct ProjectsAPIController: RouteCollection {
         let id = try request.uuidParameter()
         guard let action = request.parameters.get("action").flatMap(ProjectRules.Action.init(rawValue:)) else { throw AppError.notFound }
         let body = (request.body.data?.readableBytes ?? 0) > 0 ? try request.content.decode(NoteBody.self) : NoteBody()
-        let project = try await Projects.act(id, action, note: try Validate.text(body.note, field: "note", limit: 2_000), in: request.context)
+        let project = try await Projects.act(id, action, note: body.note, in: request.context)
         return try await ProjectDTO.detail(project, actor: actor, on: request.db)
     }
 
@@ -197,10 +197,8 @@ struct ProjectsAPIController: RouteCollection {
         let actor = try request.requireActor()
         _ = try await Projects.visible(try request.uuidParameter(), actor: actor, on: request.db)
         let body = try request.content.decode(UpdateBody.self)
-        let text = try Validate.text(body.text, field: "text", limit: 4_000)
-        guard !text.isEmpty else { throw AppError.invalid("text", "required") }
         let id = try request.uuidParameter()
-        _ = try await Projects.report(id, text: text, percent: body.percent ?? 0, in: request.context)
+        _ = try await Projects.report(id, text: body.text, percent: body.percent ?? 0, in: request.context)
         let (project, _) = try await Projects.visible(id, actor: actor, on: request.db)
         return try await ProjectDTO.detail(project, actor: actor, on: request.db).encodeResponse(status: .created, for: request)
     }
@@ -249,7 +247,7 @@ struct ProjectsAPIController: RouteCollection {
         let body = try request.content.decode(RatingBody.self)
         guard let rating = body.rating else { throw AppError.invalid("rating", "required") }
         let id = try request.uuidParameter()
-        _ = try await Projects.rate(id, rating: rating, comment: try Validate.text(body.comment, field: "comment", limit: 1_000), in: request.context)
+        _ = try await Projects.rate(id, rating: rating, comment: body.comment, in: request.context)
         let (project, _) = try await Projects.visible(id, actor: actor, on: request.db)
         return try await ProjectDTO.detail(project, actor: actor, on: request.db).encodeResponse(status: .created, for: request)
     }

@@ -209,7 +209,7 @@ struct ProjectPagesController: RouteCollection {
         try await write(request) { actor, id in
             let form = try request.content.decode(ActForm.self)
             guard let action = form.action.flatMap(ProjectRules.Action.init(rawValue:)) else { throw AppError.invalid("action", "required") }
-            _ = try await Projects.act(id, action, note: try Validate.text(form.note, field: "note", limit: 2_000), in: request.context)
+            _ = try await Projects.act(id, action, note: form.note, in: request.context)
         }
     }
 
@@ -228,10 +228,8 @@ struct ProjectPagesController: RouteCollection {
     @Sendable func update(_ request: Request) async throws -> Response {
         try await write(request) { actor, id in
             let form = try request.content.decode(UpdateForm.self)
-            let text = try Validate.text(form.text, field: "text", limit: 4_000)
-            guard !text.isEmpty else { throw AppError.invalid("text", "required") }
             guard let percent = form.percent.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else { throw AppError.invalid("percent") }
-            _ = try await Projects.report(id, text: text, percent: percent, photos: try DeliberationPhotos.checked(form.photos), in: request.context)
+            _ = try await Projects.report(id, text: form.text, percent: percent, photos: try DeliberationPhotos.checked(form.photos), in: request.context)
         }
     }
 
@@ -244,7 +242,7 @@ struct ProjectPagesController: RouteCollection {
         try await write(request) { actor, id in
             let form = try request.content.decode(RateForm.self)
             guard let rating = form.rating.flatMap(ProjectRules.Rating.init(rawValue:)) else { throw AppError.invalid("rating", "required") }
-            _ = try await Projects.rate(id, rating: rating, comment: try Validate.text(form.comment, field: "comment", limit: 1_000), in: request.context)
+            _ = try await Projects.rate(id, rating: rating, comment: form.comment, in: request.context)
         }
     }
 }
