@@ -13,21 +13,23 @@ enum Council {
         let communityID: UUID?
         let compoundID: UUID?
         let seat: CouncilRules.Seat
-        let name: String
-        let organisation: String
+        /// As sent: `addMember` checks them.
+        let name: String?
+        let organisation: String?
     }
 
     static func addMember(_ input: NewMember, in context: UseCaseContext) async throws -> CouncilMember {
         let actor = try context.account()
+        let name = try Validate.name(input.name), organisation = try Validate.text(input.organisation, field: "organisation")
         let now = context.now
         return try await context.write { db in
             let community = try await DeliberationScope.managedCommunity(input.communityID, actor: actor, on: db)
             try await checkCompound(input.compoundID, in: community, on: db)
             let member = CouncilMember(communityID: community.id!, orgPath: community.path, compoundID: input.compoundID, seat: input.seat,
-                                       name: input.name, organisation: input.organisation, now: now)
+                                       name: name, organisation: organisation, now: now)
             try await member.create(on: db)
             try await context.audit(AuditEvent(action: "council.member_add", objectType: "council_member", objectID: member.id!.uuidString.lowercased(),
-                                               change: ["seat": input.seat.rawValue, "name": input.name]), on: db)
+                                               change: ["seat": input.seat.rawValue, "name": name]), on: db)
             return member
         }
     }
@@ -67,9 +69,10 @@ enum Council {
     struct NewMeeting: Sendable {
         let communityID: UUID?
         let compoundID: UUID?
-        let title: String
+        /// As sent: `schedule` checks them.
+        let title: String?
         let heldAt: Date
-        let place: String
+        let place: String?
         let agenda: [UUID]
     }
 
@@ -90,24 +93,26 @@ enum Council {
 
     static func schedule(_ input: NewMeeting, in context: UseCaseContext) async throws -> MeetingRecord {
         let actor = try context.account()
+        let title = try Validate.name(input.title, field: "title"), place = try Validate.text(input.place, field: "place")
         let userID = actor.userID.uuid
         let now = context.now
         return try await context.write { db in
             let community = try await DeliberationScope.managedCommunity(input.communityID, actor: actor, on: db)
             try await checkCompound(input.compoundID, in: community, on: db)
             try await checkAgenda(input.agenda, community: community.id!, on: db)
-            let meeting = MeetingRecord(communityID: community.id!, orgPath: community.path, compoundID: input.compoundID, title: input.title,
-                                        heldAt: input.heldAt, place: input.place, agenda: input.agenda, createdBy: userID, now: now)
+            let meeting = MeetingRecord(communityID: community.id!, orgPath: community.path, compoundID: input.compoundID, title: title,
+                                        heldAt: input.heldAt, place: place, agenda: input.agenda, createdBy: userID, now: now)
             try await meeting.create(on: db)
             try await context.audit(AuditEvent(action: "meeting.schedule", objectType: "meeting", objectID: meeting.id!.uuidString.lowercased(),
-                                               change: ["title": input.title, "agenda": String(input.agenda.count)]), on: db)
+                                               change: ["title": title, "agenda": String(input.agenda.count)]), on: db)
             return meeting
         }
     }
 
     /// Records who attended and the minutes (until the meeting is published).
-    static func record(_ id: UUID, present: [UUID], minutes: String, in context: UseCaseContext) async throws -> MeetingRecord {
+    static func record(_ id: UUID, present: [UUID], minutes sent: String?, in context: UseCaseContext) async throws -> MeetingRecord {
         let actor = try context.account()
+        let minutes = try Validate.text(sent, field: "minutes", limit: 20_000)
         return try await context.write { db in
             let (meeting, access) = try await visibleMeeting(id, actor: actor, on: db)
             guard access.manage else { throw AppError.forbidden }
@@ -134,8 +139,10 @@ enum Council {
     }
 
     /// A decision of the meeting (on a topic of its agenda, or on its own); refused without a quorum.
-    static func decide(_ id: UUID, needID: UUID?, text: String, outcome: MeetingDecision.Outcome, in context: UseCaseContext) async throws -> MeetingDecision {
+    static func decide(_ id: UUID, needID: UUID?, text sent: String?, outcome: MeetingDecision.Outcome, in context: UseCaseContext) async throws -> MeetingDecision {
         let actor = try context.account()
+        let text = try Validate.text(sent, field: "text", limit: 2_000)
+        guard !text.isEmpty else { throw AppError.invalid("text", "required") }
         let now = context.now
         return try await context.write { db in
             let (meeting, access) = try await visibleMeeting(id, actor: actor, on: db)
@@ -185,25 +192,28 @@ enum Council {
         let communityID: UUID?
         let kind: ResourceOffer.Kind
         let provider: ResourceOffer.Provider
-        let providerName: String
-        let title: String
-        let details: String
+        /// As sent: `offer` checks them.
+        let providerName: String?
+        let title: String?
+        let details: String?
         let amountFen: Int?
     }
 
     static func offer(_ input: NewResource, in context: UseCaseContext) async throws -> ResourceOffer {
         let actor = try context.account()
+        let providerName = try Validate.name(input.providerName, field: "providerName"), title = try Validate.name(input.title, field: "title")
+        let details = try Validate.text(input.details, field: "description", limit: 4_000)
         let userID = actor.userID.uuid
         if let amount = input.amountFen, !(0...10_000_000_000).contains(amount) { throw AppError.invalid("amountFen") }
         let now = context.now
         return try await context.write { db in
             let community = try await DeliberationScope.managedCommunity(input.communityID, actor: actor, on: db)
             let resource = ResourceOffer(communityID: community.id!, orgPath: community.path, kind: input.kind, provider: input.provider,
-                                         providerName: input.providerName, title: input.title, details: input.details, amountFen: input.amountFen,
+                                         providerName: providerName, title: title, details: details, amountFen: input.amountFen,
                                          createdBy: userID, now: now)
             try await resource.create(on: db)
             try await context.audit(AuditEvent(action: "resource.offer", objectType: "resource", objectID: resource.id!.uuidString.lowercased(),
-                                               change: ["kind": input.kind.rawValue, "provider": input.providerName]), on: db)
+                                               change: ["kind": input.kind.rawValue, "provider": providerName]), on: db)
             return resource
         }
     }

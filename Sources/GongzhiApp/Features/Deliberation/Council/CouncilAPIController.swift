@@ -134,8 +134,8 @@ struct CouncilAPIController: RouteCollection {
         let body = try request.content.decode(MemberBody.self)
         guard let seat = body.seat else { throw AppError.invalid("seat", "required") }
         let member = try await Council.addMember(.init(
-            communityID: body.communityId, compoundID: body.compoundId, seat: seat, name: try Validate.name(body.name),
-            organisation: try Validate.text(body.organisation, field: "organisation")), in: request.context)
+            communityID: body.communityId, compoundID: body.compoundId, seat: seat, name: body.name,
+            organisation: body.organisation), in: request.context)
         return try await CouncilMemberDTO(member).encodeResponse(status: .created, for: request)
     }
 
@@ -164,8 +164,8 @@ struct CouncilAPIController: RouteCollection {
         let body = try request.content.decode(MeetingBody.self)
         guard let heldAt = body.heldAt else { throw AppError.invalid("heldAt", "required") }
         let meeting = try await Council.schedule(.init(
-            communityID: body.communityId, compoundID: body.compoundId, title: try Validate.name(body.title, field: "title"), heldAt: heldAt,
-            place: try Validate.text(body.place, field: "place"), agenda: body.agenda ?? []), in: request.context)
+            communityID: body.communityId, compoundID: body.compoundId, title: body.title, heldAt: heldAt,
+            place: body.place, agenda: body.agenda ?? []), in: request.context)
         return try await MeetingDTO(meeting).encodeResponse(status: .created, for: request)
     }
 
@@ -185,7 +185,7 @@ struct CouncilAPIController: RouteCollection {
         let body = try request.content.decode(RecordBody.self)
         guard (body.present?.count ?? 0) <= 200 else { throw AppError.invalid("present", "too_long") }
         let meeting = try await Council.record(try request.uuidParameter(), present: body.present ?? [],
-                                               minutes: try Validate.text(body.minutes, field: "minutes", limit: 20_000), in: request.context)
+                                               minutes: body.minutes, in: request.context)
         return try await MeetingDTO.detail(meeting, access: try DeliberationScope.access(actor, at: meeting.orgPath), on: request.db)
     }
 
@@ -200,9 +200,7 @@ struct CouncilAPIController: RouteCollection {
         _ = try await Council.visibleMeeting(try request.uuidParameter(), actor: actor, on: request.db)
         let body = try request.content.decode(DecisionBody.self)
         guard let outcome = body.outcome else { throw AppError.invalid("outcome", "required") }
-        let text = try Validate.text(body.text, field: "text", limit: 2_000)
-        guard !text.isEmpty else { throw AppError.invalid("text", "required") }
-        let decision = try await Council.decide(try request.uuidParameter(), needID: body.needId, text: text, outcome: outcome, in: request.context)
+        let decision = try await Council.decide(try request.uuidParameter(), needID: body.needId, text: body.text, outcome: outcome, in: request.context)
         return try await MeetingDTO.Decision(id: decision.id!, needId: decision.needID, text: decision.text, outcome: decision.outcome)
             .encodeResponse(status: .created, for: request)
     }
@@ -234,8 +232,8 @@ struct CouncilAPIController: RouteCollection {
         guard let kind = body.kind else { throw AppError.invalid("kind", "required") }
         guard let provider = body.provider else { throw AppError.invalid("provider", "required") }
         let resource = try await Council.offer(.init(
-            communityID: body.communityId, kind: kind, provider: provider, providerName: try Validate.name(body.providerName, field: "providerName"),
-            title: try Validate.name(body.title, field: "title"), details: try Validate.text(body.description, field: "description", limit: 4_000),
+            communityID: body.communityId, kind: kind, provider: provider, providerName: body.providerName,
+            title: body.title, details: body.description,
             amountFen: body.amountFen), in: request.context)
         return try await ResourceDTO(resource).encodeResponse(status: .created, for: request)
     }

@@ -118,7 +118,7 @@ struct CouncilPagesController: RouteCollection {
             let form = try request.content.decode(MemberForm.self)
             guard let seat = form.seat.flatMap(CouncilRules.Seat.init(rawValue:)) else { throw AppError.invalid("seat", "required") }
             _ = try await Council.addMember(.init(communityID: form.communityId.flatMap(UUID.init(uuidString:)), compoundID: nil, seat: seat,
-                                                  name: try Validate.name(form.name), organisation: try Validate.text(form.organisation, field: "organisation")),
+                                                  name: form.name, organisation: form.organisation),
                                             in: request.context)
         }
     }
@@ -148,8 +148,8 @@ struct CouncilPagesController: RouteCollection {
                 amount = fen
             }
             _ = try await Council.offer(.init(communityID: form.communityId.flatMap(UUID.init(uuidString:)), kind: kind, provider: provider,
-                                              providerName: try Validate.name(form.providerName, field: "providerName"), title: try Validate.name(form.title, field: "title"),
-                                              details: try Validate.text(form.description, field: "description", limit: 4_000), amountFen: amount),
+                                              providerName: form.providerName, title: form.title,
+                                              details: form.description, amountFen: amount),
                                         in: request.context)
         }
     }

@@ -40,8 +40,8 @@ extension CouncilPagesController {
             guard let heldAt = form.heldAt.flatMap(PageDates.parseLocal) else { throw AppError.invalid("heldAt", "required") }
             let agenda = (form.agenda ?? []).compactMap(UUID.init(uuidString:))
             let meeting = try await Council.schedule(.init(communityID: form.communityId.flatMap(UUID.init(uuidString:)), compoundID: nil,
-                                                           title: try Validate.name(form.title, field: "title"), heldAt: heldAt,
-                                                           place: try Validate.text(form.place, field: "place"), agenda: agenda), in: request.context)
+                                                           title: form.title, heldAt: heldAt,
+                                                           place: form.place, agenda: agenda), in: request.context)
             return request.redirect(to: "/meetings/\(meeting.id!.uuidString.lowercased())", redirectType: .normal)
         } catch let error as AppError where error.status != .notFound && error.status != .forbidden {
             return try await renderNewMeeting(request, actor: actor, messages: request.formMessages(for: error), status: error.status)
@@ -133,7 +133,7 @@ extension CouncilPagesController {
         try await meetingWrite(request) { actor, id in
             let form = try request.content.decode(RecordForm.self)
             _ = try await Council.record(id, present: Array((form.present ?? []).compactMap(UUID.init(uuidString:)).prefix(200)),
-                                         minutes: try Validate.text(form.minutes, field: "minutes", limit: 20_000), in: request.context)
+                                         minutes: form.minutes, in: request.context)
         }
     }
 
@@ -147,9 +147,7 @@ extension CouncilPagesController {
         try await meetingWrite(request) { actor, id in
             let form = try request.content.decode(DecideForm.self)
             guard let outcome = form.outcome.flatMap(MeetingDecision.Outcome.init(rawValue:)) else { throw AppError.invalid("outcome", "required") }
-            let text = try Validate.text(form.text, field: "text", limit: 2_000)
-            guard !text.isEmpty else { throw AppError.invalid("text", "required") }
-            _ = try await Council.decide(id, needID: form.needId.flatMap(UUID.init(uuidString:)), text: text, outcome: outcome, in: request.context)
+            _ = try await Council.decide(id, needID: form.needId.flatMap(UUID.init(uuidString:)), text: form.text, outcome: outcome, in: request.context)
         }
     }
 
