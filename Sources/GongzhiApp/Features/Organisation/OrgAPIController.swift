@@ -53,7 +53,7 @@ struct OrgAPIController: RouteCollection {
         let body = try request.content.decode(CreateNodeBody.self)
         let node = try await OrgTreeChanges.createNode(
             parentID: body.parentId, level: body.level,
-            input: .init(name: try Validate.name(body.name), code: try Validate.code(body.code)), in: request.context)
+            input: .init(name: body.name, code: body.code), in: request.context)
         return try await OrgNodeDTO(node).encodeResponse(status: .created, for: request)
     }
 
@@ -71,9 +71,7 @@ struct OrgAPIController: RouteCollection {
         _ = try request.require(.viewOrganisation)
         let id = try request.uuidParameter()
         let body = try request.content.decode(UpdateNodeBody.self)
-        let name = try body.name.map { try Validate.name($0) }
-        let code = try body.code.map { try Validate.code($0) }
-        return OrgNodeDTO(try await OrgTreeChanges.updateNode(id: id, name: name, code: code, in: request.context))
+        return OrgNodeDTO(try await OrgTreeChanges.updateNode(id: id, name: body.name, code: body.code, in: request.context))
     }
 
     struct MoveBody: Content {

@@ -128,7 +128,7 @@ struct OrgPagesController: RouteCollection {
         return try await submit(request, redirect: { parentID.map { "/org?node=\($0.uuidString)" } ?? "/org" },
                                 page: { try await renderTree(request, actor: actor, nodeID: parentID, messages: $0, status: .unprocessableEntity) }) {
             _ = try await OrgTreeChanges.createNode(parentID: parentID, level: nil,
-                                                 input: .init(name: try Validate.name(form.name), code: try Validate.code(form.code)), in: request.context)
+                                                 input: .init(name: form.name, code: form.code), in: request.context)
         }
     }
 
@@ -138,7 +138,7 @@ struct OrgPagesController: RouteCollection {
         let form = try request.content.decode(NodeForm.self)
         return try await submit(request, redirect: { "/org?node=\(id.uuidString)" },
                                 page: { try await renderTree(request, actor: actor, nodeID: id, messages: $0, status: .unprocessableEntity) }) {
-            _ = try await OrgTreeChanges.updateNode(id: id, name: try Validate.name(form.name), code: try Validate.code(form.code), in: request.context)
+            _ = try await OrgTreeChanges.updateNode(id: id, name: form.name ?? "", code: form.code ?? "", in: request.context)
         }
     }
 

@@ -7,13 +7,15 @@ import Vapor
 /// The use cases that change the organisation tree. Each loads through the actor's scope, checks the policy,
 /// applies the rule, writes everything and its audit entry in one transaction. Pages and the API both call them.
 enum OrgTreeChanges {
+    /// A node as sent: `createNode` checks the name and the code.
     struct NodeInput: Sendable {
-        var name: String
-        var code: String
+        var name: String?
+        var code: String?
     }
 
-    static func createNode(parentID: UUID?, level requested: OrgLevel?, input: NodeInput, in context: UseCaseContext) async throws -> OrgNode {
+    static func createNode(parentID: UUID?, level requested: OrgLevel?, input sent: NodeInput, in context: UseCaseContext) async throws -> OrgNode {
         let actor = try context.account()
+        let input = (name: try Validate.name(sent.name), code: try Validate.code(sent.code))
         return try await context.write { db in
             var parent: OrgNode?
             if let parentID {
@@ -36,8 +38,10 @@ enum OrgTreeChanges {
         }
     }
 
-    static func updateNode(id: UUID, name: String?, code: String?, in context: UseCaseContext) async throws -> OrgNode {
+    /// Renames a node or changes its code (nil: left as it is).
+    static func updateNode(id: UUID, name sentName: String?, code sentCode: String?, in context: UseCaseContext) async throws -> OrgNode {
         let actor = try context.account()
+        let name = try sentName.map { try Validate.name($0) }, code = try sentCode.map { try Validate.code($0) }
         return try await context.write { db in
             let node = try await Scoped.find(OrgNode.self, id, actor: actor, .viewOrganisation, on: db)
             // A node is named by those who manage the level above it, as it is created and moved.
