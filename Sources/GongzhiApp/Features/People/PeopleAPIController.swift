@@ -114,8 +114,7 @@ struct PeopleAPIController: RouteCollection {
         let body = try request.content.decode(CreatePersonBody.self)
         guard let householdID = body.householdId else { throw AppError.invalid("householdId", "required") }
         let input = PeopleChanges.NewPerson(
-            name: try Validate.name(body.name), idNumber: try PersonInput.idNumber(body.idNumber, today: request.now),
-            phone: try PersonInput.phone(body.phone), relation: body.relation ?? .family, resides: body.resides ?? true)
+            name: body.name, idNumber: body.idNumber, phone: body.phone, relation: body.relation ?? .family, resides: body.resides ?? true)
         let person = try await PeopleChanges.createPerson(householdID: householdID, input: input, in: request.context)
         return try await PersonDTO(person, viewer: actor).encodeResponse(status: .created, for: request)
     }

@@ -6,10 +6,12 @@ import Vapor
 
 /// Use cases for households, persons and their links.
 enum PeopleChanges {
+    /// A person as sent (the API's JSON, the household page's form): `createPerson` checks the name, the ID
+    /// number (a real date of birth, not in the future) and the mobile number.
     struct NewPerson: Sendable {
-        var name: String
-        var idNumber: ResidentIDNumber
-        var phone: MobileNumber?
+        var name: String?
+        var idNumber: String?
+        var phone: String?
         var relation: HouseholdRelation
         var resides: Bool
     }
@@ -31,8 +33,10 @@ enum PeopleChanges {
     }
 
     /// Registers a person in a household. The ID number must not be registered already (its keyed hash is unique).
-    static func createPerson(householdID: UUID, input: NewPerson, in context: UseCaseContext) async throws -> Person {
+    static func createPerson(householdID: UUID, input sent: NewPerson, in context: UseCaseContext) async throws -> Person {
         let actor = try context.account()
+        let input = (name: try Validate.name(sent.name), idNumber: try PersonInput.idNumber(sent.idNumber, today: context.now),
+                     phone: try PersonInput.phone(sent.phone), relation: sent.relation, resides: sent.resides)
         let cipher = context.services.cipher
         return try await context.write { db in
             let household = try await Scoped.find(Household.self, householdID, actor: actor, .viewResidents, on: db)

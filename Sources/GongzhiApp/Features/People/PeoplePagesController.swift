@@ -200,8 +200,7 @@ struct PeoplePagesController: RouteCollection {
         let form = try request.content.decode(PersonForm.self)
         do {
             let input = PeopleChanges.NewPerson(
-                name: try Validate.name(form.name), idNumber: try PersonInput.idNumber(form.idNumber, today: request.now),
-                phone: try PersonInput.phone(form.phone),
+                name: form.name, idNumber: form.idNumber, phone: form.phone,
                 relation: form.relation.flatMap(HouseholdRelation.init(rawValue:)) ?? .family, resides: true)
             _ = try await PeopleChanges.createPerson(householdID: id, input: input, in: request.context)
             return request.redirect(to: "/households/\(id.uuidString)", redirectType: .normal)
