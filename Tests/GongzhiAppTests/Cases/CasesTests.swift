@@ -262,3 +262,34 @@ struct ErrorJSONWithAllowed: Decodable {
 
     let error: Detail
 }
+
+@Suite("One channel rule for every way in")
+struct IntakeChannelTests {
+    @Test("staff on the resident's page and a resident naming another channel in the API are both told the channel is wrong; nothing is written")
+    func sameRuleEverywhere() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            let before = try await CaseRecord.query(on: app.db).count()
+            var resident = try await TestClient.api(app, as: "resident")
+            let building = try await residentBuilding(app).uuidString
+            let named = try await resident.send(.POST, "/api/v1/cases", json: ["title": "楼道灯不亮", "buildingId": building, "channel": "window"])
+            #expect(named.status == .unprocessableEntity)
+            #expect(try named.content.decode(ErrorJSON.self).error.field == "channel")
+            var staffAPI = try await TestClient.api(app, as: "worker")
+            let asResident = try await staffAPI.send(.POST, "/api/v1/cases", json: ["title": "楼道灯不亮", "buildingId": f.unitA.$building.id.uuidString,
+                                                                                   "channel": "resident"])
+            #expect(asResident.status == .unprocessableEntity)
+            #expect(try asResident.content.decode(ErrorJSON.self).error.field == "channel")
+            var staffPage = try await TestClient.browser(app, as: "worker")
+            _ = try await staffPage.send(.GET, "/requests/new")
+            let page = try await staffPage.sendForm("/requests", fields: [("title", "楼道灯不亮"), ("item", "other"), ("otherItem", "电梯故障"),
+                                                                          ("q[trapped]", "no"), ("buildingId", f.unitA.$building.id.uuidString)])
+            #expect(page.status == .unprocessableEntity, "\(page.status)")
+            #expect(try await CaseRecord.query(on: app.db).count() == before)
+            // The resident's own channel needs no naming; the API's default for staff is `api`.
+            #expect(try await resident.send(.POST, "/api/v1/cases", json: ["title": "楼道灯不亮", "buildingId": building]).status == .created)
+            let staff = try await staffAPI.send(.POST, "/api/v1/cases", json: ["title": "井盖松动", "buildingId": f.unitA.$building.id.uuidString])
+            #expect(try staff.content.decode(CaseDTO.self).channel == "api")
+        }
+    }
+}
