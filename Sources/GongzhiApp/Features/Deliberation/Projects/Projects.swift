@@ -31,9 +31,10 @@ enum Projects {
 
     struct Draft: Sendable {
         let decisionID: UUID
-        let title: String
-        let details: String
-        let ownerOrg: String
+        /// As sent: `create` checks them.
+        let title: String?
+        let details: String?
+        let ownerOrg: String?
         let budgetFen: Int
         let funding: [Funding]
         let milestones: [Milestone]
@@ -45,6 +46,8 @@ enum Projects {
     /// transaction; the decision's topic becomes a project.
     static func create(_ draft: Draft, in context: UseCaseContext) async throws -> ProjectRecord {
         let actor = try context.account()
+        let title = try Validate.name(draft.title, field: "title"), details = try Validate.text(draft.details, field: "description", limit: 4_000)
+        let ownerOrg = try Validate.name(draft.ownerOrg, field: "ownerOrg")
         let userID = actor.userID.uuid
         guard (0...maxFen).contains(draft.budgetFen) else { throw AppError.invalid("budgetFen") }
         guard draft.funding.count <= 20, draft.milestones.count <= 30 else { throw AppError.invalid("funding", "too_long") }
@@ -63,7 +66,7 @@ enum Projects {
                 }
             }
             let project = ProjectRecord(communityID: meeting.communityID, orgPath: meeting.orgPath, decisionID: decision.id, needID: decision.needID,
-                                        title: draft.title, details: draft.details, ownerOrg: draft.ownerOrg, budgetFen: draft.budgetFen,
+                                        title: title, details: details, ownerOrg: ownerOrg, budgetFen: draft.budgetFen,
                                         createdBy: userID, now: now)
             try await project.create(on: db)
             for item in draft.funding {

@@ -155,8 +155,7 @@ struct ProjectsAPIController: RouteCollection {
             Projects.Milestone(title: try Validate.name($0.title, field: "milestones"), dueOn: try Self.day($0.dueOn, field: "milestones"))
         }
         let project = try await Projects.create(.init(
-            decisionID: decision, title: try Validate.name(body.title, field: "title"),
-            details: try Validate.text(body.description, field: "description", limit: 4_000), ownerOrg: try Validate.name(body.ownerOrg, field: "ownerOrg"),
+            decisionID: decision, title: body.title, details: body.description, ownerOrg: body.ownerOrg,
             budgetFen: budget, funding: funding, milestones: milestones), in: request.context)
         return try await ProjectDTO.detail(project, actor: actor, on: request.db).encodeResponse(status: .created, for: request)
     }

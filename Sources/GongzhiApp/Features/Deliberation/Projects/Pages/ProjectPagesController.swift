@@ -107,8 +107,7 @@ struct ProjectPagesController: RouteCollection {
                                         dueOn: try ProjectsAPIController.day(index < days.count ? days[index] : nil, field: "dueOn")))
             }
             let project = try await Projects.create(.init(
-                decisionID: decision, title: try Validate.name(form.title, field: "title"),
-                details: try Validate.text(form.description, field: "description", limit: 4_000), ownerOrg: try Validate.name(form.ownerOrg, field: "ownerOrg"),
+                decisionID: decision, title: form.title, details: form.description, ownerOrg: form.ownerOrg,
                 budgetFen: budget, funding: funding, milestones: milestones), in: request.context)
             return request.redirect(to: "/projects/\(project.id!.uuidString.lowercased())", redirectType: .normal)
         } catch let error as AppError where error.status != .notFound && error.status != .forbidden {
