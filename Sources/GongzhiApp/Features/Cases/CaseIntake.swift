@@ -171,7 +171,7 @@ enum CaseIntake {
         }
 
         let record = CaseRecord()
-        record.id = UUID()
+        record.id = context.ids.next()
         record.title = input.title
         record.details = input.description
         record.channel = channel.rawValue
