@@ -27,7 +27,7 @@ public enum ResidentImport {
     }
 
     /// Why a row (or the header) was refused; the app words it in Chinese or English.
-    public enum Reason: String, Sendable, Equatable, Codable {
+    public enum Reason: String, Sendable, Equatable, Codable, CaseIterable {
         case missingColumn = "missing_column"
         case required
         case tooLong = "too_long"

@@ -81,6 +81,8 @@ struct WordsTests {
             ("rectification.state.", raw(RectificationRules.State.self)), ("warning.kind.", raw(WarningRules.Kind.self)),
             ("warning.state.", raw(WarningRules.State.self)), ("funding.", raw(ProjectFunding.Source.self)),
             ("resource.provider.", raw(ResourceOffer.Provider.self)), ("notice.", raw(CaseNotice.Kind.self)),
+            ("resource.kind.", raw(ResourceOffer.Kind.self)), ("satisfaction.", raw(CaseActions.Satisfaction.self)),
+            ("import.reason.", raw(ResidentImport.Reason.self)), ("category.", CatalogueCategory.requiredCodes),
             ("action.", raw(CaseAction.self).filter { $0 != "rate_satisfied" && $0 != "rate_unsatisfied" } + ["rate", "submit", CaseClock.recomputedAction,
                                                                                                                    OrgTreeChanges.handlerMovedAction]),
         ]

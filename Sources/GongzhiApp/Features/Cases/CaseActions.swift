@@ -7,7 +7,7 @@ import Vapor
 /// event and the audit entry, all in one transaction.
 enum CaseActions {
     /// A resident's rating after a reply (回访).
-    enum Satisfaction: String, Codable, Sendable {
+    enum Satisfaction: String, Codable, Sendable, CaseIterable {
         /// 满意
         case satisfied
         /// 基本满意
