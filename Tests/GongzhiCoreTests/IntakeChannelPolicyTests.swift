@@ -20,7 +20,7 @@ struct IntakeChannelPolicyTests {
         let expected: [IntakeChannelPolicy.Submitter: [IntakeChannel?: Outcome]] = [
             .resident: [nil: .success(.resident), .resident: .success(.resident), .window: .failure(.wrongChannel),
                         .hotline: .failure(.wrongChannel), .patrol: .failure(.wrongChannel), .api: .failure(.wrongChannel)],
-            .intakeStaff: [nil: .success(.api), .resident: .failure(.wrongChannel), .window: .success(.window),
+            .intakeStaff: [nil: .success(.api), .resident: .failure(.residentsOnly), .window: .success(.window),
                            .hotline: .success(.hotline), .patrol: .success(.patrol), .api: .success(.api)],
             .open311Client: [nil: .success(.api), .resident: .failure(.wrongChannel), .window: .failure(.wrongChannel),
                              .hotline: .failure(.wrongChannel), .patrol: .failure(.wrongChannel), .api: .success(.api)],
@@ -41,7 +41,7 @@ struct IntakeChannelPolicyTests {
         #expect(Self.outcome(nil, fallback: .window, .intakeStaff) == .success(.window))
         #expect(Self.outcome(nil, fallback: .resident, .resident) == .success(.resident))
         #expect(Self.outcome(nil, fallback: .api, .resident) == .success(.resident), "a resident's own submission is always theirs")
-        #expect(Self.outcome(nil, fallback: .resident, .intakeStaff) == .failure(.wrongChannel), "staff on the resident's page say which channel")
+        #expect(Self.outcome(nil, fallback: .resident, .intakeStaff) == .failure(.residentsOnly), "staff on the resident's page are sent to the window")
         for submitter in IntakeChannelPolicy.Submitter.allCases {
             for channel in IntakeChannel.allCases {
                 if case .success(let used) = Self.outcome(channel, fallback: .api, submitter) {

@@ -36,10 +36,11 @@ struct IdempotencyMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard let key = try Self.key(of: request) else { return try await next.respond(to: request) }
         let scope = request.current.map { "user:" + $0.userID.uuidString } ?? "address:" + request.clientAddress
-        // `BodyCollectionMiddleware` has read the body, up to the route's limit.
-        let bytes = Idempotency.canonical(request.body.data.map { Array($0.readableBytesView) } ?? [], isJSON: request.headers.contentType == .json)
-        // A page form's key is spent by its first use, whatever the body (a browser may encode the same form differently).
-        let fingerprint = Idempotency.fingerprint(method: request.method.rawValue, uri: request.url.string, body: key.hasPrefix("form:") ? [] : bytes)
+        // `BodyCollectionMiddleware` has read the body, up to the route's limit. A page form's key is spent by its first
+        // use, whatever the body (a browser may encode the same form differently): its body is not read again here.
+        let bytes = key.hasPrefix("form:") ? []
+            : Idempotency.canonical(request.body.data.map { Array($0.readableBytesView) } ?? [], isJSON: request.headers.contentType == .json)
+        let fingerprint = Idempotency.fingerprint(method: request.method.rawValue, uri: request.url.string, body: bytes)
         let claim = UUID().uuidString
         let now = request.now
         let stored = try await request.write { db -> IdempotencyRecord? in

@@ -36,6 +36,8 @@ public enum IntakeChannelPolicy {
         case notAllowed
         /// May submit, but not through this channel: the `channel` field is wrong.
         case wrongChannel
+        /// Staff using the residents' own channel (the resident's page): they enter cases at the window instead.
+        case residentsOnly
     }
 
     /// The channels `submitter` may use.
@@ -59,6 +61,7 @@ public enum IntakeChannelPolicy {
         let allowed = channels(for: submitter)
         // A resident's own submissions always come through the resident's channel, whatever the client's default.
         let channel = requested ?? (submitter == .resident ? .resident : fallback)
+        if channel == .resident, submitter == .intakeStaff { throw .residentsOnly }
         guard allowed.contains(channel) else { throw .wrongChannel }
         return channel
     }

@@ -285,6 +285,7 @@ struct IntakeChannelTests {
             let page = try await staffPage.sendForm("/requests", fields: [("title", "楼道灯不亮"), ("item", "other"), ("otherItem", "电梯故障"),
                                                                           ("q[trapped]", "no"), ("buildingId", f.unitA.$building.id.uuidString)])
             #expect(page.status == .unprocessableEntity, "\(page.status)")
+            #expect(page.body.string.contains("窗口受理"), "staff are told where to enter it")
             #expect(try await CaseRecord.query(on: app.db).count() == before)
             // The resident's own channel needs no naming; the API's default for staff is `api`.
             #expect(try await resident.send(.POST, "/api/v1/cases", json: ["title": "楼道灯不亮", "buildingId": building]).status == .created)

@@ -90,6 +90,7 @@ enum CaseIntake {
             case .signInFirst: throw AppError.unauthorized
             case .notAllowed: throw AppError.forbidden
             case .wrongChannel: throw AppError.invalid("channel")
+            case .residentsOnly: throw AppError.invalid("channel", "residents_channel")
             }
         }
     }
