@@ -120,7 +120,7 @@ extension Application {
         try gongzhi.calendars.update(loaded: loaded.years, signature: loaded.signature)
         // Never a reason not to start: what is not recomputed now is when the next arrangement loads, or a case's
         // next step computes it.
-        do { try await HolidayArrangements.recompute(self) } catch {
+        do { try await HolidayArrangements.recompute(self.context()) } catch {
             logger.warning("provisional deadlines not recomputed at start-up: \(String(describing: error))")
         }
     }
@@ -130,33 +130,33 @@ extension Application {
     public func prepareToServe() async throws {
         try await prepareAndMigrate()
         // Background work runs under `serve` only, never during a one-off command.
-        lifecycle.use(PeriodicWork(name: "session sweep", every: .seconds(600)) { app in
-            try await SessionSweeper.sweep(app)
-            try await IdempotencyMiddleware.sweep(app)
-            try await AddressFailures.sweep(app)
-            try await SignInPlaces.sweep(app)
+        lifecycle.use(PeriodicWork(name: "session sweep", every: .seconds(600)) { context in
+            try await SessionSweeper.sweep(context)
+            try await IdempotencyKeys.sweep(context)
+            try await AddressFailures.sweep(context)
+            try await SignInPlaces.sweep(context)
         })
-        lifecycle.use(PeriodicWork(name: "retention sweep", every: .seconds(3_600)) { app in
-            try await RetentionSweep.run(app)
+        lifecycle.use(PeriodicWork(name: "retention sweep", every: .seconds(3_600)) { context in
+            try await RetentionSweep.run(context)
         })
-        lifecycle.use(PeriodicWork(name: "case maintenance", every: .seconds(60)) { app in
-            try await HolidayArrangements.refresh(app)
-            try await CaseMaintenance.autoClose(in: app.context(), ratingDays: app.gongzhi.config.autoCloseDays)
-            try await CaseMaintenance.refreshLevels(app)
-            try await Warnings.evaluate(app)
+        lifecycle.use(PeriodicWork(name: "case maintenance", every: .seconds(60)) { context in
+            try await HolidayArrangements.refresh(context)
+            try await CaseMaintenance.autoClose(in: context, ratingDays: context.services.config.autoCloseDays)
+            try await CaseMaintenance.refreshLevels(context)
+            try await Warnings.evaluate(context)
         })
         lifecycle.use(PeriodicWork(name: "memory trim", every: .seconds(60)) { _ in ProcessMemory.trim() })
-        lifecycle.use(PeriodicWork(name: "KPI rollups", every: .seconds(5)) { app in _ = try await KPIRollups.catchUpAll(app, limit: 50) })
-        lifecycle.use(PeriodicWork(name: "deliberation", every: .seconds(60)) { app in
-            _ = try await OwnerVotes.closeDue(in: app.context())
-            _ = try await Polls.closeDue(in: app.context())
+        lifecycle.use(PeriodicWork(name: "KPI rollups", every: .seconds(5)) { context in _ = try await KPIRollups.catchUpAll(context, limit: 50) })
+        lifecycle.use(PeriodicWork(name: "deliberation", every: .seconds(60)) { context in
+            _ = try await OwnerVotes.closeDue(in: context)
+            _ = try await Polls.closeDue(in: context)
         })
         let households = gongzhi.config.firstStartDemoHouseholds
         if households > 0, try await DemoDistrictSeeder.seed(app: self, streets: 2, households: households, seed: 42, progress: false) != nil {
             logger.notice("first start: demo district created (\(households) households)")
         }
         for line in try await DemoAccounts.banner(app: self) { print(line) }
-        if let year = HolidayArrangements.missingYear(self) {
+        if let year = HolidayArrangements.missingYear(self.context()) {
             let warning = Strings.text("calendar.missing_year", .zh).replacingOccurrences(of: "{year}", with: "\(year)")
             logger.warning("\(warning)")
             print("注意：" + warning)

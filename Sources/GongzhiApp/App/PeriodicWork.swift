@@ -1,16 +1,17 @@
 import Vapor
 
 /// Work the server repeats while it runs (sweeping sessions, closing unrated cases…): every `interval`, until
-/// shutdown. A failed round is logged and the next one runs as planned.
+/// shutdown. Each round receives its own `UseCaseContext` acting as the system (named for the work, in the audit
+/// log). A failed round is logged and the next one runs as planned.
 struct PeriodicWork: LifecycleHandler {
     final class TaskBox: @unchecked Sendable { var task: Task<Void, Never>? }
 
     let name: String
     let interval: Duration
-    let work: @Sendable (Application) async throws -> Void
+    let work: @Sendable (UseCaseContext) async throws -> Void
     private let box = TaskBox()
 
-    init(name: String, every interval: Duration, work: @escaping @Sendable (Application) async throws -> Void) {
+    init(name: String, every interval: Duration, work: @escaping @Sendable (UseCaseContext) async throws -> Void) {
         self.name = name
         self.interval = interval
         self.work = work
@@ -23,7 +24,7 @@ struct PeriodicWork: LifecycleHandler {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 if Task.isCancelled { break }
-                do { try await work(app) } catch { app.logger.warning("\(name) failed: \(String(describing: error))") }
+                do { try await work(app.context(.system(name))) } catch { app.logger.warning("\(name) failed: \(String(describing: error))") }
             }
         }
     }

@@ -94,16 +94,6 @@ struct IdempotencyMiddleware: AsyncMiddleware {
                 .where("claim", .equal, claim).run()
         }
     }
-
-    /// Forgets keys past their retention, and claims abandoned by a process that died mid-request.
-    static func sweep(_ app: Application) async throws {
-        let now = app.clock.now
-        try await app.write { db in
-            try await db.sql().delete(from: table).where("created_at", .lessThan, SQLBind(now.addingTimeInterval(-Idempotency.retention))).run()
-            try await db.sql().delete(from: table).where("state", .equal, "in_flight")
-                .where("created_at", .lessThan, SQLBind(now.addingTimeInterval(-Idempotency.abandonedAfter))).run()
-        }
-    }
 }
 
 /// One row of `idempotency_keys`.

@@ -35,7 +35,7 @@ struct ThrottlingTests {
             #expect(logged.contains { $0.summary == "address_locked" && $0.ip == "203.0.113.7" })
             app.clock.advance(by: 10 * 60 + 1)
             #expect(try await token(&client, "district", demoPassword, from: "203.0.113.7").status == .created)
-            try await AddressFailures.sweep(app)
+            try await AddressFailures.sweep(app.context())
             #expect(try await app.db.sql().raw("SELECT count(*) AS n FROM login_address_failures").first()?.decode(column: "n", as: Int.self) == 0)
         }
     }

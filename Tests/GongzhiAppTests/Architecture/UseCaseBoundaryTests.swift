@@ -52,4 +52,21 @@ struct UseCaseBoundaryTests {
         let unused = names.filter { !appWords.contains(Substring($0)) && coreCounts[Substring($0), default: 0] <= 1 }
         #expect(unused.sorted() == [], "Core functions only tests call")
     }
+
+    /// Feature functions that take the whole `Application` instead of a context (commands, the demo writer and the
+    /// start-up seeding of the catalogue are set-up, not use cases).
+    static func applicationTakers(_ files: [(name: String, text: String)]) -> [String] {
+        files.filter { !$0.name.contains("Command") && !$0.name.hasPrefix("Demo") }.flatMap { file in
+            code(file.text).matches(of: /func ([a-zA-Z]+)\([^)]*:\s*Application\b/).map { "\(file.name): \($0.output.1)" }
+        }.filter { !$0.hasSuffix(": seedIfEmpty") && !$0.hasSuffix(": boot") }
+    }
+
+    @Test("background rounds take a context like every other entry point: no feature function takes the Application")
+    func roundsTakeAContext() throws {
+        #expect(Self.applicationTakers([("Warnings.swift", "static func evaluate(_ app: Application) {}")]) == ["Warnings.swift: evaluate"])
+        #expect(Self.applicationTakers([("DemoWriter.swift", "static func write(app: Application) {}")]).isEmpty)
+        let files = try SourceLintTests.files(under: "Sources/GongzhiApp/Features", extension: "swift")
+            .map { (name: $0.lastPathComponent, text: try String(contentsOf: $0, encoding: .utf8)) }
+        #expect(Self.applicationTakers(files) == [])
+    }
 }

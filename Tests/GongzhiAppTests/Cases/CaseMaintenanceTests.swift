@@ -67,7 +67,7 @@ struct CaseMaintenanceTests {
             let dto = try created.content.decode(CaseDTO.self)
             #expect(dto.slaLevel == .normal)
             app.clock.set(dto.completionDueAt.addingTimeInterval(60))
-            #expect(try await CaseMaintenance.refreshLevels(app) >= 1)
+            #expect(try await CaseMaintenance.refreshLevels(app.context()) >= 1)
             #expect(try await CaseRecord.find(dto.id, on: app.db)?.slaLevel == .red)
             let reds = try await worker.send(.GET, "/api/v1/cases?slaLevel=red").content.decode(ListPage<CaseDTO>.self)
             #expect(reds.items.map(\.id).contains(dto.id))

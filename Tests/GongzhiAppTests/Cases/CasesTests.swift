@@ -167,7 +167,7 @@ struct CasesTests {
             var officer = try await TestClient.api(app, as: "district")
             #expect(try await officer.send(.GET, "/api/v1/cases/\(dto.id.uuidString)").status == .ok)
             // Nor is it in the community's KPIs, once it is in the rollups; the district counts it.
-            _ = try await KPIRollups.catchUpAll(app)
+            _ = try await KPIRollups.catchUpAll(app.context())
             let day = CivilDate(testNow).description
             func intake(_ client: inout TestClient, by: String) async throws -> Int {
                 try await client.send(.GET, "/api/v1/kpis?from=\(day)&to=\(day)&by=\(by)").content.decode(KPIAPIController.Answer.self).total.intake

@@ -13,24 +13,24 @@ extension DeadlinesTests {
             app.clock.set(beijing("2026-03-02 10:00"))
             var worker = try await TestClient.api(app, as: "worker")
             var district = try await TestClient.api(app, as: "district")
-            _ = try await KPIRollups.catchUpAll(app)
+            _ = try await KPIRollups.catchUpAll(app.context())
             let base = try await district.send(.GET, "/api/v1/kpis?from=2026-03-02&to=2026-03-02").content.decode(KPIAPIController.Answer.self)
             let late = try await open(&worker, f, item: "SRV-008")  // 1 h
             let refused = try await open(&worker, f, item: "SRV-008")
             #expect(try await act(&worker, refused.id, "reject", Act(note: "不属于本社区")).status == .ok)
             app.clock.set(beijing("2026-03-02 11:30"))
-            try await Warnings.evaluate(app)
+            try await Warnings.evaluate(app.context())
             let key = "response:\(late.id.uuidString.lowercased())"
             let warning = try #require(try await WarningRecord.query(on: app.db).filter(\.$dedupeKey == key).first())
             #expect(warning.kind == .responseOverdue && warning.state == .open && warning.detail == late.number)
             #expect(try await WarningRecord.query(on: app.db).filter(\.$dedupeKey == "response:\(refused.id.uuidString.lowercased())").count() == 0)
             // The response rate: the late case counts against it, the refused one not at all.
-            _ = try await KPIRollups.catchUpAll(app)
+            _ = try await KPIRollups.catchUpAll(app.context())
             let kpis = try await district.send(.GET, "/api/v1/kpis?from=2026-03-02&to=2026-03-02").content.decode(KPIAPIController.Answer.self)
             #expect(kpis.total.intake == base.total.intake + 2)
             #expect(kpis.total.responseRate == CaseKPIs.Rate(base.total.responseRate.numerator, base.total.responseRate.denominator + 1))
             for action in ["accept", "dispatch", "sign"] { #expect(try await act(&worker, late.id, action).status == .ok) }
-            try await Warnings.evaluate(app)
+            try await Warnings.evaluate(app.context())
             #expect(try await WarningRecord.query(on: app.db).filter(\.$dedupeKey == key).first()?.state == .resolved)
         }
     }

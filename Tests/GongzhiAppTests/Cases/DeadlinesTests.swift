@@ -78,12 +78,12 @@ struct DeadlinesTests {
                         #"{"year": 2027, "holidays": ["2027-01-01"], "workdays": []}"#,
                         #"{"year": 2027, "source": "x", "holidays": ["2026-01-01"], "workdays": []}"#, "not json",
                         #"{"year": 2027, "source": "x", "holidays": ["2027-01-02"], "workdays": []}"#] {
-                await #expect(throws: HolidayArrangements.Failure.self) { _ = try await HolidayArrangements.load(Data(bad.utf8), loadedBy: "test", app: app) }
+                await #expect(throws: HolidayArrangements.Failure.self) { _ = try await HolidayArrangements.load(Data(bad.utf8), loadedBy: "test", context: app.context()) }
             }
             #expect(try await app.auditCount() == before)
             #expect(try await CalendarYearRecord.query(on: app.db).count() == 0)
 
-            let loaded = try await HolidayArrangements.load(Self.arrangement2027, loadedBy: "test", app: app)
+            let loaded = try await HolidayArrangements.load(Self.arrangement2027, loadedBy: "test", context: app.context())
             #expect(loaded.year == 2027 && !loaded.replaced && loaded.recomputed == 1)
             let after = try await worker.send(.GET, "/api/v1/cases/\(dto.id.uuidString)").content.decode(CaseDTO.self)
             #expect(after.completionDueAt == beijing("2027-01-05 17:30"))
@@ -96,10 +96,10 @@ struct DeadlinesTests {
             #expect(try await worker.send(.GET, "/metrics").body.string.contains("gongzhi_calendar_unarranged_year 0"))
             #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "calendar.load").count() == 1)
             // Loading it again changes no case; a second instance takes the year up in its round.
-            #expect(try await HolidayArrangements.load(Self.arrangement2027, loadedBy: "test", app: app).recomputed == 0)
+            #expect(try await HolidayArrangements.load(Self.arrangement2027, loadedBy: "test", context: app.context()).recomputed == 0)
             try await withTwin(of: app) { twin in
                 #expect(!twin.gongzhi.calendar.isArranged(2027))
-                try await HolidayArrangements.refresh(twin)
+                try await HolidayArrangements.refresh(twin.context())
                 #expect(twin.gongzhi.calendar.isArranged(2027))
                 #expect(!twin.gongzhi.calendar.isWorkingDay(CivilDate(iso: "2027-01-04")!))
             }
@@ -150,12 +150,12 @@ struct DeadlinesTests {
             for _ in 0..<3 { ids.append(try await open(&worker, f, item: "SRV-012").id) }
             // The arrangement arrives in this instance's calendar only (as from GONGZHI_CALENDAR_DIR); batches of one.
             try app.gongzhi.calendars.update(loaded: [try HolidayArrangements.decode(Self.arrangement2027)], signature: "test")
-            #expect(try await HolidayArrangements.recompute(app, batch: 1) == 3)
+            #expect(try await HolidayArrangements.recompute(app.context(), batch: 1) == 3)
             for id in ids {
                 let record = try #require(try await CaseRecord.find(id, on: app.db))
                 #expect(!record.deadlinesProvisional && record.completionDueAt == beijing("2027-01-05 17:30"))
             }
-            #expect(try await HolidayArrangements.recompute(app, batch: 1) == 0)
+            #expect(try await HolidayArrangements.recompute(app.context(), batch: 1) == 0)
         }
     }
 

@@ -66,7 +66,7 @@ extension OwnerVotesTests {
             #expect(keyed.allSatisfy { [.created, .conflict, .serviceUnavailable].contains($0.0) }, "\(Set(keyed.map(\.0.code)))")
             #expect(Set(keyed.compactMap(\.1)).count == 1)
             #expect(try await OwnerVoteBallot.query(on: app.db).filter(\.$voteID == id).count() == ballots.count + 1)
-            #expect(try await OwnerVoteCommands.recount(id, app: app).problems.isEmpty)
+            #expect(try await OwnerVoteCommands.recount(id, context: app.context()).problems.isEmpty)
         }
     }
 
@@ -151,7 +151,7 @@ extension OwnerVotesTests {
             var workerPages = try await TestClient.browser(app, as: "worker")
             #expect(try await workerPages.send(.GET, "/votes/\(id.uuidString)").body.string.contains("计入的选票：网上 3 张，纸质 1 张"))
             // So does `gongzhi owner-vote tally`.
-            let recount = try await OwnerVoteCommands.recount(id, app: app)
+            let recount = try await OwnerVoteCommands.recount(id, context: app.context())
             #expect(recount.counted.map(\.channel).sorted { $0.rawValue < $1.rawValue } == [.online, .online, .online, .paper])
         }
     }

@@ -135,7 +135,7 @@ struct OwnerVotesTests {
             let result = try #require(try closed.content.decode(OwnerVoteDTO.self).result)
             #expect(result.participatingHeadcount == 1 && result.noHeadcount == 1 && result.yesHeadcount == 0)
             #expect(result.quorumMet == (3 * 1 >= 2 * expected.headcount) && !result.passed)
-            let recount = try await OwnerVoteCommands.recount(id, app: app)
+            let recount = try await OwnerVoteCommands.recount(id, context: app.context())
             #expect(recount.problems.isEmpty && recount.matchesPublished == true)
         }
     }
@@ -222,7 +222,7 @@ struct OwnerVotesTests {
             }
             try await AppendOnly.remove(OwnerVoteBallot.schema, on: app.db)
             try await app.db.sql().raw("UPDATE owner_vote_ballots SET choice = 'yes' WHERE vote_id = \(bind: id) AND choice = 'no'").run()
-            let recount = try await OwnerVoteCommands.recount(id, app: app)
+            let recount = try await OwnerVoteCommands.recount(id, context: app.context())
             #expect(recount.forged.count == 1 && recount.matchesPublished == false && recount.problems.count == 2)
         }
     }
@@ -264,7 +264,7 @@ struct OwnerVotesTests {
             #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "owner_vote.close").count() == 1)
             #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "poll.closed").count() == 1)
             #expect(try await PollRecord.find(poll, on: app.db)?.state == .closed)
-            #expect(try await OwnerVoteCommands.recount(id, app: app).problems.isEmpty)
+            #expect(try await OwnerVoteCommands.recount(id, context: app.context()).problems.isEmpty)
         }
     }
 

@@ -62,7 +62,7 @@ struct KPIRollupTests {
             let dirty = try await app.db.sql().raw("SELECT COUNT(*) AS n FROM kpi_dirty").first()?.decode(column: "n", as: Int.self) ?? 0
             #expect(dirty > 0)
             try await Self.compare(app, "dirty")
-            let handled = try await KPIRollups.catchUpAll(app, batch: 7)
+            let handled = try await KPIRollups.catchUpAll(app.context(), batch: 7)
             let left = try await app.db.sql().raw("SELECT COUNT(*) AS n FROM kpi_dirty").first()?.decode(column: "n", as: Int.self)
             #expect(handled == dirty && left == 0)
             try await Self.compare(app, "caught up")
@@ -75,13 +75,13 @@ struct KPIRollupTests {
                 #expect(try await worker.send(.POST, "/api/v1/cases/\(id.uuidString)/actions/\(action)", json: ["note": "好"]).status == .ok)
             }
             try await Self.compare(app, "after steps")
-            _ = try await KPIRollups.catchUpAll(app)
+            _ = try await KPIRollups.catchUpAll(app.context())
             // An org move rewrites the place paths of every case of the community.
             var admin = try await TestClient.api(app, as: "admin")
             let streetB = try #require(try await OrgNode.find(f.communityB.$parent.id!, on: app.db))
             #expect(try await admin.send(.POST, "/api/v1/org/nodes/\(f.communityA.id!.uuidString)/move", json: ["parentId": streetB.id!.uuidString]).status == .ok)
             try await Self.compare(app, "after move")
-            _ = try await KPIRollups.catchUpAll(app)
+            _ = try await KPIRollups.catchUpAll(app.context())
             // Time passes: unsigned cases cross their response limits without any write.
             app.clock.advance(by: 10 * 86_400)
             try await Self.compare(app, "later")
@@ -92,7 +92,7 @@ struct KPIRollupTests {
     @Test("only a change to a column the figures depend on marks a case dirty; the time-limit level does not")
     func dirtyOnlyWhenItMatters() async throws {
         try await withApp { app, _ in
-            _ = try await KPIRollups.catchUpAll(app)
+            _ = try await KPIRollups.catchUpAll(app.context())
             let sql = app.db.sql()
             func dirty() async throws -> Int { try await sql.raw("SELECT count(*) AS n FROM kpi_dirty").first()!.decode(column: "n", as: Int.self) }
             #expect(try await dirty() == 0)
@@ -113,12 +113,12 @@ struct KPIRollupTests {
     @Test("the check finds a damaged cell, and rebuilding repairs it")
     func check() async throws {
         try await withApp { app, _ in
-            _ = try await KPIRollups.catchUpAll(app)
+            _ = try await KPIRollups.catchUpAll(app.context())
             #expect(try await KPIRollups.differences(on: app.db).isEmpty)
             try await app.db.sql().raw("UPDATE kpi_rollups SET intake = intake + 1 WHERE day = (SELECT MIN(day) FROM kpi_rollups)").run()
             let found = try await KPIRollups.differences(on: app.db)
             #expect(found.count >= 1 && found.allSatisfy { $0.1.intake == $0.2.intake + 1 })
-            try await KPIRollups.rebuild(app)
+            try await KPIRollups.rebuild(app.context())
             #expect(try await KPIRollups.differences(on: app.db).isEmpty)
         }
     }

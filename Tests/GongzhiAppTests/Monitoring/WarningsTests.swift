@@ -21,8 +21,8 @@ struct WarningsTests {
             // Two instances on PostgreSQL (on SQLite one process writes: the same app twice, concurrently).
             try await withTwin(of: app) { twin in
                 let other = TestDatabase.isPostgres ? twin : app
-                async let a = Warnings.evaluate(app)
-                async let b = Warnings.evaluate(other)
+                async let a = Warnings.evaluate(app.context())
+                async let b = Warnings.evaluate(other.context())
                 added = try await a + b
             }
             let all = try await WarningRecord.query(on: app.db).all()
@@ -31,7 +31,7 @@ struct WarningsTests {
             let redCases = try await CaseRecord.query(on: app.db).filter(\.$slaLevel == .red).filter(\.$state !~ [.closed, .rejected, .merged]).count()
             #expect(all.filter { $0.kind == .slaRed }.count == redCases)
             // Nothing new the second time.
-            #expect(try await Warnings.evaluate(app) == 0)
+            #expect(try await Warnings.evaluate(app.context()) == 0)
 
             var street = try await TestClient.api(app, as: "street")
             let listed = try await street.send(.GET, "/api/v1/warnings").content.decode([WarningDTO].self)
@@ -83,12 +83,12 @@ struct WarningsTests {
             #expect(try await app.auditCount() == auditBefore + 1)
 
             // Six cases by one person, seven needed: neither a repeat nor a hotspot now.
-            _ = try await Warnings.evaluate(app)
+            _ = try await Warnings.evaluate(app.context())
             var kinds = Set(try await WarningRecord.query(on: app.db).all().map(\.kind))
             #expect(!kinds.contains(.repeatComplainant) && !kinds.contains(.hotspot))
             // Back to three and five: both appear.
             #expect(try await admin.send(.PUT, "/api/v1/warning-settings", json: ["repeatMinimum": 3, "hotspotMinimum": 5]).status == .ok)
-            _ = try await Warnings.evaluate(app)
+            _ = try await Warnings.evaluate(app.context())
             kinds = Set(try await WarningRecord.query(on: app.db).all().map(\.kind))
             #expect(kinds.contains(.repeatComplainant) && kinds.contains(.hotspot))
         }

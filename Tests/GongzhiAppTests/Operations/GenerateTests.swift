@@ -12,7 +12,7 @@ struct GenerateTests {
     func generate() async throws {
         try await withApp { app, _ in
             let before = try await CaseRecord.query(on: app.db).count()
-            _ = try await KPIRollups.catchUpAll(app)
+            _ = try await KPIRollups.catchUpAll(app.context())
             let written = try await SyntheticCases.write(app: app, count: 600, days: 200, seed: 3)
             #expect(written == 600)
             #expect(try await CaseRecord.query(on: app.db).count() == before + 600)

@@ -82,12 +82,12 @@ struct RecordRetentionTests {
             // A minute short of ten years after the earliest end: nothing yet.
             let tenYears = Calendar(identifier: .gregorian).date(byAdding: .year, value: 10, to: start)!
             app.clock.set(tenYears.addingTimeInterval(-60))
-            #expect(try await RetentionSweep.run(app).recordsAnonymised == 0)
+            #expect(try await RetentionSweep.run(app.context()).recordsAnonymised == 0)
             #expect(try await RetentionTests.residue(words, in: app) == Set(words))
 
             // Past every end (the poll closed a week after the start): every kind once.
             app.clock.set(tenYears.addingTimeInterval(8 * 86_400))
-            let report = try await RetentionSweep.run(app)
+            let report = try await RetentionSweep.run(app.context())
             #expect(report.recordsAnonymised >= RecordRetention.Kind.allCases.count, "\(report)")
             #expect(try await RetentionTests.residue(words, in: app).isEmpty)
             let nobody = RecordRetention.nobody
@@ -110,7 +110,7 @@ struct RecordRetentionTests {
             #expect(try await DeliberationPhoto.find(photo.id, on: app.db) == nil && !FileManager.default.fileExists(atPath: photoFile))
             // Audited; the chain whole; a second run finds nothing; the pages still show what is left.
             #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "retention.records").count() >= RecordRetention.Kind.allCases.count)
-            #expect(try await RetentionSweep.run(app) == .init())
+            #expect(try await RetentionSweep.run(app.context()) == .init())
             #expect(try await AuditLog.verify(on: app.db) == .intact(count: Int64(try await AuditRecord.query(on: app.db).count())))
             var browser = try await TestClient.browser(app, as: "worker")
             #expect(try await browser.send(.GET, "/polls/\(poll.id.uuidString)").status == .notFound)

@@ -79,14 +79,14 @@ struct RetentionTests {
             #expect(dueByTheEnd > fixtureDueEarly)
             // A day short of ten years: the old case's notice (read long ago) goes, the case stays whole.
             app.clock.set(Calendar(identifier: .gregorian).date(byAdding: .year, value: 10, to: start)!.addingTimeInterval(-86_400))
-            let early = try await RetentionSweep.run(app)
+            let early = try await RetentionSweep.run(app.context())
             #expect(early.noticesDeleted >= 2 && early.casesAnonymised == fixtureDueEarly && early.photosDeleted == 0)
             #expect(try await Self.residue(markers, in: app) == Set(markers))
             #expect(FileManager.default.fileExists(atPath: photoFile))
 
             // A day past: nothing of it in any table, the photo file gone; the case and its numbers are still there.
             app.clock.set(Calendar(identifier: .gregorian).date(byAdding: .year, value: 10, to: start)!.addingTimeInterval(86_400))
-            let due = try await RetentionSweep.run(app)
+            let due = try await RetentionSweep.run(app.context())
             #expect(due == .init(noticesDeleted: 0, casesAnonymised: dueByTheEnd - fixtureDueEarly, photosDeleted: 1))
             #expect(try await Self.residue(markers, in: app).isEmpty)
             #expect(!FileManager.default.fileExists(atPath: photoFile))
@@ -99,7 +99,7 @@ struct RetentionTests {
             // Audited, the chain intact; a second run finds nothing more.
             let entry = try #require(try await AuditRecord.query(on: app.db).filter(\.$action == "retention.cases").first())
             #expect(entry.actor == "system")
-            #expect(try await RetentionSweep.run(app) == .init())
+            #expect(try await RetentionSweep.run(app.context()) == .init())
             var auditor = try await TestClient.api(app, as: "auditor")
             let verify = try await auditor.send(.GET, "/api/v1/audit/verify")
             #expect(verify.status == .ok && verify.body.string.contains("\"intact\":true"), "\(verify.body.string)")
@@ -122,11 +122,11 @@ struct RetentionTests {
             let fiveYears = Calendar(identifier: .gregorian).date(byAdding: .year, value: 5, to: start)!
 
             app.clock.set(fiveYears.addingTimeInterval(-60))
-            #expect(try await RetentionSweep.run(app).personsDeleted == 0)
+            #expect(try await RetentionSweep.run(app.context()).personsDeleted == 0)
             #expect(try await Self.residue(traces, in: app) == Set(traces))
 
             app.clock.set(fiveYears.addingTimeInterval(60))
-            #expect(try await RetentionSweep.run(app).personsDeleted == 1)
+            #expect(try await RetentionSweep.run(app.context()).personsDeleted == 1)
             #expect(try await Person.find(person.id, on: app.db) == nil)
             #expect(try await Self.residue(traces, in: app).isEmpty)
             #expect(try await Person.find(f.personB.id, on: app.db) != nil)
@@ -158,7 +158,7 @@ struct RetentionTests {
             #expect(back.status == .noContent, "\(back.body.string)")
             #expect(try await Person.find(personID, on: app.db)?.deregisteredAt == nil)
             app.clock.advance(by: 6 * 366 * 86_400)
-            #expect(try await RetentionSweep.run(app).personsDeleted == 0)
+            #expect(try await RetentionSweep.run(app.context()).personsDeleted == 0)
         }
     }
 
@@ -180,9 +180,9 @@ struct RetentionTests {
             #expect(try await CouncilMember.find(member.id, on: app.db)?.retiredAt == start)
             let fiveYears = Calendar(identifier: .gregorian).date(byAdding: .year, value: 5, to: start)!
             app.clock.set(fiveYears.addingTimeInterval(-60))
-            #expect(try await RetentionSweep.run(app).councilMembersCleared == 0)
+            #expect(try await RetentionSweep.run(app.context()).councilMembersCleared == 0)
             app.clock.set(fiveYears.addingTimeInterval(60))
-            #expect(try await RetentionSweep.run(app).councilMembersCleared == 1)
+            #expect(try await RetentionSweep.run(app.context()).councilMembersCleared == 1)
             #expect(try await Self.residue(["议事员\(tag)", "某单位\(tag)"], in: app).isEmpty)
             // A sitting member is never due, however long ago they began.
             #expect(try await CouncilMember.find(sitting.id, on: app.db)?.name == "在任\(tag)")

@@ -103,13 +103,13 @@ struct IdempotencyTests {
             #expect(!sealed.contains("13800138000") && !sealed.contains("楼道灯"))
 
             app.clock.advance(by: 30 * 3600)
-            try await IdempotencyMiddleware.sweep(app)
+            try await IdempotencyKeys.sweep(app.context())
             resident = try await TestClient.api(app, as: "resident")
             let replay = try await post(&resident, key: "kept", title: "楼道灯不亮，编号13800138000的住户反映", building: building)
             #expect(replay.headers.first(name: "Idempotent-Replayed") == "true")
 
             app.clock.advance(by: 20 * 3600)
-            try await IdempotencyMiddleware.sweep(app)
+            try await IdempotencyKeys.sweep(app.context())
             let count = try await app.db.sql().raw("SELECT count(*) AS n FROM idempotency_keys").first()?.decode(column: "n", as: Int.self)
             #expect(count == 0)
         }

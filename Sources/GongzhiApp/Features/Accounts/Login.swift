@@ -176,10 +176,10 @@ enum AddressFailures {
     }
 
     /// Forgets addresses whose window and lock are over.
-    static func sweep(_ app: Application) async throws {
-        let now = app.clock.now
-        let lockout = app.gongzhi.config.addressLockout
-        try await app.write { db in
+    static func sweep(_ context: UseCaseContext) async throws {
+        let now = context.now
+        let lockout = context.services.config.addressLockout
+        try await context.write { db in
             try await db.sql().delete(from: table)
                 .where("first_failure_at", .lessThan, SQLBind(now.addingTimeInterval(-lockout.window)))
                 .where { $0.where("locked_until", .is, SQLLiteral.null).orWhere("locked_until", .lessThan, SQLBind(now)) }

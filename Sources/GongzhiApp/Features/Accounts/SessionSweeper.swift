@@ -6,10 +6,10 @@ import Vapor
 /// A session is refused the moment it is too old anyway; this only keeps the table small. Deleting is
 /// idempotent, so several instances on one PostgreSQL may sweep at once.
 enum SessionSweeper {
-    static func sweep(_ app: Application) async throws {
-        let lifetime = app.gongzhi.config.sessionLifetime
-        let now = app.clock.now
-        try await app.write { db in
+    static func sweep(_ context: UseCaseContext) async throws {
+        let lifetime = context.services.config.sessionLifetime
+        let now = context.now
+        try await context.write { db in
             try await LoginSession.query(on: db).group(.or) {
                 $0.filter(\.$lastSeenAt < now.addingTimeInterval(-lifetime.idle))
                 $0.filter(\.$createdAt < now.addingTimeInterval(-lifetime.absolute))

@@ -44,9 +44,9 @@ enum SignInPlaces {
     static func placeKey(_ address: String) -> String { Tokens.digest("address:" + address) }
 
     /// Forgets failures past the window and addresses unused for a year.
-    static func sweep(_ app: Application) async throws {
-        let now = app.clock.now
-        try await app.write { db in
+    static func sweep(_ context: UseCaseContext) async throws {
+        let now = context.now
+        try await context.write { db in
             try await db.sql().delete(from: failures).where("at", .lessThan, SQLBind(now.addingTimeInterval(-AccountGuard().window))).run()
             try await db.sql().delete(from: known).where("last_seen", .lessThan, SQLBind(now.addingTimeInterval(-knownFor))).run()
         }

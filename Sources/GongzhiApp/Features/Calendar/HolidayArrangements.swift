@@ -48,13 +48,13 @@ enum HolidayArrangements {
     /// Loads (or replaces) one year's arrangement: the row, the open provisional cases' deadlines computed again on
     /// the new calendar with their timeline entries, and the audit entry, in one transaction; then this instance's
     /// calendar. Other instances take it up in their next minute round.
-    static func load(_ data: Data, loadedBy: String, app: Application) async throws -> Loaded {
+    static func load(_ data: Data, loadedBy: String, context: UseCaseContext) async throws -> Loaded {
         let arrangement = try decode(data)
         guard let source = arrangement.source?.trimmingCharacters(in: .whitespacesAndNewlines), !source.isEmpty else { throw Failure.sourceMissing }
-        let now = app.clock.now
+        let now = context.now
         let document = String(decoding: data, as: UTF8.self)
-        let store = app.gongzhi.calendars
-        let result = try await app.write { db -> Loaded in
+        let store = context.services.calendars
+        let result = try await context.write { db -> Loaded in
             let existing = try await CalendarYearRecord.query(on: db).filter(\.$year == arrangement.year).first()
             let row = existing ?? CalendarYearRecord()
             row.year = arrangement.year; row.document = document; row.source = source; row.loadedAt = now; row.loadedBy = loadedBy
@@ -75,7 +75,7 @@ enum HolidayArrangements {
                                       context: AuditContext(actor: loadedBy, roles: "", ip: "", requestID: ""), now: now, on: db)
             return Loaded(year: arrangement.year, replaced: existing != nil, recomputed: recomputed)
         }
-        try await refresh(app)
+        try await refresh(context)
         return result
     }
 
@@ -88,24 +88,24 @@ enum HolidayArrangements {
 
     /// Brings this instance's calendar up to the database's arrangements; when they changed, computes again the
     /// deadlines of the open cases still marked provisional (a second instance finds nothing left to do).
-    static func refresh(_ app: Application) async throws {
-        let loaded = try await loadedYears(on: app.db)
-        guard try app.gongzhi.calendars.update(loaded: loaded.years, signature: loaded.signature) else { return }
-        try await recompute(app)
+    static func refresh(_ context: UseCaseContext) async throws {
+        let loaded = try await loadedYears(on: context.db)
+        guard try context.services.calendars.update(loaded: loaded.years, signature: loaded.signature) else { return }
+        try await recompute(context)
     }
 
     /// Computes again the open provisional deadlines on the calendar in force (at start-up: files under
     /// `GONGZHI_CALENDAR_DIR` may have brought a year).
     @discardableResult
-    static func recompute(_ app: Application, batch size: Int = 500) async throws -> Int {
-        let calendar = app.gongzhi.calendar, now = app.clock.now
+    static func recompute(_ context: UseCaseContext, batch size: Int = 500) async throws -> Int {
+        let calendar = context.services.calendar, now = context.now
         var changed = 0
         var after: UUID?
         // In batches of 500, each its own transaction: after a release that marks every open case, a large
         // district's start-up does not hold one transaction over all of them.
         repeat {
             let from = after
-            let batch = try await app.write { db in
+            let batch = try await context.write { db in
                 let batch = try await CaseClock.recomputeProvisional(calendar: calendar, now: now, after: from, limit: size, on: db)
                 if batch.changed > 0 {
                     try await AuditLog.append(AuditEvent(action: "calendar.recompute", objectType: "calendar_year", objectID: "",
@@ -123,8 +123,8 @@ enum HolidayArrangements {
     /// `/metrics` warn about it.
     static var warningDays: Int { WorkingCalendar.arrangementWarningDays }
 
-    static func missingYear(_ app: Application) -> Int? {
-        app.gongzhi.calendar.unarrangedYear(within: warningDays, of: app.clock.now)
+    static func missingYear(_ context: UseCaseContext) -> Int? {
+        context.services.calendar.unarrangedYear(within: warningDays, of: context.now)
     }
 }
 
@@ -153,7 +153,7 @@ enum CalendarCommands {
                 throw CalendarCommandError(message: "cannot read \(signature.file)")
             }
             do {
-                let loaded = try await HolidayArrangements.load(data, loadedBy: "command", app: app)
+                let loaded = try await HolidayArrangements.load(data, loadedBy: "command", context: app.context())
                 context.console.print("\(loaded.year): \(loaded.replaced ? "replaced" : "loaded"); \(loaded.recomputed) open cases' deadlines computed again")
             } catch let failure as HolidayArrangements.Failure {
                 throw CalendarCommandError(message: "\(signature.file): \(failure)")
@@ -175,7 +175,7 @@ enum CalendarCommands {
             for year in (thisYear - 1)...(thisYear + 1) {
                 context.console.print("\(year): \(calendar.isArranged(year) ? "arrangement loaded" : "no arrangement: statutory holidays only")")
             }
-            if let missing = HolidayArrangements.missingYear(app) {
+            if let missing = HolidayArrangements.missingYear(app.context()) {
                 context.console.warning("The State Council's arrangement for \(missing) is not loaded: deadlines reaching into it are provisional.")
             }
         }

@@ -60,24 +60,24 @@ enum CaseMaintenance {
 
     /// Recomputes the SLA level of open cases whose level may have changed; returns how many changed.
     @discardableResult
-    static func refreshLevels(_ app: Application, batch: Int = 500) async throws -> Int {
-        let now = app.clock.now
-        let calendar = app.gongzhi.calendar
+    static func refreshLevels(_ context: UseCaseContext, batch: Int = 500) async throws -> Int {
+        let now = context.now
+        let calendar = context.services.calendar
         var changed = 0
         var after: Date = .distantPast
         while true {
-            let page = try await CaseRecord.query(on: app.db).filter(\.$state !~ [.closed, .rejected, .merged, .suspended])
+            let page = try await CaseRecord.query(on: context.db).filter(\.$state !~ [.closed, .rejected, .merged, .suspended])
                 .filter(\.$slaLevel != .red).filter(\.$openedAt > after).sort(\.$openedAt).limit(batch).all()
             guard let last = page.last else { return changed }
             after = last.openedAt
             // One query for the page's suspensions, not one per case.
-            let pausesByCase = try await CaseClock.pauses(of: page.compactMap(\.id), on: app.db)
+            let pausesByCase = try await CaseClock.pauses(of: page.compactMap(\.id), on: context.db)
             for record in page {
                 let level = CaseDeadlines.compute(CaseClock.facts(record, pauses: pausesByCase[record.id!] ?? []), calendar: calendar, now: now).level
                 guard level != record.slaLevel else { continue }
                 let id = record.id!
                 // Conditional: another instance may have moved the case meanwhile.
-                try await app.write { db in
+                try await context.write { db in
                     try await db.sql().raw("UPDATE cases SET sla_level = \(bind: level.rawValue) WHERE id = \(bind: id) AND sla_level = \(bind: record.slaLevel.rawValue)").run()
                 }
                 changed += 1

@@ -19,7 +19,7 @@ struct KPICheckCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         try await app.prepareAndMigrate()
-        _ = try await KPIRollups.catchUpAll(app)
+        _ = try await KPIRollups.catchUpAll(app.context())
         let differences = try await KPIRollups.differences(on: app.db)
         if differences.isEmpty {
             context.console.print("OK: KPI rollups equal the cases")
@@ -29,7 +29,7 @@ struct KPICheckCommand: AsyncCommand {
             context.console.error("DIFFERENT: \(key.day) \(key.placePath) \(key.category) handler \(key.handlerNodeID): stored \(stored.values), cases \(fresh.values)")
         }
         if signature.repair {
-            try await KPIRollups.rebuild(app)
+            try await KPIRollups.rebuild(app.context())
             context.console.print("repaired: \(differences.count) cells rebuilt from the cases")
         } else {
             throw Failure(description: "\(differences.count) KPI cells differ from the cases")

@@ -84,15 +84,15 @@ enum KPIRollups {
 
     /// Turns up to `batch` dirty marks into counter deltas, in one transaction; returns how many it handled.
     @discardableResult
-    static func catchUp(_ app: Application, batch: Int = 2_000) async throws -> Int {
-        try await app.write { db in try await catchUp(on: db, batch: batch) }
+    static func catchUp(_ context: UseCaseContext, batch: Int = 2_000) async throws -> Int {
+        try await context.write { db in try await catchUp(on: db, batch: batch) }
     }
 
     /// Catches up until nothing is dirty (or `limit` batches); returns the cases handled.
-    static func catchUpAll(_ app: Application, batch: Int = 2_000, limit: Int = 100_000) async throws -> Int {
+    static func catchUpAll(_ context: UseCaseContext, batch: Int = 2_000, limit: Int = 100_000) async throws -> Int {
         var total = 0
         for _ in 0..<limit {
-            let done = try await catchUp(app, batch: batch)
+            let done = try await catchUp(context, batch: batch)
             total += done
             if done < batch { break }
         }
@@ -205,13 +205,13 @@ extension KPIRollups {
     }
 
     /// Throws the rollups away and builds them again from every case.
-    static func rebuild(_ app: Application) async throws {
-        try await app.write { db in
+    static func rebuild(_ context: UseCaseContext) async throws {
+        try await context.write { db in
             let sql = db.sql()
             try await sql.delete(from: table).run()
             try await sql.delete(from: contributions).run()
             try await sql.raw("INSERT INTO kpi_dirty (case_id) SELECT id FROM cases WHERE id NOT IN (SELECT case_id FROM kpi_dirty)").run()
         }
-        _ = try await catchUpAll(app)
+        _ = try await catchUpAll(context)
     }
 }

@@ -62,10 +62,10 @@ enum Warnings {
     /// Evaluates every rule and records the warnings not yet recorded (a unique key makes two instances harmless);
     /// red-case warnings whose case is no longer red resolve themselves. Returns the warnings it added.
     @discardableResult
-    static func evaluate(_ app: Application) async throws -> Int {
+    static func evaluate(_ context: UseCaseContext) async throws -> Int {
         // Hotspots read the rollups: bring them up to date first.
-        _ = try await KPIRollups.catchUpAll(app, limit: 50)
-        let now = app.clock.now
+        _ = try await KPIRollups.catchUpAll(context, limit: 50)
+        let now = context.now
         var candidates: [WarningRecord] = []
         func candidate(_ kind: WarningRules.Kind, key: String, path: String, caseID: UUID? = nil, detail: String) {
             let w = WarningRecord()
@@ -73,7 +73,7 @@ enum Warnings {
             w.state = .open; w.createdAt = now; w.note = ""
             candidates.append(w)
         }
-        let db = app.db
+        let db = context.db
         let settings = try await WarningSettingsStore.current(on: db)
         // Red cases.
         for record in try await CaseRecord.query(on: db).filter(\.$slaLevel == .red).filter(\.$state !~ [.closed, .rejected, .merged])
@@ -121,7 +121,7 @@ enum Warnings {
                       detail: "\(group.item) ×\(group.count) \(group.latest)")
         }
         let found = candidates
-        return try await app.write { db in
+        return try await context.write { db in
             let known = Set(try await WarningRecord.query(on: db).filter(\.$dedupeKey ~~ found.map(\.dedupeKey)).all().map(\.dedupeKey))
             var added = 0
             for warning in found where !known.contains(warning.dedupeKey) {

@@ -32,7 +32,7 @@ struct OperationsController: RouteCollection {
 
     @Sendable func metrics(_ request: Request) async throws -> Response {
         ProcessMemory.record()
-        Self.unarrangedYearGauge.set(Int64(HolidayArrangements.missingYear(request.application) ?? 0))
+        Self.unarrangedYearGauge.set(Int64(HolidayArrangements.missingYear(request.context) ?? 0))
         return Response(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
                  body: .init(string: Observability.metricsText()))
     }

@@ -20,12 +20,12 @@ enum RecordRetention {
     }
 
     /// One pass over every kind of record, in batches of `RetentionSweep.batch`, each batch one transaction with its audit entry.
-    static func run(_ app: Application, now: Date) async throws -> Outcome {
+    static func run(_ context: UseCaseContext, now: Date) async throws -> Outcome {
         let cutoff = RetentionRules.cutoff(RetentionRules.communityRecord, now: now)
         var outcome = Outcome()
         for kind in Kind.allCases {
             while true {
-                let (count, photos) = try await app.write { db in
+                let (count, photos) = try await context.write { db in
                     let (ids, photos) = try await kind.anonymise(before: cutoff, limit: RetentionSweep.batch, on: db)
                     guard !ids.isEmpty else { return (0, [UUID]()) }
                     try await AuditLog.append(AuditEvent(action: "retention.records", objectType: kind.rawValue, objectID: "",

@@ -24,19 +24,19 @@ enum RetentionSweep {
     static let batch = 500
 
     @discardableResult
-    static func run(_ app: Application) async throws -> Report {
-        let now = app.clock.now
+    static func run(_ context: UseCaseContext) async throws -> Report {
+        let now = context.now
         var report = Report()
         let noticeCutoff = RetentionRules.cutoff(RetentionRules.readNotice, now: now)
-        report.noticesDeleted = try await app.write { db in
+        report.noticesDeleted = try await context.write { db in
             let due = try await CaseNotice.query(on: db).filter(\.$readAt < noticeCutoff).count()
             if due > 0 { try await CaseNotice.query(on: db).filter(\.$readAt < noticeCutoff).delete() }
             return due
         }
         let caseCutoff = RetentionRules.cutoff(RetentionRules.closedCase, now: now)
-        let directory = app.gongzhi.config.storageDirectory + "/attachments"
+        let directory = context.services.config.storageDirectory + "/attachments"
         while true {
-            let (cases, photos) = try await app.write { db -> (Int, [UUID]) in
+            let (cases, photos) = try await context.write { db -> (Int, [UUID]) in
                 // An anonymised case has an empty title (a submitted one never has).
                 let ids = try await CaseRecord.query(on: db).filter(\.$closedAt < caseCutoff).filter(\.$title != "")
                     .sort(\.$closedAt).limit(batch).all(\.$id)
@@ -66,7 +66,7 @@ enum RetentionSweep {
         }
         let personCutoff = RetentionRules.cutoff(RetentionRules.leftRegister, now: now)
         while true {
-            let persons = try await app.write { db -> Int in
+            let persons = try await context.write { db -> Int in
                 // Someone who joined a household again has no date: not chosen.
                 let ids = try await Person.query(on: db).filter(\.$deregisteredAt < personCutoff).limit(batch).all(\.$id)
                 guard !ids.isEmpty else { return 0 }
@@ -84,7 +84,7 @@ enum RetentionSweep {
             if persons < batch { break }
         }
         let termCutoff = RetentionRules.cutoff(RetentionRules.councilTerm, now: now)
-        report.councilMembersCleared = try await app.write { db in
+        report.councilMembersCleared = try await context.write { db in
             let ids = try await CouncilMember.query(on: db).filter(\.$retiredAt < termCutoff).filter(\.$name != "").all(\.$id)
             guard !ids.isEmpty else { return 0 }
             try await CouncilMember.query(on: db).filter(\.$id ~~ ids).set(\.$name, to: "").set(\.$organisation, to: "").update()
@@ -94,12 +94,12 @@ enum RetentionSweep {
                                       context: .system, now: now, on: db)
             return ids.count
         }
-        let records = try await RecordRetention.run(app, now: now)
+        let records = try await RecordRetention.run(context, now: now)
         for id in records.photos { try? FileManager.default.removeItem(atPath: directory + "/" + id.uuidString.lowercased()) }
         report.recordsAnonymised = records.records
         report.photosDeleted += records.photos.count
         if report != Report() {
-            app.logger.notice("retention sweep", metadata: ["notices": "\(report.noticesDeleted)", "cases": "\(report.casesAnonymised)",
+            context.logger.notice("retention sweep", metadata: ["notices": "\(report.noticesDeleted)", "cases": "\(report.casesAnonymised)",
                                                             "photos": "\(report.photosDeleted)", "persons": "\(report.personsDeleted)",
                                                             "council": "\(report.councilMembersCleared)",
                                                             "records": "\(report.recordsAnonymised)"])
@@ -115,7 +115,7 @@ struct RetentionSweepCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         try await context.application.prepareAndMigrate()
-        let report = try await RetentionSweep.run(context.application)
+        let report = try await RetentionSweep.run(context.application.context())
         context.console.print("retention sweep: \(report.noticesDeleted) notices deleted, \(report.casesAnonymised) cases anonymised, \(report.photosDeleted) photos deleted, \(report.personsDeleted) persons deleted, \(report.councilMembersCleared) council members' names cleared, \(report.recordsAnonymised) community records anonymised")
     }
 }

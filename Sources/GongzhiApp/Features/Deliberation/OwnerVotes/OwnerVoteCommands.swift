@@ -43,7 +43,7 @@ enum OwnerVoteCommands {
             let app = context.application
             try await app.prepareAndMigrate()
             guard let id = UUID(uuidString: signature.id) else { throw Failure(description: "no owners' vote with id \(signature.id)") }
-            let recount = try await OwnerVoteCommands.recount(id, app: app)
+            let recount = try await OwnerVoteCommands.recount(id, context: app.context())
             let tally = recount.tally, vote = recount.vote
             let console = context.console
             console.print("\(vote.title) — \(vote.matter.rawValue) (\(vote.state.rawValue)), \(recount.ballots) ballots stored")
@@ -92,15 +92,15 @@ enum OwnerVoteCommands {
     }
 
     /// Recounts a vote from the stored electorate and ballots and checks every receipt code.
-    static func recount(_ id: UUID, app: Application) async throws -> Recount {
-        guard let vote = try await OwnerVoteRecord.find(id, on: app.db) else { throw Failure(description: "no owners' vote with id \(id)") }
-        let key = app.gongzhi.cipher.receiptKey
-        let ballots = try await OwnerVoteBallot.query(on: app.db).filter(\.$voteID == id).sort(\.$sequence).all()
+    static func recount(_ id: UUID, context: UseCaseContext) async throws -> Recount {
+        guard let vote = try await OwnerVoteRecord.find(id, on: context.db) else { throw Failure(description: "no owners' vote with id \(id)") }
+        let key = context.services.cipher.receiptKey
+        let ballots = try await OwnerVoteBallot.query(on: context.db).filter(\.$voteID == id).sort(\.$sequence).all()
         let forged = ballots.filter {
             !BallotReceipt.verify($0.receiptCode, vote: id.uuidString.lowercased(), voterKey: $0.voterKey, choice: $0.choice,
                                   castAt: $0.castAt, sequence: $0.sequence, key: key)
         }.map(\.sequence)
-        let tally = OwnerVoteTallyDTO(try await OwnerVotes.tally(of: vote, on: app.db))
+        let tally = OwnerVoteTallyDTO(try await OwnerVotes.tally(of: vote, on: context.db))
         let matches: Bool? = vote.state == .closed ? OwnerVoteTallyDTO.decode(vote.resultJSON) == tally : nil
         var last: [String: OwnerVoteBallot] = [:]
         for ballot in ballots { last[ballot.voterKey] = ballot }

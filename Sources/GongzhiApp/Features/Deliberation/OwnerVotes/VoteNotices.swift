@@ -61,9 +61,9 @@ enum VoteNotices {
     }
 
     /// The owner has seen the vote's page, which shows each paper ballot entered for them: the notices are read.
-    static func markRead(for userID: UUID, vote voteID: UUID, now: Date, app: Application) async throws {
-        guard try await VoteNotice.query(on: app.db).filter(\.$userID == userID).filter(\.$voteID == voteID).filter(\.$readAt == nil).count() > 0 else { return }
-        try await app.write { db in
+    static func markRead(for userID: UUID, vote voteID: UUID, now: Date, context: UseCaseContext) async throws {
+        guard try await VoteNotice.query(on: context.db).filter(\.$userID == userID).filter(\.$voteID == voteID).filter(\.$readAt == nil).count() > 0 else { return }
+        try await context.write { db in
             try await VoteNotice.query(on: db).filter(\.$userID == userID).filter(\.$voteID == voteID).filter(\.$readAt == nil)
                 .set(\.$readAt, to: now).update()
         }
