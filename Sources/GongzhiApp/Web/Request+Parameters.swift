@@ -38,4 +38,9 @@ extension Request {
         guard let raw = parameters.get(name), let id = UUID(uuidString: raw) else { throw AppError.notFound }
         return id
     }
+
+    /// A typed id route parameter (`AccountID`, `CaseID`, …), or 404 like `uuidParameter`.
+    func idParameter<Kind>(_ name: String = "id") throws -> TypedID<Kind> {
+        TypedID(try uuidParameter(name))
+    }
 }

@@ -2,7 +2,9 @@ import Foundation
 
 /// A UUID that says what it identifies: an `AccountID` cannot be passed where a `CaseID` is expected, and neither
 /// is a bare string. Written and read as the lowercase UUID text, the form stored in paths and audit entries.
-public struct TypedID<Kind: IDKind>: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+/// Deliberately not `Codable`: a query must bind `.uuid` (a UUID column compared with the text of an id matches
+/// nothing on SQLite and fails on PostgreSQL), and the compiler now refuses `\(bind: id)` outright.
+public struct TypedID<Kind: IDKind>: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let uuid: UUID
 
     public init(_ uuid: UUID) { self.uuid = uuid }
@@ -17,19 +19,6 @@ public struct TypedID<Kind: IDKind>: Hashable, Comparable, Sendable, Codable, Cu
     public var description: String { uuid.uuidString.lowercased() }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.description < rhs.description }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let uuid = UUID(uuidString: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a UUID"))
-        }
-        self.uuid = uuid
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 /// What a `TypedID` identifies.

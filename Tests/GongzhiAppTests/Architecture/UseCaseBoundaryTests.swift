@@ -69,4 +69,25 @@ struct UseCaseBoundaryTests {
             .map { (name: $0.lastPathComponent, text: try String(contentsOf: $0, encoding: .utf8)) }
         #expect(Self.applicationTakers(files) == [])
     }
+
+    /// Use-case parameters that carry an account, person, case or org-node id as a bare UUID or string.
+    static func untypedIDs(_ files: [(name: String, text: String)]) -> [String] {
+        files.flatMap { file in
+            code(file.text).split(separator: "\n").filter { $0.contains("func ") && $0.contains("UseCaseContext") }.flatMap { line in
+                line.matches(of: /\b((?:user|person|case|node|parent|newParent|community|grid)IDs?|community id): \[?(?:UUID|String)\b/)
+                    .map { "\(file.name): \($0.output.1)" }
+            }
+        }
+    }
+
+    @Test("use cases take accounts, persons, cases and org nodes as typed ids, not bare UUIDs or strings")
+    func idsAreTyped() throws {
+        #expect(Self.untypedIDs([("a", "static func f(caseID: UUID, in context: UseCaseContext)")]) == ["a: caseID"])
+        #expect(Self.untypedIDs([("b", "static func f(caseIDs: [UUID], nodeID: OrgNodeID?, in context: UseCaseContext)")]) == ["b: caseIDs"])
+        #expect(Self.untypedIDs([("c", "static func f(caseID: CaseID, in context: UseCaseContext)")]).isEmpty)
+        let files = try SourceLintTests.files(under: "Sources/GongzhiApp", extension: "swift")
+            .map { (name: $0.lastPathComponent, text: try String(contentsOf: $0, encoding: .utf8)) }
+        #expect(files.contains { $0.text.contains("caseID: CaseID") })
+        #expect(Self.untypedIDs(files) == [])
+    }
 }

@@ -21,7 +21,7 @@ enum AccountChanges {
         do { try policy.check(password, username: username) } catch { throw AppError.invalid("password", "weak_password") }
     }
 
-    static func createUser(username: String, displayName: String, password: String, personID: UUID?, in context: UseCaseContext) async throws -> User {
+    static func createUser(username: String, displayName: String, password: String, personID: PersonID?, in context: UseCaseContext) async throws -> User {
         let actor = try context.account()
         try checkPassword(password, username: username, staff: personID == nil, config: context.services.config)
         let hash = context.services.passwords.hash(password)
@@ -30,29 +30,29 @@ enum AccountChanges {
             if try await User.query(on: db).filter(\.$username == username).count() > 0 {
                 throw AppError.conflict("duplicate", field: "username")
             }
-            if let personID, try await Person.find(personID, on: db) == nil { throw AppError.invalid("personId") }
-            let user = User(username: username, displayName: displayName, passwordHash: hash, personID: personID, now: context.now)
+            if let personID, try await Person.find(personID.uuid, on: db) == nil { throw AppError.invalid("personId") }
+            let user = User(username: username, displayName: displayName, passwordHash: hash, personID: personID?.uuid, now: context.now)
             try await user.create(on: db)
             try await context.audit(AuditEvent(action: "user.create", objectType: "user", objectID: user.id!.uuidString.lowercased(),
-                                               change: ["username": username, "person": personID?.uuidString ?? ""]), on: db)
+                                               change: ["username": username, "person": personID?.uuid.uuidString ?? ""]), on: db)
             return user
         }
     }
 
-    static func grant(userID: UUID, role: Role, nodeID: UUID?, in context: UseCaseContext) async throws -> RoleGrantRecord {
+    static func grant(userID: AccountID, role: Role, nodeID: OrgNodeID?, in context: UseCaseContext) async throws -> RoleGrantRecord {
         let actor = try context.account()
         return try await context.write { db in
-            guard let user = try await User.find(userID, on: db) else { throw AppError.notFound }
+            guard let user = try await User.find(userID.uuid, on: db) else { throw AppError.notFound }
             var path = OrgPath.root
             var level: OrgLevel?
             if let nodeID {
-                let node = try await Scoped.find(OrgNode.self, nodeID, actor: actor, .viewOrganisation, on: db)
+                let node = try await Scoped.find(OrgNode.self, nodeID.uuid, actor: actor, .viewOrganisation, on: db)
                 path = node.orgPath
                 level = node.level
             }
-            let existing = try await RoleGrantRecord.query(on: db).filter(\.$user.$id == userID).all()
+            let existing = try await RoleGrantRecord.query(on: db).filter(\.$user.$id == userID.uuid).all()
             do throws(RoleGrantRules.Error) {
-                try RoleGrantRules.check(granter: actor, granteeID: AccountID(userID), role: role, at: path,
+                try RoleGrantRules.check(granter: actor, granteeID: AccountID(userID.uuid), role: role, at: path,
                                          level: level, existing: existing.map(\.role))
             } catch {
                 switch error {
@@ -64,40 +64,40 @@ enum AccountChanges {
             }
             if let same = existing.first(where: { $0.role == role && $0.path == path.rawValue }) { return same }
             if role == .resident, user.$person.id == nil { throw AppError.invalid("role", "wrong_level") }
-            let record = RoleGrantRecord(userID: userID, role: role, nodeID: nodeID, path: path, grantedBy: actor.userID.uuid)
+            let record = RoleGrantRecord(userID: userID.uuid, role: role, nodeID: nodeID?.uuid, path: path, grantedBy: actor.userID.uuid)
             try await record.create(on: db)
-            try await context.audit(AuditEvent(action: "role.grant", objectType: "user", objectID: userID.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "role.grant", objectType: "user", objectID: userID.description,
                                                summary: role.rawValue, change: ["role": role.rawValue, "path": path.rawValue]), on: db)
             return record
         }
     }
 
-    static func revoke(userID: UUID, grantID: UUID, in context: UseCaseContext) async throws {
+    static func revoke(userID: AccountID, grantID: UUID, in context: UseCaseContext) async throws {
         let actor = try context.account()
         return try await context.write { db in
-            guard let record = try await RoleGrantRecord.query(on: db).filter(\.$id == grantID).filter(\.$user.$id == userID).first() else {
+            guard let record = try await RoleGrantRecord.query(on: db).filter(\.$id == grantID).filter(\.$user.$id == userID.uuid).first() else {
                 throw AppError.notFound
             }
             guard let path = OrgPath(record.path), AccessPolicy.allows(.manageAccounts, actor: actor, at: path) else { throw AppError.forbidden }
-            guard actor.userID != AccountID(userID) else { throw AppError.invalid("userId", "self_grant") }
+            guard actor.userID != AccountID(userID.uuid) else { throw AppError.invalid("userId", "self_grant") }
             try await record.delete(on: db)
-            try await context.audit(AuditEvent(action: "role.revoke", objectType: "user", objectID: userID.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "role.revoke", objectType: "user", objectID: userID.description,
                                                summary: record.role.rawValue, change: ["role": record.role.rawValue, "path": record.path]), on: db)
         }
     }
 
     /// Disables an account and ends all its sessions and tokens at once (server-side).
-    static func setDisabled(userID: UUID, disabled: Bool, in context: UseCaseContext) async throws {
+    static func setDisabled(userID: AccountID, disabled: Bool, in context: UseCaseContext) async throws {
         let actor = try context.account()
         return try await context.write { db in
             guard AccessPolicy.allowsAnywhere(.manageAccounts, actor: actor) else { throw AppError.forbidden }
-            guard actor.userID != AccountID(userID) else { throw AppError.invalid("userId", "self_grant") }
-            guard let user = try await User.find(userID, on: db) else { throw AppError.notFound }
+            guard actor.userID != AccountID(userID.uuid) else { throw AppError.invalid("userId", "self_grant") }
+            guard let user = try await User.find(userID.uuid, on: db) else { throw AppError.notFound }
             user.disabled = disabled
             try await user.update(on: db)
-            if disabled { try await endAllSessions(of: userID, on: db) }
+            if disabled { try await endAllSessions(of: userID.uuid, on: db) }
             try await context.audit(AuditEvent(action: disabled ? "user.disable" : "user.enable", objectType: "user",
-                                               objectID: userID.uuidString.lowercased()), on: db)
+                                               objectID: userID.description), on: db)
         }
     }
 

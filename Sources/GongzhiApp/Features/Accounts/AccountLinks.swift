@@ -10,29 +10,29 @@ import Vapor
 /// holder is — and says how (the evidence seen) — and links it; a person has at most one account (a unique index on
 /// `users.person_id`, both databases).
 enum AccountLinks {
-    static func link(personID: UUID, userID: UUID, evidence rawEvidence: String?, in context: UseCaseContext) async throws -> User {
+    static func link(personID: PersonID, userID: AccountID, evidence rawEvidence: String?, in context: UseCaseContext) async throws -> User {
         let actor = try context.account()
         let evidence = try Validate.text(rawEvidence, field: "evidence", limit: 500)
         guard evidence.count >= 2 else { throw AppError.invalid("evidence", "identity_evidence_required") }
         return try await context.write { db in
-            let person = try await Scoped.find(Person.self, personID, actor: actor, .viewResidents, on: db)
+            let person = try await Scoped.find(Person.self, personID.uuid, actor: actor, .viewResidents, on: db)
             try Scoped.require(.manageResidents, actor: actor, at: person.orgPath)
-            guard let user = try await User.find(userID, on: db) else { throw AppError.invalid("userId", "not_found") }
+            guard let user = try await User.find(userID.uuid, on: db) else { throw AppError.invalid("userId", "not_found") }
             guard user.$person.id == nil else { throw AppError.conflict("account_linked", field: "userId") }
             // Never one's own account: a worker must not give themselves a resident's identity (and their ballot).
-            guard AccountID(userID) != actor.userID else { throw AppError.conflict("own_account", field: "userId") }
-            let grants = try await RoleGrantRecord.query(on: db).filter(\.$user.$id == userID).all()
+            guard AccountID(userID.uuid) != actor.userID else { throw AppError.conflict("own_account", field: "userId") }
+            let grants = try await RoleGrantRecord.query(on: db).filter(\.$user.$id == userID.uuid).all()
             // The separated administrators hold no other role and no resident identity (三员分立), and a staff account
             // is not put on a resident by a colleague: only accounts holding no role but the resident's.
             guard !grants.contains(where: { $0.role.isAdministrator }) else { throw AppError.conflict("administrator_account", field: "userId") }
             guard grants.allSatisfy({ $0.role == .resident }) else { throw AppError.conflict("staff_account", field: "userId") }
-            guard try await User.query(on: db).filter(\.$person.$id == personID).count() == 0 else {
+            guard try await User.query(on: db).filter(\.$person.$id == personID.uuid).count() == 0 else {
                 throw AppError.conflict("person_has_account", field: "userId")
             }
-            user.$person.id = personID
+            user.$person.id = personID.uuid
             try await user.update(on: db)
-            try await context.audit(AuditEvent(action: "user.link_person", objectType: "user", objectID: userID.uuidString.lowercased(),
-                                               change: ["person": personID.uuidString.lowercased(), "evidence": Masking.numbersInText(evidence)]), on: db)
+            try await context.audit(AuditEvent(action: "user.link_person", objectType: "user", objectID: userID.description,
+                                               change: ["person": personID.description, "evidence": Masking.numbersInText(evidence)]), on: db)
             return user
         }
     }

@@ -93,9 +93,9 @@ struct AccountSecurityController: RouteCollection {
         let form = try request.content.decode(CodeForm.self)
         do {
             guard let code = form.code, !code.isEmpty else {
-                return try await render(request, enrolmentKey: try await SecondFactor.startEnrolment(userID: current.userID, in: request.context))
+                return try await render(request, enrolmentKey: try await SecondFactor.startEnrolment(userID: AccountID(current.userID), in: request.context))
             }
-            try await SecondFactor.confirmEnrolment(userID: current.userID, code: code, in: request.context)
+            try await SecondFactor.confirmEnrolment(userID: AccountID(current.userID), code: code, in: request.context)
         } catch let error as AppError where error.status.code < 500 {
             // The secret shown again, so that a mistyped code can be retried.
             let pending = try await User.find(current.userID, on: request.db)?.pendingSecondFactorSealed
@@ -130,7 +130,7 @@ struct AccountSecurityController: RouteCollection {
 
     @Sendable func resetAPI(_ request: Request) async throws -> HTTPStatus {
         _ = try request.require(.manageAccounts)
-        try await SecondFactor.reset(userID: try request.uuidParameter(), in: request.context)
+        try await SecondFactor.reset(userID: try request.idParameter(), in: request.context)
         return .noContent
     }
 }

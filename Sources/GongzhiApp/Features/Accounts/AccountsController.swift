@@ -83,26 +83,26 @@ struct AccountsController: RouteCollection {
         _ = try request.require(.manageAccounts)
         let body = try request.content.decode(GrantBody.self)
         guard let role = body.role else { throw AppError.invalid("role", "required") }
-        let record = try await AccountChanges.grant(userID: try request.uuidParameter(), role: role, nodeID: body.nodeId, in: request.context)
+        let record = try await AccountChanges.grant(userID: try request.idParameter(), role: role, nodeID: body.nodeId.map(OrgNodeID.init), in: request.context)
         return try await UserDTO.Grant(id: record.id!, role: record.role, nodeId: record.$node.id, path: record.path)
             .encodeResponse(status: .created, for: request)
     }
 
     @Sendable func revokeAPI(_ request: Request) async throws -> HTTPStatus {
         _ = try request.require(.manageAccounts)
-        try await AccountChanges.revoke(userID: try request.uuidParameter(), grantID: try request.uuidParameter("grantId"), in: request.context)
+        try await AccountChanges.revoke(userID: try request.idParameter(), grantID: try request.uuidParameter("grantId"), in: request.context)
         return .noContent
     }
 
     @Sendable func disableAPI(_ request: Request) async throws -> HTTPStatus {
         _ = try request.require(.manageAccounts)
-        try await AccountChanges.setDisabled(userID: try request.uuidParameter(), disabled: true, in: request.context)
+        try await AccountChanges.setDisabled(userID: try request.idParameter(), disabled: true, in: request.context)
         return .noContent
     }
 
     @Sendable func enableAPI(_ request: Request) async throws -> HTTPStatus {
         _ = try request.require(.manageAccounts)
-        try await AccountChanges.setDisabled(userID: try request.uuidParameter(), disabled: false, in: request.context)
+        try await AccountChanges.setDisabled(userID: try request.idParameter(), disabled: false, in: request.context)
         return .noContent
     }
 
@@ -171,7 +171,7 @@ struct AccountsController: RouteCollection {
         do {
             guard let role = form.role.flatMap(Role.init(rawValue:)) else { throw AppError.invalid("role", "required") }
             let nodeID = form.nodeId.flatMap { $0.isEmpty ? nil : UUID(uuidString: $0) }
-            _ = try await AccountChanges.grant(userID: try request.uuidParameter(), role: role, nodeID: nodeID, in: request.context)
+            _ = try await AccountChanges.grant(userID: AccountID(try request.uuidParameter()), role: role, nodeID: nodeID.map(OrgNodeID.init), in: request.context)
             return request.redirect(to: "/users", redirectType: .normal)
         } catch let error as AppError {
             return try await render(request, actor: actor, messages: request.formMessages(for: error)).encodeResponse(status: .unprocessableEntity, for: request)

@@ -52,16 +52,16 @@ enum Login {
             throw Failure.wrongCredentials
         }
         let userID = try user.requireID()
-        try await checkAccountGuard(userID, in: context)
+        try await checkAccountGuard(AccountID(userID), in: context)
         guard services.passwords.verify(password, against: user.passwordHash), !user.disabled else {
-            try await recordFailure(of: userID, summary: user.disabled ? "disabled" : "wrong_password", in: context)
+            try await recordFailure(of: AccountID(userID), summary: user.disabled ? "disabled" : "wrong_password", in: context)
         }
         return user
     }
 
     /// Refuses (audited) a password check for `userID` from the caller's address while the account is locked there or
     /// slowed for strangers; every check of an account's password goes through it (sign-in, token, re-entry).
-    static func checkAccountGuard(_ userID: UUID, in context: UseCaseContext) async throws {
+    static func checkAccountGuard(_ userID: AccountID, in context: UseCaseContext) async throws {
         let services = context.services
         let now = context.now
         let address = context.address
@@ -69,12 +69,12 @@ enum Login {
             throw Failure.addressLocked(retryAfter: wait)
         }
         let rule = accountGuard(services.config)
-        let failures = try await SignInPlaces.recentFailures(of: userID, guard: rule, now: now, on: context.db)
-        let known = try await SignInPlaces.isKnown(address, for: userID, now: now, on: context.db)
+        let failures = try await SignInPlaces.recentFailures(of: userID.uuid, guard: rule, now: now, on: context.db)
+        let known = try await SignInPlaces.isKnown(address, for: userID.uuid, now: now, on: context.db)
         let decision = rule.decide(failures, address: address, known: known, now: now)
         guard decision != .allow else { return }
         try await context.write { db in
-            try await context.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: userID.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: userID.description,
                                                outcome: "failure", summary: { if case .slowed = decision { "slowed" } else { "locked" } }()), on: db)
         }
         switch decision {
@@ -86,21 +86,21 @@ enum Login {
 
     /// Counts a failed sign-in step against the account and the caller's address (a wrong password, a wrong
     /// authenticator code), audits it, and throws: locked (429) once either limit is reached, wrong credentials before.
-    static func recordFailure(of userID: UUID, summary: String, in context: UseCaseContext) async throws -> Never {
+    static func recordFailure(of userID: AccountID, summary: String, in context: UseCaseContext) async throws -> Never {
         let services = context.services
         let now = context.now
         let address = context.address
         let rule = accountGuard(services.config)
         let (decision, spreadBegan, byAddress) = try await context.write { db -> (AccountGuard.Decision, Bool, LoginLockout.State) in
             let byAddress = try await AddressFailures.record(address, lockout: services.config.addressLockout, now: now, on: db)
-            let before = try await SignInPlaces.recentFailures(of: userID, guard: rule, now: now, on: db)
-            try await SignInPlaces.recordFailure(of: userID, from: address, now: now, on: db)
+            let before = try await SignInPlaces.recentFailures(of: userID.uuid, guard: rule, now: now, on: db)
+            try await SignInPlaces.recordFailure(of: userID.uuid, from: address, now: now, on: db)
             let after = before + [AccountGuard.Failure(address: address, at: now)]
-            try await context.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: userID.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: userID.description,
                                                outcome: "failure", summary: summary), on: db)
             let began = rule.isSpread(after, now: now) && !rule.isSpread(before, now: now)
             if began {
-                try await context.audit(AuditEvent(action: "login.spread_attack", objectType: "user", objectID: userID.uuidString.lowercased(),
+                try await context.audit(AuditEvent(action: "login.spread_attack", objectType: "user", objectID: userID.description,
                                                    outcome: "failure",
                                                    summary: "\(after.count) failures from \(Set(after.map(\.address)).count) addresses in \(Int(rule.window / 60)) minutes"),
                                         on: db)

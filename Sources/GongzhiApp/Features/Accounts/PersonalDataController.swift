@@ -53,9 +53,9 @@ struct PersonalDataController: RouteCollection {
         guard let user = try await User.find(userID, on: request.db) else { throw AppError.unauthorized }
         do {
             // Locked or slowed like a sign-in: a stolen session must not guess the password here without limit.
-            try await Login.checkAccountGuard(userID, in: request.context)
+            try await Login.checkAccountGuard(AccountID(userID), in: request.context)
             guard request.gongzhi.passwords.verify(password, against: user.passwordHash) else {
-                try await Login.recordFailure(of: userID, summary: "reauthentication", in: request.context)
+                try await Login.recordFailure(of: AccountID(userID), summary: "reauthentication", in: request.context)
             }
             if user.secondFactorSealed != nil { try await SecondFactor.require(otp, user: user, in: request.context) }
         } catch Login.Failure.locked(let wait), Login.Failure.addressLocked(let wait), Login.Failure.slowed(let wait) {
@@ -101,7 +101,7 @@ struct PersonalDataController: RouteCollection {
         guard let password, !password.isEmpty else { throw AppError.invalid("password", "required") }
         let userID = actor.userID.uuid
         do {
-            try await PersonalDataErasure.erase(userID: userID, password: password, in: request.context)
+            try await PersonalDataErasure.erase(userID: AccountID(userID), password: password, in: request.context)
         } catch PersonalDataErasure.Failure.staffAccount {
             throw AppError(status: .conflict, code: "staff_account", messageKey: "mydata.staff_account", field: nil)
         } catch PersonalDataErasure.Failure.wrongPassword {

@@ -69,22 +69,22 @@ enum PersonalDataErasure {
     }
 
     /// Erases `user`'s account in one transaction, with its audit entry. `password` re-authenticates.
-    static func erase(userID: UUID, password: String, in context: UseCaseContext) async throws {
-        guard let user = try await User.find(userID, on: context.db) else { throw AppError.unauthorized }
-        let grants = try await RoleGrantRecord.query(on: context.db).filter(\.$user.$id == userID).all()
+    static func erase(userID: AccountID, password: String, in context: UseCaseContext) async throws {
+        guard let user = try await User.find(userID.uuid, on: context.db) else { throw AppError.unauthorized }
+        let grants = try await RoleGrantRecord.query(on: context.db).filter(\.$user.$id == userID.uuid).all()
         guard grants.allSatisfy({ $0.role == .resident }) else { throw Failure.staffAccount }
         guard context.services.passwords.verify(password, against: user.passwordHash) else { throw Failure.wrongPassword }
         let services = context.services
         let tombstone = "erased-" + Tokens.random().prefix(12).lowercased()
         let unusable = services.passwords.hash(Tokens.random() + Tokens.random())
-        let lowered = userID.uuidString.lowercased()
-        let subject = PersonalDataExport.Subject(userID: userID, personID: user.$person.id)
+        let lowered = userID.description
+        let subject = PersonalDataExport.Subject(userID: userID.uuid, personID: user.$person.id)
         let columns = services.dataInventory.personal.filter { $0.subject != nil }
         try await context.write { db in
             let sql = db.sql()
             // What goes with a row that stays: the contact an API client sent, a rating's words.
-            try await sql.raw("UPDATE cases SET contact_sealed = NULL WHERE submitter_user_id = \(bind: userID)").run()
-            try await sql.raw("UPDATE project_ratings SET comment = '' WHERE user_id = \(bind: userID)").run()
+            try await sql.raw("UPDATE cases SET contact_sealed = NULL WHERE submitter_user_id = \(bind: userID.uuid)").run()
+            try await sql.raw("UPDATE project_ratings SET comment = '' WHERE user_id = \(bind: userID.uuid)").run()
             // Then each column that names the person, as the table above says.
             let typed = try await PersonalDataExport.uuidColumns(on: db)
             for column in columns {
@@ -99,7 +99,7 @@ enum PersonalDataErasure {
             // The account itself becomes the tombstone the kept rows point to.
             try await sql.raw("""
                 UPDATE users SET username = \(bind: tombstone), display_name = '', password_hash = \(bind: unusable),
-                disabled = \(bind: true) WHERE id = \(bind: userID)
+                disabled = \(bind: true) WHERE id = \(bind: userID.uuid)
                 """).run()
             try await context.audit(AuditEvent(action: "data.erasure", objectType: "user", objectID: lowered,
                                                summary: "account erased by its owner; kept rows point to a tombstone"), on: db)

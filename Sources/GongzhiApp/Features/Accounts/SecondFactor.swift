@@ -39,16 +39,16 @@ enum SecondFactor {
             throw AppError(status: .unauthorized, code: "second_factor_required", messageKey: "account.second_factor_required", field: "otp")
         }
         guard try await accept(code, user: user, in: context) else {
-            try await Login.recordFailure(of: try user.requireID(), summary: "wrong_second_factor", in: context)
+            try await Login.recordFailure(of: AccountID(try user.requireID()), summary: "wrong_second_factor", in: context)
         }
     }
 
     /// A new secret awaiting confirmation (replacing any earlier one); returns it in Base32.
-    static func startEnrolment(userID: UUID, in context: UseCaseContext) async throws -> String {
+    static func startEnrolment(userID: AccountID, in context: UseCaseContext) async throws -> String {
         let key = TOTP.base32(TOTP.newSecret())
         let sealed = context.services.cipher.seal(key, field: .secondFactor)
         try await context.write { db in
-            guard let user = try await User.find(userID, on: db) else { throw AppError.unauthorized }
+            guard let user = try await User.find(userID.uuid, on: db) else { throw AppError.unauthorized }
             guard user.secondFactorSealed == nil else { throw AppError.conflict("second_factor_enrolled", field: nil) }
             user.pendingSecondFactorSealed = sealed
             try await user.update(on: db)
@@ -57,37 +57,37 @@ enum SecondFactor {
     }
 
     /// Confirms enrolment with a code from the app: the pending secret becomes the account's. Audited.
-    static func confirmEnrolment(userID: UUID, code: String, in context: UseCaseContext) async throws {
-        guard let user = try await User.find(userID, on: context.db), let pending = user.pendingSecondFactorSealed else {
+    static func confirmEnrolment(userID: AccountID, code: String, in context: UseCaseContext) async throws {
+        guard let user = try await User.find(userID.uuid, on: context.db), let pending = user.pendingSecondFactorSealed else {
             throw AppError.invalid("code", "second_factor_not_started")
         }
         guard let step = TOTP.matchingStep(code, secret: try secret(pending, in: context), at: context.now, after: nil) else {
             throw AppError.invalid("code", "wrong_second_factor")
         }
         try await context.write { db in
-            guard let fresh = try await User.find(userID, on: db), fresh.pendingSecondFactorSealed == pending else { throw AppError.conflict("stale", field: "code") }
+            guard let fresh = try await User.find(userID.uuid, on: db), fresh.pendingSecondFactorSealed == pending else { throw AppError.conflict("stale", field: "code") }
             fresh.secondFactorSealed = pending
             fresh.pendingSecondFactorSealed = nil
             fresh.secondFactorLastStep = step
             try await fresh.update(on: db)
-            try await context.audit(AuditEvent(action: "user.second_factor.enrol", objectType: "user", objectID: userID.uuidString.lowercased()), on: db)
+            try await context.audit(AuditEvent(action: "user.second_factor.enrol", objectType: "user", objectID: userID.description), on: db)
         }
     }
 
     /// The security administrator clears an account's second factor (a lost phone); the account's sessions and
     /// tokens end, and an administrator under the 等保 profile must enrol again at the next sign-in. Audited.
-    static func reset(userID: UUID, in context: UseCaseContext) async throws {
+    static func reset(userID: AccountID, in context: UseCaseContext) async throws {
         let actor = try context.account()
         return try await context.write { db in
             guard AccessPolicy.allowsAnywhere(.manageAccounts, actor: actor) else { throw AppError.forbidden }
-            guard actor.userID != AccountID(userID) else { throw AppError.invalid("userId", "self_grant") }
-            guard let user = try await User.find(userID, on: db) else { throw AppError.notFound }
+            guard actor.userID != AccountID(userID.uuid) else { throw AppError.invalid("userId", "self_grant") }
+            guard let user = try await User.find(userID.uuid, on: db) else { throw AppError.notFound }
             user.secondFactorSealed = nil
             user.pendingSecondFactorSealed = nil
             user.secondFactorLastStep = nil
             try await user.update(on: db)
-            try await AccountChanges.endAllSessions(of: userID, on: db)
-            try await context.audit(AuditEvent(action: "user.second_factor.reset", objectType: "user", objectID: userID.uuidString.lowercased()), on: db)
+            try await AccountChanges.endAllSessions(of: userID.uuid, on: db)
+            try await context.audit(AuditEvent(action: "user.second_factor.reset", objectType: "user", objectID: userID.description), on: db)
         }
     }
 }

@@ -64,7 +64,7 @@ enum CaseActions {
         CaseWorkflow.allowedActions(record.snapshot).filter { CasePolicy.can($0, actor, record.facts) }
     }
 
-    static func perform(_ action: CaseAction, caseID: UUID, input: Input, in context: UseCaseContext) async throws -> CaseRecord {
+    static func perform(_ action: CaseAction, caseID: CaseID, input: Input, in context: UseCaseContext) async throws -> CaseRecord {
         _ = try context.account()
         var record: CaseRecord?
         try await CasePhoto.writing(input.photos, in: context) { files in
@@ -73,7 +73,7 @@ enum CaseActions {
         return record!
     }
 
-    static func perform(_ action: CaseAction, caseID: UUID, input: Input, photoFiles: [(id: UUID, path: String)], in context: UseCaseContext) async throws -> CaseRecord {
+    static func perform(_ action: CaseAction, caseID: CaseID, input: Input, photoFiles: [(id: UUID, path: String)], in context: UseCaseContext) async throws -> CaseRecord {
         let actor = try context.account()
         let note = input.note.trimmingCharacters(in: .whitespacesAndNewlines)
         guard note.count <= 2_000 else { throw AppError.invalid("note", "too_long") }
@@ -84,7 +84,7 @@ enum CaseActions {
         let followUpPerMille = context.services.config.followUpPerMille
         let actorName = eventActorName(actor, in: context)
         return try await context.write { db in
-            let record = try await visibleCase(caseID, actor: actor, on: db)
+            let record = try await visibleCase(caseID.uuid, actor: actor, on: db)
             // Closing by fiat would be a false closure (虚假办结, SPEC §8): a replied case closes by a rating or by the
             // auto-close after the rating period.
             if action == .close {
@@ -116,7 +116,7 @@ enum CaseActions {
             try await CaseClock.refresh(record, calendar: calendar, now: now, on: db)
             record.eventCount += 1
             try await record.update(on: db)
-            try await CaseEventRecord(caseID: caseID, seq: record.eventCount, action: action.rawValue, from: before.state, to: record.state,
+            try await CaseEventRecord(caseID: caseID.uuid, seq: record.eventCount, action: action.rawValue, from: before.state, to: record.state,
                                       actorUserID: actor.userID.uuid, actorName: actorName,
                                       note: note, at: now).create(on: db)
             if phoneFollowUp {
@@ -127,15 +127,15 @@ enum CaseActions {
                 try await CaseFollowUps.scheduleIfDrawn(record, perMille: followUpPerMille, calendar: calendar, now: now, on: db)
             }
             if !photoFiles.isEmpty {
-                let existing = try await CaseAttachment.query(on: db).filter(\.$caseID == caseID).count()
+                let existing = try await CaseAttachment.query(on: db).filter(\.$caseID == caseID.uuid).count()
                 guard existing + photoFiles.count <= CaseAttachmentsAPIController.maxPerCase else { throw AppError.conflict("too_many_attachments", field: "photos") }
                 for (photo, file) in zip(input.photos, photoFiles) {
-                    _ = try await photo.save(caseID: caseID, id: file.id, uploadedBy: actor.userID.uuid, eventSeq: record.eventCount,
+                    _ = try await photo.save(caseID: caseID.uuid, id: file.id, uploadedBy: actor.userID.uuid, eventSeq: record.eventCount,
                                              now: now, on: db)
                 }
             }
             if !input.attachmentIDs.isEmpty {
-                let photos = try await CaseAttachment.query(on: db).filter(\.$id ~~ input.attachmentIDs).filter(\.$caseID == caseID)
+                let photos = try await CaseAttachment.query(on: db).filter(\.$id ~~ input.attachmentIDs).filter(\.$caseID == caseID.uuid)
                     .filter(\.$eventSeq == nil).filter(\.$uploadedBy == actor.userID.uuid).all()
                 guard photos.count == Set(input.attachmentIDs).count else { throw AppError.invalid("attachmentIds") }
                 for photo in photos {
@@ -150,7 +150,7 @@ enum CaseActions {
                 try await CaseNotices.notify(record, kind: .closed, except: actor.userID.uuid, now: now, on: db)
             default: break
             }
-            try await context.audit(AuditEvent(action: "case.\(action.rawValue)", objectType: "case", objectID: caseID.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "case.\(action.rawValue)", objectType: "case", objectID: caseID.description,
                                                summary: "\(before.state.rawValue)->\(record.state.rawValue)",
                                                change: ["note": note, "handler": record.handlerPath, "state": record.state.rawValue]), on: db)
             return record

@@ -110,7 +110,7 @@ struct CasesAPIController: RouteCollection {
               action != .rateSatisfied || name == "rate", action != .rateUnsatisfied || name == "rate" else {
             throw AppError.notFound
         }
-        let record = try await CaseActions.perform(action, caseID: id, input: CaseActions.Input(
+        let record = try await CaseActions.perform(action, caseID: CaseID(id), input: CaseActions.Input(
             note: body.note ?? "", handlerNodeID: body.handlerNodeId, mergeInto: body.mergeInto, extraDays: body.extraDays,
             solved: body.solved, satisfaction: body.satisfaction, calledAt: body.calledAt, attachmentIDs: body.attachmentIds ?? []),
             in: request.context)

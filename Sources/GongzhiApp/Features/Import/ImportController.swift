@@ -23,7 +23,7 @@ struct ImportController: RouteCollection {
         guard let body = request.body.data, let text = body.getString(at: body.readerIndex, length: body.readableBytes) else {
             throw AppError.invalid("file", "required")
         }
-        return try await ImportResidents.run(communityID: communityID, csv: text, in: request.context)
+        return try await ImportResidents.run(communityID: OrgNodeID(communityID), csv: text, in: request.context)
     }
 
     struct Community: Encodable {
@@ -68,7 +68,7 @@ struct ImportController: RouteCollection {
                   let text = file.data.getString(at: file.data.readerIndex, length: file.data.readableBytes) else {
                 throw AppError.invalid("file", "required")
             }
-            let report = try await ImportResidents.run(communityID: communityID, csv: text, in: request.context)
+            let report = try await ImportResidents.run(communityID: OrgNodeID(communityID), csv: text, in: request.context)
             return try await render(request, actor: actor, selected: communityID, report: report, messages: [])
         } catch let error as AppError {
             return try await render(request, actor: actor, selected: communityID, report: nil, messages: request.formMessages(for: error))

@@ -28,7 +28,7 @@ enum ImportResidents {
         var changed: Bool { createdUnits + updatedUnits + createdPersons + updatedPersons + createdMembers > 0 }
     }
 
-    static func run(communityID: UUID, csv: String, in context: UseCaseContext) async throws -> Report {
+    static func run(communityID: OrgNodeID, csv: String, in context: UseCaseContext) async throws -> Report {
         let actor = try context.account()
         guard !InputCharacters.carriesNUL(csv.utf8, as: .text) else { throw AppError.invalidCharacter }
         let lang = context.lang
@@ -43,7 +43,7 @@ enum ImportResidents {
         return try await context.write { db in
             var report = Report()
             report.issues = fileIssues
-            let community = try await Scoped.find(OrgNode.self, communityID, actor: actor, .viewResidents, on: db)
+            let community = try await Scoped.find(OrgNode.self, communityID.uuid, actor: actor, .viewResidents, on: db)
             guard community.level == .community else { throw AppError.invalid("communityId", "wrong_parent_level") }
             try Scoped.require(.manageResidents, actor: actor, at: community.path)
             try Scoped.require(.manageOrganisation, actor: actor, at: community.path)
@@ -64,7 +64,7 @@ enum ImportResidents {
             report.issues.sort { ($0.row, $0.field) < ($1.row, $1.field) }
             if report.changed {
                 let summary = "units+\(report.createdUnits) units~\(report.updatedUnits) persons+\(report.createdPersons) persons~\(report.updatedPersons) members+\(report.createdMembers) refused=\(report.issues.count)"
-                try await context.audit(AuditEvent(action: "import.residents", objectType: "org_node", objectID: communityID.uuidString.lowercased(),
+                try await context.audit(AuditEvent(action: "import.residents", objectType: "org_node", objectID: communityID.description,
                                                    summary: summary, change: ["file_digest": digest]), on: db)
             }
             return report

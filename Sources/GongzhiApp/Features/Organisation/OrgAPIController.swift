@@ -52,7 +52,7 @@ struct OrgAPIController: RouteCollection {
         _ = try request.require(.manageOrganisation)
         let body = try request.content.decode(CreateNodeBody.self)
         let node = try await OrgTreeChanges.createNode(
-            parentID: body.parentId, level: body.level,
+            parentID: body.parentId.map(OrgNodeID.init), level: body.level,
             input: .init(name: body.name, code: body.code), in: request.context)
         return try await OrgNodeDTO(node).encodeResponse(status: .created, for: request)
     }
@@ -71,7 +71,7 @@ struct OrgAPIController: RouteCollection {
         _ = try request.require(.viewOrganisation)
         let id = try request.uuidParameter()
         let body = try request.content.decode(UpdateNodeBody.self)
-        return OrgNodeDTO(try await OrgTreeChanges.updateNode(id: id, name: body.name, code: body.code, in: request.context))
+        return OrgNodeDTO(try await OrgTreeChanges.updateNode(id: OrgNodeID(id), name: body.name, code: body.code, in: request.context))
     }
 
     struct MoveBody: Content {
@@ -85,7 +85,7 @@ struct OrgAPIController: RouteCollection {
         let node = try await Scoped.find(OrgNode.self, id, actor: actor, .viewOrganisation, on: request.db)
         try Scoped.require(.manageOrganisation, actor: actor, at: (node.orgPath.parent ?? .root).rawValue)
         let body = try request.content.decode(MoveBody.self)
-        return OrgNodeDTO(try await OrgTreeChanges.moveNode(id: id, newParentID: body.parentId, in: request.context))
+        return OrgNodeDTO(try await OrgTreeChanges.moveNode(id: OrgNodeID(id), newParentID: OrgNodeID(body.parentId), in: request.context))
     }
 
     // MARK: Compounds
@@ -110,7 +110,7 @@ struct OrgAPIController: RouteCollection {
         let body = try request.content.decode(CompoundBody.self)
         guard let communityID = body.communityId else { throw AppError.invalid("communityId", "required") }
         let compound = try await PlaceChanges.createCompound(
-            communityID: communityID, name: try Validate.name(body.name), address: try Validate.text(body.address, field: "address"),
+            communityID: OrgNodeID(communityID), name: try Validate.name(body.name), address: try Validate.text(body.address, field: "address"),
             commercial: body.commercial ?? false, in: request.context)
         return try await CompoundDTO(compound).encodeResponse(status: .created, for: request)
     }
@@ -154,7 +154,7 @@ struct OrgAPIController: RouteCollection {
         guard let compoundID = body.compoundId else { throw AppError.invalid("compoundId", "required") }
         guard let gridID = body.gridId else { throw AppError.invalid("gridId", "required") }
         let building = try await PlaceChanges.createBuilding(
-            compoundID: compoundID, gridID: gridID, name: try Validate.name(body.name),
+            compoundID: compoundID, gridID: OrgNodeID(gridID), name: try Validate.name(body.name),
             location: try Validate.point(latitude: body.latitude, longitude: body.longitude), in: request.context)
         return try await BuildingDTO(building).encodeResponse(status: .created, for: request)
     }
@@ -169,7 +169,7 @@ struct OrgAPIController: RouteCollection {
         let id = try request.uuidParameter()
         let body = try request.content.decode(BuildingBody.self)
         return BuildingDTO(try await PlaceChanges.updateBuilding(
-            id: id, name: try body.name.map { try Validate.name($0) }, gridID: body.gridId,
+            id: id, name: try body.name.map { try Validate.name($0) }, gridID: body.gridId.map(OrgNodeID.init),
             location: try Validate.point(latitude: body.latitude, longitude: body.longitude), in: request.context))
     }
 

@@ -52,7 +52,7 @@ extension OrgPagesController {
         return try await submit(request, redirect: { "/org?node=\(communityID?.uuidString ?? "")" },
                                 page: { try await renderTree(request, actor: actor, nodeID: communityID, messages: $0, status: .unprocessableEntity) }) {
             guard let communityID else { throw AppError.invalid("communityId", "required") }
-            _ = try await PlaceChanges.createCompound(communityID: communityID, name: try Validate.name(form.name),
+            _ = try await PlaceChanges.createCompound(communityID: OrgNodeID(communityID), name: try Validate.name(form.name),
                                                        address: try Validate.text(form.address, field: "address"),
                                                        commercial: form.commercial == "on" || form.commercial == "true", in: request.context)
         }
@@ -121,7 +121,7 @@ extension OrgPagesController {
         return try await submit(request, redirect: { "/org/compounds/\(compoundID.uuidString)" },
                                 page: { try await renderCompound(request, actor: actor, id: compoundID, messages: $0, status: .unprocessableEntity) }) {
             guard let gridID = form.gridId.flatMap(UUID.init(uuidString:)) else { throw AppError.invalid("gridId", "required") }
-            _ = try await PlaceChanges.createBuilding(compoundID: compoundID, gridID: gridID, name: try Validate.name(form.name), in: request.context)
+            _ = try await PlaceChanges.createBuilding(compoundID: compoundID, gridID: OrgNodeID(gridID), name: try Validate.name(form.name), in: request.context)
         }
     }
 

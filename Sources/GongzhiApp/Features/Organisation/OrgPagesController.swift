@@ -127,7 +127,7 @@ struct OrgPagesController: RouteCollection {
         let parentID = form.parentId.flatMap(UUID.init(uuidString:))
         return try await submit(request, redirect: { parentID.map { "/org?node=\($0.uuidString)" } ?? "/org" },
                                 page: { try await renderTree(request, actor: actor, nodeID: parentID, messages: $0, status: .unprocessableEntity) }) {
-            _ = try await OrgTreeChanges.createNode(parentID: parentID, level: nil,
+            _ = try await OrgTreeChanges.createNode(parentID: parentID.map(OrgNodeID.init), level: nil,
                                                  input: .init(name: form.name, code: form.code), in: request.context)
         }
     }
@@ -138,7 +138,7 @@ struct OrgPagesController: RouteCollection {
         let form = try request.content.decode(NodeForm.self)
         return try await submit(request, redirect: { "/org?node=\(id.uuidString)" },
                                 page: { try await renderTree(request, actor: actor, nodeID: id, messages: $0, status: .unprocessableEntity) }) {
-            _ = try await OrgTreeChanges.updateNode(id: id, name: form.name ?? "", code: form.code ?? "", in: request.context)
+            _ = try await OrgTreeChanges.updateNode(id: OrgNodeID(id), name: form.name ?? "", code: form.code ?? "", in: request.context)
         }
     }
 
@@ -149,7 +149,7 @@ struct OrgPagesController: RouteCollection {
         return try await submit(request, redirect: { "/org?node=\(id.uuidString)" },
                                 page: { try await renderTree(request, actor: actor, nodeID: id, messages: $0, status: .unprocessableEntity) }) {
             guard let parentID = form.parentId.flatMap(UUID.init(uuidString:)) else { throw AppError.invalid("parentId", "required") }
-            _ = try await OrgTreeChanges.moveNode(id: id, newParentID: parentID, in: request.context)
+            _ = try await OrgTreeChanges.moveNode(id: OrgNodeID(id), newParentID: OrgNodeID(parentID), in: request.context)
         }
     }
 }

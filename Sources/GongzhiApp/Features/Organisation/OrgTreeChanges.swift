@@ -13,13 +13,13 @@ enum OrgTreeChanges {
         var code: String?
     }
 
-    static func createNode(parentID: UUID?, level requested: OrgLevel?, input sent: NodeInput, in context: UseCaseContext) async throws -> OrgNode {
+    static func createNode(parentID: OrgNodeID?, level requested: OrgLevel?, input sent: NodeInput, in context: UseCaseContext) async throws -> OrgNode {
         let actor = try context.account()
         let input = (name: try Validate.name(sent.name), code: try Validate.code(sent.code))
         return try await context.write { db in
             var parent: OrgNode?
             if let parentID {
-                parent = try await Scoped.find(OrgNode.self, parentID, actor: actor, .viewOrganisation, on: db)
+                parent = try await Scoped.find(OrgNode.self, parentID.uuid, actor: actor, .viewOrganisation, on: db)
             }
             let parentPath = parent?.orgPath ?? .root
             try Scoped.require(.manageOrganisation, actor: actor, at: parentPath.rawValue)
@@ -29,8 +29,8 @@ enum OrgTreeChanges {
             do { try OrgTreeRules.checkPlacement(level: level, parentLevel: parent?.level) } catch {
                 throw AppError.invalid(parentID == nil ? "parentId" : "level", "wrong_parent_level")
             }
-            try await ensureUniqueName(input.name, parentID: parentID, except: nil, on: db)
-            let node = OrgNode(level: level, name: input.name, code: input.code, parentID: parentID, parentPath: parentPath)
+            try await ensureUniqueName(input.name, parentID: parentID?.uuid, except: nil, on: db)
+            let node = OrgNode(level: level, name: input.name, code: input.code, parentID: parentID?.uuid, parentPath: parentPath)
             try await node.create(on: db)
             try await context.audit(AuditEvent(action: "org.create", objectType: "org_node", objectID: node.id!.uuidString.lowercased(),
                                                summary: level.rawValue, change: ["name": input.name, "code": input.code, "path": node.path]), on: db)
@@ -39,21 +39,21 @@ enum OrgTreeChanges {
     }
 
     /// Renames a node or changes its code (nil: left as it is).
-    static func updateNode(id: UUID, name sentName: String?, code sentCode: String?, in context: UseCaseContext) async throws -> OrgNode {
+    static func updateNode(id: OrgNodeID, name sentName: String?, code sentCode: String?, in context: UseCaseContext) async throws -> OrgNode {
         let actor = try context.account()
         let name = try sentName.map { try Validate.name($0) }, code = try sentCode.map { try Validate.code($0) }
         return try await context.write { db in
-            let node = try await Scoped.find(OrgNode.self, id, actor: actor, .viewOrganisation, on: db)
+            let node = try await Scoped.find(OrgNode.self, id.uuid, actor: actor, .viewOrganisation, on: db)
             // A node is named by those who manage the level above it, as it is created and moved.
             try Scoped.require(.manageOrganisation, actor: actor, at: (node.orgPath.parent ?? .root).rawValue)
             if let name {
-                try await ensureUniqueName(name, parentID: node.$parent.id, except: id, on: db)
+                try await ensureUniqueName(name, parentID: node.$parent.id, except: id.uuid, on: db)
                 node.name = name
             }
             if let code { node.code = code }
             guard node.hasChanges else { return node }
             try await node.update(on: db)
-            try await context.audit(AuditEvent(action: "org.update", objectType: "org_node", objectID: id.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "org.update", objectType: "org_node", objectID: id.description,
                                                change: ["name": node.name, "code": node.code]), on: db)
             return node
         }
@@ -61,11 +61,11 @@ enum OrgTreeChanges {
 
     /// Moves a node (and its whole subtree, with every object in it) under a new parent. The actor must manage
     /// both the old and the new parent.
-    static func moveNode(id: UUID, newParentID: UUID, in context: UseCaseContext) async throws -> OrgNode {
+    static func moveNode(id: OrgNodeID, newParentID: OrgNodeID, in context: UseCaseContext) async throws -> OrgNode {
         let actor = try context.account()
         return try await context.write { db in
-            let node = try await Scoped.find(OrgNode.self, id, actor: actor, .viewOrganisation, on: db)
-            let newParent = try await Scoped.find(OrgNode.self, newParentID, actor: actor, .viewOrganisation, on: db)
+            let node = try await Scoped.find(OrgNode.self, id.uuid, actor: actor, .viewOrganisation, on: db)
+            let newParent = try await Scoped.find(OrgNode.self, newParentID.uuid, actor: actor, .viewOrganisation, on: db)
             let oldPath = node.orgPath
             let oldParentPath = oldPath.parent ?? .root
             try Scoped.require(.manageOrganisation, actor: actor, at: oldParentPath.rawValue)
@@ -75,16 +75,16 @@ enum OrgTreeChanges {
             } catch {
                 throw AppError.invalid("parentId", error == .cycle ? "cycle" : "wrong_parent_level")
             }
-            if node.$parent.id == newParentID { return node }
-            try await ensureUniqueName(node.name, parentID: newParentID, except: id, on: db)
-            let newPath = newParent.orgPath.appending(id.uuidString.lowercased())
+            if node.$parent.id == newParentID.uuid { return node }
+            try await ensureUniqueName(node.name, parentID: newParentID.uuid, except: id.uuid, on: db)
+            let newPath = newParent.orgPath.appending(id.description)
             try await OrgPathColumns.rebase(from: oldPath, to: newPath, on: db)
             node.path = newPath.rawValue
-            node.$parent.id = newParentID
+            node.$parent.id = newParentID.uuid
             try await node.update(on: db)
             try await passOpenCases(movedTo: newPath, from: oldPath, actor: actor,
                                     actorName: context.actorName.isEmpty ? actor.username : context.actorName, now: context.now, on: db)
-            try await context.audit(AuditEvent(action: "org.move", objectType: "org_node", objectID: id.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "org.move", objectType: "org_node", objectID: id.description,
                                                change: ["from": oldPath.rawValue, "to": newPath.rawValue]), on: db)
             return node
         }

@@ -6,16 +6,16 @@ import Vapor
 
 /// Use cases for compounds, buildings and units.
 enum PlaceChanges {
-    static func createCompound(communityID: UUID, name: String, address: String, commercial: Bool, in context: UseCaseContext) async throws -> Compound {
+    static func createCompound(communityID: OrgNodeID, name: String, address: String, commercial: Bool, in context: UseCaseContext) async throws -> Compound {
         let actor = try context.account()
         return try await context.write { db in
-            let community = try await Scoped.find(OrgNode.self, communityID, actor: actor, .viewOrganisation, on: db)
+            let community = try await Scoped.find(OrgNode.self, communityID.uuid, actor: actor, .viewOrganisation, on: db)
             guard community.level == .community else { throw AppError.invalid("communityId", "wrong_parent_level") }
             try Scoped.require(.manageOrganisation, actor: actor, at: community.path)
-            if try await Compound.query(on: db).filter(\.$community.$id == communityID).filter(\.$name == name).count() > 0 {
+            if try await Compound.query(on: db).filter(\.$community.$id == communityID.uuid).filter(\.$name == name).count() > 0 {
                 throw AppError.conflict("duplicate", field: "name")
             }
-            let compound = Compound(communityID: communityID, orgPath: community.orgPath, name: name, address: address, commercial: commercial)
+            let compound = Compound(communityID: communityID.uuid, orgPath: community.orgPath, name: name, address: address, commercial: commercial)
             try await compound.create(on: db)
             try await context.audit(AuditEvent(action: "compound.create", objectType: "compound", objectID: compound.id!.uuidString.lowercased(),
                                                change: ["name": name, "address": address, "commercial": "\(commercial)"]), on: db)
@@ -51,18 +51,18 @@ enum PlaceChanges {
         return grid
     }
 
-    static func createBuilding(compoundID: UUID, gridID: UUID, name: String, location: GeoPoint? = nil, in context: UseCaseContext) async throws -> Building {
+    static func createBuilding(compoundID: UUID, gridID: OrgNodeID, name: String, location: GeoPoint? = nil, in context: UseCaseContext) async throws -> Building {
         let actor = try context.account()
         return try await context.write { db in
             let compound = try await Scoped.find(Compound.self, compoundID, actor: actor, .viewOrganisation, on: db)
-            let grid = try await grid(gridID, for: compound, actor: actor, on: db)
+            let grid = try await grid(gridID.uuid, for: compound, actor: actor, on: db)
             try Scoped.require(.manageOrganisation, actor: actor, at: grid.path)
             if try await Building.query(on: db).filter(\.$compound.$id == compoundID).filter(\.$name == name).count() > 0 {
                 throw AppError.conflict("duplicate", field: "name")
             }
-            let building = Building(compoundID: compoundID, gridID: gridID, orgPath: grid.orgPath, name: name, location: location)
+            let building = Building(compoundID: compoundID, gridID: gridID.uuid, orgPath: grid.orgPath, name: name, location: location)
             try await building.create(on: db)
-            var change = ["name": name, "grid": gridID.uuidString]
+            var change = ["name": name, "grid": gridID.uuid.uuidString]
             if let location { change["location"] = "\(location.latitude),\(location.longitude)" }
             try await context.audit(AuditEvent(action: "building.create", objectType: "building", objectID: building.id!.uuidString.lowercased(),
                                                change: change), on: db)
@@ -72,7 +72,7 @@ enum PlaceChanges {
 
     /// Renames a building or moves it to another grid of its community (its units, households and the persons
     /// registered there follow).
-    static func updateBuilding(id: UUID, name: String?, gridID: UUID?, location: GeoPoint? = nil, in context: UseCaseContext) async throws -> Building {
+    static func updateBuilding(id: UUID, name: String?, gridID: OrgNodeID?, location: GeoPoint? = nil, in context: UseCaseContext) async throws -> Building {
         let actor = try context.account()
         return try await context.write { db in
             let building = try await Scoped.find(Building.self, id, actor: actor, .viewOrganisation, on: db)
@@ -89,15 +89,15 @@ enum PlaceChanges {
                 building.location = location
                 change["location"] = "\(location.latitude),\(location.longitude)"
             }
-            if let gridID, gridID != building.$grid.id {
+            if let gridID, gridID.uuid != building.$grid.id {
                 let compound = try await Compound.find(building.$compound.id, on: db)!
-                let grid = try await grid(gridID, for: compound, actor: actor, on: db)
+                let grid = try await grid(gridID.uuid, for: compound, actor: actor, on: db)
                 try Scoped.require(.manageOrganisation, actor: actor, at: grid.path)
                 let old = building.orgPath
-                building.$grid.id = gridID
+                building.$grid.id = gridID.uuid
                 building.orgPath = grid.path
                 try await moveContents(ofBuilding: id, from: old, to: grid.path, on: db)
-                change["grid"] = gridID.uuidString
+                change["grid"] = gridID.uuid.uuidString
             }
             guard !change.isEmpty else { return building }
             try await building.update(on: db)

@@ -76,13 +76,13 @@ struct PeopleAPIController: RouteCollection {
         let body = try request.content.decode(MemberBody.self)
         guard let personID = body.personId else { throw AppError.invalid("personId", "required") }
         guard let relation = body.relation else { throw AppError.invalid("relation", "required") }
-        try await PeopleChanges.addMember(householdID: id, personID: personID, relation: relation, resides: body.resides ?? true, in: request.context)
+        try await PeopleChanges.addMember(householdID: id, personID: PersonID(personID), relation: relation, resides: body.resides ?? true, in: request.context)
         return .noContent
     }
 
     @Sendable func removeMember(_ request: Request) async throws -> HTTPStatus {
         _ = try request.require(.manageResidents)
-        try await PeopleChanges.removeMember(householdID: try request.uuidParameter(), personID: try request.uuidParameter("personId"), in: request.context)
+        try await PeopleChanges.removeMember(householdID: try request.uuidParameter(), personID: try request.idParameter("personId"), in: request.context)
         return .noContent
     }
 
@@ -134,7 +134,7 @@ struct PeopleAPIController: RouteCollection {
         _ = try await Scoped.find(Person.self, personID, actor: actor, .viewResidents, on: request.db)
         let body = try request.content.decode(LinkBody.self)
         guard let userID = body.userId else { throw AppError.invalid("userId", "required") }
-        let user = try await AccountLinks.link(personID: personID, userID: userID, evidence: body.evidence, in: request.context)
+        let user = try await AccountLinks.link(personID: PersonID(personID), userID: AccountID(userID), evidence: body.evidence, in: request.context)
         return try await LinkedAccountDTO(userId: user.id!, personId: personID).encodeResponse(status: .ok, for: request)
     }
 
@@ -164,7 +164,7 @@ struct PeopleAPIController: RouteCollection {
         let idNumber = try body.idNumber.map { try PersonInput.idNumber($0, today: request.now) }
         // An empty string clears the phone; an absent field leaves it.
         let phone: MobileNumber?? = try body.phone.map { try PersonInput.phone($0) }
-        let person = try await PeopleChanges.updatePerson(id: id, name: name, idNumber: idNumber, phone: phone, in: request.context)
+        let person = try await PeopleChanges.updatePerson(id: PersonID(id), name: name, idNumber: idNumber, phone: phone, in: request.context)
         return PersonDTO(person, viewer: actor)
     }
 
@@ -190,6 +190,6 @@ struct PeopleAPIController: RouteCollection {
     @Sendable func unmask(_ request: Request) async throws -> UnmaskedDTO {
         _ = try request.require(.unmaskPersonalData)
         let body = try request.content.decode(UnmaskBody.self)
-        return try await PeopleChanges.unmask(personID: try request.uuidParameter(), reason: body.reason ?? "", in: request.context)
+        return try await PeopleChanges.unmask(personID: try request.idParameter(), reason: body.reason ?? "", in: request.context)
     }
 }

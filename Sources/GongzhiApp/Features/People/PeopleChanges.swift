@@ -55,11 +55,11 @@ enum PeopleChanges {
         }
     }
 
-    static func updatePerson(id: UUID, name: String?, idNumber: ResidentIDNumber?, phone: MobileNumber??, in context: UseCaseContext) async throws -> Person {
+    static func updatePerson(id: PersonID, name: String?, idNumber: ResidentIDNumber?, phone: MobileNumber??, in context: UseCaseContext) async throws -> Person {
         let actor = try context.account()
         let cipher = context.services.cipher
         return try await context.write { db in
-            let person = try await Scoped.find(Person.self, id, actor: actor, .viewResidents, on: db)
+            let person = try await Scoped.find(Person.self, id.uuid, actor: actor, .viewResidents, on: db)
             try Scoped.require(.manageResidents, actor: actor, at: person.orgPath)
             var fields: [String] = []
             if let name, name != person.name {
@@ -82,66 +82,66 @@ enum PeopleChanges {
             }
             guard !fields.isEmpty else { return person }
             try await person.update(on: db)
-            try await context.audit(AuditEvent(action: "person.update", objectType: "person", objectID: id.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "person.update", objectType: "person", objectID: id.description,
                                                summary: "fields=" + fields.joined(separator: ","),
                                                change: ["name": person.name, "id_number": person.idNumberSealed, "phone": person.phoneSealed ?? ""]), on: db)
             return person
         }
     }
 
-    static func addMember(householdID: UUID, personID: UUID, relation: HouseholdRelation, resides: Bool, in context: UseCaseContext) async throws {
+    static func addMember(householdID: UUID, personID: PersonID, relation: HouseholdRelation, resides: Bool, in context: UseCaseContext) async throws {
         let actor = try context.account()
         return try await context.write { db in
             let household = try await Scoped.find(Household.self, householdID, actor: actor, .viewResidents, on: db)
             try Scoped.require(.manageResidents, actor: actor, at: household.orgPath)
-            _ = try await Scoped.find(Person.self, personID, actor: actor, .viewResidents, on: db)
-            if let existing = try await HouseholdMember.query(on: db).filter(\.$household.$id == householdID).filter(\.$person.$id == personID).first() {
+            _ = try await Scoped.find(Person.self, personID.uuid, actor: actor, .viewResidents, on: db)
+            if let existing = try await HouseholdMember.query(on: db).filter(\.$household.$id == householdID).filter(\.$person.$id == personID.uuid).first() {
                 guard existing.relation != relation || existing.resides != resides else { return }
                 existing.relation = relation
                 existing.resides = resides
                 try await existing.update(on: db)
             } else {
-                try await HouseholdMember(householdID: householdID, personID: personID, relation: relation, resides: resides).create(on: db)
-                try await Person.query(on: db).filter(\.$id == personID).set(\.$deregisteredAt, to: nil).update()
+                try await HouseholdMember(householdID: householdID, personID: personID.uuid, relation: relation, resides: resides).create(on: db)
+                try await Person.query(on: db).filter(\.$id == personID.uuid).set(\.$deregisteredAt, to: nil).update()
             }
             try await context.audit(AuditEvent(action: "household.member", objectType: "household", objectID: householdID.uuidString.lowercased(),
-                                               change: ["person": personID.uuidString, "relation": relation.rawValue, "resides": "\(resides)"]), on: db)
+                                               change: ["person": personID.uuid.uuidString, "relation": relation.rawValue, "resides": "\(resides)"]), on: db)
         }
     }
 
-    static func removeMember(householdID: UUID, personID: UUID, in context: UseCaseContext) async throws {
+    static func removeMember(householdID: UUID, personID: PersonID, in context: UseCaseContext) async throws {
         let actor = try context.account()
         return try await context.write { db in
             let household = try await Scoped.find(Household.self, householdID, actor: actor, .viewResidents, on: db)
             try Scoped.require(.manageResidents, actor: actor, at: household.orgPath)
             guard let member = try await HouseholdMember.query(on: db).filter(\.$household.$id == householdID)
-                .filter(\.$person.$id == personID).first() else { throw AppError.notFound }
+                .filter(\.$person.$id == personID.uuid).first() else { throw AppError.notFound }
             try await member.delete(on: db)
             // Out of their last household: the register's retention period starts.
-            if try await HouseholdMember.query(on: db).filter(\.$person.$id == personID).count() == 0 {
-                try await Person.query(on: db).filter(\.$id == personID).set(\.$deregisteredAt, to: context.now).update()
+            if try await HouseholdMember.query(on: db).filter(\.$person.$id == personID.uuid).count() == 0 {
+                try await Person.query(on: db).filter(\.$id == personID.uuid).set(\.$deregisteredAt, to: context.now).update()
             }
             try await context.audit(AuditEvent(action: "household.member_remove", objectType: "household", objectID: householdID.uuidString.lowercased(),
-                                               change: ["person": personID.uuidString]), on: db)
+                                               change: ["person": personID.uuid.uuidString]), on: db)
         }
     }
 
     /// Shows the full ID and mobile numbers to an actor with the unmask permission at the person's place, with a
     /// reason; the viewing is audited in the same transaction, before anything is returned.
-    static func unmask(personID: UUID, reason: String, in context: UseCaseContext) async throws -> UnmaskedDTO {
+    static func unmask(personID: PersonID, reason: String, in context: UseCaseContext) async throws -> UnmaskedDTO {
         let actor = try context.account()
         let cipher = context.services.cipher
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard reason.count >= 2 else { throw AppError.invalid("reason", "reason_required") }
         guard reason.count <= 200 else { throw AppError.invalid("reason", "too_long") }
         return try await context.write { db in
-            let person = try await Scoped.find(Person.self, personID, actor: actor, .viewResidents, on: db)
+            let person = try await Scoped.find(Person.self, personID.uuid, actor: actor, .viewResidents, on: db)
             try Scoped.require(.unmaskPersonalData, actor: actor, at: person.orgPath)
             let idNumber = try cipher.open(person.idNumberSealed, field: .idNumber)
             let phone = try person.phoneSealed.map { try cipher.open($0, field: .phone) }
-            try await context.audit(AuditEvent(action: "person.unmask", objectType: "person", objectID: personID.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "person.unmask", objectType: "person", objectID: personID.description,
                                                summary: "reason=" + reason, change: ["reason": reason]), on: db)
-            return UnmaskedDTO(id: personID, name: person.name, idNumber: idNumber, phone: phone)
+            return UnmaskedDTO(id: personID.uuid, name: person.name, idNumber: idNumber, phone: phone)
         }
     }
 

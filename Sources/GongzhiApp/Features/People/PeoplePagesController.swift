@@ -128,7 +128,7 @@ struct PeoplePagesController: RouteCollection {
         let id = try request.uuidParameter()
         let form = try request.content.decode(UnmaskForm.self)
         do {
-            let full = try await PeopleChanges.unmask(personID: id, reason: form.reason ?? "", in: request.context)
+            let full = try await PeopleChanges.unmask(personID: PersonID(id), reason: form.reason ?? "", in: request.context)
             return try await renderPerson(request, actor: actor, id: id, unmasked: full)
         } catch let error as AppError where error.status == .unprocessableEntity {
             return try await renderPerson(request, actor: actor, id: id, messages: request.formMessages(for: error), status: .unprocessableEntity)

@@ -156,7 +156,7 @@ struct CasePagesController: RouteCollection {
             }
             let calledAt = try Self.beijingTime(form.calledAt, field: "calledAt")
             let photos = try (form.photos ?? []).filter { $0.data.readableBytes > 0 }.map { try CasePhoto(checking: $0, field: "photos") }
-            let record = try await CaseActions.perform(action, caseID: id, input: CaseActions.Input(
+            let record = try await CaseActions.perform(action, caseID: CaseID(id), input: CaseActions.Input(
                 note: form.note ?? "", handlerNodeID: form.handlerNodeId.flatMap(UUID.init(uuidString:)), mergeInto: mergeInto, extraDays: days,
                 solved: solved, satisfaction: satisfaction, calledAt: calledAt, photos: photos), in: request.context)
             // Merged away: the page to go on with is the master's.

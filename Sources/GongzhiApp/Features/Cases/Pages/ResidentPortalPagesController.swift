@@ -159,7 +159,7 @@ struct ResidentPortalPagesController: RouteCollection {
             guard let solved else { throw AppError.invalid("solved", "required") }
             guard let satisfaction else { throw AppError.invalid("satisfaction", "required") }
             let action: CaseAction = solved && satisfaction != .unsatisfied ? .rateSatisfied : .rateUnsatisfied
-            _ = try await CaseActions.perform(action, caseID: id, input: .init(note: form.note ?? "", solved: solved, satisfaction: satisfaction),
+            _ = try await CaseActions.perform(action, caseID: CaseID(id), input: .init(note: form.note ?? "", solved: solved, satisfaction: satisfaction),
                                               in: request.context)
         } catch let error as AppError where error.status == .unprocessableEntity || error.status == .conflict {
             return try await render(request, actor: actor, id: id, messages: request.formMessages(for: error), status: error.status)

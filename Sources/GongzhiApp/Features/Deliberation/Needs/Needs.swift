@@ -192,7 +192,7 @@ enum Needs {
 
     /// Turns a group of similar cases into one need in one step (same item, same compound or grid, all visible to
     /// the actor, none in a need yet), linking them.
-    static func fromCases(_ caseIDs: [UUID], title: String?, in context: UseCaseContext) async throws -> NeedRecord {
+    static func fromCases(_ caseIDs: [CaseID], title: String?, in context: UseCaseContext) async throws -> NeedRecord {
         let actor = try context.account()
         let userID = actor.userID.uuid
         let ids = Array(Set(caseIDs))
@@ -201,12 +201,12 @@ enum Needs {
         let lang = context.lang
         return try await context.write { db in
             var records: [CaseRecord] = []
-            for id in ids { records.append(try await CaseActions.visibleCase(id, actor: actor, on: db)) }
+            for id in ids { records.append(try await CaseActions.visibleCase(id.uuid, actor: actor, on: db)) }
             guard Set(records.map(\.itemCode)).count == 1 else { throw AppError.invalid("caseIds", "cases_differ") }
             let compounds = try await compoundsOfBuildings(records.compactMap(\.buildingID), on: db)
             let places = Set(records.map { $0.buildingID.flatMap { compounds[$0]?.uuidString } ?? $0.placePath })
             guard places.count == 1 else { throw AppError.invalid("caseIds", "cases_differ") }
-            if try await NeedCase.query(on: db).filter(\.$caseID ~~ ids).count() > 0 { throw AppError.conflict("case_in_need") }
+            if try await NeedCase.query(on: db).filter(\.$caseID ~~ ids.map(\.uuid)).count() > 0 { throw AppError.conflict("case_in_need") }
             // The need belongs to the community the cases are placed in.
             guard let placePath = OrgPath(records[0].placePath),
                   let community = try await communityNode(containing: placePath, on: db) else { throw AppError.invalid("caseIds", "cases_differ") }
@@ -238,20 +238,20 @@ enum Needs {
 
     // MARK: Settings
 
-    static func setThreshold(_ threshold: Int, community id: UUID, in context: UseCaseContext) async throws -> DeliberationSettings {
+    static func setThreshold(_ threshold: Int, community id: OrgNodeID, in context: UseCaseContext) async throws -> DeliberationSettings {
         let actor = try context.account()
         guard (1...10_000).contains(threshold) else { throw AppError.invalid("needSupportThreshold") }
         let now = context.now
         return try await context.write { db in
-            let node = try await Scoped.find(OrgNode.self, id, actor: actor, .viewDeliberation, on: db)
+            let node = try await Scoped.find(OrgNode.self, id.uuid, actor: actor, .viewDeliberation, on: db)
             guard node.level == .community else { throw AppError.notFound }
             try Scoped.require(.manageDeliberation, actor: actor, at: node.path)
-            let settings = try await DeliberationSettings.query(on: db).filter(\.$communityID == id).first()
-                ?? DeliberationSettings(communityID: id, needSupportThreshold: threshold, now: now)
+            let settings = try await DeliberationSettings.query(on: db).filter(\.$communityID == id.uuid).first()
+                ?? DeliberationSettings(communityID: id.uuid, needSupportThreshold: threshold, now: now)
             settings.needSupportThreshold = threshold
             settings.updatedAt = now
             try await settings.save(on: db)
-            try await context.audit(AuditEvent(action: "deliberation.settings", objectType: "org_node", objectID: id.uuidString.lowercased(),
+            try await context.audit(AuditEvent(action: "deliberation.settings", objectType: "org_node", objectID: id.description,
                                                change: ["needSupportThreshold": String(threshold)]), on: db)
             return settings
         }

@@ -206,7 +206,7 @@ struct NeedsAPIController: RouteCollection {
         let body = try request.content.decode(FromCasesBody.self)
         guard let ids = body.caseIds else { throw AppError.invalid("caseIds", "required") }
         let title = try body.title.map { try Validate.name($0, field: "title") }
-        let need = try await Needs.fromCases(ids, title: title, in: request.context)
+        let need = try await Needs.fromCases(ids.map(CaseID.init), title: title, in: request.context)
         return try await NeedDTO(need, reader: actor).encodeResponse(status: .created, for: request)
     }
 
@@ -225,7 +225,7 @@ struct NeedsAPIController: RouteCollection {
         _ = try request.require(.manageDeliberation)
         let body = try request.content.decode(SettingsBody.self)
         guard let threshold = body.needSupportThreshold else { throw AppError.invalid("needSupportThreshold", "required") }
-        let settings = try await Needs.setThreshold(threshold, community: try request.uuidParameter(), in: request.context)
+        let settings = try await Needs.setThreshold(threshold, community: try request.idParameter(), in: request.context)
         return DeliberationSettingsDTO(communityId: settings.communityID, needSupportThreshold: settings.needSupportThreshold)
     }
 }

@@ -61,10 +61,10 @@ enum VoteNotices {
     }
 
     /// The owner has seen the vote's page, which shows each paper ballot entered for them: the notices are read.
-    static func markRead(for userID: UUID, vote voteID: UUID, now: Date, context: UseCaseContext) async throws {
-        guard try await VoteNotice.query(on: context.db).filter(\.$userID == userID).filter(\.$voteID == voteID).filter(\.$readAt == nil).count() > 0 else { return }
+    static func markRead(for userID: AccountID, vote voteID: UUID, now: Date, context: UseCaseContext) async throws {
+        guard try await VoteNotice.query(on: context.db).filter(\.$userID == userID.uuid).filter(\.$voteID == voteID).filter(\.$readAt == nil).count() > 0 else { return }
         try await context.write { db in
-            try await VoteNotice.query(on: db).filter(\.$userID == userID).filter(\.$voteID == voteID).filter(\.$readAt == nil)
+            try await VoteNotice.query(on: db).filter(\.$userID == userID.uuid).filter(\.$voteID == voteID).filter(\.$readAt == nil)
                 .set(\.$readAt, to: now).update()
         }
     }

@@ -261,7 +261,7 @@ struct NeedPagesController: RouteCollection {
                 guard let id = UUID(uuidString: raw) else { throw AppError.invalid("caseIds") }
                 return id
             }
-            let need = try await Needs.fromCases(ids, title: try form.title.flatMap { $0.isEmpty ? nil : try Validate.name($0, field: "title") },
+            let need = try await Needs.fromCases(ids.map(CaseID.init), title: try form.title.flatMap { $0.isEmpty ? nil : try Validate.name($0, field: "title") },
                                                  in: request.context)
             return request.redirect(to: "/needs/\(need.id!.uuidString.lowercased())?done=from_cases", redirectType: .normal)
         } catch let error as AppError where error.status != .notFound && error.status != .forbidden {

@@ -195,7 +195,7 @@ struct OwnerVotePagesController: RouteCollection {
         // The page showed the owner every paper ballot entered for them here.
         if context.entries.contains(where: { $0.paperNotice != nil }) {
             let userID = actor.userID.uuid
-            try await VoteNotices.markRead(for: userID, vote: id, now: request.now, context: request.context)
+            try await VoteNotices.markRead(for: AccountID(userID), vote: id, now: request.now, context: request.context)
         }
         return response
     }
