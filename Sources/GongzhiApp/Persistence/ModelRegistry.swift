@@ -6,12 +6,12 @@ import Fluent
 /// fails on a model missing here, so a field added without being listed cannot go unnoticed.
 enum ModelRegistry {
     static let all: [any Model.Type] = [
-        User.self, RoleGrantRecord.self, APIToken.self, LoginSession.self, AuditRecord.self, AuditCheckpointRecord.self, CaseAttachment.self,
-        CaseRecord.self, RectificationRecord.self, CaseEventRecord.self, CasePause.self, CaseFollowUp.self, CalendarYearRecord.self, VoteNotice.self, WarningRecord.self, CatalogueVersion.self,
-        CatalogueItemRecord.self, CouncilMember.self, MeetingRecord.self, MeetingDecision.self, ResourceOffer.self,
-        DeliberationPhoto.self, NeedRecord.self, NeedSupport.self, NeedCase.self, DeliberationSettings.self,
-        OwnerVoteRecord.self, OwnerVoteVoter.self, OwnerVoteBallot.self, PollRecord.self, PollVote.self, ProjectRecord.self,
-        ProjectFunding.self, ProjectMilestone.self, ProjectUpdate.self, ProjectRating.self, CaseNotice.self, Open311Key.self,
-        OrgNode.self, Compound.self, Building.self, HousingUnit.self, Household.self, Person.self, HouseholdMember.self
+        UserRecord.self, RoleGrantRecord.self, APITokenRecord.self, LoginSessionRecord.self, AuditRecord.self, AuditCheckpointRecord.self, CaseAttachmentRecord.self,
+        CaseRecord.self, RectificationRecord.self, CaseEventRecord.self, CasePauseRecord.self, CaseFollowUpRecord.self, CalendarYearRecord.self, VoteNoticeRecord.self, WarningRecord.self, CatalogueVersionRecord.self,
+        CatalogueItemRecord.self, CouncilMemberRecord.self, MeetingRecord.self, MeetingDecisionRecord.self, ResourceOfferRecord.self,
+        DeliberationPhotoRecord.self, NeedRecord.self, NeedSupportRecord.self, NeedCaseRecord.self, DeliberationSettingsRecord.self,
+        OwnerVoteRecord.self, OwnerVoteVoterRecord.self, OwnerVoteBallotRecord.self, PollRecord.self, PollVoteRecord.self, ProjectRecord.self,
+        ProjectFundingRecord.self, ProjectMilestoneRecord.self, ProjectUpdateRecord.self, ProjectRatingRecord.self, CaseNoticeRecord.self, Open311KeyRecord.self,
+        OrgNodeRecord.self, CompoundRecord.self, BuildingRecord.self, HousingUnitRecord.self, HouseholdRecord.self, PersonRecord.self, HouseholdMemberRecord.self
     ]
 }

@@ -31,7 +31,7 @@ struct AccountSecurityTests {
     /// Gives `username` a second factor straight in the database; returns its secret.
     static func enrol(_ app: Application, _ username: String) async throws -> [UInt8] {
         let secret = TOTP.newSecret()
-        let user = try #require(try await User.query(on: app.db).filter(\.$username == username).first())
+        let user = try #require(try await UserRecord.query(on: app.db).filter(\.$username == username).first())
         user.secondFactorSealed = app.gongzhi.cipher.seal(TOTP.base32(secret), field: .secondFactor)
         try await user.update(on: app.db)
         return secret
@@ -66,7 +66,7 @@ struct AccountSecurityTests {
             let confirmed = try await admin.send(.POST, "/account/security/enrol", form: ["code": Self.currentCode(secret, app)])
             #expect(confirmed.status == .seeOther)
             #expect(try await admin.send(.GET, "/").status == .ok)
-            let stored = try #require(try await User.query(on: app.db).filter(\.$username == "admin").first())
+            let stored = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "admin").first())
             #expect(stored.secondFactorSealed != nil && stored.pendingSecondFactorSealed == nil)
             #expect(!(stored.secondFactorSealed ?? "").contains(TOTP.base32(secret)), "sealed, not plain")
             #expect(try await Self.auditActions(app).contains("user.second_factor.enrol:"))
@@ -124,7 +124,7 @@ struct AccountSecurityTests {
     func passwordLifetime() async throws {
         try await withApp(adjust: { $0.passwordProfile = .dengbao }) { app, _ in
             func age(_ username: String, days: Double) async throws {
-                let user = try #require(try await User.query(on: app.db).filter(\.$username == username).first())
+                let user = try #require(try await UserRecord.query(on: app.db).filter(\.$username == username).first())
                 user.passwordChangedAt = app.clock.now.addingTimeInterval(-days * 86_400)
                 try await user.update(on: app.db)
             }
@@ -168,7 +168,7 @@ struct AccountSecurityTests {
             #expect(try await resident.send(.GET, "/api/v1/cases").status == .ok)
         }
         try await withApp { app, _ in
-            let user = try #require(try await User.query(on: app.db).filter(\.$username == "worker").first())
+            let user = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "worker").first())
             user.passwordChangedAt = app.clock.now.addingTimeInterval(-400 * 86_400)
             try await user.update(on: app.db)
             var worker = try await TestClient.api(app, as: "worker")
@@ -198,7 +198,7 @@ struct AccountSecurityTests {
             #expect(Self.location(signedIn).hasPrefix("/account/security"))
             #expect(try await again.send(.GET, "/my-data").status == .seeOther)
 
-            let userID = try #require(try await User.query(on: app.db).filter(\.$username == "worker").first()?.id)
+            let userID = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "worker").first()?.id)
             let path = "/api/v1/users/\(userID.uuidString)/second-factor/reset"
             var other = try await TestClient.api(app, as: "worker2")
             #expect(try await other.send(.POST, path).status == .forbidden)

@@ -31,7 +31,7 @@ struct AccountsTests {
             old.cookies["gz_session"] = second
             let after = try await old.send(.GET, "/org")
             #expect(after.status == .seeOther && after.headers.first(name: .location)?.hasPrefix("/login") == true)
-            #expect(try await LoginSession.query(on: app.db).count() == 0)
+            #expect(try await LoginSessionRecord.query(on: app.db).count() == 0)
         }
     }
 
@@ -46,11 +46,11 @@ struct AccountsTests {
             #expect(try await browser.send(.GET, "/org").status == .ok)
             let api = try await TestClient.api(app, as: "worker")
             let token = try #require(api.bearer)
-            let stored = try await APIToken.query(on: app.db).all()
+            let stored = try await APITokenRecord.query(on: app.db).all()
             #expect(stored.count == 1 && stored[0].tokenHash != token && stored[0].tokenHash == Tokens.digest(token))
-            let sessions = try await LoginSession.query(on: app.db).all()
+            let sessions = try await LoginSessionRecord.query(on: app.db).all()
             #expect(!sessions.contains { $0.tokenHash == browser.cookies["__Host-gz_session"] })
-            let user = try #require(try await User.query(on: app.db).filter(\.$username == "worker").first())
+            let user = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "worker").first())
             #expect(user.passwordHash.hasPrefix("pbkdf2-sha256$") && !user.passwordHash.contains(demoPassword))
         }
     }
@@ -115,7 +115,7 @@ struct AccountsTests {
             var browser = try await TestClient.browser(app, as: "worker")
             _ = try await browser.send(.GET, "/org")
             let form = ["parentId": f.communityA.id!.uuidString, "name": "第8网格"]
-            let nodes = try await OrgNode.query(on: app.db).count()
+            let nodes = try await OrgNodeRecord.query(on: app.db).count()
             #expect(try await browser.send(.POST, "/org/nodes", form: form, withCSRF: false).status == .forbidden)
             var wrong = form
             wrong["_csrf"] = "not-the-token"
@@ -123,9 +123,9 @@ struct AccountsTests {
             #expect(try await browser.send(.POST, "/org/nodes", form: form, headers: ["Origin": "https://evil.example"]).status == .forbidden)
             // A JSON request riding on the session cookie needs the token as a header.
             #expect(try await browser.send(.POST, "/api/v1/org/nodes", json: form).status == .forbidden)
-            #expect(try await OrgNode.query(on: app.db).count() == nodes)
+            #expect(try await OrgNodeRecord.query(on: app.db).count() == nodes)
             #expect(try await browser.send(.POST, "/org/nodes", form: form).status == .seeOther)
-            #expect(try await OrgNode.query(on: app.db).count() == nodes + 1)
+            #expect(try await OrgNodeRecord.query(on: app.db).count() == nodes + 1)
             // The login form itself carries a token too.
             var stranger = TestClient(app)
             #expect(try await stranger.send(.POST, "/login", form: ["username": "worker", "password": demoPassword]).status == .forbidden)
@@ -202,7 +202,7 @@ struct AccountsTests {
             #expect(try await worker.send(.GET, "/api/v1/me").status == .ok)
             // Disabled with its tokens left in place: refused all the same.
             var grid = try await TestClient.api(app, as: "grid")
-            try await User.query(on: app.db).filter(\.$username == "grid").set(\.$disabled, to: true).update()
+            try await UserRecord.query(on: app.db).filter(\.$username == "grid").set(\.$disabled, to: true).update()
             #expect(try await grid.send(.GET, "/api/v1/me").status == .unauthorized)
             // Thirty days on, the token has expired.
             var street = try await TestClient.api(app, as: "street")
@@ -221,17 +221,17 @@ struct AccountsTests {
             _ = try await TestClient.api(app, as: "street")
             app.clock.advance(by: 15 * 60)
             try await SessionSweeper.sweep(app.context())
-            #expect(try await LoginSession.query(on: app.db).count() == 1)
+            #expect(try await LoginSessionRecord.query(on: app.db).count() == 1)
             #expect(try await live.send(.GET, "/api/v1/me").status == .ok)
-            #expect(try await APIToken.query(on: app.db).count() == 1)
+            #expect(try await APITokenRecord.query(on: app.db).count() == 1)
             app.clock.advance(by: 31 * 24 * 3600)
             try await SessionSweeper.sweep(app.context())
-            #expect(try await APIToken.query(on: app.db).count() == 0)
-            #expect(try await LoginSession.query(on: app.db).count() == 0)
+            #expect(try await APITokenRecord.query(on: app.db).count() == 0)
+            #expect(try await LoginSessionRecord.query(on: app.db).count() == 0)
         }
     }
 
     func userIDOf(_ app: Application, _ username: String) async throws -> UUID {
-        try await User.query(on: app.db).filter(\.$username == username).first()!.id!
+        try await UserRecord.query(on: app.db).filter(\.$username == username).first()!.id!
     }
 }

@@ -35,7 +35,7 @@ struct MyDataTests {
             #expect(response.headers.cacheControl?.noStore == true)
             let body = response.body.string
             let export = try response.content.decode(Export.self)
-            let user = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first())
+            let user = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "resident").first())
             #expect(export.userId == user.id && export.personId == user.$person.id)
             // Their own case, and only theirs.
             let cases = try #require(export.tables["cases"])
@@ -87,7 +87,7 @@ struct MyDataTests {
             let created = try await resident.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(title: "路灯坏了", buildingId: try await residentBuilding(app)))
             struct Created: Decodable { let id: UUID }
             let caseID = try created.content.decode(Created.self).id
-            let user = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first())
+            let user = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "resident").first())
             let personID = try #require(user.$person.id)
 
             var worker = try await TestClient.api(app, as: "worker")
@@ -96,7 +96,7 @@ struct MyDataTests {
             #expect(try await worker.send(.POST, "/api/v1/me/erasure", json: EraseBody(password: demoPassword, confirm: true)).status == .conflict)
             #expect(try await resident.send(.POST, "/api/v1/me/erasure", json: EraseBody(password: "wrong-password", confirm: true)).status == .forbidden)
             #expect(try await resident.send(.POST, "/api/v1/me/erasure", json: EraseBody(password: demoPassword, confirm: false)).status == .unprocessableEntity)
-            let unchanged = try #require(try await User.find(user.id, on: app.db))
+            let unchanged = try #require(try await UserRecord.find(user.id, on: app.db))
             #expect(unchanged.username == "resident" && !unchanged.disabled)
 
             let before = try await app.auditCount()
@@ -109,14 +109,14 @@ struct MyDataTests {
             var again = TestClient(app)
             #expect(try await again.send(.POST, "/api/v1/auth/token", json: ["username": "resident", "password": demoPassword]).status == .unauthorized)
 
-            let tombstone = try #require(try await User.find(user.id, on: app.db))
+            let tombstone = try #require(try await UserRecord.find(user.id, on: app.db))
             #expect(tombstone.username.hasPrefix("erased-") && tombstone.displayName.isEmpty && tombstone.disabled && tombstone.$person.id == nil)
             #expect(try await RoleGrantRecord.query(on: app.db).filter(\.$user.$id == user.id!).count() == 0)
-            #expect(try await APIToken.query(on: app.db).filter(\.$user.$id == user.id!).count() == 0)
+            #expect(try await APITokenRecord.query(on: app.db).filter(\.$user.$id == user.id!).count() == 0)
             let kept = try #require(try await CaseRecord.find(caseID, on: app.db))
             #expect(kept.submitterUserID == nil && kept.submitterPersonID == nil && kept.title == "路灯坏了")
             #expect(try await CaseEventRecord.query(on: app.db).filter(\.$caseID == caseID).all().allSatisfy { $0.actorUserID == nil })
-            #expect(try await Person.find(personID, on: app.db) != nil, "the register of residents is the community's")
+            #expect(try await PersonRecord.find(personID, on: app.db) != nil, "the register of residents is the community's")
             // The worker still sees the case, now without a submitter.
             #expect(try await worker.send(.GET, "/api/v1/cases/\(caseID)").status == .ok)
         }

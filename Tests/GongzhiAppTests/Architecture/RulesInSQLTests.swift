@@ -15,8 +15,8 @@ struct RulesInSQLTests {
             let db = app.db
             var rng = SystemRandomNumberGenerator()
             var cases = try await CaseRecord.query(on: db).all()
-            let nodes = try await OrgNode.query(on: db).all()
-            let users = try await User.query(on: db).all()
+            let nodes = try await OrgNodeRecord.query(on: db).all()
+            let users = try await UserRecord.query(on: db).all()
             // Some reports accuse a random node; some cases get a random submitter; a few are merged into others.
             for record in cases.shuffled(using: &rng).prefix(cases.count / 5) {
                 record.accusedPath = nodes.randomElement(using: &rng)!.path
@@ -60,7 +60,7 @@ struct RulesInSQLTests {
         try await withApp { app, _ in
             let db = app.db
             var rng = SystemRandomNumberGenerator()
-            let persons = try await Person.query(on: db).limit(6).all().map { $0.id! }
+            let persons = try await PersonRecord.query(on: db).limit(6).all().map { $0.id! }
             let cases = try await CaseRecord.query(on: db).all()
             for record in cases {
                 record.submitterPersonID = Bool.random(using: &rng) ? persons.randomElement(using: &rng) : nil

@@ -90,4 +90,12 @@ struct UseCaseBoundaryTests {
         #expect(files.contains { $0.text.contains("caseID: CaseID") })
         #expect(Self.untypedIDs(files) == [])
     }
+
+    @Test("every Fluent model's name ends in Record")
+    func modelSuffix() throws {
+        let files = try SourceLintTests.files(under: "Sources/GongzhiApp", extension: "swift").map { try String(contentsOf: $0, encoding: .utf8) }
+        let models = files.flatMap { Self.code($0).matches(of: /final class ([A-Za-z0-9]+): Model\b/).map { String($0.output.1) } }
+        #expect(models.count > 40)
+        #expect(models.filter { !$0.hasSuffix("Record") } == [])
+    }
 }

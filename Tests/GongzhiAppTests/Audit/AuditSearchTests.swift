@@ -30,7 +30,7 @@ struct AuditSearchTests {
     }
 
     static func userID(_ app: Application, _ username: String) async throws -> String {
-        try #require(try await User.query(on: app.db).filter(\.$username == username).first()).requireID().uuidString.lowercased()
+        try #require(try await UserRecord.query(on: app.db).filter(\.$username == username).first()).requireID().uuidString.lowercased()
     }
 
     @Test("by account (username or id in either case), action, object, outcome and day; each filter narrows, none leaks another's entries")

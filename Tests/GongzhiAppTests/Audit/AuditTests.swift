@@ -68,7 +68,7 @@ struct AuditTests {
     func refusalsAudited() async throws {
         try await withApp { app, _ in
             var worker = try await TestClient.api(app, as: "worker")
-            let workerID = try await User.query(on: app.db).filter(\.$username == "worker").first()!.requireID().uuidString.lowercased()
+            let workerID = try await UserRecord.query(on: app.db).filter(\.$username == "worker").first()!.requireID().uuidString.lowercased()
             let before = try await app.auditCount()
             #expect(try await worker.send(.GET, "/api/v1/audit").status == .forbidden)
             #expect(try await worker.send(.GET, "/api/v1/cases/\(UUID())").status == .notFound)

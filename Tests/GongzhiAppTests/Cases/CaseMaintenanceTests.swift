@@ -80,7 +80,7 @@ struct DemoCasesTests {
     @Test("demo cases reach every state, and each timeline replays through the workflow to the stored state")
     func everyState() async throws {
         try await withApp { app, _ in
-            let buildings = try await Building.query(on: app.db).all().map { ($0.id!, OrgPath($0.orgPath)!, $0.location) }
+            let buildings = try await BuildingRecord.query(on: app.db).all().map { ($0.id!, OrgPath($0.orgPath)!, $0.location) }
             let written = try await DemoCases.write(count: 400, buildings: buildings, seed: 9, app: app)
             #expect(written >= 390)
             let cases = try await CaseRecord.query(on: app.db).all()
@@ -128,7 +128,7 @@ struct DemoCasesTests {
     @Test("a case number drawn twice in one batch is drawn again (the first cases all open on one day)")
     func repeatedNumbersDrawnAgain() async throws {
         try await withApp { app, _ in
-            let buildings = try await Building.query(on: app.db).all().map { ($0.id!, OrgPath($0.orgPath)!, $0.location) }
+            let buildings = try await BuildingRecord.query(on: app.db).all().map { ($0.id!, OrgPath($0.orgPath)!, $0.location) }
             let before = try await CaseRecord.query(on: app.db).count()
             // Every code comes twice in a row: without the redraw the second case of the day repeats the first's number.
             var drawn = 0

@@ -31,7 +31,7 @@ struct ResidentPortalPagesTests {
             #expect(try await resident.follow(created).body.string.contains("已提交，诉求编号"))
             let record = try #require(try await CaseRecord.query(on: app.db).filter(\.$channel == "resident").sort(\.$openedAt, .descending).first())
             #expect(record.itemCode == proposed && record.isPublic && record.buildingID == building)
-            let photos = try await CaseAttachment.query(on: app.db).filter(\.$caseID == record.id!).all()
+            let photos = try await CaseAttachmentRecord.query(on: app.db).filter(\.$caseID == record.id!).all()
             #expect(photos.count == 1 && photos.first?.eventSeq == 1)
             let page = try await resident.send(.GET, "/requests/\(record.id!.uuidString)")
             #expect(page.status == .ok && page.body.string.contains(record.number) && page.body.string.contains("提交诉求"))
@@ -163,7 +163,7 @@ struct StaffCasePagesTests {
     }
 
     static func actor(_ app: Application, _ username: String) async throws -> Actor? {
-        guard let user = try await User.query(on: app.db).filter(\.$username == username).first() else { return nil }
+        guard let user = try await UserRecord.query(on: app.db).filter(\.$username == username).first() else { return nil }
         let grants = try await RoleGrantRecord.query(on: app.db).filter(\.$user.$id == user.id!).all().compactMap(\.grant)
         return Actor(userID: AccountID(user.id!), username: username, grants: grants)
     }
@@ -213,7 +213,7 @@ struct StaffCasePagesTests {
             let replied = try await worker.sendForm("/cases/\(id.uuidString)/act/reply", fields: [("note", "已更换灯泡")],
                                                     files: [("photos[]", "after.png", "image/png", AttachmentTests.png)])
             #expect(replied.status == .seeOther)
-            let photo = try #require(try await CaseAttachment.query(on: app.db).filter(\.$caseID == id).first())
+            let photo = try #require(try await CaseAttachmentRecord.query(on: app.db).filter(\.$caseID == id).first())
             #expect(photo.eventSeq == 6)
             #expect(try await worker.follow(replied).body.string.contains("/attachments/\(photo.id!.uuidString.lowercased())"))
             // The phone follow-up (电话回访) is the worker's to record, with what the resident said; without it the
@@ -225,7 +225,7 @@ struct StaffCasePagesTests {
                                                                                             ("note", "灯已经亮了，基本满意"), ("calledAt", "")])
             #expect(rated.status == .seeOther)
             #expect(try await CaseRecord.find(id, on: app.db)?.state == .closed)
-            let call = try #require(try await CaseFollowUp.query(on: app.db).filter(\.$caseID == id).first())
+            let call = try #require(try await CaseFollowUpRecord.query(on: app.db).filter(\.$caseID == id).first())
             #expect(call.kind == .ratingCall && call.residentSaid == "灯已经亮了，基本满意" && call.satisfaction == "basically_satisfied")
             var other = try await TestClient.browser(app, as: "worker2")
             #expect(try await other.send(.GET, "/cases/\(id.uuidString)").status == .notFound)
@@ -238,8 +238,8 @@ struct StaffCasePagesTests {
     @Test("window entry finds a resident by exact phone, masked, and enters the case for them: it shows in their portal")
     func windowEntry() async throws {
         try await withApp { app, _ in
-            let user = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first())
-            let person = try #require(try await Person.find(user.$person.id!, on: app.db))
+            let user = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "resident").first())
+            let person = try #require(try await PersonRecord.find(user.$person.id!, on: app.db))
             let phone = try app.gongzhi.cipher.open(try #require(person.phoneSealed), field: .phone)
             var worker = try await TestClient.browser(app, as: "worker")
             #expect(try await worker.send(.GET, "/window").status == .ok)

@@ -157,7 +157,7 @@ struct CasesTests {
             let created = try await resident.send(.POST, "/api/v1/cases", json: NewCase(title: "举报社区工作人员吃拿卡要", buildingId: try await residentBuilding(app), public: true))
             let dto = try created.content.decode(CaseDTO.self)
             #expect(dto.itemCode == "ADM-022" && dto.handlerParty == .supervisoryOrg && dto.public == false)
-            let district = try #require(try await OrgNode.query(on: app.db).filter(\.$level == .district).first())
+            let district = try #require(try await OrgNodeRecord.query(on: app.db).filter(\.$level == .district).first())
             #expect(dto.handlerNodeId == district.id)
             for name in ["worker", "grid"] {
                 var insider = try await TestClient.api(app, as: name)
@@ -193,7 +193,7 @@ struct CasesTests {
             #expect(seen.status == .ok)
             let read = try seen.content.decode(CaseDTO.self)
             #expect(read.anonymous && read.trackingCode == nil && read.timeline?.first?.actor == "anonymous")
-            let residentName = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first()).displayName
+            let residentName = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "resident").first()).displayName
             #expect(!seen.body.string.contains(residentName))
             var stranger = TestClient(app)
             let tracked = try await stranger.send(.GET, "/api/v1/cases/track/\(code)")

@@ -50,12 +50,12 @@ struct CatalogueAdminTests {
             let broken = Catalogue(version: 9, name: "x", categories: Array(catalogue.categories.dropFirst()), items: [])
             let refused = try await admin.send(.POST, "/api/v1/catalogue", json: broken)
             #expect(refused.status == .unprocessableEntity)
-            #expect(try await CatalogueVersion.query(on: app.db).count() == 2)
+            #expect(try await CatalogueVersionRecord.query(on: app.db).count() == 2)
         }
     }
 
     func makeAdmin(_ db: any Database, _ app: Application) async throws -> UUID {
-        let user = User(username: "sysadmin", displayName: "系统管理员", passwordHash: app.gongzhi.passwords.hash(demoPassword), now: testNow)
+        let user = UserRecord(username: "sysadmin", displayName: "系统管理员", passwordHash: app.gongzhi.passwords.hash(demoPassword), now: testNow)
         try await user.create(on: db)
         try await RoleGrantRecord(userID: user.id!, role: .systemAdmin, nodeID: nil, path: .root, grantedBy: nil).create(on: db)
         return user.id!

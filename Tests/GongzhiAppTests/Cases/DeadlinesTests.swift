@@ -238,9 +238,9 @@ struct DeadlinesTests {
             let rated = try await act(&worker, dto.id, "rate", Act(note: "居民说灯已修好，满意", solved: true, satisfaction: "satisfied",
                                                                    calledAt: beijing("2026-03-02 14:30")))
             #expect(try rated.content.decode(CaseDTO.self).state == .closed)
-            let call = try #require(try await CaseFollowUp.query(on: app.db).filter(\.$caseID == dto.id).filter(\.$kind == .ratingCall).first())
+            let call = try #require(try await CaseFollowUpRecord.query(on: app.db).filter(\.$caseID == dto.id).filter(\.$kind == .ratingCall).first())
             #expect(call.calledAt == beijing("2026-03-02 14:30") && call.residentSaid == "居民说灯已修好，满意" && call.state == .done)
-            let workerID = try #require(try await User.query(on: app.db).filter(\.$username == "worker").first()?.id)
+            let workerID = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "worker").first()?.id)
             #expect(call.calledBy == workerID)
         }
     }

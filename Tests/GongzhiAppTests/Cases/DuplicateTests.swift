@@ -48,7 +48,7 @@ extension DuplicateTests {
         try await withApp { app, f in
             let f = try #require(f)
             var worker = try await TestClient.api(app, as: "worker")
-            let building = try #require(try await Building.find(f.unitA.$building.id, on: app.db))
+            let building = try #require(try await BuildingRecord.find(f.unitA.$building.id, on: app.db))
             let spot = try #require(building.location).offset(north: 12, east: -5)
             let placed = try await worker.send(.POST, "/api/v1/cases", json: PlacedCase(latitude: spot.latitude, longitude: spot.longitude))
             #expect(placed.status == .created, "\(placed.body.string)")
@@ -75,7 +75,7 @@ extension DuplicateTests {
         try await withApp { app, f in
             let f = try #require(f)
             var worker = try await TestClient.api(app, as: "worker")
-            let other = OrgNode(level: .grid, name: "第九网格", code: "G9", parentID: f.communityA.id!, parentPath: f.communityA.orgPath)
+            let other = OrgNodeRecord(level: .grid, name: "第九网格", code: "G9", parentID: f.communityA.id!, parentPath: f.communityA.orgPath)
             try await other.create(on: app.db)
             let spot = GeoPoint(latitude: 39.99, longitude: 116.30)!
             func submit(grid: UUID, _ point: GeoPoint) async throws -> CaseDTO {

@@ -97,7 +97,7 @@ struct CouncilAndProjectsTests {
             #expect(try await resident.send(.POST, ppath + "/ratings", json: ["rating": "unsatisfied"]).status == .created)
             let changed = try await resident.send(.POST, ppath + "/ratings", json: ["rating": "satisfied"]).content.decode(ProjectDTO.self)
             #expect(changed.myRating == .satisfied && changed.evaluation?.satisfied == 1 && changed.evaluation?.unsatisfied == 0)
-            let household = try #require(try await Household.query(on: app.db).filter(\.$unit.$id == f.unitA.id!).first())
+            let household = try #require(try await HouseholdRecord.query(on: app.db).filter(\.$unit.$id == f.unitA.id!).first())
             try await OwnerVotesTests.resident(app, username: "rater2", household: household, relation: .tenant, community: f.communityA, seed: 51)
             var rater = try await TestClient.api(app, as: "rater2")
             #expect(try await rater.send(.POST, ppath + "/ratings", json: ["rating": "unsatisfied"]).status == .created)

@@ -38,7 +38,7 @@ struct CouncilPagesTests {
             let location = try #require(scheduled.headers.first(name: .location))
             let meetingPage = try await worker.send(.GET, location).body.string
             #expect(meetingPage.contains("还不能形成决定") && !meetingPage.contains("记录决定"))
-            let memberIDs = try await CouncilMember.query(on: app.db).all().map { $0.id!.uuidString.lowercased() }
+            let memberIDs = try await CouncilMemberRecord.query(on: app.db).all().map { $0.id!.uuidString.lowercased() }
             let recorded = try await worker.send(.POST, location + "/record", raw: (memberIDs.map { "present[]=\($0)" } + ["minutes=ok", "_csrf=\(worker.csrf ?? "")"])
                 .joined(separator: "&"), contentType: .urlEncodedForm)
             #expect(recorded.status == .seeOther)
@@ -50,7 +50,7 @@ struct CouncilPagesTests {
             let published = try await resident.send(.GET, location).body.string
             #expect(published.contains("同意修缮") && published.contains("王书记") && !published.contains("记录决定"))
 
-            let decision = try #require(try await MeetingDecision.query(on: app.db).first())
+            let decision = try #require(try await MeetingDecisionRecord.query(on: app.db).first())
             let projectForm = try await worker.send(.GET, "/projects/new?decision=\(decision.id!.uuidString)")
             #expect(projectForm.status == .ok && projectForm.body.string.contains("同意修缮"))
             let created = try await worker.send(.POST, "/projects", raw: [

@@ -31,7 +31,7 @@ struct DeliberationPhotosTests {
             let morePhotos = try more.content.decode(NeedDTO.self).photos?.count
             #expect(more.status == .ok && morePhotos == 2)
             // A neighbour may see it but not add photos to someone else's need; another community sees nothing.
-            let household = try #require(try await Household.query(on: app.db).filter(\.$unit.$id == f.unitA.id!).first())
+            let household = try #require(try await HouseholdRecord.query(on: app.db).filter(\.$unit.$id == f.unitA.id!).first())
             try await OwnerVotesTests.resident(app, username: "photoneighbour", household: household, relation: .tenant, community: f.communityA, seed: 61)
             var neighbour = try await TestClient.api(app, as: "photoneighbour")
             #expect(try await neighbour.send(.GET, src).status == .ok)
@@ -39,7 +39,7 @@ struct DeliberationPhotosTests {
                                                      file: AttachmentTests.png).status == .forbidden)
             var worker2 = try await TestClient.api(app, as: "worker2")
             #expect(try await worker2.send(.GET, src).status == .notFound)
-            #expect(try await DeliberationPhoto.query(on: app.db).count() == 2)
+            #expect(try await DeliberationPhotoRecord.query(on: app.db).count() == 2)
         }
     }
 
@@ -48,7 +48,7 @@ struct DeliberationPhotosTests {
         try await withApp { app, f in
             let f = try #require(f)
             // A project straight in the database (its road to here is tested elsewhere).
-            let worker = try #require(try await User.query(on: app.db).filter(\.$username == "worker").first())
+            let worker = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "worker").first())
             let project = ProjectRecord(communityID: f.communityA.id!, orgPath: f.communityA.path, decisionID: nil, needID: nil, title: "凉亭修缮",
                                         details: "", ownerOrg: "居委会", budgetFen: 100_000, createdBy: worker.id!, now: testNow)
             try await project.create(on: app.db)
@@ -66,7 +66,7 @@ struct DeliberationPhotosTests {
             #expect(try await worker2.send(.GET, src).status == .notFound)
             // Through the API, photos go to a report of the same project only.
             var api = try await TestClient.api(app, as: "worker")
-            let update = try #require(try await ProjectUpdate.query(on: app.db).first())
+            let update = try #require(try await ProjectUpdateRecord.query(on: app.db).first())
             #expect(try await api.sendMultipart("/api/v1/projects/\(project.id!.uuidString)/updates/\(UUID().uuidString)/photos", fileName: "a.png",
                                                 contentType: "image/png", file: AttachmentTests.png).status == .notFound)
             let added = try await api.sendMultipart("/api/v1/projects/\(project.id!.uuidString)/updates/\(update.id!.uuidString)/photos", fileName: "a.png",

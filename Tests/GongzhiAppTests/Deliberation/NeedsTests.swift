@@ -46,7 +46,7 @@ struct NeedsTests {
             #expect(try await resident.send(.GET, path).content.decode(NeedDTO.self).supportCount == 1)
             // Staff do not support; a second resident does, and the need becomes a topic.
             #expect(try await worker.send(.POST, path + "/support").status == .forbidden)
-            let household = try #require(try await Household.query(on: app.db).filter(\.$unit.$id == f.unitA.id!).first())
+            let household = try #require(try await HouseholdRecord.query(on: app.db).filter(\.$unit.$id == f.unitA.id!).first())
             try await OwnerVotesTests.resident(app, username: "neighbour", household: household, relation: .tenant, community: f.communityA, seed: 31)
             var neighbour = try await TestClient.api(app, as: "neighbour")
             let topic = try await neighbour.send(.POST, path + "/support").content.decode(NeedDTO.self)
@@ -119,7 +119,7 @@ struct NeedsTests {
             #expect(made.status == .created, "\(made.body.string)")
             let need = try made.content.decode(NeedDTO.self)
             #expect(need.origin == .cases && need.itemCode == "PRC-006" && need.title == "加装电梯维保")
-            #expect(try await NeedCase.query(on: app.db).filter(\.$needID == need.id).count() == 3)
+            #expect(try await NeedCaseRecord.query(on: app.db).filter(\.$needID == need.id).count() == 3)
             #expect(try await worker.send(.POST, "/api/v1/needs/from-cases", json: FromCases(caseIds: ids)).status == .conflict)
             let staffView = try await worker.send(.GET, "/api/v1/needs/\(need.id.uuidString)").content.decode(NeedDTO.self)
             #expect(staffView.cases?.count == 3 && staffView.caseCount == 3)

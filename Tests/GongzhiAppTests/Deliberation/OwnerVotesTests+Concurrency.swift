@@ -36,7 +36,7 @@ extension OwnerVotesTests {
             let accepted = answers.compactMap(\.1)
             #expect(answers.allSatisfy { $0.0 == .created || $0.0 == .serviceUnavailable }, "\(Set(answers.map(\.0.code)))")
             #expect(accepted.count >= 10, "\(answers.map(\.0.code))")
-            let ballots = try await OwnerVoteBallot.query(on: app.db).filter(\.$voteID == id).sort(\.$sequence).all()
+            let ballots = try await OwnerVoteBallotRecord.query(on: app.db).filter(\.$voteID == id).sort(\.$sequence).all()
             #expect(ballots.count == accepted.count)
             #expect(ballots.map(\.sequence) == Array(1...max(1, ballots.count)), "sequences are contiguous: no two writers took the same one")
             #expect(Set(accepted.map(\.receiptCode)) == Set(ballots.map(\.receiptCode)))
@@ -65,7 +65,7 @@ extension OwnerVotesTests {
             }
             #expect(keyed.allSatisfy { [.created, .conflict, .serviceUnavailable].contains($0.0) }, "\(Set(keyed.map(\.0.code)))")
             #expect(Set(keyed.compactMap(\.1)).count == 1)
-            #expect(try await OwnerVoteBallot.query(on: app.db).filter(\.$voteID == id).count() == ballots.count + 1)
+            #expect(try await OwnerVoteBallotRecord.query(on: app.db).filter(\.$voteID == id).count() == ballots.count + 1)
             #expect(try await OwnerVoteCommands.recount(id, context: app.context()).problems.isEmpty)
         }
     }
@@ -76,21 +76,21 @@ extension OwnerVotesTests {
             let f = try #require(f)
             var worker = try await TestClient.api(app, as: "worker")
             // P owns 101 alone and represents 102, co-owned with Q; R owns 103; S owns 104.
-            let compound = Compound(communityID: f.communityA.id!, orgPath: f.communityA.orgPath, name: "代表测试小区", commercial: true)
+            let compound = CompoundRecord(communityID: f.communityA.id!, orgPath: f.communityA.orgPath, name: "代表测试小区", commercial: true)
             try await compound.create(on: app.db)
-            let building = Building(compoundID: compound.id!, gridID: f.gridA.id!, orgPath: f.gridA.orgPath, name: "1号楼")
+            let building = BuildingRecord(compoundID: compound.id!, gridID: f.gridA.id!, orgPath: f.gridA.orgPath, name: "1号楼")
             try await building.create(on: app.db)
-            var households: [String: Household] = [:]
-            var units: [String: HousingUnit] = [:]
+            var households: [String: HouseholdRecord] = [:]
+            var units: [String: HousingUnitRecord] = [:]
             for number in ["101", "102", "103", "104"] {
-                let unit = HousingUnit(buildingID: building.id!, orgPath: f.gridA.orgPath, number: number, area: Area(centiSquareMetres: 10_000), developerHeld: false)
+                let unit = HousingUnitRecord(buildingID: building.id!, orgPath: f.gridA.orgPath, number: number, area: Area(centiSquareMetres: 10_000), developerHeld: false)
                 try await unit.create(on: app.db)
-                let household = Household(unitID: unit.id!, orgPath: f.gridA.path)
+                let household = HouseholdRecord(unitID: unit.id!, orgPath: f.gridA.path)
                 try await household.create(on: app.db)
                 households[number] = household; units[number] = unit
             }
             let p = try await Self.resident(app, username: "ownerp", household: households["101"]!, relation: .owner, community: f.communityA, seed: 21)
-            try await HouseholdMember(householdID: households["102"]!.id!, personID: p.id!, relation: .owner, resides: false).create(on: app.db)
+            try await HouseholdMemberRecord(householdID: households["102"]!.id!, personID: p.id!, relation: .owner, resides: false).create(on: app.db)
             _ = try await Self.resident(app, username: "ownerq", household: households["102"]!, relation: .coOwner, community: f.communityA, seed: 22)
             _ = try await Self.resident(app, username: "ownerr", household: households["103"]!, relation: .owner, community: f.communityA, seed: 23)
             _ = try await Self.resident(app, username: "owners", household: households["104"]!, relation: .owner, community: f.communityA, seed: 24)
@@ -134,10 +134,10 @@ extension OwnerVotesTests {
             let entered = try await worker.sendMultipart(path + "/paper-ballots", fields: ["choice": "yes", "voterKey": sKey], fileField: "photo",
                                                          fileName: "sheet.png", contentType: "image/png", file: AttachmentTests.png)
             #expect(entered.status == .created)
-            let ballotID = try #require(try await OwnerVoteBallot.query(on: app.db).filter(\.$voterKey == sKey).first()?.id)
-            #expect(try await DeliberationPhoto.query(on: app.db).filter(\.$subject == .paperBallot).filter(\.$subjectID == ballotID).count() == 1)
-            let sUser = try #require(try await User.query(on: app.db).filter(\.$username == "owners").first())
-            #expect(try await VoteNotice.query(on: app.db).filter(\.$userID == sUser.id!).count() == 1)
+            let ballotID = try #require(try await OwnerVoteBallotRecord.query(on: app.db).filter(\.$voterKey == sKey).first()?.id)
+            #expect(try await DeliberationPhotoRecord.query(on: app.db).filter(\.$subject == .paperBallot).filter(\.$subjectID == ballotID).count() == 1)
+            let sUser = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "owners").first())
+            #expect(try await VoteNoticeRecord.query(on: app.db).filter(\.$userID == sUser.id!).count() == 1)
             var sPages = try await TestClient.browser(app, as: "owners")
             #expect(try await sPages.send(.GET, "/").body.string.contains("工作人员为您录入了纸质选票"))
             let page = try await sPages.send(.GET, "/votes/\(id.uuidString)").body.string

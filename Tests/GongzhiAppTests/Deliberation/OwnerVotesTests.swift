@@ -19,14 +19,14 @@ struct OwnerVotesTests {
 
     /// A person registered in `household` with `relation`, and a resident account for them at `community`.
     @discardableResult
-    static func resident(_ app: Application, username: String, household: Household, relation: HouseholdRelation, community: OrgNode,
-                         seed: UInt64) async throws -> Person {
+    static func resident(_ app: Application, username: String, household: HouseholdRecord, relation: HouseholdRelation, community: OrgNodeRecord,
+                         seed: UInt64) async throws -> PersonRecord {
         var rng = SeededGenerator(seed: seed)
         let number = try ResidentIDNumber(validating: DemoIdentity.idNumber(using: &rng, birthYears: 1960...1990), today: testNow)
-        let person = Person(orgPath: household.orgPath, name: "测试\(username)", idNumber: number, phone: nil, cipher: app.gongzhi.cipher)
+        let person = PersonRecord(orgPath: household.orgPath, name: "测试\(username)", idNumber: number, phone: nil, cipher: app.gongzhi.cipher)
         try await person.create(on: app.db)
-        try await HouseholdMember(householdID: household.id!, personID: person.id!, relation: relation, resides: true).create(on: app.db)
-        let user = User(id: UUID(), username: username, displayName: username, passwordHash: app.gongzhi.passwords.hash(demoPassword),
+        try await HouseholdMemberRecord(householdID: household.id!, personID: person.id!, relation: relation, resides: true).create(on: app.db)
+        let user = UserRecord(id: UUID(), username: username, displayName: username, passwordHash: app.gongzhi.passwords.hash(demoPassword),
                         personID: person.id, now: testNow)
         try await user.create(on: app.db)
         try await RoleGrantRecord(userID: user.id!, role: .resident, nodeID: community.id, path: community.orgPath, grantedBy: nil).create(on: app.db)
@@ -39,9 +39,9 @@ struct OwnerVotesTests {
         try #require(try await client.send(.GET, path).content.decode(OwnerVoteDTO.self).mine?.entries.first?.voterKey)
     }
 
-    static func residentCompound(_ app: Application) async throws -> Compound {
-        let building = try #require(try await Building.find(try await residentBuilding(app), on: app.db))
-        return try #require(try await Compound.find(building.$compound.id, on: app.db))
+    static func residentCompound(_ app: Application) async throws -> CompoundRecord {
+        let building = try #require(try await BuildingRecord.find(try await residentBuilding(app), on: app.db))
+        return try #require(try await CompoundRecord.find(building.$compound.id, on: app.db))
     }
 
     @Test("owners vote and change their ballot; a tenant cannot; another compound's resident and staff get 404")
@@ -90,7 +90,7 @@ struct OwnerVotesTests {
             #expect(try await resident.send(.POST, path + "/ballots", json: ["choice": "maybe"]).status == .unprocessableEntity)
 
             // A tenant of the same compound sees the vote but may not vote, nor see another's choice by its code.
-            let household = try #require(try await Household.query(on: app.db).filter(\.$unit.$id == f.unitA.id!).first())
+            let household = try #require(try await HouseholdRecord.query(on: app.db).filter(\.$unit.$id == f.unitA.id!).first())
             try await Self.resident(app, username: "tenant1", household: household, relation: .tenant, community: f.communityA, seed: 7)
             var tenant = try await TestClient.api(app, as: "tenant1")
             let seen = try await tenant.send(.GET, path)
@@ -147,20 +147,20 @@ struct OwnerVotesTests {
             var worker = try await TestClient.api(app, as: "worker")
             // A compound with four units: A owns 101 (100.00 m²) and 102 (50.50 m²); B and C co-own 201 (80.00 m²);
             // 202 (120.25 m²) is the developer's.
-            let compound = Compound(communityID: f.communityA.id!, orgPath: f.communityA.orgPath, name: "表决测试小区", commercial: true)
+            let compound = CompoundRecord(communityID: f.communityA.id!, orgPath: f.communityA.orgPath, name: "表决测试小区", commercial: true)
             try await compound.create(on: app.db)
-            let building = Building(compoundID: compound.id!, gridID: f.gridA.id!, orgPath: f.gridA.orgPath, name: "1号楼")
+            let building = BuildingRecord(compoundID: compound.id!, gridID: f.gridA.id!, orgPath: f.gridA.orgPath, name: "1号楼")
             try await building.create(on: app.db)
-            var households: [String: Household] = [:]
+            var households: [String: HouseholdRecord] = [:]
             for (number, centi, developer) in [("101", 10_000, false), ("102", 5_050, false), ("201", 8_000, false), ("202", 12_025, true)] {
-                let unit = HousingUnit(buildingID: building.id!, orgPath: f.gridA.orgPath, number: number, area: Area(centiSquareMetres: centi), developerHeld: developer)
+                let unit = HousingUnitRecord(buildingID: building.id!, orgPath: f.gridA.orgPath, number: number, area: Area(centiSquareMetres: centi), developerHeld: developer)
                 try await unit.create(on: app.db)
-                let household = Household(unitID: unit.id!, orgPath: f.gridA.path)
+                let household = HouseholdRecord(unitID: unit.id!, orgPath: f.gridA.path)
                 try await household.create(on: app.db)
                 households[number] = household
             }
             let a = try await Self.resident(app, username: "ownera", household: households["101"]!, relation: .owner, community: f.communityA, seed: 11)
-            try await HouseholdMember(householdID: households["102"]!.id!, personID: a.id!, relation: .owner, resides: false).create(on: app.db)
+            try await HouseholdMemberRecord(householdID: households["102"]!.id!, personID: a.id!, relation: .owner, resides: false).create(on: app.db)
             _ = try await Self.resident(app, username: "ownerb", household: households["201"]!, relation: .owner, community: f.communityA, seed: 12)
             let c = try await Self.resident(app, username: "ownerc", household: households["201"]!, relation: .coOwner, community: f.communityA, seed: 13)
 
@@ -174,7 +174,7 @@ struct OwnerVotesTests {
             #expect(blocked.status == .unprocessableEntity)
             let problem = try blocked.content.decode(ErrorJSON.self).error
             #expect(problem.code == "no_representative" && problem.message.contains("1号楼 201"))
-            let unit201 = try #require(try await HousingUnit.query(on: app.db).filter(\.$number == "201").filter(\.$building.$id == building.id!).first())
+            let unit201 = try #require(try await HousingUnitRecord.query(on: app.db).filter(\.$number == "201").filter(\.$building.$id == building.id!).first())
             let notOwner = try await worker.send(.PATCH, "/api/v1/org/units/\(unit201.id!.uuidString)", json: ["voteRepresentativeId": a.id!.uuidString])
             #expect(notOwner.status == .unprocessableEntity)
             #expect(try await worker.send(.PATCH, "/api/v1/org/units/\(unit201.id!.uuidString)", json: ["voteRepresentativeId": c.id!.uuidString]).status == .ok)
@@ -220,7 +220,7 @@ struct OwnerVotesTests {
             await #expect(throws: (any Error).self) {
                 try await app.db.sql().raw("UPDATE owner_vote_ballots SET choice = 'yes' WHERE vote_id = \(bind: id)").run()
             }
-            try await AppendOnly.remove(OwnerVoteBallot.schema, on: app.db)
+            try await AppendOnly.remove(OwnerVoteBallotRecord.schema, on: app.db)
             try await app.db.sql().raw("UPDATE owner_vote_ballots SET choice = 'yes' WHERE vote_id = \(bind: id) AND choice = 'no'").run()
             let recount = try await OwnerVoteCommands.recount(id, context: app.context())
             #expect(recount.forged.count == 1 && recount.matchesPublished == false && recount.problems.count == 2)

@@ -40,9 +40,9 @@ struct PollsTests {
             let seen = try voted.content.decode(PollDTO.self)
             #expect(seen.myChoices == [0] && seen.options.allSatisfy { $0.votes == nil })
             // Someone else of the same household changes the household's vote.
-            let user = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first())
-            let member = try #require(try await HouseholdMember.query(on: app.db).filter(\.$person.$id == user.$person.id!).first())
-            let household = try #require(try await Household.find(member.$household.id, on: app.db))
+            let user = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "resident").first())
+            let member = try #require(try await HouseholdMemberRecord.query(on: app.db).filter(\.$person.$id == user.$person.id!).first())
+            let household = try #require(try await HouseholdRecord.find(member.$household.id, on: app.db))
             try await OwnerVotesTests.resident(app, username: "spouse", household: household, relation: .family, community: f.communityA, seed: 41)
             var spouse = try await TestClient.api(app, as: "spouse")
             #expect(try await spouse.send(.POST, path + "/votes", json: ["choices": [2]]).status == .created)
@@ -80,7 +80,7 @@ struct PollsTests {
             let path = "/api/v1/polls/\(id.uuidString)"
             _ = try await worker.send(.POST, path + "/open")
             var resident = try await TestClient.api(app, as: "resident")
-            let household = try #require(try await Household.query(on: app.db).filter(\.$unit.$id == f.unitA.id!).first())
+            let household = try #require(try await HouseholdRecord.query(on: app.db).filter(\.$unit.$id == f.unitA.id!).first())
             try await OwnerVotesTests.resident(app, username: "polltenant", household: household, relation: .tenant, community: f.communityA, seed: 43)
             var tenant = try await TestClient.api(app, as: "polltenant")
             #expect(try await resident.send(.POST, path + "/votes", json: ["choices": [0, 2, 2]]).status == .created)

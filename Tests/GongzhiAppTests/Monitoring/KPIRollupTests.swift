@@ -15,7 +15,7 @@ struct KPIRollupTests {
 
     /// The figures counted from the visible cases' rows, grouped like the API groups them.
     static func fromRows(_ app: Application, username: String, by: String?) async throws -> [String: CaseKPIs.Figures] {
-        let user = try #require(try await User.query(on: app.db).filter(\.$username == username).first())
+        let user = try #require(try await UserRecord.query(on: app.db).filter(\.$username == username).first())
         let actor = try await AuthenticationMiddleware.makeCurrent(user: user, via: .token, csrf: nil as String?, sessionID: nil as UUID?, on: app.db).actor
         let records = try await CaseRecord.visible(to: actor, on: app.db).filter(\.$openedAt >= DayNumber.start(of: from))
             .filter(\.$openedAt < DayNumber.start(of: to).addingTimeInterval(86_400)).all()
@@ -78,7 +78,7 @@ struct KPIRollupTests {
             _ = try await KPIRollups.catchUpAll(app.context())
             // An org move rewrites the place paths of every case of the community.
             var admin = try await TestClient.api(app, as: "admin")
-            let streetB = try #require(try await OrgNode.find(f.communityB.$parent.id!, on: app.db))
+            let streetB = try #require(try await OrgNodeRecord.find(f.communityB.$parent.id!, on: app.db))
             #expect(try await admin.send(.POST, "/api/v1/org/nodes/\(f.communityA.id!.uuidString)/move", json: ["parentId": streetB.id!.uuidString]).status == .ok)
             try await Self.compare(app, "after move")
             _ = try await KPIRollups.catchUpAll(app.context())

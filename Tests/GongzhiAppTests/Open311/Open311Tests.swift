@@ -38,11 +38,11 @@ final class XMLTexts: NSObject, XMLParserDelegate {
 @Suite("Open311 GeoReport v2")
 struct Open311Tests {
     /// A key for the district (the whole demo area) or a given node.
-    func issueKey(_ app: Application, node: OrgNode? = nil) async throws -> String {
-        let target: OrgNode
-        if let node { target = node } else { target = try #require(try await OrgNode.query(on: app.db).filter(\.$level == .district).first()) }
-        let value = Open311Key.newValue()
-        try await Open311Key(name: "市民随手拍", node: target, key: value, now: testNow).create(on: app.db)
+    func issueKey(_ app: Application, node: OrgNodeRecord? = nil) async throws -> String {
+        let target: OrgNodeRecord
+        if let node { target = node } else { target = try #require(try await OrgNodeRecord.query(on: app.db).filter(\.$level == .district).first()) }
+        let value = Open311KeyRecord.newValue()
+        try await Open311KeyRecord(name: "市民随手拍", node: target, key: value, now: testNow).create(on: app.db)
         return value
     }
 
@@ -103,7 +103,7 @@ struct Open311Tests {
             let f = try #require(f)
             var client = TestClient(app)
             let key = try await issueKey(app)
-            let building = try #require(try await Building.find(f.unitA.$building.id, on: app.db))
+            let building = try #require(try await BuildingRecord.find(f.unitA.$building.id, on: app.db))
             let place = [("address_id", building.id!.uuidString)]
             let cases: [([(String, String)], HTTPResponseStatus, String)] = [
                 ([("service_code", "ADM-001")] + place, .forbidden, "invalid_api_key"),
@@ -126,7 +126,7 @@ struct Open311Tests {
             }
             // Outside the key's area: a key for community A cannot report in community B.
             let keyA = try await issueKey(app, node: f.communityA)
-            let unitB = try #require(try await Building.find(f.unitB.$building.id, on: app.db))
+            let unitB = try #require(try await BuildingRecord.find(f.unitB.$building.id, on: app.db))
             let outside = try await post(&client, [("api_key", keyA), ("service_code", "ADM-001"), ("address_id", unitB.id!.uuidString)])
             let outsideCode = try json(outside).first?["code"] as? String
             #expect(outside.status == .badRequest && outsideCode == "location_outside_jurisdiction")
@@ -140,7 +140,7 @@ struct Open311Tests {
             let f = try #require(f)
             var client = TestClient(app)
             let key = try await issueKey(app)
-            let building = try #require(try await Building.find(f.unitA.$building.id, on: app.db))
+            let building = try #require(try await BuildingRecord.find(f.unitA.$building.id, on: app.db))
             let spot = try #require(building.location).offset(north: 8, east: 3)
             let created = try await post(&client, [
                 ("api_key", key), ("jurisdiction_id", "gongzhi"), ("service_code", "PRC-001"), ("lat", "\(spot.latitude)"), ("long", "\(spot.longitude)"),
@@ -184,7 +184,7 @@ struct Open311Tests {
             #expect(try await client.send(.GET, "/open311/v2/tokens/\(UUID().uuidString).json").status == .notFound)
 
             // By address string: the compound's name and the building's.
-            let compound = try #require(try await Compound.find(building.$compound.id, on: app.db))
+            let compound = try #require(try await CompoundRecord.find(building.$compound.id, on: app.db))
             let byName = try await post(&client, [("api_key", key), ("service_code", "ADM-014"), ("address_string", "北京市\(compound.name)\(building.name)门口")])
             #expect(byName.status == .created, "\(byName.body.string)")
             let second = try #require(try await CaseRecord.query(on: app.db).filter(\.$number == (try json(byName).first?["service_request_id"] as? String ?? "")).first())
@@ -219,7 +219,7 @@ struct Open311Tests {
 
             // Updates: the timeline as seen from outside, after a worker acts on a posted request.
             #expect(try await client.send(.GET, "/open311/v2/servicerequestupdates.xml").status == .forbidden)
-            let building = try #require(try await Building.find(f.unitA.$building.id, on: app.db))
+            let building = try #require(try await BuildingRecord.find(f.unitA.$building.id, on: app.db))
             let posted = try await post(&client, [("api_key", key), ("service_code", "ADM-014"), ("address_id", building.id!.uuidString)])
             let number = try #require(try json(posted).first?["service_request_id"] as? String)
             let id = try #require(try await CaseRecord.query(on: app.db).filter(\.$number == number).first()).id!

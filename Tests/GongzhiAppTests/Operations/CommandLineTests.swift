@@ -124,8 +124,8 @@ struct CommandLineTests {
         let restoredVerify = try run(["audit", "verify"], in: directory, database: "restored.sqlite")
         #expect(restoredVerify.status == 0)
         try await withDatabase(directory.appendingPathComponent("restored.sqlite").path, key: key) { app in
-            #expect(try await Household.query(on: app.db).count() == 300)
-            let person = try #require(try await Person.query(on: app.db).first())
+            #expect(try await HouseholdRecord.query(on: app.db).count() == 300)
+            let person = try #require(try await PersonRecord.query(on: app.db).first())
             #expect(try ResidentIDNumber(validating: try app.gongzhi.cipher.open(person.idNumberSealed, field: .idNumber), today: testNow).value.count == 18)
         }
         // Not a backup: refused.
@@ -196,7 +196,7 @@ struct CommandLineTests {
         let sqlite = directory.appendingPathComponent("gongzhi.sqlite").path
         var code = ""
         try await withDatabase(sqlite, key: key) { app in
-            code = try #require(try await OrgNode.query(on: app.db).filter(\.$level == .community).first()).code
+            code = try #require(try await OrgNodeRecord.query(on: app.db).filter(\.$level == .community).first()).code
         }
         #expect(try run(["api-key", "create", "--org", "NOPE", "--name", "x"], in: directory).status != 0)
         let created = try run(["api-key", "create", "--org", code, "--name", "12345 热线 App"], in: directory)
@@ -204,16 +204,16 @@ struct CommandLineTests {
         let lines = created.output.split(separator: "\n").map(String.init)
         let value = try #require(lines.first { $0.hasPrefix("gz311_") })
         try await withDatabase(sqlite, key: key) { app in
-            let stored = try #require(try await Open311Key.query(on: app.db).first())
+            let stored = try #require(try await Open311KeyRecord.query(on: app.db).first())
             #expect(stored.keyHash == Tokens.digest(value) && stored.name == "12345 热线 App" && stored.revokedAt == nil)
-            #expect(try await Open311Key.find(key: value, on: app.db) != nil)
+            #expect(try await Open311KeyRecord.find(key: value, on: app.db) != nil)
         }
         #expect(FileManager.default.contents(atPath: sqlite)!.range(of: Data(value.utf8)) == nil)
         let list = try run(["api-key", "list"], in: directory)
         #expect(list.output.contains(String(value.prefix(12))) && list.output.contains("active") && !list.output.contains(value))
         #expect(try run(["api-key", "revoke", String(value.prefix(12))], in: directory).status == 0)
         try await withDatabase(sqlite, key: key) { app in
-            let found = try await Open311Key.find(key: value, on: app.db)
+            let found = try await Open311KeyRecord.find(key: value, on: app.db)
             #expect(found == nil)
         }
         #expect(try run(["api-key", "list"], in: directory).output.contains("revoked"))

@@ -88,7 +88,7 @@ struct OperationsTests {
         try await withApp { app, f in
             let f = try #require(f)
             var browser = try await TestClient.browser(app, as: "worker")
-            let building = try #require(try await Building.find(f.unitA.$building.id, on: app.db))
+            let building = try #require(try await BuildingRecord.find(f.unitA.$building.id, on: app.db))
             let buildingPage = try await browser.send(.GET, "/org/buildings/\(building.id!.uuidString)")
             #expect(buildingPage.body.string.contains("/households/\(f.householdA.id!.uuidString)"))
             let paths = ["/", "/org", "/org?node=\(f.communityA.id!.uuidString)", "/people", "/import",

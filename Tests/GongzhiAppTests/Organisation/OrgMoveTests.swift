@@ -51,11 +51,11 @@ struct OrgMoveTests {
         try await withApp { app, f in
             let f = try #require(f)
             let db = app.db
-            let streetA = try #require(try await OrgNode.find(f.communityA.$parent.id!, on: db))
-            let streetB = try #require(try await OrgNode.find(f.communityB.$parent.id!, on: db))
+            let streetA = try #require(try await OrgNodeRecord.find(f.communityA.$parent.id!, on: db))
+            let streetB = try #require(try await OrgNodeRecord.find(f.communityB.$parent.id!, on: db))
             #expect(streetA.id != streetB.id)
             // A supervisor of the second street.
-            let userB = User(id: UUID(), username: "street-b", displayName: "街道督办 二", passwordHash: app.gongzhi.passwords.hash(demoPassword), now: testNow)
+            let userB = UserRecord(id: UUID(), username: "street-b", displayName: "街道督办 二", passwordHash: app.gongzhi.passwords.hash(demoPassword), now: testNow)
             try await userB.create(on: db)
             try await RoleGrantRecord(userID: userB.id!, role: .streetSupervisor, nodeID: streetB.id!, path: streetB.orgPath, grantedBy: nil).create(on: db)
 

@@ -27,7 +27,7 @@ struct OrganisationTests {
             let unit = try await worker.send(.POST, "/api/v1/org/units", json: UnitBody(buildingId: buildingID, number: "101", area: "89.5"))
             #expect(unit.status == .created)
             #expect(try unit.content.decode(UnitDTO.self).area == "89.50")
-            let stored = try await HousingUnit.query(on: app.db).filter(\.$building.$id == buildingID).first()
+            let stored = try await HousingUnitRecord.query(on: app.db).filter(\.$building.$id == buildingID).first()
             #expect(stored?.areaCenti == 8950)
             #expect(try await app.auditCount() == before + 4)
             // Same unit number again: 409, nothing written.
@@ -43,16 +43,16 @@ struct OrganisationTests {
         try await withApp { app, f in
             let f = try #require(f)
             var street = try await TestClient.api(app, as: "admin")
-            let streetB = try #require(try await OrgNode.find(f.communityB.$parent.id!, on: app.db))
+            let streetB = try #require(try await OrgNodeRecord.find(f.communityB.$parent.id!, on: app.db))
             let oldPath = f.communityA.path
             let moved = try await street.send(.POST, "/api/v1/org/nodes/\(f.communityA.id!.uuidString)/move", json: ["parentId": streetB.id!.uuidString])
             #expect(moved.status == .ok, "\(moved.body.string)")
             let newPath = try moved.content.decode(OrgNodeDTO.self).path
             #expect(newPath == streetB.path + f.communityA.id!.uuidString.lowercased() + "/")
-            let person = try #require(try await Person.find(f.personA.id!, on: app.db))
+            let person = try #require(try await PersonRecord.find(f.personA.id!, on: app.db))
             #expect(person.orgPath.hasPrefix(newPath))
-            #expect(try await HousingUnit.query(on: app.db).filter(\.$orgPath =~ oldPath).count() == 0)
-            #expect(try await HousingUnit.query(on: app.db).filter(\.$orgPath =~ newPath).count() > 0)
+            #expect(try await HousingUnitRecord.query(on: app.db).filter(\.$orgPath =~ oldPath).count() == 0)
+            #expect(try await HousingUnitRecord.query(on: app.db).filter(\.$orgPath =~ newPath).count() > 0)
             let grant = try await RoleGrantRecord.query(on: app.db).filter(\.$node.$id == f.communityA.id!).first()
             #expect(grant?.path == newPath)
             // The moved community's worker still sees the person, now under the other street.
@@ -66,13 +66,13 @@ struct OrganisationTests {
         try await withApp { app, f in
             let f = try #require(f)
             var admin = try await TestClient.api(app, as: "admin")
-            let street = try #require(try await OrgNode.find(f.communityA.$parent.id!, on: app.db))
+            let street = try #require(try await OrgNodeRecord.find(f.communityA.$parent.id!, on: app.db))
             let cycle = try await admin.send(.POST, "/api/v1/org/nodes/\(street.id!.uuidString)/move", json: ["parentId": f.gridA.id!.uuidString])
             #expect(cycle.status == .unprocessableEntity)
             #expect(try cycle.content.decode(ErrorJSON.self).error.code == "cycle")
             let wrong = try await admin.send(.POST, "/api/v1/org/nodes/\(f.gridA.id!.uuidString)/move", json: ["parentId": street.id!.uuidString])
             #expect(try wrong.content.decode(ErrorJSON.self).error.code == "wrong_parent_level")
-            #expect(try await OrgNode.find(street.id!, on: app.db)?.path == street.path)
+            #expect(try await OrgNodeRecord.find(street.id!, on: app.db)?.path == street.path)
         }
     }
 
@@ -85,7 +85,7 @@ struct OrganisationTests {
             #expect(try await worker.send(.PATCH, "/api/v1/org/nodes/\(f.gridA.id!.uuidString)", json: ["name": "东片网格"]).status == .ok)
             var street = try await TestClient.api(app, as: "street")
             #expect(try await street.send(.PATCH, "/api/v1/org/nodes/\(f.communityA.id!.uuidString)", json: ["name": "改名社区"]).status == .ok)
-            #expect(try await OrgNode.find(f.communityA.id!, on: app.db)?.name == "改名社区")
+            #expect(try await OrgNodeRecord.find(f.communityA.id!, on: app.db)?.name == "改名社区")
         }
     }
 
@@ -94,7 +94,7 @@ struct OrganisationTests {
         try await withApp { app, f in
             let f = try #require(f)
             var worker = try await TestClient.api(app, as: "worker")
-            let building = try #require(try await Building.find(f.unitB.$building.id, on: app.db))
+            let building = try #require(try await BuildingRecord.find(f.unitB.$building.id, on: app.db))
             for path in ["/api/v1/org/nodes/\(f.communityB.id!.uuidString)", "/api/v1/org/compounds/\(building.$compound.id.uuidString)",
                          "/api/v1/org/buildings/\(building.id!.uuidString)", "/api/v1/org/units/\(f.unitB.id!.uuidString)"] {
                 let response = try await worker.send(.GET, path)
@@ -103,7 +103,7 @@ struct OrganisationTests {
             }
             let patch = try await worker.send(.PATCH, "/api/v1/org/units/\(f.unitB.id!.uuidString)", json: ["area": "1.00"])
             #expect(patch.status == .notFound)
-            #expect(try await HousingUnit.find(f.unitB.id!, on: app.db)?.areaCenti == f.unitB.areaCenti)
+            #expect(try await HousingUnitRecord.find(f.unitB.id!, on: app.db)?.areaCenti == f.unitB.areaCenti)
             let create = try await worker.send(.POST, "/api/v1/org/nodes", json: ["parentId": f.communityB.id!.uuidString, "name": "入侵网格"])
             #expect(create.status == .notFound)
             let list = try await worker.send(.GET, "/api/v1/org/units?limit=200")

@@ -117,11 +117,11 @@ struct PeopleTests {
             }
             let patch = try await worker.send(.PATCH, "/api/v1/persons/\(f.personB.id!.uuidString)", json: ["name": "改名"])
             #expect(patch.status == .notFound)
-            #expect(try await Person.find(f.personB.id!, on: app.db)?.name == f.personB.name)
+            #expect(try await PersonRecord.find(f.personB.id!, on: app.db)?.name == f.personB.name)
             let lookup = try await worker.send(.POST, "/api/v1/persons/lookup", json: ["idNumber": try await fullIDNumber(app, f.personB)])
             #expect(try lookup.content.decode([PersonDTO].self).isEmpty)
             var browser = try await TestClient.browser(app, as: "worker")
-            let building = try #require(try await Building.find(f.unitB.$building.id, on: app.db))
+            let building = try #require(try await BuildingRecord.find(f.unitB.$building.id, on: app.db))
             for path in ["/people/\(f.personB.id!.uuidString)", "/households/\(f.householdB.id!.uuidString)",
                          "/org/buildings/\(building.id!.uuidString)", "/org?node=\(f.communityB.id!.uuidString)"] {
                 let page = try await browser.send(.GET, path)
@@ -135,8 +135,8 @@ struct PeopleTests {
     func residentReach() async throws {
         try await withApp { app, f in
             var resident = try await TestClient.api(app, as: "resident")
-            let user = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first())
-            let own = try #require(try await HouseholdMember.query(on: app.db).filter(\.$person.$id == user.$person.id!).first())
+            let user = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "resident").first())
+            let own = try #require(try await HouseholdMemberRecord.query(on: app.db).filter(\.$person.$id == user.$person.id!).first())
             let household = try await resident.send(.GET, "/api/v1/households/\(own.$household.id.uuidString)")
             #expect(household.status == .ok)
             let members = try #require(try household.content.decode(HouseholdDTO.self).members)
@@ -144,7 +144,7 @@ struct PeopleTests {
             #expect(!leaksNumbers(household.body.string))
             let f = try #require(f)
             let reach = try await ResidentReach.persons(of: Actor(userID: AccountID(user.id!), username: "", grants: [], personID: PersonID(user.$person.id!)), on: app.db)
-            let stranger = try #require(try await Person.query(on: app.db).filter(\.$id !~ reach).first())
+            let stranger = try #require(try await PersonRecord.query(on: app.db).filter(\.$id !~ reach).first())
             #expect(try await resident.send(.GET, "/api/v1/persons/\(stranger.id!.uuidString)").status == .notFound)
             #expect(try await resident.send(.GET, "/api/v1/persons/\(user.$person.id!.uuidString)").status == .ok)
             #expect(try await resident.send(.GET, "/api/v1/households/\(f.householdB.id!.uuidString)").status == .notFound)
@@ -157,7 +157,7 @@ struct PeopleTests {
         try await withApp { app, f in
             let f = try #require(f)
             var worker = try await TestClient.api(app, as: "worker")
-            let persons = try await Person.query(on: app.db).count()
+            let persons = try await PersonRecord.query(on: app.db).count()
             let audits = try await app.auditCount()
             let cases: [(String, String?, String)] = [
                 ("110105194912310021", nil, "idNumber"),  // wrong check digit
@@ -170,12 +170,12 @@ struct PeopleTests {
                 #expect(response.status == .unprocessableEntity, "\(id)")
                 #expect(try response.content.decode(ErrorJSON.self).error.field == field, "\(id)")
             }
-            #expect(try await Person.query(on: app.db).count() == persons)
+            #expect(try await PersonRecord.query(on: app.db).count() == persons)
             #expect(try await app.auditCount() == audits)
         }
     }
 
-    func fullIDNumber(_ app: Application, _ person: Person) async throws -> String {
+    func fullIDNumber(_ app: Application, _ person: PersonRecord) async throws -> String {
         try app.gongzhi.cipher.open(person.idNumberSealed, field: .idNumber)
     }
 }

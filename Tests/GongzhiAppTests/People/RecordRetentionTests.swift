@@ -23,8 +23,8 @@ struct RecordRetentionTests {
             var worker = try await TestClient.api(app, as: "worker")
             var resident = try await TestClient.api(app, as: "resident")
             var street = try await TestClient.api(app, as: "street")
-            let residentID = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first()?.id)
-            let workerID = try #require(try await User.query(on: app.db).filter(\.$username == "worker").first()?.id)
+            let residentID = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "resident").first()?.id)
+            let workerID = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "worker").first()?.id)
             func created<T: Decodable>(_ response: TestingHTTPResponse, _ type: T.Type) throws -> T {
                 #expect(response.status == .created, "\(response.body.string)")
                 return try response.content.decode(type)
@@ -61,16 +61,16 @@ struct RecordRetentionTests {
             let vote = try created(try await worker.send(.POST, "/api/v1/owner-votes", json: OwnerVotesTests.NewVote(
                 compoundId: compound.id!, title: "改造", matter: "other_major_matter", closesAt: start.addingTimeInterval(20 * 86_400))), OwnerVoteDTO.self)
             // What people add one each, a handled warning, a closed vote and a photo, written directly.
-            try await NeedSupport(needID: need.id, userID: residentID, now: start).create(on: app.db)
-            try await PollVote(pollID: poll.id, userID: residentID, householdID: f.householdA.id, choices: [0], castAt: start, sequence: 1).create(on: app.db)
-            try await ProjectRating(projectID: project.id, userID: residentID, rating: .satisfied, comment: words[7], now: start).create(on: app.db)
+            try await NeedSupportRecord(needID: need.id, userID: residentID, now: start).create(on: app.db)
+            try await PollVoteRecord(pollID: poll.id, userID: residentID, householdID: f.householdA.id, choices: [0], castAt: start, sequence: 1).create(on: app.db)
+            try await ProjectRatingRecord(projectID: project.id, userID: residentID, rating: .satisfied, comment: words[7], now: start).create(on: app.db)
             let warning = WarningRecord()
             warning.id = UUID(); warning.kind = .slaRed; warning.dedupeKey = "retention-\(tag)"; warning.orgPath = f.communityA.path
             warning.detail = "GZ"; warning.state = .resolved; warning.createdAt = start; warning.note = words[6]
             warning.handledBy = workerID; warning.handledAt = start
             try await warning.create(on: app.db)
             try await OwnerVoteRecord.query(on: app.db).filter(\.$id == vote.id).set(\.$closedAt, to: start).update()
-            let photo = DeliberationPhoto()
+            let photo = DeliberationPhotoRecord()
             photo.id = UUID(); photo.subject = .need; photo.subjectID = need.id; photo.contentType = "image/png"; photo.size = 4
             photo.sha256 = String(repeating: "0", count: 64); photo.uploadedBy = residentID; photo.uploadedAt = start
             try await photo.create(on: app.db)
@@ -93,21 +93,21 @@ struct RecordRetentionTests {
             let nobody = RecordRetention.nobody
             let keptNeed = try #require(try await NeedRecord.find(need.id, on: app.db))
             #expect(keptNeed.raisedBy == nobody && keptNeed.title == "加装电梯" && keptNeed.supportCount == supportsBefore)
-            #expect(try await NeedSupport.query(on: app.db).filter(\.$needID == need.id).count() == 0)
+            #expect(try await NeedSupportRecord.query(on: app.db).filter(\.$needID == need.id).count() == 0)
             #expect(try await PollRecord.find(poll.id, on: app.db) == nil)
-            #expect(try await PollVote.query(on: app.db).filter(\.$pollID == poll.id).count() == 0)
+            #expect(try await PollVoteRecord.query(on: app.db).filter(\.$pollID == poll.id).count() == 0)
             #expect(try await ProjectRecord.find(project.id, on: app.db)?.createdBy == nobody)
-            #expect(try await ProjectUpdate.query(on: app.db).filter(\.$projectID == project.id).all().allSatisfy { $0.createdBy == nobody })
-            #expect(try await ProjectRating.query(on: app.db).filter(\.$projectID == project.id).count() == 0)
+            #expect(try await ProjectUpdateRecord.query(on: app.db).filter(\.$projectID == project.id).all().allSatisfy { $0.createdBy == nobody })
+            #expect(try await ProjectRatingRecord.query(on: app.db).filter(\.$projectID == project.id).count() == 0)
             let keptMeeting = try #require(try await MeetingRecord.find(meeting.id, on: app.db))
             #expect(keptMeeting.createdBy == nobody && keptMeeting.present.isEmpty && keptMeeting.title == "议事会")
-            #expect(try await ResourceOffer.find(resource.id, on: app.db)?.createdBy == nobody)
+            #expect(try await ResourceOfferRecord.find(resource.id, on: app.db)?.createdBy == nobody)
             let keptItem = try #require(try await RectificationRecord.find(item.id, on: app.db))
             #expect(keptItem.createdBy == nobody && keptItem.submittedBy == nil && keptItem.verifiedBy == nil && keptItem.state == .open)
             let keptWarning = try #require(try await WarningRecord.find(warning.id, on: app.db))
             #expect(keptWarning.handledBy == nil && keptWarning.state == .resolved)
             #expect(try await OwnerVoteRecord.find(vote.id, on: app.db)?.createdBy == nobody)
-            #expect(try await DeliberationPhoto.find(photo.id, on: app.db) == nil && !FileManager.default.fileExists(atPath: photoFile))
+            #expect(try await DeliberationPhotoRecord.find(photo.id, on: app.db) == nil && !FileManager.default.fileExists(atPath: photoFile))
             // Audited; the chain whole; a second run finds nothing; the pages still show what is left.
             #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "retention.records").count() >= RecordRetention.Kind.allCases.count)
             #expect(try await RetentionSweep.run(app.context()) == .init())

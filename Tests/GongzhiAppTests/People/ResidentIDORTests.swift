@@ -79,7 +79,7 @@ struct ResidentIDORTests {
                 .limit(max(0, try await app.auditCount(excludingDenials: true) - before)).all().map { "\($0.action) \($0.objectID)" }
             #expect(written.allSatisfy { $0.hasPrefix("data.export ") } && written.count == 1, "A's attempts wrote \(written)")
             #expect(try await CaseRecord.find(caseID, on: app.db)?.state == .submitted)
-            #expect(try await User.find(accountID, on: app.db)?.disabled == false)
+            #expect(try await UserRecord.find(accountID, on: app.db)?.disabled == false)
         }
     }
 

@@ -50,22 +50,22 @@ struct RetentionTests {
             let recent = try await submit(1)
             #expect(try await worker.sendMultipart("/api/v1/cases/\(old.id.uuidString)/attachments", fileName: "a.png", contentType: "image/png",
                                                    file: AttachmentTests.png).status == .created)
-            let photo = try #require(try await CaseAttachment.query(on: app.db).filter(\.$caseID == old.id).first())
+            let photo = try #require(try await CaseAttachmentRecord.query(on: app.db).filter(\.$caseID == old.id).first())
             let photoFile = app.gongzhi.config.storageDirectory + "/attachments/" + photo.id!.uuidString.lowercased()
             #expect(FileManager.default.fileExists(atPath: photoFile))
             try await CaseEventRecord.query(on: app.db).filter(\.$caseID == old.id).set(\.$note, to: markers[3]).update()
             // The old case closed now, the other one a year later; a notice about each, read at once.
-            let user = try #require(try await User.query(on: app.db).filter(\.$username == "worker").first())
+            let user = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "worker").first())
             for (record, closedAt) in [(old.id, start), (recent.id, start.addingTimeInterval(365 * 86_400))] {
                 let row = try #require(try await CaseRecord.find(record, on: app.db))
                 row.state = .closed
                 row.closedAt = closedAt
                 try await row.save(on: app.db)
-                let notice = CaseNotice()
+                let notice = CaseNoticeRecord()
                 notice.userID = user.id!
                 notice.caseID = record
                 notice.caseNumber = row.number
-                notice.kind = CaseNotice.Kind.allCases[0]
+                notice.kind = CaseNoticeRecord.Kind.allCases[0]
                 notice.createdAt = closedAt
                 notice.readAt = closedAt
                 try await notice.create(on: app.db)
@@ -112,13 +112,13 @@ struct RetentionTests {
             let f = try #require(f)
             let start = app.clock.now
             var worker = try await TestClient.api(app, as: "worker")
-            let person = try #require(try await Person.find(f.personA.id, on: app.db))
+            let person = try #require(try await PersonRecord.find(f.personA.id, on: app.db))
             let marker = "离册居民\(UUID().uuidString.prefix(8))"
             person.name = marker
             try await person.save(on: app.db)
             let traces = [marker, person.idNumberSealed, person.idNumberHash]
             try await Self.leaveEveryHousehold(person.id!, as: &worker, app)
-            #expect(try await Person.find(person.id, on: app.db)?.deregisteredAt == start)
+            #expect(try await PersonRecord.find(person.id, on: app.db)?.deregisteredAt == start)
             let fiveYears = Calendar(identifier: .gregorian).date(byAdding: .year, value: 5, to: start)!
 
             app.clock.set(fiveYears.addingTimeInterval(-60))
@@ -127,19 +127,19 @@ struct RetentionTests {
 
             app.clock.set(fiveYears.addingTimeInterval(60))
             #expect(try await RetentionSweep.run(app.context()).personsDeleted == 1)
-            #expect(try await Person.find(person.id, on: app.db) == nil)
+            #expect(try await PersonRecord.find(person.id, on: app.db) == nil)
             #expect(try await Self.residue(traces, in: app).isEmpty)
-            #expect(try await Person.find(f.personB.id, on: app.db) != nil)
+            #expect(try await PersonRecord.find(f.personB.id, on: app.db) != nil)
         }
     }
 
     /// Removes the person from each household they belong to (an owner of two units is in two), through the API:
     /// the date is set by the last removal only.
     static func leaveEveryHousehold(_ personID: UUID, as worker: inout TestClient, _ app: Application) async throws {
-        let households = try await HouseholdMember.query(on: app.db).filter(\.$person.$id == personID).all().map { $0.$household.id }
+        let households = try await HouseholdMemberRecord.query(on: app.db).filter(\.$person.$id == personID).all().map { $0.$household.id }
         #expect(!households.isEmpty)
         for (i, household) in households.enumerated() {
-            #expect(try await Person.find(personID, on: app.db)?.deregisteredAt == nil, "set before the last household (\(i))")
+            #expect(try await PersonRecord.find(personID, on: app.db)?.deregisteredAt == nil, "set before the last household (\(i))")
             let path = "/api/v1/households/\(household.uuidString)/members/\(personID.uuidString)"
             #expect(try await worker.send(.DELETE, path).status == .noContent)
         }
@@ -153,10 +153,10 @@ struct RetentionTests {
             let personID = f.personA.id!
             let members = "/api/v1/households/\(f.householdA.id!.uuidString)/members"
             try await Self.leaveEveryHousehold(personID, as: &worker, app)
-            #expect(try await Person.find(personID, on: app.db)?.deregisteredAt != nil)
+            #expect(try await PersonRecord.find(personID, on: app.db)?.deregisteredAt != nil)
             let back = try await worker.send(.POST, members, json: ["personId": personID.uuidString, "relation": "owner"])
             #expect(back.status == .noContent, "\(back.body.string)")
-            #expect(try await Person.find(personID, on: app.db)?.deregisteredAt == nil)
+            #expect(try await PersonRecord.find(personID, on: app.db)?.deregisteredAt == nil)
             app.clock.advance(by: 6 * 366 * 86_400)
             #expect(try await RetentionSweep.run(app.context()).personsDeleted == 0)
         }
@@ -168,16 +168,16 @@ struct RetentionTests {
             let f = try #require(f)
             let start = app.clock.now
             let tag = UUID().uuidString.prefix(8)
-            let member = CouncilMember(communityID: f.communityA.id!, orgPath: f.communityA.path, compoundID: nil,
+            let member = CouncilMemberRecord(communityID: f.communityA.id!, orgPath: f.communityA.path, compoundID: nil,
                                        seat: CouncilRules.Seat.allCases[0], name: "议事员\(tag)", organisation: "某单位\(tag)", now: start)
             try await member.create(on: app.db)
-            let sitting = CouncilMember(communityID: f.communityA.id!, orgPath: f.communityA.path, compoundID: nil,
+            let sitting = CouncilMemberRecord(communityID: f.communityA.id!, orgPath: f.communityA.path, compoundID: nil,
                                         seat: CouncilRules.Seat.allCases[0], name: "在任\(tag)", organisation: "在任单位", now: start)
             try await sitting.create(on: app.db)
             var worker = try await TestClient.api(app, as: "worker")
             let retired = try await worker.send(.POST, "/api/v1/council-members/\(member.id!.uuidString)/retire")
             #expect(retired.status == .ok, "\(retired.body.string)")
-            #expect(try await CouncilMember.find(member.id, on: app.db)?.retiredAt == start)
+            #expect(try await CouncilMemberRecord.find(member.id, on: app.db)?.retiredAt == start)
             let fiveYears = Calendar(identifier: .gregorian).date(byAdding: .year, value: 5, to: start)!
             app.clock.set(fiveYears.addingTimeInterval(-60))
             #expect(try await RetentionSweep.run(app.context()).councilMembersCleared == 0)
@@ -185,7 +185,7 @@ struct RetentionTests {
             #expect(try await RetentionSweep.run(app.context()).councilMembersCleared == 1)
             #expect(try await Self.residue(["议事员\(tag)", "某单位\(tag)"], in: app).isEmpty)
             // A sitting member is never due, however long ago they began.
-            #expect(try await CouncilMember.find(sitting.id, on: app.db)?.name == "在任\(tag)")
+            #expect(try await CouncilMemberRecord.find(sitting.id, on: app.db)?.name == "在任\(tag)")
         }
     }
 }

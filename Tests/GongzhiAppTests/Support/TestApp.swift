@@ -23,15 +23,15 @@ enum TestDatabase {
 
 /// What the seeded demo district gives a test: two communities on different streets, with their staff.
 struct Fixture: Sendable {
-    let communityA: OrgNode
-    let communityB: OrgNode
-    let gridA: OrgNode
-    let personA: Person
-    let personB: Person
-    let householdA: Household
-    let householdB: Household
-    let unitA: HousingUnit
-    let unitB: HousingUnit
+    let communityA: OrgNodeRecord
+    let communityB: OrgNodeRecord
+    let gridA: OrgNodeRecord
+    let personA: PersonRecord
+    let personB: PersonRecord
+    let householdA: HouseholdRecord
+    let householdB: HouseholdRecord
+    let unitA: HousingUnitRecord
+    let unitB: HousingUnitRecord
 }
 
 /// Makes an app on a fresh database, migrates it, seeds a small demo district (unless `seed` is false), runs
@@ -77,19 +77,19 @@ func withApp(seed: Bool = true, households: Int = 40, adjust: (inout AppConfig) 
 
 func makeFixture(_ app: Application) async throws -> Fixture {
     let db = app.db
-    func grantNode(_ username: String) async throws -> OrgNode {
-        let user = try await User.query(on: db).filter(\.$username == username).first()!
+    func grantNode(_ username: String) async throws -> OrgNodeRecord {
+        let user = try await UserRecord.query(on: db).filter(\.$username == username).first()!
         let grant = try await RoleGrantRecord.query(on: db).filter(\.$user.$id == user.id!).first()!
-        return try await OrgNode.find(grant.$node.id!, on: db)!
+        return try await OrgNodeRecord.find(grant.$node.id!, on: db)!
     }
     let a = try await grantNode("worker")
     let b = try await grantNode("worker2")
     let grid = try await grantNode("grid")
-    func firstPerson(in community: OrgNode) async throws -> (Person, Household, HousingUnit) {
-        let household = try await Household.query(on: db).filter(\.$orgPath =~ community.path).sort(\.$orgPath).first()!
-        let member = try await HouseholdMember.query(on: db).filter(\.$household.$id == household.id!).first()!
-        let person = try await Person.find(member.$person.id, on: db)!
-        let unit = try await HousingUnit.find(household.$unit.id, on: db)!
+    func firstPerson(in community: OrgNodeRecord) async throws -> (PersonRecord, HouseholdRecord, HousingUnitRecord) {
+        let household = try await HouseholdRecord.query(on: db).filter(\.$orgPath =~ community.path).sort(\.$orgPath).first()!
+        let member = try await HouseholdMemberRecord.query(on: db).filter(\.$household.$id == household.id!).first()!
+        let person = try await PersonRecord.find(member.$person.id, on: db)!
+        let unit = try await HousingUnitRecord.find(household.$unit.id, on: db)!
         return (person, household, unit)
     }
     let (pa, ha, ua) = try await firstPerson(in: a)
@@ -99,10 +99,10 @@ func makeFixture(_ app: Application) async throws -> Fixture {
 
 /// The demo resident account's own building.
 func residentBuilding(_ app: Application) async throws -> UUID {
-    let user = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first())
-    let member = try #require(try await HouseholdMember.query(on: app.db).filter(\.$person.$id == user.$person.id!).first())
-    let household = try #require(try await Household.find(member.$household.id, on: app.db))
-    return try #require(try await HousingUnit.find(household.$unit.id, on: app.db)).$building.id
+    let user = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "resident").first())
+    let member = try #require(try await HouseholdMemberRecord.query(on: app.db).filter(\.$person.$id == user.$person.id!).first())
+    let household = try #require(try await HouseholdRecord.find(member.$household.id, on: app.db))
+    return try #require(try await HousingUnitRecord.find(household.$unit.id, on: app.db)).$building.id
 }
 
 struct TestSchemaKey: StorageKey { typealias Value = String }

@@ -221,8 +221,8 @@ struct AccessMatrixTests {
             try await app.db.sql().raw("UPDATE \(ident: table) SET \(ident: column) = \(ident: column) || \(bind: xss)").run()
         }
         let unit = f.unitA
-        let compound = try #require(try await Building.find(unit.$building.id, on: app.db)).$compound.id
-        let worker = try #require(try await User.query(on: app.db).filter(\.$username == "worker").first())
+        let compound = try #require(try await BuildingRecord.find(unit.$building.id, on: app.db)).$compound.id
+        let worker = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "worker").first())
         func id(_ uuid: UUID?) -> String { uuid?.uuidString ?? UUID().uuidString }
         return [
             "org/nodes": id(f.communityA.id), "org/compounds": id(compound), "org/buildings": id(unit.$building.id),

@@ -133,7 +133,7 @@ struct AttackFindingsTests {
     func secondAccountOnOnePerson() async throws {
         try await withApp { app, f in
             let f = try #require(f)
-            let resident = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first())
+            let resident = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "resident").first())
             let person = try #require(resident.$person.id)
             var security = try await TestClient.api(app, as: "security")
             // The finding: an account created straight onto the resident's identity.
@@ -141,7 +141,7 @@ struct AttackFindingsTests {
                                                                               "personId": person.uuidString])
             #expect(shadow.status == .unprocessableEntity)
             #expect(try shadow.content.decode(ErrorJSON.self).error.code == "person_link_needs_confirmation")
-            #expect(try await User.query(on: app.db).filter(\.$username == "shadow1").count() == 0)
+            #expect(try await UserRecord.query(on: app.db).filter(\.$username == "shadow1").count() == 0)
             // Made without a person, it cannot be linked by the security administrator, nor to a person who has an account.
             let created = try await security.send(.POST, "/api/v1/users", json: ["username": "shadow1", "displayName": "影子", "password": demoPassword])
             let shadowID = try created.content.decode(UserIDOnly.self).id
@@ -156,18 +156,18 @@ struct AttackFindingsTests {
                 try await app.db.sql().raw("UPDATE users SET person_id = \(bind: person) WHERE id = \(bind: shadowID)").run()
             }
             // A person of community A without an account (the fixture's first person may be the demo resident).
-            let linkedPersons = Set(try await User.query(on: app.db).all().compactMap { $0.$person.id })
-            let free = try #require(try await Person.query(on: app.db).filter(\.$orgPath =~ f.communityA.path).all()
+            let linkedPersons = Set(try await UserRecord.query(on: app.db).all().compactMap { $0.$person.id })
+            let free = try #require(try await PersonRecord.query(on: app.db).filter(\.$orgPath =~ f.communityA.path).all()
                 .first { !linkedPersons.contains($0.id!) })
             // Another community's worker cannot see the person; evidence is required.
             var other = try await TestClient.api(app, as: "worker2")
             #expect(try await other.send(.POST, "/api/v1/persons/\(free.id!.uuidString)/account", json: ["userId": shadowID.uuidString, "evidence": "查验"]).status
                     == .notFound)
             // Never one's own account, nor a colleague's staff account.
-            let workerID = try #require(try await User.query(on: app.db).filter(\.$username == "worker").first()?.id)
+            let workerID = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "worker").first()?.id)
             let own = try await worker.send(.POST, "/api/v1/persons/\(free.id!.uuidString)/account", json: ["userId": workerID.uuidString, "evidence": "查验身份证"])
             #expect(own.status == .conflict)
-            let gridID = try #require(try await User.query(on: app.db).filter(\.$username == "grid").first()?.id)
+            let gridID = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "grid").first()?.id)
             let colleague = try await worker.send(.POST, "/api/v1/persons/\(free.id!.uuidString)/account", json: ["userId": gridID.uuidString, "evidence": "查验身份证"])
             #expect(colleague.status == .conflict)
             #expect(try colleague.content.decode(ErrorJSON.self).error.code == "staff_account")
@@ -183,7 +183,7 @@ struct AttackFindingsTests {
             // The resident's own copy: numbers masked; whole only with the password again.
             var ownClient = try await TestClient.api(app, as: "resident")
             let masked = try await ownClient.send(.GET, "/api/v1/me/data").body.string
-            let personRow = try #require(try await Person.find(person, on: app.db))
+            let personRow = try #require(try await PersonRecord.find(person, on: app.db))
             let idNumber = try app.gongzhi.cipher.open(personRow.idNumberSealed, field: .idNumber)
             #expect(!masked.contains(idNumber) && masked.contains(Masking.idNumber(idNumber)))
             #expect(try await ownClient.send(.POST, "/api/v1/me/data", json: ["password": "wrong-password"]).status == .forbidden)

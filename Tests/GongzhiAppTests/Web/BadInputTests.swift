@@ -43,7 +43,7 @@ struct BadInputTests {
         try await withApp { app, f in
             let f = try #require(f)
             var worker = try await TestClient.api(app, as: "worker")
-            let nodes = try await OrgNode.query(on: app.db).count()
+            let nodes = try await OrgNodeRecord.query(on: app.db).count()
             let audits = try await app.auditCount()
             func check(_ method: HTTPMethod, _ path: String, raw: String? = nil, json: (any Encodable & Sendable)? = nil,
                        status: HTTPStatus, code: String, field: String? = nil) async throws {
@@ -80,7 +80,7 @@ struct BadInputTests {
                                               body: ByteBuffer(string: huge))
             #expect(tooLarge.status == .payloadTooLarge)
             #expect(try tooLarge.content.decode(ErrorJSON.self).error.code == "body_too_large")
-            #expect(try await OrgNode.query(on: app.db).count() == nodes)
+            #expect(try await OrgNodeRecord.query(on: app.db).count() == nodes)
             #expect(try await app.auditCount() == audits)
         }
     }
@@ -95,7 +95,7 @@ struct BadInputTests {
             var worker = try await TestClient.api(app, as: "worker")
             var browser = try await TestClient.browser(app, as: "resident")
             let cases = try await CaseRecord.query(on: app.db).count()
-            let persons = try await Person.query(on: app.db).count()
+            let persons = try await PersonRecord.query(on: app.db).count()
             let audits = try await app.auditCount()
             func expectRefused(_ response: TestingHTTPResponse, _ what: String, page: Bool = false) throws {
                 #expect(response.status == .badRequest, "\(what): \(response.body.string.prefix(300))")
@@ -118,7 +118,7 @@ struct BadInputTests {
             try expectRefused(try await browser.send(.POST, "/requests/new", form: ["title": "路灯\u{0}坏了", "buildingId": building.uuidString]),
                               "page form", page: true)
             #expect(try await CaseRecord.query(on: app.db).count() == cases)
-            #expect(try await Person.query(on: app.db).count() == persons)
+            #expect(try await PersonRecord.query(on: app.db).count() == persons)
             #expect(try await app.auditCount() == audits)
             // A backslash followed by the text u0000 is only text.
             let text = try await resident.send(.POST, "/api/v1/cases", raw: #"{"title":"C:\\u0000 路灯","buildingId":"\#(building)"}"#, contentType: .json)

@@ -32,7 +32,7 @@ struct BodyLimitTests {
             var browser = try await TestClient.browser(app, as: "worker")
             _ = try await browser.send(.GET, "/account/security")
             let csrf = try #require(browser.csrf)
-            let nodes = try await OrgNode.query(on: app.db).count()
+            let nodes = try await OrgNodeRecord.query(on: app.db).count()
             let audits = try await app.auditCount()
             let keys = try await Self.idempotencyRows(app)
 
@@ -60,7 +60,7 @@ struct BodyLimitTests {
             #expect(open311.headers.contentType?.description.hasPrefix("text/xml") == true)
             #expect(open311.body.string.contains("<errors><error><code>body_too_large</code>"), "\(open311.body.string)")
 
-            #expect(try await OrgNode.query(on: app.db).count() == nodes)
+            #expect(try await OrgNodeRecord.query(on: app.db).count() == nodes)
             #expect(try await app.auditCount() == audits)
             #expect(try await Self.idempotencyRows(app) == keys)
         }

@@ -59,9 +59,9 @@ struct CanaryTests {
             #expect(imported.status == .ok && report.issues.isEmpty, "\(imported.body.string)")
 
             // A contact's phone on an Open311 request.
-            let district = try #require(try await OrgNode.query(on: app.db).filter(\.$level == .district).first())
-            let key = Open311Key.newValue()
-            try await Open311Key(name: "canary", node: district, key: key, now: testNow).create(on: app.db)
+            let district = try #require(try await OrgNodeRecord.query(on: app.db).filter(\.$level == .district).first())
+            let key = Open311KeyRecord.newValue()
+            try await Open311KeyRecord(name: "canary", node: district, key: key, now: testNow).create(on: app.db)
             var client = TestClient(app)
             let building = f.unitA.$building.id.uuidString
             let form = "api_key=\(key)&service_code=ADM-001&address_id=\(building)&description=%E8%B7%AF%E7%81%AF&phone=\(Canaries.value("contact_phone"))&last_name=%E9%9B%80"

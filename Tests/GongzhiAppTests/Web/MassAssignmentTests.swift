@@ -15,23 +15,23 @@ struct MassAssignmentTests {
             let f = try #require(f)
             var worker = try await TestClient.api(app, as: "worker")
             let person = f.personA
-            let before = try #require(try await Person.find(person.id, on: app.db))
+            let before = try #require(try await PersonRecord.find(person.id, on: app.db))
             let patched = try await worker.send(.PATCH, "/api/v1/persons/\(person.id!.uuidString)", json: [
                 "name": "改名测试", "orgPath": f.communityB.path, "id": UUID().uuidString, "idNumberHash": "x", "role": "systemAdmin",
             ])
             #expect(patched.status == .ok)
-            let after = try #require(try await Person.find(person.id, on: app.db))
+            let after = try #require(try await PersonRecord.find(person.id, on: app.db))
             #expect(after.name == "改名测试")
             #expect(after.orgPath == before.orgPath)
 
             let unit = f.unitA
-            let unitBefore = try #require(try await HousingUnit.find(unit.id, on: app.db))
-            let otherBuilding = try #require(try await Building.query(on: app.db).filter(\.$id != unitBefore.$building.id).first())
+            let unitBefore = try #require(try await HousingUnitRecord.find(unit.id, on: app.db))
+            let otherBuilding = try #require(try await BuildingRecord.query(on: app.db).filter(\.$id != unitBefore.$building.id).first())
             let unitPatch = try await worker.send(.PATCH, "/api/v1/org/units/\(unit.id!.uuidString)", json: [
                 "buildingId": otherBuilding.id!.uuidString, "orgPath": f.communityB.path, "id": UUID().uuidString,
             ])
             #expect(unitPatch.status.code < 500)
-            let unitAfter = try #require(try await HousingUnit.find(unit.id, on: app.db))
+            let unitAfter = try #require(try await HousingUnitRecord.find(unit.id, on: app.db))
             #expect(unitAfter.$building.id == unitBefore.$building.id)
 
             // A resident creating a case cannot choose its state, handler, deadline or counters.
@@ -53,7 +53,7 @@ struct MassAssignmentTests {
             #expect(record.state == .submitted && record.returns == 0 && !record.supervised)
             #expect(record.handlerNodeID != f.communityB.id)
             #expect(record.completionDueAt < Date(timeIntervalSince1970: 1_893_456_000))
-            let user = try #require(try await User.query(on: app.db).filter(\.$username == "resident").first())
+            let user = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "resident").first())
             #expect(record.submitterUserID == user.id)
 
             // A resident cannot make themself anything by PATCHing their own account data.

@@ -96,7 +96,7 @@ struct PageFormOnceTests {
                 let cast = try await resident.send(.POST, location + "/ballot", form: ["choice": "yes", "voterKey": key, "_once": once])
                 #expect(cast.status == .seeOther)
             }
-            #expect(try await OwnerVoteBallot.query(on: app.db).filter(\.$voteID == voteID).count() == 1)
+            #expect(try await OwnerVoteBallotRecord.query(on: app.db).filter(\.$voteID == voteID).count() == 1)
         }
     }
 }

@@ -21,17 +21,17 @@ enum AccountChanges {
         do { try policy.check(password, username: username) } catch { throw AppError.invalid("password", "weak_password") }
     }
 
-    static func createUser(username: String, displayName: String, password: String, personID: PersonID?, in context: UseCaseContext) async throws -> User {
+    static func createUser(username: String, displayName: String, password: String, personID: PersonID?, in context: UseCaseContext) async throws -> UserRecord {
         let actor = try context.account()
         try checkPassword(password, username: username, staff: personID == nil, config: context.services.config)
         let hash = context.services.passwords.hash(password)
         return try await context.write { db in
             guard AccessPolicy.allowsAnywhere(.manageAccounts, actor: actor) else { throw AppError.forbidden }
-            if try await User.query(on: db).filter(\.$username == username).count() > 0 {
+            if try await UserRecord.query(on: db).filter(\.$username == username).count() > 0 {
                 throw AppError.conflict("duplicate", field: "username")
             }
-            if let personID, try await Person.find(personID.uuid, on: db) == nil { throw AppError.invalid("personId") }
-            let user = User(username: username, displayName: displayName, passwordHash: hash, personID: personID?.uuid, now: context.now)
+            if let personID, try await PersonRecord.find(personID.uuid, on: db) == nil { throw AppError.invalid("personId") }
+            let user = UserRecord(username: username, displayName: displayName, passwordHash: hash, personID: personID?.uuid, now: context.now)
             try await user.create(on: db)
             try await context.audit(AuditEvent(action: "user.create", objectType: "user", objectID: user.id!.uuidString.lowercased(),
                                                change: ["username": username, "person": personID?.uuid.uuidString ?? ""]), on: db)
@@ -42,11 +42,11 @@ enum AccountChanges {
     static func grant(userID: AccountID, role: Role, nodeID: OrgNodeID?, in context: UseCaseContext) async throws -> RoleGrantRecord {
         let actor = try context.account()
         return try await context.write { db in
-            guard let user = try await User.find(userID.uuid, on: db) else { throw AppError.notFound }
+            guard let user = try await UserRecord.find(userID.uuid, on: db) else { throw AppError.notFound }
             var path = OrgPath.root
             var level: OrgLevel?
             if let nodeID {
-                let node = try await Scoped.find(OrgNode.self, nodeID.uuid, actor: actor, .viewOrganisation, on: db)
+                let node = try await Scoped.find(OrgNodeRecord.self, nodeID.uuid, actor: actor, .viewOrganisation, on: db)
                 path = node.orgPath
                 level = node.level
             }
@@ -92,7 +92,7 @@ enum AccountChanges {
         return try await context.write { db in
             guard AccessPolicy.allowsAnywhere(.manageAccounts, actor: actor) else { throw AppError.forbidden }
             guard actor.userID != AccountID(userID.uuid) else { throw AppError.invalid("userId", "self_grant") }
-            guard let user = try await User.find(userID.uuid, on: db) else { throw AppError.notFound }
+            guard let user = try await UserRecord.find(userID.uuid, on: db) else { throw AppError.notFound }
             user.disabled = disabled
             try await user.update(on: db)
             if disabled { try await endAllSessions(of: userID.uuid, on: db) }
@@ -105,7 +105,7 @@ enum AccountChanges {
     static func changePassword(current: String, new: String, in context: UseCaseContext) async throws {
         let actor = try context.account()
         let userID = actor.userID.uuid
-        guard let user = try await User.find(userID, on: context.db) else { throw AppError.unauthorized }
+        guard let user = try await UserRecord.find(userID, on: context.db) else { throw AppError.unauthorized }
         guard context.services.passwords.verify(current, against: user.passwordHash) else {
             throw AppError(status: .unprocessableEntity, code: "wrong_credentials", messageKey: "login.failed", field: "currentPassword")
         }
@@ -114,7 +114,7 @@ enum AccountChanges {
         guard !context.services.passwords.verify(new, against: user.passwordHash) else { throw AppError.invalid("newPassword", "password_reused") }
         let hash = context.services.passwords.hash(new)
         try await context.write { db in
-            guard let fresh = try await User.find(userID, on: db) else { throw AppError.unauthorized }
+            guard let fresh = try await UserRecord.find(userID, on: db) else { throw AppError.unauthorized }
             fresh.passwordHash = hash
             fresh.passwordChangedAt = context.now
             try await fresh.update(on: db)
@@ -124,7 +124,7 @@ enum AccountChanges {
     }
 
     static func endAllSessions(of userID: UUID, on db: any Database) async throws {
-        try await LoginSession.query(on: db).filter(\.$user.$id == userID).delete()
-        try await APIToken.query(on: db).filter(\.$user.$id == userID).delete()
+        try await LoginSessionRecord.query(on: db).filter(\.$user.$id == userID).delete()
+        try await APITokenRecord.query(on: db).filter(\.$user.$id == userID).delete()
     }
 }

@@ -10,14 +10,14 @@ import Vapor
 /// holder is — and says how (the evidence seen) — and links it; a person has at most one account (a unique index on
 /// `users.person_id`, both databases).
 enum AccountLinks {
-    static func link(personID: PersonID, userID: AccountID, evidence rawEvidence: String?, in context: UseCaseContext) async throws -> User {
+    static func link(personID: PersonID, userID: AccountID, evidence rawEvidence: String?, in context: UseCaseContext) async throws -> UserRecord {
         let actor = try context.account()
         let evidence = try Validate.text(rawEvidence, field: "evidence", limit: 500)
         guard evidence.count >= 2 else { throw AppError.invalid("evidence", "identity_evidence_required") }
         return try await context.write { db in
-            let person = try await Scoped.find(Person.self, personID.uuid, actor: actor, .viewResidents, on: db)
+            let person = try await Scoped.find(PersonRecord.self, personID.uuid, actor: actor, .viewResidents, on: db)
             try Scoped.require(.manageResidents, actor: actor, at: person.orgPath)
-            guard let user = try await User.find(userID.uuid, on: db) else { throw AppError.invalid("userId", "not_found") }
+            guard let user = try await UserRecord.find(userID.uuid, on: db) else { throw AppError.invalid("userId", "not_found") }
             guard user.$person.id == nil else { throw AppError.conflict("account_linked", field: "userId") }
             // Never one's own account: a worker must not give themselves a resident's identity (and their ballot).
             guard AccountID(userID.uuid) != actor.userID else { throw AppError.conflict("own_account", field: "userId") }
@@ -26,7 +26,7 @@ enum AccountLinks {
             // is not put on a resident by a colleague: only accounts holding no role but the resident's.
             guard !grants.contains(where: { $0.role.isAdministrator }) else { throw AppError.conflict("administrator_account", field: "userId") }
             guard grants.allSatisfy({ $0.role == .resident }) else { throw AppError.conflict("staff_account", field: "userId") }
-            guard try await User.query(on: db).filter(\.$person.$id == personID.uuid).count() == 0 else {
+            guard try await UserRecord.query(on: db).filter(\.$person.$id == personID.uuid).count() == 0 else {
                 throw AppError.conflict("person_has_account", field: "userId")
             }
             user.$person.id = personID.uuid
@@ -52,12 +52,12 @@ struct UniqueAccountPerPerson: AsyncMigration {
         for row in rows {
             let id = try row.decode(column: "id", as: UUID.self), person = try row.decode(column: "person_id", as: UUID.self)
             guard !seen.insert(person).inserted else { continue }
-            try await sql.update(User.schema).set("person_id", to: SQLLiteral.null).where("id", .equal, SQLBind(id)).run()
+            try await sql.update(UserRecord.schema).set("person_id", to: SQLLiteral.null).where("id", .equal, SQLBind(id)).run()
             try await AuditLog.append(AuditEvent(action: "user.unlink_person", objectType: "user", objectID: id.uuidString.lowercased(),
                                                  summary: "a second account on one person, unlinked by the migration"),
                                       context: .system, now: Date(), on: database)
         }
-        try await sql.create(index: "idx_users_person_unique").on(User.schema).column("person_id").unique().run()
+        try await sql.create(index: "idx_users_person_unique").on(UserRecord.schema).column("person_id").unique().run()
     }
 
     func revert(on database: any Database) async throws {

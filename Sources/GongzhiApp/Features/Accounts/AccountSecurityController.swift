@@ -30,7 +30,7 @@ struct AccountSecurityController: RouteCollection {
     }
 
     func render(_ request: Request, messages: [FormMessage] = [], enrolmentKey: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
-        guard let current = request.current, let user = try await User.find(current.userID, on: request.db) else { throw AppError.unauthorized }
+        guard let current = request.current, let user = try await UserRecord.find(current.userID, on: request.db) else { throw AppError.unauthorized }
         let lang = request.lang
         let obligation = current.obligation
         let grouped = enrolmentKey.map { key in stride(from: 0, to: key.count, by: 4).map { offset in
@@ -59,7 +59,7 @@ struct AccountSecurityController: RouteCollection {
     /// The code after the password: the session becomes a full one.
     @Sendable func verify(_ request: Request) async throws -> Response {
         guard let current = request.current, let sessionID = current.sessionID else { throw AppError.unauthorized }
-        guard let user = try await User.find(current.userID, on: request.db) else { throw AppError.unauthorized }
+        guard let user = try await UserRecord.find(current.userID, on: request.db) else { throw AppError.unauthorized }
         let next = request.safeNext(try? request.query.get(String.self, at: "next"))
         // Nothing awaits a code: no failure is counted, the person just goes on.
         guard current.obligation == .verifySecondFactor else { return request.redirect(to: next, redirectType: .normal) }
@@ -78,7 +78,7 @@ struct AccountSecurityController: RouteCollection {
             return try await render(request, messages: request.formMessages(for: error), status: error.status)
         }
         try await request.write { db in
-            guard let session = try await LoginSession.find(sessionID, on: db) else { throw AppError.unauthorized }
+            guard let session = try await LoginSessionRecord.find(sessionID, on: db) else { throw AppError.unauthorized }
             session.awaitingSecondFactor = false
             try await session.update(on: db)
             try await request.audit(AuditEvent(action: "login.second_factor", objectType: "user", objectID: current.actor.userID.description), on: db)
@@ -98,7 +98,7 @@ struct AccountSecurityController: RouteCollection {
             try await SecondFactor.confirmEnrolment(userID: AccountID(current.userID), code: code, in: request.context)
         } catch let error as AppError where error.status.code < 500 {
             // The secret shown again, so that a mistyped code can be retried.
-            let pending = try await User.find(current.userID, on: request.db)?.pendingSecondFactorSealed
+            let pending = try await UserRecord.find(current.userID, on: request.db)?.pendingSecondFactorSealed
             let key = try pending.map { try request.gongzhi.cipher.open($0, field: .secondFactor) }
             return try await render(request, messages: request.formMessages(for: error), enrolmentKey: key, status: error.status)
         }

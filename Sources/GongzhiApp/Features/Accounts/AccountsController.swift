@@ -36,7 +36,7 @@ struct AccountsController: RouteCollection {
     }
 
     func users(_ request: Request) async throws -> [UserDTO] {
-        let users = try await User.query(on: request.db).with(\.$grants).sort(\.$username).limit(1000).all()
+        let users = try await UserRecord.query(on: request.db).with(\.$grants).sort(\.$username).limit(1000).all()
         return users.map { user in
             UserDTO(id: user.id!, username: user.username, displayName: user.displayName, disabled: user.disabled,
                     grants: user.grants.map { .init(id: $0.id!, role: $0.role, nodeId: $0.$node.id, path: $0.path) })
@@ -55,7 +55,7 @@ struct AccountsController: RouteCollection {
         var personId: UUID?
     }
 
-    func create(_ request: Request, actor: Actor) async throws -> User {
+    func create(_ request: Request, actor: Actor) async throws -> UserRecord {
         let body = try request.content.decode(CreateBody.self)
         let username = try AccountChanges.username(body.username)
         let displayName = try Validate.name(body.displayName ?? username, field: "displayName")
@@ -134,7 +134,7 @@ struct AccountsController: RouteCollection {
     }
 
     func render(_ request: Request, actor: Actor, messages: [FormMessage]) async throws -> View {
-        let nodes = try await OrgNode.query(on: request.db).visible(to: actor, .viewOrganisation)
+        let nodes = try await OrgNodeRecord.query(on: request.db).visible(to: actor, .viewOrganisation)
             .filter(\.$level != .grid).sort(\.$path).limit(500).all()
         let lang = request.lang
         return try await request.view.render("accounts/users", UsersPage(

@@ -141,14 +141,14 @@ struct AuthenticationMiddleware: AsyncMiddleware {
 
     static func actor(forSession token: String, on request: Request) async throws -> CurrentActor? {
         let db = request.db
-        guard let session = try await LoginSession.query(on: db).filter(\.$tokenHash == Tokens.digest(token)).first() else {
+        guard let session = try await LoginSessionRecord.query(on: db).filter(\.$tokenHash == Tokens.digest(token)).first() else {
             return nil
         }
         let now = request.now
         let lifetime = request.gongzhi.config.sessionLifetime
         guard lifetime.isAlive(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, now: now),
               !session.awaitingSecondFactor || now.timeIntervalSince(session.createdAt) < AccountObligation.secondFactorWindow,
-              let user = try await User.find(session.$user.id, on: db), !user.disabled
+              let user = try await UserRecord.find(session.$user.id, on: db), !user.disabled
         else {
             try await session.delete(on: db)
             return nil
@@ -170,7 +170,7 @@ struct AuthenticationMiddleware: AsyncMiddleware {
         return current
     }
 
-    static func makeCurrent(user: User, via: CurrentActor.Via, csrf: String?, sessionID: UUID?, on db: any Database) async throws -> CurrentActor {
+    static func makeCurrent(user: UserRecord, via: CurrentActor.Via, csrf: String?, sessionID: UUID?, on db: any Database) async throws -> CurrentActor {
         let userID = try user.requireID()
         let grants = try await RoleGrantRecord.query(on: db).filter(\.$user.$id == userID).all().compactMap(\.grant)
         return current(userID: userID, username: user.username, displayName: user.displayName, personID: user.$person.id, grants: grants,

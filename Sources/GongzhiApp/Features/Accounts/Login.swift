@@ -27,7 +27,7 @@ enum Login {
         return rule
     }
 
-    static func authenticate(username: String, password: String, in context: UseCaseContext) async throws -> User {
+    static func authenticate(username: String, password: String, in context: UseCaseContext) async throws -> UserRecord {
         let services = context.services
         let now = context.now
         let name = username.trimmingCharacters(in: .whitespaces).lowercased()
@@ -40,7 +40,7 @@ enum Login {
             throw Failure.addressLocked(retryAfter: wait)
         }
         guard !name.isEmpty, name.count <= 64, password.count <= PasswordPolicy.maximumLength,
-              let user = try await User.query(on: context.db).filter(\.$username == name).first()
+              let user = try await UserRecord.query(on: context.db).filter(\.$username == name).first()
         else {
             _ = services.passwords.verify(password, against: services.decoyPasswordHash)
             let byAddress = try await context.write { db in
@@ -124,7 +124,7 @@ enum Login {
     /// After a successful check: clears the failures, upgrades a hash made with fewer rounds, opens a new session (a new id at every
     /// login, against fixation; the previous session of this browser is deleted) and audits it. Returns the
     /// session's cookie token.
-    static func openSession(for user: User, password: String, replacing oldToken: String?, in context: UseCaseContext) async throws -> String {
+    static func openSession(for user: UserRecord, password: String, replacing oldToken: String?, in context: UseCaseContext) async throws -> String {
         let token = Tokens.random()
         let now = context.now
         let services = context.services
@@ -132,16 +132,16 @@ enum Login {
         let newHash = services.passwords.needsRehash(user.passwordHash) ? services.passwords.hash(password) : nil
         let address = context.address
         try await context.write { db in
-            guard let fresh = try await User.find(userID, on: db) else { throw AppError.unauthorized }
+            guard let fresh = try await UserRecord.find(userID, on: db) else { throw AppError.unauthorized }
             fresh.lockoutState = .init()
             try await SignInPlaces.signedIn(userID, from: address, now: now, on: db)
             if let newHash { fresh.passwordHash = newHash }
             try await fresh.update(on: db)
             if let oldToken {
-                try await LoginSession.query(on: db).filter(\.$tokenHash == Tokens.digest(oldToken)).delete()
+                try await LoginSessionRecord.query(on: db).filter(\.$tokenHash == Tokens.digest(oldToken)).delete()
             }
             // An account with a second factor gets a session good only for entering the code.
-            let session = LoginSession(tokenHash: Tokens.digest(token), userID: userID, csrfToken: Tokens.random(), now: now,
+            let session = LoginSessionRecord(tokenHash: Tokens.digest(token), userID: userID, csrfToken: Tokens.random(), now: now,
                                        awaitingSecondFactor: fresh.secondFactorSealed != nil)
             try await session.create(on: db)
             var audit = context.audit

@@ -79,7 +79,7 @@ struct LoginController: RouteCollection {
         let cookieName = SessionCookie.name(https: https)
         if let current = request.current, let sessionID = current.sessionID {
             try await request.write { db in
-                try await LoginSession.query(on: db).filter(\.$id == sessionID).delete()
+                try await LoginSessionRecord.query(on: db).filter(\.$id == sessionID).delete()
                 try await request.audit(AuditEvent(action: "logout", objectType: "user", objectID: current.actor.userID.description), on: db)
             }
         }
@@ -114,7 +114,7 @@ struct LoginController: RouteCollection {
     /// Tokens live 30 days; the token is shown once and only its SHA-256 is kept.
     @Sendable func createToken(_ request: Request) async throws -> Response {
         let body = try request.content.decode(TokenRequest.self)
-        let user: User
+        let user: UserRecord
         do {
             user = try await Login.authenticate(username: body.username, password: body.password, in: request.context)
             if user.secondFactorSealed != nil {
@@ -144,7 +144,7 @@ struct LoginController: RouteCollection {
         let name = String((body.name ?? "api").prefix(100))
         let address = request.clientAddress
         try await request.write { db in
-            try await APIToken(userID: userID, tokenHash: Tokens.digest(token), name: name, expiresAt: expires).create(on: db)
+            try await APITokenRecord(userID: userID, tokenHash: Tokens.digest(token), name: name, expiresAt: expires).create(on: db)
             try await SignInPlaces.signedIn(userID, from: address, now: request.now, on: db)
             var context = request.auditContext
             context.actor = userID.uuidString.lowercased()
@@ -159,7 +159,7 @@ struct LoginController: RouteCollection {
         let actor = try request.requireActor()
         guard request.current?.via == .token, let bearer = request.headers.bearerAuthorization else { throw AppError.forbidden }
         try await request.write { db in
-            try await APIToken.query(on: db).filter(\.$tokenHash == Tokens.digest(bearer.token)).delete()
+            try await APITokenRecord.query(on: db).filter(\.$tokenHash == Tokens.digest(bearer.token)).delete()
             try await request.audit(AuditEvent(action: "token.revoke", objectType: "user", objectID: actor.userID.description), on: db)
         }
         return .noContent

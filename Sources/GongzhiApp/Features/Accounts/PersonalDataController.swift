@@ -50,7 +50,7 @@ struct PersonalDataController: RouteCollection {
     func reauthenticate(_ request: Request, actor: Actor, password: String?, otp: String?) async throws {
         guard let password, !password.isEmpty else { throw AppError.invalid("password", "required") }
         let userID = actor.userID.uuid
-        guard let user = try await User.find(userID, on: request.db) else { throw AppError.unauthorized }
+        guard let user = try await UserRecord.find(userID, on: request.db) else { throw AppError.unauthorized }
         do {
             // Locked or slowed like a sign-in: a stolen session must not guess the password here without limit.
             try await Login.checkAccountGuard(AccountID(userID), in: request.context)
@@ -117,8 +117,8 @@ struct PersonalDataController: RouteCollection {
     }
 
     func render(_ request: Request, actor: Actor, messages: [FormMessage], status: HTTPStatus) async throws -> Response {
-        var user: User?
-        user = try await User.find(actor.userID.uuid, on: request.db)
+        var user: UserRecord?
+        user = try await UserRecord.find(actor.userID.uuid, on: request.db)
         let view = try await request.view.render("accounts/my-data", MyDataPage(
             page: await PageBase.make(for: request, title: Strings.text("mydata.title", request.lang)), messages: messages,
             mayErase: actor.grants.allSatisfy { $0.role == .resident }, hasSecondFactor: user?.secondFactorSealed != nil))

@@ -70,7 +70,7 @@ enum PersonalDataErasure {
 
     /// Erases `user`'s account in one transaction, with its audit entry. `password` re-authenticates.
     static func erase(userID: AccountID, password: String, in context: UseCaseContext) async throws {
-        guard let user = try await User.find(userID.uuid, on: context.db) else { throw AppError.unauthorized }
+        guard let user = try await UserRecord.find(userID.uuid, on: context.db) else { throw AppError.unauthorized }
         let grants = try await RoleGrantRecord.query(on: context.db).filter(\.$user.$id == userID.uuid).all()
         guard grants.allSatisfy({ $0.role == .resident }) else { throw Failure.staffAccount }
         guard context.services.passwords.verify(password, against: user.passwordHash) else { throw Failure.wrongPassword }

@@ -17,7 +17,7 @@ enum SecondFactor {
     }
 
     /// True when `code` is the account's current code and was not used before; records its step.
-    static func accept(_ code: String, user: User, in context: UseCaseContext) async throws -> Bool {
+    static func accept(_ code: String, user: UserRecord, in context: UseCaseContext) async throws -> Bool {
         guard let sealed = user.secondFactorSealed else { return false }
         let userID = try user.requireID()
         guard let step = TOTP.matchingStep(code, secret: try secret(sealed, in: context), at: context.now, after: user.secondFactorLastStep) else {
@@ -34,7 +34,7 @@ enum SecondFactor {
     }
 
     /// Checks the code of a sign-in step; a wrong or reused code counts as a failed sign-in (and may lock).
-    static func require(_ code: String?, user: User, in context: UseCaseContext) async throws {
+    static func require(_ code: String?, user: UserRecord, in context: UseCaseContext) async throws {
         guard let code, !code.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw AppError(status: .unauthorized, code: "second_factor_required", messageKey: "account.second_factor_required", field: "otp")
         }
@@ -48,7 +48,7 @@ enum SecondFactor {
         let key = TOTP.base32(TOTP.newSecret())
         let sealed = context.services.cipher.seal(key, field: .secondFactor)
         try await context.write { db in
-            guard let user = try await User.find(userID.uuid, on: db) else { throw AppError.unauthorized }
+            guard let user = try await UserRecord.find(userID.uuid, on: db) else { throw AppError.unauthorized }
             guard user.secondFactorSealed == nil else { throw AppError.conflict("second_factor_enrolled", field: nil) }
             user.pendingSecondFactorSealed = sealed
             try await user.update(on: db)
@@ -58,14 +58,14 @@ enum SecondFactor {
 
     /// Confirms enrolment with a code from the app: the pending secret becomes the account's. Audited.
     static func confirmEnrolment(userID: AccountID, code: String, in context: UseCaseContext) async throws {
-        guard let user = try await User.find(userID.uuid, on: context.db), let pending = user.pendingSecondFactorSealed else {
+        guard let user = try await UserRecord.find(userID.uuid, on: context.db), let pending = user.pendingSecondFactorSealed else {
             throw AppError.invalid("code", "second_factor_not_started")
         }
         guard let step = TOTP.matchingStep(code, secret: try secret(pending, in: context), at: context.now, after: nil) else {
             throw AppError.invalid("code", "wrong_second_factor")
         }
         try await context.write { db in
-            guard let fresh = try await User.find(userID.uuid, on: db), fresh.pendingSecondFactorSealed == pending else { throw AppError.conflict("stale", field: "code") }
+            guard let fresh = try await UserRecord.find(userID.uuid, on: db), fresh.pendingSecondFactorSealed == pending else { throw AppError.conflict("stale", field: "code") }
             fresh.secondFactorSealed = pending
             fresh.pendingSecondFactorSealed = nil
             fresh.secondFactorLastStep = step
@@ -81,7 +81,7 @@ enum SecondFactor {
         return try await context.write { db in
             guard AccessPolicy.allowsAnywhere(.manageAccounts, actor: actor) else { throw AppError.forbidden }
             guard actor.userID != AccountID(userID.uuid) else { throw AppError.invalid("userId", "self_grant") }
-            guard let user = try await User.find(userID.uuid, on: db) else { throw AppError.notFound }
+            guard let user = try await UserRecord.find(userID.uuid, on: db) else { throw AppError.notFound }
             user.secondFactorSealed = nil
             user.pendingSecondFactorSealed = nil
             user.secondFactorLastStep = nil

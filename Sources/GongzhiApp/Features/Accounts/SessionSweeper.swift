@@ -10,11 +10,11 @@ enum SessionSweeper {
         let lifetime = context.services.config.sessionLifetime
         let now = context.now
         try await context.write { db in
-            try await LoginSession.query(on: db).group(.or) {
+            try await LoginSessionRecord.query(on: db).group(.or) {
                 $0.filter(\.$lastSeenAt < now.addingTimeInterval(-lifetime.idle))
                 $0.filter(\.$createdAt < now.addingTimeInterval(-lifetime.absolute))
             }.delete()
-            try await APIToken.query(on: db).filter(\.$expiresAt < now).delete()
+            try await APITokenRecord.query(on: db).filter(\.$expiresAt < now).delete()
         }
     }
 }

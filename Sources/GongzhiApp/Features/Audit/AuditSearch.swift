@@ -68,7 +68,7 @@ struct AuditSearch: Sendable {
     static func actorKeys(_ raw: String, on db: any Database) async throws -> [String] {
         if raw == "system" || raw == "anonymous" { return [raw] }
         if let id = UUID(uuidString: raw) { return [id.uuidString.lowercased()] }
-        guard let user = try await User.query(on: db).filter(\.$username == raw).first(), let id = user.id else {
+        guard let user = try await UserRecord.query(on: db).filter(\.$username == raw).first(), let id = user.id else {
             throw AppError.invalid("actor", "unknown_account")
         }
         return [id.uuidString.lowercased()]

@@ -127,7 +127,7 @@ enum CaseActions {
                 try await CaseFollowUps.scheduleIfDrawn(record, perMille: followUpPerMille, calendar: calendar, now: now, on: db)
             }
             if !photoFiles.isEmpty {
-                let existing = try await CaseAttachment.query(on: db).filter(\.$caseID == caseID.uuid).count()
+                let existing = try await CaseAttachmentRecord.query(on: db).filter(\.$caseID == caseID.uuid).count()
                 guard existing + photoFiles.count <= CaseAttachmentsAPIController.maxPerCase else { throw AppError.conflict("too_many_attachments", field: "photos") }
                 for (photo, file) in zip(input.photos, photoFiles) {
                     _ = try await photo.save(caseID: caseID.uuid, id: file.id, uploadedBy: actor.userID.uuid, eventSeq: record.eventCount,
@@ -135,7 +135,7 @@ enum CaseActions {
                 }
             }
             if !input.attachmentIDs.isEmpty {
-                let photos = try await CaseAttachment.query(on: db).filter(\.$id ~~ input.attachmentIDs).filter(\.$caseID == caseID.uuid)
+                let photos = try await CaseAttachmentRecord.query(on: db).filter(\.$id ~~ input.attachmentIDs).filter(\.$caseID == caseID.uuid)
                     .filter(\.$eventSeq == nil).filter(\.$uploadedBy == actor.userID.uuid).all()
                 guard photos.count == Set(input.attachmentIDs).count else { throw AppError.invalid("attachmentIds") }
                 for photo in photos {
@@ -165,7 +165,7 @@ enum CaseActions {
         switch action {
         case .dispatch, .arbitrate:
             if let target = input.handlerNodeID {
-                guard let node = try await OrgNode.find(target, on: db), AccessPolicy.allows(.viewOrganisation, actor: actor, at: node.orgPath) else {
+                guard let node = try await OrgNodeRecord.find(target, on: db), AccessPolicy.allows(.viewOrganisation, actor: actor, at: node.orgPath) else {
                     throw AppError.invalid("handlerNodeId")
                 }
                 if let accused = record.accusedPath, OrgPath(accused)?.contains(node.orgPath) == true { throw AppError.invalid("handlerNodeId") }
@@ -197,9 +197,9 @@ enum CaseActions {
             record.closedAt = nil
             record.repliedAt = nil
         case .suspend:
-            try await CasePause(caseID: record.id!, startedAt: now).create(on: db)
+            try await CasePauseRecord(caseID: record.id!, startedAt: now).create(on: db)
         case .resume:
-            if let open = try await CasePause.query(on: db).filter(\.$caseID == record.id!).filter(\.$endedAt == nil).first() {
+            if let open = try await CasePauseRecord.query(on: db).filter(\.$caseID == record.id!).filter(\.$endedAt == nil).first() {
                 open.endedAt = now
                 try await open.update(on: db)
             }

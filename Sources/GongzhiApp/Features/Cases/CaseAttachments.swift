@@ -5,7 +5,7 @@ import GongzhiCore
 import Vapor
 
 /// A photo attached to a case: stored under a random name outside any web root, with its SHA-256.
-final class CaseAttachment: Model, @unchecked Sendable {
+final class CaseAttachmentRecord: Model, @unchecked Sendable {
     static let schema = "case_attachments"
 
     @ID(key: .id) var id: UUID?
@@ -27,7 +27,7 @@ final class CaseAttachment: Model, @unchecked Sendable {
 
 struct CreateCaseAttachment: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(CaseAttachment.schema)
+        try await database.schema(CaseAttachmentRecord.schema)
             .id()
             .field("case_id", .uuid, .required, .references(CaseRecord.schema, .id, onDelete: .cascade))
             .field("content_type", .string, .required)
@@ -38,17 +38,17 @@ struct CreateCaseAttachment: AsyncMigration {
             .create()
     }
 
-    func revert(on database: any Database) async throws { try await database.schema(CaseAttachment.schema).delete() }
+    func revert(on database: any Database) async throws { try await database.schema(CaseAttachmentRecord.schema).delete() }
 }
 
 /// Photos belong to timeline events (issue 4 item 4: each event has its attachments).
 struct UpdateCaseAttachmentAddEventSeq: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(CaseAttachment.schema).field("event_seq", .int).update()
+        try await database.schema(CaseAttachmentRecord.schema).field("event_seq", .int).update()
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(CaseAttachment.schema).deleteField("event_seq").update()
+        try await database.schema(CaseAttachmentRecord.schema).deleteField("event_seq").update()
     }
 }
 
@@ -106,15 +106,15 @@ struct CasePhoto: Sendable {
     }
 
     /// The row of a photo whose file is written under `id`.
-    func save(caseID: UUID, id: UUID, uploadedBy: UUID?, eventSeq: Int?, now: Date, on db: any Database) async throws -> CaseAttachment {
+    func save(caseID: UUID, id: UUID, uploadedBy: UUID?, eventSeq: Int?, now: Date, on db: any Database) async throws -> CaseAttachmentRecord {
         let attachment = row(caseID: caseID, id: id, uploadedBy: uploadedBy, eventSeq: eventSeq, now: now)
         try await attachment.create(on: db)
         return attachment
     }
 
     /// The row of a photo whose file is written under `id`, not yet stored.
-    func row(caseID: UUID, id: UUID, uploadedBy: UUID?, eventSeq: Int?, now: Date) -> CaseAttachment {
-        let attachment = CaseAttachment()
+    func row(caseID: UUID, id: UUID, uploadedBy: UUID?, eventSeq: Int?, now: Date) -> CaseAttachmentRecord {
+        let attachment = CaseAttachmentRecord()
         attachment.id = id
         attachment.caseID = caseID
         attachment.contentType = type.mediaType

@@ -25,7 +25,7 @@ struct CaseAttachmentsAPIController: RouteCollection {
         /// The timeline event it belongs to, if it was attached to one.
         let eventSeq: Int?
 
-        init(_ a: CaseAttachment) {
+        init(_ a: CaseAttachmentRecord) {
             id = a.id!
             contentType = a.contentType
             size = a.size
@@ -53,13 +53,13 @@ struct CaseAttachmentsAPIController: RouteCollection {
             throw AppError.invalid("file", "required")
         }
         let photo = try CasePhoto(checking: file, field: "file")
-        var attachment: CaseAttachment?
+        var attachment: CaseAttachmentRecord?
         try await CasePhoto.writing([photo], in: context) { paths in
             attachment = try await context.write { db in
                 // Those who act on the case or submitted it add photos; a follower of a merged duplicate does not.
                 let record = try await CaseActions.visibleCase(caseID, actor: actor, on: db)
                 guard record.state.isOpen else { throw AppError.conflict("case_closed") }
-                guard try await CaseAttachment.query(on: db).filter(\.$caseID == caseID).count() < Self.maxPerCase else {
+                guard try await CaseAttachmentRecord.query(on: db).filter(\.$caseID == caseID).count() < Self.maxPerCase else {
                     throw AppError.conflict("too_many_attachments", field: "file")
                 }
                 let saved = try await photo.save(caseID: caseID, id: paths[0].id, uploadedBy: actor.userID.uuid, eventSeq: nil,
@@ -77,7 +77,7 @@ struct CaseAttachmentsAPIController: RouteCollection {
         let actor = try request.requireActor()
         let caseID = try request.uuidParameter()
         _ = try await CaseActions.visibleCase(caseID, actor: actor, allowFollowers: .ifPublic, on: context.db)
-        return try await CaseAttachment.query(on: context.db).filter(\.$caseID == caseID).sort(\.$uploadedAt).all().map(AttachmentDTO.init)
+        return try await CaseAttachmentRecord.query(on: context.db).filter(\.$caseID == caseID).sort(\.$uploadedAt).all().map(AttachmentDTO.init)
     }
 
     /// Served only after the case's access check, with its checked type and `nosniff`.
@@ -86,7 +86,7 @@ struct CaseAttachmentsAPIController: RouteCollection {
         let actor = try request.requireActor()
         let caseID = try request.uuidParameter()
         _ = try await CaseActions.visibleCase(caseID, actor: actor, allowFollowers: .ifPublic, on: context.db)
-        guard let attachment = try await CaseAttachment.query(on: context.db).filter(\.$id == request.uuidParameter("attachmentId"))
+        guard let attachment = try await CaseAttachmentRecord.query(on: context.db).filter(\.$id == request.uuidParameter("attachmentId"))
             .filter(\.$caseID == caseID).first(),
             let data = FileManager.default.contents(atPath: Self.directory(request) + "/" + attachment.id!.uuidString.lowercased())
         else { throw AppError.notFound }

@@ -14,7 +14,7 @@ enum CaseClock {
     static func pauses(of caseIDs: [UUID], on db: any Database) async throws -> [UUID: [SLAClock.Pause]] {
         guard !caseIDs.isEmpty else { return [:] }
         var result: [UUID: [SLAClock.Pause]] = [:]
-        for pause in try await CasePause.query(on: db).filter(\.$caseID ~~ caseIDs).all() {
+        for pause in try await CasePauseRecord.query(on: db).filter(\.$caseID ~~ caseIDs).all() {
             result[pause.caseID, default: []].append(SLAClock.Pause(start: pause.startedAt, end: pause.endedAt))
         }
         return result

@@ -6,7 +6,7 @@ import Vapor
 
 /// A follow-up (回访) of a case (`FollowUpRules`): the phone call in which staff recorded a rating for the resident,
 /// or a follow-up after closing drawn for a sample of closed cases, due within five working days.
-final class CaseFollowUp: Model, @unchecked Sendable {
+final class CaseFollowUpRecord: Model, @unchecked Sendable {
     static let schema = "case_follow_ups"
 
     @ID(key: .id) var id: UUID?
@@ -36,7 +36,7 @@ final class CaseFollowUp: Model, @unchecked Sendable {
 
 struct CreateCaseFollowUps: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(CaseFollowUp.schema)
+        try await database.schema(CaseFollowUpRecord.schema)
             .id()
             .field("case_id", .uuid, .required, .references(CaseRecord.schema, "id"))
             .field("kind", .string, .required)
@@ -51,18 +51,18 @@ struct CreateCaseFollowUps: AsyncMigration {
             .field("solved", .bool)
             .field("satisfaction", .string)
             .create()
-        try await database.sql().create(index: "idx_follow_ups_case").on(CaseFollowUp.schema).column("case_id").run()
-        try await database.sql().create(index: "idx_follow_ups_due").on(CaseFollowUp.schema).column("state").column("due_at").run()
+        try await database.sql().create(index: "idx_follow_ups_case").on(CaseFollowUpRecord.schema).column("case_id").run()
+        try await database.sql().create(index: "idx_follow_ups_due").on(CaseFollowUpRecord.schema).column("state").column("due_at").run()
     }
 
-    func revert(on database: any Database) async throws { try await database.schema(CaseFollowUp.schema).delete() }
+    func revert(on database: any Database) async throws { try await database.schema(CaseFollowUpRecord.schema).delete() }
 }
 
 enum CaseFollowUps {
     /// A phone follow-up that recorded the rating: who called (the acting account), when, and what the resident said.
     static func recordRatingCall(_ record: CaseRecord, calledAt: Date, residentSaid: String, actor: Actor, actorName: String, now: Date,
                                  on db: any Database) async throws {
-        let call = CaseFollowUp()
+        let call = CaseFollowUpRecord()
         call.id = UUID(); call.caseID = record.id!; call.kind = .ratingCall; call.state = .done; call.orgPath = record.placePath
         call.createdAt = now; call.calledAt = calledAt; call.calledBy = actor.userID.uuid; call.calledByName = actorName
         call.residentSaid = residentSaid; call.solved = record.ratingSolved; call.satisfaction = record.ratingSatisfaction
@@ -73,8 +73,8 @@ enum CaseFollowUps {
     static func scheduleIfDrawn(_ record: CaseRecord, perMille: Int, calendar: WorkingCalendar, now: Date, on db: any Database) async throws {
         guard record.state == .closed, FollowUpRules.isDrawn(caseID: record.id!, perMille: perMille) else { return }
         // Once per case, even when it is reopened and closed again.
-        guard try await CaseFollowUp.query(on: db).filter(\.$caseID == record.id!).filter(\.$kind == .afterClose).count() == 0 else { return }
-        let visit = CaseFollowUp()
+        guard try await CaseFollowUpRecord.query(on: db).filter(\.$caseID == record.id!).filter(\.$kind == .afterClose).count() == 0 else { return }
+        let visit = CaseFollowUpRecord()
         visit.id = UUID(); visit.caseID = record.id!; visit.kind = .afterClose; visit.state = .due; visit.orgPath = record.placePath
         visit.createdAt = now; visit.dueAt = calendar.deadline(from: now, workingDays: FollowUpRules.afterCloseWorkingDays)
         visit.calledByName = ""; visit.residentSaid = ""
@@ -82,17 +82,17 @@ enum CaseFollowUps {
     }
 
     /// The follow-ups after closing still due at the places where `actor` dispatches or supervises cases, soonest first.
-    static func due(for actor: Actor, limit: Int = 50, on db: any Database) async throws -> [CaseFollowUp] {
+    static func due(for actor: Actor, limit: Int = 50, on db: any Database) async throws -> [CaseFollowUpRecord] {
         let scopes = AccessPolicy.scopes(.dispatchCases, actor: actor) + AccessPolicy.scopes(.superviseCases, actor: actor)
         guard !scopes.isEmpty else { return [] }
-        return try await CaseFollowUp.query(on: db).filter(\.$state == .due).filter(\.$kind == .afterClose)
+        return try await CaseFollowUpRecord.query(on: db).filter(\.$state == .due).filter(\.$kind == .afterClose)
             .group(.or) { group in for scope in scopes { group.filter(\.$orgPath =~ scope.rawValue) } }
             .sort(\.$dueAt).limit(limit).all()
     }
 
     /// A follow-up at a place where `actor` dispatches or supervises cases, or 404.
-    static func visible(_ id: UUID, actor: Actor, on db: any Database) async throws -> CaseFollowUp {
-        guard let visit = try await CaseFollowUp.find(id, on: db), let path = OrgPath(visit.orgPath),
+    static func visible(_ id: UUID, actor: Actor, on db: any Database) async throws -> CaseFollowUpRecord {
+        guard let visit = try await CaseFollowUpRecord.find(id, on: db), let path = OrgPath(visit.orgPath),
               AccessPolicy.allows(.dispatchCases, actor: actor, at: path) || AccessPolicy.allows(.superviseCases, actor: actor, at: path)
         else { throw AppError.notFound }
         return visit
@@ -100,7 +100,7 @@ enum CaseFollowUps {
 
     /// Records the outcome of a follow-up after closing: reached (what the resident said, solved, satisfied) or not.
     static func record(_ id: UUID, reached: Bool, residentSaid: String, solved: Bool?, satisfaction: CaseActions.Satisfaction?,
-                       in context: UseCaseContext) async throws -> CaseFollowUp {
+                       in context: UseCaseContext) async throws -> CaseFollowUpRecord {
         let actor = try context.account(), now = context.now
         let actorName = context.actorName.isEmpty ? actor.username : context.actorName
         let words = residentSaid.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -136,7 +136,7 @@ struct FollowUpDTO: Content {
     let solved: Bool?
     let satisfaction: String?
 
-    init(_ f: CaseFollowUp) {
+    init(_ f: CaseFollowUpRecord) {
         id = f.id!; caseId = f.caseID; kind = f.kind; state = f.state; dueAt = f.dueAt; calledAt = f.calledAt; calledBy = f.calledByName
         residentSaid = f.residentSaid; solved = f.solved; satisfaction = f.satisfaction
     }

@@ -24,7 +24,7 @@ extension CaseIntake {
         let point = try Validate.point(latitude: input.latitude, longitude: input.longitude)
         if let buildingID = input.buildingID {
             // The three columns it needs, with SQLKit (see the handler's read in `submit`).
-            guard let row = try await db.sql().select().columns("org_path", "latitude", "longitude").from(Building.schema)
+            guard let row = try await db.sql().select().columns("org_path", "latitude", "longitude").from(BuildingRecord.schema)
                 .where("id", .equal, buildingID).first(),
                   let path = OrgPath(try row.decode(column: "org_path", as: String.self)) else { throw AppError.notFound }
             let location = try row.decode(column: "latitude", as: Double?.self).flatMap { latitude in
@@ -33,7 +33,7 @@ extension CaseIntake {
             return (path, buildingID, point ?? location)
         }
         if let gridID = input.gridID {
-            guard let grid = try await OrgNode.find(gridID, on: db), grid.level == .grid else { throw AppError.notFound }
+            guard let grid = try await OrgNodeRecord.find(gridID, on: db), grid.level == .grid else { throw AppError.notFound }
             return (grid.orgPath, nil, point)
         }
         if let point {
@@ -46,9 +46,9 @@ extension CaseIntake {
     }
 
     /// The building nearest to `point` within `PlaceLocator.defaultReach` metres, if any.
-    static func nearestBuilding(to point: GeoPoint, on db: any Database) async throws -> Building? {
+    static func nearestBuilding(to point: GeoPoint, on db: any Database) async throws -> BuildingRecord? {
         let box = point.box(metres: PlaceLocator.defaultReach)
-        let candidates = try await Building.query(on: db)
+        let candidates = try await BuildingRecord.query(on: db)
             .filter(\.$latitude >= box.latitude.lowerBound).filter(\.$latitude <= box.latitude.upperBound)
             .filter(\.$longitude >= box.longitude.lowerBound).filter(\.$longitude <= box.longitude.upperBound)
             .limit(500).all()

@@ -159,12 +159,12 @@ enum CaseIntake {
         let segments = placePath.segments
         // One column read with SQLKit (a whole Fluent model costs more than the read itself on the intake's hot path).
         guard segments.count > item.responsible.level.depth, let handlerID = UUID(uuidString: segments[item.responsible.level.depth]),
-              let handlerPath = try await db.sql().select().column("path").from(OrgNode.schema).where("id", .equal, handlerID).first()?
+              let handlerPath = try await db.sql().select().column("path").from(OrgNodeRecord.schema).where("id", .equal, handlerID).first()?
                   .decode(column: "path", as: String.self) else { throw AppError.invalid("buildingId") }
         var accusedPath: String?
         if item.responsible == .supervisoryOrg {
             if let accused = input.accusedNodeID {
-                guard let node = try await OrgNode.find(accused, on: db) else { throw AppError.invalid("accusedNodeId") }
+                guard let node = try await OrgNodeRecord.find(accused, on: db) else { throw AppError.invalid("accusedNodeId") }
                 accusedPath = node.path
             } else if segments.count > OrgLevel.community.depth {
                 accusedPath = OrgPath.root.appending(segments[0]).appending(segments[1]).appending(segments[2]).rawValue
@@ -188,9 +188,9 @@ enum CaseIntake {
         record.submitterUserID = isResident ? userID : nil
         record.submitterPersonID = isResident ? actor?.personID?.uuid : nil
         if let personID = input.forPersonID, !isResident, let actor {
-            let person = try await Scoped.find(Person.self, personID, actor: actor, .viewResidents, on: db)
+            let person = try await Scoped.find(PersonRecord.self, personID, actor: actor, .viewResidents, on: db)
             record.submitterPersonID = person.id
-            record.submitterUserID = try await User.query(on: db).filter(\.$person.$id == person.id).first()?.id
+            record.submitterUserID = try await UserRecord.query(on: db).filter(\.$person.$id == person.id).first()?.id
         }
         record.catalogueVersion = catalogue.version
         record.itemCode = item.code

@@ -155,7 +155,7 @@ final class CaseEventRecord: Model, @unchecked Sendable {
 }
 
 /// A suspension: the SLA clock stops between `startedAt` and `endedAt`.
-final class CasePause: Model, @unchecked Sendable {
+final class CasePauseRecord: Model, @unchecked Sendable {
     static let schema = "case_pauses"
 
     @ID(key: .id) var id: UUID?

@@ -75,7 +75,7 @@ struct CasesAPIController: RouteCollection {
         let actor = try request.requireActor()
         let record = try await CaseActions.visibleCase(try request.uuidParameter(), actor: actor, allowFollowers: .yes, on: request.db)
         var dto = CaseDTO(record)
-        let photos = Dictionary(grouping: try await CaseAttachment.query(on: request.db).filter(\.$caseID == record.id!)
+        let photos = Dictionary(grouping: try await CaseAttachmentRecord.query(on: request.db).filter(\.$caseID == record.id!)
             .filter(\.$eventSeq != nil).sort(\.$uploadedAt).all(), by: { $0.eventSeq ?? 0 })
         let followerOnly = !CasePolicy.canView(actor, record.facts) && !record.isPublic
         dto.timeline = try await CaseEventRecord.query(on: request.db).filter(\.$caseID == record.id!).sort(\.$seq).all().map { event in

@@ -7,7 +7,7 @@ import Vapor
 
 /// A version of the affairs catalogue. The highest version is in force; cases keep the version they were opened
 /// under, so a change never rewrites the rules of an existing case.
-final class CatalogueVersion: Model, @unchecked Sendable {
+final class CatalogueVersionRecord: Model, @unchecked Sendable {
     static let schema = "catalogue_versions"
 
     @ID(key: .id) var id: UUID?
@@ -57,7 +57,7 @@ final class CatalogueItemRecord: Model, @unchecked Sendable {
 
 struct CreateCatalogue: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(CatalogueVersion.schema)
+        try await database.schema(CatalogueVersionRecord.schema)
             .id()
             .field("version", .int, .required)
             .field("name", .string, .required)
@@ -76,7 +76,7 @@ struct CreateCatalogue: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         try await database.schema(CatalogueItemRecord.schema).delete()
-        try await database.schema(CatalogueVersion.schema).delete()
+        try await database.schema(CatalogueVersionRecord.schema).delete()
     }
 }
 
@@ -120,7 +120,7 @@ enum CatalogueStore {
     private static let parsed = NIOLockedValueBox<[UUID: Prepared]>([:])
 
     static func load(version: Int, on db: any Database) async throws -> Catalogue? {
-        guard let head = try await CatalogueVersion.query(on: db).filter(\.$version == version).first() else { return nil }
+        guard let head = try await CatalogueVersionRecord.query(on: db).filter(\.$version == version).first() else { return nil }
         let categories = try JSONDecoder().decode([CatalogueCategory].self, from: Data(head.categoriesJSON.utf8))
         let items = try await CatalogueItemRecord.query(on: db).filter(\.$version == version).sort(\.$code).all().map { try $0.item() }
         return Catalogue(version: version, name: head.name, categories: categories, items: items)
@@ -134,16 +134,16 @@ enum CatalogueStore {
     /// Stores `catalogue` as the next version (numbered after the highest one), inside the caller's transaction.
     @discardableResult
     static func publish(_ catalogue: Catalogue, on db: any Database) async throws -> Int {
-        let next = (try await CatalogueVersion.query(on: db).max(\.$version) ?? 0) + 1
+        let next = (try await CatalogueVersionRecord.query(on: db).max(\.$version) ?? 0) + 1
         let categories = String(decoding: try JSONEncoder().encode(catalogue.categories), as: UTF8.self)
-        try await CatalogueVersion(version: next, name: catalogue.name, categoriesJSON: categories).create(on: db)
+        try await CatalogueVersionRecord(version: next, name: catalogue.name, categoriesJSON: categories).create(on: db)
         for item in catalogue.items { try await CatalogueItemRecord(version: next, item: item).create(on: db) }
         return next
     }
 
     /// Loads the shipped catalogue as version 1 when the database has none.
     static func seedIfEmpty(_ app: Application) async throws {
-        guard try await CatalogueVersion.query(on: app.db).count() == 0 else { return }
+        guard try await CatalogueVersionRecord.query(on: app.db).count() == 0 else { return }
         let catalogue = try shipped(root: app.directory.workingDirectory)
         try await app.write { db in
             let version = try await publish(catalogue, on: db)

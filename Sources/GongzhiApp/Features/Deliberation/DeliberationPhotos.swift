@@ -5,7 +5,7 @@ import Vapor
 
 /// A photo of a need or of a project's progress report: checked by content like a case's photos (JPEG, PNG,
 /// WebP, ≤ 5 MB), stored under a random name outside the web root, served only after the owner's access check.
-final class DeliberationPhoto: Model, @unchecked Sendable {
+final class DeliberationPhotoRecord: Model, @unchecked Sendable {
     static let schema = "deliberation_photos"
 
     enum Subject: String, Codable, Sendable {
@@ -33,7 +33,7 @@ final class DeliberationPhoto: Model, @unchecked Sendable {
 
 struct CreateDeliberationPhotos: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(DeliberationPhoto.schema)
+        try await database.schema(DeliberationPhotoRecord.schema)
             .id()
             .field("subject", .string, .required)
             .field("subject_id", .uuid, .required)
@@ -43,23 +43,23 @@ struct CreateDeliberationPhotos: AsyncMigration {
             .field("uploaded_by", .uuid, .required)
             .field("uploaded_at", .datetime, .required)
             .create()
-        try await database.sql().create(index: "idx_deliberation_photos_subject").on(DeliberationPhoto.schema).column("subject").column("subject_id").run()
+        try await database.sql().create(index: "idx_deliberation_photos_subject").on(DeliberationPhotoRecord.schema).column("subject").column("subject_id").run()
     }
 
-    func revert(on database: any Database) async throws { try await database.schema(DeliberationPhoto.schema).delete() }
+    func revert(on database: any Database) async throws { try await database.schema(DeliberationPhotoRecord.schema).delete() }
 }
 
 enum DeliberationPhotos {
     static let maxPerSubject = 6
 
     /// The rows of photos whose files `CasePhoto.writing` wrote, in the caller's transaction; at most six per subject.
-    static func save(_ photos: [CasePhoto], files: [(id: UUID, path: String)], subject: DeliberationPhoto.Subject, id subjectID: UUID,
+    static func save(_ photos: [CasePhoto], files: [(id: UUID, path: String)], subject: DeliberationPhotoRecord.Subject, id subjectID: UUID,
                      uploadedBy: UUID, now: Date, on db: any Database) async throws {
         guard !photos.isEmpty else { return }
-        let existing = try await DeliberationPhoto.query(on: db).filter(\.$subject == subject).filter(\.$subjectID == subjectID).count()
+        let existing = try await DeliberationPhotoRecord.query(on: db).filter(\.$subject == subject).filter(\.$subjectID == subjectID).count()
         guard existing + photos.count <= maxPerSubject else { throw AppError.conflict("too_many_attachments", field: "photos") }
         for (photo, file) in zip(photos, files) {
-            let row = DeliberationPhoto()
+            let row = DeliberationPhotoRecord()
             row.id = file.id
             row.subject = subject
             row.subjectID = subjectID
@@ -73,18 +73,18 @@ enum DeliberationPhotos {
     }
 
     /// Photo ids by subject id, oldest first.
-    static func ids(_ subject: DeliberationPhoto.Subject, of subjectIDs: [UUID], on db: any Database) async throws -> [UUID: [UUID]] {
+    static func ids(_ subject: DeliberationPhotoRecord.Subject, of subjectIDs: [UUID], on db: any Database) async throws -> [UUID: [UUID]] {
         guard !subjectIDs.isEmpty else { return [:] }
         var result: [UUID: [UUID]] = [:]
-        for photo in try await DeliberationPhoto.query(on: db).filter(\.$subject == subject).filter(\.$subjectID ~~ subjectIDs).sort(\.$uploadedAt).all() {
+        for photo in try await DeliberationPhotoRecord.query(on: db).filter(\.$subject == subject).filter(\.$subjectID ~~ subjectIDs).sort(\.$uploadedAt).all() {
             result[photo.subjectID, default: []].append(photo.id!)
         }
         return result
     }
 
     /// The file of photo `photoId` if it belongs to one of `subjectIDs` (whose access the caller checked); 404 otherwise.
-    static func serve(_ photoID: UUID, subject: DeliberationPhoto.Subject, of subjectIDs: [UUID], in context: UseCaseContext) async throws -> Response {
-        guard let photo = try await DeliberationPhoto.query(on: context.db).filter(\.$id == photoID).filter(\.$subject == subject)
+    static func serve(_ photoID: UUID, subject: DeliberationPhotoRecord.Subject, of subjectIDs: [UUID], in context: UseCaseContext) async throws -> Response {
+        guard let photo = try await DeliberationPhotoRecord.query(on: context.db).filter(\.$id == photoID).filter(\.$subject == subject)
             .filter(\.$subjectID ~~ subjectIDs).first(),
             let data = FileManager.default.contents(atPath: CaseAttachmentsAPIController.directory(context.services) + "/" + photoID.uuidString.lowercased())
         else { throw AppError.notFound }

@@ -32,7 +32,7 @@ enum DemoAccounts {
 
     /// One account per demo login, with its grant (users first: grants refer to them).
     static func rows(plan: DemoDistrict, nodeIDs: [UUID], nodePaths: [OrgPath], personIDs: [UUID], hash: String, now: Date)
-        -> (users: [User], grants: [RoleGrantRecord])
+        -> (users: [UserRecord], grants: [RoleGrantRecord])
     {
         func index(_ place: Place) -> Int? {
             switch place {
@@ -47,11 +47,11 @@ enum DemoAccounts {
         }
         // The resident account belongs to the first person of the first community's first household.
         let first = plan.members.first
-        var users: [User] = []
+        var users: [UserRecord] = []
         var grants: [RoleGrantRecord] = []
         for login in logins {
             let resident = login.role == .resident
-            let user = User(id: UUID(), username: login.username,
+            let user = UserRecord(id: UUID(), username: login.username,
                             displayName: resident ? first.map { plan.persons[$0.person].name } ?? login.displayName : login.displayName,
                             passwordHash: hash, personID: resident ? first.map { personIDs[$0.person] } : nil, now: now)
             let node = index(login.place)
@@ -64,7 +64,7 @@ enum DemoAccounts {
 
     /// The lines `serve` prints, if the demo password still opens the demo accounts.
     static func banner(app: Application) async throws -> [String] {
-        guard let user = try await User.query(on: app.db).filter(\.$username == "worker").first(),
+        guard let user = try await UserRecord.query(on: app.db).filter(\.$username == "worker").first(),
               app.gongzhi.passwords.verify(password, against: user.passwordHash) else { return [] }
         return ["Demo logins (password \(password)):"] + logins.map { "  \($0.username.padding(toLength: 9, withPad: " ", startingAt: 0)) \($0.role.rawValue)  \($0.displayName)" }
     }

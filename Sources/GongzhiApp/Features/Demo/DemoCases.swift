@@ -41,7 +41,7 @@ enum DemoCases {
         let totalWeight = paths.reduce(0) { $0 + $1.weight }
         var records: [CaseRecord] = []
         var events: [CaseEventRecord] = []
-        var pauses: [CasePause] = []
+        var pauses: [CasePauseRecord] = []
         var numbers = Set<String>()
         for index in 0..<count {
             let (buildingID, place, location) = buildings[rng.int(0...(buildings.count - 1))]
@@ -106,7 +106,7 @@ enum DemoCases {
                     record.ratingSatisfaction = "unsatisfied"
                     record.repliedAt = nil
                 case .suspend:
-                    let pause = CasePause(caseID: record.id!, startedAt: at)
+                    let pause = CasePauseRecord(caseID: record.id!, startedAt: at)
                     pauses.append(pause)
                     casePauses.append(SLAClock.Pause(start: at, end: nil))
                 default: break

@@ -45,7 +45,7 @@ enum DemoDistrictSeeder {
     /// Seeds the district unless the database already has one (then nil); with `examples`, also the examples
     /// written through the demo accounts (rectification items; the tests' fixture goes without them).
     static func seed(app: Application, streets: Int, households: Int, seed: UInt64, progress: Bool, examples: Bool = true) async throws -> DemoWriter.Summary? {
-        guard try await OrgNode.query(on: app.db).count() == 0 else { return nil }
+        guard try await OrgNodeRecord.query(on: app.db).count() == 0 else { return nil }
         let plan = DemoDistrict.generate(streets: streets, households: households, seed: seed)
         let summary = try await DemoWriter.write(plan, seed: seed, app: app, progress: progress)
         if examples { try await DemoRectifications.seed(app: app) }

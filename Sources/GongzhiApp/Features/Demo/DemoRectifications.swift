@@ -32,10 +32,10 @@ enum DemoRectifications {
     /// The items at the communities of the demo accounts `worker` and `worker2` (who report), opened by `street`.
     @discardableResult
     static func seed(app: Application) async throws -> Int {
-        guard let street = try await User.query(on: app.db).filter(\.$username == "street").first()?.id else { return 0 }
+        guard let street = try await UserRecord.query(on: app.db).filter(\.$username == "street").first()?.id else { return 0 }
         var owners: [(id: UUID, path: String, staff: UUID)] = []
         for name in ["worker", "worker2"] {
-            guard let staff = try await User.query(on: app.db).filter(\.$username == name).first()?.id,
+            guard let staff = try await UserRecord.query(on: app.db).filter(\.$username == name).first()?.id,
                   let grant = try await RoleGrantRecord.query(on: app.db).filter(\.$user.$id == staff).first(), let node = grant.$node.id else { continue }
             owners.append((node, grant.path, staff))
         }

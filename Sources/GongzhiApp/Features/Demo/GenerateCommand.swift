@@ -42,7 +42,7 @@ enum SyntheticCases {
     @discardableResult
     static func write(app: Application, count: Int, days: Int, seed: UInt64, from: Int = 0, progress: Bool = false) async throws -> Int {
         guard let catalogue = try await CatalogueStore.current(on: app.db) else { throw GenerateCommand.Failure(description: "no catalogue") }
-        let buildings = try await Building.query(on: app.db).sort(\.$id).all()
+        let buildings = try await BuildingRecord.query(on: app.db).sort(\.$id).all()
         guard !buildings.isEmpty else { throw GenerateCommand.Failure(description: "no buildings: run `gongzhi demo` first") }
         let items = catalogue.items.filter { $0.responsible != .supervisoryOrg }
         // Environment and facilities, and property services, are asked about most.
@@ -79,7 +79,7 @@ enum SyntheticCases {
         return done
     }
 
-    static func record(_ drawn: SyntheticHistory.Case, index: Int, item: CatalogueItem, version: Int, building: Building, opened: Date,
+    static func record(_ drawn: SyntheticHistory.Case, index: Int, item: CatalogueItem, version: Int, building: BuildingRecord, opened: Date,
                        calendar: WorkingCalendar, now: Date, previous: CaseRecord?) -> CaseRecord {
         let record = CaseRecord()
         record.id = UUID()

@@ -47,7 +47,7 @@ struct CreateRectifications: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.schema(RectificationRecord.schema)
             .id()
-            .field("owner_node_id", .uuid, .required, .references(OrgNode.schema, .id))
+            .field("owner_node_id", .uuid, .required, .references(OrgNodeRecord.schema, .id))
             .field("org_path", .string, .required)
             .field("finding", .string, .required)
             .field("plan", .string, .required)
@@ -126,15 +126,15 @@ enum Rectifications {
     }
 
     /// The streets and communities `actor` supervises (an item may be opened for any of them; grids through the API).
-    static func owners(actor: Actor, on db: any Database) async throws -> [OrgNode] {
+    static func owners(actor: Actor, on db: any Database) async throws -> [OrgNodeRecord] {
         guard AccessPolicy.allowsAnywhere(.superviseCases, actor: actor) else { return [] }
-        return try await OrgNode.query(on: db).visible(to: actor, .superviseCases).filter(\.$level ~~ [.street, .community])
+        return try await OrgNodeRecord.query(on: db).visible(to: actor, .superviseCases).filter(\.$level ~~ [.street, .community])
             .sort(\.$path).limit(1_000).all()
     }
 
     static func create(_ draft: Draft, in context: UseCaseContext) async throws -> RectificationRecord {
         let actor = try context.account()
-        let owner = try await Scoped.find(OrgNode.self, draft.ownerNodeID, actor: actor, .superviseCases, on: context.db)
+        let owner = try await Scoped.find(OrgNodeRecord.self, draft.ownerNodeID, actor: actor, .superviseCases, on: context.db)
         let finding = try Validate.text(draft.finding, field: "finding", limit: 2_000)
         guard !finding.isEmpty else { throw AppError.invalid("finding", "required") }
         let plan = try Validate.text(draft.plan, field: "plan", limit: 2_000)

@@ -27,11 +27,11 @@ struct HomePagesController: RouteCollection {
         if actor.roles == [.resident] { return try await ResidentPortalPagesController.home(request, actor: actor) }
         var households: [HouseholdView] = []
         if let personID = actor.personID?.uuid {
-            let memberships = try await HouseholdMember.query(on: request.db).filter(\.$person.$id == personID)
+            let memberships = try await HouseholdMemberRecord.query(on: request.db).filter(\.$person.$id == personID)
                 .with(\.$household) { $0.with(\.$unit) { $0.with(\.$building) { $0.with(\.$compound) } } }.all()
             for membership in memberships {
                 let household = membership.household
-                let others = try await HouseholdMember.query(on: request.db).filter(\.$household.$id == household.requireID())
+                let others = try await HouseholdMemberRecord.query(on: request.db).filter(\.$household.$id == household.requireID())
                     .with(\.$person).all()
                 let unit = household.unit
                 households.append(HouseholdView(

@@ -40,7 +40,7 @@ struct ImportController: RouteCollection {
     }
 
     func render(_ request: Request, actor: Actor, selected: UUID?, report: ImportResidents.Report?, messages: [FormMessage]) async throws -> View {
-        let communities = try await OrgNode.query(on: request.db).visible(to: actor, .manageResidents)
+        let communities = try await OrgNodeRecord.query(on: request.db).visible(to: actor, .manageResidents)
             .filter(\.$level == .community).sort(\.$name).limit(500).all()
         return try await request.view.render("import/index", ImportPage(
             page: await PageBase.make(for: request, title: Strings.text("import.title", request.lang)),

@@ -43,7 +43,7 @@ enum ImportResidents {
         return try await context.write { db in
             var report = Report()
             report.issues = fileIssues
-            let community = try await Scoped.find(OrgNode.self, communityID.uuid, actor: actor, .viewResidents, on: db)
+            let community = try await Scoped.find(OrgNodeRecord.self, communityID.uuid, actor: actor, .viewResidents, on: db)
             guard community.level == .community else { throw AppError.invalid("communityId", "wrong_parent_level") }
             try Scoped.require(.manageResidents, actor: actor, at: community.path)
             try Scoped.require(.manageOrganisation, actor: actor, at: community.path)

@@ -21,50 +21,50 @@ struct ImportState {
         case issues([ResidentImport.Issue])
     }
 
-    let community: OrgNode
-    var gridsByWord: [String: OrgNode] = [:]
-    var onlyGrid: OrgNode?
-    var compounds: [String: Compound] = [:]
-    var buildings: [String: Building] = [:]
-    var units: [String: HousingUnit] = [:]
-    var households: [UUID: Household] = [:]
-    var persons: [String: Person] = [:]
-    var members: [String: HouseholdMember] = [:]
+    let community: OrgNodeRecord
+    var gridsByWord: [String: OrgNodeRecord] = [:]
+    var onlyGrid: OrgNodeRecord?
+    var compounds: [String: CompoundRecord] = [:]
+    var buildings: [String: BuildingRecord] = [:]
+    var units: [String: HousingUnitRecord] = [:]
+    var households: [UUID: HouseholdRecord] = [:]
+    var persons: [String: PersonRecord] = [:]
+    var members: [String: HouseholdMemberRecord] = [:]
 
-    static func load(community: OrgNode, rows: [ResidentImport.Row], cipher: FieldCipher, on db: any Database) async throws -> ImportState {
+    static func load(community: OrgNodeRecord, rows: [ResidentImport.Row], cipher: FieldCipher, on db: any Database) async throws -> ImportState {
         var state = ImportState(community: community)
         let communityID = try community.requireID()
-        let grids = try await OrgNode.query(on: db).filter(\.$parent.$id == communityID).filter(\.$level == .grid).all()
+        let grids = try await OrgNodeRecord.query(on: db).filter(\.$parent.$id == communityID).filter(\.$level == .grid).all()
         for grid in grids {
             state.gridsByWord[grid.name] = grid
             if !grid.code.isEmpty { state.gridsByWord[grid.code] = grid }
         }
         state.onlyGrid = grids.count == 1 ? grids[0] : nil
-        let compounds = try await Compound.query(on: db).filter(\.$community.$id == communityID).all()
+        let compounds = try await CompoundRecord.query(on: db).filter(\.$community.$id == communityID).all()
         for compound in compounds { state.compounds[compound.name] = compound }
         let compoundIDs = compounds.compactMap(\.id)
         if !compoundIDs.isEmpty {
             let names = Dictionary(uniqueKeysWithValues: compounds.map { ($0.id!, $0.name) })
-            let buildings = try await Building.query(on: db).filter(\.$compound.$id ~~ compoundIDs).all()
+            let buildings = try await BuildingRecord.query(on: db).filter(\.$compound.$id ~~ compoundIDs).all()
             for building in buildings { state.buildings[key(names[building.$compound.id]!, building.name)] = building }
             let buildingNames = Dictionary(uniqueKeysWithValues: buildings.map { ($0.id!, key(names[$0.$compound.id]!, $0.name)) })
             for chunk in Array(buildingNames.keys).chunked(500) {
-                for unit in try await HousingUnit.query(on: db).filter(\.$building.$id ~~ chunk).all() {
+                for unit in try await HousingUnitRecord.query(on: db).filter(\.$building.$id ~~ chunk).all() {
                     state.units[key(buildingNames[unit.$building.id]!, unit.number)] = unit
                 }
             }
             for chunk in state.units.values.compactMap(\.id).chunked(500) {
-                for household in try await Household.query(on: db).filter(\.$unit.$id ~~ chunk).filter(\.$label == "").all() {
+                for household in try await HouseholdRecord.query(on: db).filter(\.$unit.$id ~~ chunk).filter(\.$label == "").all() {
                     state.households[household.$unit.id] = household
                 }
             }
         }
         let hashes = Set(rows.compactMap { $0.resident.map { cipher.blindIndex($0.idNumber.value, field: .idNumber) } })
         for chunk in Array(hashes).chunked(500) {
-            for person in try await Person.query(on: db).filter(\.$idNumberHash ~~ chunk).all() { state.persons[person.idNumberHash] = person }
+            for person in try await PersonRecord.query(on: db).filter(\.$idNumberHash ~~ chunk).all() { state.persons[person.idNumberHash] = person }
         }
         for chunk in state.households.values.compactMap(\.id).chunked(500) {
-            for member in try await HouseholdMember.query(on: db).filter(\.$household.$id ~~ chunk).all() {
+            for member in try await HouseholdMemberRecord.query(on: db).filter(\.$household.$id ~~ chunk).all() {
                 state.members[key(member.$household.id.uuidString, member.$person.id.uuidString)] = member
             }
         }
@@ -95,19 +95,19 @@ struct ImportState {
         }
 
         let communityID = try community.requireID()
-        let compound: Compound
+        let compound: CompoundRecord
         if let known = compounds[row.compound] { compound = known } else {
-            compound = Compound(communityID: communityID, orgPath: community.orgPath, name: row.compound, commercial: false)
+            compound = CompoundRecord(communityID: communityID, orgPath: community.orgPath, name: row.compound, commercial: false)
             try await compound.create(on: db)
             compounds[row.compound] = compound
         }
-        let building: Building
+        let building: BuildingRecord
         if let existingBuilding { building = existingBuilding } else {
-            building = Building(compoundID: compound.id!, gridID: grid!.id!, orgPath: grid!.orgPath, name: row.building)
+            building = BuildingRecord(compoundID: compound.id!, gridID: grid!.id!, orgPath: grid!.orgPath, name: row.building)
             try await building.create(on: db)
             buildings[buildingKey] = building
         }
-        let unit: HousingUnit
+        let unit: HousingUnitRecord
         if let known = units[unitKey] {
             unit = known
             if unit.areaCenti != row.area.centiSquareMetres {
@@ -116,20 +116,20 @@ struct ImportState {
                 counts.updatedUnits += 1
             }
         } else {
-            unit = HousingUnit(buildingID: building.id!, orgPath: OrgPath(building.orgPath) ?? .root, number: row.unit, area: row.area)
+            unit = HousingUnitRecord(buildingID: building.id!, orgPath: OrgPath(building.orgPath) ?? .root, number: row.unit, area: row.area)
             try await unit.create(on: db)
             units[unitKey] = unit
             counts.createdUnits += 1
         }
         guard let resident = row.resident, let hash else { return .applied(counts) }
 
-        let household: Household
+        let household: HouseholdRecord
         if let known = households[unit.id!] { household = known } else {
-            household = Household(unitID: unit.id!, orgPath: unit.orgPath)
+            household = HouseholdRecord(unitID: unit.id!, orgPath: unit.orgPath)
             try await household.create(on: db)
             households[unit.id!] = household
         }
-        let person: Person
+        let person: PersonRecord
         if let known = persons[hash] {
             person = known
             let phoneHash = resident.phone.map { cipher.blindIndex($0.value, field: .phone) }
@@ -139,7 +139,7 @@ struct ImportState {
                 counts.updatedPersons += 1
             }
         } else {
-            person = Person(orgPath: unit.orgPath, name: resident.name, idNumber: resident.idNumber, phone: resident.phone, cipher: cipher)
+            person = PersonRecord(orgPath: unit.orgPath, name: resident.name, idNumber: resident.idNumber, phone: resident.phone, cipher: cipher)
             try await person.create(on: db)
             persons[hash] = person
             counts.createdPersons += 1
@@ -152,7 +152,7 @@ struct ImportState {
                 counts.updatedPersons += 1
             }
         } else {
-            let member = HouseholdMember(householdID: household.id!, personID: person.id!, relation: resident.relation, resides: true)
+            let member = HouseholdMemberRecord(householdID: household.id!, personID: person.id!, relation: resident.relation, resides: true)
             try await member.create(on: db)
             members[memberKey] = member
             counts.createdMembers += 1

@@ -94,7 +94,7 @@ struct KPIAPIController: RouteCollection {
                 buckets[key, default: []].append(cell)
             }
             let ids = buckets.keys.compactMap(UUID.init(uuidString:))
-            let names = ids.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await OrgNode.query(on: db).filter(\.$id ~~ ids).all().map { ($0.id!.uuidString.lowercased(), $0.name) })
+            let names = ids.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await OrgNodeRecord.query(on: db).filter(\.$id ~~ ids).all().map { ($0.id!.uuidString.lowercased(), $0.name) })
             groups = buckets.map { key, cells in
                 Group(key: key, name: names[key] ?? (periods.contains(by) ? key : Strings.text("category.\(key)", lang)), figures: figures(cells))
             }.filter { $0.figures.intake > 0 }.sorted { a, b in

@@ -16,7 +16,7 @@ struct CaseNoticesAPIController: RouteCollection {
         let actor = try request.requireActor()
         let userID = actor.userID.uuid
         let lang = request.lang
-        return try await CaseNotice.query(on: context.db).filter(\.$userID == userID).sort(\.$createdAt, .descending)
+        return try await CaseNoticeRecord.query(on: context.db).filter(\.$userID == userID).sort(\.$createdAt, .descending)
             .listPage(try Paging(request)) { CaseNoticeDTO($0, lang: lang) }
     }
 
@@ -28,7 +28,7 @@ struct CaseNoticesAPIController: RouteCollection {
         let now = context.now
         let notice = try await context.write { db in
             // Only one's own: another account's notice is not found.
-            guard let notice = try await CaseNotice.query(on: db).filter(\.$id == id).filter(\.$userID == userID).first() else { throw AppError.notFound }
+            guard let notice = try await CaseNoticeRecord.query(on: db).filter(\.$id == id).filter(\.$userID == userID).first() else { throw AppError.notFound }
             if notice.readAt == nil {
                 notice.readAt = now
                 try await notice.update(on: db)

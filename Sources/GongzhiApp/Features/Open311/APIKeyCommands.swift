@@ -28,11 +28,11 @@ enum APIKeyCommands {
             let app = context.application
             try await app.prepareAndMigrate()
             let name = try Validate.name(signature.name, field: "name")
-            guard let code = signature.org, let node = try await OrgNode.query(on: app.db).filter(\.$code == code).first() else {
+            guard let code = signature.org, let node = try await OrgNodeRecord.query(on: app.db).filter(\.$code == code).first() else {
                 throw KeyCommandError(message: "--org must name an existing org node's code")
             }
-            let value = Open311Key.newValue()
-            let key = Open311Key(name: name, node: node, key: value, now: app.clock.now)
+            let value = Open311KeyRecord.newValue()
+            let key = Open311KeyRecord(name: name, node: node, key: value, now: app.clock.now)
             try await app.write { db in
                 try await key.create(on: db)
                 try await AuditLog.append(AuditEvent(action: "open311_key.create", objectType: "open311_key", objectID: key.id!.uuidString.lowercased(),
@@ -52,7 +52,7 @@ enum APIKeyCommands {
         func run(using context: CommandContext, signature: Signature) async throws {
             let app = context.application
             try await app.prepareAndMigrate()
-            for key in try await Open311Key.query(on: app.db).sort(\.$createdAt).all() {
+            for key in try await Open311KeyRecord.query(on: app.db).sort(\.$createdAt).all() {
                 let state = key.revokedAt.map { "revoked \(W3CDateTime.format($0))" } ?? "active"
                 context.console.print("\(key.id!.uuidString.lowercased())  \(key.keyPrefix)…  \(key.name)  \(W3CDateTime.format(key.createdAt))  \(state)")
             }
@@ -70,9 +70,9 @@ enum APIKeyCommands {
         func run(using context: CommandContext, signature: Signature) async throws {
             let app = context.application
             try await app.prepareAndMigrate()
-            let matches = try await Open311Key.query(on: app.db).filter(\.$revokedAt == nil).all().filter {
+            let matches = try await Open311KeyRecord.query(on: app.db).filter(\.$revokedAt == nil).all().filter {
                 $0.id!.uuidString.lowercased() == signature.key.lowercased()
-                    || (signature.key.count >= Open311Key.shownPrefixLength && $0.keyPrefix == signature.key.prefix(Open311Key.shownPrefixLength))
+                    || (signature.key.count >= Open311KeyRecord.shownPrefixLength && $0.keyPrefix == signature.key.prefix(Open311KeyRecord.shownPrefixLength))
             }
             guard matches.count == 1, let key = matches.first else {
                 throw KeyCommandError(message: matches.isEmpty ? "no active key matches \(signature.key)" : "several keys match: give the id")

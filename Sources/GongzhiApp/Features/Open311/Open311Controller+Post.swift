@@ -49,12 +49,12 @@ extension Open311Controller {
         return Open311Parameters(pairs: fields.map { (name: $0.key, value: $0.value) }.sorted { $0.name < $1.name } + query.pairs)
     }
 
-    func locate(_ input: inout CaseIntake.Input, _ p: Open311Parameters, key: Open311Key, on db: any Database) async throws {
+    func locate(_ input: inout CaseIntake.Input, _ p: Open311Parameters, key: Open311KeyRecord, on db: any Database) async throws {
         if let id = p.value("address_id") {
             guard let uuid = UUID(uuidString: id) else { throw Open311Error.badRequest("invalid_address_id", "address_id is not known") }
-            if try await Building.find(uuid, on: db) != nil {
+            if try await BuildingRecord.find(uuid, on: db) != nil {
                 input.buildingID = uuid
-            } else if let grid = try await OrgNode.find(uuid, on: db), grid.level == .grid {
+            } else if let grid = try await OrgNodeRecord.find(uuid, on: db), grid.level == .grid {
                 input.gridID = grid.id
             } else {
                 throw Open311Error.badRequest("invalid_address_id", "address_id is not known")
@@ -83,11 +83,11 @@ extension Open311Controller {
 
     /// The building an address names: the longest compound name found in the text, then the longest of its
     /// building names found in the rest (so that "13号楼" is not read as "3号楼"); its first building otherwise.
-    func building(named text: String, under path: String, on db: any Database) async throws -> Building? {
-        let compounds = try await Compound.query(on: db).filter(\.$orgPath =~ path).all()
+    func building(named text: String, under path: String, on db: any Database) async throws -> BuildingRecord? {
+        let compounds = try await CompoundRecord.query(on: db).filter(\.$orgPath =~ path).all()
         guard let compound = compounds.filter({ text.contains($0.name) }).max(by: { $0.name.count < $1.name.count }) else { return nil }
         let rest = text.replacingOccurrences(of: compound.name, with: " ")
-        let buildings = try await Building.query(on: db).filter(\.$compound.$id == compound.id!).sort(\.$name).all()
+        let buildings = try await BuildingRecord.query(on: db).filter(\.$compound.$id == compound.id!).sort(\.$name).all()
         return buildings.filter { rest.contains($0.name) }.max { $0.name.count < $1.name.count } ?? buildings.first
     }
 }

@@ -82,7 +82,7 @@ struct Open311Controller: RouteCollection {
     func resource(_ request: Request, file: String) async throws -> Reply {
         switch file {
         case "discovery":
-            let changed = try await CatalogueVersion.query(on: request.db).sort(\.$version, .descending).first()?.createdAt ?? request.now
+            let changed = try await CatalogueVersionRecord.query(on: request.db).sort(\.$version, .descending).first()?.createdAt ?? request.now
             return Reply(root: "discovery", body: Open311Documents.discovery(baseURL: baseURL(request), changeset: changed))
         case "services":
             return Reply(root: "services", body: Open311Documents.services(try await catalogue(request)))
@@ -111,17 +111,17 @@ struct Open311Controller: RouteCollection {
     }
 
     /// The key, when one is given (GET) or required (POST, updates).
-    func key(_ p: Open311Parameters, on request: Request, required: Bool) async throws -> Open311Key? {
+    func key(_ p: Open311Parameters, on request: Request, required: Bool) async throws -> Open311KeyRecord? {
         guard let raw = p.value("api_key") else {
             if required { throw Open311Error.badKey }
             return nil
         }
-        guard let key = try await Open311Key.find(key: raw, on: request.db) else { throw Open311Error.badKey }
+        guard let key = try await Open311KeyRecord.find(key: raw, on: request.db) else { throw Open311Error.badKey }
         return key
     }
 
     /// Public cases, and the cases this client sent itself.
-    func visible(_ key: Open311Key?, on db: any Database) -> QueryBuilder<CaseRecord> {
+    func visible(_ key: Open311KeyRecord?, on db: any Database) -> QueryBuilder<CaseRecord> {
         CaseRecord.query(on: db).group(.or) { group in
             group.filter(\.$isPublic == true)
             if let id = key?.id { group.filter(\.$apiKeyID == id) }

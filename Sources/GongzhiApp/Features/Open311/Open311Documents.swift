@@ -71,12 +71,12 @@ enum Open311Documents {
             for item in catalogue?.items ?? [] { context.itemNames[item.code] = item.name }
             guard !cases.isEmpty else { return context }
             let handlerIDs = Array(Set(cases.map(\.handlerNodeID)))
-            for node in try await OrgNode.query(on: db).filter(\.$id ~~ handlerIDs).all() { context.handlers[node.id!] = node.name }
+            for node in try await OrgNodeRecord.query(on: db).filter(\.$id ~~ handlerIDs).all() { context.handlers[node.id!] = node.name }
             let buildingIDs = Array(Set(cases.compactMap(\.buildingID)))
             if !buildingIDs.isEmpty {
-                let buildings = try await Building.query(on: db).filter(\.$id ~~ buildingIDs).all()
+                let buildings = try await BuildingRecord.query(on: db).filter(\.$id ~~ buildingIDs).all()
                 let compoundIDs = Array(Set(buildings.map(\.$compound.id)))
-                let compounds = Dictionary(uniqueKeysWithValues: try await Compound.query(on: db).filter(\.$id ~~ compoundIDs).all().map { ($0.id!, $0) })
+                let compounds = Dictionary(uniqueKeysWithValues: try await CompoundRecord.query(on: db).filter(\.$id ~~ compoundIDs).all().map { ($0.id!, $0) })
                 for building in buildings {
                     let compound = compounds[building.$compound.id]
                     context.addresses[building.id!] = (compound.map { ($0.address.isEmpty ? $0.name : $0.address) } ?? "") + building.name

@@ -39,16 +39,16 @@ extension OpenAPIDocument {
         case "pollChoices": ["type": "array", "minItems": 1, "maxItems": 20, "items": ["type": "integer", "minimum": 0, "maximum": 19]]
         case "pollUnit": ["type": "string", "enum": ResidentPoll.Unit.allCases.map(\.rawValue)]
         case "seat": ["type": "string", "enum": CouncilRules.Seat.allCases.map(\.rawValue)]
-        case "outcome": ["type": "string", "enum": MeetingDecision.Outcome.allCases.map(\.rawValue)]
-        case "resourceKind": ["type": "string", "enum": ResourceOffer.Kind.allCases.map(\.rawValue)]
-        case "resourceProvider": ["type": "string", "enum": ResourceOffer.Provider.allCases.map(\.rawValue)]
+        case "outcome": ["type": "string", "enum": MeetingDecisionRecord.Outcome.allCases.map(\.rawValue)]
+        case "resourceKind": ["type": "string", "enum": ResourceOfferRecord.Kind.allCases.map(\.rawValue)]
+        case "resourceProvider": ["type": "string", "enum": ResourceOfferRecord.Provider.allCases.map(\.rawValue)]
         case "projectRating": ["type": "string", "enum": ProjectRules.Rating.allCases.map(\.rawValue)]
         case "uuidList": ["type": "array", "maxItems": 30, "items": ["type": "string", "format": "uuid"]]
         case "longText": ["type": "string", "maxLength": 20_000]
         case "fen": ["type": "integer", "minimum": 0, "maximum": 10_000_000_000]
         case "percent": ["type": "integer", "minimum": 0, "maximum": 100]
         case "funding": ["type": "array", "maxItems": 20, "items": ["type": "object", "required": ["source", "amountFen"], "properties": [
-            "source": ["type": "string", "enum": ProjectFunding.Source.allCases.map(\.rawValue)], "resourceId": ["type": "string", "format": "uuid"],
+            "source": ["type": "string", "enum": ProjectFundingRecord.Source.allCases.map(\.rawValue)], "resourceId": ["type": "string", "format": "uuid"],
             "amountFen": ["type": "integer", "minimum": 1, "maximum": 10_000_000_000], "note": ["type": "string", "maxLength": 200]]]]
         case "milestones": ["type": "array", "maxItems": 30, "items": ["type": "object", "required": ["title", "dueOn"], "properties": [
             "title": ["type": "string", "minLength": 1, "maxLength": 100], "dueOn": ["type": "string", "format": "date"]]]]

@@ -57,13 +57,13 @@ enum RecordRetention {
                 guard !ids.isEmpty else { return ([], []) }
                 try await NeedRecord.query(on: db).filter(\.$id ~~ ids).set(\.$details, to: "").set(\.$raisedBy, to: nobody).update()
                 // Who supported it goes; how many did stays (support_count).
-                try await NeedSupport.query(on: db).filter(\.$needID ~~ ids).delete()
+                try await NeedSupportRecord.query(on: db).filter(\.$needID ~~ ids).delete()
                 return (ids, [])
             case .polls:
                 // A poll is a sounding, not a decision: ten years after it closed it goes with its votes.
                 let ids = try await PollRecord.query(on: db).filter(\.$closesAt < cutoff).limit(limit).all(\.$id)
                 guard !ids.isEmpty else { return ([], []) }
-                try await PollVote.query(on: db).filter(\.$pollID ~~ ids).delete()
+                try await PollVoteRecord.query(on: db).filter(\.$pollID ~~ ids).delete()
                 try await PollRecord.query(on: db).filter(\.$id ~~ ids).delete()
                 return (ids, [])
             case .projects:
@@ -71,21 +71,21 @@ enum RecordRetention {
                     .ended(before: cutoff, at: \.$acceptedAt, orCreated: \.$createdAt).limit(limit).all(\.$id)
                 guard !ids.isEmpty else { return ([], []) }
                 try await ProjectRecord.query(on: db).filter(\.$id ~~ ids).set(\.$createdBy, to: nobody).update()
-                try await ProjectUpdate.query(on: db).filter(\.$projectID ~~ ids).set(\.$createdBy, to: nobody).update()
+                try await ProjectUpdateRecord.query(on: db).filter(\.$projectID ~~ ids).set(\.$createdBy, to: nobody).update()
                 // The residents' ratings of it go; its acceptance stays.
-                try await ProjectRating.query(on: db).filter(\.$projectID ~~ ids).delete()
+                try await ProjectRatingRecord.query(on: db).filter(\.$projectID ~~ ids).delete()
                 return (ids, [])
             case .meetings:
                 let ids = try await MeetingRecord.query(on: db).filter(\.$heldAt < cutoff).filter(\.$createdBy != nobody).limit(limit).all(\.$id)
                 guard !ids.isEmpty else { return ([], []) }
                 try await MeetingRecord.query(on: db).filter(\.$id ~~ ids)
                     .set(\.$minutes, to: "").set(\.$present, to: "").set(\.$createdBy, to: nobody).update()
-                try await MeetingDecision.query(on: db).filter(\.$meetingID ~~ ids).set(\.$text, to: "").update()
+                try await MeetingDecisionRecord.query(on: db).filter(\.$meetingID ~~ ids).set(\.$text, to: "").update()
                 return (ids, [])
             case .resources:
-                let ids = try await ResourceOffer.query(on: db).filter(\.$createdAt < cutoff).filter(\.$createdBy != nobody).limit(limit).all(\.$id)
+                let ids = try await ResourceOfferRecord.query(on: db).filter(\.$createdAt < cutoff).filter(\.$createdBy != nobody).limit(limit).all(\.$id)
                 guard !ids.isEmpty else { return ([], []) }
-                try await ResourceOffer.query(on: db).filter(\.$id ~~ ids).set(\.$providerName, to: "").set(\.$createdBy, to: nobody).update()
+                try await ResourceOfferRecord.query(on: db).filter(\.$id ~~ ids).set(\.$providerName, to: "").set(\.$createdBy, to: nobody).update()
                 return (ids, [])
             case .rectifications:
                 let ids = try await RectificationRecord.query(on: db).filter(\.$createdBy != nobody)
@@ -108,9 +108,9 @@ enum RecordRetention {
                 try await OwnerVoteRecord.query(on: db).filter(\.$id ~~ ids).set(\.$createdBy, to: nobody).update()
                 return (ids, [])
             case .photos:
-                let ids = try await DeliberationPhoto.query(on: db).filter(\.$uploadedAt < cutoff).limit(limit).all(\.$id)
+                let ids = try await DeliberationPhotoRecord.query(on: db).filter(\.$uploadedAt < cutoff).limit(limit).all(\.$id)
                 guard !ids.isEmpty else { return ([], []) }
-                try await DeliberationPhoto.query(on: db).filter(\.$id ~~ ids).delete()
+                try await DeliberationPhotoRecord.query(on: db).filter(\.$id ~~ ids).delete()
                 return (ids, ids)
             }
         }

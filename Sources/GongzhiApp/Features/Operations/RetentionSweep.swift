@@ -29,8 +29,8 @@ enum RetentionSweep {
         var report = Report()
         let noticeCutoff = RetentionRules.cutoff(RetentionRules.readNotice, now: now)
         report.noticesDeleted = try await context.write { db in
-            let due = try await CaseNotice.query(on: db).filter(\.$readAt < noticeCutoff).count()
-            if due > 0 { try await CaseNotice.query(on: db).filter(\.$readAt < noticeCutoff).delete() }
+            let due = try await CaseNoticeRecord.query(on: db).filter(\.$readAt < noticeCutoff).count()
+            if due > 0 { try await CaseNoticeRecord.query(on: db).filter(\.$readAt < noticeCutoff).delete() }
             return due
         }
         let caseCutoff = RetentionRules.cutoff(RetentionRules.closedCase, now: now)
@@ -41,12 +41,12 @@ enum RetentionSweep {
                 let ids = try await CaseRecord.query(on: db).filter(\.$closedAt < caseCutoff).filter(\.$title != "")
                     .sort(\.$closedAt).limit(batch).all(\.$id)
                 guard !ids.isEmpty else { return (0, []) }
-                let photos = try await CaseAttachment.query(on: db).filter(\.$caseID ~~ ids).all(\.$id)
-                try await CaseAttachment.query(on: db).filter(\.$caseID ~~ ids).delete()
-                try await CaseNotice.query(on: db).filter(\.$caseID ~~ ids).delete()
+                let photos = try await CaseAttachmentRecord.query(on: db).filter(\.$caseID ~~ ids).all(\.$id)
+                try await CaseAttachmentRecord.query(on: db).filter(\.$caseID ~~ ids).delete()
+                try await CaseNoticeRecord.query(on: db).filter(\.$caseID ~~ ids).delete()
                 try await CaseEventRecord.query(on: db).filter(\.$caseID ~~ ids)
                     .set(\.$note, to: "").set(\.$actorName, to: "").set(\.$actorUserID, to: nil).update()
-                try await CaseFollowUp.query(on: db).filter(\.$caseID ~~ ids)
+                try await CaseFollowUpRecord.query(on: db).filter(\.$caseID ~~ ids)
                     .set(\.$residentSaid, to: "").set(\.$calledByName, to: "").set(\.$calledBy, to: nil).update()
                 try await CaseRecord.query(on: db).filter(\.$id ~~ ids)
                     .set(\.$title, to: "").set(\.$details, to: "").set(\.$address, to: "")
@@ -68,12 +68,12 @@ enum RetentionSweep {
         while true {
             let persons = try await context.write { db -> Int in
                 // Someone who joined a household again has no date: not chosen.
-                let ids = try await Person.query(on: db).filter(\.$deregisteredAt < personCutoff).limit(batch).all(\.$id)
+                let ids = try await PersonRecord.query(on: db).filter(\.$deregisteredAt < personCutoff).limit(batch).all(\.$id)
                 guard !ids.isEmpty else { return 0 }
-                try await User.query(on: db).filter(\.$person.$id ~~ ids).set(\.$person.$id, to: nil).update()
-                try await HousingUnit.query(on: db).filter(\.$voteRepresentativeID ~~ ids).set(\.$voteRepresentativeID, to: nil).update()
+                try await UserRecord.query(on: db).filter(\.$person.$id ~~ ids).set(\.$person.$id, to: nil).update()
+                try await HousingUnitRecord.query(on: db).filter(\.$voteRepresentativeID ~~ ids).set(\.$voteRepresentativeID, to: nil).update()
                 try await CaseRecord.query(on: db).filter(\.$submitterPersonID ~~ ids).set(\.$submitterPersonID, to: nil).update()
-                try await Person.query(on: db).filter(\.$id ~~ ids).delete()
+                try await PersonRecord.query(on: db).filter(\.$id ~~ ids).delete()
                 let summary = "\(ids.count) persons out of every household for more than \(RetentionRules.leftRegister) deleted"
                 try await AuditLog.append(AuditEvent(action: "retention.persons", objectType: "person", objectID: "", summary: summary,
                                                      change: ["persons": ids.map { $0.uuidString.lowercased() }.joined(separator: ",")]),
@@ -85,9 +85,9 @@ enum RetentionSweep {
         }
         let termCutoff = RetentionRules.cutoff(RetentionRules.councilTerm, now: now)
         report.councilMembersCleared = try await context.write { db in
-            let ids = try await CouncilMember.query(on: db).filter(\.$retiredAt < termCutoff).filter(\.$name != "").all(\.$id)
+            let ids = try await CouncilMemberRecord.query(on: db).filter(\.$retiredAt < termCutoff).filter(\.$name != "").all(\.$id)
             guard !ids.isEmpty else { return 0 }
-            try await CouncilMember.query(on: db).filter(\.$id ~~ ids).set(\.$name, to: "").set(\.$organisation, to: "").update()
+            try await CouncilMemberRecord.query(on: db).filter(\.$id ~~ ids).set(\.$name, to: "").set(\.$organisation, to: "").update()
             try await AuditLog.append(AuditEvent(action: "retention.council", objectType: "council_member", objectID: "",
                                                  summary: "\(ids.count) council members retired more than \(RetentionRules.councilTerm) ago: names cleared",
                                                  change: ["members": ids.map { $0.uuidString.lowercased() }.joined(separator: ",")]),

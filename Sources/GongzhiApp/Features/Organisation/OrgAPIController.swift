@@ -32,7 +32,7 @@ struct OrgAPIController: RouteCollection {
     @Sendable func listNodes(_ request: Request) async throws -> ListPage<OrgNodeDTO> {
         let actor = try request.require(.viewOrganisation)
         let paging = try Paging(request)
-        var query = OrgNode.query(on: request.db).visible(to: actor, .viewOrganisation)
+        var query = OrgNodeRecord.query(on: request.db).visible(to: actor, .viewOrganisation)
         if let parent = try request.queryUUID("parentId") { query = query.filter(\.$parent.$id == parent) }
         if let raw = try? request.query.get(String.self, at: "level") {
             guard let level = OrgLevel(rawValue: raw) else { throw AppError.invalid("level") }
@@ -59,7 +59,7 @@ struct OrgAPIController: RouteCollection {
 
     @Sendable func getNode(_ request: Request) async throws -> OrgNodeDTO {
         let actor = try request.require(.viewOrganisation)
-        return OrgNodeDTO(try await Scoped.find(OrgNode.self, try request.uuidParameter(), actor: actor, .viewOrganisation, on: request.db))
+        return OrgNodeDTO(try await Scoped.find(OrgNodeRecord.self, try request.uuidParameter(), actor: actor, .viewOrganisation, on: request.db))
     }
 
     struct UpdateNodeBody: Content {
@@ -82,7 +82,7 @@ struct OrgAPIController: RouteCollection {
         let actor = try request.require(.viewOrganisation)
         let id = try request.uuidParameter()
         // The node and the right to manage where it is first, before anything about the body.
-        let node = try await Scoped.find(OrgNode.self, id, actor: actor, .viewOrganisation, on: request.db)
+        let node = try await Scoped.find(OrgNodeRecord.self, id, actor: actor, .viewOrganisation, on: request.db)
         try Scoped.require(.manageOrganisation, actor: actor, at: (node.orgPath.parent ?? .root).rawValue)
         let body = try request.content.decode(MoveBody.self)
         return OrgNodeDTO(try await OrgTreeChanges.moveNode(id: OrgNodeID(id), newParentID: OrgNodeID(body.parentId), in: request.context))
@@ -93,7 +93,7 @@ struct OrgAPIController: RouteCollection {
     @Sendable func listCompounds(_ request: Request) async throws -> ListPage<CompoundDTO> {
         let actor = try request.require(.viewOrganisation)
         let paging = try Paging(request)
-        var query = Compound.query(on: request.db).visible(to: actor, .viewOrganisation)
+        var query = CompoundRecord.query(on: request.db).visible(to: actor, .viewOrganisation)
         if let community = try request.queryUUID("communityId") { query = query.filter(\.$community.$id == community) }
         return try await query.sort(\.$name).listPage(paging, CompoundDTO.init)
     }
@@ -117,7 +117,7 @@ struct OrgAPIController: RouteCollection {
 
     @Sendable func getCompound(_ request: Request) async throws -> CompoundDTO {
         let actor = try request.require(.viewOrganisation)
-        return CompoundDTO(try await Scoped.find(Compound.self, try request.uuidParameter(), actor: actor, .viewOrganisation, on: request.db))
+        return CompoundDTO(try await Scoped.find(CompoundRecord.self, try request.uuidParameter(), actor: actor, .viewOrganisation, on: request.db))
     }
 
     @Sendable func updateCompound(_ request: Request) async throws -> CompoundDTO {
@@ -134,7 +134,7 @@ struct OrgAPIController: RouteCollection {
     @Sendable func listBuildings(_ request: Request) async throws -> ListPage<BuildingDTO> {
         let actor = try request.require(.viewOrganisation)
         let paging = try Paging(request)
-        var query = Building.query(on: request.db).visible(to: actor, .viewOrganisation)
+        var query = BuildingRecord.query(on: request.db).visible(to: actor, .viewOrganisation)
         if let compound = try request.queryUUID("compoundId") { query = query.filter(\.$compound.$id == compound) }
         if let grid = try request.queryUUID("gridId") { query = query.filter(\.$grid.$id == grid) }
         return try await query.sort(\.$name).listPage(paging, BuildingDTO.init)
@@ -161,7 +161,7 @@ struct OrgAPIController: RouteCollection {
 
     @Sendable func getBuilding(_ request: Request) async throws -> BuildingDTO {
         let actor = try request.require(.viewOrganisation)
-        return BuildingDTO(try await Scoped.find(Building.self, try request.uuidParameter(), actor: actor, .viewOrganisation, on: request.db))
+        return BuildingDTO(try await Scoped.find(BuildingRecord.self, try request.uuidParameter(), actor: actor, .viewOrganisation, on: request.db))
     }
 
     @Sendable func updateBuilding(_ request: Request) async throws -> BuildingDTO {
@@ -178,7 +178,7 @@ struct OrgAPIController: RouteCollection {
     @Sendable func listUnits(_ request: Request) async throws -> ListPage<UnitDTO> {
         let actor = try request.require(.viewOrganisation)
         let paging = try Paging(request)
-        var query = HousingUnit.query(on: request.db).visible(to: actor, .viewOrganisation)
+        var query = HousingUnitRecord.query(on: request.db).visible(to: actor, .viewOrganisation)
         if let building = try request.queryUUID("buildingId") { query = query.filter(\.$building.$id == building) }
         return try await query.sort(\.$number).listPage(paging, UnitDTO.init)
     }
@@ -203,7 +203,7 @@ struct OrgAPIController: RouteCollection {
 
     @Sendable func getUnit(_ request: Request) async throws -> UnitDTO {
         let actor = try request.require(.viewOrganisation)
-        return UnitDTO(try await Scoped.find(HousingUnit.self, try request.uuidParameter(), actor: actor, .viewOrganisation, on: request.db))
+        return UnitDTO(try await Scoped.find(HousingUnitRecord.self, try request.uuidParameter(), actor: actor, .viewOrganisation, on: request.db))
     }
 
     @Sendable func updateUnit(_ request: Request) async throws -> UnitDTO {

@@ -11,7 +11,7 @@ struct OrgNodeDTO: Content {
     let parentId: UUID?
     let path: String
 
-    init(_ node: OrgNode) {
+    init(_ node: OrgNodeRecord) {
         id = node.id!
         level = node.level
         name = node.name
@@ -28,7 +28,7 @@ struct CompoundDTO: Content {
     let address: String
     let commercial: Bool
 
-    init(_ compound: Compound) {
+    init(_ compound: CompoundRecord) {
         id = compound.id!
         communityId = compound.$community.id
         name = compound.name
@@ -45,7 +45,7 @@ struct BuildingDTO: Content {
     let latitude: Double?
     let longitude: Double?
 
-    init(_ building: Building) {
+    init(_ building: BuildingRecord) {
         id = building.id!
         compoundId = building.$compound.id
         gridId = building.$grid.id
@@ -65,7 +65,7 @@ struct UnitDTO: Content {
     /// For a co-owned unit: the co-owner who casts its ballot in owners' votes.
     let voteRepresentativeId: UUID?
 
-    init(_ unit: HousingUnit) {
+    init(_ unit: HousingUnitRecord) {
         id = unit.id!
         buildingId = unit.$building.id
         number = unit.number

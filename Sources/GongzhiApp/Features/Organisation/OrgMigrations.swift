@@ -3,12 +3,12 @@ import SQLKit
 
 struct CreateOrgNode: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(OrgNode.schema)
+        try await database.schema(OrgNodeRecord.schema)
             .id()
             .field("level", .string, .required)
             .field("name", .string, .required)
             .field("code", .string, .required)
-            .field("parent_id", .uuid, .references(OrgNode.schema, .id, onDelete: .restrict))
+            .field("parent_id", .uuid, .references(OrgNodeRecord.schema, .id, onDelete: .restrict))
             .field("path", .string, .required)
             .field("created_at", .datetime)
             .field("updated_at", .datetime)
@@ -16,14 +16,14 @@ struct CreateOrgNode: AsyncMigration {
             .create()
     }
 
-    func revert(on database: any Database) async throws { try await database.schema(OrgNode.schema).delete() }
+    func revert(on database: any Database) async throws { try await database.schema(OrgNodeRecord.schema).delete() }
 }
 
 struct CreateCompound: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(Compound.schema)
+        try await database.schema(CompoundRecord.schema)
             .id()
-            .field("community_id", .uuid, .required, .references(OrgNode.schema, .id, onDelete: .restrict))
+            .field("community_id", .uuid, .required, .references(OrgNodeRecord.schema, .id, onDelete: .restrict))
             .field("org_path", .string, .required)
             .field("name", .string, .required)
             .field("address", .string, .required)
@@ -33,15 +33,15 @@ struct CreateCompound: AsyncMigration {
             .create()
     }
 
-    func revert(on database: any Database) async throws { try await database.schema(Compound.schema).delete() }
+    func revert(on database: any Database) async throws { try await database.schema(CompoundRecord.schema).delete() }
 }
 
 struct CreateBuilding: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(Building.schema)
+        try await database.schema(BuildingRecord.schema)
             .id()
-            .field("compound_id", .uuid, .required, .references(Compound.schema, .id, onDelete: .restrict))
-            .field("grid_id", .uuid, .required, .references(OrgNode.schema, .id, onDelete: .restrict))
+            .field("compound_id", .uuid, .required, .references(CompoundRecord.schema, .id, onDelete: .restrict))
+            .field("grid_id", .uuid, .required, .references(OrgNodeRecord.schema, .id, onDelete: .restrict))
             .field("org_path", .string, .required)
             .field("name", .string, .required)
             .field("created_at", .datetime)
@@ -49,14 +49,14 @@ struct CreateBuilding: AsyncMigration {
             .create()
     }
 
-    func revert(on database: any Database) async throws { try await database.schema(Building.schema).delete() }
+    func revert(on database: any Database) async throws { try await database.schema(BuildingRecord.schema).delete() }
 }
 
 struct CreateUnit: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(HousingUnit.schema)
+        try await database.schema(HousingUnitRecord.schema)
             .id()
-            .field("building_id", .uuid, .required, .references(Building.schema, .id, onDelete: .restrict))
+            .field("building_id", .uuid, .required, .references(BuildingRecord.schema, .id, onDelete: .restrict))
             .field("org_path", .string, .required)
             .field("number", .string, .required)
             .field("area_centi", .int, .required)
@@ -66,7 +66,7 @@ struct CreateUnit: AsyncMigration {
             .create()
     }
 
-    func revert(on database: any Database) async throws { try await database.schema(HousingUnit.schema).delete() }
+    func revert(on database: any Database) async throws { try await database.schema(HousingUnitRecord.schema).delete() }
 }
 
 /// Indexes for the subtree filters (`org_path LIKE 'prefix%'`) and the parent lookups.
@@ -100,14 +100,14 @@ struct CreateOrgIndexes: AsyncMigration {
 struct UpdateBuildingAddLocation: AsyncMigration {
     func prepare(on database: any Database) async throws {
         // SQLite adds one column per ALTER TABLE.
-        try await database.schema(Building.schema).field("latitude", .double).update()
-        try await database.schema(Building.schema).field("longitude", .double).update()
+        try await database.schema(BuildingRecord.schema).field("latitude", .double).update()
+        try await database.schema(BuildingRecord.schema).field("longitude", .double).update()
         try await database.sql().create(index: "idx_buildings_latitude").on("buildings").column("latitude").run()
     }
 
     func revert(on database: any Database) async throws {
         try await database.sql().drop(index: "idx_buildings_latitude").run()
-        try await database.schema(Building.schema).deleteField("latitude").update()
-        try await database.schema(Building.schema).deleteField("longitude").update()
+        try await database.schema(BuildingRecord.schema).deleteField("latitude").update()
+        try await database.schema(BuildingRecord.schema).deleteField("longitude").update()
     }
 }

@@ -4,14 +4,14 @@ import Foundation
 import GongzhiCore
 
 /// A node of the organisation tree: district, street, community or grid.
-final class OrgNode: Model, @unchecked Sendable {
+final class OrgNodeRecord: Model, @unchecked Sendable {
     static let schema = "org_nodes"
 
     @ID(key: .id) var id: UUID?
     @Field(key: "level") var level: OrgLevel
     @Field(key: "name") var name: String
     @Field(key: "code") var code: String
-    @OptionalParent(key: "parent_id") var parent: OrgNode?
+    @OptionalParent(key: "parent_id") var parent: OrgNodeRecord?
     /// The node's own path (its parent's path plus its id).
     @Field(key: "path") var path: String
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
@@ -36,11 +36,11 @@ final class OrgNode: Model, @unchecked Sendable {
 }
 
 /// A residential compound (小区), in a community.
-final class Compound: Model, @unchecked Sendable {
+final class CompoundRecord: Model, @unchecked Sendable {
     static let schema = "compounds"
 
     @ID(key: .id) var id: UUID?
-    @Parent(key: "community_id") var community: OrgNode
+    @Parent(key: "community_id") var community: OrgNodeRecord
     @Field(key: "org_path") var orgPath: String
     @Field(key: "name") var name: String
     @Field(key: "address") var address: String
@@ -65,12 +65,12 @@ final class Compound: Model, @unchecked Sendable {
 }
 
 /// A building (楼栋): in one compound and one grid.
-final class Building: Model, @unchecked Sendable {
+final class BuildingRecord: Model, @unchecked Sendable {
     static let schema = "buildings"
 
     @ID(key: .id) var id: UUID?
-    @Parent(key: "compound_id") var compound: Compound
-    @Parent(key: "grid_id") var grid: OrgNode
+    @Parent(key: "compound_id") var compound: CompoundRecord
+    @Parent(key: "grid_id") var grid: OrgNodeRecord
     /// The grid's path.
     @Field(key: "org_path") var orgPath: String
     @Field(key: "name") var name: String
@@ -104,11 +104,11 @@ final class Building: Model, @unchecked Sendable {
 }
 
 /// A unit (房屋 / 专有部分) with its registered exclusive area in hundredths of a m².
-final class HousingUnit: Model, @unchecked Sendable {
+final class HousingUnitRecord: Model, @unchecked Sendable {
     static let schema = "units"
 
     @ID(key: .id) var id: UUID?
-    @Parent(key: "building_id") var building: Building
+    @Parent(key: "building_id") var building: BuildingRecord
     @Field(key: "org_path") var orgPath: String
     @Field(key: "number") var number: String
     @Field(key: "area_centi") var areaCenti: Int
@@ -136,7 +136,7 @@ final class HousingUnit: Model, @unchecked Sendable {
     var area: Area { Area(centiSquareMetres: areaCenti) }
 }
 
-extension OrgNode: OrgScoped { static var pathKey: KeyPath<OrgNode, FieldProperty<OrgNode, String>> { \.$path } }
-extension Compound: OrgScoped { static var pathKey: KeyPath<Compound, FieldProperty<Compound, String>> { \.$orgPath } }
-extension Building: OrgScoped { static var pathKey: KeyPath<Building, FieldProperty<Building, String>> { \.$orgPath } }
-extension HousingUnit: OrgScoped { static var pathKey: KeyPath<HousingUnit, FieldProperty<HousingUnit, String>> { \.$orgPath } }
+extension OrgNodeRecord: OrgScoped { static var pathKey: KeyPath<OrgNodeRecord, FieldProperty<OrgNodeRecord, String>> { \.$path } }
+extension CompoundRecord: OrgScoped { static var pathKey: KeyPath<CompoundRecord, FieldProperty<CompoundRecord, String>> { \.$orgPath } }
+extension BuildingRecord: OrgScoped { static var pathKey: KeyPath<BuildingRecord, FieldProperty<BuildingRecord, String>> { \.$orgPath } }
+extension HousingUnitRecord: OrgScoped { static var pathKey: KeyPath<HousingUnitRecord, FieldProperty<HousingUnitRecord, String>> { \.$orgPath } }

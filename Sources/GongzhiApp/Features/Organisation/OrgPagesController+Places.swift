@@ -20,10 +20,10 @@ extension OrgPagesController {
 
     func renderCompound(_ request: Request, actor: Actor, id: UUID, messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
         let db = request.db
-        let compound = try await Scoped.find(Compound.self, id, actor: actor, .viewOrganisation, on: db)
-        let community = try await OrgNode.find(compound.$community.id, on: db)!
-        let buildings = try await Building.query(on: db).filter(\.$compound.$id == id).visible(to: actor, .viewOrganisation).with(\.$grid).sort(\.$name).all()
-        let grids = try await OrgNode.query(on: db).filter(\.$parent.$id == community.id!).filter(\.$level == .grid).sort(\.$name).all()
+        let compound = try await Scoped.find(CompoundRecord.self, id, actor: actor, .viewOrganisation, on: db)
+        let community = try await OrgNodeRecord.find(compound.$community.id, on: db)!
+        let buildings = try await BuildingRecord.query(on: db).filter(\.$compound.$id == id).visible(to: actor, .viewOrganisation).with(\.$grid).sort(\.$name).all()
+        let grids = try await OrgNodeRecord.query(on: db).filter(\.$parent.$id == community.id!).filter(\.$level == .grid).sort(\.$name).all()
         let context = PlacePage(
             page: await PageBase.make(for: request, title: compound.name), id: id.uuidString, name: compound.name,
             parentHref: "/org?node=\(community.id!.uuidString)", parentName: community.name,
@@ -81,14 +81,14 @@ extension OrgPagesController {
 
     func renderBuilding(_ request: Request, actor: Actor, id: UUID, messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
         let db = request.db
-        let building = try await Scoped.find(Building.self, id, actor: actor, .viewOrganisation, on: db)
-        let compound = try await Compound.find(building.$compound.id, on: db)!
-        let grid = try await OrgNode.find(building.$grid.id, on: db)!
-        let units = try await HousingUnit.query(on: db).filter(\.$building.$id == id).sort(\.$number).all()
+        let building = try await Scoped.find(BuildingRecord.self, id, actor: actor, .viewOrganisation, on: db)
+        let compound = try await CompoundRecord.find(building.$compound.id, on: db)!
+        let grid = try await OrgNodeRecord.find(building.$grid.id, on: db)!
+        let units = try await HousingUnitRecord.query(on: db).filter(\.$building.$id == id).sort(\.$number).all()
         let unitIDs = units.compactMap(\.id)
         var households: [UUID: [Row]] = [:]
         if !unitIDs.isEmpty {
-            for household in try await Household.query(on: db).filter(\.$unit.$id ~~ unitIDs).sort(\.$label).all() {
+            for household in try await HouseholdRecord.query(on: db).filter(\.$unit.$id ~~ unitIDs).sort(\.$label).all() {
                 let number = (households[household.$unit.id]?.count ?? 0) + 1
                 households[household.$unit.id, default: []].append(Row(
                     id: household.id!.uuidString, name: "\(Strings.text("people.household", request.lang)) \(number)", detail: household.label,
@@ -148,7 +148,7 @@ extension OrgPagesController {
         let actor = try request.require(.manageOrganisation)
         let id = try request.uuidParameter()
         let form = try request.content.decode(UnitForm.self)
-        let unit = try await Scoped.find(HousingUnit.self, id, actor: actor, .viewOrganisation, on: request.db)
+        let unit = try await Scoped.find(HousingUnitRecord.self, id, actor: actor, .viewOrganisation, on: request.db)
         let buildingID = unit.$building.id
         return try await submit(request, redirect: { "/org/buildings/\(buildingID.uuidString)" },
                                 page: { try await renderBuilding(request, actor: actor, id: buildingID, messages: $0, status: .unprocessableEntity) }) {

@@ -52,28 +52,28 @@ struct OrgPagesController: RouteCollection {
     func renderTree(_ request: Request, actor: Actor, nodeID: UUID?, messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
         let db = request.db
         let lang = request.lang
-        var node: OrgNode?
-        if let nodeID { node = try await Scoped.find(OrgNode.self, nodeID, actor: actor, .viewOrganisation, on: db) }
+        var node: OrgNodeRecord?
+        if let nodeID { node = try await Scoped.find(OrgNodeRecord.self, nodeID, actor: actor, .viewOrganisation, on: db) }
         var crumbs: [Row] = []
-        var children: [OrgNode]
+        var children: [OrgNodeRecord]
         var compounds: [Row] = []
         var buildings: [Row] = []
         var moveTargets: [Option] = []
         if let node {
             let ancestorIDs = node.orgPath.segments.dropLast().compactMap(UUID.init(uuidString:))
-            let ancestors = try await OrgNode.query(on: db).filter(\.$id ~~ ancestorIDs).visible(to: actor, .viewOrganisation).all()
+            let ancestors = try await OrgNodeRecord.query(on: db).filter(\.$id ~~ ancestorIDs).visible(to: actor, .viewOrganisation).all()
             crumbs = ancestors.sorted { $0.path.count < $1.path.count }.map { Row(id: $0.id!.uuidString, name: $0.name, detail: "", href: "/org?node=\($0.id!.uuidString)") }
-            children = try await OrgNode.query(on: db).filter(\.$parent.$id == node.id!).sort(\.$name).all()
+            children = try await OrgNodeRecord.query(on: db).filter(\.$parent.$id == node.id!).sort(\.$name).all()
             if node.level == .community {
-                compounds = try await Compound.query(on: db).filter(\.$community.$id == node.id!).sort(\.$name).all()
+                compounds = try await CompoundRecord.query(on: db).filter(\.$community.$id == node.id!).sort(\.$name).all()
                     .map { Row(id: $0.id!.uuidString, name: $0.name, detail: $0.address, href: "/org/compounds/\($0.id!.uuidString)") }
             }
             if node.level == .grid {
-                let list = try await Building.query(on: db).filter(\.$grid.$id == node.id!).with(\.$compound).sort(\.$name).limit(500).all()
+                let list = try await BuildingRecord.query(on: db).filter(\.$grid.$id == node.id!).with(\.$compound).sort(\.$name).limit(500).all()
                 buildings = list.map { Row(id: $0.id!.uuidString, name: "\($0.compound.name) \($0.name)", detail: "", href: "/org/buildings/\($0.id!.uuidString)") }
             }
             if let parentLevel = node.level.parentLevel {
-                moveTargets = try await OrgNode.query(on: db).visible(to: actor, .manageOrganisation).filter(\.$level == parentLevel)
+                moveTargets = try await OrgNodeRecord.query(on: db).visible(to: actor, .manageOrganisation).filter(\.$level == parentLevel)
                     .filter(\.$id != (node.$parent.id ?? UUID())).sort(\.$name).limit(500).all()
                     .map { Option(id: $0.id!.uuidString, label: $0.name) }
             }
@@ -81,10 +81,10 @@ struct OrgPagesController: RouteCollection {
             // The top of what the actor may see: the nodes of its grants.
             let scopes = AccessPolicy.scopes(.viewOrganisation, actor: actor)
             if scopes.contains(.root) {
-                children = try await OrgNode.query(on: db).filter(\.$parent.$id == nil).sort(\.$name).all()
+                children = try await OrgNodeRecord.query(on: db).filter(\.$parent.$id == nil).sort(\.$name).all()
             } else {
                 let ids = scopes.compactMap { $0.segments.last.flatMap(UUID.init(uuidString:)) }
-                children = try await OrgNode.query(on: db).filter(\.$id ~~ ids).sort(\.$name).all()
+                children = try await OrgNodeRecord.query(on: db).filter(\.$id ~~ ids).sort(\.$name).all()
             }
         }
         let canManage = AccessPolicy.allows(.manageOrganisation, actor: actor, at: node?.orgPath ?? .root)

@@ -13,13 +13,13 @@ enum OrgTreeChanges {
         var code: String?
     }
 
-    static func createNode(parentID: OrgNodeID?, level requested: OrgLevel?, input sent: NodeInput, in context: UseCaseContext) async throws -> OrgNode {
+    static func createNode(parentID: OrgNodeID?, level requested: OrgLevel?, input sent: NodeInput, in context: UseCaseContext) async throws -> OrgNodeRecord {
         let actor = try context.account()
         let input = (name: try Validate.name(sent.name), code: try Validate.code(sent.code))
         return try await context.write { db in
-            var parent: OrgNode?
+            var parent: OrgNodeRecord?
             if let parentID {
-                parent = try await Scoped.find(OrgNode.self, parentID.uuid, actor: actor, .viewOrganisation, on: db)
+                parent = try await Scoped.find(OrgNodeRecord.self, parentID.uuid, actor: actor, .viewOrganisation, on: db)
             }
             let parentPath = parent?.orgPath ?? .root
             try Scoped.require(.manageOrganisation, actor: actor, at: parentPath.rawValue)
@@ -30,7 +30,7 @@ enum OrgTreeChanges {
                 throw AppError.invalid(parentID == nil ? "parentId" : "level", "wrong_parent_level")
             }
             try await ensureUniqueName(input.name, parentID: parentID?.uuid, except: nil, on: db)
-            let node = OrgNode(level: level, name: input.name, code: input.code, parentID: parentID?.uuid, parentPath: parentPath)
+            let node = OrgNodeRecord(level: level, name: input.name, code: input.code, parentID: parentID?.uuid, parentPath: parentPath)
             try await node.create(on: db)
             try await context.audit(AuditEvent(action: "org.create", objectType: "org_node", objectID: node.id!.uuidString.lowercased(),
                                                summary: level.rawValue, change: ["name": input.name, "code": input.code, "path": node.path]), on: db)
@@ -39,11 +39,11 @@ enum OrgTreeChanges {
     }
 
     /// Renames a node or changes its code (nil: left as it is).
-    static func updateNode(id: OrgNodeID, name sentName: String?, code sentCode: String?, in context: UseCaseContext) async throws -> OrgNode {
+    static func updateNode(id: OrgNodeID, name sentName: String?, code sentCode: String?, in context: UseCaseContext) async throws -> OrgNodeRecord {
         let actor = try context.account()
         let name = try sentName.map { try Validate.name($0) }, code = try sentCode.map { try Validate.code($0) }
         return try await context.write { db in
-            let node = try await Scoped.find(OrgNode.self, id.uuid, actor: actor, .viewOrganisation, on: db)
+            let node = try await Scoped.find(OrgNodeRecord.self, id.uuid, actor: actor, .viewOrganisation, on: db)
             // A node is named by those who manage the level above it, as it is created and moved.
             try Scoped.require(.manageOrganisation, actor: actor, at: (node.orgPath.parent ?? .root).rawValue)
             if let name {
@@ -61,11 +61,11 @@ enum OrgTreeChanges {
 
     /// Moves a node (and its whole subtree, with every object in it) under a new parent. The actor must manage
     /// both the old and the new parent.
-    static func moveNode(id: OrgNodeID, newParentID: OrgNodeID, in context: UseCaseContext) async throws -> OrgNode {
+    static func moveNode(id: OrgNodeID, newParentID: OrgNodeID, in context: UseCaseContext) async throws -> OrgNodeRecord {
         let actor = try context.account()
         return try await context.write { db in
-            let node = try await Scoped.find(OrgNode.self, id.uuid, actor: actor, .viewOrganisation, on: db)
-            let newParent = try await Scoped.find(OrgNode.self, newParentID.uuid, actor: actor, .viewOrganisation, on: db)
+            let node = try await Scoped.find(OrgNodeRecord.self, id.uuid, actor: actor, .viewOrganisation, on: db)
+            let newParent = try await Scoped.find(OrgNodeRecord.self, newParentID.uuid, actor: actor, .viewOrganisation, on: db)
             let oldPath = node.orgPath
             let oldParentPath = oldPath.parent ?? .root
             try Scoped.require(.manageOrganisation, actor: actor, at: oldParentPath.rawValue)
@@ -100,7 +100,7 @@ enum OrgTreeChanges {
         let old = Array(oldPath.segments.dropLast()), new = Array(newPath.segments.dropLast())
         for depth in 0..<min(old.count, new.count) where old[depth] != new[depth] {
             guard let oldHandler = UUID(uuidString: old[depth]), let newHandler = UUID(uuidString: new[depth]),
-                  let target = try await OrgNode.find(newHandler, on: db) else { continue }
+                  let target = try await OrgNodeRecord.find(newHandler, on: db) else { continue }
             let cases = try await CaseRecord.query(on: db).filter(\.$handlerNodeID == oldHandler).filter(\.$placePath =~ newPath.rawValue)
                 .filter(\.$state !~ [.closed, .rejected, .merged]).all()
             for record in cases {
@@ -117,7 +117,7 @@ enum OrgTreeChanges {
     }
 
     static func ensureUniqueName(_ name: String, parentID: UUID?, except: UUID?, on db: any Database) async throws {
-        var query = OrgNode.query(on: db).filter(\.$name == name).filter(\.$parent.$id == parentID)
+        var query = OrgNodeRecord.query(on: db).filter(\.$name == name).filter(\.$parent.$id == parentID)
         if let except { query = query.filter(\.$id != except) }
         if try await query.count() > 0 { throw AppError.conflict("duplicate", field: "name") }
     }

@@ -6,16 +6,16 @@ import Vapor
 
 /// Use cases for compounds, buildings and units.
 enum PlaceChanges {
-    static func createCompound(communityID: OrgNodeID, name: String, address: String, commercial: Bool, in context: UseCaseContext) async throws -> Compound {
+    static func createCompound(communityID: OrgNodeID, name: String, address: String, commercial: Bool, in context: UseCaseContext) async throws -> CompoundRecord {
         let actor = try context.account()
         return try await context.write { db in
-            let community = try await Scoped.find(OrgNode.self, communityID.uuid, actor: actor, .viewOrganisation, on: db)
+            let community = try await Scoped.find(OrgNodeRecord.self, communityID.uuid, actor: actor, .viewOrganisation, on: db)
             guard community.level == .community else { throw AppError.invalid("communityId", "wrong_parent_level") }
             try Scoped.require(.manageOrganisation, actor: actor, at: community.path)
-            if try await Compound.query(on: db).filter(\.$community.$id == communityID.uuid).filter(\.$name == name).count() > 0 {
+            if try await CompoundRecord.query(on: db).filter(\.$community.$id == communityID.uuid).filter(\.$name == name).count() > 0 {
                 throw AppError.conflict("duplicate", field: "name")
             }
-            let compound = Compound(communityID: communityID.uuid, orgPath: community.orgPath, name: name, address: address, commercial: commercial)
+            let compound = CompoundRecord(communityID: communityID.uuid, orgPath: community.orgPath, name: name, address: address, commercial: commercial)
             try await compound.create(on: db)
             try await context.audit(AuditEvent(action: "compound.create", objectType: "compound", objectID: compound.id!.uuidString.lowercased(),
                                                change: ["name": name, "address": address, "commercial": "\(commercial)"]), on: db)
@@ -23,13 +23,13 @@ enum PlaceChanges {
         }
     }
 
-    static func updateCompound(id: UUID, name: String?, address: String?, commercial: Bool?, in context: UseCaseContext) async throws -> Compound {
+    static func updateCompound(id: UUID, name: String?, address: String?, commercial: Bool?, in context: UseCaseContext) async throws -> CompoundRecord {
         let actor = try context.account()
         return try await context.write { db in
-            let compound = try await Scoped.find(Compound.self, id, actor: actor, .viewOrganisation, on: db)
+            let compound = try await Scoped.find(CompoundRecord.self, id, actor: actor, .viewOrganisation, on: db)
             try Scoped.require(.manageOrganisation, actor: actor, at: compound.orgPath)
             if let name, name != compound.name {
-                if try await Compound.query(on: db).filter(\.$community.$id == compound.$community.id).filter(\.$name == name).count() > 0 {
+                if try await CompoundRecord.query(on: db).filter(\.$community.$id == compound.$community.id).filter(\.$name == name).count() > 0 {
                     throw AppError.conflict("duplicate", field: "name")
                 }
                 compound.name = name
@@ -45,22 +45,22 @@ enum PlaceChanges {
     }
 
     /// The grid must be in the compound's community.
-    static func grid(_ gridID: UUID, for compound: Compound, actor: Actor, on db: any Database) async throws -> OrgNode {
-        let grid = try await Scoped.find(OrgNode.self, gridID, actor: actor, .viewOrganisation, on: db)
+    static func grid(_ gridID: UUID, for compound: CompoundRecord, actor: Actor, on db: any Database) async throws -> OrgNodeRecord {
+        let grid = try await Scoped.find(OrgNodeRecord.self, gridID, actor: actor, .viewOrganisation, on: db)
         guard grid.level == .grid, grid.$parent.id == compound.$community.id else { throw AppError.invalid("gridId", "wrong_parent_level") }
         return grid
     }
 
-    static func createBuilding(compoundID: UUID, gridID: OrgNodeID, name: String, location: GeoPoint? = nil, in context: UseCaseContext) async throws -> Building {
+    static func createBuilding(compoundID: UUID, gridID: OrgNodeID, name: String, location: GeoPoint? = nil, in context: UseCaseContext) async throws -> BuildingRecord {
         let actor = try context.account()
         return try await context.write { db in
-            let compound = try await Scoped.find(Compound.self, compoundID, actor: actor, .viewOrganisation, on: db)
+            let compound = try await Scoped.find(CompoundRecord.self, compoundID, actor: actor, .viewOrganisation, on: db)
             let grid = try await grid(gridID.uuid, for: compound, actor: actor, on: db)
             try Scoped.require(.manageOrganisation, actor: actor, at: grid.path)
-            if try await Building.query(on: db).filter(\.$compound.$id == compoundID).filter(\.$name == name).count() > 0 {
+            if try await BuildingRecord.query(on: db).filter(\.$compound.$id == compoundID).filter(\.$name == name).count() > 0 {
                 throw AppError.conflict("duplicate", field: "name")
             }
-            let building = Building(compoundID: compoundID, gridID: gridID.uuid, orgPath: grid.orgPath, name: name, location: location)
+            let building = BuildingRecord(compoundID: compoundID, gridID: gridID.uuid, orgPath: grid.orgPath, name: name, location: location)
             try await building.create(on: db)
             var change = ["name": name, "grid": gridID.uuid.uuidString]
             if let location { change["location"] = "\(location.latitude),\(location.longitude)" }
@@ -72,14 +72,14 @@ enum PlaceChanges {
 
     /// Renames a building or moves it to another grid of its community (its units, households and the persons
     /// registered there follow).
-    static func updateBuilding(id: UUID, name: String?, gridID: OrgNodeID?, location: GeoPoint? = nil, in context: UseCaseContext) async throws -> Building {
+    static func updateBuilding(id: UUID, name: String?, gridID: OrgNodeID?, location: GeoPoint? = nil, in context: UseCaseContext) async throws -> BuildingRecord {
         let actor = try context.account()
         return try await context.write { db in
-            let building = try await Scoped.find(Building.self, id, actor: actor, .viewOrganisation, on: db)
+            let building = try await Scoped.find(BuildingRecord.self, id, actor: actor, .viewOrganisation, on: db)
             try Scoped.require(.manageOrganisation, actor: actor, at: building.orgPath)
             var change: [String: String] = [:]
             if let name, name != building.name {
-                if try await Building.query(on: db).filter(\.$compound.$id == building.$compound.id).filter(\.$name == name).count() > 0 {
+                if try await BuildingRecord.query(on: db).filter(\.$compound.$id == building.$compound.id).filter(\.$name == name).count() > 0 {
                     throw AppError.conflict("duplicate", field: "name")
                 }
                 building.name = name
@@ -90,7 +90,7 @@ enum PlaceChanges {
                 change["location"] = "\(location.latitude),\(location.longitude)"
             }
             if let gridID, gridID.uuid != building.$grid.id {
-                let compound = try await Compound.find(building.$compound.id, on: db)!
+                let compound = try await CompoundRecord.find(building.$compound.id, on: db)!
                 let grid = try await grid(gridID.uuid, for: compound, actor: actor, on: db)
                 try Scoped.require(.manageOrganisation, actor: actor, at: grid.path)
                 let old = building.orgPath
@@ -119,15 +119,15 @@ enum PlaceChanges {
         try await sql.raw("UPDATE units SET org_path = \(bind: new) WHERE building_id = \(bind: id)").run()
     }
 
-    static func createUnit(buildingID: UUID, number: String, area: Area, developerHeld: Bool, in context: UseCaseContext) async throws -> HousingUnit {
+    static func createUnit(buildingID: UUID, number: String, area: Area, developerHeld: Bool, in context: UseCaseContext) async throws -> HousingUnitRecord {
         let actor = try context.account()
         return try await context.write { db in
-            let building = try await Scoped.find(Building.self, buildingID, actor: actor, .viewOrganisation, on: db)
+            let building = try await Scoped.find(BuildingRecord.self, buildingID, actor: actor, .viewOrganisation, on: db)
             try Scoped.require(.manageOrganisation, actor: actor, at: building.orgPath)
-            if try await HousingUnit.query(on: db).filter(\.$building.$id == buildingID).filter(\.$number == number).count() > 0 {
+            if try await HousingUnitRecord.query(on: db).filter(\.$building.$id == buildingID).filter(\.$number == number).count() > 0 {
                 throw AppError.conflict("duplicate", field: "number")
             }
-            let unit = HousingUnit(buildingID: buildingID, orgPath: OrgPath(building.orgPath) ?? .root, number: number, area: area, developerHeld: developerHeld)
+            let unit = HousingUnitRecord(buildingID: buildingID, orgPath: OrgPath(building.orgPath) ?? .root, number: number, area: area, developerHeld: developerHeld)
             try await unit.create(on: db)
             try await context.audit(AuditEvent(action: "unit.create", objectType: "unit", objectID: unit.id!.uuidString.lowercased(),
                                                change: ["number": number, "area": area.description, "developerHeld": "\(developerHeld)"]), on: db)
@@ -136,13 +136,13 @@ enum PlaceChanges {
     }
 
     static func updateUnit(id: UUID, number: String?, area: Area?, developerHeld: Bool?, voteRepresentative: UUID? = nil,
-                           in context: UseCaseContext) async throws -> HousingUnit {
+                           in context: UseCaseContext) async throws -> HousingUnitRecord {
         let actor = try context.account()
         return try await context.write { db in
-            let unit = try await Scoped.find(HousingUnit.self, id, actor: actor, .viewOrganisation, on: db)
+            let unit = try await Scoped.find(HousingUnitRecord.self, id, actor: actor, .viewOrganisation, on: db)
             try Scoped.require(.manageOrganisation, actor: actor, at: unit.orgPath)
             if let number, number != unit.number {
-                if try await HousingUnit.query(on: db).filter(\.$building.$id == unit.$building.id).filter(\.$number == number).count() > 0 {
+                if try await HousingUnitRecord.query(on: db).filter(\.$building.$id == unit.$building.id).filter(\.$number == number).count() > 0 {
                     throw AppError.conflict("duplicate", field: "number")
                 }
                 unit.number = number

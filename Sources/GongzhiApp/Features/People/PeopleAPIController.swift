@@ -35,7 +35,7 @@ struct PeopleAPIController: RouteCollection {
         let actor = try anyReach(request)
         let paging = try Paging(request)
         let own = try await ResidentReach.households(of: actor, on: request.db)
-        var query = Household.query(on: request.db).visible(to: actor, .viewResidents, alsoIDs: own)
+        var query = HouseholdRecord.query(on: request.db).visible(to: actor, .viewResidents, alsoIDs: own)
         if let unit = try request.queryUUID("unitId") { query = query.filter(\.$unit.$id == unit) }
         return try await query.sort(\.$createdAt).listPage(paging) { HouseholdDTO(id: $0.id!, unitId: $0.$unit.id, label: $0.label, members: nil) }
     }
@@ -57,9 +57,9 @@ struct PeopleAPIController: RouteCollection {
     @Sendable func getHousehold(_ request: Request) async throws -> HouseholdDTO {
         let actor = try anyReach(request)
         let own = try await ResidentReach.households(of: actor, on: request.db)
-        let household = try await Scoped.find(Household.self, try request.uuidParameter(), actor: actor, .viewResidents, alsoIDs: own, on: request.db)
+        let household = try await Scoped.find(HouseholdRecord.self, try request.uuidParameter(), actor: actor, .viewResidents, alsoIDs: own, on: request.db)
         let isOwn = own.contains(household.id!)
-        let members = try await HouseholdMember.query(on: request.db).filter(\.$household.$id == household.id!).with(\.$person).all()
+        let members = try await HouseholdMemberRecord.query(on: request.db).filter(\.$household.$id == household.id!).with(\.$person).all()
         return HouseholdDTO(id: household.id!, unitId: household.$unit.id, label: household.label,
                             members: members.map { MemberDTO(person: PersonDTO($0.person, viewer: actor, ownHousehold: isOwn), relation: $0.relation, resides: $0.resides) })
     }
@@ -92,9 +92,9 @@ struct PeopleAPIController: RouteCollection {
         let actor = try anyReach(request)
         let paging = try Paging(request)
         let own = try await ResidentReach.persons(of: actor, on: request.db)
-        var query = Person.query(on: request.db).visible(to: actor, .viewResidents, alsoIDs: own)
+        var query = PersonRecord.query(on: request.db).visible(to: actor, .viewResidents, alsoIDs: own)
         if let household = try request.queryUUID("householdId") {
-            let ids = try await HouseholdMember.query(on: request.db).filter(\.$household.$id == household).all().map(\.$person.id)
+            let ids = try await HouseholdMemberRecord.query(on: request.db).filter(\.$household.$id == household).all().map(\.$person.id)
             query = query.filter(\.$id ~~ ids)
         }
         return try await query.sort(\.$name).listPage(paging) { PersonDTO($0, viewer: actor, ownHousehold: own.contains($0.id!)) }
@@ -131,7 +131,7 @@ struct PeopleAPIController: RouteCollection {
     @Sendable func linkAccount(_ request: Request) async throws -> Response {
         let actor = try request.require(.manageResidents)
         let personID = try request.uuidParameter()
-        _ = try await Scoped.find(Person.self, personID, actor: actor, .viewResidents, on: request.db)
+        _ = try await Scoped.find(PersonRecord.self, personID, actor: actor, .viewResidents, on: request.db)
         let body = try request.content.decode(LinkBody.self)
         guard let userID = body.userId else { throw AppError.invalid("userId", "required") }
         let user = try await AccountLinks.link(personID: PersonID(personID), userID: AccountID(userID), evidence: body.evidence, in: request.context)
@@ -146,7 +146,7 @@ struct PeopleAPIController: RouteCollection {
     @Sendable func getPerson(_ request: Request) async throws -> PersonDTO {
         let actor = try anyReach(request)
         let own = try await ResidentReach.persons(of: actor, on: request.db)
-        let person = try await Scoped.find(Person.self, try request.uuidParameter(), actor: actor, .viewResidents, alsoIDs: own, on: request.db)
+        let person = try await Scoped.find(PersonRecord.self, try request.uuidParameter(), actor: actor, .viewResidents, alsoIDs: own, on: request.db)
         return PersonDTO(person, viewer: actor, ownHousehold: own.contains(person.id!))
     }
 

@@ -12,7 +12,7 @@ struct PersonDTO: Content {
     let idNumber: String
     let phone: String?
 
-    init(_ person: Person, viewer: Actor, ownHousehold: Bool = false) {
+    init(_ person: PersonRecord, viewer: Actor, ownHousehold: Bool = false) {
         id = person.id!
         let fullName = ownHousehold || OrgPath(person.orgPath).map { AccessPolicy.allows(.viewFullNames, actor: viewer, at: $0) } == true
         name = fullName ? person.name : Masking.name(person.name)
@@ -46,13 +46,13 @@ struct UnmaskedDTO: Content {
 enum ResidentReach {
     static func households(of actor: Actor, on db: any Database) async throws -> [UUID] {
         guard let personID = actor.personID?.uuid else { return [] }
-        return try await HouseholdMember.query(on: db).filter(\.$person.$id == personID).all().map(\.$household.id)
+        return try await HouseholdMemberRecord.query(on: db).filter(\.$person.$id == personID).all().map(\.$household.id)
     }
 
     static func persons(of actor: Actor, on db: any Database) async throws -> [UUID] {
         let households = try await households(of: actor, on: db)
         guard !households.isEmpty else { return [] }
-        return try await HouseholdMember.query(on: db).filter(\.$household.$id ~~ households).all().map(\.$person.id)
+        return try await HouseholdMemberRecord.query(on: db).filter(\.$household.$id ~~ households).all().map(\.$person.id)
     }
 }
 

@@ -3,9 +3,9 @@ import SQLKit
 
 struct CreateHousehold: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(Household.schema)
+        try await database.schema(HouseholdRecord.schema)
             .id()
-            .field("unit_id", .uuid, .required, .references(HousingUnit.schema, .id, onDelete: .restrict))
+            .field("unit_id", .uuid, .required, .references(HousingUnitRecord.schema, .id, onDelete: .restrict))
             .field("org_path", .string, .required)
             .field("label", .string, .required)
             .field("created_at", .datetime)
@@ -13,12 +13,12 @@ struct CreateHousehold: AsyncMigration {
             .create()
     }
 
-    func revert(on database: any Database) async throws { try await database.schema(Household.schema).delete() }
+    func revert(on database: any Database) async throws { try await database.schema(HouseholdRecord.schema).delete() }
 }
 
 struct CreatePerson: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(Person.schema)
+        try await database.schema(PersonRecord.schema)
             .id()
             .field("org_path", .string, .required)
             .field("name", .string, .required)
@@ -34,32 +34,32 @@ struct CreatePerson: AsyncMigration {
             .create()
     }
 
-    func revert(on database: any Database) async throws { try await database.schema(Person.schema).delete() }
+    func revert(on database: any Database) async throws { try await database.schema(PersonRecord.schema).delete() }
 }
 
 struct CreateHouseholdMember: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(HouseholdMember.schema)
+        try await database.schema(HouseholdMemberRecord.schema)
             .id()
-            .field("household_id", .uuid, .required, .references(Household.schema, .id, onDelete: .cascade))
-            .field("person_id", .uuid, .required, .references(Person.schema, .id, onDelete: .cascade))
+            .field("household_id", .uuid, .required, .references(HouseholdRecord.schema, .id, onDelete: .cascade))
+            .field("person_id", .uuid, .required, .references(PersonRecord.schema, .id, onDelete: .cascade))
             .field("relation", .string, .required)
             .field("resides", .bool, .required)
             .unique(on: "household_id", "person_id")
             .create()
     }
 
-    func revert(on database: any Database) async throws { try await database.schema(HouseholdMember.schema).delete() }
+    func revert(on database: any Database) async throws { try await database.schema(HouseholdMemberRecord.schema).delete() }
 }
 
 /// When a person left their last household: the start of the register's five-year retention (checklist row 28).
 /// People already without a household when this runs keep nil: when they left is not known.
 struct AddPersonDeregisteredAt: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(Person.schema).field("deregistered_at", .datetime).update()
+        try await database.schema(PersonRecord.schema).field("deregistered_at", .datetime).update()
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(Person.schema).deleteField("deregistered_at").update()
+        try await database.schema(PersonRecord.schema).deleteField("deregistered_at").update()
     }
 }

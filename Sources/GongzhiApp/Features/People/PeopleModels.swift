@@ -4,16 +4,16 @@ import Foundation
 import GongzhiCore
 
 /// A household (户) living in a unit.
-final class Household: Model, @unchecked Sendable {
+final class HouseholdRecord: Model, @unchecked Sendable {
     static let schema = "households"
 
     @ID(key: .id) var id: UUID?
-    @Parent(key: "unit_id") var unit: HousingUnit
+    @Parent(key: "unit_id") var unit: HousingUnitRecord
     @Field(key: "org_path") var orgPath: String
     /// A label when a unit holds several households ("主户", "2").
     @Field(key: "label") var label: String
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
-    @Children(for: \.$household) var members: [HouseholdMember]
+    @Children(for: \.$household) var members: [HouseholdMemberRecord]
 
     /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
     /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
@@ -30,7 +30,7 @@ final class Household: Model, @unchecked Sendable {
 }
 
 /// A person. The ID number and mobile are stored encrypted (AES-GCM) with a keyed hash for exact lookups.
-final class Person: Model, @unchecked Sendable {
+final class PersonRecord: Model, @unchecked Sendable {
     static let schema = "persons"
 
     @ID(key: .id) var id: UUID?
@@ -81,12 +81,12 @@ final class Person: Model, @unchecked Sendable {
 }
 
 /// A person's place in a household: owner, co-owner, tenant or family member.
-final class HouseholdMember: Model, @unchecked Sendable {
+final class HouseholdMemberRecord: Model, @unchecked Sendable {
     static let schema = "household_members"
 
     @ID(key: .id) var id: UUID?
-    @Parent(key: "household_id") var household: Household
-    @Parent(key: "person_id") var person: Person
+    @Parent(key: "household_id") var household: HouseholdRecord
+    @Parent(key: "person_id") var person: PersonRecord
     @Field(key: "relation") var relation: HouseholdRelation
     /// False for an owner who lets the unit and lives elsewhere.
     @Field(key: "resides") var resides: Bool
@@ -106,5 +106,5 @@ final class HouseholdMember: Model, @unchecked Sendable {
     }
 }
 
-extension Household: OrgScoped { static var pathKey: KeyPath<Household, FieldProperty<Household, String>> { \.$orgPath } }
-extension Person: OrgScoped { static var pathKey: KeyPath<Person, FieldProperty<Person, String>> { \.$orgPath } }
+extension HouseholdRecord: OrgScoped { static var pathKey: KeyPath<HouseholdRecord, FieldProperty<HouseholdRecord, String>> { \.$orgPath } }
+extension PersonRecord: OrgScoped { static var pathKey: KeyPath<PersonRecord, FieldProperty<PersonRecord, String>> { \.$orgPath } }

@@ -33,7 +33,7 @@ struct PeoplePagesController: RouteCollection {
         let messages: [FormMessage]
     }
 
-    func row(_ person: Person, _ actor: Actor) -> PersonRow {
+    func row(_ person: PersonRecord, _ actor: Actor) -> PersonRow {
         let dto = PersonDTO(person, viewer: actor)
         return PersonRow(id: dto.id.uuidString, name: dto.name, idNumber: dto.idNumber, phone: dto.phone ?? "")
     }
@@ -42,7 +42,7 @@ struct PeoplePagesController: RouteCollection {
         let actor = try request.require(.viewResidents)
         let offset = request.pageOffset
         let name = ((try? request.query.get(String.self, at: "name")) ?? "").trimmingCharacters(in: .whitespaces)
-        var query = Person.query(on: request.db).visible(to: actor, .viewResidents)
+        var query = PersonRecord.query(on: request.db).visible(to: actor, .viewResidents)
         // Searching by name is for those who may see full names; others search by exact number.
         if !name.isEmpty, AccessPolicy.allowsAnywhere(.viewFullNames, actor: actor) { query = query.filter(\.$name =~ String(name.prefix(20))) }
         let persons = try await query.sort(\.$name).range(offset..<(offset + 51)).all()
@@ -62,7 +62,7 @@ struct PeoplePagesController: RouteCollection {
         let raw = (form.number ?? "").trimmingCharacters(in: .whitespaces)
         let idNumber = try? ResidentIDNumber(validating: raw, today: request.now)
         let phone = idNumber == nil ? try? MobileNumber(validating: raw) : nil
-        var persons: [Person] = []
+        var persons: [PersonRecord] = []
         var messages: [FormMessage] = []
         if idNumber == nil && phone == nil {
             messages = [FormMessage(field: "number", text: Strings.text(raw.count > 11 ? "error.invalid_id_number" : "error.invalid_phone", request.lang))]
@@ -96,9 +96,9 @@ struct PeoplePagesController: RouteCollection {
     func renderPerson(_ request: Request, actor: Actor, id: UUID, unmasked: UnmaskedDTO? = nil, messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
         let db = request.db
         let own = try await ResidentReach.persons(of: actor, on: db)
-        let person = try await Scoped.find(Person.self, id, actor: actor, .viewResidents, alsoIDs: own, on: db)
+        let person = try await Scoped.find(PersonRecord.self, id, actor: actor, .viewResidents, alsoIDs: own, on: db)
         let dto = PersonDTO(person, viewer: actor, ownHousehold: own.contains(id))
-        let memberships = try await HouseholdMember.query(on: db).filter(\.$person.$id == id)
+        let memberships = try await HouseholdMemberRecord.query(on: db).filter(\.$person.$id == id)
             .with(\.$household) { $0.with(\.$unit) { $0.with(\.$building) { $0.with(\.$compound) } } }.all()
         let context = PersonPage(
             page: await PageBase.make(for: request, title: dto.name), id: id.uuidString,
@@ -164,9 +164,9 @@ struct PeoplePagesController: RouteCollection {
         let db = request.db
         let lang = request.lang
         let own = try await ResidentReach.households(of: actor, on: db)
-        let household = try await Scoped.find(Household.self, id, actor: actor, .viewResidents, alsoIDs: own, on: db)
-        let unit = try await HousingUnit.query(on: db).filter(\.$id == household.$unit.id).with(\.$building) { $0.with(\.$compound) }.first()!
-        let members = try await HouseholdMember.query(on: db).filter(\.$household.$id == id).with(\.$person).all()
+        let household = try await Scoped.find(HouseholdRecord.self, id, actor: actor, .viewResidents, alsoIDs: own, on: db)
+        let unit = try await HousingUnitRecord.query(on: db).filter(\.$id == household.$unit.id).with(\.$building) { $0.with(\.$compound) }.first()!
+        let members = try await HouseholdMemberRecord.query(on: db).filter(\.$household.$id == id).with(\.$person).all()
         let isOwn = own.contains(id)
         let context = HouseholdPage(
             page: await PageBase.make(for: request, title: Strings.text("people.household", lang)), id: id.uuidString,

@@ -51,11 +51,11 @@ struct CaseLabels {
         }
         let nodeIDs = Set(cases.map(\.handlerNodeID) + cases.compactMap { OrgPath($0.placePath)?.segments.last.flatMap(UUID.init(uuidString:)) })
         if !nodeIDs.isEmpty {
-            for node in try await OrgNode.query(on: db).filter(\.$id ~~ Array(nodeIDs)).all() { labels.nodes[node.id!] = node.name }
+            for node in try await OrgNodeRecord.query(on: db).filter(\.$id ~~ Array(nodeIDs)).all() { labels.nodes[node.id!] = node.name }
         }
         let buildingIDs = Array(Set(cases.compactMap(\.buildingID)))
         if !buildingIDs.isEmpty {
-            let buildings = try await Building.query(on: db).filter(\.$id ~~ buildingIDs).with(\.$compound).all()
+            let buildings = try await BuildingRecord.query(on: db).filter(\.$id ~~ buildingIDs).with(\.$compound).all()
             for building in buildings { labels.places[building.id!] = building.compound.name + " " + building.name }
         }
         return labels
@@ -124,7 +124,7 @@ extension CaseLabels {
         let events = try await CaseEventRecord.query(on: db).filter(\.$caseID == record.id!).sort(\.$seq).all()
         var photos: [Int: [String]] = [:]
         if showPhotos {
-            for photo in try await CaseAttachment.query(on: db).filter(\.$caseID == record.id!).filter(\.$eventSeq != nil).sort(\.$uploadedAt).all() {
+            for photo in try await CaseAttachmentRecord.query(on: db).filter(\.$caseID == record.id!).filter(\.$eventSeq != nil).sort(\.$uploadedAt).all() {
                 photos[photo.eventSeq ?? 0, default: []].append("/api/v1/cases/\(record.id!.uuidString.lowercased())/attachments/\(photo.id!.uuidString.lowercased())")
             }
         }

@@ -94,7 +94,7 @@ struct CasePagesController: RouteCollection {
         var handlers: [SelectOption] = []
         if forms.contains(where: \.needsHandler) {
             let scopes = AccessPolicy.scopes(.viewOrganisation, actor: actor)
-            handlers = scopes.isEmpty ? [] : try await OrgNode.query(on: db)
+            handlers = scopes.isEmpty ? [] : try await OrgNodeRecord.query(on: db)
                 .group(.or) { group in for scope in scopes { group.filter(\.$path =~ scope.rawValue) } }
                 .sort(\.$path).limit(400).all()
                 .filter { record.accusedPath.flatMap(OrgPath.init)?.contains($0.orgPath) != true }

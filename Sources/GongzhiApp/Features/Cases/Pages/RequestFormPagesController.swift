@@ -137,10 +137,10 @@ struct RequestFormPagesController: RouteCollection {
         guard !scopes.isEmpty else { return [] }
         var own: UUID?
         if let personID = actor.personID?.uuid,
-           let member = try await HouseholdMember.query(on: db).filter(\.$person.$id == personID).with(\.$household, { $0.with(\.$unit) }).first() {
+           let member = try await HouseholdMemberRecord.query(on: db).filter(\.$person.$id == personID).with(\.$household, { $0.with(\.$unit) }).first() {
             own = member.household.unit.$building.id
         }
-        let buildings = try await Building.query(on: db).group(.or) { group in for scope in scopes { group.filter(\.$orgPath =~ scope) } }
+        let buildings = try await BuildingRecord.query(on: db).group(.or) { group in for scope in scopes { group.filter(\.$orgPath =~ scope) } }
             .with(\.$compound).limit(500).all()
         let chosen = selected ?? own
         let groups = Dictionary(grouping: buildings, by: { $0.compound.name })

@@ -37,7 +37,7 @@ struct ResidentPortalPagesController: RouteCollection {
     static func home(_ request: Request, actor: Actor) async throws -> View {
         let userID = actor.userID.uuid
         let mine = try await CaseRecord.query(on: request.db).filter(\.$submitterUserID == userID).sort(\.$openedAt, .descending).limit(5).all()
-        let notices = try await CaseNotice.query(on: request.db).filter(\.$userID == userID).filter(\.$readAt == nil)
+        let notices = try await CaseNoticeRecord.query(on: request.db).filter(\.$userID == userID).filter(\.$readAt == nil)
             .sort(\.$createdAt, .descending).limit(5).all()
         let board = try await boardCases(actor: actor, limit: boardSize, on: request.db)
         let labels = try await CaseLabels.load(for: mine + board, lang: request.lang, reader: actor, on: request.db)
@@ -89,7 +89,7 @@ struct ResidentPortalPagesController: RouteCollection {
         // A resident sees their own cases and the ones theirs were merged into.
         let cases = try await CaseRecord.visible(to: actor, on: request.db)
             .sort(\.$openedAt, .descending).range(offset..<(offset + 21)).all()
-        let notices = try await CaseNotice.query(on: request.db).filter(\.$userID == userID).sort(\.$createdAt, .descending).limit(20).all()
+        let notices = try await CaseNoticeRecord.query(on: request.db).filter(\.$userID == userID).sort(\.$createdAt, .descending).limit(20).all()
         let labels = try await CaseLabels.load(for: cases, lang: request.lang, reader: actor, on: request.db)
         let page = await PageBase.make(for: request, title: Strings.text("portal.mine", request.lang))
         return try await request.view.render("cases/mine", MinePage(

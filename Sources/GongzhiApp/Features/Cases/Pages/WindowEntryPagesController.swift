@@ -38,7 +38,7 @@ struct WindowEntryPagesController: RouteCollection {
     struct Draft {
         var number = ""
         var searched = false
-        var persons: [Person] = []
+        var persons: [PersonRecord] = []
         var personID: UUID?
         var channel = "window"
         var item = ""
@@ -54,7 +54,7 @@ struct WindowEntryPagesController: RouteCollection {
         var ownBuilding: UUID?
         for person in draft.persons {
             let dto = PersonDTO(person, viewer: actor)
-            let membership = try await HouseholdMember.query(on: db).filter(\.$person.$id == person.id!)
+            let membership = try await HouseholdMemberRecord.query(on: db).filter(\.$person.$id == person.id!)
                 .with(\.$household) { $0.with(\.$unit) { $0.with(\.$building) { $0.with(\.$compound) } } }.first()
             let unit = membership?.household.unit
             if ownBuilding == nil, draft.personID == nil || draft.personID == person.id { ownBuilding = unit?.$building.id }
@@ -63,7 +63,7 @@ struct WindowEntryPagesController: RouteCollection {
                                         selected: draft.personID == person.id || (draft.personID == nil && draft.persons.count == 1)))
         }
         let scopes = AccessPolicy.scopes(.intakeCases, actor: actor)
-        let buildings = scopes.isEmpty ? [] : try await Building.query(on: db)
+        let buildings = scopes.isEmpty ? [] : try await BuildingRecord.query(on: db)
             .group(.or) { group in for scope in scopes { group.filter(\.$orgPath =~ scope.rawValue) } }
             .with(\.$compound).limit(600).all()
             .sorted { ($0.compound.name, $0.name) < ($1.compound.name, $1.name) }
@@ -123,7 +123,7 @@ struct WindowEntryPagesController: RouteCollection {
         let form = try request.content.decode(EntryForm.self)
         var draft = Draft(personID: form.personId.flatMap(UUID.init(uuidString:)), channel: form.channel ?? "window", item: form.item ?? "",
                           buildingID: form.buildingId.flatMap(UUID.init(uuidString:)), title: form.title ?? "", description: form.description ?? "")
-        if let personID = draft.personID, let person = try? await Scoped.find(Person.self, personID, actor: actor, .viewResidents, on: request.db) {
+        if let personID = draft.personID, let person = try? await Scoped.find(PersonRecord.self, personID, actor: actor, .viewResidents, on: request.db) {
             draft.persons = [person]
         }
         do {

@@ -169,7 +169,7 @@ struct WorkbenchPagesController: RouteCollection {
         if let level = filters.level { query = query.filter(\.$slaLevel == level) }
         if filters.supervised { query = query.filter(\.$supervised == true) }
         if let category = filters.category { query = query.filter(\.$category == category) }
-        if let grid = filters.grid, let node = try await OrgNode.find(grid, on: request.db) { query = query.filter(\.$placePath =~ node.path) }
+        if let grid = filters.grid, let node = try await OrgNodeRecord.find(grid, on: request.db) { query = query.filter(\.$placePath =~ node.path) }
         if let handler = filters.handler { query = query.filter(\.$handlerNodeID == handler) }
         if let from = filters.from { query = query.filter(\.$openedAt >= DayNumber.start(of: from)) }
         if let to = filters.to { query = query.filter(\.$openedAt < DayNumber.start(of: to).addingTimeInterval(86_400)) }
@@ -190,7 +190,7 @@ struct WorkbenchPagesController: RouteCollection {
 
         let catalogue = try await CatalogueStore.current(on: request.db)
         let scopes = AccessPolicy.scopes(.viewCases, actor: actor)
-        let nodes = scopes.isEmpty ? [] : try await OrgNode.query(on: request.db)
+        let nodes = scopes.isEmpty ? [] : try await OrgNodeRecord.query(on: request.db)
             .group(.or) { group in for scope in scopes { group.filter(\.$path =~ scope.rawValue) } }
             .sort(\.$path).limit(400).all()
         func option(_ value: String, _ label: String, _ selected: Bool) -> SelectOption { SelectOption(value: value, label: label, selected: selected) }

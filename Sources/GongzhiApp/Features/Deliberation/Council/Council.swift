@@ -18,14 +18,14 @@ enum Council {
         let organisation: String?
     }
 
-    static func addMember(_ input: NewMember, in context: UseCaseContext) async throws -> CouncilMember {
+    static func addMember(_ input: NewMember, in context: UseCaseContext) async throws -> CouncilMemberRecord {
         let actor = try context.account()
         let name = try Validate.name(input.name), organisation = try Validate.text(input.organisation, field: "organisation")
         let now = context.now
         return try await context.write { db in
             let community = try await DeliberationScope.managedCommunity(input.communityID, actor: actor, on: db)
             try await checkCompound(input.compoundID, in: community, on: db)
-            let member = CouncilMember(communityID: community.id!, orgPath: community.path, compoundID: input.compoundID, seat: input.seat,
+            let member = CouncilMemberRecord(communityID: community.id!, orgPath: community.path, compoundID: input.compoundID, seat: input.seat,
                                        name: name, organisation: organisation, now: now)
             try await member.create(on: db)
             try await context.audit(AuditEvent(action: "council.member_add", objectType: "council_member", objectID: member.id!.uuidString.lowercased(),
@@ -34,10 +34,10 @@ enum Council {
         }
     }
 
-    static func retireMember(_ id: UUID, in context: UseCaseContext) async throws -> CouncilMember {
+    static func retireMember(_ id: UUID, in context: UseCaseContext) async throws -> CouncilMemberRecord {
         let actor = try context.account()
         return try await context.write { db in
-            guard let member = try await CouncilMember.find(id, on: db) else { throw AppError.notFound }
+            guard let member = try await CouncilMemberRecord.find(id, on: db) else { throw AppError.notFound }
             guard try DeliberationScope.access(actor, at: member.orgPath).manage else { throw AppError.forbidden }
             if member.active { member.retiredAt = context.now }
             member.active = false
@@ -47,21 +47,21 @@ enum Council {
         }
     }
 
-    static func checkCompound(_ id: UUID?, in community: OrgNode, on db: any Database) async throws {
+    static func checkCompound(_ id: UUID?, in community: OrgNodeRecord, on db: any Database) async throws {
         guard let id else { return }
-        guard try await Compound.find(id, on: db)?.$community.id == community.id else { throw AppError.invalid("compoundId", "not_found") }
+        guard try await CompoundRecord.find(id, on: db)?.$community.id == community.id else { throw AppError.invalid("compoundId", "not_found") }
     }
 
     /// The active members of a community's council (for one compound: its own seats and the community-wide ones).
-    static func members(community: UUID, compound: UUID? = nil, on db: any Database) async throws -> [CouncilMember] {
-        try await CouncilMember.query(on: db).filter(\.$communityID == community).filter(\.$active == true).sort(\.$seat).sort(\.$createdAt).all()
+    static func members(community: UUID, compound: UUID? = nil, on db: any Database) async throws -> [CouncilMemberRecord] {
+        try await CouncilMemberRecord.query(on: db).filter(\.$communityID == community).filter(\.$active == true).sort(\.$seat).sort(\.$createdAt).all()
             .filter { $0.compoundID == nil || compound == nil || $0.compoundID == compound }
     }
 
     /// Whether the compound (or, without one, the community) has a property company: old compounds do not.
     static func hasPropertyCompany(compound: UUID?, community: UUID, on db: any Database) async throws -> Bool {
-        if let compound { return try await Compound.find(compound, on: db)?.commercial ?? false }
-        return try await Compound.query(on: db).filter(\.$community.$id == community).filter(\.$commercial == true).count() > 0
+        if let compound { return try await CompoundRecord.find(compound, on: db)?.commercial ?? false }
+        return try await CompoundRecord.query(on: db).filter(\.$community.$id == community).filter(\.$commercial == true).count() > 0
     }
 
     // MARK: Meetings
@@ -129,7 +129,7 @@ enum Council {
     }
 
     /// Whether a meeting can decide: every core seat present and more than half the members.
-    static func quorum(_ meeting: MeetingRecord, on db: any Database) async throws -> (canDecide: Bool, missing: [CouncilRules.Seat], members: [CouncilMember]) {
+    static func quorum(_ meeting: MeetingRecord, on db: any Database) async throws -> (canDecide: Bool, missing: [CouncilRules.Seat], members: [CouncilMemberRecord]) {
         let members = try await members(community: meeting.communityID, compound: meeting.compoundID, on: db)
         let present = Set(meeting.presentIDs)
         let seats = members.filter { present.contains($0.id!) }.map(\.seat)
@@ -139,7 +139,7 @@ enum Council {
     }
 
     /// A decision of the meeting (on a topic of its agenda, or on its own); refused without a quorum.
-    static func decide(_ id: UUID, needID: UUID?, text sent: String?, outcome: MeetingDecision.Outcome, in context: UseCaseContext) async throws -> MeetingDecision {
+    static func decide(_ id: UUID, needID: UUID?, text sent: String?, outcome: MeetingDecisionRecord.Outcome, in context: UseCaseContext) async throws -> MeetingDecisionRecord {
         let actor = try context.account()
         let text = try Validate.text(sent, field: "text", limit: 2_000)
         guard !text.isEmpty else { throw AppError.invalid("text", "required") }
@@ -150,7 +150,7 @@ enum Council {
             guard meeting.publishedAt == nil else { throw AppError.conflict("meeting_published") }
             guard try await quorum(meeting, on: db).canDecide else { throw AppError.conflict("no_quorum") }
             if let needID, !meeting.agendaIDs.contains(needID) { throw AppError.invalid("needId", "not_on_agenda") }
-            let decision = MeetingDecision(meetingID: id, needID: needID, text: text, outcome: outcome, now: now)
+            let decision = MeetingDecisionRecord(meetingID: id, needID: needID, text: text, outcome: outcome, now: now)
             try await decision.create(on: db)
             // A topic rejected by the council is closed with the decision as its note.
             if outcome == .rejected, let needID, let need = try await NeedRecord.find(needID, on: db), need.state == .topic {
@@ -190,8 +190,8 @@ enum Council {
 
     struct NewResource: Sendable {
         let communityID: UUID?
-        let kind: ResourceOffer.Kind
-        let provider: ResourceOffer.Provider
+        let kind: ResourceOfferRecord.Kind
+        let provider: ResourceOfferRecord.Provider
         /// As sent: `offer` checks them.
         let providerName: String?
         let title: String?
@@ -199,7 +199,7 @@ enum Council {
         let amountFen: Int?
     }
 
-    static func offer(_ input: NewResource, in context: UseCaseContext) async throws -> ResourceOffer {
+    static func offer(_ input: NewResource, in context: UseCaseContext) async throws -> ResourceOfferRecord {
         let actor = try context.account()
         let providerName = try Validate.name(input.providerName, field: "providerName"), title = try Validate.name(input.title, field: "title")
         let details = try Validate.text(input.details, field: "description", limit: 4_000)
@@ -208,7 +208,7 @@ enum Council {
         let now = context.now
         return try await context.write { db in
             let community = try await DeliberationScope.managedCommunity(input.communityID, actor: actor, on: db)
-            let resource = ResourceOffer(communityID: community.id!, orgPath: community.path, kind: input.kind, provider: input.provider,
+            let resource = ResourceOfferRecord(communityID: community.id!, orgPath: community.path, kind: input.kind, provider: input.provider,
                                          providerName: providerName, title: title, details: details, amountFen: input.amountFen,
                                          createdBy: userID, now: now)
             try await resource.create(on: db)
@@ -218,8 +218,8 @@ enum Council {
         }
     }
 
-    static func resources(actor: Actor, offset: Int, limit: Int, on db: any Database) async throws -> (items: [ResourceOffer], total: Int) {
-        guard let query = DeliberationScope.visible(ResourceOffer.query(on: db), actor: actor, path: \.$orgPath) else { return ([], 0) }
+    static func resources(actor: Actor, offset: Int, limit: Int, on db: any Database) async throws -> (items: [ResourceOfferRecord], total: Int) {
+        guard let query = DeliberationScope.visible(ResourceOfferRecord.query(on: db), actor: actor, path: \.$orgPath) else { return ([], 0) }
         return try await query.sort(\.$createdAt, .descending).page(offset: offset, limit: limit)
     }
 }

@@ -13,7 +13,7 @@ struct CouncilMemberDTO: Content {
     let organisation: String
     let active: Bool
 
-    init(_ member: CouncilMember) {
+    init(_ member: CouncilMemberRecord) {
         id = member.id!
         communityId = member.communityID
         compoundId = member.compoundID
@@ -30,7 +30,7 @@ struct MeetingDTO: Content {
         let id: UUID
         let needId: UUID?
         let text: String
-        let outcome: MeetingDecision.Outcome
+        let outcome: MeetingDecisionRecord.Outcome
     }
 
     let id: UUID
@@ -48,7 +48,7 @@ struct MeetingDTO: Content {
     let missingCoreSeats: [CouncilRules.Seat]?
     let decisions: [Decision]?
 
-    init(_ meeting: MeetingRecord, quorum: (Bool, [CouncilRules.Seat])? = nil, decisions: [MeetingDecision]? = nil, full: Bool = false) {
+    init(_ meeting: MeetingRecord, quorum: (Bool, [CouncilRules.Seat])? = nil, decisions: [MeetingDecisionRecord]? = nil, full: Bool = false) {
         id = meeting.id!
         communityId = meeting.communityID
         compoundId = meeting.compoundID
@@ -65,7 +65,7 @@ struct MeetingDTO: Content {
     }
 
     static func detail(_ meeting: MeetingRecord, access: DeliberationScope.Access, on db: any Database) async throws -> MeetingDTO {
-        let decisions = try await MeetingDecision.query(on: db).filter(\.$meetingID == meeting.id!).sort(\.$createdAt).all()
+        let decisions = try await MeetingDecisionRecord.query(on: db).filter(\.$meetingID == meeting.id!).sort(\.$createdAt).all()
         let quorum = access.staff ? try await Council.quorum(meeting, on: db) : nil
         return MeetingDTO(meeting, quorum: quorum.map { ($0.canDecide, $0.missing) }, decisions: decisions, full: true)
     }
@@ -74,15 +74,15 @@ struct MeetingDTO: Content {
 struct ResourceDTO: Content {
     let id: UUID
     let communityId: UUID
-    let kind: ResourceOffer.Kind
-    let provider: ResourceOffer.Provider
+    let kind: ResourceOfferRecord.Kind
+    let provider: ResourceOfferRecord.Provider
     let providerName: String
     let title: String
     let description: String
     let amountFen: Int?
     let available: Bool
 
-    init(_ resource: ResourceOffer) {
+    init(_ resource: ResourceOfferRecord) {
         id = resource.id!
         communityId = resource.communityID
         kind = resource.kind
@@ -116,7 +116,7 @@ struct CouncilAPIController: RouteCollection {
     @Sendable func members(_ request: Request) async throws -> [CouncilMemberDTO] {
         let actor = try request.requireActor()
         let community = try request.queryUUID("communityId")
-        guard var query = DeliberationScope.visible(CouncilMember.query(on: request.db), actor: actor, path: \.$orgPath) else { return [] }
+        guard var query = DeliberationScope.visible(CouncilMemberRecord.query(on: request.db), actor: actor, path: \.$orgPath) else { return [] }
         if let community { query = query.filter(\.$communityID == community) }
         return try await query.filter(\.$active == true).sort(\.$seat).limit(500).all().map(CouncilMemberDTO.init)
     }
@@ -192,7 +192,7 @@ struct CouncilAPIController: RouteCollection {
     struct DecisionBody: Content {
         var needId: UUID?
         var text: String?
-        var outcome: MeetingDecision.Outcome?
+        var outcome: MeetingDecisionRecord.Outcome?
     }
 
     @Sendable func decide(_ request: Request) async throws -> Response {
@@ -218,8 +218,8 @@ struct CouncilAPIController: RouteCollection {
 
     struct ResourceBody: Content {
         var communityId: UUID?
-        var kind: ResourceOffer.Kind?
-        var provider: ResourceOffer.Provider?
+        var kind: ResourceOfferRecord.Kind?
+        var provider: ResourceOfferRecord.Provider?
         var providerName: String?
         var title: String?
         var description: String?

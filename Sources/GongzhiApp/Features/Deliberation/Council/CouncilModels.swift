@@ -4,7 +4,7 @@ import Foundation
 import GongzhiCore
 
 /// A seat of a community's "3+X" council (议事会), optionally for one compound.
-final class CouncilMember: Model, @unchecked Sendable {
+final class CouncilMemberRecord: Model, @unchecked Sendable {
     static let schema = "council_members"
 
     @ID(key: .id) var id: UUID?
@@ -93,7 +93,7 @@ final class MeetingRecord: Model, @unchecked Sendable {
 }
 
 /// A decision of a meeting, on a topic or on its own.
-final class MeetingDecision: Model, @unchecked Sendable {
+final class MeetingDecisionRecord: Model, @unchecked Sendable {
     static let schema = "meeting_decisions"
 
     enum Outcome: String, Codable, Sendable, CaseIterable {
@@ -129,7 +129,7 @@ final class MeetingDecision: Model, @unchecked Sendable {
 
 /// An offer of the resources list (资源清单): funds, venues, skills, materials, from units, social organisations,
 /// volunteers or property companies.
-final class ResourceOffer: Model, @unchecked Sendable {
+final class ResourceOfferRecord: Model, @unchecked Sendable {
     static let schema = "resources"
 
     enum Kind: String, Codable, Sendable, CaseIterable {
@@ -183,11 +183,11 @@ final class ResourceOffer: Model, @unchecked Sendable {
 
 struct CreateCouncil: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(CouncilMember.schema)
+        try await database.schema(CouncilMemberRecord.schema)
             .id()
-            .field("community_id", .uuid, .required, .references(OrgNode.schema, .id, onDelete: .restrict))
+            .field("community_id", .uuid, .required, .references(OrgNodeRecord.schema, .id, onDelete: .restrict))
             .field("org_path", .string, .required)
-            .field("compound_id", .uuid, .references(Compound.schema, .id, onDelete: .restrict))
+            .field("compound_id", .uuid, .references(CompoundRecord.schema, .id, onDelete: .restrict))
             .field("seat", .string, .required)
             .field("name", .string, .required)
             .field("organisation", .string, .required)
@@ -196,9 +196,9 @@ struct CreateCouncil: AsyncMigration {
             .create()
         try await database.schema(MeetingRecord.schema)
             .id()
-            .field("community_id", .uuid, .required, .references(OrgNode.schema, .id, onDelete: .restrict))
+            .field("community_id", .uuid, .required, .references(OrgNodeRecord.schema, .id, onDelete: .restrict))
             .field("org_path", .string, .required)
-            .field("compound_id", .uuid, .references(Compound.schema, .id, onDelete: .restrict))
+            .field("compound_id", .uuid, .references(CompoundRecord.schema, .id, onDelete: .restrict))
             .field("title", .string, .required)
             .field("held_at", .datetime, .required)
             .field("place", .string, .required)
@@ -209,7 +209,7 @@ struct CreateCouncil: AsyncMigration {
             .field("created_by", .uuid, .required)
             .field("created_at", .datetime, .required)
             .create()
-        try await database.schema(MeetingDecision.schema)
+        try await database.schema(MeetingDecisionRecord.schema)
             .id()
             .field("meeting_id", .uuid, .required, .references(MeetingRecord.schema, .id, onDelete: .cascade))
             .field("need_id", .uuid, .references(NeedRecord.schema, .id, onDelete: .restrict))
@@ -217,9 +217,9 @@ struct CreateCouncil: AsyncMigration {
             .field("outcome", .string, .required)
             .field("created_at", .datetime, .required)
             .create()
-        try await database.schema(ResourceOffer.schema)
+        try await database.schema(ResourceOfferRecord.schema)
             .id()
-            .field("community_id", .uuid, .required, .references(OrgNode.schema, .id, onDelete: .restrict))
+            .field("community_id", .uuid, .required, .references(OrgNodeRecord.schema, .id, onDelete: .restrict))
             .field("org_path", .string, .required)
             .field("kind", .string, .required)
             .field("provider", .string, .required)
@@ -232,17 +232,17 @@ struct CreateCouncil: AsyncMigration {
             .field("created_at", .datetime, .required)
             .create()
         let sql = database.sql()
-        try await sql.create(index: "idx_council_members_path").on(CouncilMember.schema).column("org_path").run()
+        try await sql.create(index: "idx_council_members_path").on(CouncilMemberRecord.schema).column("org_path").run()
         try await sql.create(index: "idx_meetings_path").on(MeetingRecord.schema).column("org_path").column("held_at").run()
-        try await sql.create(index: "idx_meeting_decisions_meeting").on(MeetingDecision.schema).column("meeting_id").run()
-        try await sql.create(index: "idx_resources_path").on(ResourceOffer.schema).column("org_path").run()
+        try await sql.create(index: "idx_meeting_decisions_meeting").on(MeetingDecisionRecord.schema).column("meeting_id").run()
+        try await sql.create(index: "idx_resources_path").on(ResourceOfferRecord.schema).column("org_path").run()
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(ResourceOffer.schema).delete()
-        try await database.schema(MeetingDecision.schema).delete()
+        try await database.schema(ResourceOfferRecord.schema).delete()
+        try await database.schema(MeetingDecisionRecord.schema).delete()
         try await database.schema(MeetingRecord.schema).delete()
-        try await database.schema(CouncilMember.schema).delete()
+        try await database.schema(CouncilMemberRecord.schema).delete()
     }
 }
 
@@ -250,10 +250,10 @@ struct CreateCouncil: AsyncMigration {
 /// retired before this runs keep nil: when their term ended is not known.
 struct AddCouncilMemberRetiredAt: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(CouncilMember.schema).field("retired_at", .datetime).update()
+        try await database.schema(CouncilMemberRecord.schema).field("retired_at", .datetime).update()
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(CouncilMember.schema).deleteField("retired_at").update()
+        try await database.schema(CouncilMemberRecord.schema).deleteField("retired_at").update()
     }
 }

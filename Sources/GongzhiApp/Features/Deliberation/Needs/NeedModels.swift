@@ -65,7 +65,7 @@ final class NeedRecord: Model, @unchecked Sendable {
 }
 
 /// One resident's support (附议) of a need: at most one per account (a unique index).
-final class NeedSupport: Model, @unchecked Sendable {
+final class NeedSupportRecord: Model, @unchecked Sendable {
     static let schema = "need_supports"
 
     @ID(key: .id) var id: UUID?
@@ -88,7 +88,7 @@ final class NeedSupport: Model, @unchecked Sendable {
 }
 
 /// A case behind a need made from repeated cases; a case belongs to one need at most.
-final class NeedCase: Model, @unchecked Sendable {
+final class NeedCaseRecord: Model, @unchecked Sendable {
     static let schema = "need_cases"
 
     @ID(key: .id) var id: UUID?
@@ -109,7 +109,7 @@ final class NeedCase: Model, @unchecked Sendable {
 }
 
 /// A community's deliberation settings (data, not code): how many supporters make a need a topic.
-final class DeliberationSettings: Model, @unchecked Sendable {
+final class DeliberationSettingsRecord: Model, @unchecked Sendable {
     static let schema = "deliberation_settings"
 
     @ID(key: .id) var id: UUID?
@@ -131,7 +131,7 @@ final class DeliberationSettings: Model, @unchecked Sendable {
     }
 
     static func threshold(for community: UUID, on db: any Database) async throws -> Int {
-        try await DeliberationSettings.query(on: db).filter(\.$communityID == community).first()?.needSupportThreshold
+        try await DeliberationSettingsRecord.query(on: db).filter(\.$communityID == community).first()?.needSupportThreshold
             ?? NeedRules.defaultSupportThreshold
     }
 }
@@ -140,9 +140,9 @@ struct CreateNeeds: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.schema(NeedRecord.schema)
             .id()
-            .field("community_id", .uuid, .required, .references(OrgNode.schema, .id, onDelete: .restrict))
+            .field("community_id", .uuid, .required, .references(OrgNodeRecord.schema, .id, onDelete: .restrict))
             .field("org_path", .string, .required)
-            .field("compound_id", .uuid, .references(Compound.schema, .id, onDelete: .restrict))
+            .field("compound_id", .uuid, .references(CompoundRecord.schema, .id, onDelete: .restrict))
             .field("title", .string, .required)
             .field("description", .string, .required)
             .field("place", .string, .required)
@@ -155,34 +155,34 @@ struct CreateNeeds: AsyncMigration {
             .field("decision_note", .string, .required)
             .field("item_code", .string)
             .create()
-        try await database.schema(NeedSupport.schema)
+        try await database.schema(NeedSupportRecord.schema)
             .id()
             .field("need_id", .uuid, .required, .references(NeedRecord.schema, .id, onDelete: .cascade))
-            .field("user_id", .uuid, .required, .references(User.schema, .id, onDelete: .cascade))
+            .field("user_id", .uuid, .required, .references(UserRecord.schema, .id, onDelete: .cascade))
             .field("created_at", .datetime, .required)
             .unique(on: "need_id", "user_id")
             .create()
-        try await database.schema(NeedCase.schema)
+        try await database.schema(NeedCaseRecord.schema)
             .id()
             .field("need_id", .uuid, .required, .references(NeedRecord.schema, .id, onDelete: .cascade))
             .field("case_id", .uuid, .required, .references(CaseRecord.schema, .id, onDelete: .restrict))
             .unique(on: "case_id")
             .create()
-        try await database.schema(DeliberationSettings.schema)
+        try await database.schema(DeliberationSettingsRecord.schema)
             .id()
-            .field("community_id", .uuid, .required, .references(OrgNode.schema, .id, onDelete: .cascade))
+            .field("community_id", .uuid, .required, .references(OrgNodeRecord.schema, .id, onDelete: .cascade))
             .field("need_support_threshold", .int, .required)
             .field("updated_at", .datetime, .required)
             .unique(on: "community_id")
             .create()
         try await database.sql().create(index: "idx_needs_path").on(NeedRecord.schema).column("org_path").column("created_at").run()
-        try await database.sql().create(index: "idx_need_cases_need").on(NeedCase.schema).column("need_id").run()
+        try await database.sql().create(index: "idx_need_cases_need").on(NeedCaseRecord.schema).column("need_id").run()
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(DeliberationSettings.schema).delete()
-        try await database.schema(NeedCase.schema).delete()
-        try await database.schema(NeedSupport.schema).delete()
+        try await database.schema(DeliberationSettingsRecord.schema).delete()
+        try await database.schema(NeedCaseRecord.schema).delete()
+        try await database.schema(NeedSupportRecord.schema).delete()
         try await database.schema(NeedRecord.schema).delete()
     }
 }

@@ -59,19 +59,19 @@ enum Needs {
         var raised: NeedRecord?
         try await CasePhoto.writing(photos, in: context) { files in
             raised = try await context.write { db in
-                var compound: Compound?
+                var compound: CompoundRecord?
                 if let id = draft.compoundID {
-                    compound = try await Compound.find(id, on: db)
+                    compound = try await CompoundRecord.find(id, on: db)
                     guard compound != nil else { throw AppError.invalid("compoundId", "not_found") }
                 }
                 // The community: the compound's, the one named, or the resident's own.
-                var community: OrgNode?
+                var community: OrgNodeRecord?
                 if let compound {
-                    community = try await OrgNode.find(compound.$community.id, on: db)
+                    community = try await OrgNodeRecord.find(compound.$community.id, on: db)
                 } else if let id = draft.communityID {
-                    community = try await OrgNode.find(id, on: db)
+                    community = try await OrgNodeRecord.find(id, on: db)
                 } else if let own = actor.grants.first(where: { $0.role == .resident }), let id = own.path.segments.last.flatMap(UUID.init(uuidString:)) {
-                    community = try await OrgNode.find(id, on: db)
+                    community = try await OrgNodeRecord.find(id, on: db)
                 }
                 guard let community, community.level == .community else { throw AppError.invalid(draft.compoundID != nil ? "compoundId" : "communityId", "required") }
                 let path = community.orgPath
@@ -122,11 +122,11 @@ enum Needs {
             guard let supports = try rows.first?.decode(column: "support_count", as: Int.self),
                   let need = try await NeedRecord.find(id, on: db) else { throw AppError.notFound }
             guard NeedRules.acceptsSupport(need.state) else { throw AppError.conflict("need_not_open") }
-            if try await NeedSupport.query(on: db).filter(\.$needID == id).filter(\.$userID == userID).count() > 0 {
+            if try await NeedSupportRecord.query(on: db).filter(\.$needID == id).filter(\.$userID == userID).count() > 0 {
                 throw AppError.conflict("already_supported")
             }
-            try await NeedSupport(needID: id, userID: userID, now: now).create(on: db)
-            let threshold = try await DeliberationSettings.threshold(for: need.communityID, on: db)
+            try await NeedSupportRecord(needID: id, userID: userID, now: now).create(on: db)
+            let threshold = try await DeliberationSettingsRecord.threshold(for: need.communityID, on: db)
             let next = try NeedRules.next(need.state, .support(supports: supports, threshold: threshold))
             if next != need.state {
                 need.state = next
@@ -170,7 +170,7 @@ enum Needs {
         let since = now.addingTimeInterval(-90 * 86_400)
         let cases = try await CaseRecord.visible(to: actor, on: db).filter(\.$openedAt >= since)
             .filter(\.$state !~ [.merged, .rejected]).sort(\.$openedAt, .descending).limit(5_000).all()
-        let linked = Set(try await NeedCase.query(on: db).filter(\.$caseID ~~ cases.map { $0.id! }).all().map(\.caseID))
+        let linked = Set(try await NeedCaseRecord.query(on: db).filter(\.$caseID ~~ cases.map { $0.id! }).all().map(\.caseID))
         let open = cases.filter { !linked.contains($0.id!) }
         let places = try await compoundsOfBuildings(open.compactMap(\.buildingID), on: db)
         let byID = Dictionary(uniqueKeysWithValues: open.map { ($0.id!.uuidString, $0) })
@@ -185,7 +185,7 @@ enum Needs {
         guard !ids.isEmpty else { return [:] }
         var result: [UUID: UUID] = [:]
         for chunk in Array(Set(ids)).chunked(500) {
-            for building in try await Building.query(on: db).filter(\.$id ~~ chunk).all() { result[building.id!] = building.$compound.id }
+            for building in try await BuildingRecord.query(on: db).filter(\.$id ~~ chunk).all() { result[building.id!] = building.$compound.id }
         }
         return result
     }
@@ -206,7 +206,7 @@ enum Needs {
             let compounds = try await compoundsOfBuildings(records.compactMap(\.buildingID), on: db)
             let places = Set(records.map { $0.buildingID.flatMap { compounds[$0]?.uuidString } ?? $0.placePath })
             guard places.count == 1 else { throw AppError.invalid("caseIds", "cases_differ") }
-            if try await NeedCase.query(on: db).filter(\.$caseID ~~ ids.map(\.uuid)).count() > 0 { throw AppError.conflict("case_in_need") }
+            if try await NeedCaseRecord.query(on: db).filter(\.$caseID ~~ ids.map(\.uuid)).count() > 0 { throw AppError.conflict("case_in_need") }
             // The need belongs to the community the cases are placed in.
             guard let placePath = OrgPath(records[0].placePath),
                   let community = try await communityNode(containing: placePath, on: db) else { throw AppError.invalid("caseIds", "cases_differ") }
@@ -222,7 +222,7 @@ enum Needs {
                 place: oldest[0].address, origin: .cases, raisedBy: userID, now: now)
             need.itemCode = records[0].itemCode
             try await need.create(on: db)
-            for record in oldest { try await NeedCase(needID: need.id!, caseID: record.id!).create(on: db) }
+            for record in oldest { try await NeedCaseRecord(needID: need.id!, caseID: record.id!).create(on: db) }
             try await context.audit(AuditEvent(action: "need.from_cases", objectType: "need", objectID: need.id!.uuidString.lowercased(),
                                                change: ["cases": oldest.map(\.number).joined(separator: ",")]), on: db)
             return need
@@ -230,24 +230,24 @@ enum Needs {
     }
 
     /// The community node on the path from the root to `path`.
-    static func communityNode(containing path: OrgPath, on db: any Database) async throws -> OrgNode? {
+    static func communityNode(containing path: OrgPath, on db: any Database) async throws -> OrgNodeRecord? {
         let ids = path.segments.compactMap(UUID.init(uuidString:))
         guard !ids.isEmpty else { return nil }
-        return try await OrgNode.query(on: db).filter(\.$id ~~ ids).filter(\.$level == .community).first()
+        return try await OrgNodeRecord.query(on: db).filter(\.$id ~~ ids).filter(\.$level == .community).first()
     }
 
     // MARK: Settings
 
-    static func setThreshold(_ threshold: Int, community id: OrgNodeID, in context: UseCaseContext) async throws -> DeliberationSettings {
+    static func setThreshold(_ threshold: Int, community id: OrgNodeID, in context: UseCaseContext) async throws -> DeliberationSettingsRecord {
         let actor = try context.account()
         guard (1...10_000).contains(threshold) else { throw AppError.invalid("needSupportThreshold") }
         let now = context.now
         return try await context.write { db in
-            let node = try await Scoped.find(OrgNode.self, id.uuid, actor: actor, .viewDeliberation, on: db)
+            let node = try await Scoped.find(OrgNodeRecord.self, id.uuid, actor: actor, .viewDeliberation, on: db)
             guard node.level == .community else { throw AppError.notFound }
             try Scoped.require(.manageDeliberation, actor: actor, at: node.path)
-            let settings = try await DeliberationSettings.query(on: db).filter(\.$communityID == id.uuid).first()
-                ?? DeliberationSettings(communityID: id.uuid, needSupportThreshold: threshold, now: now)
+            let settings = try await DeliberationSettingsRecord.query(on: db).filter(\.$communityID == id.uuid).first()
+                ?? DeliberationSettingsRecord(communityID: id.uuid, needSupportThreshold: threshold, now: now)
             settings.needSupportThreshold = threshold
             settings.updatedAt = now
             try await settings.save(on: db)

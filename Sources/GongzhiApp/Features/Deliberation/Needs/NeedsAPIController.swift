@@ -59,9 +59,9 @@ struct NeedDTO: Content {
     /// The need with what the caller may know about it: their support, the threshold, the cases behind it.
     static func detail(_ need: NeedRecord, access: Needs.Access, actor: Actor, on db: any Database) async throws -> NeedDTO {
         let userID = actor.userID.uuid
-        let mine = try await NeedSupport.query(on: db).filter(\.$needID == need.id!).filter(\.$userID == userID).count() > 0
-        let threshold = try await DeliberationSettings.threshold(for: need.communityID, on: db)
-        let links = try await NeedCase.query(on: db).filter(\.$needID == need.id!).all()
+        let mine = try await NeedSupportRecord.query(on: db).filter(\.$needID == need.id!).filter(\.$userID == userID).count() > 0
+        let threshold = try await DeliberationSettingsRecord.threshold(for: need.communityID, on: db)
+        let links = try await NeedCaseRecord.query(on: db).filter(\.$needID == need.id!).all()
         var cases: [LinkedCase]?
         if access.staff, AccessPolicy.allowsAnywhere(.viewCases, actor: actor) {
             var visible: [LinkedCase] = []
@@ -212,9 +212,9 @@ struct NeedsAPIController: RouteCollection {
 
     @Sendable func getSettings(_ request: Request) async throws -> DeliberationSettingsDTO {
         let actor = try request.require(.viewDeliberation)
-        let node = try await Scoped.find(OrgNode.self, try request.uuidParameter(), actor: actor, .viewDeliberation, on: request.db)
+        let node = try await Scoped.find(OrgNodeRecord.self, try request.uuidParameter(), actor: actor, .viewDeliberation, on: request.db)
         guard node.level == .community else { throw AppError.notFound }
-        return DeliberationSettingsDTO(communityId: node.id!, needSupportThreshold: try await DeliberationSettings.threshold(for: node.id!, on: request.db))
+        return DeliberationSettingsDTO(communityId: node.id!, needSupportThreshold: try await DeliberationSettingsRecord.threshold(for: node.id!, on: request.db))
     }
 
     struct SettingsBody: Content {

@@ -79,7 +79,7 @@ enum OwnerVoteCommands {
         /// For a closed vote: whether the recount equals the published result.
         let matchesPublished: Bool?
         /// The ballots that count (each voter's last), in order.
-        let counted: [OwnerVoteBallot]
+        let counted: [OwnerVoteBallotRecord]
 
         var problems: [String] {
             var problems: [String] = []
@@ -95,14 +95,14 @@ enum OwnerVoteCommands {
     static func recount(_ id: UUID, context: UseCaseContext) async throws -> Recount {
         guard let vote = try await OwnerVoteRecord.find(id, on: context.db) else { throw Failure(description: "no owners' vote with id \(id)") }
         let key = context.services.cipher.receiptKey
-        let ballots = try await OwnerVoteBallot.query(on: context.db).filter(\.$voteID == id).sort(\.$sequence).all()
+        let ballots = try await OwnerVoteBallotRecord.query(on: context.db).filter(\.$voteID == id).sort(\.$sequence).all()
         let forged = ballots.filter {
             !BallotReceipt.verify($0.receiptCode, vote: id.uuidString.lowercased(), voterKey: $0.voterKey, choice: $0.choice,
                                   castAt: $0.castAt, sequence: $0.sequence, key: key)
         }.map(\.sequence)
         let tally = OwnerVoteTallyDTO(try await OwnerVotes.tally(of: vote, on: context.db))
         let matches: Bool? = vote.state == .closed ? OwnerVoteTallyDTO.decode(vote.resultJSON) == tally : nil
-        var last: [String: OwnerVoteBallot] = [:]
+        var last: [String: OwnerVoteBallotRecord] = [:]
         for ballot in ballots { last[ballot.voterKey] = ballot }
         return Recount(vote: vote, ballots: ballots.count, tally: tally, forged: forged, matchesPublished: matches,
                        counted: last.values.sorted { $0.sequence < $1.sequence })

@@ -101,7 +101,7 @@ struct OwnerVoteDTO: Content {
         let receiptCode: String?
         let castAt: Date?
         /// How the last ballot came: `online`, or `paper` (entered by staff, the owner told).
-        let channel: OwnerVoteBallot.Channel?
+        let channel: OwnerVoteBallotRecord.Channel?
     }
 
     let id: UUID
@@ -146,9 +146,9 @@ struct OwnerVoteBallotDTO: Content {
     let choice: OwnersVote.Choice
     let receiptCode: String
     let castAt: Date
-    let channel: OwnerVoteBallot.Channel
+    let channel: OwnerVoteBallotRecord.Channel
 
-    init(_ ballot: OwnerVoteBallot) {
+    init(_ ballot: OwnerVoteBallotRecord) {
         voteId = ballot.voteID
         choice = ballot.choice
         receiptCode = ballot.receiptCode
@@ -161,7 +161,7 @@ struct OwnerVoteBallotDTO: Content {
 struct OwnerVoteReceiptDTO: Content {
     let receiptCode: String
     let castAt: Date
-    let channel: OwnerVoteBallot.Channel
+    let channel: OwnerVoteBallotRecord.Channel
     let status: OwnerVotes.ReceiptStatus
     let choice: OwnersVote.Choice?
 }

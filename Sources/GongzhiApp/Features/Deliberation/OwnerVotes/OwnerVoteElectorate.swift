@@ -20,8 +20,8 @@ enum OwnerVoteElectorate {
         for chunk in units.chunked(chunkSize) {
             let rows = try await db.sql().select()
                 .column(SQLColumn("unit_id", table: "h")).column(SQLColumn("person_id", table: "m"))
-                .from(SQLAlias(SQLIdentifier(HouseholdMember.schema), as: SQLIdentifier("m")))
-                .join(SQLAlias(SQLIdentifier(Household.schema), as: SQLIdentifier("h")), on: SQLColumn("id", table: "h"), .equal, SQLColumn("household_id", table: "m"))
+                .from(SQLAlias(SQLIdentifier(HouseholdMemberRecord.schema), as: SQLIdentifier("m")))
+                .join(SQLAlias(SQLIdentifier(HouseholdRecord.schema), as: SQLIdentifier("h")), on: SQLColumn("id", table: "h"), .equal, SQLColumn("household_id", table: "m"))
                 .where(SQLColumn("unit_id", table: "h"), .in, SQLBind.group(chunk))
                 .where(SQLColumn("relation", table: "m"), .in, SQLBind.group([HouseholdRelation.owner, .coOwner].map(\.rawValue)))
                 .all()
@@ -35,11 +35,11 @@ enum OwnerVoteElectorate {
 
     /// Every unit of the compound with its owners, ready for `OwnersVote.electorate`.
     static func load(compoundID: UUID, on db: any Database) async throws -> Loaded {
-        let buildings = try await Building.query(on: db).filter(\.$compound.$id == compoundID).all()
+        let buildings = try await BuildingRecord.query(on: db).filter(\.$compound.$id == compoundID).all()
         let names = Dictionary(uniqueKeysWithValues: buildings.map { ($0.id!, $0.name) })
-        var housing: [HousingUnit] = []
+        var housing: [HousingUnitRecord] = []
         for chunk in buildings.map({ $0.id! }).chunked(chunkSize) {
-            housing += try await HousingUnit.query(on: db).filter(\.$building.$id ~~ chunk).all()
+            housing += try await HousingUnitRecord.query(on: db).filter(\.$building.$id ~~ chunk).all()
         }
         housing.sort { (names[$0.$building.id] ?? "", $0.number) < (names[$1.$building.id] ?? "", $1.number) }
         let owners = try await owners(ofUnits: housing.map { $0.id! }, on: db)
@@ -81,10 +81,10 @@ enum OwnerVoteElectorate {
     static func compounds(of personID: UUID, on db: any Database) async throws -> [UUID] {
         let rows = try await db.sql().select().distinct()
             .column(SQLColumn("compound_id", table: "b"))
-            .from(SQLAlias(SQLIdentifier(HouseholdMember.schema), as: SQLIdentifier("m")))
-            .join(SQLAlias(SQLIdentifier(Household.schema), as: SQLIdentifier("h")), on: SQLColumn("id", table: "h"), .equal, SQLColumn("household_id", table: "m"))
-            .join(SQLAlias(SQLIdentifier(HousingUnit.schema), as: SQLIdentifier("u")), on: SQLColumn("id", table: "u"), .equal, SQLColumn("unit_id", table: "h"))
-            .join(SQLAlias(SQLIdentifier(Building.schema), as: SQLIdentifier("b")), on: SQLColumn("id", table: "b"), .equal, SQLColumn("building_id", table: "u"))
+            .from(SQLAlias(SQLIdentifier(HouseholdMemberRecord.schema), as: SQLIdentifier("m")))
+            .join(SQLAlias(SQLIdentifier(HouseholdRecord.schema), as: SQLIdentifier("h")), on: SQLColumn("id", table: "h"), .equal, SQLColumn("household_id", table: "m"))
+            .join(SQLAlias(SQLIdentifier(HousingUnitRecord.schema), as: SQLIdentifier("u")), on: SQLColumn("id", table: "u"), .equal, SQLColumn("unit_id", table: "h"))
+            .join(SQLAlias(SQLIdentifier(BuildingRecord.schema), as: SQLIdentifier("b")), on: SQLColumn("id", table: "b"), .equal, SQLColumn("building_id", table: "u"))
             .where(SQLColumn("person_id", table: "m"), .equal, SQLBind(personID))
             .all()
         return try rows.map { try $0.decode(column: "compound_id", as: UUID.self) }

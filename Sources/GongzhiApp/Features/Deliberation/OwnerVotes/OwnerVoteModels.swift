@@ -14,7 +14,7 @@ final class OwnerVoteRecord: Model, @unchecked Sendable {
     }
 
     @ID(key: .id) var id: UUID?
-    @Parent(key: "compound_id") var compound: Compound
+    @Parent(key: "compound_id") var compound: CompoundRecord
     /// The compound's community path: who may see and run the vote.
     @Field(key: "org_path") var orgPath: String
     @Field(key: "title") var title: String
@@ -63,7 +63,7 @@ final class OwnerVoteRecord: Model, @unchecked Sendable {
 }
 
 /// One owner-person of a vote's electorate, as fixed when the vote opened.
-final class OwnerVoteVoter: Model, @unchecked Sendable {
+final class OwnerVoteVoterRecord: Model, @unchecked Sendable {
     static let schema = "owner_vote_voters"
 
     @ID(key: .id) var id: UUID?
@@ -94,7 +94,7 @@ final class OwnerVoteVoter: Model, @unchecked Sendable {
 
 /// A ballot as cast. Never changed: a changed mind is a new ballot with a later sequence number, and the last one
 /// of each voter counts.
-final class OwnerVoteBallot: Model, @unchecked Sendable {
+final class OwnerVoteBallotRecord: Model, @unchecked Sendable {
     static let schema = "owner_vote_ballots"
 
     enum Channel: String, Codable, Sendable, CaseIterable {
@@ -143,7 +143,7 @@ struct CreateOwnerVotes: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.schema(OwnerVoteRecord.schema)
             .id()
-            .field("compound_id", .uuid, .required, .references(Compound.schema, .id, onDelete: .restrict))
+            .field("compound_id", .uuid, .required, .references(CompoundRecord.schema, .id, onDelete: .restrict))
             .field("org_path", .string, .required)
             .field("title", .string, .required)
             .field("description", .string, .required)
@@ -159,7 +159,7 @@ struct CreateOwnerVotes: AsyncMigration {
             .field("ballot_seq", .int, .required)
             .field("result_json", .string)
             .create()
-        try await database.schema(OwnerVoteVoter.schema)
+        try await database.schema(OwnerVoteVoterRecord.schema)
             .id()
             .field("vote_id", .uuid, .required, .references(OwnerVoteRecord.schema, .id, onDelete: .restrict))
             .field("voter_key", .string, .required)
@@ -168,7 +168,7 @@ struct CreateOwnerVotes: AsyncMigration {
             .field("units", .string, .required)
             .unique(on: "vote_id", "voter_key")
             .create()
-        try await database.schema(OwnerVoteBallot.schema)
+        try await database.schema(OwnerVoteBallotRecord.schema)
             .id()
             .field("vote_id", .uuid, .required, .references(OwnerVoteRecord.schema, .id, onDelete: .restrict))
             .field("voter_key", .string, .required)
@@ -183,20 +183,20 @@ struct CreateOwnerVotes: AsyncMigration {
         let sql = database.sql()
         try await sql.create(index: "idx_owner_votes_path").on(OwnerVoteRecord.schema).column("org_path").run()
         try await sql.create(index: "idx_owner_votes_compound").on(OwnerVoteRecord.schema).column("compound_id").run()
-        try await sql.create(index: "idx_owner_vote_voters_cast_by").on(OwnerVoteVoter.schema).column("vote_id").column("cast_by").run()
-        try await sql.create(index: "idx_owner_vote_ballots_voter").on(OwnerVoteBallot.schema).column("vote_id").column("voter_key").run()
-        try await sql.create(index: "idx_owner_vote_ballots_receipt").on(OwnerVoteBallot.schema).column("vote_id").column("receipt_code").run()
+        try await sql.create(index: "idx_owner_vote_voters_cast_by").on(OwnerVoteVoterRecord.schema).column("vote_id").column("cast_by").run()
+        try await sql.create(index: "idx_owner_vote_ballots_voter").on(OwnerVoteBallotRecord.schema).column("vote_id").column("voter_key").run()
+        try await sql.create(index: "idx_owner_vote_ballots_receipt").on(OwnerVoteBallotRecord.schema).column("vote_id").column("receipt_code").run()
         // Ballots are evidence: never changed or removed.
-        try await AppendOnly.install(OwnerVoteBallot.schema, on: database)
+        try await AppendOnly.install(OwnerVoteBallotRecord.schema, on: database)
         // Co-owners designate who casts their unit's ballot (司法解释: 共有人推选代表).
-        try await database.schema(HousingUnit.schema).field("vote_representative_id", .uuid).update()
+        try await database.schema(HousingUnitRecord.schema).field("vote_representative_id", .uuid).update()
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(HousingUnit.schema).deleteField("vote_representative_id").update()
-        try await AppendOnly.remove(OwnerVoteBallot.schema, on: database)
-        try await database.schema(OwnerVoteBallot.schema).delete()
-        try await database.schema(OwnerVoteVoter.schema).delete()
+        try await database.schema(HousingUnitRecord.schema).deleteField("vote_representative_id").update()
+        try await AppendOnly.remove(OwnerVoteBallotRecord.schema, on: database)
+        try await database.schema(OwnerVoteBallotRecord.schema).delete()
+        try await database.schema(OwnerVoteVoterRecord.schema).delete()
         try await database.schema(OwnerVoteRecord.schema).delete()
     }
 }

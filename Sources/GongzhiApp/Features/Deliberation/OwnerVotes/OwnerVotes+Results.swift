@@ -8,8 +8,8 @@ extension OwnerVotes {
     /// The tally of a vote from its stored electorate and ballots (the same computation at closing and in
     /// `gongzhi owner-vote tally`).
     static func tally(of vote: OwnerVoteRecord, on db: any Database) async throws -> OwnersVote.Tally {
-        let voters = try await OwnerVoteVoter.query(on: db).filter(\.$voteID == vote.id!).all()
-        let ballots = try await OwnerVoteBallot.query(on: db).filter(\.$voteID == vote.id!).all()
+        let voters = try await OwnerVoteVoterRecord.query(on: db).filter(\.$voteID == vote.id!).all()
+        let ballots = try await OwnerVoteBallotRecord.query(on: db).filter(\.$voteID == vote.id!).all()
         let electorate = OwnersVote.Electorate(voters: voters.map {
             OwnersVote.Voter(key: $0.voterKey, castBy: $0.castBy, area: Area(centiSquareMetres: $0.areaCenti), units: $0.units.components(separatedBy: "、"))
         })
@@ -30,9 +30,9 @@ extension OwnerVotes {
     }
 
     /// The electorate of a vote by units, each voter with whether they have voted (not how).
-    static func roll(of vote: OwnerVoteRecord, on db: any Database) async throws -> [(voter: OwnerVoteVoter, voted: Bool)] {
-        let voters = try await OwnerVoteVoter.query(on: db).filter(\.$voteID == vote.id!).sort(\.$units).all()
-        let voted = Set(try await OwnerVoteBallot.query(on: db).filter(\.$voteID == vote.id!).field(\.$voterKey).all().map(\.voterKey))
+    static func roll(of vote: OwnerVoteRecord, on db: any Database) async throws -> [(voter: OwnerVoteVoterRecord, voted: Bool)] {
+        let voters = try await OwnerVoteVoterRecord.query(on: db).filter(\.$voteID == vote.id!).sort(\.$units).all()
+        let voted = Set(try await OwnerVoteBallotRecord.query(on: db).filter(\.$voteID == vote.id!).field(\.$voterKey).all().map(\.voterKey))
         return voters.map { ($0, voted.contains($0.voterKey)) }
     }
 
@@ -46,26 +46,26 @@ extension OwnerVotes {
     }
 
     /// The ballot a receipt code belongs to, and whether it counts; nil when no ballot of the vote has it.
-    static func receipt(_ code: String, vote: OwnerVoteRecord, on db: any Database) async throws -> (OwnerVoteBallot, ReceiptStatus)? {
+    static func receipt(_ code: String, vote: OwnerVoteRecord, on db: any Database) async throws -> (OwnerVoteBallotRecord, ReceiptStatus)? {
         let normalised = code.uppercased().filter { $0.isLetter || $0.isNumber }
         guard normalised.count == 12 else { return nil }
         let formatted = stride(from: 0, to: 12, by: 4).map { i in
             String(normalised[normalised.index(normalised.startIndex, offsetBy: i)..<normalised.index(normalised.startIndex, offsetBy: i + 4)])
         }.joined(separator: "-")
-        guard let ballot = try await OwnerVoteBallot.query(on: db).filter(\.$voteID == vote.id!).filter(\.$receiptCode == formatted).first() else { return nil }
-        let later = try await OwnerVoteBallot.query(on: db).filter(\.$voteID == vote.id!).filter(\.$voterKey == ballot.voterKey)
+        guard let ballot = try await OwnerVoteBallotRecord.query(on: db).filter(\.$voteID == vote.id!).filter(\.$receiptCode == formatted).first() else { return nil }
+        let later = try await OwnerVoteBallotRecord.query(on: db).filter(\.$voteID == vote.id!).filter(\.$voterKey == ballot.voterKey)
             .filter(\.$sequence > ballot.sequence).count()
         return (ballot, later == 0 ? .counted : .replaced)
     }
 
     /// Every entry of the electorate `personID` casts for in `vote` (their own units, and units they represent for
     /// their co-owners), each with its last ballot, in the order of their units.
-    static func myParts(in vote: OwnerVoteRecord, personID: String?, on db: any Database) async throws -> [(voter: OwnerVoteVoter, last: OwnerVoteBallot?)] {
+    static func myParts(in vote: OwnerVoteRecord, personID: String?, on db: any Database) async throws -> [(voter: OwnerVoteVoterRecord, last: OwnerVoteBallotRecord?)] {
         guard let personID, vote.state != .draft else { return [] }
-        let voters = try await OwnerVoteVoter.query(on: db).filter(\.$voteID == vote.id!).filter(\.$castBy == personID).sort(\.$units).all()
+        let voters = try await OwnerVoteVoterRecord.query(on: db).filter(\.$voteID == vote.id!).filter(\.$castBy == personID).sort(\.$units).all()
         guard !voters.isEmpty else { return [] }
-        var last: [String: OwnerVoteBallot] = [:]
-        for ballot in try await OwnerVoteBallot.query(on: db).filter(\.$voteID == vote.id!).filter(\.$voterKey ~~ voters.map(\.voterKey))
+        var last: [String: OwnerVoteBallotRecord] = [:]
+        for ballot in try await OwnerVoteBallotRecord.query(on: db).filter(\.$voteID == vote.id!).filter(\.$voterKey ~~ voters.map(\.voterKey))
             .sort(\.$sequence).all() { last[ballot.voterKey] = ballot }
         return voters.map { ($0, last[$0.voterKey]) }
     }

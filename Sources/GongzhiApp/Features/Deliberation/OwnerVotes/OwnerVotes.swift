@@ -77,7 +77,7 @@ enum OwnerVotes {
         guard draft.closesAt <= now.addingTimeInterval(180 * 86_400) else { throw AppError.invalid("closesAt", "too_far") }
         let userID = actor.userID.uuid
         return try await context.write { db in
-            let compound = try await Scoped.find(Compound.self, draft.compoundID, actor: actor, .viewDeliberation, on: db)
+            let compound = try await Scoped.find(CompoundRecord.self, draft.compoundID, actor: actor, .viewDeliberation, on: db)
             try Scoped.require(.manageDeliberation, actor: actor, at: compound.orgPath)
             let vote = OwnerVoteRecord(compoundID: compound.id!, orgPath: compound.orgPath, title: title, details: details,
                                        matter: draft.matter, closesAt: draft.closesAt, createdBy: userID, now: now)
@@ -101,7 +101,7 @@ enum OwnerVotes {
             let electorate = try OwnerVoteElectorate.electorate(of: loaded)
             guard electorate.headcount > 0 else { throw AppError.invalid("electorate", "empty_electorate") }
             for voter in electorate.voters {
-                try await OwnerVoteVoter(voteID: vote.id!, voter: voter, unitLabels: voter.units.map { loaded.labels[$0] ?? $0 }).create(on: db)
+                try await OwnerVoteVoterRecord(voteID: vote.id!, voter: voter, unitLabels: voter.units.map { loaded.labels[$0] ?? $0 }).create(on: db)
             }
             vote.state = .open
             vote.openedAt = now
@@ -126,33 +126,33 @@ enum OwnerVotes {
     /// Records a ballot (issue 24 findings 3 and 4). The vote's row is locked by taking the next sequence number,
     /// and the vote must still be open at that moment. A paper ballot is refused (409 `voted_online`) for an owner
     /// who has voted online — staff cannot replace it — keeps its evidence photo, and the owner's accounts are told.
-    static func cast(_ id: UUID, choice: OwnersVote.Choice, from source: BallotSource, in context: UseCaseContext) async throws -> OwnerVoteBallot {
+    static func cast(_ id: UUID, choice: OwnersVote.Choice, from source: BallotSource, in context: UseCaseContext) async throws -> OwnerVoteBallotRecord {
         _ = try context.account()
         var evidence: [CasePhoto] = []
         if case .paper(_, let photo) = source { evidence = [photo] }
-        var result: OwnerVoteBallot?
+        var result: OwnerVoteBallotRecord?
         try await CasePhoto.writing(evidence, in: context) { files in
             result = try await cast(id, choice: choice, from: source, evidenceFiles: files, in: context)
         }
         return result!
     }
 
-    static func cast(_ id: UUID, choice: OwnersVote.Choice, from source: BallotSource, evidenceFiles: [(id: UUID, path: String)], in context: UseCaseContext) async throws -> OwnerVoteBallot {
+    static func cast(_ id: UUID, choice: OwnersVote.Choice, from source: BallotSource, evidenceFiles: [(id: UUID, path: String)], in context: UseCaseContext) async throws -> OwnerVoteBallotRecord {
         let actor = try context.account()
         let now = context.now
         let key = context.services.cipher.receiptKey
         let userID = actor.userID.uuid
         return try await context.write { db in
             let (vote, access) = try await visible(id, actor: actor, on: db)
-            let voter: OwnerVoteVoter?
+            let voter: OwnerVoteVoterRecord?
             switch source {
             case .paper(let voterKey, _):
                 guard access.manage else { throw AppError.forbidden }
-                voter = try await OwnerVoteVoter.query(on: db).filter(\.$voteID == id).filter(\.$voterKey == voterKey).first()
+                voter = try await OwnerVoteVoterRecord.query(on: db).filter(\.$voteID == id).filter(\.$voterKey == voterKey).first()
                 guard voter != nil else { throw AppError.invalid("voterKey", "not_a_voter") }
             case .online(let voterKey):
                 guard let person = access.personID else { throw AppError(status: .forbidden, code: "not_an_owner", messageKey: "error.not_an_owner", field: nil) }
-                let mine = try await OwnerVoteVoter.query(on: db).filter(\.$voteID == id).filter(\.$castBy == person).sort(\.$units).all()
+                let mine = try await OwnerVoteVoterRecord.query(on: db).filter(\.$voteID == id).filter(\.$castBy == person).sort(\.$units).all()
                 if let voterKey {
                     voter = mine.first { $0.voterKey == voterKey }
                     guard voter != nil else { throw AppError.invalid("voterKey", "not_your_entry") }
@@ -169,7 +169,7 @@ enum OwnerVotes {
             // The vote's row is locked first (the next number), so that an online ballot arriving at the same moment
             // is either seen here or comes after this one.
             let sequence = try await nextSequence(of: id, on: db)
-            if case .paper = source, let online = try await OwnerVoteBallot.query(on: db).filter(\.$voteID == id)
+            if case .paper = source, let online = try await OwnerVoteBallotRecord.query(on: db).filter(\.$voteID == id)
                 .filter(\.$voterKey == voter.voterKey).filter(\.$channel == .online).sort(\.$sequence, .descending).first() {
                 var refusal = AppError.conflict("voted_online", field: "voterKey")
                 refusal.detail = PageDates.minute(online.castAt)
@@ -178,8 +178,8 @@ enum OwnerVotes {
             let millis = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
             let castAt = Date(timeIntervalSince1970: Double(millis) / 1000)
             let code = BallotReceipt.code(vote: id.uuidString.lowercased(), voterKey: voter.voterKey, choice: choice, castAt: castAt, sequence: sequence, key: key)
-            let channel: OwnerVoteBallot.Channel = if case .paper = source { .paper } else { .online }
-            let ballot = OwnerVoteBallot(voteID: id, voterKey: voter.voterKey, choice: choice, castAtMillis: millis, sequence: sequence,
+            let channel: OwnerVoteBallotRecord.Channel = if case .paper = source { .paper } else { .online }
+            let ballot = OwnerVoteBallotRecord(voteID: id, voterKey: voter.voterKey, choice: choice, castAtMillis: millis, sequence: sequence,
                                          receiptCode: code, channel: channel, recordedBy: userID)
             try await ballot.create(on: db)
             if case .paper(_, let photo) = source {

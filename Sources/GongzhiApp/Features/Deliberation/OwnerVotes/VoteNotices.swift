@@ -6,7 +6,7 @@ import Vapor
 /// A message to an owner's account that staff entered a paper ballot in their name (issue 24 finding 3): the owner
 /// sees it on their home page and on the vote's page, with when it was entered and the choice, and can contact the
 /// community if it was not theirs. The ballot sheet's photo is kept with the ballot.
-final class VoteNotice: Model, @unchecked Sendable {
+final class VoteNoticeRecord: Model, @unchecked Sendable {
     static let schema = "vote_notices"
 
     @ID(key: .id) var id: UUID?
@@ -25,46 +25,46 @@ final class VoteNotice: Model, @unchecked Sendable {
 
 struct CreateVoteNotices: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(VoteNotice.schema)
+        try await database.schema(VoteNoticeRecord.schema)
             .id()
-            .field("user_id", .uuid, .required, .references(User.schema, .id, onDelete: .cascade))
+            .field("user_id", .uuid, .required, .references(UserRecord.schema, .id, onDelete: .cascade))
             .field("vote_id", .uuid, .required)
             .field("ballot_id", .uuid, .required)
             .field("created_at", .datetime, .required)
             .field("read_at", .datetime)
             .create()
-        try await database.sql().create(index: "idx_vote_notices_user").on(VoteNotice.schema).column("user_id").run()
+        try await database.sql().create(index: "idx_vote_notices_user").on(VoteNoticeRecord.schema).column("user_id").run()
     }
 
-    func revert(on database: any Database) async throws { try await database.schema(VoteNotice.schema).delete() }
+    func revert(on database: any Database) async throws { try await database.schema(VoteNoticeRecord.schema).delete() }
 }
 
 enum VoteNotices {
     /// Tells every account of the person a ballot was entered for (none for the developer's units).
-    static func paperBallot(_ ballot: OwnerVoteBallot, voter: OwnerVoteVoter, vote: OwnerVoteRecord, now: Date, on db: any Database) async throws {
+    static func paperBallot(_ ballot: OwnerVoteBallotRecord, voter: OwnerVoteVoterRecord, vote: OwnerVoteRecord, now: Date, on db: any Database) async throws {
         guard let person = UUID(uuidString: voter.castBy) else { return }
-        for user in try await User.query(on: db).filter(\.$person.$id == person).all() {
-            let notice = VoteNotice()
+        for user in try await UserRecord.query(on: db).filter(\.$person.$id == person).all() {
+            let notice = VoteNoticeRecord()
             notice.id = UUID(); notice.userID = user.id!; notice.voteID = vote.id!; notice.ballotID = ballot.id!; notice.createdAt = now
             try await notice.create(on: db)
         }
     }
 
     /// The paper ballots entered for `userID` not yet seen on their vote's page (or in `voteID`), newest first.
-    static func paperBallots(for userID: UUID, vote voteID: UUID? = nil, limit: Int = 20, on db: any Database) async throws -> [(VoteNotice, OwnerVoteBallot)] {
-        var query = VoteNotice.query(on: db).filter(\.$userID == userID).filter(\.$readAt == nil)
+    static func paperBallots(for userID: UUID, vote voteID: UUID? = nil, limit: Int = 20, on db: any Database) async throws -> [(VoteNoticeRecord, OwnerVoteBallotRecord)] {
+        var query = VoteNoticeRecord.query(on: db).filter(\.$userID == userID).filter(\.$readAt == nil)
         if let voteID { query = query.filter(\.$voteID == voteID) }
         let notices = try await query.sort(\.$createdAt, .descending).limit(limit).all()
         guard !notices.isEmpty else { return [] }
-        let ballots = Dictionary(uniqueKeysWithValues: try await OwnerVoteBallot.query(on: db).filter(\.$id ~~ notices.map(\.ballotID)).all().map { ($0.id!, $0) })
+        let ballots = Dictionary(uniqueKeysWithValues: try await OwnerVoteBallotRecord.query(on: db).filter(\.$id ~~ notices.map(\.ballotID)).all().map { ($0.id!, $0) })
         return notices.compactMap { notice in ballots[notice.ballotID].map { (notice, $0) } }
     }
 
     /// The owner has seen the vote's page, which shows each paper ballot entered for them: the notices are read.
     static func markRead(for userID: AccountID, vote voteID: UUID, now: Date, context: UseCaseContext) async throws {
-        guard try await VoteNotice.query(on: context.db).filter(\.$userID == userID.uuid).filter(\.$voteID == voteID).filter(\.$readAt == nil).count() > 0 else { return }
+        guard try await VoteNoticeRecord.query(on: context.db).filter(\.$userID == userID.uuid).filter(\.$voteID == voteID).filter(\.$readAt == nil).count() > 0 else { return }
         try await context.write { db in
-            try await VoteNotice.query(on: db).filter(\.$userID == userID.uuid).filter(\.$voteID == voteID).filter(\.$readAt == nil)
+            try await VoteNoticeRecord.query(on: db).filter(\.$userID == userID.uuid).filter(\.$voteID == voteID).filter(\.$readAt == nil)
                 .set(\.$readAt, to: now).update()
         }
     }

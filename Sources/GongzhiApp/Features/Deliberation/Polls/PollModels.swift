@@ -65,7 +65,7 @@ final class PollRecord: Model, @unchecked Sendable {
 }
 
 /// One vote in a poll; a later vote of the same resident (or household) replaces it while the poll is open.
-final class PollVote: Model, @unchecked Sendable {
+final class PollVoteRecord: Model, @unchecked Sendable {
     static let schema = "poll_votes"
 
     @ID(key: .id) var id: UUID?
@@ -105,9 +105,9 @@ struct CreatePolls: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.schema(PollRecord.schema)
             .id()
-            .field("community_id", .uuid, .required, .references(OrgNode.schema, .id, onDelete: .restrict))
+            .field("community_id", .uuid, .required, .references(OrgNodeRecord.schema, .id, onDelete: .restrict))
             .field("org_path", .string, .required)
-            .field("compound_id", .uuid, .references(Compound.schema, .id, onDelete: .restrict))
+            .field("compound_id", .uuid, .references(CompoundRecord.schema, .id, onDelete: .restrict))
             .field("title", .string, .required)
             .field("description", .string, .required)
             .field("options_json", .string, .required)
@@ -120,10 +120,10 @@ struct CreatePolls: AsyncMigration {
             .field("closed_at", .datetime)
             .field("vote_seq", .int, .required)
             .create()
-        try await database.schema(PollVote.schema)
+        try await database.schema(PollVoteRecord.schema)
             .id()
             .field("poll_id", .uuid, .required, .references(PollRecord.schema, .id, onDelete: .cascade))
-            .field("user_id", .uuid, .required, .references(User.schema, .id, onDelete: .cascade))
+            .field("user_id", .uuid, .required, .references(UserRecord.schema, .id, onDelete: .cascade))
             .field("household_id", .uuid)
             .field("choices", .string, .required)
             .field("cast_at", .datetime, .required)
@@ -131,11 +131,11 @@ struct CreatePolls: AsyncMigration {
             .unique(on: "poll_id", "sequence")
             .create()
         try await database.sql().create(index: "idx_polls_path").on(PollRecord.schema).column("org_path").run()
-        try await database.sql().create(index: "idx_poll_votes_poll").on(PollVote.schema).column("poll_id").column("user_id").run()
+        try await database.sql().create(index: "idx_poll_votes_poll").on(PollVoteRecord.schema).column("poll_id").column("user_id").run()
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(PollVote.schema).delete()
+        try await database.schema(PollVoteRecord.schema).delete()
         try await database.schema(PollRecord.schema).delete()
     }
 }

@@ -50,11 +50,11 @@ enum Polls {
         guard draft.closesAt > now else { throw AppError.invalid("closesAt", "not_in_future") }
         guard draft.closesAt <= now.addingTimeInterval(180 * 86_400) else { throw AppError.invalid("closesAt", "too_far") }
         return try await context.write { db in
-            let community = try await Scoped.find(OrgNode.self, draft.communityID, actor: actor, .viewDeliberation, on: db)
+            let community = try await Scoped.find(OrgNodeRecord.self, draft.communityID, actor: actor, .viewDeliberation, on: db)
             guard community.level == .community else { throw AppError.invalid("communityId", "not_a_community") }
             try Scoped.require(.manageDeliberation, actor: actor, at: community.path)
             if let compound = draft.compoundID {
-                guard try await Compound.find(compound, on: db)?.$community.id == community.id else { throw AppError.invalid("compoundId", "not_found") }
+                guard try await CompoundRecord.find(compound, on: db)?.$community.id == community.id else { throw AppError.invalid("compoundId", "not_found") }
             }
             let poll = PollRecord(communityID: community.id!, orgPath: community.path, compoundID: draft.compoundID, title: title,
                                   details: details, options: options, multipleChoice: draft.multipleChoice, unit: draft.unit,
@@ -109,15 +109,15 @@ enum Polls {
     }
 
     /// The household of `personID` that votes in `poll` (in its community, and compound if set).
-    static func household(of personID: UUID?, in poll: PollRecord, on db: any Database) async throws -> Household? {
+    static func household(of personID: UUID?, in poll: PollRecord, on db: any Database) async throws -> HouseholdRecord? {
         guard let personID else { return nil }
-        let members = try await HouseholdMember.query(on: db).filter(\.$person.$id == personID).with(\.$household) { $0.with(\.$unit) { $0.with(\.$building) } }.all()
+        let members = try await HouseholdMemberRecord.query(on: db).filter(\.$person.$id == personID).with(\.$household) { $0.with(\.$unit) { $0.with(\.$building) } }.all()
         return members.map(\.household).first { household in
             household.orgPath.hasPrefix(poll.orgPath) && (poll.compoundID == nil || household.unit.building.$compound.id == poll.compoundID)
         }
     }
 
-    static func vote(_ id: UUID, choices: [Int], in context: UseCaseContext) async throws -> PollVote {
+    static func vote(_ id: UUID, choices: [Int], in context: UseCaseContext) async throws -> PollVoteRecord {
         let actor = try context.account()
         let userID = actor.userID.uuid
         let now = context.now
@@ -133,7 +133,7 @@ enum Polls {
             guard poll.state == .open, now < poll.closesAt else { throw AppError.conflict("poll_not_open") }
             let rows = try await db.sql().raw("UPDATE polls SET vote_seq = vote_seq + 1 WHERE id = \(bind: id) AND state = 'open' RETURNING vote_seq").all()
             guard let sequence = try rows.first?.decode(column: "vote_seq", as: Int.self) else { throw AppError.conflict("poll_not_open") }
-            let vote = PollVote(pollID: id, userID: userID, householdID: household?.id, choices: chosen, castAt: now, sequence: sequence)
+            let vote = PollVoteRecord(pollID: id, userID: userID, householdID: household?.id, choices: chosen, castAt: now, sequence: sequence)
             try await vote.create(on: db)
             return vote
         }
@@ -141,14 +141,14 @@ enum Polls {
 
     /// The counts, as `ResidentPoll.tally` makes them from the stored votes.
     static func result(of poll: PollRecord, on db: any Database) async throws -> ResidentPoll.Result {
-        let votes = try await PollVote.query(on: db).filter(\.$pollID == poll.id!).all()
+        let votes = try await PollVoteRecord.query(on: db).filter(\.$pollID == poll.id!).all()
         return ResidentPoll.tally(votes.map(\.core), rules: poll.rules)
     }
 
     /// The caller's last vote (or their household's, in a per-household poll).
-    static func mine(in poll: PollRecord, actor: Actor, on db: any Database) async throws -> PollVote? {
+    static func mine(in poll: PollRecord, actor: Actor, on db: any Database) async throws -> PollVoteRecord? {
         let userID = actor.userID.uuid
-        var query = PollVote.query(on: db).filter(\.$pollID == poll.id!)
+        var query = PollVoteRecord.query(on: db).filter(\.$pollID == poll.id!)
         if poll.unit == .household, let household = try await household(of: actor.personID?.uuid, in: poll, on: db) {
             query = query.filter(\.$householdID == household.id!)
         } else {
@@ -179,7 +179,7 @@ struct PollDTO: Content {
     let participants: Int?
     let myChoices: [Int]?
 
-    init(_ poll: PollRecord, result: ResidentPoll.Result? = nil, mine: PollVote? = nil) {
+    init(_ poll: PollRecord, result: ResidentPoll.Result? = nil, mine: PollVoteRecord? = nil) {
         id = poll.id!
         communityId = poll.communityID
         compoundId = poll.compoundID

@@ -53,7 +53,7 @@ final class ProjectRecord: Model, @unchecked Sendable {
 }
 
 /// A funding source of a project: a resource of the resources list, or another source.
-final class ProjectFunding: Model, @unchecked Sendable {
+final class ProjectFundingRecord: Model, @unchecked Sendable {
     static let schema = "project_funding"
 
     enum Source: String, Codable, Sendable, CaseIterable {
@@ -83,7 +83,7 @@ final class ProjectFunding: Model, @unchecked Sendable {
     }
 }
 
-final class ProjectMilestone: Model, @unchecked Sendable {
+final class ProjectMilestoneRecord: Model, @unchecked Sendable {
     static let schema = "project_milestones"
 
     @ID(key: .id) var id: UUID?
@@ -107,7 +107,7 @@ final class ProjectMilestone: Model, @unchecked Sendable {
 }
 
 /// A public progress report of a project.
-final class ProjectUpdate: Model, @unchecked Sendable {
+final class ProjectUpdateRecord: Model, @unchecked Sendable {
     static let schema = "project_updates"
 
     @ID(key: .id) var id: UUID?
@@ -134,7 +134,7 @@ final class ProjectUpdate: Model, @unchecked Sendable {
 }
 
 /// A resident's evaluation of a project at acceptance: one per account (a later one replaces it).
-final class ProjectRating: Model, @unchecked Sendable {
+final class ProjectRatingRecord: Model, @unchecked Sendable {
     static let schema = "project_ratings"
 
     @ID(key: .id) var id: UUID?
@@ -164,9 +164,9 @@ struct CreateProjects: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.schema(ProjectRecord.schema)
             .id()
-            .field("community_id", .uuid, .required, .references(OrgNode.schema, .id, onDelete: .restrict))
+            .field("community_id", .uuid, .required, .references(OrgNodeRecord.schema, .id, onDelete: .restrict))
             .field("org_path", .string, .required)
-            .field("decision_id", .uuid, .references(MeetingDecision.schema, .id, onDelete: .restrict))
+            .field("decision_id", .uuid, .references(MeetingDecisionRecord.schema, .id, onDelete: .restrict))
             .field("need_id", .uuid, .references(NeedRecord.schema, .id, onDelete: .restrict))
             .field("title", .string, .required)
             .field("description", .string, .required)
@@ -178,22 +178,22 @@ struct CreateProjects: AsyncMigration {
             .field("created_at", .datetime, .required)
             .field("accepted_at", .datetime)
             .create()
-        try await database.schema(ProjectFunding.schema)
+        try await database.schema(ProjectFundingRecord.schema)
             .id()
             .field("project_id", .uuid, .required, .references(ProjectRecord.schema, .id, onDelete: .cascade))
             .field("source", .string, .required)
-            .field("resource_id", .uuid, .references(ResourceOffer.schema, .id, onDelete: .restrict))
+            .field("resource_id", .uuid, .references(ResourceOfferRecord.schema, .id, onDelete: .restrict))
             .field("amount_fen", .int64, .required)
             .field("note", .string, .required)
             .create()
-        try await database.schema(ProjectMilestone.schema)
+        try await database.schema(ProjectMilestoneRecord.schema)
             .id()
             .field("project_id", .uuid, .required, .references(ProjectRecord.schema, .id, onDelete: .cascade))
             .field("title", .string, .required)
             .field("due_on", .string, .required)
             .field("done_at", .datetime)
             .create()
-        try await database.schema(ProjectUpdate.schema)
+        try await database.schema(ProjectUpdateRecord.schema)
             .id()
             .field("project_id", .uuid, .required, .references(ProjectRecord.schema, .id, onDelete: .cascade))
             .field("text", .string, .required)
@@ -201,10 +201,10 @@ struct CreateProjects: AsyncMigration {
             .field("created_by", .uuid, .required)
             .field("created_at", .datetime, .required)
             .create()
-        try await database.schema(ProjectRating.schema)
+        try await database.schema(ProjectRatingRecord.schema)
             .id()
             .field("project_id", .uuid, .required, .references(ProjectRecord.schema, .id, onDelete: .cascade))
-            .field("user_id", .uuid, .required, .references(User.schema, .id, onDelete: .cascade))
+            .field("user_id", .uuid, .required, .references(UserRecord.schema, .id, onDelete: .cascade))
             .field("rating", .string, .required)
             .field("comment", .string, .required)
             .field("created_at", .datetime, .required)
@@ -212,13 +212,13 @@ struct CreateProjects: AsyncMigration {
             .create()
         let sql = database.sql()
         try await sql.create(index: "idx_projects_path").on(ProjectRecord.schema).column("org_path").run()
-        for table in [ProjectFunding.schema, ProjectMilestone.schema, ProjectUpdate.schema] {
+        for table in [ProjectFundingRecord.schema, ProjectMilestoneRecord.schema, ProjectUpdateRecord.schema] {
             try await sql.create(index: "idx_\(table)_project").on(table).column("project_id").run()
         }
     }
 
     func revert(on database: any Database) async throws {
-        for table in [ProjectRating.schema, ProjectUpdate.schema, ProjectMilestone.schema, ProjectFunding.schema, ProjectRecord.schema] {
+        for table in [ProjectRatingRecord.schema, ProjectUpdateRecord.schema, ProjectMilestoneRecord.schema, ProjectFundingRecord.schema, ProjectRecord.schema] {
             try await database.schema(table).delete()
         }
     }

@@ -18,7 +18,7 @@ enum Projects {
     }
 
     struct Funding: Sendable {
-        let source: ProjectFunding.Source
+        let source: ProjectFundingRecord.Source
         let resourceID: UUID?
         let amountFen: Int
         let note: String
@@ -54,7 +54,7 @@ enum Projects {
         for item in draft.funding where !(1...maxFen).contains(item.amountFen) { throw AppError.invalid("funding", "bad_amount") }
         let now = context.now
         return try await context.write { db in
-            guard let decision = try await MeetingDecision.find(draft.decisionID, on: db) else { throw AppError.invalid("decisionId", "not_found") }
+            guard let decision = try await MeetingDecisionRecord.find(draft.decisionID, on: db) else { throw AppError.invalid("decisionId", "not_found") }
             let (meeting, access) = try await Council.visibleMeeting(decision.meetingID, actor: actor, on: db)
             guard access.manage else { throw AppError.forbidden }
             guard decision.outcome == .agreed else { throw AppError.invalid("decisionId", "not_agreed") }
@@ -62,7 +62,7 @@ enum Projects {
             for item in draft.funding {
                 guard (item.source == .resource) == (item.resourceID != nil) else { throw AppError.invalid("funding", "resource_required") }
                 if let resource = item.resourceID {
-                    guard try await ResourceOffer.find(resource, on: db)?.communityID == meeting.communityID else { throw AppError.invalid("funding", "not_found") }
+                    guard try await ResourceOfferRecord.find(resource, on: db)?.communityID == meeting.communityID else { throw AppError.invalid("funding", "not_found") }
                 }
             }
             let project = ProjectRecord(communityID: meeting.communityID, orgPath: meeting.orgPath, decisionID: decision.id, needID: decision.needID,
@@ -70,10 +70,10 @@ enum Projects {
                                         createdBy: userID, now: now)
             try await project.create(on: db)
             for item in draft.funding {
-                try await ProjectFunding(projectID: project.id!, source: item.source, resourceID: item.resourceID, amountFen: item.amountFen, note: item.note).create(on: db)
+                try await ProjectFundingRecord(projectID: project.id!, source: item.source, resourceID: item.resourceID, amountFen: item.amountFen, note: item.note).create(on: db)
             }
             for milestone in draft.milestones {
-                try await ProjectMilestone(projectID: project.id!, title: milestone.title, dueOn: milestone.dueOn).create(on: db)
+                try await ProjectMilestoneRecord(projectID: project.id!, title: milestone.title, dueOn: milestone.dueOn).create(on: db)
             }
             if let needID = decision.needID, let need = try await NeedRecord.find(needID, on: db), need.state == .topic {
                 need.state = try NeedRules.next(need.state, .startProject)
@@ -93,7 +93,7 @@ enum Projects {
         return try await context.write { db in
             let (project, access) = try await visible(id, actor: actor, on: db)
             guard access.manage else { throw AppError.forbidden }
-            let open = try await ProjectMilestone.query(on: db).filter(\.$projectID == id).filter(\.$doneAt == nil).count()
+            let open = try await ProjectMilestoneRecord.query(on: db).filter(\.$projectID == id).filter(\.$doneAt == nil).count()
             do {
                 project.state = try ProjectRules.next(project.state, action, openMilestones: open)
             } catch ProjectRules.Refusal.milestonesOpen {
@@ -112,14 +112,14 @@ enum Projects {
         }
     }
 
-    static func completeMilestone(_ id: UUID, milestone: UUID, in context: UseCaseContext) async throws -> ProjectMilestone {
+    static func completeMilestone(_ id: UUID, milestone: UUID, in context: UseCaseContext) async throws -> ProjectMilestoneRecord {
         let actor = try context.account()
         let now = context.now
         return try await context.write { db in
             let (project, access) = try await visible(id, actor: actor, on: db)
             guard access.manage else { throw AppError.forbidden }
             guard project.state == .inProgress || project.state == .planned else { throw AppError.conflict("project_state") }
-            guard let step = try await ProjectMilestone.query(on: db).filter(\.$id == milestone).filter(\.$projectID == id).first() else { throw AppError.notFound }
+            guard let step = try await ProjectMilestoneRecord.query(on: db).filter(\.$id == milestone).filter(\.$projectID == id).first() else { throw AppError.notFound }
             if step.doneAt == nil {
                 step.doneAt = now
                 try await step.update(on: db)
@@ -131,20 +131,20 @@ enum Projects {
     }
 
     /// A public progress report, with its photos written in the same transaction.
-    static func report(_ id: UUID, text sent: String?, percent: Int, photos: [CasePhoto] = [], in context: UseCaseContext) async throws -> ProjectUpdate {
+    static func report(_ id: UUID, text sent: String?, percent: Int, photos: [CasePhoto] = [], in context: UseCaseContext) async throws -> ProjectUpdateRecord {
         let actor = try context.account()
         let text = try Validate.text(sent, field: "text", limit: 4_000)
         guard !text.isEmpty else { throw AppError.invalid("text", "required") }
         let userID = actor.userID.uuid
         guard (0...100).contains(percent) else { throw AppError.invalid("percent") }
         let now = context.now
-        var made: ProjectUpdate?
+        var made: ProjectUpdateRecord?
         try await CasePhoto.writing(photos, in: context) { files in
             made = try await context.write { db in
                 let (project, access) = try await visible(id, actor: actor, on: db)
                 guard access.manage else { throw AppError.forbidden }
                 guard project.state == .inProgress || project.state == .planned else { throw AppError.conflict("project_state") }
-                let update = ProjectUpdate(projectID: id, text: text, percent: percent, createdBy: userID, now: now)
+                let update = ProjectUpdateRecord(projectID: id, text: text, percent: percent, createdBy: userID, now: now)
                 try await update.create(on: db)
                 try await DeliberationPhotos.save(photos, files: files, subject: .projectUpdate, id: update.id!, uploadedBy: userID, now: now, on: db)
                 try await context.audit(AuditEvent(action: "project.update", objectType: "project", objectID: id.uuidString.lowercased(),
@@ -156,7 +156,7 @@ enum Projects {
     }
 
     /// A resident's evaluation while the project waits for acceptance; a later one replaces theirs.
-    static func rate(_ id: UUID, rating: ProjectRules.Rating, comment sent: String?, in context: UseCaseContext) async throws -> ProjectRating {
+    static func rate(_ id: UUID, rating: ProjectRules.Rating, comment sent: String?, in context: UseCaseContext) async throws -> ProjectRatingRecord {
         let actor = try context.account()
         let comment = try Validate.text(sent, field: "comment", limit: 1_000)
         let userID = actor.userID.uuid
@@ -165,8 +165,8 @@ enum Projects {
             let (project, access) = try await visible(id, actor: actor, on: db)
             guard access.resident else { throw AppError(status: .forbidden, code: "residents_only_rating", messageKey: "error.residents_only_rating", field: nil) }
             guard project.state == .acceptance else { throw AppError.conflict("not_in_acceptance") }
-            let existing = try await ProjectRating.query(on: db).filter(\.$projectID == id).filter(\.$userID == userID).first()
-            let record = existing ?? ProjectRating(projectID: id, userID: userID, rating: rating, comment: comment, now: now)
+            let existing = try await ProjectRatingRecord.query(on: db).filter(\.$projectID == id).filter(\.$userID == userID).first()
+            let record = existing ?? ProjectRatingRecord(projectID: id, userID: userID, rating: rating, comment: comment, now: now)
             record.rating = rating
             record.comment = comment
             record.createdAt = now
@@ -176,6 +176,6 @@ enum Projects {
     }
 
     static func evaluation(of id: UUID, on db: any Database) async throws -> ProjectRules.Evaluation {
-        ProjectRules.evaluate(try await ProjectRating.query(on: db).filter(\.$projectID == id).all().map(\.rating))
+        ProjectRules.evaluate(try await ProjectRatingRecord.query(on: db).filter(\.$projectID == id).all().map(\.rating))
     }
 }

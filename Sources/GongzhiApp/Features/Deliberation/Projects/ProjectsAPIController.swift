@@ -5,7 +5,7 @@ import Vapor
 
 struct ProjectDTO: Content {
     struct Funding: Content {
-        let source: ProjectFunding.Source
+        let source: ProjectFundingRecord.Source
         let resourceId: UUID?
         let amountFen: Int
         let note: String
@@ -53,7 +53,7 @@ struct ProjectDTO: Content {
     let evaluation: Evaluation?
     let myRating: ProjectRules.Rating?
 
-    init(_ project: ProjectRecord, funding: [ProjectFunding]? = nil, milestones: [ProjectMilestone]? = nil, updates: [ProjectUpdate]? = nil,
+    init(_ project: ProjectRecord, funding: [ProjectFundingRecord]? = nil, milestones: [ProjectMilestoneRecord]? = nil, updates: [ProjectUpdateRecord]? = nil,
          photos: [UUID: [UUID]] = [:], evaluation: ProjectRules.Evaluation? = nil, myRating: ProjectRules.Rating? = nil) {
         id = project.id!
         communityId = project.communityID
@@ -81,14 +81,14 @@ struct ProjectDTO: Content {
     static func detail(_ project: ProjectRecord, actor: Actor, on db: any Database) async throws -> ProjectDTO {
         let id = project.id!
         let userID = actor.userID.uuid
-        let updates = try await ProjectUpdate.query(on: db).filter(\.$projectID == id).sort(\.$createdAt, .descending).all()
+        let updates = try await ProjectUpdateRecord.query(on: db).filter(\.$projectID == id).sort(\.$createdAt, .descending).all()
         return ProjectDTO(
             project,
-            funding: try await ProjectFunding.query(on: db).filter(\.$projectID == id).all(),
-            milestones: try await ProjectMilestone.query(on: db).filter(\.$projectID == id).sort(\.$dueOn).all(),
+            funding: try await ProjectFundingRecord.query(on: db).filter(\.$projectID == id).all(),
+            milestones: try await ProjectMilestoneRecord.query(on: db).filter(\.$projectID == id).sort(\.$dueOn).all(),
             updates: updates, photos: try await DeliberationPhotos.ids(.projectUpdate, of: updates.map { $0.id! }, on: db),
             evaluation: try await Projects.evaluation(of: id, on: db),
-            myRating: try await ProjectRating.query(on: db).filter(\.$projectID == id).filter(\.$userID == userID).first()?.rating)
+            myRating: try await ProjectRatingRecord.query(on: db).filter(\.$projectID == id).filter(\.$userID == userID).first()?.rating)
     }
 }
 
@@ -116,7 +116,7 @@ struct ProjectsAPIController: RouteCollection {
 
     struct CreateBody: Content {
         struct Funding: Content {
-            var source: ProjectFunding.Source?
+            var source: ProjectFundingRecord.Source?
             var resourceId: UUID?
             var amountFen: Int?
             var note: String?
@@ -218,7 +218,7 @@ struct ProjectsAPIController: RouteCollection {
                 let (project, access) = try await Projects.visible(id, actor: actor, on: db)
                 guard access.manage else { throw AppError.forbidden }
                 guard project.state == .inProgress || project.state == .planned else { throw AppError.conflict("project_state") }
-                guard try await ProjectUpdate.query(on: db).filter(\.$id == updateID).filter(\.$projectID == id).count() == 1 else { throw AppError.notFound }
+                guard try await ProjectUpdateRecord.query(on: db).filter(\.$id == updateID).filter(\.$projectID == id).count() == 1 else { throw AppError.notFound }
                 try await DeliberationPhotos.save(photos, files: files, subject: .projectUpdate, id: updateID, uploadedBy: userID, now: now, on: db)
                 try await request.audit(AuditEvent(action: "project.photos", objectType: "project", objectID: id.uuidString.lowercased(),
                                                    change: ["photos": String(photos.count)]), on: db)
@@ -231,7 +231,7 @@ struct ProjectsAPIController: RouteCollection {
     @Sendable func photo(_ request: Request) async throws -> Response {
         let actor = try request.requireActor()
         let (project, _) = try await Projects.visible(try request.uuidParameter(), actor: actor, on: request.db)
-        let updates = try await ProjectUpdate.query(on: request.db).filter(\.$projectID == project.id!).all().map { $0.id! }
+        let updates = try await ProjectUpdateRecord.query(on: request.db).filter(\.$projectID == project.id!).all().map { $0.id! }
         return try await DeliberationPhotos.serve(try request.uuidParameter("photoId"), subject: .projectUpdate, of: updates, in: request.context)
     }
 

@@ -79,9 +79,9 @@ struct RectificationPagesController: RouteCollection {
     }
 
     /// The streets with their communities under them, in the tree's order, for the owner's `select`.
-    static func groups(_ owners: [OrgNode], selected: String) -> [OwnerGroup] {
+    static func groups(_ owners: [OrgNodeRecord], selected: String) -> [OwnerGroup] {
         let streets = owners.filter { $0.level == .street }
-        func option(_ node: OrgNode) -> SelectOption {
+        func option(_ node: OrgNodeRecord) -> SelectOption {
             let id = node.id!.uuidString.lowercased()
             return SelectOption(value: id, label: node.name, selected: id == selected)
         }
@@ -97,7 +97,7 @@ struct RectificationPagesController: RouteCollection {
 
     static func names(_ ids: Set<UUID>, on db: any Database) async throws -> [UUID: String] {
         guard !ids.isEmpty else { return [:] }
-        return Dictionary(uniqueKeysWithValues: try await OrgNode.query(on: db).filter(\.$id ~~ Array(ids)).all().map { ($0.id!, $0.name) })
+        return Dictionary(uniqueKeysWithValues: try await OrgNodeRecord.query(on: db).filter(\.$id ~~ Array(ids)).all().map { ($0.id!, $0.name) })
     }
 
     struct NewForm: Content {

@@ -43,7 +43,7 @@ struct SupervisionPagesController: RouteCollection {
     static func warnings(actor: Actor, lang: Lang, on db: any Database) async throws -> [WarningView] {
         let found = try await Warnings.visible(actor: actor, states: [.open, .acknowledged], on: db)
         let ids = Set(found.compactMap { OrgPath($0.orgPath)?.segments.last }.compactMap(UUID.init(uuidString:)))
-        let names = ids.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await OrgNode.query(on: db).filter(\.$id ~~ Array(ids)).all().map { ($0.id!, $0.name) })
+        let names = ids.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await OrgNodeRecord.query(on: db).filter(\.$id ~~ Array(ids)).all().map { ($0.id!, $0.name) })
         return found.map { w in
             let node = OrgPath(w.orgPath)?.segments.last.flatMap(UUID.init(uuidString:))
             return WarningView(id: w.id!.uuidString.lowercased(), kind: Strings.text("warning.kind.\(w.kind.rawValue)", lang), detail: w.detail,

@@ -57,7 +57,7 @@ struct CouncilPagesController: RouteCollection {
     }
 
     static func communityOptions(_ actor: Actor, on db: any Database) async throws -> [SelectOption] {
-        try await OrgNode.query(on: db).filter(\.$level == .community).visible(to: actor, .manageDeliberation).sort(\.$name).limit(300).all()
+        try await OrgNodeRecord.query(on: db).filter(\.$level == .community).visible(to: actor, .manageDeliberation).sort(\.$name).limit(300).all()
             .map { SelectOption(value: $0.id!.uuidString.lowercased(), label: $0.name) }
     }
 
@@ -68,11 +68,11 @@ struct CouncilPagesController: RouteCollection {
     func render(_ request: Request, actor: Actor, messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
         let db = request.db
         let lang = request.lang
-        var members: [CouncilMember] = []
-        if let query = DeliberationScope.visible(CouncilMember.query(on: db), actor: actor, path: \.$orgPath) {
+        var members: [CouncilMemberRecord] = []
+        if let query = DeliberationScope.visible(CouncilMemberRecord.query(on: db), actor: actor, path: \.$orgPath) {
             members = try await query.filter(\.$active == true).sort(\.$orgPath).sort(\.$seat).limit(300).all()
         }
-        let names = Dictionary(try await OrgNode.query(on: db).filter(\.$id ~~ Array(Set(members.map(\.communityID)))).all().map { ($0.id!, $0.name) }) { a, _ in a }
+        let names = Dictionary(try await OrgNodeRecord.query(on: db).filter(\.$id ~~ Array(Set(members.map(\.communityID)))).all().map { ($0.id!, $0.name) }) { a, _ in a }
         let meetings = try await Council.meetings(actor: actor, offset: 0, limit: 30, on: db).items
         let resources = try await Council.resources(actor: actor, offset: 0, limit: 50, on: db).items
         let canManage = AccessPolicy.allowsAnywhere(.manageDeliberation, actor: actor)
@@ -90,8 +90,8 @@ struct CouncilPagesController: RouteCollection {
             },
             canManage: canManage, communities: canManage ? try await Self.communityOptions(actor, on: db) : [],
             seats: CouncilRules.Seat.allCases.map { SelectOption(value: $0.rawValue, label: Strings.text("seat.\($0.rawValue)", lang)) },
-            kinds: ResourceOffer.Kind.allCases.map { SelectOption(value: $0.rawValue, label: Strings.text("resource.kind.\($0.rawValue)", lang)) },
-            providers: ResourceOffer.Provider.allCases.map { SelectOption(value: $0.rawValue, label: Strings.text("resource.provider.\($0.rawValue)", lang)) },
+            kinds: ResourceOfferRecord.Kind.allCases.map { SelectOption(value: $0.rawValue, label: Strings.text("resource.kind.\($0.rawValue)", lang)) },
+            providers: ResourceOfferRecord.Provider.allCases.map { SelectOption(value: $0.rawValue, label: Strings.text("resource.provider.\($0.rawValue)", lang)) },
             messages: messages)).encodeResponse(status: status, for: request)
     }
 
@@ -140,8 +140,8 @@ struct CouncilPagesController: RouteCollection {
     @Sendable func offer(_ request: Request) async throws -> Response {
         try await councilWrite(request) { actor in
             let form = try request.content.decode(ResourceForm.self)
-            guard let kind = form.kind.flatMap(ResourceOffer.Kind.init(rawValue:)) else { throw AppError.invalid("kind", "required") }
-            guard let provider = form.provider.flatMap(ResourceOffer.Provider.init(rawValue:)) else { throw AppError.invalid("provider", "required") }
+            guard let kind = form.kind.flatMap(ResourceOfferRecord.Kind.init(rawValue:)) else { throw AppError.invalid("kind", "required") }
+            guard let provider = form.provider.flatMap(ResourceOfferRecord.Provider.init(rawValue:)) else { throw AppError.invalid("provider", "required") }
             var amount: Int?
             if let raw = form.amount, !raw.trimmingCharacters(in: .whitespaces).isEmpty {
                 guard let fen = Yuan.fen(parsing: raw) else { throw AppError.invalid("amount", "bad_amount") }

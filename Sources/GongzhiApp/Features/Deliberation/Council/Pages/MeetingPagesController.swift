@@ -93,7 +93,7 @@ extension CouncilPagesController {
         let titles = Dictionary(uniqueKeysWithValues: topics.map { ($0.id!, $0.title) })
         let quorum = try await Council.quorum(meeting, on: db)
         let present = Set(meeting.presentIDs)
-        let decisions = try await MeetingDecision.query(on: db).filter(\.$meetingID == id).sort(\.$createdAt).all()
+        let decisions = try await MeetingDecisionRecord.query(on: db).filter(\.$meetingID == id).sort(\.$createdAt).all()
         var quorumText: String?
         if access.staff {
             quorumText = quorum.canDecide ? Strings.text("meeting.quorum_ok", lang)
@@ -113,7 +113,7 @@ extension CouncilPagesController {
                 DecisionView(id: $0.id!.uuidString.lowercased(), text: $0.text, outcome: Strings.text("outcome.\($0.outcome.rawValue)", lang),
                              topic: $0.needID.flatMap { titles[$0] } ?? "", agreed: $0.outcome == .agreed)
             },
-            outcomes: MeetingDecision.Outcome.allCases.map { SelectOption(value: $0.rawValue, label: Strings.text("outcome.\($0.rawValue)", lang)) },
+            outcomes: MeetingDecisionRecord.Outcome.allCases.map { SelectOption(value: $0.rawValue, label: Strings.text("outcome.\($0.rawValue)", lang)) },
             flash: nil, messages: messages)
         return try await request.view.render("deliberation/council/meeting", context).encodeResponse(status: status, for: request)
     }
@@ -146,7 +146,7 @@ extension CouncilPagesController {
     @Sendable func decide(_ request: Request) async throws -> Response {
         try await meetingWrite(request) { actor, id in
             let form = try request.content.decode(DecideForm.self)
-            guard let outcome = form.outcome.flatMap(MeetingDecision.Outcome.init(rawValue:)) else { throw AppError.invalid("outcome", "required") }
+            guard let outcome = form.outcome.flatMap(MeetingDecisionRecord.Outcome.init(rawValue:)) else { throw AppError.invalid("outcome", "required") }
             _ = try await Council.decide(id, needID: form.needId.flatMap(UUID.init(uuidString:)), text: form.text, outcome: outcome, in: request.context)
         }
     }

@@ -92,7 +92,7 @@ struct NeedPagesController: RouteCollection {
         if AccessPolicy.allowsAnywhere(.viewDeliberation, actor: actor) {
             let scopes = AccessPolicy.scopes(.viewDeliberation, actor: actor)
             let above = AccessPolicy.ancestors(.viewDeliberation, actor: actor).map(\.rawValue)
-            let nodes = try await OrgNode.query(on: db).filter(\.$level == .community).group(.or) { group in
+            let nodes = try await OrgNodeRecord.query(on: db).filter(\.$level == .community).group(.or) { group in
                 for scope in scopes { group.filter(\.$path =~ scope.rawValue) }
                 if !above.isEmpty { group.filter(\.$path ~~ above) }
             }.sort(\.$name).limit(300).all()
@@ -101,7 +101,7 @@ struct NeedPagesController: RouteCollection {
         }
         var compounds = [SelectOption(value: "", label: Strings.text("need.no_compound", lang))]
         if !compoundPaths.isEmpty {
-            compounds += try await Compound.query(on: db).filter(\.$orgPath ~~ compoundPaths).sort(\.$name).limit(500).all().map {
+            compounds += try await CompoundRecord.query(on: db).filter(\.$orgPath ~~ compoundPaths).sort(\.$name).limit(500).all().map {
                 SelectOption(value: $0.id!.uuidString.lowercased(), label: $0.name, selected: $0.id!.uuidString.lowercased() == form.compoundId?.lowercased())
             }
         }

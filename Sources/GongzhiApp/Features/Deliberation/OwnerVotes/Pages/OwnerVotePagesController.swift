@@ -58,7 +58,7 @@ struct OwnerVotePagesController: RouteCollection {
 
     static func compoundNames(_ ids: [UUID], on db: any Database) async throws -> [UUID: String] {
         guard !ids.isEmpty else { return [:] }
-        return Dictionary(try await Compound.query(on: db).filter(\.$id ~~ Array(Set(ids))).all().map { ($0.id!, $0.name) }) { first, _ in first }
+        return Dictionary(try await CompoundRecord.query(on: db).filter(\.$id ~~ Array(Set(ids))).all().map { ($0.id!, $0.name) }) { first, _ in first }
     }
 
     // MARK: Drafting
@@ -89,7 +89,7 @@ struct OwnerVotePagesController: RouteCollection {
 
     func renderNew(_ request: Request, actor: Actor, form: NewForm, messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
         let lang = request.lang
-        let compounds = try await Compound.query(on: request.db).visible(to: actor, .manageDeliberation).sort(\.$name).limit(500).all()
+        let compounds = try await CompoundRecord.query(on: request.db).visible(to: actor, .manageDeliberation).sort(\.$name).limit(500).all()
         let page = await PageBase.make(for: request, title: Strings.text("vote.new", lang))
         return try await request.view.render("deliberation/owner-votes/vote-new", NewPage(
             page: page,
@@ -129,7 +129,7 @@ struct OwnerVotePagesController: RouteCollection {
         let lang = request.lang
         let (vote, access) = try await OwnerVotes.visible(id, actor: actor, on: db)
         let dto = try await OwnerVotesAPIController.detail(vote, access: access, on: db)
-        let compound = try await Compound.find(vote.$compound.id, on: db)?.name ?? ""
+        let compound = try await CompoundRecord.find(vote.$compound.id, on: db)?.name ?? ""
         func m2(_ centi: Int) -> String { Area(centiSquareMetres: centi).description }
         func fill(_ key: String, _ values: [String: String]) -> String {
             values.reduce(Strings.text(key, lang)) { $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value) }
@@ -208,8 +208,8 @@ struct OwnerVotePagesController: RouteCollection {
 
     /// The counted ballots (each voter's last) by channel, in words.
     static func channels(of vote: OwnerVoteRecord, lang: Lang, on db: any Database) async throws -> String? {
-        var last: [String: OwnerVoteBallot.Channel] = [:]
-        for ballot in try await OwnerVoteBallot.query(on: db).filter(\.$voteID == vote.id!).sort(\.$sequence).all() { last[ballot.voterKey] = ballot.channel }
+        var last: [String: OwnerVoteBallotRecord.Channel] = [:]
+        for ballot in try await OwnerVoteBallotRecord.query(on: db).filter(\.$voteID == vote.id!).sort(\.$sequence).all() { last[ballot.voterKey] = ballot.channel }
         guard !last.isEmpty else { return nil }
         let online = last.values.filter { $0 == .online }.count
         return Strings.text("vote.channels", lang).replacingOccurrences(of: "{online}", with: String(online))

@@ -59,14 +59,14 @@ struct ProjectPagesController: RouteCollection {
 
     func renderNew(_ request: Request, actor: Actor, decision id: UUID?, messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
         let lang = request.lang
-        guard let id, let decision = try await MeetingDecision.find(id, on: request.db) else { throw AppError.notFound }
+        guard let id, let decision = try await MeetingDecisionRecord.find(id, on: request.db) else { throw AppError.notFound }
         let (meeting, access) = try await Council.visibleMeeting(decision.meetingID, actor: actor, on: request.db)
         guard access.manage else { throw AppError.forbidden }
-        let resources = try await ResourceOffer.query(on: request.db).filter(\.$communityID == meeting.communityID).filter(\.$available == true).all()
+        let resources = try await ResourceOfferRecord.query(on: request.db).filter(\.$communityID == meeting.communityID).filter(\.$available == true).all()
         let page = await PageBase.make(for: request, title: Strings.text("project.new", lang))
         return try await request.view.render("deliberation/projects/project-new", NewView(
             page: page, decision: id.uuidString.lowercased(), decisionText: decision.text,
-            sources: ProjectFunding.Source.allCases.map { SelectOption(value: $0.rawValue, label: Strings.text("funding.\($0.rawValue)", lang)) },
+            sources: ProjectFundingRecord.Source.allCases.map { SelectOption(value: $0.rawValue, label: Strings.text("funding.\($0.rawValue)", lang)) },
             resources: [SelectOption(value: "", label: "—")] + resources.map { SelectOption(value: $0.id!.uuidString.lowercased(), label: "\($0.title)（\($0.providerName)）") },
             slots: [1, 2, 3], messages: messages)).encodeResponse(status: status, for: request)
     }
@@ -94,7 +94,7 @@ struct ProjectPagesController: RouteCollection {
             var funding: [Projects.Funding] = []
             let sources = form.source ?? [], amounts = form.amount ?? [], resources = form.resourceId ?? []
             for index in sources.indices.prefix(20) where index < amounts.count && !amounts[index].trimmingCharacters(in: .whitespaces).isEmpty {
-                guard let source = ProjectFunding.Source(rawValue: sources[index]), let fen = Yuan.fen(parsing: amounts[index]) else {
+                guard let source = ProjectFundingRecord.Source(rawValue: sources[index]), let fen = Yuan.fen(parsing: amounts[index]) else {
                     throw AppError.invalid("funding", "bad_amount")
                 }
                 let resource = index < resources.count ? UUID(uuidString: resources[index]) : nil

@@ -5,7 +5,7 @@ import Vapor
 
 /// An Open311 client's key (`api_key`): issued for an org node, which bounds where the client may report; only
 /// its SHA-256 is kept. Revoked keys stay for the record.
-final class Open311Key: Model, @unchecked Sendable {
+final class Open311KeyRecord: Model, @unchecked Sendable {
     static let schema = "open311_keys"
 
     @ID(key: .id) var id: UUID?
@@ -24,7 +24,7 @@ final class Open311Key: Model, @unchecked Sendable {
 
     init() {}
 
-    init(name: String, node: OrgNode, key: String, now: Date) {
+    init(name: String, node: OrgNodeRecord, key: String, now: Date) {
         self.id = UUID()
         self.name = name
         self.orgNodeID = node.id!
@@ -43,18 +43,18 @@ final class Open311Key: Model, @unchecked Sendable {
     static func newValue() -> String { marker + Tokens.random() }
 
     /// The live key with this value, if any.
-    static func find(key: String, on db: any Database) async throws -> Open311Key? {
+    static func find(key: String, on db: any Database) async throws -> Open311KeyRecord? {
         guard (20...100).contains(key.count) else { return nil }
-        return try await Open311Key.query(on: db).filter(\.$keyHash == Tokens.digest(key)).filter(\.$revokedAt == nil).first()
+        return try await Open311KeyRecord.query(on: db).filter(\.$keyHash == Tokens.digest(key)).filter(\.$revokedAt == nil).first()
     }
 }
 
 struct CreateOpen311Key: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(Open311Key.schema)
+        try await database.schema(Open311KeyRecord.schema)
             .id()
             .field("name", .string, .required)
-            .field("org_node_id", .uuid, .required, .references(OrgNode.schema, .id, onDelete: .restrict))
+            .field("org_node_id", .uuid, .required, .references(OrgNodeRecord.schema, .id, onDelete: .restrict))
             .field("org_path", .string, .required)
             .field("key_hash", .string, .required)
             .field("key_prefix", .string, .required)
@@ -65,6 +65,6 @@ struct CreateOpen311Key: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(Open311Key.schema).delete()
+        try await database.schema(Open311KeyRecord.schema).delete()
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 import GongzhiCore
 
 /// A login account (staff, resident or administrator).
-final class User: Model, @unchecked Sendable {
+final class UserRecord: Model, @unchecked Sendable {
     static let schema = "users"
 
     @ID(key: .id) var id: UUID?
@@ -12,7 +12,7 @@ final class User: Model, @unchecked Sendable {
     @Field(key: "display_name") var displayName: String
     @Field(key: "password_hash") var passwordHash: String
     /// The resident record of a resident account.
-    @OptionalParent(key: "person_id") var person: Person?
+    @OptionalParent(key: "person_id") var person: PersonRecord?
     @Field(key: "disabled") var disabled: Bool
     @Field(key: "failed_logins") var failedLogins: Int
     @OptionalField(key: "first_failure_at") var firstFailureAt: Date?
@@ -63,9 +63,9 @@ final class RoleGrantRecord: Model, @unchecked Sendable {
     static let schema = "role_grants"
 
     @ID(key: .id) var id: UUID?
-    @Parent(key: "user_id") var user: User
+    @Parent(key: "user_id") var user: UserRecord
     @Field(key: "role") var role: Role
-    @OptionalParent(key: "node_id") var node: OrgNode?
+    @OptionalParent(key: "node_id") var node: OrgNodeRecord?
     /// The node's path, kept with the grant so authorisation needs no join.
     @Field(key: "path") var path: String
     @OptionalField(key: "granted_by") var grantedBy: UUID?
@@ -89,11 +89,11 @@ final class RoleGrantRecord: Model, @unchecked Sendable {
 }
 
 /// A bearer token for the API; only its SHA-256 is stored.
-final class APIToken: Model, @unchecked Sendable {
+final class APITokenRecord: Model, @unchecked Sendable {
     static let schema = "api_tokens"
 
     @ID(key: .id) var id: UUID?
-    @Parent(key: "user_id") var user: User
+    @Parent(key: "user_id") var user: UserRecord
     @Field(key: "token_hash") var tokenHash: String
     @Field(key: "name") var name: String
     @Field(key: "expires_at") var expiresAt: Date
@@ -114,12 +114,12 @@ final class APIToken: Model, @unchecked Sendable {
 }
 
 /// A browser login session, kept on the server; the cookie holds a random token whose SHA-256 is the key here.
-final class LoginSession: Model, @unchecked Sendable {
+final class LoginSessionRecord: Model, @unchecked Sendable {
     static let schema = "login_sessions"
 
     @ID(key: .id) var id: UUID?
     @Field(key: "token_hash") var tokenHash: String
-    @Parent(key: "user_id") var user: User
+    @Parent(key: "user_id") var user: UserRecord
     @Field(key: "csrf_token") var csrfToken: String
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "last_seen_at") var lastSeenAt: Date

@@ -5,7 +5,7 @@ import Vapor
 
 /// A message to an account about a case it follows (站内消息): its case was merged into another, or the case it
 /// follows was answered or closed. Residents read them on their page and through the API.
-final class CaseNotice: Model, @unchecked Sendable {
+final class CaseNoticeRecord: Model, @unchecked Sendable {
     static let schema = "case_notices"
 
     enum Kind: String, Codable, Sendable, CaseIterable {
@@ -43,22 +43,22 @@ final class CaseNotice: Model, @unchecked Sendable {
 
 struct CreateCaseNotice: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(CaseNotice.schema)
+        try await database.schema(CaseNoticeRecord.schema)
             .id()
-            .field("user_id", .uuid, .required, .references(User.schema, .id, onDelete: .cascade))
+            .field("user_id", .uuid, .required, .references(UserRecord.schema, .id, onDelete: .cascade))
             .field("case_id", .uuid, .required, .references(CaseRecord.schema, .id, onDelete: .cascade))
             .field("case_number", .string, .required)
             .field("kind", .string, .required)
             .field("created_at", .datetime, .required)
             .field("read_at", .datetime)
             .create()
-        try await database.sql().create(index: "idx_case_notices_user").on(CaseNotice.schema).column("user_id").run()
+        try await database.sql().create(index: "idx_case_notices_user").on(CaseNoticeRecord.schema).column("user_id").run()
         try await database.sql().create(index: "idx_cases_merged_into").on(CaseRecord.schema).column("merged_into").run()
     }
 
     func revert(on database: any Database) async throws {
         try await database.sql().drop(index: "idx_cases_merged_into").run()
-        try await database.schema(CaseNotice.schema).delete()
+        try await database.schema(CaseNoticeRecord.schema).delete()
     }
 }
 
@@ -71,12 +71,12 @@ enum CaseNotices {
     }
 
     /// Writes one notice per follower (and the submitter) of `record`, in the caller's transaction.
-    static func notify(_ record: CaseRecord, kind: CaseNotice.Kind, except actor: UUID? = nil, now: Date, on db: any Database) async throws {
+    static func notify(_ record: CaseRecord, kind: CaseNoticeRecord.Kind, except actor: UUID? = nil, now: Date, on db: any Database) async throws {
         var users = Set(try await followers(of: record.id!, on: db))
         if let submitter = record.submitterUserID { users.insert(submitter) }
         if let actor { users.remove(actor) }
         for user in users.sorted(by: { $0.uuidString < $1.uuidString }) {
-            try await CaseNotice(userID: user, caseID: record.id!, caseNumber: record.number, kind: kind, now: now).create(on: db)
+            try await CaseNoticeRecord(userID: user, caseID: record.id!, caseNumber: record.number, kind: kind, now: now).create(on: db)
         }
     }
 
@@ -91,7 +91,7 @@ enum CaseNotices {
             try await record.update(on: db)
         }
         for user in users.sorted(by: { $0.uuidString < $1.uuidString }) {
-            try await CaseNotice(userID: user, caseID: master.id!, caseNumber: master.number, kind: .merged, now: now).create(on: db)
+            try await CaseNoticeRecord(userID: user, caseID: master.id!, caseNumber: master.number, kind: .merged, now: now).create(on: db)
         }
     }
 }
@@ -100,13 +100,13 @@ struct CaseNoticeDTO: Content {
     let id: UUID
     let caseId: UUID
     let caseNumber: String
-    let kind: CaseNotice.Kind
+    let kind: CaseNoticeRecord.Kind
     /// In the caller's language.
     let message: String
     let createdAt: Date
     let read: Bool
 
-    init(_ notice: CaseNotice, lang: Lang) {
+    init(_ notice: CaseNoticeRecord, lang: Lang) {
         id = notice.id!
         caseId = notice.caseID
         caseNumber = notice.caseNumber
