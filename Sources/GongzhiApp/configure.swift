@@ -10,7 +10,7 @@ import Vapor
 public func configure(_ app: Application, config: AppConfig, postgresSearchPath: String? = nil) throws {
     let root = ResourceLocation.packageRoot()
     // The interface's words: a key twice, or in one language only, stops the start with the reason.
-    _ = try Strings.load(root: root)
+    try Strings.prepare(root: root)
     let passwords = GongzhiCore.PasswordHasher(rounds: config.passwordRounds)
     app.gongzhi = GongzhiServices(
         config: config, cipher: try FieldCipher(dataKey: config.dataKey), passwords: passwords,

@@ -1,5 +1,6 @@
 import Foundation
 import GongzhiCore
+import Synchronization
 
 /// Every word the interface shows, in Simplified Chinese and English. Pages receive the table of their language.
 enum Strings {
@@ -26,8 +27,17 @@ enum Strings {
         return words
     }
 
-    /// Loaded once; `configure` has checked the files first and refuses to start on a problem.
-    static let words: Words = {
+    private static let prepared = Mutex<Words?>(nil)
+
+    /// Reads and checks the files at start-up (`configure` refuses to start on a problem) and keeps what it read
+    /// for `words`, so the files are parsed once.
+    static func prepare(root: String) throws {
+        let words = try load(root: root)
+        prepared.withLock { $0 = words }
+    }
+
+    /// Loaded once: what `prepare` read, or (in a test that never configured an app) the files read now.
+    static let words: Words = prepared.withLock { $0 } ?? {
         do { return try load(root: ResourceLocation.packageRoot()) } catch { fatalError("\(error)") }
     }()
 

@@ -68,10 +68,10 @@ struct WordsTests {
         #expect(missing.sorted() == [])
     }
 
-    @Test("every key built from an enum's cases is there, in both languages")
-    func built() {
+    /// Each family of keys the code builds by interpolation, with every value it can take.
+    static func families() -> [(String, [String])] {
         func raw<T: RawRepresentable & CaseIterable>(_: T.Type) -> [String] where T.RawValue == String { T.allCases.map(\.rawValue) }
-        let families: [(String, [String])] = [
+        return [
             ("state.", raw(CaseState.self)), ("role.", raw(Role.self)), ("level.", raw(OrgLevel.self)), ("sla.", raw(SLAClock.Level.self)),
             ("channel.", raw(IntakeChannel.self)), ("relation.", raw(HouseholdRelation.self)), ("party.", raw(ResponsibleParty.self)),
             ("seat.", raw(CouncilRules.Seat.self)), ("outcome.", raw(MeetingDecisionRecord.Outcome.self)), ("matter.", raw(OwnersVote.Matter.self)),
@@ -82,17 +82,33 @@ struct WordsTests {
             ("warning.state.", raw(WarningRules.State.self)), ("funding.", raw(ProjectFundingRecord.Source.self)),
             ("resource.provider.", raw(ResourceOfferRecord.Provider.self)), ("notice.", raw(CaseNoticeRecord.Kind.self)),
             ("resource.kind.", raw(ResourceOfferRecord.Kind.self)), ("satisfaction.", raw(CaseActions.Satisfaction.self)),
-            ("import.reason.", raw(ResidentImport.Reason.self)), ("category.", CatalogueCategory.requiredCodes),
+            ("import.reason.", raw(ResidentImport.Reason.self)), ("account.", raw(AccountObligation.self)),
+            ("audit.outcome_", AuditSearch.outcomes), ("workbench.sort_", WorkbenchPagesController.sorts),
+            ("need.done.", NeedPagesController.flashes), ("rectification.done.", RectificationPagesController.flashes), ("category.", CatalogueCategory.requiredCodes),
             ("action.", raw(CaseAction.self).filter { $0 != "rate_satisfied" && $0 != "rate_unsatisfied" } + ["rate", "submit", CaseClock.recomputedAction,
                                                                                                                    OrgTreeChanges.handlerMovedAction]),
         ]
+    }
+
+    @Test("every key built from an enum's cases is there, in both languages")
+    func built() {
         var missing: [String] = []
-        for (prefix, values) in families {
+        for (prefix, values) in Self.families() {
             #expect(!values.isEmpty, "\(prefix)")
             for value in values where Strings.entry(prefix + value, .zh) == nil || Strings.entry(prefix + value, .en) == nil {
                 missing.append(prefix + value)
             }
         }
         #expect(missing == [])
+    }
+
+    @Test("every family of keys the code builds by interpolation is enumerated above")
+    func everyFamilyEnumerated() throws {
+        let code = try SourceLintTests.files(under: "Sources/GongzhiApp", extension: "swift").map { try String(contentsOf: $0, encoding: .utf8) }
+            .joined(separator: "\n")
+        let built = Set(code.matches(of: /Strings\.(?:text|entry)\("([a-z0-9_.]+)\\\(/).map { String($0.output.1) })
+        #expect(built.count > 25)
+        // `field.<name>` is optional by design: a form message without a label for its field shows the message alone.
+        #expect(built.subtracting(Self.families().map(\.0) + ["field."]).sorted() == [])
     }
 }

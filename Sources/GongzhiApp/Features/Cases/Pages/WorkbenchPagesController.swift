@@ -8,6 +8,8 @@ import Vapor
 /// grid, handler and period, sorted and paged; the level is shown in words and colour.
 struct WorkbenchPagesController: RouteCollection {
     static let pageSize = 25
+    /// The orders the list offers (words: `workbench.sort_<order>`).
+    static let sorts = ["due", "newest", "oldest"]
     /// The count shown is exact up to this many cases beyond the page's start ("200+" above): each is a row read.
     static let countCap = 200
 
@@ -81,7 +83,7 @@ struct WorkbenchPagesController: RouteCollection {
                 to = value
             }
             if let raw = text("sort") {
-                guard ["due", "newest", "oldest"].contains(raw) else { throw AppError.invalid("sort") }
+                guard WorkbenchPagesController.sorts.contains(raw) else { throw AppError.invalid("sort") }
                 sort = raw
             }
             openOnly = text("all") != "1"
@@ -212,7 +214,7 @@ struct WorkbenchPagesController: RouteCollection {
             handlers: [option("", any, filters.handler == nil)] + nodes.filter { $0.level != .grid }.map {
                 option($0.id!.uuidString.lowercased(), $0.name, filters.handler == $0.id)
             },
-            sorts: ["due", "newest", "oldest"].map { option($0, Strings.text("workbench.sort_\($0)", lang), filters.sort == $0) },
+            sorts: Self.sorts.map { option($0, Strings.text("workbench.sort_\($0)", lang), filters.sort == $0) },
             from: filters.from?.description ?? "", to: filters.to?.description ?? "", openOnly: filters.openOnly,
             canEnter: AccessPolicy.allowsAnywhere(.intakeCases, actor: actor),
             nextHref: remaining > Self.pageSize ? "/workbench?" + filters.query(offset: filters.offset + Self.pageSize) : nil,

@@ -47,6 +47,9 @@ struct RectificationPagesController: RouteCollection {
         let messages: [FormMessage]
     }
 
+    /// What a redirect's `done=` may say (words: `rectification.done.<step>`).
+    static let flashes = ["create"] + RectificationRules.Step.allCases.map(\.rawValue)
+
     @Sendable func list(_ request: Request) async throws -> Response {
         let actor = try request.require(.viewCases)
         var state: RectificationRules.State?
@@ -150,7 +153,7 @@ struct RectificationPagesController: RouteCollection {
 
     @Sendable func show(_ request: Request) async throws -> Response {
         let actor = try request.require(.viewCases)
-        let done = request.query[String.self, at: "done"].flatMap { ["create", "submit", "verify", "send_back"].contains($0) ? $0 : nil }
+        let done = request.query[String.self, at: "done"].flatMap { Self.flashes.contains($0) ? $0 : nil }
         return try await render(request, actor: actor, id: try request.uuidParameter(),
                                 flash: done.map { Strings.text("rectification.done.\($0)", request.lang) })
     }

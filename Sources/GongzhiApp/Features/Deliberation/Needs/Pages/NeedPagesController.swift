@@ -161,7 +161,7 @@ struct NeedPagesController: RouteCollection {
 
     @Sendable func show(_ request: Request) async throws -> Response {
         let actor = try request.requireActor()
-        let flash = request.query[String.self, at: "done"].map { Strings.text("need.done.\($0)", request.lang) }
+        let flash = request.query[String.self, at: "done"].flatMap { Self.flashes.contains($0) ? Strings.text("need.done.\($0)", request.lang) : nil }
         return try await render(request, actor: actor, id: try request.uuidParameter(), flash: flash)
     }
 
@@ -198,6 +198,9 @@ struct NeedPagesController: RouteCollection {
         var decision: String?
         var note: String?
     }
+
+    /// What a redirect's `done=` may say after a step (words: `need.done.<step>`); anything else shows nothing.
+    static let flashes = ["support", "take_up", "decline", "close", "from_cases"]
 
     @Sendable func decide(_ request: Request) async throws -> Response {
         let form = try request.content.decode(DecideForm.self)
