@@ -17,16 +17,24 @@ enum Projects {
         return try await query.sort(\.$createdAt, .descending).page(offset: offset, limit: limit)
     }
 
+    /// A row of funding as sent (`create` checks the note).
     struct Funding: Sendable {
         let source: ProjectFundingRecord.Source
         let resourceID: UUID?
         let amountFen: Int
-        let note: String
+        let note: String?
     }
 
+    /// A milestone as sent: `create` checks the title and the day (YYYY-MM-DD).
     struct Milestone: Sendable {
-        let title: String
-        let dueOn: String
+        let title: String?
+        let dueOn: String?
+    }
+
+    /// A calendar day as YYYY-MM-DD, or a 422 naming `field`.
+    static func day(_ raw: String?, field: String) throws -> String {
+        guard let raw, let date = PageDates.parseLocal(raw + "T00:00"), PageDates.local(date).hasPrefix(raw) else { throw AppError.invalid(field) }
+        return raw
     }
 
     struct Draft: Sendable {
@@ -52,6 +60,8 @@ enum Projects {
         guard (0...maxFen).contains(draft.budgetFen) else { throw AppError.invalid("budgetFen") }
         guard draft.funding.count <= 20, draft.milestones.count <= 30 else { throw AppError.invalid("funding", "too_long") }
         for item in draft.funding where !(1...maxFen).contains(item.amountFen) { throw AppError.invalid("funding", "bad_amount") }
+        let notes = try draft.funding.map { try Validate.text($0.note, field: "funding") }
+        let milestones = try draft.milestones.map { (title: try Validate.name($0.title, field: "milestones"), dueOn: try day($0.dueOn, field: "milestones")) }
         let now = context.now
         return try await context.write { db in
             guard let decision = try await MeetingDecisionRecord.find(draft.decisionID, on: db) else { throw AppError.invalid("decisionId", "not_found") }
@@ -69,10 +79,10 @@ enum Projects {
                                         title: title, details: details, ownerOrg: ownerOrg, budgetFen: draft.budgetFen,
                                         createdBy: userID, now: now)
             try await project.create(on: db)
-            for item in draft.funding {
-                try await ProjectFundingRecord(projectID: project.id!, source: item.source, resourceID: item.resourceID, amountFen: item.amountFen, note: item.note).create(on: db)
+            for (item, note) in zip(draft.funding, notes) {
+                try await ProjectFundingRecord(projectID: project.id!, source: item.source, resourceID: item.resourceID, amountFen: item.amountFen, note: note).create(on: db)
             }
-            for milestone in draft.milestones {
+            for milestone in milestones {
                 try await ProjectMilestoneRecord(projectID: project.id!, title: milestone.title, dueOn: milestone.dueOn).create(on: db)
             }
             if let needID = decision.needID, let need = try await NeedRecord.find(needID, on: db), need.state == .topic {

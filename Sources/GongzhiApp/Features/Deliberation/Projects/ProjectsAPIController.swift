@@ -137,11 +137,6 @@ struct ProjectsAPIController: RouteCollection {
     }
 
     /// "2026-12-31": a real calendar day.
-    static func day(_ raw: String?, field: String) throws -> String {
-        guard let raw, let date = PageDates.parseLocal(raw + "T00:00"), PageDates.local(date).hasPrefix(raw) else { throw AppError.invalid(field) }
-        return raw
-    }
-
     @Sendable func create(_ request: Request) async throws -> Response {
         let actor = try request.require(.manageDeliberation)
         let body = try request.content.decode(CreateBody.self)
@@ -149,11 +144,9 @@ struct ProjectsAPIController: RouteCollection {
         guard let budget = body.budgetFen else { throw AppError.invalid("budgetFen", "required") }
         let funding = try (body.funding ?? []).map { item -> Projects.Funding in
             guard let source = item.source, let amount = item.amountFen else { throw AppError.invalid("funding", "required") }
-            return .init(source: source, resourceID: item.resourceId, amountFen: amount, note: try Validate.text(item.note, field: "funding"))
+            return .init(source: source, resourceID: item.resourceId, amountFen: amount, note: item.note)
         }
-        let milestones = try (body.milestones ?? []).map {
-            Projects.Milestone(title: try Validate.name($0.title, field: "milestones"), dueOn: try Self.day($0.dueOn, field: "milestones"))
-        }
+        let milestones = (body.milestones ?? []).map { Projects.Milestone(title: $0.title, dueOn: $0.dueOn) }
         let project = try await Projects.create(.init(
             decisionID: decision, title: body.title, details: body.description, ownerOrg: body.ownerOrg,
             budgetFen: budget, funding: funding, milestones: milestones), in: request.context)

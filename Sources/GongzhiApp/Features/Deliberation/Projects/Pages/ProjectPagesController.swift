@@ -98,13 +98,12 @@ struct ProjectPagesController: RouteCollection {
                     throw AppError.invalid("funding", "bad_amount")
                 }
                 let resource = index < resources.count ? UUID(uuidString: resources[index]) : nil
-                funding.append(.init(source: source, resourceID: resource, amountFen: fen, note: ""))
+                funding.append(.init(source: source, resourceID: resource, amountFen: fen, note: nil))
             }
             var milestones: [Projects.Milestone] = []
             let titles = form.milestone ?? [], days = form.dueOn ?? []
             for index in titles.indices.prefix(30) where !titles[index].trimmingCharacters(in: .whitespaces).isEmpty {
-                milestones.append(.init(title: try Validate.name(titles[index], field: "milestone"),
-                                        dueOn: try ProjectsAPIController.day(index < days.count ? days[index] : nil, field: "dueOn")))
+                milestones.append(.init(title: titles[index], dueOn: index < days.count ? days[index] : nil))
             }
             let project = try await Projects.create(.init(
                 decisionID: decision, title: form.title, details: form.description, ownerOrg: form.ownerOrg,
