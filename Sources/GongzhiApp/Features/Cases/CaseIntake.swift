@@ -73,11 +73,16 @@ enum CaseIntake {
         return result!
     }
 
+    /// A request's own words, trimmed and checked: what `submit` takes, and what the resident's form checks before
+    /// it proposes items for them.
+    static func words(title: String?, description: String?) throws -> (title: String, description: String) {
+        (try Validate.name(title, field: "title"), try Validate.text(description, field: "description", limit: 4_000))
+    }
+
     /// The input with its text trimmed and checked, and the channel `IntakeChannelPolicy` allows (or the error).
     static func validated(_ raw: Input, principal: Principal) throws -> (Input, Channel) {
         var input = raw
-        input.title = try Validate.name(raw.title, field: "title")
-        input.description = try Validate.text(raw.description, field: "description", limit: 4_000)
+        (input.title, input.description) = try words(title: raw.title, description: raw.description)
         input.address = try Validate.text(raw.address, field: "address")
         input.overrideReason = try Validate.text(raw.overrideReason, field: "overrideReason", limit: 500)
         _ = try Validate.point(latitude: raw.latitude, longitude: raw.longitude)

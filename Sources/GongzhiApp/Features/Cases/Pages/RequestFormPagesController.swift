@@ -91,8 +91,7 @@ struct RequestFormPagesController: RouteCollection {
         let draft = try request.content.decode(Draft.self)
         let title: String, description: String
         do {
-            title = try Validate.name(draft.title, field: "title")
-            description = try Validate.text(draft.description, field: "description", limit: 4_000)
+            (title, description) = try CaseIntake.words(title: draft.title, description: draft.description)
         } catch {
             return try await request.view.render("cases/new", StepOnePage(
                 page: await PageBase.make(for: request, title: Strings.text("request.new_title", request.lang)),
