@@ -23,6 +23,18 @@ struct CatalogueTests {
             case .complaint, .report: #expect(item.completionDays == 13, "\(item.code)")
             }
         }
+        // Each language has its own words: no "是 / Yes" mixed names for a resident to read.
+        for item in catalogue.items {
+            for question in item.questions {
+                #expect(!question.prompt.contains(/[A-Za-z]/) && !question.promptEn.contains(/\p{Han}/), "\(item.code) \(question.code)")
+                for choice in question.choices {
+                    #expect(!choice.name.contains(/[A-Za-z]/) && !choice.nameEn.contains(/\p{Han}/), "\(item.code) \(question.code) \(choice.key)")
+                }
+            }
+        }
+        // A catalogue stored before choices had English names reads the Chinese one for both.
+        let old = try JSONDecoder().decode(CatalogueQuestion.Choice.self, from: Data(#"{"key":"yes","name":"是"}"#.utf8))
+        #expect(old.name(english: true) == "是" && old.name(english: false) == "是")
         for name in ["楼道堆物", "高空抛物", "电梯故障", "路灯不亮", "占道经营", "违章搭建", "养老服务申请", "低保咨询", "物业费纠纷", "垃圾分类"] {
             #expect(catalogue.items.contains { $0.name.contains(name) }, "\(name)")
         }

@@ -13,11 +13,24 @@ public struct CatalogueQuestion: Codable, Sendable, Equatable {
     public struct Choice: Codable, Sendable, Equatable {
         public let key: String
         public let name: String
+        /// The English name; a catalogue stored before it existed reads the Chinese one.
+        public let nameEn: String
 
-        public init(key: String, name: String) {
+        public init(key: String, name: String, nameEn: String? = nil) {
             self.key = key
             self.name = name
+            self.nameEn = nameEn ?? name
         }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            key = try c.decode(String.self, forKey: .key)
+            name = try c.decode(String.self, forKey: .name)
+            nameEn = try c.decodeIfPresent(String.self, forKey: .nameEn) ?? name
+        }
+
+        /// The name in the reader's language.
+        public func name(english: Bool) -> String { english ? nameEn : name }
     }
 
     public let code: String

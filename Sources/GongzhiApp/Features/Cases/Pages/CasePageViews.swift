@@ -106,7 +106,7 @@ extension CaseLabels {
         let item = try await CatalogueStore.item(record.itemCode, version: record.catalogueVersion, on: db)
         return (item?.questions ?? []).compactMap { question -> String? in
             guard let values = record.answers[question.code] else { return nil }
-            let shown = values.map { value in question.choices.first { $0.key == value }?.name ?? value }
+            let shown = values.map { value in question.choices.first { $0.key == value }?.name(english: lang == .en) ?? value }
             return (lang == .zh ? question.prompt : question.promptEn) + " " + shown.joined(separator: "、")
         }
     }

@@ -118,7 +118,7 @@ struct RequestFormPagesController: RouteCollection {
         let questions = (selected.flatMap(catalogue.item)?.questions ?? []).map { question in
             QuestionView(code: question.code, prompt: lang == .zh ? question.prompt : question.promptEn, kind: question.datatype.rawValue,
                          required: question.required,
-                         choices: question.choices.map { ChoiceOption(key: $0.key, name: $0.name, checked: answers[question.code]?.contains($0.key) == true) },
+                         choices: question.choices.map { ChoiceOption(key: $0.key, name: $0.name(english: lang == .en), checked: answers[question.code]?.contains($0.key) == true) },
                          value: answers[question.code]?.first ?? "")
         }
         return try await request.view.render("cases/confirm", StepTwoPage(
