@@ -16,7 +16,8 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
         config: config, cipher: try FieldCipher(dataKey: config.dataKey), passwords: passwords,
         decoyPasswordHash: passwords.hash(Tokens.random()),
         calendars: try CalendarStore(fileYears: CalendarLoader.years(root: root, extra: config.calendarDirectory), periods: config.workingPeriods),
-        dataInventory: try DataInventoryLoader.load(root: root))
+        dataInventory: try DataInventoryLoader.load(root: root),
+        sms: smsProvider(config, client: app.client))
     try DatabaseSetup.register(app, config: config, postgresSearchPath: postgresSearchPath)
     GongzhiMigrations.register(app)
 
@@ -49,6 +50,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: OperationsController())
     try app.register(collection: HomePagesController())
     try app.register(collection: LoginController())
+    try app.register(collection: PhoneSignInController())
     try app.register(collection: AccountsController())
     try app.register(collection: PersonalDataController())
     try app.register(collection: AccountSecurityController())
@@ -133,6 +135,7 @@ extension Application {
         lifecycle.use(PeriodicWork(name: "session sweep", every: .seconds(600)) { context in
             try await SessionSweeper.sweep(context)
             try await IdempotencyKeys.sweep(context)
+            try await PhoneSignIn.sweep(context)
             try await AddressFailures.sweep(context)
             try await SignInPlaces.sweep(context)
         })
@@ -174,5 +177,14 @@ enum ResourceLocation {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path + "/"
+    }
+}
+
+/// The provider `config.sms` names.
+func smsProvider(_ config: AppConfig, client: any Client) -> any SMSProvider {
+    switch config.sms {
+    case .file(let path): FileSMSProvider(path: path ?? config.storageDirectory + "/sms-outbox.jsonl")
+    case .http(let url, let key, let template): HTTPSMSProvider(url: url, key: key, template: template, client: client)
+    case .disabled: DisabledSMSProvider()
     }
 }

@@ -53,8 +53,20 @@ public struct AppConfig: Sendable {
     /// Requests any one address may make (`GONGZHI_REQUEST_RATE`, "1200/60": a burst of 1 200, then 20 a second; "0" = no limit).
     public var requestRate = RateWindow(limit: 1_200, window: 60)
 
+    /// Where one-time codes go (`GONGZHI_SMS_PROVIDER`).
+    public var sms: SMSSetting = .file(path: nil)
+
     /// The C library's allocator, set before the first thread starts (`ProcessMemory.configureAllocator`).
     public var allocator = AllocatorSettings()
+
+    public enum SMSSetting: Sendable, Equatable {
+        /// Development and tests (`file:PATH`; unset: `<storage>/sms-outbox.jsonl`): never over HTTPS.
+        case file(path: String?)
+        /// A real gateway (`http`, with `GONGZHI_SMS_URL`, `GONGZHI_SMS_KEY`, `GONGZHI_SMS_TEMPLATE`).
+        case http(url: String, key: String, template: String)
+        /// Over HTTPS with no provider set: sign-in by phone is off (staff keep their usernames).
+        case disabled
+    }
 
     public enum SQLiteSynchronous: String, Sendable, CaseIterable {
         case full, normal
@@ -154,8 +166,34 @@ public struct AppConfig: Sendable {
                 problems.append("GONGZHI_AUDIT_PUBLIC_KEY must be an Ed25519 public key in base64 (gongzhi audit keygen prints it)")
             }
         }
+        result.sms = smsSetting(env, https: result.https, problems: &problems)
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return result
+    }
+}
+
+extension AppConfig {
+    /// `GONGZHI_SMS_PROVIDER`: `file:PATH` (development; refused over HTTPS), `http` (a gateway, with its URL, key
+    /// and template), or unset (a file beside the uploads; over HTTPS, phone sign-in is off).
+    static func smsSetting(_ env: [String: String], https: Bool, problems: inout [String]) -> SMSSetting {
+        let raw = env["GONGZHI_SMS_PROVIDER"] ?? ""
+        if raw.isEmpty { return https ? .disabled : .file(path: nil) }
+        if raw.hasPrefix("file:") {
+            let path = String(raw.dropFirst(5))
+            if https { problems.append("GONGZHI_SMS_PROVIDER=file: writes codes to a file and is for development only; set it to http with GONGZHI_HTTPS") }
+            if path.isEmpty { problems.append("GONGZHI_SMS_PROVIDER=file: needs a path, e.g. file:./sms-outbox.jsonl") }
+            return .file(path: path)
+        }
+        guard raw == "http" else {
+            problems.append("GONGZHI_SMS_PROVIDER must be file:PATH or http")
+            return .disabled
+        }
+        let url = env["GONGZHI_SMS_URL"] ?? "", key = env["GONGZHI_SMS_KEY"] ?? ""
+        if !(url.hasPrefix("https://") || (url.hasPrefix("http://") && !https)) {
+            problems.append("GONGZHI_SMS_URL must be the gateway's https:// address")
+        }
+        if key.isEmpty { problems.append("GONGZHI_SMS_KEY must hold the gateway's key") }
+        return .http(url: url, key: key, template: env["GONGZHI_SMS_TEMPLATE"].flatMap { $0.isEmpty ? nil : $0 } ?? "GONGZHI_CODE")
     }
 }
 

@@ -86,5 +86,8 @@ enum GongzhiMigrations {
         app.migrations.add(UniqueAccountPerPerson())
         // Open cases of before issue 23 get their deadlines computed by its rules at the next start
         app.migrations.add(MarkOpenCasesForRecompute())
+        // Residents sign up and sign in with their mobile number and a one-time code (issue 26)
+        app.migrations.add(CreatePhoneCodes())
+        app.migrations.add(AddUserPhone())
     }
 }

@@ -15,6 +15,10 @@ struct GongzhiServices: Sendable {
     var calendar: WorkingCalendar { calendars.current }
     /// Where personal data lives (`Resources/PersonalData/inventory.tsv`): the resident's export and erasure follow it.
     let dataInventory: DataInventory
+    /// Where one-time codes go (`AppConfig.sms`).
+    let sms: any SMSProvider
+    /// The rules of those codes (Core).
+    let phoneCodes = PhoneCodeRules()
 }
 
 enum DataInventoryLoader {

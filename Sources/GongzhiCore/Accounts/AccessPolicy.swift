@@ -25,6 +25,16 @@ public struct Actor: Sendable, Equatable {
     }
 
     public var roles: Set<Role> { Set(grants.map(\.role)) }
+
+    /// A resident's account: resident grants only, or none yet (signed up, no household joined).
+    public var isResident: Bool { grants.allSatisfy { $0.role == .resident } }
+
+    /// Where a resident may raise a problem: within their compounds, or — before joining a household — anywhere.
+    public func mayReport(at place: OrgPath) -> Bool {
+        guard isResident else { return false }
+        let scopes = grants.map(\.path)
+        return scopes.isEmpty || scopes.contains { $0.contains(place) }
+    }
 }
 
 /// Authorisation, decided in one place: every route and every object load asks these functions.

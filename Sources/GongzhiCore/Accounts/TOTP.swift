@@ -39,7 +39,8 @@ public enum TOTP {
         return nil
     }
 
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    /// Compares two texts in time that does not depend on where they differ (codes, their keyed hashes).
+    public static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0

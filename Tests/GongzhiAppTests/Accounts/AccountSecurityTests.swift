@@ -97,7 +97,7 @@ struct AccountSecurityTests {
             _ = try await slow.login("admin", password: demoPassword)
             app.clock.advance(by: AccountObligation.secondFactorWindow)
             let late = try await slow.send(.GET, "/account/security")
-            #expect(late.status == .seeOther && Self.location(late).hasPrefix("/login"))
+            #expect(late.status == .seeOther && Self.location(late).hasPrefix("/signin"))
             app.clock.advance(by: -AccountObligation.secondFactorWindow)
 
             // The same code in a third sign-in: refused.
@@ -158,7 +158,7 @@ struct AccountSecurityTests {
                 "currentPassword": demoPassword, "newPassword": "Renewed#2027", "confirmPassword": "Renewed#2027"])
             #expect(changed.status == .seeOther && Self.location(changed) == "/login?changed=1")
             let ended = try await grid.send(.GET, "/my-data")
-            #expect(ended.status == .seeOther && Self.location(ended).hasPrefix("/login"), "the old session ended")
+            #expect(ended.status == .seeOther && Self.location(ended).hasPrefix("/signin"), "the old session ended")
             var back = try await TestClient.browser(app, as: "grid", password: "Renewed#2027")
             #expect(try await back.send(.GET, "/my-data").status == .ok)
 

@@ -30,7 +30,7 @@ struct AccountsTests {
             var old = TestClient(app)
             old.cookies["gz_session"] = second
             let after = try await old.send(.GET, "/org")
-            #expect(after.status == .seeOther && after.headers.first(name: .location)?.hasPrefix("/login") == true)
+            #expect(after.status == .seeOther && after.headers.first(name: .location)?.hasPrefix("/signin") == true)
             #expect(try await LoginSessionRecord.query(on: app.db).count() == 0)
         }
     }

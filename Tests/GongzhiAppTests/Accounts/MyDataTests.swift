@@ -142,7 +142,7 @@ struct MyDataTests {
             let done = try await resident.send(.POST, "/my-data/erase", form: ["password": demoPassword, "confirm": "yes"])
             #expect(done.status == .seeOther && done.headers.first(name: .location) == "/?erased=1")
             let after = try await resident.send(.GET, "/my-data")
-            #expect(after.status == .seeOther && after.headers.first(name: .location)?.hasPrefix("/login") == true)
+            #expect(after.status == .seeOther && after.headers.first(name: .location)?.hasPrefix("/signin") == true)
         }
     }
 

@@ -52,6 +52,8 @@ struct MigrationNamesTests {
         "GongzhiApp.CreateWarningSettings",
         "GongzhiApp.CreateWarnings",
         "GongzhiApp.MarkOpenCasesForRecompute",
+        "GongzhiApp.CreatePhoneCodes",
+        "GongzhiApp.AddUserPhone",
         "GongzhiApp.NarrowKPIDirtyTrigger",
         "GongzhiApp.RecountNeverSignedCases",
         "GongzhiApp.UniqueAccountPerPerson",

@@ -37,6 +37,8 @@ final class TestLog: Sendable {
     /// Lines that carry an SQL statement (with its binds): proof that the scan sees the database traffic.
     let sqlLines = Atomic<Int>(0)
     let findings = Mutex<[String]>([])
+    /// Texts a test watches for (a one-time code, say): how many lines have shown each.
+    let watched = Mutex<[String: Int]>([:])
     let report: String? = ProcessInfo.processInfo.environment["GONGZHI_LOG_CANARY_REPORT"].flatMap { $0.isEmpty ? nil : $0 }
 
     private init() {
@@ -53,8 +55,15 @@ final class TestLog: Sendable {
         return found
     }
 
+    /// Starts counting the lines that show `text`.
+    func watch(_ text: String) { watched.withLock { $0[text] = $0[text] ?? 0 } }
+
+    /// How many lines have shown `text` since `watch`.
+    func seen(_ text: String) -> Int { watched.withLock { $0[text] ?? 0 } }
+
     func take(_ line: String) {
         lines.add(1, ordering: .relaxed)
+        watched.withLock { counts in for text in counts.keys where line.contains(text) { counts[text, default: 0] += 1 } }
         if line.contains("SELECT ") || line.contains("INSERT INTO") { sqlLines.add(1, ordering: .relaxed) }
         let problems = Self.problems(in: line)
         if !problems.isEmpty {

@@ -152,11 +152,11 @@ struct AccessMatrixTests {
                     // A page that sends this role elsewhere (a staff page to the resident's, and back): follow it.
                     for _ in 0..<3 {
                         guard (300..<400).contains(response.status.code), let next = response.headers.first(name: .location),
-                              next.hasPrefix("/"), !next.hasPrefix("/login"), next != "/" else { break }
+                              next.hasPrefix("/"), !Self.isSignIn(next), next != "/" else { break }
                         response = try await client.send(.GET, next)
                     }
                     let refused = [401, 403, 404].contains(response.status.code)
-                        || (300..<400).contains(response.status.code) && (response.headers.first(name: .location) ?? "").hasPrefix("/login")
+                        || (300..<400).contains(response.status.code) && Self.isSignIn(response.headers.first(name: .location) ?? "")
                     cells.append(refused ? "no" : "ok")
                     let body = response.body.string
                     // The one answer that must show a full number: a person's copy of their own data (PIPL art. 45),
@@ -178,7 +178,7 @@ struct AccessMatrixTests {
                     if expected == "no", !refused {
                         mismatches.append("\(route.method) \(route.path) as \(role): expected a refusal, got \(response.status.code)")
                     } else if expected == "no", route.method != "GET", try await app.auditCount(excludingDenials: true) != auditBefore,
-                              !(route.path.hasPrefix("/login") || route.path.hasPrefix("/api/v1/auth")) {
+                              !(Self.isSignIn(route.path) || route.path.hasPrefix("/api/v1/auth")) {
                         mismatches.append("\(route.method) \(route.path) as \(role): refused but wrote an audit entry of a change")
                     } else if expected == "ok", refused {
                         mismatches.append("\(route.method) \(route.path) as \(role): expected access, got \(response.status.code)")
@@ -196,6 +196,9 @@ struct AccessMatrixTests {
             }
         }
     }
+
+    /// The sign-in pages (by password, by phone code): being sent there is a refusal.
+    static func isSignIn(_ path: String) -> Bool { path.hasPrefix("/login") || path.hasPrefix("/signin") }
 
     /// GETs first (the crawl), then writes; the ones that end sessions or accounts last.
     static func order(_ route: (method: String, path: String)) -> (Int, String, String) {

@@ -23,6 +23,10 @@ final class UserRecord: Model, @unchecked Sendable {
     @OptionalField(key: "second_factor_enc") var secondFactorSealed: String?
     @OptionalField(key: "second_factor_pending_enc") var pendingSecondFactorSealed: String?
     @OptionalField(key: "second_factor_last_step") var secondFactorLastStep: Int64?
+    /// The account's own mobile number, for sign-in by code: sealed, its blind index (unique), masked.
+    @OptionalField(key: "phone_enc") var phoneSealed: String?
+    @OptionalField(key: "phone_hash") var phoneHash: String?
+    @OptionalField(key: "phone_mask") var phoneMask: String?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Children(for: \.$user) var grants: [RoleGrantRecord]
 
@@ -31,7 +35,8 @@ final class UserRecord: Model, @unchecked Sendable {
     var properties: [any AnyProperty] {
         [
             $id, $username, $displayName, $passwordHash, $person, $disabled, $failedLogins, $firstFailureAt, $lockedUntil,
-            $passwordChangedAt, $secondFactorSealed, $pendingSecondFactorSealed, $secondFactorLastStep, $createdAt, $grants
+            $passwordChangedAt, $secondFactorSealed, $pendingSecondFactorSealed, $secondFactorLastStep, $phoneSealed, $phoneHash, $phoneMask,
+            $createdAt, $grants
         ]
     }
 

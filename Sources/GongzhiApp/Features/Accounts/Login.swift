@@ -124,12 +124,12 @@ enum Login {
     /// After a successful check: clears the failures, upgrades a hash made with fewer rounds, opens a new session (a new id at every
     /// login, against fixation; the previous session of this browser is deleted) and audits it. Returns the
     /// session's cookie token.
-    static func openSession(for user: UserRecord, password: String, replacing oldToken: String?, in context: UseCaseContext) async throws -> String {
+    static func openSession(for user: UserRecord, password: String?, replacing oldToken: String?, in context: UseCaseContext) async throws -> String {
         let token = Tokens.random()
         let now = context.now
         let services = context.services
         let userID = try user.requireID()
-        let newHash = services.passwords.needsRehash(user.passwordHash) ? services.passwords.hash(password) : nil
+        let newHash = password.flatMap { services.passwords.needsRehash(user.passwordHash) ? services.passwords.hash($0) : nil }
         let address = context.address
         try await context.write { db in
             guard let fresh = try await UserRecord.find(userID, on: db) else { throw AppError.unauthorized }

@@ -51,16 +51,7 @@ struct LoginController: RouteCollection {
         let username = form.username ?? ""
         do {
             let user = try await Login.authenticate(username: username, password: form.password ?? "", in: request.context)
-            let cookieName = SessionCookie.name(https: request.gongzhi.config.https)
-            let token = try await Login.openSession(for: user, password: form.password ?? "",
-                                                    replacing: request.cookies[cookieName]?.string, in: request.context)
-            // With a second factor, the code comes next on the account security page.
-            let next = request.safeNext(form.next)
-            let target = user.secondFactorSealed == nil ? next
-                : "/account/security" + (next == "/" ? "" : "?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
-            let response = request.redirect(to: target, redirectType: .normal)
-            response.cookies[cookieName] = SessionCookie.make(token, https: request.gongzhi.config.https)
-            return response
+            return try await Self.startSession(request, user: user, password: form.password ?? "", next: request.safeNext(form.next))
         } catch Login.Failure.locked(let wait) {
             return try await renderLocked(request, username: username, next: form.next, message: "error.locked", retryAfter: wait)
         } catch Login.Failure.addressLocked(let wait) {
@@ -72,6 +63,18 @@ struct LoginController: RouteCollection {
                                     messages: [FormMessage(field: "password", text: Strings.text("login.failed", request.lang))],
                                     status: .unauthorized)
         }
+    }
+
+    /// Opens a browser session for `user` (checked by password or by a code) and leads on to `next`; with a second
+    /// factor, the code comes next on the account security page.
+    static func startSession(_ request: Request, user: UserRecord, password: String?, next: String) async throws -> Response {
+        let cookieName = SessionCookie.name(https: request.gongzhi.config.https)
+        let token = try await Login.openSession(for: user, password: password, replacing: request.cookies[cookieName]?.string, in: request.context)
+        let target = user.secondFactorSealed == nil ? next
+            : "/account/security" + (next == "/" ? "" : "?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+        let response = request.redirect(to: target, redirectType: .normal)
+        response.cookies[cookieName] = SessionCookie.make(token, https: request.gongzhi.config.https)
+        return response
     }
 
     @Sendable func logout(_ request: Request) async throws -> Response {
@@ -138,10 +141,16 @@ struct LoginController: RouteCollection {
         } catch Login.Failure.wrongCredentials {
             throw AppError(status: .unauthorized, code: "wrong_credentials", messageKey: "login.failed", field: "password")
         }
+        let issued = try await Self.issueToken(request, user: user, name: body.name)
+        return try await TokenResponse(token: issued.token, expiresAt: issued.expiresAt).encodeResponse(status: .created, for: request)
+    }
+
+    /// A new API token for `user` (checked by password or by a code): 30 days; only its SHA-256 is kept.
+    static func issueToken(_ request: Request, user: UserRecord, name: String?) async throws -> TokenResponse {
         let token = Tokens.random()
         let expires = request.now.addingTimeInterval(30 * 24 * 3600)
         let userID = try user.requireID()
-        let name = String((body.name ?? "api").prefix(100))
+        let name = String((name ?? "api").prefix(100))
         let address = request.clientAddress
         try await request.write { db in
             try await APITokenRecord(userID: userID, tokenHash: Tokens.digest(token), name: name, expiresAt: expires).create(on: db)
@@ -151,8 +160,7 @@ struct LoginController: RouteCollection {
             try await AuditLog.append(AuditEvent(action: "token.create", objectType: "user", objectID: context.actor),
                                       context: context, now: request.now, on: db)
         }
-        let response = try await TokenResponse(token: token, expiresAt: expires).encodeResponse(status: .created, for: request)
-        return response
+        return TokenResponse(token: token, expiresAt: expires)
     }
 
     @Sendable func revokeToken(_ request: Request) async throws -> HTTPStatus {

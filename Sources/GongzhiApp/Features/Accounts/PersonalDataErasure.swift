@@ -99,7 +99,7 @@ enum PersonalDataErasure {
             // The account itself becomes the tombstone the kept rows point to.
             try await sql.raw("""
                 UPDATE users SET username = \(bind: tombstone), display_name = '', password_hash = \(bind: unusable),
-                disabled = \(bind: true) WHERE id = \(bind: userID.uuid)
+                phone_enc = NULL, phone_hash = NULL, phone_mask = NULL, disabled = \(bind: true) WHERE id = \(bind: userID.uuid)
                 """).run()
             try await context.audit(AuditEvent(action: "data.erasure", objectType: "user", objectID: lowered,
                                                summary: "account erased by its owner; kept rows point to a tombstone"), on: db)

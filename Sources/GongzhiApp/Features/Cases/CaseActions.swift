@@ -158,7 +158,7 @@ enum CaseActions {
     }
 
     static func eventActorName(_ actor: Actor, in context: UseCaseContext) -> String {
-        actor.roles == [.resident] ? "resident" : context.actorName.isEmpty ? actor.username : context.actorName
+        actor.isResident ? "resident" : context.actorName.isEmpty ? actor.username : context.actorName
     }
 
     static func applyEffects(_ action: CaseAction, to record: CaseRecord, input: Input, actor: Actor, now: Date, on db: any Database) async throws {

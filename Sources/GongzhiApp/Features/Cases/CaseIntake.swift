@@ -103,7 +103,7 @@ enum CaseIntake {
     static func submitter(_ principal: Principal) -> IntakeChannelPolicy.Submitter {
         switch principal {
         case .account(let actor):
-            if actor.roles == [.resident] { return .resident }
+            if actor.isResident { return .resident }
             return AccessPolicy.allowsAnywhere(.intakeCases, actor: actor) ? .intakeStaff : .otherStaff
         case .open311: return .open311Client
         case .system, .visitor: return .visitor
@@ -118,7 +118,7 @@ enum CaseIntake {
         let now = context.now
         let calendar = context.services.calendar
         let cipher = context.services.cipher
-        let isResident = actor?.roles == [.resident]
+        let isResident = actor?.isResident == true
         // Everything read first, outside the write: the catalogue (cached per version), the place, the item, the
         // handler, possible duplicates. Only the inserts and the audit entry hold the (SQLite-serialised) write.
         let db = context.db
@@ -129,7 +129,7 @@ enum CaseIntake {
         let allowed = if let client {
             client.scope.contains(placePath)
         } else if let actor, isResident {
-            actor.grants.contains { $0.role == .resident && $0.path.contains(placePath) }
+            actor.mayReport(at: placePath)
         } else if let actor {
             AccessPolicy.allows(.intakeCases, actor: actor, at: placePath)
         } else {

@@ -37,7 +37,7 @@ struct CasesAPIController: RouteCollection {
 
     @Sendable func create(_ request: Request) async throws -> Response {
         let actor = try request.requireActor()
-        let isResident = actor.roles == [.resident]
+        let isResident = actor.isResident
         guard isResident || AccessPolicy.allowsAnywhere(.intakeCases, actor: actor) else { throw AppError.forbidden }
         let body = try request.content.decode(CreateBody.self)
         let input = CaseIntake.Input(

@@ -21,10 +21,18 @@ struct HomePagesController: RouteCollection {
         let members: [String]
     }
 
+    struct FrontDoor: Encodable {
+        let page: PageBase
+    }
+
     @Sendable func home(_ request: Request) async throws -> View {
-        let actor = try request.requireActor()
-        // A resident's home is the request portal; staff get their workbench entries.
-        if actor.roles == [.resident] { return try await ResidentPortalPagesController.home(request, actor: actor) }
+        // A visitor finds the front door: what this is, where to raise a problem, track one, sign in or up.
+        guard let actor = request.currentActor else {
+            return try await request.view.render("home/front-door", FrontDoor(page: await PageBase.make(for: request, title: Strings.text("front.title", request.lang))))
+        }
+        // A resident's home is the request portal (also for one who signed up and joined no household yet); staff
+        // get their workbench entries.
+        if actor.isResident { return try await ResidentPortalPagesController.home(request, actor: actor) }
         var households: [HouseholdView] = []
         if let personID = actor.personID?.uuid {
             let memberships = try await HouseholdMemberRecord.query(on: request.db).filter(\.$person.$id == personID)

@@ -130,10 +130,11 @@ struct RequestFormPagesController: RouteCollection {
             messages: messages)).encodeResponse(status: status, for: request)
     }
 
-    /// The buildings a resident may report at, their own first and selected unless another is.
+    /// The buildings a resident may report at (`Actor.mayReport`), their own first and selected unless another is.
     func places(for actor: Actor, selected: UUID?, on db: any Database) async throws -> [PlaceGroup] {
-        let scopes = actor.grants.filter { $0.role == .resident }.map(\.path.rawValue)
-        guard !scopes.isEmpty else { return [] }
+        // Before joining a household a resident may report anywhere: the buildings of the whole installation.
+        guard actor.isResident else { return [] }
+        let scopes = actor.grants.isEmpty ? [OrgPath.root.rawValue] : actor.grants.map(\.path.rawValue)
         var own: UUID?
         if let personID = actor.personID?.uuid,
            let member = try await HouseholdMemberRecord.query(on: db).filter(\.$person.$id == personID).with(\.$household, { $0.with(\.$unit) }).first() {

@@ -26,6 +26,10 @@ struct ResidentPortalPagesController: RouteCollection {
         let votes: [OwnerVotePagesController.Row]
         /// Paper ballots staff entered in the resident's name (issue 24 finding 3).
         let paperBallots: [PaperBallotNotice]
+        /// Not yet anyone's neighbour (signed up, no household joined): what that means and what to do.
+        let unjoined: Bool
+        /// Just signed up.
+        let welcome: Bool
     }
 
     struct PaperBallotNotice: Encodable {
@@ -49,7 +53,8 @@ struct ResidentPortalPagesController: RouteCollection {
             notices: notices.map { CaseNoticeDTO($0, lang: request.lang) },
             board: CaseTable(t: page.t, rows: board.map { labels.row($0, linkTo: "/board/") }, caption: page.t["portal_board"] ?? ""),
             votes: votes.map { OwnerVotePagesController.row($0, compound: compounds[$0.$compound.id] ?? "", lang: request.lang) },
-            paperBallots: try await paperBallotNotices(userID, lang: request.lang, on: request.db)))
+            paperBallots: try await paperBallotNotices(userID, lang: request.lang, on: request.db),
+            unjoined: !actor.grants.contains { $0.role == .resident }, welcome: (try? request.query.get(String.self, at: "welcome")) != nil))
     }
 
     /// Paper ballots entered in the resident's name that they have not yet seen on the vote's page, naming the vote.

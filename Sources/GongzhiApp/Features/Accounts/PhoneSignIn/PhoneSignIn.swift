@@ -1,0 +1,135 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import SQLKit
+
+/// Sign-up and sign-in with a mobile number and a one-time code (`PhoneCodeRules`). A code proves the number;
+/// the number finds the account that has it, or the resident account of the registered person with that number,
+/// or makes a new resident account (not yet anyone's neighbour: joining a household comes after). The answer to
+/// "send a code" is the same whether or not any account has the number; codes never reach a log.
+enum PhoneSignIn {
+    enum Failure: Error, Equatable {
+        /// Another code may be asked for in `seconds`.
+        case wait(seconds: Int)
+        case wrongCode(triesLeft: Int)
+        /// No code is pending: it expired, was used, or ran out of tries.
+        case newCodeNeeded
+        /// No SMS provider, or the gateway failed.
+        case unavailable
+        /// The number's account is disabled.
+        case disabled
+    }
+
+    static func number(_ raw: String?) throws -> MobileNumber {
+        guard let raw, !raw.trimmingCharacters(in: .whitespaces).isEmpty else { throw AppError.invalid("phone", "required") }
+        do { return try MobileNumber(validating: raw) } catch { throw AppError.invalid("phone") }
+    }
+
+    /// A code's keyed hash, bound to the row it belongs to (a code copied to another row does not match).
+    static func codeHash(_ code: String, row: UUID, cipher: FieldCipher) -> String {
+        cipher.blindIndex("code:\(row.uuidString.lowercased()):\(code)", field: .phone)
+    }
+
+    /// Sends a new code to `raw`, within the limits; the row is written before the message goes.
+    static func sendCode(to raw: String?, in context: UseCaseContext) async throws {
+        let phone = try number(raw)
+        let services = context.services, rules = services.phoneCodes, now = context.now, address = context.address
+        let hash = services.cipher.blindIndex(phone.value, field: .phone)
+        var generator = SystemRandomNumberGenerator()
+        let code = rules.generate(using: &generator)
+        let row = context.ids.next()
+        let sending = try await context.write { db -> PhoneCodeRules.Sending in
+            let toNumber = try await PhoneCodeRecord.query(on: db).filter(\.$phoneHash == hash)
+                .filter(\.$sentAt > now.addingTimeInterval(-86_400)).all().map(\.sentAt)
+            let fromAddress = try await PhoneCodeRecord.query(on: db).filter(\.$address == address)
+                .filter(\.$sentAt > now.addingTimeInterval(-3_600)).all().map(\.sentAt)
+            let sending = rules.sending(toNumber: toNumber, fromAddress: fromAddress, now: now)
+            guard sending == .send else { return sending }
+            try await PhoneCodeRecord(id: row, phoneHash: hash, codeHash: codeHash(code, row: row, cipher: services.cipher), address: address,
+                                      sentAt: now).create(on: db)
+            try await context.audit(AuditEvent(action: "phone.code_sent", objectType: "phone_code", objectID: row.uuidString.lowercased()), on: db)
+            return sending
+        }
+        if case .wait(let seconds) = sending { throw Failure.wait(seconds: seconds) }
+        let minutes = Int(rules.lifetime / 60)
+        let text = "【共治】验证码 \(code)，\(minutes) 分钟内有效，只用于登录共治。请勿告诉任何人，工作人员不会向您索要。"
+        do {
+            try await services.sms.send(SMSMessage(to: phone.value, text: text, code: code))
+        } catch {
+            context.logger.warning("a one-time code could not be sent", metadata: ["reason": "\(type(of: error))"])
+            // The code was never delivered: it cannot be used.
+            try? await context.write { db in try await PhoneCodeRecord.query(on: db).filter(\.$id == row).set(\.$usedAt, to: now).update() }
+            throw Failure.unavailable
+        }
+    }
+
+    /// What a correct code leads to.
+    struct SignedIn: Sendable {
+        let user: UserRecord
+        /// A new account was made for the number.
+        let created: Bool
+    }
+
+    /// Checks the code sent to `raw` and returns the account it signs in to (made now if there is none).
+    static func verify(phone raw: String?, code rawCode: String?, in context: UseCaseContext) async throws -> SignedIn {
+        let phone = try number(raw)
+        let services = context.services, rules = services.phoneCodes, now = context.now
+        guard let code = rules.normalised(rawCode ?? "") else { throw AppError.invalid("code") }
+        let hash = services.cipher.blindIndex(phone.value, field: .phone)
+        let outcome = try await context.write { db -> Result<SignedIn, Failure> in
+            guard let issued = try await PhoneCodeRecord.query(on: db).filter(\.$phoneHash == hash).sort(\.$sentAt, .descending).first() else {
+                return .failure(.newCodeNeeded)
+            }
+            let matches = TOTP.constantTimeEqual(codeHash(code, row: issued.id!, cipher: services.cipher), issued.codeHash)
+            switch rules.check(.init(sentAt: issued.sentAt, tries: issued.tries, used: issued.usedAt != nil), matches: matches, now: now) {
+            case .wrong(let left):
+                issued.tries += 1
+                try await issued.update(on: db)
+                return .failure(left == 0 ? .newCodeNeeded : .wrongCode(triesLeft: left))
+            case .expired, .used, .exhausted:
+                return .failure(.newCodeNeeded)
+            case .accepted:
+                issued.usedAt = now
+                try await issued.update(on: db)
+            }
+            let account = try await account(for: phone, hash: hash, in: context, on: db)
+            if account.user.disabled { return .failure(.disabled) }
+            return .success(account)
+        }
+        return try outcome.get()
+    }
+
+    /// The account with the number; else the one resident account of the registered person with it (the number
+    /// is now that account's too); else a new resident account, named by the masked number.
+    static func account(for phone: MobileNumber, hash: String, in context: UseCaseContext, on db: any Database) async throws -> SignedIn {
+        if let user = try await UserRecord.query(on: db).filter(\.$phoneHash == hash).first() { return SignedIn(user: user, created: false) }
+        let services = context.services
+        let persons = try await PersonRecord.query(on: db).filter(\.$phoneHash == hash).field(\.$id).all().compactMap(\.id)
+        let registered = persons.isEmpty ? [] : try await UserRecord.query(on: db).filter(\.$person.$id ~~ persons).all()
+        if registered.count == 1, let user = registered.first {
+            user.phoneSealed = services.cipher.seal(phone.value, field: .phone)
+            user.phoneHash = hash
+            user.phoneMask = Masking.phone(phone.value)
+            try await user.update(on: db)
+            try await context.audit(AuditEvent(action: "user.phone_linked", objectType: "user", objectID: try user.requireID().uuidString.lowercased(),
+                                               summary: "the registered resident's number, proven by a code"), on: db)
+            return SignedIn(user: user, created: false)
+        }
+        let id = context.ids.next()
+        let user = UserRecord(id: id, username: "phone-" + id.uuidString.lowercased().prefix(12), displayName: Masking.phone(phone.value),
+                              passwordHash: services.passwords.hash(Tokens.random() + Tokens.random()), now: context.now)
+        user.phoneSealed = services.cipher.seal(phone.value, field: .phone)
+        user.phoneHash = hash
+        user.phoneMask = Masking.phone(phone.value)
+        try await user.create(on: db)
+        try await context.audit(AuditEvent(action: "user.signup", objectType: "user", objectID: id.uuidString.lowercased(),
+                                           summary: "signed up with a mobile number"), on: db)
+        return SignedIn(user: user, created: true)
+    }
+
+    /// Forgets codes a day after they were sent (the per-day limit has no more use for them).
+    static func sweep(_ context: UseCaseContext) async throws {
+        let cutoff = context.now.addingTimeInterval(-86_400)
+        try await context.write { db in try await PhoneCodeRecord.query(on: db).filter(\.$sentAt < cutoff).delete() }
+    }
+}
