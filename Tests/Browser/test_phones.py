@@ -1,0 +1,133 @@
+"""Gongzhi on a phone (390 px, Chrome's device emulation): a visitor signs up with a texted code and raises a
+problem; no page of any role scrolls sideways, in Chinese and English, normal and elderly. The width is
+compared with `document.documentElement.scrollWidth`, not `innerWidth` (which the emulation widens to fit a page
+that is too wide).
+
+Run by scripts/browser-test after test_flows.py: python3 Tests/Browser/test_phones.py BASE_URL SCREENSHOT_DIR
+(the SMS outbox file in GONGZHI_SMS_OUTBOX).
+"""
+import json
+import os
+import sys
+import time
+import unittest
+
+from selenium.webdriver.common.by import By
+
+import test_flows
+from test_flows import BASE, Session, axe_problems, browser
+
+PHONE = 390
+OUTBOX = os.environ.get("GONGZHI_SMS_OUTBOX", "")
+
+
+def as_phone(driver):
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": PHONE, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+
+
+def sideways(driver):
+    """How far the page is wider than the phone (0: it fits)."""
+    return max(0, driver.execute_script("return document.documentElement.scrollWidth") - PHONE)
+
+
+class Visitor:
+    """A browser without an account, on a phone."""
+
+    def __init__(self):
+        self.driver = browser()
+        as_phone(self.driver)
+
+    go, text, click, submit, shot, close = Session.go, Session.text, Session.click, Session.submit, Session.shot, Session.close
+
+
+def last_code(phone):
+    with open(OUTBOX, encoding="utf-8") as f:
+        entries = [json.loads(line) for line in f if line.strip()]
+    return [e["code"] for e in entries if e["to"] == phone][-1]
+
+
+class VisitorSignsUp(unittest.TestCase):
+    """A visitor finds the front door, signs up with a code from the file provider and raises a problem, on a phone."""
+
+    def test_sign_up_and_raise(self):
+        v = Visitor()
+        try:
+            phone = "139" + str(int(time.time() * 1000))[-8:]
+            v.go("/")
+            self.assertIn("96333", v.text())
+            self.assertEqual(sideways(v.driver), 0)
+            self.assertEqual([p["id"] for p in axe_problems(v.driver)], [])
+            v.shot("visitor-front-door-390")
+            v.click(v.driver.find_element(By.CSS_SELECTOR, "a.entry.primary"))
+            self.assertIn("/signin", v.driver.current_url)
+            v.driver.find_element(By.ID, "phone").send_keys(phone)
+            v.shot("visitor-signin-390")
+            v.submit("form[action='/signin']")
+            self.assertIn("/signin/code", v.driver.current_url)
+            self.assertIn(phone[:3] + "****" + phone[-4:], v.text())
+            self.assertEqual([p["id"] for p in axe_problems(v.driver)], [])
+            v.shot("visitor-code-390")
+            v.driver.find_element(By.ID, "code").send_keys(last_code(phone))
+            v.submit("form[action='/signin/code']")
+            # A new account goes home with a welcome; the request form is one tap away.
+            self.assertIn("账号已开通", v.text())
+            v.shot("visitor-welcome-390")
+            v.click(v.driver.find_element(By.CSS_SELECTOR, "a.entry.primary"))
+            v.driver.find_element(By.ID, "req-title").send_keys("小区门口路灯不亮")
+            v.driver.find_element(By.ID, "req-description").send_keys("晚上出门看不见路，老人容易摔倒")
+            v.submit("form[action='/requests/new']")
+            self.assertEqual(sideways(v.driver), 0)
+            v.shot("visitor-request-step2-390")
+            v.submit("form[action='/requests']")
+            body = v.text()
+            self.assertIn("已提交", body)
+            self.assertEqual(sideways(v.driver), 0)
+            v.shot("visitor-request-sent-390")
+        finally:
+            v.close()
+
+
+class NothingScrollsSideways(unittest.TestCase):
+    """Every main page of every role at 390 px, in both languages and both modes."""
+
+    pages = {
+        "resident": ["/", "/requests", "/requests/new", "/board", "/track", "/needs", "/polls", "/votes", "/deliberation", "/projects",
+                     "/council", "/account/security", "/me/data"],
+        "worker": ["/", "/workbench", "/window", "/people", "/org", "/needs", "/rectifications", "/import", "/polls/new", "/votes/new"],
+        "street": ["/", "/dashboard", "/supervise", "/rectifications"],
+        "auditor": ["/audit"],
+        "admin": ["/accounts"],
+    }
+    objects = {"resident": [("/requests", "a[href^='/requests/']")],
+               "worker": [("/workbench?all=1", "a[href^='/cases/']"), ("/people", "a[href^='/people/']")]}
+
+    def test_every_page_fits(self):
+        failures = []
+        for role, paths in self.pages.items():
+            s = Session(role)
+            try:
+                as_phone(s.driver)
+                for start, css in self.objects.get(role, []):
+                    s.go(start)
+                    links = s.driver.find_elements(By.CSS_SELECTOR, css)
+                    if links:
+                        paths = paths + [links[0].get_attribute("href").replace(BASE, "")]
+                for lang in ["zh", "en"]:
+                    for mode in ["off", "on"]:
+                        s.go(f"/prefs/lang/{lang}?next=/")
+                        s.go(f"/prefs/elderly/{mode}?next=/")
+                        for path in paths:
+                            s.go(path)
+                            over = sideways(s.driver)
+                            if over:
+                                failures.append(f"{role} {path} [{lang}, elderly {mode}]: {over} px too wide")
+                            if lang == "zh":
+                                s.shot(f"phone-{role}{path.replace('/', '-')[:40]}-{'elderly' if mode == 'on' else 'normal'}-390")
+            finally:
+                s.close()
+        self.assertEqual(failures, [], "\n".join(failures))
+
+
+if __name__ == "__main__":
+    test_flows.SHOTS = sys.argv[2] if len(sys.argv) > 2 else test_flows.SHOTS
+    unittest.main(argv=[sys.argv[0], "-v"])
