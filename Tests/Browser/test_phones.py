@@ -87,6 +87,39 @@ class VisitorSignsUp(unittest.TestCase):
             v.close()
 
 
+class Emergency(unittest.TestCase):
+    """A resident reports someone trapped in a lift on a phone and is told whom to call; the worker sees it first."""
+
+    def test_trapped_in_a_lift(self):
+        r = Session("resident")
+        w = Session("worker")
+        try:
+            as_phone(r.driver)
+            title = "电梯坏了，有人被困在里面 " + os.urandom(2).hex()
+            r.go("/requests/new")
+            r.driver.find_element(By.ID, "req-title").send_keys(title)
+            r.driver.find_element(By.ID, "req-description").send_keys("3单元电梯停在两层之间，里面有老人")
+            r.submit("form[action='/requests/new']")
+            self.assertIn("96333", r.text(), "whom to call, before the form")
+            self.assertTrue(r.driver.find_element(By.CSS_SELECTOR, "input[name=item][value='PRC-001']").is_selected(), "the lift item is proposed")
+            r.driver.find_element(By.ID, "q-trapped-yes").click()
+            r.shot("emergency-step2-390")
+            r.submit("form[action='/requests']")
+            text = r.text()
+            self.assertIn("96333", text)
+            self.assertIn("15 分钟内", text)
+            self.assertEqual(sideways(r.driver), 0)
+            r.shot("emergency-sent-390")
+            w.go("/workbench")
+            first = w.driver.find_element(By.CSS_SELECTOR, "table.cases tbody tr")
+            self.assertIn(title, first.text)
+            self.assertIn("紧急", first.text)
+            w.shot("emergency-workbench")
+        finally:
+            r.close()
+            w.close()
+
+
 class NothingScrollsSideways(unittest.TestCase):
     """Every main page of every role at 390 px, in both languages and both modes."""
 

@@ -89,5 +89,7 @@ enum GongzhiMigrations {
         // Residents sign up and sign in with their mobile number and a one-time code (issue 26)
         app.migrations.add(CreatePhoneCodes())
         app.migrations.add(AddUserPhone())
+        // Emergencies come first (issue 26)
+        app.migrations.add(AddCaseEmergencyMinutes())
     }
 }

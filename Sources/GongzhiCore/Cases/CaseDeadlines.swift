@@ -11,6 +11,8 @@ import Foundation
 ///   at the close of work of the day of opening, or the next working day when opened after hours. In no case does
 ///   it end before the close of work on the day the response is due (a same-day item opened less than its
 ///   response time before the close of work is due the next working day).
+/// - **Emergency**: the response is due minutes after the opening, on the clock (`EmergencyRule`), whatever the
+///   working hours; the completion follows the usual rule from there.
 /// - **Provisional**: the span crosses a year whose State Council arrangement is not loaded; such a year counts
 ///   the statutory holidays only, and the deadlines are computed again when the arrangement is loaded.
 public struct CaseDeadlines: Sendable, Equatable {
@@ -30,9 +32,13 @@ public struct CaseDeadlines: Sendable, Equatable {
         /// Signed (签收) at: the response deadline then stays as it was (`currentResponse`).
         public let signedAt: Date?
         public let currentResponse: Date?
+        /// An emergency (`EmergencyRule`): the response is due this many minutes after the opening, on the clock,
+        /// day and night, holidays included.
+        public let emergencyMinutes: Int?
 
         public init(openedAt: Date, responseHours: Int, completionDays: Int, extensionDays: Int = 0, pauses: [SLAClock.Pause] = [],
-                    signedAt: Date? = nil, currentResponse: Date? = nil) {
+                    signedAt: Date? = nil, currentResponse: Date? = nil, emergencyMinutes: Int? = nil) {
+            self.emergencyMinutes = emergencyMinutes
             self.openedAt = openedAt
             self.responseHours = responseHours
             self.completionDays = completionDays
@@ -47,6 +53,8 @@ public struct CaseDeadlines: Sendable, Equatable {
         let response: Date
         if facts.signedAt != nil, let fixed = facts.currentResponse {
             response = fixed
+        } else if let minutes = facts.emergencyMinutes {
+            response = facts.openedAt.addingTimeInterval(TimeInterval(minutes * 60))
         } else {
             // Pauses after signing do not concern the response (the case is signed before they start).
             let before = facts.pauses.filter { facts.signedAt == nil || $0.start < facts.signedAt! }

@@ -78,10 +78,12 @@ public struct CatalogueItem: Codable, Sendable, Equatable {
     public let communityMayHandle: Bool
     /// Extra questions asked when a case is raised (Open311 attributes); most items ask none.
     public let questions: [CatalogueQuestion]
+    /// Danger to people (someone trapped, gas, a fall…): whom to call and how soon someone must take the case.
+    public let emergency: EmergencyRule?
 
     public init(code: String, category: String, name: String, nameEn: String, responsible: ResponsibleParty, department: String = "",
                 kind: CaseKind, responseHours: Int, completionDays: Int, keywords: [String], eventCode: String = "",
-                communityMayHandle: Bool, questions: [CatalogueQuestion] = []) {
+                communityMayHandle: Bool, questions: [CatalogueQuestion] = [], emergency: EmergencyRule? = nil) {
         self.code = code
         self.category = category
         self.name = name
@@ -95,11 +97,12 @@ public struct CatalogueItem: Codable, Sendable, Equatable {
         self.eventCode = eventCode
         self.communityMayHandle = communityMayHandle
         self.questions = questions
+        self.emergency = emergency
     }
 
     enum CodingKeys: String, CodingKey {
         case code, category, name, nameEn, responsible, department, kind, responseHours, completionDays, keywords, eventCode
-        case communityMayHandle, questions
+        case communityMayHandle, questions, emergency
     }
 
     public init(from decoder: any Decoder) throws {
@@ -117,6 +120,7 @@ public struct CatalogueItem: Codable, Sendable, Equatable {
         eventCode = try c.decodeIfPresent(String.self, forKey: .eventCode) ?? ""
         communityMayHandle = try c.decode(Bool.self, forKey: .communityMayHandle)
         questions = try c.decodeIfPresent([CatalogueQuestion].self, forKey: .questions) ?? []
+        emergency = try c.decodeIfPresent(EmergencyRule.self, forKey: .emergency)
     }
 }
 
@@ -161,6 +165,14 @@ public struct Catalogue: Codable, Sendable, Equatable {
                       Set(question.choices.map(\.key)).count == question.choices.count else {
                     throw .invalidItem(code: item.code, field: "questions")
                 }
+            }
+            if let rule = item.emergency {
+                guard (1...120).contains(rule.responseMinutes), rule.calls.allSatisfy({ !$0.isEmpty && $0.count <= 12 && $0.allSatisfy(\.isASCIIDigit) }),
+                      rule.always || item.questions.contains(where: { $0.choices.contains(where: \.emergency) }) else {
+                    throw .invalidItem(code: item.code, field: "emergency")
+                }
+            } else if item.questions.contains(where: { $0.choices.contains(where: \.emergency) }) {
+                throw .invalidItem(code: item.code, field: "emergency")
             }
         }
         return self

@@ -15,11 +15,14 @@ public struct CatalogueQuestion: Codable, Sendable, Equatable {
         public let name: String
         /// The English name; a catalogue stored before it existed reads the Chinese one.
         public let nameEn: String
+        /// Choosing it means danger to people: the item's `EmergencyRule` applies to the case.
+        public let emergency: Bool
 
-        public init(key: String, name: String, nameEn: String? = nil) {
+        public init(key: String, name: String, nameEn: String? = nil, emergency: Bool = false) {
             self.key = key
             self.name = name
             self.nameEn = nameEn ?? name
+            self.emergency = emergency
         }
 
         public init(from decoder: any Decoder) throws {
@@ -27,6 +30,7 @@ public struct CatalogueQuestion: Codable, Sendable, Equatable {
             key = try c.decode(String.self, forKey: .key)
             name = try c.decode(String.self, forKey: .name)
             nameEn = try c.decodeIfPresent(String.self, forKey: .nameEn) ?? name
+            emergency = try c.decodeIfPresent(Bool.self, forKey: .emergency) ?? false
         }
 
         /// The name in the reader's language.

@@ -14,6 +14,8 @@ public enum WarningRules {
         case hotspot
         /// The same person about the same item again and again: a possible dispute, for mediation.
         case repeatComplainant = "repeat_complainant"
+        /// Danger to people (`EmergencyRule`), not yet taken: raised at intake, resolved once someone takes it.
+        case emergency
     }
 
     public enum State: String, Codable, Sendable, CaseIterable {

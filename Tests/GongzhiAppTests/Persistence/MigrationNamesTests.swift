@@ -54,6 +54,7 @@ struct MigrationNamesTests {
         "GongzhiApp.MarkOpenCasesForRecompute",
         "GongzhiApp.CreatePhoneCodes",
         "GongzhiApp.AddUserPhone",
+        "GongzhiApp.AddCaseEmergencyMinutes",
         "GongzhiApp.NarrowKPIDirtyTrigger",
         "GongzhiApp.RecountNeverSignedCases",
         "GongzhiApp.UniqueAccountPerPerson",

@@ -8,7 +8,8 @@ import GongzhiCore
 enum CaseClock {
     static func facts(_ record: CaseRecord, pauses: [SLAClock.Pause]) -> CaseDeadlines.Facts {
         CaseDeadlines.Facts(openedAt: record.openedAt, responseHours: record.responseHours, completionDays: record.completionDays,
-                            extensionDays: record.extensionDays, pauses: pauses, signedAt: record.signedAt, currentResponse: record.responseDueAt)
+                            extensionDays: record.extensionDays, pauses: pauses, signedAt: record.signedAt, currentResponse: record.responseDueAt,
+                            emergencyMinutes: record.emergencyMinutes)
     }
 
     static func pauses(of caseIDs: [UUID], on db: any Database) async throws -> [UUID: [SLAClock.Pause]] {

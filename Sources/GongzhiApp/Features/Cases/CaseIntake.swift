@@ -217,7 +217,11 @@ enum CaseIntake {
         record.completionDays = item.completionDays
         record.extensionDays = 0
         record.openedAt = now
-        CaseClock.apply(CaseDeadlines.compute(.init(openedAt: now, responseHours: item.responseHours, completionDays: item.completionDays),
+        // Danger to people: minutes to take it, a warning to the community and the street at once (`EmergencyRule`).
+        let emergency = EmergencyRule.applying(to: item, answers: answers)
+        record.emergencyMinutes = emergency?.responseMinutes
+        CaseClock.apply(CaseDeadlines.compute(.init(openedAt: now, responseHours: item.responseHours, completionDays: item.completionDays,
+                                                    emergencyMinutes: emergency?.responseMinutes),
                                               calendar: calendar, now: now), to: record)
         record.slaLevel = .normal
         record.eventCount = 1
@@ -245,7 +249,9 @@ enum CaseIntake {
                                change: ["title": input.title, "description": input.description, "item": item.code, "place": placePath.rawValue])
         try await numbered(now, on: db) { number in
             record.number = number
-            try await context.write(rows: [try PreparedInsert(record, on: db), eventInsert] + photoInserts, audit: [audit])
+            let alert = try emergency.map { _ in try PreparedInsert(Warnings.raised(.emergency, key: Warnings.emergencyKey(record.id!), path: placePath.rawValue,
+                                                                                   caseID: record.id!, detail: number, now: now), on: db) }
+            try await context.write(rows: [try PreparedInsert(record, on: db), eventInsert] + photoInserts + (alert.map { [$0] } ?? []), audit: [audit])
         }
         return Result(record: record, trackingCode: trackingCode, proposals: proposals, duplicates: duplicates)
     }

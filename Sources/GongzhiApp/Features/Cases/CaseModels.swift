@@ -54,6 +54,8 @@ final class CaseRecord: Model, @unchecked Sendable {
     @Field(key: "sla_level") var slaLevel: SLAClock.Level
     /// The deadlines reach into a year whose holiday arrangement is not loaded (`CaseDeadlines.provisional`).
     @Field(key: "deadlines_provisional") var deadlinesProvisional: Bool
+    /// An emergency (`EmergencyRule`): minutes to take it, on the clock; nil for every other case.
+    @OptionalField(key: "emergency_minutes") var emergencyMinutes: Int?
     @OptionalField(key: "signed_at") var signedAt: Date?
     @OptionalField(key: "replied_at") var repliedAt: Date?
     @OptionalField(key: "closed_at") var closedAt: Date?
@@ -78,7 +80,7 @@ final class CaseRecord: Model, @unchecked Sendable {
             $catalogueVersion, $itemCode, $category, $classificationScore, $overrideReason, $placePath, $buildingID, $address, $latitude,
             $longitude, $handlerNodeID, $handlerPath, $handlerParty, $handlerDepartment, $accusedPath, $state, $returns, $reopens,
             $suspendedFrom, $arbitrated, $supervised, $mergedInto, $responseHours, $completionDays, $extensionDays, $openedAt,
-            $responseDueAt, $completionDueAt, $slaLevel, $deadlinesProvisional, $signedAt, $repliedAt, $closedAt, $ratingSolved, $ratingSatisfaction, $eventCount,
+            $responseDueAt, $completionDueAt, $slaLevel, $deadlinesProvisional, $emergencyMinutes, $signedAt, $repliedAt, $closedAt, $ratingSolved, $ratingSatisfaction, $eventCount,
             $answersJSON, $apiKeyID, $contactSealed, $updatedAt
         ]
     }

@@ -58,6 +58,16 @@ struct CreateWarnings: AsyncMigration {
 }
 
 enum Warnings {
+    /// A new open warning (not yet saved).
+    static func raised(_ kind: WarningRules.Kind, key: String, path: String, caseID: UUID?, detail: String, now: Date) -> WarningRecord {
+        let w = WarningRecord()
+        w.id = UUID(); w.kind = kind; w.dedupeKey = key; w.orgPath = path; w.caseID = caseID; w.detail = detail
+        w.state = .open; w.createdAt = now; w.note = ""
+        return w
+    }
+
+    /// The one warning of an emergency case.
+    static func emergencyKey(_ caseID: UUID) -> String { "emergency:\(caseID.uuidString.lowercased())" }
 
     /// Evaluates every rule and records the warnings not yet recorded (a unique key makes two instances harmless);
     /// red-case warnings whose case is no longer red resolve themselves. Returns the warnings it added.
@@ -68,10 +78,7 @@ enum Warnings {
         let now = context.now
         var candidates: [WarningRecord] = []
         func candidate(_ kind: WarningRules.Kind, key: String, path: String, caseID: UUID? = nil, detail: String) {
-            let w = WarningRecord()
-            w.id = UUID(); w.kind = kind; w.dedupeKey = key; w.orgPath = path; w.caseID = caseID; w.detail = detail
-            w.state = .open; w.createdAt = now; w.note = ""
-            candidates.append(w)
+            candidates.append(raised(kind, key: key, path: path, caseID: caseID, detail: detail, now: now))
         }
         let db = context.db
         let settings = try await WarningSettingsStore.current(on: db)
@@ -79,6 +86,11 @@ enum Warnings {
         for record in try await CaseRecord.query(on: db).filter(\.$slaLevel == .red).filter(\.$state !~ [.closed, .rejected, .merged])
             .field(\.$id).field(\.$number).field(\.$placePath).limit(5_000).all() {
             candidate(.slaRed, key: "sla_red:\(record.id!.uuidString.lowercased())", path: record.placePath, caseID: record.id, detail: record.number)
+        }
+        // Emergencies nobody has taken yet (intake raised their warning already; this keeps it open until taken).
+        for record in try await CaseRecord.query(on: db).filter(\.$emergencyMinutes != nil).filter(\.$state == .submitted)
+            .field(\.$id).field(\.$number).field(\.$placePath).limit(5_000).all() {
+            candidate(.emergency, key: Warnings.emergencyKey(record.id!), path: record.placePath, caseID: record.id, detail: record.number)
         }
         // Cases not signed by their response limit (a suspended case's limit is stopped; rejected and merged cases
         // are not waiting), read state by state through the index on (state, completion_due_at).
@@ -134,8 +146,9 @@ enum Warnings {
             }
             // Red cases that are handled or no longer red, and late cases since signed (or closed): their warnings
             // are resolved by the system.
-            let current = Set(found.filter { $0.kind == .slaRed || $0.kind == .responseOverdue }.map(\.dedupeKey))
-            for warning in try await WarningRecord.query(on: db).filter(\.$kind ~~ [.slaRed, .responseOverdue]).filter(\.$state != .resolved).all()
+            let selfResolving: [WarningRules.Kind] = [.slaRed, .responseOverdue, .emergency]
+            let current = Set(found.filter { selfResolving.contains($0.kind) }.map(\.dedupeKey))
+            for warning in try await WarningRecord.query(on: db).filter(\.$kind ~~ selfResolving).filter(\.$state != .resolved).all()
             where !current.contains(warning.dedupeKey) {
                 warning.state = .resolved
                 warning.handledAt = now

@@ -21,6 +21,8 @@ struct CaseRowView: Encodable {
     let opened: String
     let due: String
     let isOpen: Bool
+    /// An emergency nobody has taken yet: a red mark, and first in every queue.
+    let emergency: Bool
 }
 
 struct TimelineView: Encodable {
@@ -82,7 +84,7 @@ struct CaseLabels {
             sla: record.state.isOpen ? record.slaLevel.rawValue : "none",
             slaLabel: record.state.isOpen ? Strings.text("sla.\(record.slaLevel.rawValue)", lang) : "—",
             place: place(record), handler: handler(record), opened: PageDates.minute(record.openedAt),
-            due: Self.due(record, lang), isOpen: record.state.isOpen)
+            due: Self.due(record, lang), isOpen: record.state.isOpen, emergency: record.emergencyMinutes != nil && record.state == .submitted)
     }
 
     /// The completion deadline in words, saying so when it is provisional (a year without the holiday arrangement).

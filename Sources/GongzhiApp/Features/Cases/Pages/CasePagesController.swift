@@ -43,6 +43,7 @@ struct CasePagesController: RouteCollection {
         let handlers: [SelectOption]
         let flash: String?
         let messages: [FormMessage]
+        let emergency: EmergencyView?
     }
 
     /// Actions whose form carries photos (the work done, the place seen).
@@ -108,7 +109,8 @@ struct CasePagesController: RouteCollection {
             returns: record.returns, reopens: record.reopens, supervised: record.supervised,
             timeline: try await CaseLabels.timeline(record, lang: lang, reader: actor, showActors: true, showPhotos: true, on: db),
             duplicates: duplicateRecords.map { labels.row($0, linkTo: "/cases/") }, actions: forms, handlers: handlers,
-            flash: Self.doneMessage(done, number: record.number, lang: request.lang), messages: messages)
+            flash: Self.doneMessage(done, number: record.number, lang: request.lang), messages: messages,
+            emergency: try await EmergencyView.of(record, lang: lang, on: db))
         return try await request.view.render("cases/case", context).encodeResponse(status: status, for: request)
     }
 

@@ -72,6 +72,8 @@ struct RequestFormPagesController: RouteCollection {
 
     struct StepTwoPage: Encodable {
         let page: PageBase
+        /// The proposed item can mean danger to people: whom to call first, before any form.
+        let calls: [EmergencyView.Call]
         let title: String
         let description: String
         let proposals: [Choice]
@@ -121,8 +123,11 @@ struct RequestFormPagesController: RouteCollection {
                          choices: question.choices.map { ChoiceOption(key: $0.key, name: $0.name(english: lang == .en), checked: answers[question.code]?.contains($0.key) == true) },
                          value: answers[question.code]?.first ?? "")
         }
+        let calls = (selected.flatMap(catalogue.item)?.emergency?.calls ?? []).map {
+            EmergencyView.Call(number: $0, label: Strings.entry("call.\($0)", lang) ?? $0)
+        }
         return try await request.view.render("cases/confirm", StepTwoPage(
-            page: await PageBase.make(for: request, title: Strings.text("request.new_title", request.lang)),
+            page: await PageBase.make(for: request, title: Strings.text("request.new_title", request.lang)), calls: calls,
             title: title, description: description, proposals: proposed, otherChecked: otherItem != nil,
             otherName: otherItem.map { lang == .zh ? $0.name : $0.nameEn } ?? "",
             catalogue: catalogue.items.map { choice($0, checked: false) }, questions: questions,

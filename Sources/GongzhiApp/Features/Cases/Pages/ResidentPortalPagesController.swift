@@ -113,6 +113,7 @@ struct ResidentPortalPagesController: RouteCollection {
         let flash: String?
         let trackingCode: String?
         let messages: [FormMessage]
+        let emergency: EmergencyView?
     }
 
     /// A request as its submitter (or a follower) sees it. Staff are sent to the case page.
@@ -143,7 +144,7 @@ struct ResidentPortalPagesController: RouteCollection {
             canRate: CaseActions.available(record, to: actor).contains(.rateSatisfied),
             mergedInto: master.map { labels.row($0, linkTo: "/requests/") }, flash: done == "rated" ? Strings.text("request.rated", request.lang)
                 : CasePagesController.doneMessage(done == "submitted" ? done : nil, number: record.number, lang: request.lang),
-            trackingCode: trackingCode, messages: messages)
+            trackingCode: trackingCode, messages: messages, emergency: try await EmergencyView.of(record, lang: request.lang, on: db))
         let response = try await request.view.render("cases/request", context).encodeResponse(status: status, for: request)
         return response
     }

@@ -125,14 +125,20 @@ struct WorkbenchPagesController: RouteCollection {
                 .run { output in keys.withLockedValue { $0.append(Result { try DeadlineKey(output) }) } }
         }
         let found: [DeadlineKey] = try keys.withLockedValue { try $0.map { try $0.get() } }
-        let page = found.sorted().dropFirst(offset).prefix(limit).map(\.id)
+        // Emergencies nobody has taken yet come before everything, oldest first (`EmergencyRule`).
+        let urgent = states.contains(.submitted)
+            ? try await query.copy().filter(\.$state == .submitted).filter(\.$emergencyMinutes != nil).sort(\.$openedAt).sort(\.$number)
+                .field(\.$id).range(0..<(offset + limit)).all().compactMap(\.id)
+            : []
+        let first = Set(urgent)
+        let page = (urgent + found.sorted().map(\.id).filter { !first.contains($0) }).dropFirst(offset).prefix(limit)
         guard !page.isEmpty else { return [] }
         // Through the same scope and filters: a case that left them in between is left out, never shown unchecked.
         let rows = Dictionary(try await query.copy().filter(\.$id ~~ page).all().map { ($0.id!, $0) }) { first, _ in first }
         return page.compactMap { rows[$0] }
     }
 
-    /// What orders the queue: the completion deadline, then the case number.
+    /// What orders the queue after the emergencies: the completion deadline, then the case number.
     struct DeadlineKey: Comparable {
         let due: Date
         let number: String

@@ -1,0 +1,77 @@
+import Fluent
+import Foundation
+import Testing
+import VaporTesting
+@testable import GongzhiApp
+@testable import GongzhiCore
+
+@Suite("Emergencies come first")
+struct EmergencyTests {
+    struct Report: Encodable, Sendable {
+        let title: String
+        let description: String
+        let buildingId: UUID
+        let itemCode: String
+        let answers: [String: [String]]
+    }
+
+    @Test("someone trapped in a lift: due in 15 minutes, the resident told whom to call, first in the worker's queue, the community and the street alerted; taken, the alert ends")
+    func trappedInALift() async throws {
+        try await withApp { app, _ in
+            let building = try await residentBuilding(app)
+            var resident = try await TestClient.api(app, as: "resident")
+            let created = try await resident.send(.POST, "/api/v1/cases", json: Report(
+                title: "电梯坏了，有人被困在里面", description: "3单元电梯停在两层之间，里面有老人", buildingId: building, itemCode: "PRC-001",
+                answers: ["trapped": ["yes"]]))
+            #expect(created.status == .created, "\(created.body.string)")
+            let dto = try created.content.decode(CaseDTO.self)
+            #expect(abs(dto.responseDueAt.timeIntervalSince(app.clock.now) - 15 * 60) < 1)
+            let record = try #require(try await CaseRecord.find(dto.id, on: app.db))
+            #expect(record.emergencyMinutes == 15)
+            // The alert is there at once, before any background round, where the community and the street see it.
+            let warning = try #require(try await WarningRecord.query(on: app.db).filter(\.$kind == .emergency).first())
+            #expect(warning.caseID == dto.id && warning.orgPath == record.placePath && warning.state == .open)
+            for (who, sees) in [("worker", true), ("street", true), ("worker2", false)] {
+                var client = try await TestClient.api(app, as: who)
+                let list = try await client.send(.GET, "/api/v1/warnings").content.decode([WarningDTO].self)
+                #expect(list.contains { $0.kind == .emergency && $0.caseId == dto.id } == sees, "\(who)")
+            }
+            // The resident's page says whom to call, first: on the form's second step already, and after sending.
+            var residentPage = try await TestClient.browser(app, as: "resident")
+            _ = try await residentPage.send(.GET, "/requests/new")
+            let step2 = try await residentPage.send(.POST, "/requests/new", form: ["title": "电梯坏了，有人被困在里面", "description": "快来人"])
+            #expect(step2.status == .ok && step2.body.string.contains("tel:96333"))
+            let page = try await residentPage.send(.GET, "/requests/\(dto.id.uuidString.lowercased())")
+            let body = page.body.string
+            #expect(body.contains("tel:96333") && body.contains("tel:119") && body.contains("15 分钟内"))
+            // The worker's queue starts with it, marked, whatever else is due sooner.
+            var worker = try await TestClient.browser(app, as: "worker")
+            let queue = try await worker.send(.GET, "/workbench").body.string
+            let firstRow = try #require(queue.range(of: "<tbody>").map { String(queue[$0.upperBound...].prefix(600)) })
+            #expect(firstRow.contains("urgent-mark") && firstRow.contains("电梯坏了"))
+            let casePage = try await worker.send(.GET, "/cases/\(dto.id.uuidString.lowercased())").body.string
+            #expect(casePage.contains("urgent-mark") && casePage.contains("15"))
+            // Taken: the next round resolves the alert, and the mark goes.
+            var api = try await TestClient.api(app, as: "worker")
+            #expect(try await api.send(.POST, "/api/v1/cases/\(dto.id.uuidString)/actions/accept", json: ["note": "已联系电梯公司"]).status == .ok)
+            _ = try await Warnings.evaluate(app.context())
+            #expect(try await WarningRecord.find(warning.id, on: app.db)?.state == .resolved)
+            #expect(!(try await worker.send(.GET, "/workbench").body.string.contains("urgent-mark")))
+        }
+    }
+
+    @Test("the same item without danger is an ordinary case: working-hour limits, no alert, no mark")
+    func notTrapped() async throws {
+        try await withApp { app, _ in
+            let building = try await residentBuilding(app)
+            var resident = try await TestClient.api(app, as: "resident")
+            let created = try await resident.send(.POST, "/api/v1/cases", json: Report(
+                title: "电梯坏了", description: "停在一楼不动", buildingId: building, itemCode: "PRC-001", answers: ["trapped": ["no"]]))
+            let dto = try created.content.decode(CaseDTO.self)
+            #expect(try await CaseRecord.find(dto.id, on: app.db)?.emergencyMinutes == nil)
+            #expect(try await WarningRecord.query(on: app.db).filter(\.$kind == .emergency).count() == 0)
+            _ = try await Warnings.evaluate(app.context())
+            #expect(try await WarningRecord.query(on: app.db).filter(\.$kind == .emergency).count() == 0)
+        }
+    }
+}
