@@ -77,3 +77,22 @@ struct EmergencyRuleTests {
         #expect(signed.response == night.addingTimeInterval(900))
     }
 }
+
+@Suite("Whose eyes a case note is for")
+struct NoteAudienceTests {
+    @Test("replies, refusals and merges for everyone; a rating's words for the one who rated; every other note between staff")
+    func audiences() {
+        for action in CaseAction.allCases {
+            let expected: NoteAudience = [.reply, .reject, .merge].contains(action) ? .everyone
+                : [.rateSatisfied, .rateUnsatisfied].contains(action) ? .submitter : .staff
+            #expect(action.noteAudience == expected, "\(action)")
+        }
+        #expect(CaseAction.noteAudience(ofEvent: "submit") == .everyone)
+        #expect(CaseAction.noteAudience(ofEvent: CaseAction.recomputedEvent) == .everyone)
+        #expect(CaseAction.noteAudience(ofEvent: "handler_moved") == .staff)
+        #expect(CaseAction.noteAudience(ofEvent: "dispatch") == .staff)
+        #expect(NoteAudience.staff.isRead(by: .staff) && !NoteAudience.staff.isRead(by: .submitter))
+        #expect(NoteAudience.submitter.isRead(by: .submitter) && !NoteAudience.submitter.isRead(by: .everyone))
+        #expect(NoteAudience.everyone.isRead(by: .everyone))
+    }
+}

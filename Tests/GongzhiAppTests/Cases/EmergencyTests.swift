@@ -75,3 +75,35 @@ struct EmergencyTests {
         }
     }
 }
+
+@Suite("Notes between staff stay between staff")
+struct InternalNoteTests {
+    @Test("a dispatch instruction is on the staff page (marked internal) but not on the resident's page, the API for the resident, or tracking; the reply is on all")
+    func dispatchNoteStaysInternal() async throws {
+        try await withApp { app, _ in
+            let building = try await residentBuilding(app)
+            var resident = try await TestClient.api(app, as: "resident")
+            let created = try await resident.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(title: "楼道灯不亮", buildingId: building, anonymous: true))
+            let dto = try created.content.decode(CaseDTO.self)
+            let code = try #require(dto.trackingCode)
+            var worker = try await TestClient.api(app, as: "worker")
+            let id = dto.id.uuidString
+            #expect(try await worker.send(.POST, "/api/v1/cases/\(id)/actions/accept", json: ["note": "今天下班前更换"]).status == .ok)
+            for action in ["dispatch", "sign"] { _ = try await worker.send(.POST, "/api/v1/cases/\(id)/actions/\(action)", json: ["note": "内部安排"]) }
+            #expect(try await worker.send(.POST, "/api/v1/cases/\(id)/actions/reply", json: ["note": "已更换灯泡"]).status == .ok)
+            var staffPage = try await TestClient.browser(app, as: "worker")
+            let staff = try await staffPage.send(.GET, "/cases/\(id.lowercased())").body.string
+            #expect(staff.contains("今天下班前更换") && staff.contains("internal-note") && staff.contains("已更换灯泡"))
+            var residentPage = try await TestClient.browser(app, as: "resident")
+            let mine = try await residentPage.send(.GET, "/requests/\(id.lowercased())").body.string
+            #expect(!mine.contains("今天下班前更换") && !mine.contains("内部安排") && mine.contains("已更换灯泡"))
+            let api = try await resident.send(.GET, "/api/v1/cases/\(id)").body.string
+            #expect(!api.contains("今天下班前更换") && api.contains("已更换灯泡"))
+            var visitor = TestClient(app)
+            let tracked = try await visitor.send(.GET, "/api/v1/cases/track/\(code)").body.string
+            #expect(!tracked.contains("今天下班前更换") && tracked.contains("已更换灯泡"))
+            let trackPage = try await visitor.send(.GET, "/track?code=\(code)").body.string
+            #expect(!trackPage.contains("今天下班前更换") && trackPage.contains("已更换灯泡"))
+        }
+    }
+}

@@ -79,5 +79,5 @@ enum CaseClock {
     }
 
     /// The timeline action of a recomputation; its note holds the response and completion deadlines before and after.
-    static let recomputedAction = "recompute_deadlines"
+    static let recomputedAction = CaseAction.recomputedEvent
 }

@@ -13,14 +13,14 @@ struct CaseEventDTO: Content {
     /// Photos attached with this step (ids under the case's attachments).
     var attachments: [UUID]?
 
-    /// `showActor: false` for the public tracking page.
+    /// `showActor: false` for the public tracking page, which shows only the notes that answer the resident.
     init(_ event: CaseEventRecord, showActor: Bool = true) {
         seq = event.seq
         action = event.action
         fromState = event.fromState
         toState = event.toState
         actor = showActor ? event.actorName : ""
-        note = event.note
+        note = showActor || CaseAction.noteAudience(ofEvent: event.action).isRead(by: .everyone) ? event.note : ""
         at = event.at
     }
 }

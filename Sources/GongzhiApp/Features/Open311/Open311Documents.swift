@@ -63,8 +63,8 @@ enum Open311Documents {
         var addresses: [UUID: String] = [:]
         var notes: [UUID: String] = [:]
 
-        /// The actions whose notes answer the resident and so are public: the reply, a refusal, a merge.
-        static let publicNoteActions = ["reply", "reject", "merge"]
+        /// The actions whose notes answer the resident and so are public (`NoteAudience.everyone`): the reply, a refusal, a merge.
+        static let publicNoteActions = CaseAction.allCases.filter { $0.noteAudience == .everyone }.map(\.rawValue)
 
         static func load(for cases: [CaseRecord], catalogue: Catalogue?, on db: any Database) async throws -> Context {
             var context = Context()

@@ -32,6 +32,8 @@ struct TimelineView: Encodable {
     let note: String
     let at: String
     let photos: [String]
+    /// A note between staff (shown only on the staff page, marked so).
+    let internalNote: Bool
 }
 
 /// Names looked up once for a page of cases.
@@ -130,7 +132,11 @@ extension CaseLabels {
                 photos[photo.eventSeq ?? 0, default: []].append("/api/v1/cases/\(record.id!.uuidString.lowercased())/attachments/\(photo.id!.uuidString.lowercased())")
             }
         }
+        // Staff read every note; a reader of their own request (or one they follow) replies and their own rating;
+        // the public board and tracking only what answers the resident (`NoteAudience`).
+        let reach: NoteAudience = showActors ? .staff : reader == nil ? .everyone : .submitter
         return events.map { event in
+            let audience = CaseAction.noteAudience(ofEvent: event.action)
             let actor: String = switch event.actorName {
             case "system": Strings.text("case.actor_system", lang)
             case "resident": Strings.text("case.actor_resident", lang)
@@ -140,9 +146,9 @@ extension CaseLabels {
             }
             let note = event.note == "auto_close" ? Strings.text("case.auto_closed", lang)
                 : event.action == CaseClock.recomputedAction ? recomputedNote(event.note, lang)
-                : InvisibleCharacters.shown(CaseText.shown(event.note, to: reader, of: record))
+                : audience.isRead(by: reach) ? InvisibleCharacters.shown(CaseText.shown(event.note, to: reader, of: record)) : ""
             return TimelineView(action: event.action, label: Strings.text("action.\(event.action)", lang), actor: actor, note: note,
-                                at: PageDates.minute(event.at), photos: photos[event.seq] ?? [])
+                                at: PageDates.minute(event.at), photos: photos[event.seq] ?? [], internalNote: showActors && audience == .staff && !note.isEmpty)
         }
     }
 }
