@@ -161,7 +161,7 @@ class CaseFlow(unittest.TestCase):
         r.driver.find_element(By.ID, "sat-1").click()
         r.submit("form[action$='/rate']")
         self.assertIn("感谢您的评价", r.text())
-        self.assertIn("已办结", r.text())
+        self.assertIn("已办好", r.text())
 
         # Another community's worker is told "not found".
         other = Session("worker2")

@@ -72,7 +72,7 @@ struct WordsTests {
     static func families() -> [(String, [String])] {
         func raw<T: RawRepresentable & CaseIterable>(_: T.Type) -> [String] where T.RawValue == String { T.allCases.map(\.rawValue) }
         return [
-            ("state.", raw(CaseState.self)), ("role.", raw(Role.self)), ("level.", raw(OrgLevel.self)), ("sla.", raw(SLAClock.Level.self)),
+            ("state.", raw(CaseState.self)), ("mine.state.", raw(CaseState.self)), ("role.", raw(Role.self)), ("level.", raw(OrgLevel.self)), ("sla.", raw(SLAClock.Level.self)),
             ("channel.", raw(IntakeChannel.self)), ("relation.", raw(HouseholdRelation.self)), ("party.", raw(ResponsibleParty.self)),
             ("seat.", raw(CouncilRules.Seat.self)), ("outcome.", raw(MeetingDecisionRecord.Outcome.self)), ("matter.", raw(OwnersVote.Matter.self)),
             ("vote.choice.", raw(OwnersVote.Choice.self)), ("project.action.", raw(ProjectRules.Action.self)),
@@ -87,6 +87,7 @@ struct WordsTests {
             ("need.done.", NeedPagesController.flashes), ("rectification.done.", RectificationPagesController.flashes), ("category.", CatalogueCategory.requiredCodes),
             ("action.", raw(CaseAction.self).filter { $0 != "rate_satisfied" && $0 != "rate_unsatisfied" } + ["rate", "submit", CaseClock.recomputedAction,
                                                                                                                    OrgTreeChanges.handlerMovedAction]),
+            ("mine.action.", raw(CaseAction.self) + ["rate", "submit", CaseClock.recomputedAction, OrgTreeChanges.handlerMovedAction]),
         ]
     }
 

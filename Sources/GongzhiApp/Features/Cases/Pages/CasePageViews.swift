@@ -47,6 +47,14 @@ struct CaseLabels {
     var nodes: [UUID: String] = [:]
     var places: [UUID: String] = [:]
 
+    /// Residents' words for states and steps (`mine.state.*`, `mine.action.*`: "已转给负责的单位", not "已派单") on
+    /// every page a resident or the public reads; staff words on staff pages.
+    var residentWords: Bool { reader.map { !AccessPolicy.allowsAnywhere(.viewCases, actor: $0) } ?? true }
+
+    static func stateLabel(_ state: CaseState, residentWords: Bool, _ lang: Lang) -> String {
+        Strings.text((residentWords ? "mine.state." : "state.") + state.rawValue, lang)
+    }
+
     static func load(for cases: [CaseRecord], lang: Lang, reader: Actor?, on db: any Database) async throws -> CaseLabels {
         var labels = CaseLabels(lang: lang, reader: reader)
         if let catalogue = try await CatalogueStore.current(on: db) {
@@ -82,7 +90,7 @@ struct CaseLabels {
             id: record.id!.uuidString.lowercased(), href: prefix + record.id!.uuidString.lowercased(), number: record.number,
             title: CaseText.shown(record.title, to: reader, of: record),
             category: items[record.itemCode] ?? record.itemCode, state: record.state.rawValue,
-            stateLabel: Strings.text("state.\(record.state.rawValue)", lang),
+            stateLabel: Self.stateLabel(record.state, residentWords: residentWords, lang),
             sla: record.state.isOpen ? record.slaLevel.rawValue : "none",
             slaLabel: record.state.isOpen ? Strings.text("sla.\(record.slaLevel.rawValue)", lang) : "—",
             place: place(record), handler: handler(record), opened: PageDates.minute(record.openedAt),
@@ -147,7 +155,7 @@ extension CaseLabels {
             let note = event.note == "auto_close" ? Strings.text("case.auto_closed", lang)
                 : event.action == CaseClock.recomputedAction ? recomputedNote(event.note, lang)
                 : audience.isRead(by: reach) ? InvisibleCharacters.shown(CaseText.shown(event.note, to: reader, of: record)) : ""
-            return TimelineView(action: event.action, label: Strings.text("action.\(event.action)", lang), actor: actor, note: note,
+            return TimelineView(action: event.action, label: Strings.text((showActors ? "action." : "mine.action.") + event.action, lang), actor: actor, note: note,
                                 at: PageDates.minute(event.at), photos: photos[event.seq] ?? [], internalNote: showActors && audience == .staff && !note.isEmpty)
         }
     }

@@ -194,7 +194,7 @@ struct ResidentPortalPagesController: RouteCollection {
         var item: TrackItem?
         var master: TrackItem?
         func trackItem(_ record: CaseRecord) async throws -> TrackItem {
-            TrackItem(number: record.number, stateLabel: Strings.text("state.\(record.state.rawValue)", request.lang),
+            TrackItem(number: record.number, stateLabel: CaseLabels.stateLabel(record.state, residentWords: true, request.lang),
                       due: CaseLabels.due(record, request.lang),
                       timeline: try await CaseLabels.timeline(record, lang: request.lang, reader: nil, showActors: false, showPhotos: false, on: request.db))
         }
