@@ -226,7 +226,10 @@ class OwnersVote(unittest.TestCase):
             r.go("/")
             self.assertIn(title, r.text())
             r.click(r.driver.find_element(By.LINK_TEXT, title))
-            r.click(r.driver.find_element(By.CSS_SELECTOR, "form.ballot button[value='yes']"))
+            r.driver.find_element(By.CSS_SELECTOR, "form.ballot input[name=choice][value='yes']").click()
+            r.submit("form.ballot")
+            self.assertIn("您选择的是：同意", r.text())
+            r.submit("form.ballot.confirm")
             self.assertIn("您的选票已收到", r.text())
             code = r.driver.find_element(By.CSS_SELECTOR, ".notice .code").text
             self.assertRegex(code, r"^[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}$")

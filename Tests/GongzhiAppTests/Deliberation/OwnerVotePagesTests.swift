@@ -40,7 +40,12 @@ struct OwnerVotePagesTests {
             let key = try #require(pageHTML.range(of: "name=\"voterKey\" value=\"").map { start in
                 String(pageHTML[start.upperBound...].prefix { $0 != "\"" })
             })
-            let cast = try await resident.send(.POST, location + "/ballot", form: ["choice": "abstain", "voterKey": key])
+            // Three equal choices, none chosen beforehand; picking one asks to confirm it and writes nothing yet.
+            #expect(pageHTML.contains("type=\"radio\" id=\"c-\(key)-yes\"") && !pageHTML.contains("value=\"yes\" required checked"))
+            let picked = try await resident.send(.POST, location + "/ballot", form: ["choice": "abstain", "voterKey": key])
+            #expect(picked.status == .ok && picked.body.string.contains("您选择的是：<strong>弃权</strong>") && picked.body.string.contains("name=\"confirm\" value=\"1\""))
+            #expect(try await OwnerVoteBallotRecord.query(on: app.db).count() == 0)
+            let cast = try await resident.send(.POST, location + "/ballot", form: ["choice": "abstain", "voterKey": key, "confirm": "1"])
             #expect(cast.status == .seeOther)
             let after = try await resident.send(.GET, location + "?done=ballot")
             let html = after.body.string
@@ -49,7 +54,7 @@ struct OwnerVotePagesTests {
             #expect(try await resident.send(.GET, location + "?receipt=\(code)").body.string.contains("这张选票已计入"))
             #expect(try await resident.send(.GET, location + "?receipt=XXXX-YYYY-ZZZZ").body.string.contains("没有找到这个回执码"))
             // A refused ballot shows the reason on the page.
-            let bad = try await resident.send(.POST, location + "/ballot", form: ["choice": "maybe"])
+            let bad = try await resident.send(.POST, location + "/ballot", form: ["choice": "maybe", "confirm": "1"])
             #expect(bad.status == .unprocessableEntity && bad.body.string.contains("form-messages"))
             // Another community's owner: not found.
             try await OwnerVotesTests.resident(app, username: "pageother", household: f.householdB, relation: .owner, community: f.communityB, seed: 21)

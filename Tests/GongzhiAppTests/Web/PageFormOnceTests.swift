@@ -90,10 +90,12 @@ struct PageFormOnceTests {
             var resident = try await TestClient.browser(app, as: "resident")
             let html = try await resident.send(.GET, location).body.string
             let key = try #require(html.range(of: "name=\"voterKey\" value=\"").map { String(html[$0.upperBound...].prefix { $0 != "\"" }) })
-            let once = try Self.onceKey(html)
+            // The choice is stated first; its confirmation form carries the one-time key that is sent twice.
+            let confirmPage = try await resident.send(.POST, location + "/ballot", form: ["choice": "yes", "voterKey": key, "_once": try Self.onceKey(html)])
+            let once = try Self.onceKey(confirmPage.body.string)
             let voteID = try #require(UUID(uuidString: String(location.split(separator: "/").last!)))
             for _ in 0..<2 {
-                let cast = try await resident.send(.POST, location + "/ballot", form: ["choice": "yes", "voterKey": key, "_once": once])
+                let cast = try await resident.send(.POST, location + "/ballot", form: ["choice": "yes", "voterKey": key, "confirm": "1", "_once": once])
                 #expect(cast.status == .seeOther)
             }
             #expect(try await OwnerVoteBallotRecord.query(on: app.db).filter(\.$voteID == voteID).count() == 1)

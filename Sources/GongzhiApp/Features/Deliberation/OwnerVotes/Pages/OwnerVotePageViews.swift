@@ -26,6 +26,9 @@ extension OwnerVotePagesController {
         let receipt: String?
         /// Entered by staff from a paper ballot: when, so that the owner can object.
         let paperNotice: String?
+        /// The choice the owner picked and is asked to confirm before it is cast (its key and its words).
+        var confirming: String? = nil
+        var confirmingLabel: String? = nil
     }
 
     struct VotePage: Encodable {

@@ -124,7 +124,9 @@ struct OwnerVotePagesController: RouteCollection {
         return try await render(request, actor: actor, id: try request.uuidParameter(), flash: flash)
     }
 
-    func render(_ request: Request, actor: Actor, id: UUID, flash: String? = nil, messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
+    /// `confirming`: the owner picked a choice for one of their entries; the page asks them to confirm it.
+    func render(_ request: Request, actor: Actor, id: UUID, flash: String? = nil, messages: [FormMessage] = [], status: HTTPStatus = .ok,
+                confirming: (key: String, choice: OwnersVote.Choice)? = nil) async throws -> Response {
         let db = request.db
         let lang = request.lang
         let (vote, access) = try await OwnerVotes.visible(id, actor: actor, on: db)
@@ -180,9 +182,11 @@ struct OwnerVotePagesController: RouteCollection {
             participation: participation, participationPercent: percent,
             canVote: open && dto.mine?.eligible == true, notEligible: !access.staff && dto.mine?.eligible == false,
             entries: (dto.mine?.entries ?? []).map { entry in
-                EntryView(key: entry.voterKey, units: entry.units, choice: entry.choice.map { Strings.text("vote.choice.\($0.rawValue)", lang) },
-                          receipt: entry.receiptCode,
-                          paperNotice: entry.channel == .paper ? fill("vote.paper_notice", ["at": entry.castAt.map(PageDates.minute) ?? ""]) : nil)
+                let asked = confirming.flatMap { ($0.key == entry.voterKey || $0.key.isEmpty) ? $0.choice : nil }
+                return EntryView(key: entry.voterKey, units: entry.units, choice: entry.choice.map { Strings.text("vote.choice.\($0.rawValue)", lang) },
+                                 receipt: entry.receiptCode,
+                                 paperNotice: entry.channel == .paper ? fill("vote.paper_notice", ["at": entry.castAt.map(PageDates.minute) ?? ""]) : nil,
+                                 confirming: asked?.rawValue, confirmingLabel: asked.map { Strings.text("vote.choice.\($0.rawValue)", lang) })
             },
             myReceipt: (dto.mine?.entries ?? []).filter { $0.castAt != nil }.max { $0.castAt! < $1.castAt! }?.receiptCode,
             channels: vote.state == .closed || access.staff ? try await Self.channels(of: vote, lang: lang, on: db) : nil,
@@ -204,6 +208,8 @@ struct OwnerVotePagesController: RouteCollection {
         var choice: String?
         var voterKey: String?
         var photo: File?
+        /// "1" once the owner has seen their choice stated and confirmed it; without it the page asks first.
+        var confirm: String?
     }
 
     /// The counted ballots (each voter's last) by channel, in words.
@@ -223,8 +229,17 @@ struct OwnerVotePagesController: RouteCollection {
         }
     }
 
+    /// Casting is two steps: the owner picks one of three equal choices, then the page states it and asks them to
+    /// confirm (nothing is written before). A legally binding ballot is never cast by one stray tap.
     @Sendable func cast(_ request: Request) async throws -> Response {
-        try await act(request, flash: "ballot") { actor, id in
+        let picked = try request.content.decode(BallotForm.self)
+        if picked.confirm != "1", let choice = picked.choice.flatMap(OwnersVote.Choice.init(rawValue:)) {
+            let actor = try request.requireActor()
+            let key = picked.voterKey ?? ""
+            guard key.count <= 400 else { throw AppError.invalid("voterKey") }
+            return try await render(request, actor: actor, id: try request.uuidParameter(), confirming: (key, choice))
+        }
+        return try await act(request, flash: "ballot") { actor, id in
             let form = try request.content.decode(BallotForm.self)
             guard let choice = form.choice.flatMap(OwnersVote.Choice.init(rawValue:)) else { throw AppError.invalid("choice", "required") }
             let voterKey = form.voterKey.flatMap { $0.isEmpty ? nil : $0 }
