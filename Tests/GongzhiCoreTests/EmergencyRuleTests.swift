@@ -96,3 +96,19 @@ struct NoteAudienceTests {
         #expect(NoteAudience.everyone.isRead(by: .everyone))
     }
 }
+
+@Suite("Spans in days, hours and minutes")
+struct DurationPartsTests {
+    @Test("days, hours and minutes, rounded down; nothing negative", arguments: [
+        (0.0, 0, 0, 0), (59.0, 0, 0, 0), (60.0, 0, 0, 1), (3_600.0 * 210.9, 8, 18, 54), (86_400.0, 1, 0, 0), (-5.0, 0, 0, 0),
+    ])
+    func parts(seconds: Double, days: Int, hours: Int, minutes: Int) {
+        #expect(DurationParts(seconds: seconds) == DurationParts(days: days, hours: hours, minutes: minutes))
+    }
+}
+
+extension DurationParts {
+    init(days: Int, hours: Int, minutes: Int) {
+        self.init(seconds: TimeInterval(((days * 24 + hours) * 60 + minutes) * 60))
+    }
+}

@@ -107,3 +107,29 @@ struct InternalNoteTests {
         }
     }
 }
+
+@Suite("The supervision page: warnings grouped, in words a supervisor acts on")
+struct SupervisionGroupsTests {
+    @Test("warnings grouped by kind, emergencies first, each with its title, its grid named with its community, how long overdue and who holds it; a case listed once")
+    func grouped() async throws {
+        try await withApp { app, _ in
+            let building = try await residentBuilding(app)
+            var resident = try await TestClient.api(app, as: "resident")
+            let created = try await resident.send(.POST, "/api/v1/cases", json: EmergencyTests.Report(
+                title: "电梯坏了，有人被困在里面", description: "快来人", buildingId: building, itemCode: "PRC-001", answers: ["trapped": ["yes"]]))
+            let dto = try created.content.decode(CaseDTO.self)
+            app.clock.advance(by: 20 * 60)
+            _ = try await Warnings.evaluate(app.context())
+            var street = try await TestClient.browser(app, as: "street")
+            let page = try await street.send(.GET, "/supervise").body.string
+            let emergency = try #require(page.range(of: "warning-group warning-emergency"))
+            let first = try #require(page.range(of: "warning-group"))
+            #expect(first.lowerBound == emergency.lowerBound, "emergencies come first")
+            let group = String(page[emergency.lowerBound...].prefix(3_000))
+            #expect(group.contains("电梯坏了，有人被困在里面") && group.contains("5 分钟") && group.contains("社区 · "))
+            #expect(group.components(separatedBy: dto.number).count - 1 == 1, "once in its group")
+            let below = try #require(page.range(of: "aria-labelledby=\"sec-"))
+            #expect(!page[below.lowerBound...].contains(dto.number), "not again in the lists below the warnings")
+        }
+    }
+}

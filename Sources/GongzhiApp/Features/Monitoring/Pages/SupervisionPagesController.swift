@@ -21,36 +21,11 @@ struct SupervisionPagesController: RouteCollection {
         let allHref: String
     }
 
-    struct WarningView: Encodable {
-        let id: String
-        let kind: String
-        let detail: String
-        let place: String
-        let caseHref: String?
-        let state: String
-        let stateLabel: String
-        let at: String
-        let canAcknowledge: Bool
-    }
-
     struct SupervisePage: Encodable {
         let page: PageBase
-        let warnings: [WarningView]
+        let warnings: [WarningGroup]
+        let warningCount: Int
         let sections: [Section]
-    }
-
-    /// The early warnings at the supervisor's places, open and acknowledged, with the place's name.
-    static func warnings(actor: Actor, lang: Lang, on db: any Database) async throws -> [WarningView] {
-        let found = try await Warnings.visible(actor: actor, states: [.open, .acknowledged], on: db)
-        let ids = Set(found.compactMap { OrgPath($0.orgPath)?.segments.last }.compactMap(UUID.init(uuidString:)))
-        let names = ids.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await OrgNodeRecord.query(on: db).filter(\.$id ~~ Array(ids)).all().map { ($0.id!, $0.name) })
-        return found.map { w in
-            let node = OrgPath(w.orgPath)?.segments.last.flatMap(UUID.init(uuidString:))
-            return WarningView(id: w.id!.uuidString.lowercased(), kind: Strings.text("warning.kind.\(w.kind.rawValue)", lang), detail: w.detail,
-                               place: node.flatMap { names[$0] } ?? "", caseHref: w.caseID.map { "/cases/\($0.uuidString.lowercased())" },
-                               state: w.state.rawValue, stateLabel: Strings.text("warning.state.\(w.state.rawValue)", lang),
-                               at: PageDates.minute(w.createdAt), canAcknowledge: w.state == .open)
-        }
     }
 
     struct NoteForm: Content {
@@ -76,7 +51,10 @@ struct SupervisionPagesController: RouteCollection {
             let query = build(CaseRecord.visible(to: actor, on: db).filter(\.$state ~~ open))
             return (try await query.copy().sort(\.$completionDueAt).limit(Self.listSize).all(), try await query.count())
         }
-        let red = try await list { $0.filter(\.$slaLevel == .red) }
+        // Warnings first, grouped by kind; a case already listed there is not listed again below.
+        let groups = try await WarningGroup.load(actor: actor, lang: lang, now: request.now, on: db)
+        let warned = groups.flatMap(\.rows).compactMap { $0.caseHref.flatMap { UUID(uuidString: String($0.dropFirst("/cases/".count))) } }
+        let red = try await list { warned.isEmpty ? $0.filter(\.$slaLevel == .red) : $0.filter(\.$slaLevel == .red).filter(\.$id !~ warned) }
         let yellow = try await list { $0.filter(\.$slaLevel == .yellow) }
         let arbitration = try await list { $0.filter(\.$state == .arbitration) }
         let supervised = try await list { $0.filter(\.$supervised == true) }
@@ -93,7 +71,7 @@ struct SupervisionPagesController: RouteCollection {
             Section(title: Strings.text(key, lang), table: CaseTable(t: page.t, rows: found.0.map { labels.row($0, linkTo: "/cases/") },
                                                                      caption: Strings.text(key, lang)), count: found.1, allHref: href)
         }
-        return try await request.view.render("monitoring/supervise", SupervisePage(page: page, warnings: try await Self.warnings(actor: actor, lang: lang, on: db), sections: [
+        return try await request.view.render("monitoring/supervise", SupervisePage(page: page, warnings: groups, warningCount: groups.map(\.rows.count).reduce(0, +), sections: [
             section("supervise.red", red, "/workbench?sla=red"),
             section("supervise.arbitration", arbitration, "/workbench?state=arbitration"),
             section("supervise.requests", requests, "/workbench?sort=due"),
