@@ -16,12 +16,16 @@ struct EmergencyView: Encodable {
     let taken: Bool
     let alerted: String
 
+    /// Numbers to call with their names ("电梯困人救援 96333"); a number without a name shows alone.
+    static func calls(_ numbers: [String], _ lang: Lang) -> [Call] {
+        numbers.map { Call(number: $0, label: Strings.entry("call.\($0)", lang) ?? $0) }
+    }
+
     /// The view of `record`, or nil when it is no emergency or is closed.
     static func of(_ record: CaseRecord, lang: Lang, on db: any Database) async throws -> EmergencyView? {
         guard let minutes = record.emergencyMinutes, record.state.isOpen else { return nil }
         let rule = try await CatalogueStore.item(record.itemCode, version: record.catalogueVersion, on: db)?.emergency
-        let calls = (rule?.calls ?? []).map { Call(number: $0, label: Strings.entry("call.\($0)", lang) ?? $0) }
-        return EmergencyView(calls: calls, minutes: minutes, taken: record.state != .submitted,
+        return EmergencyView(calls: calls(rule?.calls ?? [], lang), minutes: minutes, taken: record.state != .submitted,
                              alerted: Strings.text("emergency.alerted", lang).replacingOccurrences(of: "{minutes}", with: "\(minutes)"))
     }
 }

@@ -123,9 +123,7 @@ struct RequestFormPagesController: RouteCollection {
                          choices: question.choices.map { ChoiceOption(key: $0.key, name: $0.name(english: lang == .en), checked: answers[question.code]?.contains($0.key) == true) },
                          value: answers[question.code]?.first ?? "")
         }
-        let calls = (selected.flatMap(catalogue.item)?.emergency?.calls ?? []).map {
-            EmergencyView.Call(number: $0, label: Strings.entry("call.\($0)", lang) ?? $0)
-        }
+        let calls = EmergencyView.calls(selected.flatMap(catalogue.item)?.emergency?.calls ?? [], lang)
         return try await request.view.render("cases/confirm", StepTwoPage(
             page: await PageBase.make(for: request, title: Strings.text("request.new_title", request.lang)), calls: calls,
             title: title, description: description, proposals: proposed, otherChecked: otherItem != nil,
