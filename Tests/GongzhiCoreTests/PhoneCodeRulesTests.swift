@@ -12,21 +12,21 @@ struct PhoneCodeRulesTests {
     @Test("a first code goes at once; the next only 60 s after the last")
     func resend() {
         #expect(rules.sending(toNumber: [], fromAddress: [], now: now) == .send)
-        #expect(rules.sending(toNumber: [ago(10)], fromAddress: [], now: now) == .wait(seconds: 50))
-        #expect(rules.sending(toNumber: [ago(59.5)], fromAddress: [], now: now) == .wait(seconds: 1))
+        #expect(rules.sending(toNumber: [ago(10)], fromAddress: [], now: now) == .wait(seconds: 50, because: .resend))
+        #expect(rules.sending(toNumber: [ago(59.5)], fromAddress: [], now: now) == .wait(seconds: 1, because: .resend))
         #expect(rules.sending(toNumber: [ago(60)], fromAddress: [], now: now) == .send)
     }
 
     @Test("per number: 5 an hour, 10 a day; per address: 20 an hour — the wait ends when the oldest leaves the window")
     func limits() {
         let hour = (0..<5).map { ago(Double(600 + $0 * 300)) }   // 10, 15, 20, 25, 30 minutes ago
-        #expect(rules.sending(toNumber: hour, fromAddress: [], now: now) == .wait(seconds: 1_800))
+        #expect(rules.sending(toNumber: hour, fromAddress: [], now: now) == .wait(seconds: 1_800, because: .number))
         #expect(rules.sending(toNumber: Array(hour.prefix(4)), fromAddress: [], now: now) == .send)
         let day = (0..<10).map { ago(Double(7_200 + $0 * 3_600)) }   // 2 … 11 hours ago
-        #expect(rules.sending(toNumber: day, fromAddress: [], now: now) == .wait(seconds: 86_400 - 11 * 3_600))
+        #expect(rules.sending(toNumber: day, fromAddress: [], now: now) == .wait(seconds: 86_400 - 11 * 3_600, because: .number))
         #expect(rules.sending(toNumber: Array(day.prefix(9)), fromAddress: [], now: now) == .send)
         let address = (0..<20).map { ago(Double(100 + $0 * 60)) }
-        #expect(rules.sending(toNumber: [], fromAddress: address, now: now) == .wait(seconds: 3_600 - 100 - 19 * 60))
+        #expect(rules.sending(toNumber: [], fromAddress: address, now: now) == .wait(seconds: 3_600 - 100 - 19 * 60, because: .address))
         #expect(rules.sending(toNumber: [], fromAddress: Array(address.prefix(19)), now: now) == .send)
         // Codes older than the window no longer count.
         #expect(rules.sending(toNumber: [], fromAddress: (0..<20).map { _ in ago(4_000) }, now: now) == .send)

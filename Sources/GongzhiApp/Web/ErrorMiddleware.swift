@@ -29,7 +29,7 @@ struct GongzhiErrorMiddleware: AsyncMiddleware {
             if request.wantsPage {
                 if problem.status == .unauthorized {
                     let next = request.url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/"
-                    return request.redirect(to: "/signin?next=\(next)")
+                    return request.redirect(to: SignInPages.page(for: request.url.path) + "?next=\(next)")
                 }
                 return try await Self.page(for: problem, request: request)
             }

@@ -16,24 +16,36 @@ public struct PhoneCodeRules: Sendable, Equatable {
     public init() {}
 
     /// Whether a code may be sent now, given when codes were sent to this number (last 24 h) and from this
-    /// address (last hour); `wait` is the seconds until one may.
+    /// address (last hour); `wait` is the seconds until one may, and which limit holds it back longest.
     public enum Sending: Sendable, Equatable {
         case send
-        case wait(seconds: Int)
+        case wait(seconds: Int, because: Limit)
+    }
+
+    public enum Limit: Sendable, Equatable {
+        /// A code went to this number less than a minute ago.
+        case resend
+        /// This number had its codes for the hour or the day.
+        case number
+        /// This address asked for its codes for the hour (many people may share a mobile carrier's address).
+        case address
     }
 
     public func sending(toNumber number: [Date], fromAddress address: [Date], now: Date) -> Sending {
-        var until = now
-        func limit(_ times: [Date], count: Int, window: TimeInterval) {
+        var until = now, because = Limit.resend
+        func hold(_ time: Date, _ limit: Limit) {
+            if time > until { until = time; because = limit }
+        }
+        func limit(_ times: [Date], count: Int, window: TimeInterval, _ reason: Limit) {
             let recent = times.filter { $0 > now.addingTimeInterval(-window) && $0 <= now }.sorted()
             // The oldest of the last `count` leaves the window at its time + window.
-            if recent.count >= count { until = max(until, recent[recent.count - count].addingTimeInterval(window)) }
+            if recent.count >= count { hold(recent[recent.count - count].addingTimeInterval(window), reason) }
         }
-        if let last = number.filter({ $0 <= now }).max() { until = max(until, last.addingTimeInterval(resendAfter)) }
-        limit(number, count: perNumberPerHour, window: 3_600)
-        limit(number, count: perNumberPerDay, window: 86_400)
-        limit(address, count: perAddressPerHour, window: 3_600)
-        return until > now ? .wait(seconds: Int(until.timeIntervalSince(now).rounded(.up))) : .send
+        if let last = number.filter({ $0 <= now }).max() { hold(last.addingTimeInterval(resendAfter), .resend) }
+        limit(number, count: perNumberPerHour, window: 3_600, .number)
+        limit(number, count: perNumberPerDay, window: 86_400, .number)
+        limit(address, count: perAddressPerHour, window: 3_600, .address)
+        return until > now ? .wait(seconds: Int(until.timeIntervalSince(now).rounded(.up)), because: because) : .send
     }
 
     /// A stored code as the checker needs it.

@@ -34,7 +34,7 @@ struct ResidentPortalPagesTests {
             let photos = try await CaseAttachmentRecord.query(on: app.db).filter(\.$caseID == record.id!).all()
             #expect(photos.count == 1 && photos.first?.eventSeq == 1)
             let page = try await resident.send(.GET, "/requests/\(record.id!.uuidString)")
-            #expect(page.status == .ok && page.body.string.contains(record.number) && page.body.string.contains("您反映了问题"))
+            #expect(page.status == .ok && page.body.string.contains(record.number) && page.body.string.contains("提交了问题"))
             #expect(!page.body.string.contains("评价办理结果"))
             // Staff handle it through the API; the resident then rates it on the page.
             var worker = try await TestClient.api(app, as: "worker")

@@ -174,7 +174,7 @@ struct BadInputTests {
             #expect(try api.content.decode(ErrorJSON.self).error.code == "unauthorized")
             let page = try await client.send(.GET, "/people")
             #expect(page.status == .seeOther)
-            #expect(page.headers.first(name: .location) == "/signin?next=/people")
+            #expect(page.headers.first(name: .location) == "/login?next=/people")
             var bad = TestClient(app)
             bad.bearer = "forged-token"
             #expect(try await bad.send(.GET, "/api/v1/me").status == .unauthorized)

@@ -104,10 +104,12 @@ struct AuthenticationMiddleware: AsyncMiddleware {
         return request.redirect(to: "/account/security" + next, redirectType: .normal)
     }
 
-    static func obligation(isStaff: Bool, grants: [RoleGrant], passwordChangedAt: Date, enrolled: Bool, awaiting: Bool,
+    /// Staff are accounts with a role other than resident's (a resident who signed up by phone has no person
+    /// record and is no staff member: no 90-day password for a password they never set).
+    static func obligation(grants: [RoleGrant], passwordChangedAt: Date, enrolled: Bool, awaiting: Bool,
                            on request: Request) -> AccountObligation? {
         AccountObligation.pending(
-            for: .init(isStaff: isStaff, isAdministrator: grants.contains { $0.role.isAdministrator }, passwordChangedAt: passwordChangedAt,
+            for: .init(isStaff: grants.contains { $0.role != .resident }, isAdministrator: grants.contains { $0.role.isAdministrator }, passwordChangedAt: passwordChangedAt,
                        secondFactorEnrolled: enrolled, awaitingSecondFactor: awaiting),
             profile: request.gongzhi.config.passwordProfile, now: request.now)
     }
@@ -133,7 +135,7 @@ struct AuthenticationMiddleware: AsyncMiddleware {
         var current = current(userID: userID, username: try first.decode(column: "username", as: String.self),
                               displayName: try first.decode(column: "display_name", as: String.self),
                               personID: personID, grants: grants, via: .token, csrf: nil, sessionID: nil)
-        current.obligation = obligation(isStaff: personID == nil, grants: grants,
+        current.obligation = obligation(grants: grants,
                                         passwordChangedAt: try first.decode(column: "password_changed_at", as: Date.self),
                                         enrolled: try first.decode(column: "second_factor_enc", as: String?.self) != nil, awaiting: false, on: request)
         return current
@@ -154,7 +156,7 @@ struct AuthenticationMiddleware: AsyncMiddleware {
             return nil
         }
         var current = try await makeCurrent(user: user, via: .session, csrf: session.csrfToken, sessionID: session.id, on: db)
-        current.obligation = obligation(isStaff: user.$person.id == nil, grants: current.actor.grants, passwordChangedAt: user.passwordChangedAt,
+        current.obligation = obligation(grants: current.actor.grants, passwordChangedAt: user.passwordChangedAt,
                                         enrolled: user.secondFactorSealed != nil, awaiting: session.awaitingSecondFactor, on: request)
         // Administrators idle out sooner.
         if current.actor.roles.contains(where: \.isAdministrator),

@@ -86,7 +86,8 @@ struct LoginController: RouteCollection {
                 try await request.audit(AuditEvent(action: "logout", objectType: "user", objectID: current.actor.userID.description), on: db)
             }
         }
-        let response = request.redirect(to: "/login", redirectType: .normal)
+        // Signed out, everyone lands on the front door (residents sign in again by phone, staff by username).
+        let response = request.redirect(to: "/", redirectType: .normal)
         response.cookies[cookieName] = SessionCookie.expired(https: https)
         return response
     }
@@ -125,7 +126,7 @@ struct LoginController: RouteCollection {
             } else {
                 // An administrator who must enrol does it on the account security page, signed in with the password.
                 let grants = try await RoleGrantRecord.query(on: request.db).filter(\.$user.$id == user.requireID()).all().compactMap(\.grant)
-                let obligation = AuthenticationMiddleware.obligation(isStaff: user.$person.id == nil, grants: grants, passwordChangedAt: user.passwordChangedAt,
+                let obligation = AuthenticationMiddleware.obligation(grants: grants, passwordChangedAt: user.passwordChangedAt,
                                                                      enrolled: false, awaiting: false, on: request)
                 if obligation == .enrolSecondFactor {
                     throw AppError(status: .forbidden, code: obligation!.rawValue, messageKey: "account.\(obligation!.rawValue)", field: nil)

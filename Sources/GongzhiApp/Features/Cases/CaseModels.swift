@@ -119,6 +119,10 @@ final class CaseRecord: Model, @unchecked Sendable {
                          submitterUserID: submitterUserID.map(AccountID.init), accusedPath: accusedPath.flatMap(OrgPath.init),
                          followerUserIDs: followers)
     }
+
+    /// An emergency (`EmergencyRule`) still open that the one responsible has not signed for: first in every
+    /// queue, marked, warned about.
+    var isPendingEmergency: Bool { emergencyMinutes != nil && signedAt == nil && state.isOpen }
 }
 
 /// One step in a case's timeline: who did what, when, with what note.

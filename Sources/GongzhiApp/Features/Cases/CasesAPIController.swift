@@ -78,8 +78,9 @@ struct CasesAPIController: RouteCollection {
         let photos = Dictionary(grouping: try await CaseAttachmentRecord.query(on: request.db).filter(\.$caseID == record.id!)
             .filter(\.$eventSeq != nil).sort(\.$uploadedAt).all(), by: { $0.eventSeq ?? 0 })
         let followerOnly = !CasePolicy.canView(actor, record.facts) && !record.isPublic
-        // Staff read every note; the resident replies and their own rating, never notes between staff (`NoteAudience`).
-        let reach: NoteAudience = AccessPolicy.allowsAnywhere(.viewCases, actor: actor) ? .staff : .submitter
+        // Staff read every note; the one who raised it also their own rating's words; never notes between staff (`NoteAudience`).
+        let reach: NoteAudience = AccessPolicy.allowsAnywhere(.viewCases, actor: actor) ? .staff
+            : record.submitterUserID == actor.userID.uuid ? .submitter : .everyone
         dto.timeline = try await CaseEventRecord.query(on: request.db).filter(\.$caseID == record.id!).sort(\.$seq).all().map { event in
             var item = CaseEventDTO(event)
             if !CaseAction.noteAudience(ofEvent: event.action).isRead(by: reach) { item.note = "" }

@@ -87,8 +87,10 @@ enum Warnings {
             .field(\.$id).field(\.$number).field(\.$placePath).limit(5_000).all() {
             candidate(.slaRed, key: "sla_red:\(record.id!.uuidString.lowercased())", path: record.placePath, caseID: record.id, detail: record.number)
         }
-        // Emergencies nobody has taken yet (intake raised their warning already; this keeps it open until taken).
-        for record in try await CaseRecord.query(on: db).filter(\.$emergencyMinutes != nil).filter(\.$state == .submitted)
+        // Emergencies the one responsible has not signed for yet (intake raised their warning already; this keeps it
+        // open until then: accepting and passing it on is not yet help on the spot).
+        for record in try await CaseRecord.query(on: db).filter(\.$emergencyMinutes != nil).filter(\.$signedAt == nil)
+            .filter(\.$state !~ [.closed, .rejected, .merged])
             .field(\.$id).field(\.$number).field(\.$placePath).limit(5_000).all() {
             candidate(.emergency, key: Warnings.emergencyKey(record.id!), path: record.placePath, caseID: record.id, detail: record.number)
         }
@@ -181,12 +183,18 @@ enum Warnings {
             }.filter { WarningRules.isRepeat($0.count, settings: settings) }
     }
 
+    /// The warnings at `actor`'s places: every emergency (up to 200), then the 200 newest others.
     static func visible(actor: Actor, states: [WarningRules.State], on db: any Database) async throws -> [WarningRecord] {
         let scopes = AccessPolicy.scopes(.superviseCases, actor: actor) + AccessPolicy.scopes(.dispatchCases, actor: actor)
         guard !scopes.isEmpty else { return [] }
-        return try await WarningRecord.query(on: db).group(.or) { group in
-            for scope in scopes { group.filter(\.$orgPath =~ scope.rawValue) }
-        }.filter(\.$state ~~ states).sort(\.$createdAt, .descending).limit(200).all()
+        func query() -> QueryBuilder<WarningRecord> {
+            WarningRecord.query(on: db).group(.or) { group in
+                for scope in scopes { group.filter(\.$orgPath =~ scope.rawValue) }
+            }.filter(\.$state ~~ states)
+        }
+        // Emergencies first and all of them: a burst of other warnings never pushes one off the list.
+        let emergencies = try await query().filter(\.$kind == .emergency).sort(\.$createdAt, .descending).limit(200).all()
+        return emergencies + (try await query().filter(\.$kind != .emergency).sort(\.$createdAt, .descending).limit(200).all())
     }
 
     static func step(_ id: UUID, _ step: WarningRules.Step, note sent: String?, in context: UseCaseContext) async throws -> WarningRecord {

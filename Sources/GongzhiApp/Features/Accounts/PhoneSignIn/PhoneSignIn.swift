@@ -4,13 +4,18 @@ import GongzhiCore
 import SQLKit
 
 /// Sign-up and sign-in with a mobile number and a one-time code (`PhoneCodeRules`). A code proves the number;
-/// the number finds the account that has it, or the resident account of the registered person with that number,
-/// or makes a new resident account (not yet anyone's neighbour: joining a household comes after). The answer to
-/// "send a code" is the same whether or not any account has the number; codes never reach a log.
+/// the number finds the account that has it, or makes a new resident account (not yet anyone's neighbour: joining
+/// a household comes after, confirmed by the community). A number typed into the register of residents never
+/// opens an account by itself: it may be wrong, shared by a family or passed on. The answer to "send a code" is
+/// the same whether or not any account has the number; codes never reach a log. Wrong codes count against the
+/// caller's address as failed sign-ins do (`AddressFailures`); every check and spend of a code is one
+/// conditional update, so parallel requests cannot get more tries or use a code twice.
 enum PhoneSignIn {
     enum Failure: Error, Equatable {
-        /// Another code may be asked for in `seconds`.
-        case wait(seconds: Int)
+        /// Another code may be asked for in `seconds` (which limit holds it back: `PhoneCodeRules.Limit`).
+        case wait(seconds: Int, because: PhoneCodeRules.Limit)
+        /// Too many wrong codes from this address: try again in `seconds`.
+        case tooManyTries(seconds: Int)
         case wrongCode(triesLeft: Int)
         /// No code is pending: it expired, was used, or ran out of tries.
         case newCodeNeeded
@@ -39,6 +44,11 @@ enum PhoneSignIn {
         let code = rules.generate(using: &generator)
         let row = context.ids.next()
         let sending = try await context.write { db -> PhoneCodeRules.Sending in
+            // Two sends to one number at once on PostgreSQL: the second waits for the first's count and insert
+            // (SQLite's writes are one at a time already).
+            if db.sql().dialect.name == "postgresql" {
+                try await db.sql().raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "phone_code:" + hash)))").run()
+            }
             let toNumber = try await PhoneCodeRecord.query(on: db).filter(\.$phoneHash == hash)
                 .filter(\.$sentAt > now.addingTimeInterval(-86_400)).all().map(\.sentAt)
             let fromAddress = try await PhoneCodeRecord.query(on: db).filter(\.$address == address)
@@ -50,7 +60,7 @@ enum PhoneSignIn {
             try await context.audit(AuditEvent(action: "phone.code_sent", objectType: "phone_code", objectID: row.uuidString.lowercased()), on: db)
             return sending
         }
-        if case .wait(let seconds) = sending { throw Failure.wait(seconds: seconds) }
+        if case .wait(let seconds, let limit) = sending { throw Failure.wait(seconds: seconds, because: limit) }
         let minutes = Int(rules.lifetime / 60)
         let text = "【共治】验证码 \(code)，\(minutes) 分钟内有效，只用于登录共治。请勿告诉任何人，工作人员不会向您索要。"
         do {
@@ -73,24 +83,37 @@ enum PhoneSignIn {
     /// Checks the code sent to `raw` and returns the account it signs in to (made now if there is none).
     static func verify(phone raw: String?, code rawCode: String?, in context: UseCaseContext) async throws -> SignedIn {
         let phone = try number(raw)
-        let services = context.services, rules = services.phoneCodes, now = context.now
+        let services = context.services, rules = services.phoneCodes, now = context.now, address = context.address
         guard let code = rules.normalised(rawCode ?? "") else { throw AppError.invalid("code") }
+        if let wait = services.config.addressLockout.retryAfter(try await AddressFailures.state(address, on: context.db), now: now) {
+            throw Failure.tooManyTries(seconds: wait)
+        }
         let hash = services.cipher.blindIndex(phone.value, field: .phone)
         let outcome = try await context.write { db -> Result<SignedIn, Failure> in
-            guard let issued = try await PhoneCodeRecord.query(on: db).filter(\.$phoneHash == hash).sort(\.$sentAt, .descending).first() else {
+            guard let issued = try await PhoneCodeRecord.query(on: db).filter(\.$phoneHash == hash).sort(\.$sentAt, .descending).first(),
+                  let row = issued.id else {
                 return .failure(.newCodeNeeded)
             }
-            let matches = TOTP.constantTimeEqual(codeHash(code, row: issued.id!, cipher: services.cipher), issued.codeHash)
+            let matches = TOTP.constantTimeEqual(codeHash(code, row: row, cipher: services.cipher), issued.codeHash)
             switch rules.check(.init(sentAt: issued.sentAt, tries: issued.tries, used: issued.usedAt != nil), matches: matches, now: now) {
-            case .wrong(let left):
-                issued.tries += 1
-                try await issued.update(on: db)
-                return .failure(left == 0 ? .newCodeNeeded : .wrongCode(triesLeft: left))
+            case .wrong:
+                // One more try, only while the code is unused and has tries left (parallel guesses each count).
+                let counted = try await db.sql().raw("""
+                    UPDATE phone_codes SET tries = tries + 1 WHERE id = \(bind: row) AND used_at IS NULL AND tries < \(bind: rules.maxTries)
+                    RETURNING tries
+                    """).first()?.decode(column: "tries", as: Int.self)
+                _ = try await AddressFailures.record(address, lockout: services.config.addressLockout, now: now, on: db)
+                guard let tries = counted, tries < rules.maxTries else { return .failure(.newCodeNeeded) }
+                return .failure(.wrongCode(triesLeft: rules.maxTries - tries))
             case .expired, .used, .exhausted:
                 return .failure(.newCodeNeeded)
             case .accepted:
-                issued.usedAt = now
-                try await issued.update(on: db)
+                // Spent once: of two at the same time, one finds it unused.
+                let spent = try await db.sql().raw("""
+                    UPDATE phone_codes SET used_at = \(bind: now) WHERE id = \(bind: row) AND used_at IS NULL AND tries < \(bind: rules.maxTries)
+                    RETURNING id
+                    """).all()
+                guard !spent.isEmpty else { return .failure(.newCodeNeeded) }
             }
             let account = try await account(for: phone, hash: hash, in: context, on: db)
             if account.user.disabled { return .failure(.disabled) }
@@ -99,22 +122,10 @@ enum PhoneSignIn {
         return try outcome.get()
     }
 
-    /// The account with the number; else the one resident account of the registered person with it (the number
-    /// is now that account's too); else a new resident account, named by the masked number.
+    /// The account with the number, or a new resident account named by the masked number.
     static func account(for phone: MobileNumber, hash: String, in context: UseCaseContext, on db: any Database) async throws -> SignedIn {
         if let user = try await UserRecord.query(on: db).filter(\.$phoneHash == hash).first() { return SignedIn(user: user, created: false) }
         let services = context.services
-        let persons = try await PersonRecord.query(on: db).filter(\.$phoneHash == hash).field(\.$id).all().compactMap(\.id)
-        let registered = persons.isEmpty ? [] : try await UserRecord.query(on: db).filter(\.$person.$id ~~ persons).all()
-        if registered.count == 1, let user = registered.first {
-            user.phoneSealed = services.cipher.seal(phone.value, field: .phone)
-            user.phoneHash = hash
-            user.phoneMask = Masking.phone(phone.value)
-            try await user.update(on: db)
-            try await context.audit(AuditEvent(action: "user.phone_linked", objectType: "user", objectID: try user.requireID().uuidString.lowercased(),
-                                               summary: "the registered resident's number, proven by a code"), on: db)
-            return SignedIn(user: user, created: false)
-        }
         let id = context.ids.next()
         let user = UserRecord(id: id, username: "phone-" + id.uuidString.lowercased().prefix(12), displayName: Masking.phone(phone.value),
                               passwordHash: services.passwords.hash(Tokens.random() + Tokens.random()), now: context.now)

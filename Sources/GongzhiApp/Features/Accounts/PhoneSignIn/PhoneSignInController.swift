@@ -28,6 +28,8 @@ struct PhoneSignInController: RouteCollection {
         let page: PageBase
         let phone: String
         let next: String
+        /// `next` for a link's query ("" for the home page).
+        let nextQuery: String
         let messages: [FormMessage]
     }
 
@@ -49,7 +51,8 @@ struct PhoneSignInController: RouteCollection {
     func renderPhone(_ request: Request, phone: String, next: String?, messages: [FormMessage], status: HTTPStatus = .ok) async throws -> Response {
         try await request.view.render("accounts/signin", PhonePage(
             page: await PageBase.make(for: request, title: Strings.text("signin.title", request.lang)),
-            phone: phone, next: request.safeNext(next), messages: messages)).encodeResponse(status: status, for: request)
+            phone: phone, next: request.safeNext(next), nextQuery: Self.query(next: request.safeNext(next)), messages: messages))
+            .encodeResponse(status: status, for: request)
     }
 
     @Sendable func sendCode(_ request: Request) async throws -> Response {
@@ -91,6 +94,7 @@ struct PhoneSignInController: RouteCollection {
             return response
         } catch let failure as PhoneSignIn.Failure {
             return try await renderCode(request, phone: phone, next: form.next, messages: [message(failure, request)], status: status(failure))
+                .withRetryAfter(failure)
         } catch let error as AppError where error.status.code < 500 {
             return try await renderCode(request, phone: phone, next: form.next, messages: request.formMessages(for: error), status: error.status)
         }
@@ -109,16 +113,25 @@ struct PhoneSignInController: RouteCollection {
     }
 
     func redirectToCode(_ request: Request, next: String?) -> Response {
-        let next = request.safeNext(next)
-        return request.redirect(to: "/signin/code" + (next == "/" ? "" : "?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")),
-                                redirectType: .normal)
+        request.redirect(to: "/signin/code" + Self.query(next: request.safeNext(next)), redirectType: .normal)
+    }
+
+    /// "?next=…" percent-encoded, or "" for the home page.
+    static func query(next: String) -> String {
+        next == "/" ? "" : "?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
     }
 
     // MARK: The pending number
 
+    /// How long the number waits between the two pages.
+    static let pendingFor: TimeInterval = 900
+
+    /// The number, sealed with when it was asked for ("signin|<seconds>|<number>": a sealed number from elsewhere is
+    /// not taken, and an old cookie is refused by the server, not only forgotten by the browser).
     func pending(_ phone: MobileNumber, _ request: Request) -> HTTPCookies.Value {
-        HTTPCookies.Value(string: request.gongzhi.cipher.seal(phone.value, field: .phone), maxAge: 900, path: "/signin",
-                          isSecure: request.gongzhi.config.https, isHTTPOnly: true, sameSite: .lax)
+        let sealed = request.gongzhi.cipher.seal("signin|\(Int(request.now.timeIntervalSince1970))|\(phone.value)", field: .phone)
+        return HTTPCookies.Value(string: sealed, maxAge: Int(Self.pendingFor), path: "/signin",
+                                 isSecure: request.gongzhi.config.https, isHTTPOnly: true, sameSite: .lax)
     }
 
     func gone(_ request: Request) -> HTTPCookies.Value {
@@ -129,7 +142,10 @@ struct PhoneSignInController: RouteCollection {
     func pendingPhone(_ request: Request) -> MobileNumber? {
         guard let sealed = request.cookies[Self.cookie]?.string, !sealed.isEmpty,
               let value = try? request.gongzhi.cipher.open(sealed, field: .phone) else { return nil }
-        return try? MobileNumber(validating: value)
+        let parts = value.split(separator: "|")
+        guard parts.count == 3, parts[0] == "signin", let at = TimeInterval(parts[1]),
+              request.now.timeIntervalSince1970 - at < Self.pendingFor, request.now.timeIntervalSince1970 >= at - 60 else { return nil }
+        return try? MobileNumber(validating: String(parts[2]))
     }
 
     // MARK: Words
@@ -137,8 +153,12 @@ struct PhoneSignInController: RouteCollection {
     func message(_ failure: PhoneSignIn.Failure, _ request: Request) -> FormMessage {
         let lang = request.lang
         switch failure {
-        case .wait(let seconds):
-            return FormMessage(field: "phone", text: Strings.text("signin.wait", lang).replacingOccurrences(of: "{seconds}", with: "\(seconds)"))
+        case .wait(let seconds, let limit):
+            let key = switch limit { case .resend: "signin.wait"; case .number: "signin.wait_number"; case .address: "signin.wait_address" }
+            return FormMessage(field: "phone", text: Strings.text(key, lang).replacingOccurrences(of: "{minutes}", with: "\((seconds + 59) / 60)")
+                .replacingOccurrences(of: "{seconds}", with: "\(seconds)"))
+        case .tooManyTries(let seconds):
+            return FormMessage(field: "code", text: Strings.text("signin.too_many_tries", lang).replacingOccurrences(of: "{minutes}", with: "\((seconds + 59) / 60)"))
         case .wrongCode(let left):
             return FormMessage(field: "code", text: Strings.text("signin.wrong_code", lang).replacingOccurrences(of: "{left}", with: "\(left)"))
         case .newCodeNeeded: return FormMessage(field: "code", text: Strings.text("signin.new_code_needed", lang))
@@ -149,7 +169,7 @@ struct PhoneSignInController: RouteCollection {
 
     func status(_ failure: PhoneSignIn.Failure) -> HTTPStatus {
         switch failure {
-        case .wait: .tooManyRequests
+        case .wait, .tooManyTries: .tooManyRequests
         case .wrongCode, .newCodeNeeded: .unprocessableEntity
         case .unavailable: .serviceUnavailable
         case .disabled: .forbidden
@@ -214,8 +234,10 @@ struct PhoneSignInController: RouteCollection {
 
     func apiError(_ failure: PhoneSignIn.Failure, _ request: Request) -> AppError {
         switch failure {
-        case .wait(let seconds):
+        case .wait(let seconds, _):
             AppError(status: .tooManyRequests, code: "wait", messageKey: "signin.wait_api", field: "phone", headers: ["Retry-After": String(seconds)])
+        case .tooManyTries(let seconds):
+            AppError(status: .tooManyRequests, code: "too_many_tries", messageKey: "signin.too_many_tries_api", field: "code", headers: ["Retry-After": String(seconds)])
         case .wrongCode: AppError(status: .unprocessableEntity, code: "wrong_code", messageKey: "signin.wrong_code_api", field: "code")
         case .newCodeNeeded: AppError(status: .unprocessableEntity, code: "new_code_needed", messageKey: "signin.new_code_needed", field: "code")
         case .unavailable: AppError(status: .serviceUnavailable, code: "sms_unavailable", messageKey: "signin.unavailable", field: nil)
@@ -226,7 +248,10 @@ struct PhoneSignInController: RouteCollection {
 
 private extension Response {
     func withRetryAfter(_ failure: PhoneSignIn.Failure) -> Response {
-        if case .wait(let seconds) = failure { headers.replaceOrAdd(name: "Retry-After", value: String(seconds)) }
+        switch failure {
+        case .wait(let seconds, _), .tooManyTries(let seconds): headers.replaceOrAdd(name: "Retry-After", value: String(seconds))
+        default: break
+        }
         return self
     }
 }

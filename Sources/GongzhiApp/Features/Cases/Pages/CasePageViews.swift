@@ -21,7 +21,7 @@ struct CaseRowView: Encodable {
     let opened: String
     let due: String
     let isOpen: Bool
-    /// An emergency nobody has taken yet: a red mark, and first in every queue.
+    /// An emergency the one responsible has not signed for yet: a red mark, and first in every queue.
     let emergency: Bool
 }
 
@@ -94,7 +94,7 @@ struct CaseLabels {
             sla: record.state.isOpen ? record.slaLevel.rawValue : "none",
             slaLabel: record.state.isOpen ? Strings.text("sla.\(record.slaLevel.rawValue)", lang) : "—",
             place: place(record), handler: handler(record), opened: PageDates.minute(record.openedAt),
-            due: Self.due(record, lang), isOpen: record.state.isOpen, emergency: record.emergencyMinutes != nil && record.state == .submitted)
+            due: Self.due(record, lang), isOpen: record.state.isOpen, emergency: record.isPendingEmergency)
     }
 
     /// The completion deadline in words, saying so when it is provisional (a year without the holiday arrangement).
@@ -140,9 +140,9 @@ extension CaseLabels {
                 photos[photo.eventSeq ?? 0, default: []].append("/api/v1/cases/\(record.id!.uuidString.lowercased())/attachments/\(photo.id!.uuidString.lowercased())")
             }
         }
-        // Staff read every note; a reader of their own request (or one they follow) replies and their own rating;
-        // the public board and tracking only what answers the resident (`NoteAudience`).
-        let reach: NoteAudience = showActors ? .staff : reader == nil ? .everyone : .submitter
+        // Staff read every note; the one who raised it also their own rating's words; everyone else (a follower,
+        // the public board, tracking) only what answers the resident (`NoteAudience`).
+        let reach: NoteAudience = showActors ? .staff : reader.map { $0.userID.uuid == record.submitterUserID } == true ? .submitter : .everyone
         return events.map { event in
             let audience = CaseAction.noteAudience(ofEvent: event.action)
             let actor: String = switch event.actorName {

@@ -12,7 +12,7 @@ struct EmergencyView: Encodable {
 
     let calls: [Call]
     let minutes: Int
-    /// Someone has taken it (accepted or further): the alert is over, the numbers still shown.
+    /// The one responsible has signed for it: the alert is over.
     let taken: Bool
     let alerted: String
 
@@ -25,7 +25,7 @@ struct EmergencyView: Encodable {
     static func of(_ record: CaseRecord, lang: Lang, on db: any Database) async throws -> EmergencyView? {
         guard let minutes = record.emergencyMinutes, record.state.isOpen else { return nil }
         let rule = try await CatalogueStore.item(record.itemCode, version: record.catalogueVersion, on: db)?.emergency
-        return EmergencyView(calls: calls(rule?.calls ?? [], lang), minutes: minutes, taken: record.state != .submitted,
+        return EmergencyView(calls: calls(rule?.calls ?? [], lang), minutes: minutes, taken: !record.isPendingEmergency,
                              alerted: Strings.text("emergency.alerted", lang).replacingOccurrences(of: "{minutes}", with: "\(minutes)"))
     }
 }

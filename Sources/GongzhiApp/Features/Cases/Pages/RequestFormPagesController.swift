@@ -144,7 +144,7 @@ struct RequestFormPagesController: RouteCollection {
             own = member.household.unit.$building.id
         }
         let buildings = try await BuildingRecord.query(on: db).group(.or) { group in for scope in scopes { group.filter(\.$orgPath =~ scope) } }
-            .with(\.$compound).limit(500).all()
+            .with(\.$compound).sort(\.$orgPath).sort(\.$name).limit(500).all()
         let chosen = selected ?? own
         let groups = Dictionary(grouping: buildings, by: { $0.compound.name })
         return groups.keys.sorted().map { name in

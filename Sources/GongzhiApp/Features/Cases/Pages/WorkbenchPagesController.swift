@@ -125,11 +125,9 @@ struct WorkbenchPagesController: RouteCollection {
                 .run { output in keys.withLockedValue { $0.append(Result { try DeadlineKey(output) }) } }
         }
         let found: [DeadlineKey] = try keys.withLockedValue { try $0.map { try $0.get() } }
-        // Emergencies nobody has taken yet come before everything, oldest first (`EmergencyRule`).
-        let urgent = states.contains(.submitted)
-            ? try await query.copy().filter(\.$state == .submitted).filter(\.$emergencyMinutes != nil).sort(\.$openedAt).sort(\.$number)
-                .field(\.$id).range(0..<(offset + limit)).all().compactMap(\.id)
-            : []
+        // Emergencies not yet signed for by the one responsible come before everything, oldest first (`EmergencyRule`).
+        let urgent = try await query.copy().filter(\.$state ~~ states).filter(\.$emergencyMinutes != nil).filter(\.$signedAt == nil)
+            .sort(\.$openedAt).sort(\.$number).field(\.$id).range(0..<(offset + limit)).all().compactMap(\.id)
         let first = Set(urgent)
         let page = (urgent + found.sorted().map(\.id).filter { !first.contains($0) }).dropFirst(offset).prefix(limit)
         guard !page.isEmpty else { return [] }
