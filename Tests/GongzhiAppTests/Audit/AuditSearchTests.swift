@@ -111,6 +111,8 @@ struct AuditSearchTests {
             let html = page.body.string
             #expect(html.contains("value=\"grid\"") && html.contains(gridID) && !html.contains(workerID))
             #expect(html.contains("时间（北京时间）"))
+            // Accounts and actions in words; the code stays for searching.
+            #expect(html.contains("（grid）") && html.contains("签发接口令牌") && html.contains("token.create"))
             let wrong = try await auditor.send(.GET, "/audit?actor=nobody-here")
             #expect(wrong.status == .unprocessableEntity)
             #expect(wrong.body.string.contains("操作人：没有这个账号。") && wrong.body.string.contains("value=\"nobody-here\""))

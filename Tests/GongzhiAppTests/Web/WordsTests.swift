@@ -110,7 +110,20 @@ struct WordsTests {
         let built = Set(code.matches(of: /Strings\.(?:text|entry)\("([a-z0-9_.]+)\\\(/).map { String($0.output.1) })
         #expect(built.count > 25)
         // Optional by design: a form message without a label for its field shows the message alone; a number to
-        // call without a name (`call.<number>`) shows the number alone.
-        #expect(built.subtracting(Self.families().map(\.0) + ["field.", "call."]).sorted() == [])
+        // call without a name (`call.<number>`) shows the number alone; an audit action without words (`audit.act.<action>`)
+        // shows its code.
+        #expect(built.subtracting(Self.families().map(\.0) + ["field.", "call.", "audit.act."]).sorted() == [])
+    }
+
+    @Test("every action the audit log records by name has words on the audit page, in both languages")
+    func auditActions() throws {
+        let code = try SourceLintTests.files(under: "Sources/GongzhiApp", extension: "swift").map { try String(contentsOf: $0, encoding: .utf8) }
+            .joined(separator: "\n")
+        let actions = Set(code.matches(of: /AuditEvent\(action: "([a-z0-9_.]+)"/).map { String($0.output.1) })
+        #expect(actions.count > 60)
+        let missing = actions.filter { Strings.entry("audit.act.\($0)", .zh) == nil || Strings.entry("audit.act.\($0)", .en) == nil }
+        #expect(missing.sorted() == [])
+        #expect(AuditController.EntryRow.label("case.dispatch", .zh) == "诉求：派单")
+        #expect(AuditController.EntryRow.label("login.success", .zh) == "登录成功")
     }
 }

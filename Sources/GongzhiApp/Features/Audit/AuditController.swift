@@ -80,17 +80,32 @@ struct AuditController: RouteCollection {
         let objectType: String
         let objectId: String
         let outcome: String
+        /// Who, in words: the account's name and username, the system, a visitor.
+        let actorName: String
+        /// What, in words (the code stays beside it for searching).
+        let actionLabel: String
 
-        init(_ e: EntryDTO) {
+        init(_ e: EntryDTO, names: [String: String], lang: Lang) {
             seq = e.seq
             at = PageDates.second(e.at)
             actor = e.actor
+            actorName = names[e.actor] ?? (e.actor == "system" || e.actor.hasPrefix("system")
+                ? Strings.text("audit.actor_system", lang) : e.actor == "anonymous" || e.actor.isEmpty ? Strings.text("audit.actor_anonymous", lang) : e.actor)
+            actionLabel = EntryRow.label(e.action, lang)
             roles = e.roles
             action = e.action
             summary = e.summary
             objectType = e.objectType
             objectId = e.objectId
             outcome = e.outcome
+        }
+
+        /// An action in words: its own (`audit.act.<action>`), a case step's ("诉求：派单"), or the code itself.
+        static func label(_ action: String, _ lang: Lang) -> String {
+            if let words = Strings.entry("audit.act.\(action)", lang) { return words }
+            let parts = action.split(separator: ".", maxSplits: 1).map(String.init)
+            if parts.count == 2, parts[0] == "case", let step = Strings.entry("action.\(parts[1])", lang) { return Strings.text("audit.act_case", lang) + step }
+            return action
         }
     }
 
@@ -134,13 +149,17 @@ struct AuditController: RouteCollection {
             outcomes: [SelectOption(value: "", label: Strings.text("workbench.any", lang), selected: outcome.isEmpty)]
                 + AuditSearch.outcomes.map { SelectOption(value: $0, label: Strings.text("audit.outcome_\($0)", lang), selected: outcome == $0) },
             from: asked("from"), to: asked("to"), filtered: search.query(before: nil) != "")
+        // The accounts named on this page, by id: "王敏（worker）" instead of an id.
+        let ids = Set(records.compactMap { UUID(uuidString: $0.actor) })
+        let names = ids.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await UserRecord.query(on: request.db).filter(\.$id ~~ Array(ids)).all()
+            .map { ($0.id!.uuidString.lowercased(), $0.displayName.isEmpty ? $0.username : "\($0.displayName)（\($0.username)）") })
         var older: String?
         if records.count == search.limit, let last = records.last?.id {
             older = "/audit?" + search.query(before: last)
         }
         let context = AuditPage(
             page: await PageBase.make(for: request, title: Strings.text("audit.title", lang)),
-            entries: records.map { EntryRow(EntryDTO($0)) }, verify: verify, search: form, messages: messages,
+            entries: records.map { EntryRow(EntryDTO($0), names: names, lang: lang) }, verify: verify, search: form, messages: messages,
             olderHref: older, newestHref: search.before != nil ? "/audit?" + search.query(before: nil) : nil)
         return try await request.view.render("audit/index", context)
             .encodeResponse(status: messages.isEmpty ? .ok : .unprocessableEntity, for: request)
