@@ -84,7 +84,7 @@ struct WordsTests {
             ("resource.kind.", raw(ResourceOfferRecord.Kind.self)), ("satisfaction.", raw(CaseActions.Satisfaction.self)),
             ("import.reason.", raw(ResidentImport.Reason.self)), ("account.", raw(AccountObligation.self)),
             ("audit.outcome_", AuditSearch.outcomes), ("workbench.sort_", WorkbenchPagesController.sorts),
-            ("need.done.", NeedPagesController.flashes), ("rectification.done.", RectificationPagesController.flashes), ("category.", CatalogueCategory.requiredCodes),
+            ("need.done.", NeedPagesController.flashes), ("kpi.", CommunityComparison.definitionKeys), ("kpi.def.", CommunityComparison.definitionKeys), ("rectification.done.", RectificationPagesController.flashes), ("category.", CatalogueCategory.requiredCodes),
             ("action.", raw(CaseAction.self).filter { $0 != "rate_satisfied" && $0 != "rate_unsatisfied" } + ["rate", "submit", CaseClock.recomputedAction,
                                                                                                                    OrgTreeChanges.handlerMovedAction]),
             ("mine.action.", raw(CaseAction.self) + ["rate", "submit", CaseClock.recomputedAction, OrgTreeChanges.handlerMovedAction]),

@@ -113,6 +113,7 @@ struct SupervisionPagesController: RouteCollection {
         let from: String
         let to: String
         let cards: [Card]
+        let comparison: CommunityComparison
         let charts: [Chart]
         let messages: [FormMessage]
     }
@@ -136,6 +137,13 @@ struct SupervisionPagesController: RouteCollection {
         let trend = try await KPIAPIController.report(cells, from: from, to: to, by: step, lang: lang, on: request.db)
         let byCommunity = try await KPIAPIController.report(cells, from: from, to: to, by: "community", lang: lang, on: request.db)
         let byCategory = try await KPIAPIController.report(cells, from: from, to: to, by: "category", lang: lang, on: request.db)
+        // The period as long just before, for the change of each community's on-time rate.
+        let previousTo = DayNumber(DayNumber(from).value - 1).civil, previousFrom = DayNumber(DayNumber(from).value - days).civil
+        let previous = try await KPIAPIController.report(
+            try await KPIAPIController.cells(actor: actor, from: previousFrom, to: previousTo, now: now, grain: .init(place: .community), on: request.db),
+            from: previousFrom, to: previousTo, by: "community", lang: lang, on: request.db)
+        let comparison = CommunityComparison.make(current: byCommunity, previous: previous, sort: request.query[String.self, at: "sort"],
+                                                  from: from, to: to, lang: lang)
         func t(_ key: String) -> String { Strings.text(key, lang) }
         func percent(_ rate: CaseKPIs.Rate) -> String { SVGChart.text(rate.value, .percent) }
         let total = trend.total
@@ -178,6 +186,6 @@ struct SupervisionPagesController: RouteCollection {
         ]
         return try await request.view.render("monitoring/dashboard", DashboardPage(
             page: await PageBase.make(for: request, title: t("dashboard.title")), from: from.description, to: to.description,
-            cards: cards, charts: charts, messages: messages)).encodeResponse(status: messages.isEmpty ? .ok : .unprocessableEntity, for: request)
+            cards: cards, comparison: comparison, charts: charts, messages: messages)).encodeResponse(status: messages.isEmpty ? .ok : .unprocessableEntity, for: request)
     }
 }
