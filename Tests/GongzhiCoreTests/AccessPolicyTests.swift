@@ -128,3 +128,21 @@ struct OrgTreeTests {
         #expect(OrgPath("no-slashes") == nil && OrgPath("/a//b/") == nil && OrgPath("/a/b/") != nil)
     }
 }
+
+@Suite("Where a resident may raise a problem")
+struct ResidentReportingTests {
+    @Test("a resident within their compounds; one not yet in a household anywhere; staff never through the resident's way")
+    func mayReport() throws {
+        let compound = OrgPath.root.appending("d1").appending("s1").appending("c1").appending("k1")
+        let inside = compound.appending("b1"), elsewhere = OrgPath.root.appending("d1").appending("s2").appending("c2").appending("k2").appending("b2")
+        let resident = Actor(userID: "r", username: "r", grants: [RoleGrant(role: .resident, path: compound)])
+        #expect(resident.isResident && resident.mayReport(at: inside) && !resident.mayReport(at: elsewhere))
+        let signedUp = Actor(userID: "s", username: "s", grants: [])
+        #expect(signedUp.isResident && signedUp.mayReport(at: elsewhere))
+        let worker = Actor(userID: "w", username: "w", grants: [RoleGrant(role: .communityWorker, path: compound)])
+        #expect(!worker.isResident && !worker.mayReport(at: inside))
+        let both = Actor(userID: "b", username: "b", grants: [RoleGrant(role: .resident, path: compound), RoleGrant(role: .communityWorker, path: compound)])
+        #expect(!both.isResident)
+    }
+}
+

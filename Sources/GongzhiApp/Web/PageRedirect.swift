@@ -5,6 +5,11 @@ import Vapor
 /// its `?done=` word; a secret shown once (an anonymous report's tracking code) rides in a cookie that only that
 /// page reads, for ten minutes, and clears.
 enum PageRedirect {
+    /// "?next=…" for a page to return to after signing in (percent-encoded), or "" for the home page.
+    static func nextQuery(_ next: String) -> String {
+        next == "/" ? "" : "?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+    }
+
     static let secretCookie = "gz_shown_once"
 
     /// 303 to `location`, with `secret` for the page at that path to show once.

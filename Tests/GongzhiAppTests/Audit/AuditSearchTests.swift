@@ -113,6 +113,7 @@ struct AuditSearchTests {
             #expect(html.contains("时间（北京时间）"))
             // Accounts and actions in words; the code stays for searching.
             #expect(html.contains("（grid）") && html.contains("签发接口令牌") && html.contains("token.create"))
+            #expect(html.contains(">成功<") && !html.contains(">success<"))
             let wrong = try await auditor.send(.GET, "/audit?actor=nobody-here")
             #expect(wrong.status == .unprocessableEntity)
             #expect(wrong.body.string.contains("操作人：没有这个账号。") && wrong.body.string.contains("value=\"nobody-here\""))

@@ -71,7 +71,7 @@ struct LoginController: RouteCollection {
         let cookieName = SessionCookie.name(https: request.gongzhi.config.https)
         let token = try await Login.openSession(for: user, password: password, replacing: request.cookies[cookieName]?.string, in: request.context)
         let target = user.secondFactorSealed == nil ? next
-            : "/account/security" + (next == "/" ? "" : "?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+            : "/account/security" + PageRedirect.nextQuery(next)
         let response = request.redirect(to: target, redirectType: .normal)
         response.cookies[cookieName] = SessionCookie.make(token, https: request.gongzhi.config.https)
         return response

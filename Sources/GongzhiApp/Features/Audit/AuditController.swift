@@ -84,6 +84,7 @@ struct AuditController: RouteCollection {
         let actorName: String
         /// What, in words (the code stays beside it for searching).
         let actionLabel: String
+        let outcomeLabel: String
 
         init(_ e: EntryDTO, names: [String: String], lang: Lang) {
             seq = e.seq
@@ -92,6 +93,7 @@ struct AuditController: RouteCollection {
             actorName = names[e.actor] ?? (e.actor == "system" || e.actor.hasPrefix("system")
                 ? Strings.text("audit.actor_system", lang) : e.actor == "anonymous" || e.actor.isEmpty ? Strings.text("audit.actor_anonymous", lang) : e.actor)
             actionLabel = EntryRow.label(e.action, lang)
+            outcomeLabel = Strings.entry("audit.outcome_\(e.outcome)", lang) ?? e.outcome
             roles = e.roles
             action = e.action
             summary = e.summary

@@ -51,7 +51,7 @@ struct PhoneSignInController: RouteCollection {
     func renderPhone(_ request: Request, phone: String, next: String?, messages: [FormMessage], status: HTTPStatus = .ok) async throws -> Response {
         try await request.view.render("accounts/signin", PhonePage(
             page: await PageBase.make(for: request, title: Strings.text("signin.title", request.lang)),
-            phone: phone, next: request.safeNext(next), nextQuery: Self.query(next: request.safeNext(next)), messages: messages))
+            phone: phone, next: request.safeNext(next), nextQuery: PageRedirect.nextQuery(request.safeNext(next)), messages: messages))
             .encodeResponse(status: status, for: request)
     }
 
@@ -113,12 +113,7 @@ struct PhoneSignInController: RouteCollection {
     }
 
     func redirectToCode(_ request: Request, next: String?) -> Response {
-        request.redirect(to: "/signin/code" + Self.query(next: request.safeNext(next)), redirectType: .normal)
-    }
-
-    /// "?next=…" percent-encoded, or "" for the home page.
-    static func query(next: String) -> String {
-        next == "/" ? "" : "?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        request.redirect(to: "/signin/code" + PageRedirect.nextQuery(request.safeNext(next)), redirectType: .normal)
     }
 
     // MARK: The pending number

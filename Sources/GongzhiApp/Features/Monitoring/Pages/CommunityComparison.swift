@@ -12,18 +12,7 @@ struct CommunityComparison: Encodable {
         let sorted: Bool
         /// How a sorted column is ordered: "ascending" (rates, worst first) or "descending" (intake, time to close).
         let direction: String
-        var arrow: String { direction == "ascending" ? "▲" : "▼" }
-
-        enum CodingKeys: String, CodingKey { case label, href, sorted, direction, arrow }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(label, forKey: .label)
-            try c.encodeIfPresent(href, forKey: .href)
-            try c.encode(sorted, forKey: .sorted)
-            try c.encode(direction, forKey: .direction)
-            try c.encode(arrow, forKey: .arrow)
-        }
+        let arrow: String
     }
 
     struct Row: Encodable {
@@ -71,8 +60,9 @@ struct CommunityComparison: Encodable {
         let groups = current.groups.sorted { (key($0.figures), $0.name) < (key($1.figures), $1.name) }
         let period = "from=\(from.description)&to=\(to.description)"
         func column(_ label: String, _ sortKey: String?) -> Column {
-            Column(label: Strings.text(label, lang), href: sortKey.map { "/dashboard?\(period)&sort=\($0)#comparison-h" }, sorted: sortKey == sort,
-                   direction: ["intake", "handling"].contains(sortKey ?? "") ? "descending" : "ascending")
+            let descending = ["intake", "handling"].contains(sortKey ?? "")
+            return Column(label: Strings.text(label, lang), href: sortKey.map { "/dashboard?\(period)&sort=\($0)#comparison-h" }, sorted: sortKey == sort,
+                   direction: descending ? "descending" : "ascending", arrow: descending ? "▼" : "▲")
         }
         let columns = [column("level.community", nil), column("kpi.intake", "intake"), column("kpi.response", "response"),
                        column("kpi.solve", "solve"), column("kpi.satisfaction", "satisfaction"), column("kpi.on_time", "on_time"),

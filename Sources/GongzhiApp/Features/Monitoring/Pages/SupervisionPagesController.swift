@@ -53,7 +53,7 @@ struct SupervisionPagesController: RouteCollection {
         }
         // Warnings first, grouped by kind; a case already listed there is not listed again below.
         let groups = try await WarningGroup.load(actor: actor, lang: lang, now: request.now, on: db)
-        let warned = groups.flatMap(\.rows).compactMap { $0.caseHref.flatMap { UUID(uuidString: String($0.dropFirst("/cases/".count))) } }
+        let warned = groups.flatMap(\.rows).compactMap(\.caseID)
         let red = try await list { warned.isEmpty ? $0.filter(\.$slaLevel == .red) : $0.filter(\.$slaLevel == .red).filter(\.$id !~ warned) }
         let yellow = try await list { $0.filter(\.$slaLevel == .yellow) }
         let arbitration = try await list { $0.filter(\.$state == .arbitration) }

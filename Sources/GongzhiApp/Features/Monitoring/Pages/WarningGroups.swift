@@ -13,6 +13,7 @@ struct WarningGroup: Encodable {
     struct Row: Encodable {
         let id: String
         let title: String
+        let caseID: UUID?
         let caseHref: String?
         let number: String
         let place: String
@@ -51,7 +52,7 @@ struct WarningGroup: Encodable {
                 }
                 let overdue = since.map { now > $0 ? DurationWords.text(seconds: now.timeIntervalSince($0), lang) : "—" } ?? ""
                 return Row(id: w.id!.uuidString.lowercased(), title: record.map { CaseText.shown($0.title, to: actor, of: $0) } ?? w.detail,
-                           caseHref: w.caseID.map { "/cases/\($0.uuidString.lowercased())" }, number: record?.number ?? "",
+                           caseID: w.caseID, caseHref: w.caseID.map { "/cases/\($0.uuidString.lowercased())" }, number: record?.number ?? "",
                            place: record.map { placeName($0.placePath) + " · " + labels.place($0) } ?? placeName(w.orgPath),
                            overdue: overdue, handler: record.map(labels.handler) ?? "",
                            stateLabel: Strings.text("warning.state.\(w.state.rawValue)", lang), canAcknowledge: w.state == .open)
