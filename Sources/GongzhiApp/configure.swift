@@ -58,6 +58,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: OrgPagesController())
     try app.register(collection: PeopleAPIController())
     try app.register(collection: PeoplePagesController())
+    try app.register(collection: HouseholdJoinPagesController())
     try app.register(collection: ImportController())
     try app.register(collection: AuditController())
     try app.register(collection: CasesAPIController())

@@ -91,5 +91,7 @@ enum GongzhiMigrations {
         app.migrations.add(AddUserPhone())
         // Emergencies come first (issue 26)
         app.migrations.add(AddCaseEmergencyMinutes())
+        // Residents join their household by its code or are confirmed by the community (issue 26)
+        app.migrations.add(CreateHouseholdJoins())
     }
 }

@@ -12,6 +12,7 @@ enum ModelRegistry {
         DeliberationPhotoRecord.self, NeedRecord.self, NeedSupportRecord.self, NeedCaseRecord.self, DeliberationSettingsRecord.self,
         OwnerVoteRecord.self, OwnerVoteVoterRecord.self, OwnerVoteBallotRecord.self, PollRecord.self, PollVoteRecord.self, ProjectRecord.self,
         ProjectFundingRecord.self, ProjectMilestoneRecord.self, ProjectUpdateRecord.self, ProjectRatingRecord.self, CaseNoticeRecord.self, Open311KeyRecord.self,
-        OrgNodeRecord.self, CompoundRecord.self, BuildingRecord.self, HousingUnitRecord.self, HouseholdRecord.self, PersonRecord.self, HouseholdMemberRecord.self, PhoneCodeRecord.self
+        OrgNodeRecord.self, CompoundRecord.self, BuildingRecord.self, HousingUnitRecord.self, HouseholdRecord.self, PersonRecord.self, HouseholdMemberRecord.self, PhoneCodeRecord.self,
+        HouseholdJoinRecord.self
     ]
 }

@@ -14,6 +14,8 @@ public struct FieldCipher: Sendable {
         case idempotentResponse = "idempotency.response"
         /// An account's authenticator secret (TOTP), enrolled or awaiting confirmation.
         case secondFactor = "user.second_factor"
+        /// A household's code for joining it (入户码), shown to the community's workers.
+        case householdCode = "household.join_code"
     }
 
     public enum Error: Swift.Error, Equatable, Sendable {

@@ -30,6 +30,7 @@ public enum IDKinds {
     public enum Person: IDKind {}
     public enum Case: IDKind {}
     public enum OrgNode: IDKind {}
+    public enum Household: IDKind {}
 }
 
 /// A sign-in account (`users`).
@@ -40,3 +41,5 @@ public typealias PersonID = TypedID<IDKinds.Person>
 public typealias CaseID = TypedID<IDKinds.Case>
 /// A node of the organisation tree (`org_nodes`).
 public typealias OrgNodeID = TypedID<IDKinds.OrgNode>
+/// A household (`households`).
+public typealias HouseholdID = TypedID<IDKinds.Household>

@@ -55,6 +55,7 @@ struct MigrationNamesTests {
         "GongzhiApp.CreatePhoneCodes",
         "GongzhiApp.AddUserPhone",
         "GongzhiApp.AddCaseEmergencyMinutes",
+        "GongzhiApp.CreateHouseholdJoins",
         "GongzhiApp.NarrowKPIDirtyTrigger",
         "GongzhiApp.RecountNeverSignedCases",
         "GongzhiApp.UniqueAccountPerPerson",

@@ -16,5 +16,6 @@ enum SessionSweeper {
             }.delete()
             try await APITokenRecord.query(on: db).filter(\.$expiresAt < now).delete()
         }
+        try await HouseholdJoining.sweep(context)
     }
 }

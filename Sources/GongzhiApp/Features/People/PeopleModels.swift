@@ -13,11 +13,18 @@ final class HouseholdRecord: Model, @unchecked Sendable {
     /// A label when a unit holds several households ("主户", "2").
     @Field(key: "label") var label: String
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    /// The household code (入户码, `HouseholdCodeRules`): sealed for the workers who show it, its keyed hash for
+    /// finding the household, and when it was issued (it is valid for 30 days).
+    @OptionalField(key: "join_code_enc") var joinCodeSealed: String?
+    @OptionalField(key: "join_code_hash") var joinCodeHash: String?
+    @OptionalField(key: "join_code_issued_at") var joinCodeIssuedAt: Date?
     @Children(for: \.$household) var members: [HouseholdMemberRecord]
 
     /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
     /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
-    var properties: [any AnyProperty] { [$id, $unit, $orgPath, $label, $createdAt, $members] }
+    var properties: [any AnyProperty] {
+        [$id, $unit, $orgPath, $label, $createdAt, $joinCodeSealed, $joinCodeHash, $joinCodeIssuedAt, $members]
+    }
 
     init() {}
 

@@ -157,6 +157,9 @@ struct PeoplePagesController: RouteCollection {
         let members: [MemberRow]
         let relations: [Relation]
         let canManage: Bool
+        /// The household code (入户码) as read out, and until when it works; empty when none is valid.
+        let joinCode: String
+        let joinCodeUntil: String
         let messages: [FormMessage]
     }
 
@@ -168,6 +171,8 @@ struct PeoplePagesController: RouteCollection {
         let unit = try await HousingUnitRecord.query(on: db).filter(\.$id == household.$unit.id).with(\.$building) { $0.with(\.$compound) }.first()!
         let members = try await HouseholdMemberRecord.query(on: db).filter(\.$household.$id == id).with(\.$person).all()
         let isOwn = own.contains(id)
+        let canManage = AccessPolicy.allows(.manageResidents, actor: actor, at: OrgPath(household.orgPath) ?? .root)
+        let code = canManage ? HouseholdJoining.currentCode(of: household, cipher: request.gongzhi.cipher, now: request.context.now) : nil
         let context = HouseholdPage(
             page: await PageBase.make(for: request, title: Strings.text("people.household", lang)), id: id.uuidString,
             place: "\(unit.building.compound.name) \(unit.building.name) \(unit.number)",
@@ -178,7 +183,9 @@ struct PeoplePagesController: RouteCollection {
                                  relation: Strings.text("relation.\(m.relation.rawValue)", lang), resides: m.resides)
             },
             relations: HouseholdRelation.allCases.map { Relation(value: $0.rawValue, label: Strings.text("relation.\($0.rawValue)", lang)) },
-            canManage: AccessPolicy.allows(.manageResidents, actor: actor, at: OrgPath(household.orgPath) ?? .root), messages: messages)
+            canManage: canManage, joinCode: code?.code ?? "",
+            joinCodeUntil: code.map { Strings.text("household.code_until", lang).replacingOccurrences(of: "{date}", with: PageDates.minute($0.validUntil)) } ?? "",
+            messages: messages)
         return try await request.view.render("people/household", context).encodeResponse(status: status, for: request)
     }
 

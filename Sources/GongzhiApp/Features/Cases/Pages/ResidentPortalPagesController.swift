@@ -30,6 +30,8 @@ struct ResidentPortalPagesController: RouteCollection {
         let unjoined: Bool
         /// Just signed up.
         let welcome: Bool
+        /// Just joined a household.
+        let joined: Bool
     }
 
     struct PaperBallotNotice: Encodable {
@@ -54,7 +56,8 @@ struct ResidentPortalPagesController: RouteCollection {
             board: CaseTable(t: page.t, rows: board.map { labels.row($0, linkTo: "/board/") }, caption: page.t["portal_board"] ?? ""),
             votes: votes.map { OwnerVotePagesController.row($0, compound: compounds[$0.$compound.id] ?? "", lang: request.lang) },
             paperBallots: try await paperBallotNotices(userID, lang: request.lang, on: request.db),
-            unjoined: !actor.grants.contains { $0.role == .resident }, welcome: (try? request.query.get(String.self, at: "welcome")) != nil))
+            unjoined: !actor.grants.contains { $0.role == .resident }, welcome: (try? request.query.get(String.self, at: "welcome")) != nil,
+            joined: (try? request.query.get(String.self, at: "joined")) != nil && actor.personID != nil))
     }
 
     /// Paper ballots entered in the resident's name that they have not yet seen on the vote's page, naming the vote.

@@ -31,6 +31,8 @@ struct WorkbenchPagesController: RouteCollection {
         let to: String
         let openOnly: Bool
         let canEnter: Bool
+        /// "N requests to join a household wait for you", or empty.
+        let joinsWaiting: String
         let nextHref: String?
         let previousHref: String?
         let messages: [FormMessage]
@@ -199,6 +201,8 @@ struct WorkbenchPagesController: RouteCollection {
         let nodes = scopes.isEmpty ? [] : try await OrgNodeRecord.query(on: request.db)
             .group(.or) { group in for scope in scopes { group.filter(\.$path =~ scope.rawValue) } }
             .sort(\.$path).limit(400).all()
+        let joinsWaiting = AccessPolicy.allowsAnywhere(.manageResidents, actor: actor)
+            ? try await HouseholdJoining.pending(for: actor, limit: 100, on: request.db).count : 0
         func option(_ value: String, _ label: String, _ selected: Bool) -> SelectOption { SelectOption(value: value, label: label, selected: selected) }
         let any = Strings.text("workbench.any", lang)
         let context = QueuePage(
@@ -221,6 +225,7 @@ struct WorkbenchPagesController: RouteCollection {
             sorts: Self.sorts.map { option($0, Strings.text("workbench.sort_\($0)", lang), filters.sort == $0) },
             from: filters.from?.description ?? "", to: filters.to?.description ?? "", openOnly: filters.openOnly,
             canEnter: AccessPolicy.allowsAnywhere(.intakeCases, actor: actor),
+            joinsWaiting: joinsWaiting == 0 ? "" : Strings.text("workbench.joins_waiting", lang).replacingOccurrences(of: "{count}", with: String(joinsWaiting)),
             nextHref: remaining > Self.pageSize ? "/workbench?" + filters.query(offset: filters.offset + Self.pageSize) : nil,
             previousHref: filters.offset > 0 ? "/workbench?" + filters.query(offset: max(0, filters.offset - Self.pageSize)) : nil,
             messages: messages)

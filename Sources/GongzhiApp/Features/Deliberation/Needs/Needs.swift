@@ -209,7 +209,7 @@ enum Needs {
             if try await NeedCaseRecord.query(on: db).filter(\.$caseID ~~ ids.map(\.uuid)).count() > 0 { throw AppError.conflict("case_in_need") }
             // The need belongs to the community the cases are placed in.
             guard let placePath = OrgPath(records[0].placePath),
-                  let community = try await communityNode(containing: placePath, on: db) else { throw AppError.invalid("caseIds", "cases_differ") }
+                  let community = try await OrgNodeRecord.community(containing: placePath, on: db) else { throw AppError.invalid("caseIds", "cases_differ") }
             guard AccessPolicy.allows(.manageDeliberation, actor: actor, at: community.orgPath) else { throw AppError.forbidden }
             let compoundID = records[0].buildingID.flatMap { compounds[$0] }
             let item = try await CatalogueStore.item(records[0].itemCode, version: records[0].catalogueVersion, on: db)
@@ -227,13 +227,6 @@ enum Needs {
                                                change: ["cases": oldest.map(\.number).joined(separator: ",")]), on: db)
             return need
         }
-    }
-
-    /// The community node on the path from the root to `path`.
-    static func communityNode(containing path: OrgPath, on db: any Database) async throws -> OrgNodeRecord? {
-        let ids = path.segments.compactMap(UUID.init(uuidString:))
-        guard !ids.isEmpty else { return nil }
-        return try await OrgNodeRecord.query(on: db).filter(\.$id ~~ ids).filter(\.$level == .community).first()
     }
 
     // MARK: Settings
