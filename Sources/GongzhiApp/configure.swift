@@ -106,6 +106,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     app.asyncCommands.use(APIKeyCommands.group(), as: "api-key")
     app.asyncCommands.use(OwnerVoteCommands.group(), as: "owner-vote")
     app.asyncCommands.use(CalendarCommands.group(), as: "calendar")
+    app.asyncCommands.use(ClassifierCommands.group(), as: "classifier")
     var kpi = AsyncCommands()
     kpi.use(KPICheckCommand(), as: "check")
     app.asyncCommands.use(kpi.group(help: "KPI rollups"), as: "kpi")
@@ -139,6 +140,7 @@ extension Application {
             try await PhoneSignIn.sweep(context)
             try await AddressFailures.sweep(context)
             try await SignInPlaces.sweep(context)
+            try await context.services.classifier.retrain(on: context.db)
         })
         lifecycle.use(PeriodicWork(name: "retention sweep", every: .seconds(3_600)) { context in
             try await RetentionSweep.run(context)

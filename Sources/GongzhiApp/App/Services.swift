@@ -19,6 +19,8 @@ struct GongzhiServices: Sendable {
     let sms: any SMSProvider
     /// The rules of those codes (Core).
     let phoneCodes = PhoneCodeRules()
+    /// The classifier learned from confirmed cases (`LearnedClassifier`).
+    let classifier = LearnedClassifier()
 }
 
 enum DataInventoryLoader {

@@ -21,7 +21,7 @@ enum OrgPathColumns {
         ("kpi_contributions", "place_path"), ("kpi_contributions", "handler_path"), ("kpi_contributions", "accused_path"),
         ("needs", "org_path"), ("polls", "org_path"), ("owner_votes", "org_path"), ("projects", "org_path"),
         ("council_members", "org_path"), ("meetings", "org_path"), ("resources", "org_path"),
-        ("open311_keys", "org_path"),
+        ("open311_keys", "org_path"), ("household_joins", "org_path"),
     ].map { Column(table: $0.0, column: $0.1) }
 
     /// The columns named `path` or ending in `_path` in the database's own tables.

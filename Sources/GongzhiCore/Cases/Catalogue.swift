@@ -80,10 +80,18 @@ public struct CatalogueItem: Codable, Sendable, Equatable {
     public let questions: [CatalogueQuestion]
     /// Danger to people (someone trapped, gas, a fall…): whom to call and how soon someone must take the case.
     public let emergency: EmergencyRule?
+    /// The item in the words residents use, for residents' pages ("水发黄、水箱脏" for 二次供水); empty: the name.
+    public let plainName: String
+    /// How residents word it (data): what the classifier learns from before any case is confirmed.
+    public let phrases: [String]
+
+    /// The item's name on residents' pages.
+    public var everydayName: String { plainName.isEmpty ? name : plainName }
 
     public init(code: String, category: String, name: String, nameEn: String, responsible: ResponsibleParty, department: String = "",
                 kind: CaseKind, responseHours: Int, completionDays: Int, keywords: [String], eventCode: String = "",
-                communityMayHandle: Bool, questions: [CatalogueQuestion] = [], emergency: EmergencyRule? = nil) {
+                communityMayHandle: Bool, questions: [CatalogueQuestion] = [], emergency: EmergencyRule? = nil,
+                plainName: String = "", phrases: [String] = []) {
         self.code = code
         self.category = category
         self.name = name
@@ -98,11 +106,13 @@ public struct CatalogueItem: Codable, Sendable, Equatable {
         self.communityMayHandle = communityMayHandle
         self.questions = questions
         self.emergency = emergency
+        self.plainName = plainName
+        self.phrases = phrases
     }
 
     enum CodingKeys: String, CodingKey {
         case code, category, name, nameEn, responsible, department, kind, responseHours, completionDays, keywords, eventCode
-        case communityMayHandle, questions, emergency
+        case communityMayHandle, questions, emergency, plainName, phrases
     }
 
     public init(from decoder: any Decoder) throws {
@@ -121,6 +131,8 @@ public struct CatalogueItem: Codable, Sendable, Equatable {
         communityMayHandle = try c.decode(Bool.self, forKey: .communityMayHandle)
         questions = try c.decodeIfPresent([CatalogueQuestion].self, forKey: .questions) ?? []
         emergency = try c.decodeIfPresent(EmergencyRule.self, forKey: .emergency)
+        plainName = try c.decodeIfPresent(String.self, forKey: .plainName) ?? ""
+        phrases = try c.decodeIfPresent([String].self, forKey: .phrases) ?? []
     }
 }
 

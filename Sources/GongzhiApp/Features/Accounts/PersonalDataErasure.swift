@@ -23,6 +23,7 @@ enum PersonalDataErasure {
     /// exactly this table, and a test checks that it covers the inventory, so a new such column cannot be forgotten.
     static let actions: [String: Action] = [
         "api_tokens.user_id": .delete,
+        "household_joins.user_id": .delete,
         "login_sessions.user_id": .delete,
         "login_account_failures.user_id": .delete,
         "login_known_places.user_id": .delete,

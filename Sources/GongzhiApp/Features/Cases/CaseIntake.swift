@@ -138,7 +138,8 @@ enum CaseIntake {
         guard allowed else { throw AppError.notFound }
 
         // What: the classifier's proposal, or the chosen item (staff overriding it say why).
-        let proposals = Classifier.propose(title: input.title, description: input.description, index: prepared.index)
+        let proposals = Classifier.suggest(title: input.title, description: input.description,
+                                           model: context.services.classifier.model(for: prepared))
         var itemCode = proposals.first?.code ?? ""
         var score = proposals.first?.score ?? 0
         if let chosen = input.itemCode, !chosen.isEmpty {

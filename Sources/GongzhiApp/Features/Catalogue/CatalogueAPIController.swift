@@ -11,6 +11,43 @@ struct CatalogueAPIController: RouteCollection {
         api.get("export", use: export)
         api.on(.POST, bodyUpTo: "2mb", use: importCatalogue)
         api.patch("items", ":code", use: editItem)
+        api.on(.POST, "classify", bodyUpTo: "16kb", use: classify)
+    }
+
+    struct ClassifyInput: Content {
+        var text: String?
+    }
+
+    struct Suggestion: Content {
+        let itemCode: String
+        let name: String
+        let nameEn: String
+        /// The item in the words residents use.
+        let plainName: String
+        let category: String
+        let score: Double
+    }
+
+    struct Suggestions: Content {
+        let suggestions: [Suggestion]
+        let catalogueVersion: Int
+    }
+
+    /// The catalogue items a text is most likely about, best first (at least three): for the resident's form, the
+    /// service window and outside systems such as a 12345 hotline. Open to anyone: it reads no one's data.
+    @Sendable func classify(_ request: Request) async throws -> Suggestions {
+        let input = try request.content.decode(ClassifyInput.self)
+        let text = try Validate.text(input.text, field: "text", limit: 2_000)
+        guard !text.isEmpty else { throw AppError.invalid("text", "required") }
+        guard let (prepared, model) = try await request.context.classifier() else { throw AppError.conflict("no_catalogue") }
+        let catalogue = prepared.catalogue
+        let proposals = Classifier.suggest(title: text, description: "", model: model, count: 3)
+        return Suggestions(suggestions: proposals.compactMap { proposal in
+            catalogue.item(proposal.code).map {
+                Suggestion(itemCode: $0.code, name: $0.name, nameEn: $0.nameEn, plainName: $0.everydayName, category: $0.category,
+                           score: (proposal.score * 1000).rounded() / 1000)
+            }
+        }, catalogueVersion: catalogue.version)
     }
 
     @Sendable func export(_ request: Request) async throws -> Response {

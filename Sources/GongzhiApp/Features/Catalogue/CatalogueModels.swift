@@ -93,10 +93,10 @@ enum CatalogueStore {
         try await prepared(on: db)?.catalogue
     }
 
-    /// The version in force with its classifier index.
+    /// The version in force with its classifier (from the catalogue alone: `LearnedClassifier` adds the cases).
     struct Prepared: Sendable {
         let catalogue: Catalogue
-        let index: Classifier.Index
+        let model: Classifier.Model
     }
 
     /// The version in force, parsed and indexed once: a version never changes once published, so its prepared
@@ -108,7 +108,7 @@ enum CatalogueStore {
         let id = try head.decode(column: "id", as: UUID.self)
         if let cached = parsed.withLockedValue({ $0[id] }) { return cached }
         guard let catalogue = try await load(version: try head.decode(column: "version", as: Int.self), on: db) else { return nil }
-        let prepared = Prepared(catalogue: catalogue, index: Classifier.Index(catalogue))
+        let prepared = Prepared(catalogue: catalogue, model: Classifier.Model(catalogue: catalogue))
         parsed.withLockedValue { cache in
             if cache.count > 64 { cache.removeAll() }
             cache[id] = prepared

@@ -123,6 +123,8 @@ enum OpenAPIDocument {
         Operation(method: "get", path: "/api/v1/catalogue", tag: "cases", summary: "The affairs catalogue in force", answer: .json(Catalogue.self)),
         Operation(method: "post", path: "/api/v1/catalogue", tag: "cases", summary: "Import a whole catalogue as a new version", success: 201, answer: .json(Catalogue.self)),
         Operation(method: "get", path: "/api/v1/catalogue/export", tag: "cases", summary: "Export a version as JSON or CSV", query: ["version", "format"], answer: .media("application/json", "text/csv")),
+        Operation(method: "post", path: "/api/v1/catalogue/classify", tag: "cases", summary: "The items a text is most likely about, best first (at least three)",
+                  body: ["text": "text2000"], required: ["text"], auth: false, answer: .json(CatalogueAPIController.Suggestions.self)),
         Operation(method: "patch", path: "/api/v1/catalogue/items/{code}", tag: "cases", summary: "Edit an item (publishes a new version)",
                   body: ["name": "string", "responseHours": "integer", "completionDays": "integer"], answer: .json(CatalogueItem.self)),
         Operation(method: "post", path: "/api/v1/cases", tag: "cases", summary: "Submit a case (classified, routed, timed)",

@@ -106,14 +106,14 @@ struct RequestFormPagesController: RouteCollection {
 
     func stepTwo(_ request: Request, actor: Actor, title: String, description: String, chosen: String?, answers: [String: [String]],
                  buildingID: UUID?, anonymous: Bool, isPublic: Bool, messages: [FormMessage], status: HTTPStatus) async throws -> Response {
-        guard let prepared = try await CatalogueStore.prepared(on: request.db) else { throw AppError.conflict("no_catalogue") }
+        guard let (prepared, model) = try await request.context.classifier() else { throw AppError.conflict("no_catalogue") }
         let catalogue = prepared.catalogue
         let lang = request.lang
         let categories = Dictionary(uniqueKeysWithValues: catalogue.categories.map { ($0.code, lang == .zh ? $0.name : $0.nameEn) })
-        let proposals = Classifier.propose(title: title, description: description, index: prepared.index)
+        let proposals = Classifier.suggest(title: title, description: description, model: model)
         let selected = chosen ?? proposals.first?.code
         func choice(_ item: CatalogueItem, checked: Bool) -> Choice {
-            Choice(code: item.code, name: lang == .zh ? item.name : item.nameEn, category: categories[item.category] ?? "", checked: checked)
+            Choice(code: item.code, name: lang == .zh ? item.everydayName : item.nameEn, category: categories[item.category] ?? "", checked: checked)
         }
         let proposed = proposals.compactMap { proposal in catalogue.item(proposal.code).map { choice($0, checked: $0.code == selected) } }
         let otherItem = selected.flatMap { code in proposals.contains { $0.code == code } ? nil : catalogue.item(code) }
@@ -129,12 +129,14 @@ struct RequestFormPagesController: RouteCollection {
             title: title, description: description, proposals: proposed, otherChecked: otherItem != nil,
             otherName: otherItem.map { lang == .zh ? $0.name : $0.nameEn } ?? "",
             catalogue: catalogue.items.map { choice($0, checked: false) }, questions: questions,
-            places: try await places(for: actor, selected: buildingID, on: request.db), anonymous: anonymous, isPublic: isPublic,
+            places: try await places(for: actor, selected: buildingID, mentioned: PlaceMention.buildingNumbers(in: title + " " + description), on: request.db),
+            anonymous: anonymous, isPublic: isPublic,
             messages: messages)).encodeResponse(status: status, for: request)
     }
 
-    /// The buildings a resident may report at (`Actor.mayReport`), their own first and selected unless another is.
-    func places(for actor: Actor, selected: UUID?, on db: any Database) async throws -> [PlaceGroup] {
+    /// The buildings a resident may report at (`Actor.mayReport`), their own first and selected unless another is —
+    /// or one the words name ("3号楼…", `PlaceMention`): in the resident's own compound, or the only one so named.
+    func places(for actor: Actor, selected: UUID?, mentioned: [String] = [], on db: any Database) async throws -> [PlaceGroup] {
         // Before joining a household a resident may report anywhere: the buildings of the whole installation.
         guard actor.isResident else { return [] }
         let scopes = actor.grants.isEmpty ? [OrgPath.root.rawValue] : actor.grants.map(\.path.rawValue)
@@ -145,7 +147,13 @@ struct RequestFormPagesController: RouteCollection {
         }
         let buildings = try await BuildingRecord.query(on: db).group(.or) { group in for scope in scopes { group.filter(\.$orgPath =~ scope) } }
             .with(\.$compound).sort(\.$orgPath).sort(\.$name).limit(500).all()
-        let chosen = selected ?? own
+        var named: UUID?
+        if selected == nil, let number = mentioned.first {
+            let candidates = buildings.filter { PlaceMention.number(ofBuilding: $0.name) == number }
+            let ownCompound = buildings.first { $0.id == own }?.$compound.id
+            named = (candidates.first { $0.$compound.id == ownCompound } ?? (candidates.count == 1 ? candidates.first : nil))?.id
+        }
+        let chosen = selected ?? named ?? own
         let groups = Dictionary(grouping: buildings, by: { $0.compound.name })
         return groups.keys.sorted().map { name in
             PlaceGroup(compound: name, buildings: groups[name]!.sorted { $0.name.localizedStandardCompare($1.name) == .orderedAscending }
