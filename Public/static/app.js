@@ -4,3 +4,10 @@
 if (window.matchMedia("(max-width: 640px)").matches) {
   for (const filters of document.querySelectorAll("details.filters[open]")) filters.removeAttribute("open");
 }
+// The queue's "select all" box (hidden without a script: each row's own box still works).
+for (const all of document.querySelectorAll("input.select-all")) {
+  all.hidden = false;
+  all.addEventListener("change", () => {
+    for (const box of all.closest("form").querySelectorAll('input[name="ids[]"]')) box.checked = all.checked;
+  });
+}

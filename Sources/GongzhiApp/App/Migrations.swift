@@ -93,5 +93,8 @@ enum GongzhiMigrations {
         app.migrations.add(AddCaseEmergencyMinutes())
         // Residents join their household by its code or are confirmed by the community (issue 26)
         app.migrations.add(CreateHouseholdJoins())
+        // A worker's queue: the org a case went to in its timeline; the response deadline's order (issue 26)
+        app.migrations.add(AddCaseEventTarget())
+        app.migrations.add(AddCaseResponseDueIndex())
     }
 }

@@ -142,14 +142,15 @@ struct StaffCasePagesTests {
         }
     }
 
-    @Test("the queue's default order is the completion deadline across every open state, page after page")
+    @Test("the queue's default order is the deadline that matters now (to sign for, then to complete) across every open state, page after page")
     func queueDeadlineOrder() async throws {
         try await withApp { app, _ in
             _ = try await SyntheticCases.write(app: app, count: 600, days: 30, seed: 5)
             let actor = try #require(await Self.actor(app, "district"))
             let open = try await CaseRecord.visible(to: actor, on: app.db).filter(\.$state ~~ CaseState.allCases.filter(\.isOpen)).all()
             #expect(Set(open.map(\.state)).count > 2, "the open cases should be in several states")
-            let expected = open.sorted { ($0.completionDueAt, $0.number) < ($1.completionDueAt, $1.number) }
+            func due(_ c: CaseRecord) -> Date { WorkStage.deadlineThatMatters(c.state) == .response ? c.responseDueAt : c.completionDueAt }
+            let expected = open.sorted { (due($0), $0.number) < (due($1), $1.number) }
                 .map { $0.id!.uuidString.lowercased() }
             #expect(expected.count > 75)
             var district = try await TestClient.browser(app, as: "district")

@@ -56,6 +56,8 @@ struct MigrationNamesTests {
         "GongzhiApp.AddUserPhone",
         "GongzhiApp.AddCaseEmergencyMinutes",
         "GongzhiApp.CreateHouseholdJoins",
+        "GongzhiApp.AddCaseEventTarget",
+        "GongzhiApp.AddCaseResponseDueIndex",
         "GongzhiApp.NarrowKPIDirtyTrigger",
         "GongzhiApp.RecountNeverSignedCases",
         "GongzhiApp.UniqueAccountPerPerson",

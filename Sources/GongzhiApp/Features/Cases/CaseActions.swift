@@ -113,12 +113,18 @@ enum CaseActions {
                 }
             }
             try await applyEffects(action, to: record, input: input, actor: actor, now: now, on: db)
+            // Where it went, named in the timeline: the org it was dispatched, assigned or escalated to.
+            var target: String?
+            if [.dispatch, .arbitrate, .escalate].contains(action) {
+                let holder = record.handlerNodeID
+                target = try await OrgNodeRecord.find(holder, on: db)?.name
+            }
             try await CaseClock.refresh(record, calendar: calendar, now: now, on: db)
             record.eventCount += 1
             try await record.update(on: db)
             try await CaseEventRecord(caseID: caseID.uuid, seq: record.eventCount, action: action.rawValue, from: before.state, to: record.state,
                                       actorUserID: actor.userID.uuid, actorName: actorName,
-                                      note: note, at: now).create(on: db)
+                                      note: note, at: now, target: target).create(on: db)
             if phoneFollowUp {
                 try await CaseFollowUps.recordRatingCall(record, calledAt: input.calledAt ?? now, residentSaid: note, actor: actor,
                                                          actorName: actorName, now: now, on: db)

@@ -140,14 +140,18 @@ final class CaseEventRecord: Model, @unchecked Sendable {
     @Field(key: "actor_name") var actorName: String
     @Field(key: "note") var note: String
     @Field(key: "at") var at: Date
+    /// The org the case went to (dispatch, arbitration, escalation), by its name at the time.
+    @OptionalField(key: "target") var target: String?
 
     /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
     /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
-    var properties: [any AnyProperty] { [$id, $caseID, $seq, $action, $fromState, $toState, $actorUserID, $actorName, $note, $at] }
+    var properties: [any AnyProperty] { [$id, $caseID, $seq, $action, $fromState, $toState, $actorUserID, $actorName, $note, $at, $target] }
 
     init() {}
 
-    init(caseID: UUID, seq: Int, action: String, from: CaseState?, to: CaseState, actorUserID: UUID?, actorName: String, note: String, at: Date) {
+    init(caseID: UUID, seq: Int, action: String, from: CaseState?, to: CaseState, actorUserID: UUID?, actorName: String, note: String, at: Date,
+         target: String? = nil) {
+        self.target = target
         self.caseID = caseID
         self.seq = seq
         self.action = action

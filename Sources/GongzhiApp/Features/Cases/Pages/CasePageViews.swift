@@ -34,6 +34,8 @@ struct TimelineView: Encodable {
     let photos: [String]
     /// A note between staff (shown only on the staff page, marked so).
     let internalNote: Bool
+    /// The org the case went to at this step ("→ 某某物业"), or empty.
+    let target: String
 }
 
 /// Names looked up once for a page of cases.
@@ -156,7 +158,8 @@ extension CaseLabels {
                 : event.action == CaseClock.recomputedAction ? recomputedNote(event.note, lang)
                 : audience.isRead(by: reach) ? InvisibleCharacters.shown(CaseText.shown(event.note, to: reader, of: record)) : ""
             return TimelineView(action: event.action, label: Strings.text((showActors ? "action." : "mine.action.") + event.action, lang), actor: actor, note: note,
-                                at: PageDates.minute(event.at), photos: photos[event.seq] ?? [], internalNote: showActors && audience == .staff && !note.isEmpty)
+                                at: PageDates.minute(event.at), photos: photos[event.seq] ?? [], internalNote: showActors && audience == .staff && !note.isEmpty,
+                                target: event.target ?? "")
         }
     }
 }

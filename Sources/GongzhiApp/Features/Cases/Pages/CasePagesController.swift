@@ -31,6 +31,11 @@ struct CasePagesController: RouteCollection {
         let answers: [String]
         let channel: String
         let contact: String
+        /// Who raised it (masked for roles without the right to full names) and their masked number; empty for
+        /// an anonymous case.
+        let submitter: String
+        /// The person's page, where the full number is shown with a reason (audited); empty without the right.
+        let showNumberHref: String
         let visibility: String
         let classification: String
         let overrideReason: String
@@ -83,6 +88,21 @@ struct CasePagesController: RouteCollection {
             contact = [details.name.isEmpty ? "" : Masking.name(details.name), details.phone.isEmpty ? "" : Masking.phone(details.phone)]
                 .filter { !$0.isEmpty }.joined(separator: " ")
         }
+        var submitter = "", showNumberHref = ""
+        if !record.anonymous {
+            var person: PersonRecord?, user: UserRecord?
+            if let id = record.submitterPersonID { person = try await PersonRecord.find(id, on: db) }
+            if let id = record.submitterUserID { user = try await UserRecord.find(id, on: db) }
+            if let person {
+                let full = AccessPolicy.allows(.viewFullNames, actor: actor, at: OrgPath(person.orgPath) ?? .root)
+                submitter = [full ? person.name : Masking.name(person.name), person.phoneMask ?? user?.phoneMask ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
+                if person.phoneSealed != nil, AccessPolicy.allows(.unmaskPersonalData, actor: actor, at: OrgPath(person.orgPath) ?? .root) {
+                    showNumberHref = "/people/\(person.id!.uuidString)#unmask"
+                }
+            } else if let user, user.phoneMask != nil || user.$person.id == nil {
+                submitter = [Strings.text("case.submitter_unregistered", lang), user.phoneMask ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
+            }
+        }
         let available = CaseActions.available(record, to: actor)
         let forms = available.filter { $0 != .rateUnsatisfied }.map { action in
             let rating = action == .rateSatisfied
@@ -104,6 +124,7 @@ struct CasePagesController: RouteCollection {
         let context = CasePage(
             page: await PageBase.make(for: request, title: record.number), item: labels.row(record, linkTo: "/cases/"),
             description: InvisibleCharacters.shown(CaseText.shown(record.details, to: actor, of: record)), answers: answers, channel: Strings.text("channel.\(record.channel)", lang), contact: contact,
+            submitter: submitter, showNumberHref: showNumberHref,
             visibility: Strings.text(record.isPublic ? "case.public" : "case.private", lang),
             classification: String(format: "%.0f%%", record.classificationScore * 100), overrideReason: record.overrideReason ?? "",
             returns: record.returns, reopens: record.reopens, supervised: record.supervised,

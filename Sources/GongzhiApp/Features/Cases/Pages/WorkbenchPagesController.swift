@@ -15,11 +15,22 @@ struct WorkbenchPagesController: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("workbench", use: queue)
+        routes.post("workbench", "bulk", use: bulk)
     }
 
     struct QueuePage: Encodable {
         let page: PageBase
-        let cases: CaseTable
+        /// One tab per stage of the work, with its count; the open cases' tab first.
+        let tabs: [Tab]
+        let rows: [QueueRow]
+        let caption: String
+        /// May accept or dispatch cases here: the rows can be selected and acted on together.
+        let canBulk: Bool
+        /// Where selected cases can be dispatched to.
+        let dispatchTargets: [SelectOption]
+        /// What the last bulk action did, in words; empty otherwise.
+        let bulkMessage: String
+        let stage: String
         let total: String
         let states: [SelectOption]
         let levels: [SelectOption]
@@ -35,11 +46,44 @@ struct WorkbenchPagesController: RouteCollection {
         let joinsWaiting: String
         let nextHref: String?
         let previousHref: String?
+        /// Numbered page links around the current page (the count is capped: then the last page is not offered).
+        let pages: [PageLink]
         let messages: [FormMessage]
+    }
+
+    struct Tab: Encodable {
+        let label: String
+        let count: String
+        let href: String
+        let current: Bool
+    }
+
+    struct PageLink: Encodable {
+        let number: Int
+        let href: String
+        let current: Bool
+    }
+
+    /// One case in the queue: what it is, since when, the deadline that matters now, and who holds it.
+    struct QueueRow: Encodable {
+        let id: String
+        let href: String
+        let number: String
+        let title: String
+        let category: String
+        let stateLabel: String
+        let submitted: String
+        /// "签收 12-08 10:00" or "办结 12-20 17:30": the deadline that matters now.
+        let deadline: String
+        let sla: String
+        let slaLabel: String
+        let holder: String
+        let emergency: Bool
     }
 
     /// The filters as the query string gives them; unknown values are refused with a message, not ignored.
     struct Filters {
+        var stage: WorkStage?
         var state: CaseState?
         var level: SLAClock.Level?
         var category: String?
@@ -59,6 +103,10 @@ struct WorkbenchPagesController: RouteCollection {
                 guard let raw = try? request.query.get(String.self, at: name) else { return nil }
                 let value = raw.trimmingCharacters(in: .whitespaces)
                 return value.isEmpty ? nil : value
+            }
+            if let raw = text("stage") {
+                guard let value = WorkStage(rawValue: raw) else { throw AppError.invalid("stage") }
+                stage = value
             }
             if let raw = text("state") {
                 guard let value = CaseState(rawValue: raw) else { throw AppError.invalid("state") }
@@ -99,6 +147,7 @@ struct WorkbenchPagesController: RouteCollection {
         /// The query string of these filters, at another offset.
         func query(offset: Int) -> String {
             var items: [(String, String)] = []
+            if let stage { items.append(("stage", stage.rawValue)) }
             if let state { items.append(("state", state.rawValue)) }
             if let level { items.append(("sla", level.rawValue)) }
             if let category { items.append(("category", category)) }
@@ -114,17 +163,20 @@ struct WorkbenchPagesController: RouteCollection {
         }
     }
 
-    /// A page of `query` in deadline order, merged from one query per state: each walks the index on (state,
-    /// completion_due_at) in order and stops after `offset + limit` rows. One query for all the states at once
-    /// has to sort every open case first (1.9 s on SQLite with 267 000 open of 10 M cases). The states' queries
-    /// read only the id and the two sort keys; then the page's own rows are read whole (whole rows for every state
-    /// made Fluent decode up to 13 × 25 cases of 40 fields for a page of 25: a fifth of a loaded server's time).
+    /// A page of `query` in the order of the deadline that matters now (`WorkStage.deadlineThatMatters`: the
+    /// response deadline until someone signs for the case, the completion deadline after), merged from one query
+    /// per state: each walks the index on (state, that deadline) in order and stops after `offset + limit` rows.
+    /// One query for all the states at once has to sort every open case first (1.9 s on SQLite with 267 000 open
+    /// of 10 M cases). The states' queries read only the id and the sort keys; then the page's own rows are read
+    /// whole (whole rows for every state made Fluent decode up to 13 × 25 cases of 40 fields for a page of 25).
     static func byDeadline(_ query: QueryBuilder<CaseRecord>, states: [CaseState], offset: Int, limit: Int) async throws -> [CaseRecord] {
         let keys = NIOLockedValueBox<[Result<DeadlineKey, any Error>]>([])
         for state in states {
-            try await query.copy().filter(\.$state == state).sort(\.$completionDueAt, .ascending).sort(\.$number)
-                .field(\.$id).field(\.$completionDueAt).field(\.$number).range(0..<(offset + limit))
-                .run { output in keys.withLockedValue { $0.append(Result { try DeadlineKey(output) }) } }
+            let deadline = WorkStage.deadlineThatMatters(state)
+            let column: KeyPath<CaseRecord, FieldProperty<CaseRecord, Date>> = deadline == .response ? \.$responseDueAt : \.$completionDueAt
+            try await query.copy().filter(\.$state == state).sort(column, .ascending).sort(\.$number)
+                .field(\.$id).field(column).field(\.$number).range(0..<(offset + limit))
+                .run { output in keys.withLockedValue { $0.append(Result { try DeadlineKey(output, deadline: deadline) }) } }
         }
         let found: [DeadlineKey] = try keys.withLockedValue { try $0.map { try $0.get() } }
         // Emergencies not yet signed for by the one responsible come before everything, oldest first (`EmergencyRule`).
@@ -138,15 +190,15 @@ struct WorkbenchPagesController: RouteCollection {
         return page.compactMap { rows[$0] }
     }
 
-    /// What orders the queue after the emergencies: the completion deadline, then the case number.
+    /// What orders the queue after the emergencies: the deadline that matters now, then the case number.
     struct DeadlineKey: Comparable {
         let due: Date
         let number: String
         let id: UUID
 
-        init(_ output: any DatabaseOutput) throws {
+        init(_ output: any DatabaseOutput, deadline: WorkStage.Deadline) throws {
             let row = output.qualifiedSchema(space: nil, CaseRecord.schema)
-            due = try row.decode("completion_due_at", as: Date.self)
+            due = try row.decode(deadline == .response ? "response_due_at" : "completion_due_at", as: Date.self)
             number = try row.decode("number", as: String.self)
             id = try row.decode(.id, as: UUID.self)
         }
@@ -169,18 +221,21 @@ struct WorkbenchPagesController: RouteCollection {
             messages = request.formMessages(for: error)
             filters = Filters()
         }
-        var query = CaseRecord.visible(to: actor, on: request.db)
-        if let state = filters.state { query = query.filter(\.$state == state) } else if filters.openOnly {
-            // The open states by name: the index on (state, completion_due_at) serves them.
-            query = query.filter(\.$state ~~ CaseState.allCases.filter(\.isOpen))
+        // Every filter but the state: what the tabs count in.
+        var base = CaseRecord.visible(to: actor, on: request.db)
+        if let level = filters.level { base = base.filter(\.$slaLevel == level) }
+        if filters.supervised { base = base.filter(\.$supervised == true) }
+        if let category = filters.category { base = base.filter(\.$category == category) }
+        if let grid = filters.grid, let node = try await OrgNodeRecord.find(grid, on: request.db) { base = base.filter(\.$placePath =~ node.path) }
+        if let handler = filters.handler { base = base.filter(\.$handlerNodeID == handler) }
+        if let from = filters.from { base = base.filter(\.$openedAt >= DayNumber.start(of: from)) }
+        if let to = filters.to { base = base.filter(\.$openedAt < DayNumber.start(of: to).addingTimeInterval(86_400)) }
+        // The states shown: one state, a stage's, or every open one (the index on (state, deadline) serves them by name).
+        let states: [CaseState] = if let state = filters.state { [state] } else if let stage = filters.stage { stage.states } else {
+            CaseState.allCases.filter { !filters.openOnly || $0.isOpen }
         }
-        if let level = filters.level { query = query.filter(\.$slaLevel == level) }
-        if filters.supervised { query = query.filter(\.$supervised == true) }
-        if let category = filters.category { query = query.filter(\.$category == category) }
-        if let grid = filters.grid, let node = try await OrgNodeRecord.find(grid, on: request.db) { query = query.filter(\.$placePath =~ node.path) }
-        if let handler = filters.handler { query = query.filter(\.$handlerNodeID == handler) }
-        if let from = filters.from { query = query.filter(\.$openedAt >= DayNumber.start(of: from)) }
-        if let to = filters.to { query = query.filter(\.$openedAt < DayNumber.start(of: to).addingTimeInterval(86_400)) }
+        var query = base.copy()
+        if filters.state != nil || filters.stage != nil || filters.openOnly { query = query.filter(\.$state ~~ states) }
         // Counted up to a cap: an exact count of a district's history costs seconds at millions of cases.
         let remaining = try await Self.count(query, from: filters.offset, upTo: Self.countCap + 1)
         let total = remaining > Self.countCap ? "\(filters.offset + Self.countCap)+" : String(filters.offset + remaining)
@@ -188,13 +243,29 @@ struct WorkbenchPagesController: RouteCollection {
         switch filters.sort {
         case "newest": rows = try await query.sort(\.$openedAt, .descending).sort(\.$number).range(filters.offset..<(filters.offset + Self.pageSize)).all()
         case "oldest": rows = try await query.sort(\.$openedAt, .ascending).sort(\.$number).range(filters.offset..<(filters.offset + Self.pageSize)).all()
-        default:
-            let states = filters.state.map { [$0] } ?? CaseState.allCases.filter { !filters.openOnly || $0.isOpen }
-            rows = try await Self.byDeadline(query, states: states, offset: filters.offset, limit: Self.pageSize)
+        default: rows = try await Self.byDeadline(query, states: states, offset: filters.offset, limit: Self.pageSize)
         }
         let lang = request.lang
         let labels = try await CaseLabels.load(for: rows, lang: lang, reader: actor, on: request.db)
         let page = await PageBase.make(for: request, title: Strings.text("workbench.title", lang))
+
+        // The tabs: every open case, then each stage, with their counts under the other filters.
+        var tabs: [Tab] = []
+        func count(_ states: [CaseState]) async throws -> String {
+            let n = try await Self.count(base.copy().filter(\.$state ~~ states), from: 0, upTo: Self.countCap + 1)
+            return n > Self.countCap ? "\(Self.countCap)+" : String(n)
+        }
+        var tabFilters = filters
+        tabFilters.state = nil
+        tabFilters.openOnly = true
+        tabFilters.stage = nil
+        tabs.append(Tab(label: Strings.text("workbench.stage_all", lang), count: try await count(CaseState.allCases.filter(\.isOpen)),
+                        href: "/workbench?" + tabFilters.query(offset: 0), current: filters.stage == nil && filters.state == nil && filters.openOnly))
+        for stage in WorkStage.allCases {
+            tabFilters.stage = stage
+            tabs.append(Tab(label: Strings.text("workbench.stage_\(stage.rawValue)", lang), count: try await count(stage.states),
+                            href: "/workbench?" + tabFilters.query(offset: 0), current: filters.stage == stage && filters.state == nil))
+        }
 
         let catalogue = try await CatalogueStore.current(on: request.db)
         let scopes = AccessPolicy.scopes(.viewCases, actor: actor)
@@ -205,9 +276,27 @@ struct WorkbenchPagesController: RouteCollection {
             ? try await HouseholdJoining.pending(for: actor, limit: 100, on: request.db).count : 0
         func option(_ value: String, _ label: String, _ selected: Bool) -> SelectOption { SelectOption(value: value, label: label, selected: selected) }
         let any = Strings.text("workbench.any", lang)
+        let canBulk = AccessPolicy.allowsAnywhere(.dispatchCases, actor: actor)
+        let targets = canBulk ? try await Self.dispatchTargets(for: actor, lang: lang, on: request.db) : []
+        // Numbered pages: those the capped count reaches, around the current one.
+        let current = filters.offset / Self.pageSize
+        let reachable = (filters.offset + min(remaining, Self.countCap) + Self.pageSize - 1) / Self.pageSize
+        let pages = (max(0, current - 4)..<max(current + 1, min(reachable, current + 5))).map { index in
+            PageLink(number: index + 1, href: "/workbench?" + filters.query(offset: index * Self.pageSize), current: index == current)
+        }
         let context = QueuePage(
-            page: page,
-            cases: CaseTable(t: page.t, rows: rows.map { labels.row($0, linkTo: "/cases/") }, caption: page.title),
+            page: page, tabs: tabs,
+            rows: rows.map { record in
+                let row = labels.row(record, linkTo: "/cases/")
+                let matters = WorkStage.deadlineThatMatters(record.state)
+                let due = matters == .response ? record.responseDueAt : record.completionDueAt
+                return QueueRow(id: row.id, href: row.href, number: row.number, title: row.title, category: row.category, stateLabel: row.stateLabel,
+                                submitted: row.opened,
+                                deadline: record.state.isOpen ? Strings.text("workbench.due_\(matters.rawValue)", lang) + " " + PageDates.minute(due) : "—",
+                                sla: row.sla, slaLabel: row.slaLabel, holder: row.handler, emergency: row.emergency)
+            },
+            caption: page.title, canBulk: canBulk && !rows.isEmpty, dispatchTargets: targets,
+            bulkMessage: Self.bulkMessage(request, lang: lang), stage: filters.stage?.rawValue ?? "",
             total: Strings.text("workbench.count", lang).replacingOccurrences(of: "{total}", with: total),
             states: [option("", Strings.text("state.all", lang), filters.state == nil)]
                 + CaseState.allCases.map { option($0.rawValue, Strings.text("state.\($0.rawValue)", lang), filters.state == $0) },
@@ -228,7 +317,7 @@ struct WorkbenchPagesController: RouteCollection {
             joinsWaiting: joinsWaiting == 0 ? "" : Strings.text("workbench.joins_waiting", lang).replacingOccurrences(of: "{count}", with: String(joinsWaiting)),
             nextHref: remaining > Self.pageSize ? "/workbench?" + filters.query(offset: filters.offset + Self.pageSize) : nil,
             previousHref: filters.offset > 0 ? "/workbench?" + filters.query(offset: max(0, filters.offset - Self.pageSize)) : nil,
-            messages: messages)
+            pages: pages.count > 1 ? pages : [], messages: messages)
         return try await request.view.render("cases/workbench", context).encodeResponse(status: messages.isEmpty ? .ok : .unprocessableEntity, for: request)
     }
 }
