@@ -31,7 +31,7 @@ public enum WorkStage: String, Sendable, CaseIterable {
 
     /// Which deadline matters now for a case in `state`: the response (签收) deadline until the one responsible
     /// has signed for it, the completion (办结) deadline after.
-    public enum Deadline: String, Sendable {
+    public enum Deadline: String, Sendable, CaseIterable {
         case response, completion
     }
 

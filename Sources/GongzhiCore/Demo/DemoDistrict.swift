@@ -69,14 +69,15 @@ public struct DemoDistrict: Sendable {
     static let householdsPerCommunity = 2_500
     static let householdsPerGrid = 400
 
-    /// Builds a district of `streets` streets holding about `households` households, deterministically from `seed`.
-    public static func generate(streets: Int, households: Int, seed: UInt64) -> DemoDistrict {
+    /// Builds a district of `streets` streets holding about `households` households, deterministically from `seed`,
+    /// with at least `communitiesPerStreet` communities in each street (a street official has someone to compare).
+    public static func generate(streets: Int, households: Int, seed: UInt64, communitiesPerStreet: Int = 1) -> DemoDistrict {
         var rng = SeededGenerator(seed: seed)
         var plan = DemoDistrict()
         var usedStems = Set<String>()
         let streets = max(1, streets)
         let households = max(1, households)
-        let communities = max(streets, (households + householdsPerCommunity - 1) / householdsPerCommunity)
+        let communities = max(streets * max(1, communitiesPerStreet), (households + householdsPerCommunity - 1) / householdsPerCommunity)
 
         let districtStem = ChineseNames.placeStem(using: &rng, avoiding: &usedStems)
         plan.nodes.append(Node(level: .district, name: districtStem + "区", code: "110199", parent: nil))

@@ -18,7 +18,7 @@ struct PreparedInsertTests {
             let at = Date(timeIntervalSince1970: 1_795_000_000.123456)
             func event(_ seq: Int, user: UUID?) -> CaseEventRecord {
                 CaseEventRecord(caseID: caseID, seq: seq, action: "note", from: .submitted, to: .accepted, actorUserID: user,
-                                actorName: "张三 <b>", note: "第\(seq)次", at: at)
+                                actorName: "张三 <b>", note: "第\(seq)次", at: at, target: "第一网格")
             }
             let user = UUID()
             let byFluent = event(10, user: user)

@@ -84,6 +84,8 @@ struct WordsTests {
             ("resource.kind.", raw(ResourceOfferRecord.Kind.self)), ("satisfaction.", raw(CaseActions.Satisfaction.self)),
             ("import.reason.", raw(ResidentImport.Reason.self)), ("account.", raw(AccountObligation.self)),
             ("audit.outcome_", AuditSearch.outcomes), ("workbench.sort_", WorkbenchPagesController.sorts),
+            ("workbench.stage_", raw(WorkStage.self)), ("workbench.due_", raw(WorkStage.Deadline.self)),
+            ("workbench.bulk_done_", CaseBulkActions.actions.map(\.rawValue)),
             ("need.done.", NeedPagesController.flashes), ("kpi.", CommunityComparison.definitionKeys), ("kpi.def.", CommunityComparison.definitionKeys), ("rectification.done.", RectificationPagesController.flashes), ("category.", CatalogueCategory.requiredCodes),
             ("action.", raw(CaseAction.self).filter { $0 != "rate_satisfied" && $0 != "rate_unsatisfied" } + ["rate", "submit", CaseClock.recomputedAction,
                                                                                                                    OrgTreeChanges.handlerMovedAction]),
@@ -111,8 +113,8 @@ struct WordsTests {
         #expect(built.count > 25)
         // Optional by design: a form message without a label for its field shows the message alone; a number to
         // call without a name (`call.<number>`) shows the number alone; an audit action without words (`audit.act.<action>`)
-        // shows its code.
-        #expect(built.subtracting(Self.families().map(\.0) + ["field.", "call.", "audit.act."]).sorted() == [])
+        // shows its code; a refusal whose code has no words (`error.<code>`, the bulk actions' report) says that nothing was done.
+        #expect(built.subtracting(Self.families().map(\.0) + ["field.", "call.", "audit.act.", "error."]).sorted() == [])
     }
 
     @Test("every action the audit log records by name has words on the audit page, in both languages")

@@ -43,6 +43,14 @@ enum DemoCases {
         var events: [CaseEventRecord] = []
         var pauses: [CasePauseRecord] = []
         var numbers = Set<String>()
+        // Communities work at different speeds (a street has someone ahead and someone behind): by the community's
+        // place among them, each step of a case takes a sixth, about half, or a little more than the usual working time.
+        let communities = Array(Set(buildings.compactMap { $0.1.segments.dropFirst(2).first })).sorted()
+        let speeds = [0.15, 0.45, 1.2]
+        func speed(_ place: OrgPath) -> Double {
+            guard let community = place.segments.dropFirst(2).first, let index = communities.firstIndex(of: community) else { return 1 }
+            return speeds[index % speeds.count]
+        }
         for index in 0..<count {
             let (buildingID, place, location) = buildings[rng.int(0...(buildings.count - 1))]
             let item = rng.pick(items)
@@ -87,7 +95,7 @@ enum DemoCases {
             var at = opened
             var casePauses: [SLAClock.Pause] = []
             for action in path {
-                let next = calendar.advance(at, workingSeconds: rng.int(600...(10 * 3600)))
+                let next = calendar.advance(at, workingSeconds: Int(Double(rng.int(600...(10 * 3600))) * speed(place)))
                 guard next < now, let moved = try? CaseWorkflow.apply(action, to: record.snapshot) else { break }
                 at = next
                 let before = record.state

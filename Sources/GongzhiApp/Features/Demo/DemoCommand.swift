@@ -46,9 +46,13 @@ enum DemoDistrictSeeder {
     /// written through the demo accounts (rectification items; the tests' fixture goes without them).
     static func seed(app: Application, streets: Int, households: Int, seed: UInt64, progress: Bool, examples: Bool = true) async throws -> DemoWriter.Summary? {
         guard try await OrgNodeRecord.query(on: app.db).count() == 0 else { return nil }
-        let plan = DemoDistrict.generate(streets: streets, households: households, seed: seed)
-        let summary = try await DemoWriter.write(plan, seed: seed, app: app, progress: progress)
-        if examples { try await DemoRectifications.seed(app: app) }
+        // The demo shows communities to compare (three per street); the tests' fixture keeps one per street.
+        let plan = DemoDistrict.generate(streets: streets, households: households, seed: seed, communitiesPerStreet: examples ? 3 : 1)
+        let summary = try await DemoWriter.write(plan, seed: seed, app: app, progress: progress, casesPerCommunity: examples ? 40 : 0)
+        if examples {
+            try await DemoRectifications.seed(app: app)
+            try await DemoDeliberation.seed(app: app)
+        }
         return summary
     }
 }

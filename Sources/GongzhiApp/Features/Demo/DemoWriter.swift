@@ -13,7 +13,8 @@ enum DemoWriter {
         var nodes = 0, compounds = 0, buildings = 0, units = 0, households = 0, persons = 0, members = 0, cases = 0
     }
 
-    static func write(_ plan: DemoDistrict, seed: UInt64, app: Application, progress: Bool) async throws -> Summary {
+    /// `casesPerCommunity`: at least so many cases in each community (the demo's comparison needs a few dozen).
+    static func write(_ plan: DemoDistrict, seed: UInt64, app: Application, progress: Bool, casesPerCommunity: Int = 0) async throws -> Summary {
         let cipher = app.gongzhi.cipher
         var rng = SeededGenerator(seed: seed ^ 0x5EED)
         func uuid() -> UUID {
@@ -112,7 +113,9 @@ enum DemoWriter {
         // About one case a year for every ten households, in every state.
         var withCases = summary
         let buildingPlaces = plan.buildings.indices.map { (buildingIDs[$0], nodePaths[plan.buildings[$0].grid], Optional(plan.buildings[$0].location)) }
-        withCases.cases = try await DemoCases.write(count: max(20, plan.households.count / 10), buildings: buildingPlaces, seed: seed, app: app)
+        let communities = plan.nodes.filter { $0.level == .community }.count
+        withCases.cases = try await DemoCases.write(count: max(20, plan.households.count / 10, casesPerCommunity * communities),
+                                                    buildings: buildingPlaces, seed: seed, app: app)
         return withCases
     }
 }
