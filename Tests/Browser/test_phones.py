@@ -46,6 +46,28 @@ def last_code(phone):
     return [e["code"] for e in entries if e["to"] == phone][-1]
 
 
+def household_code():
+    """A worker opens a household none of whose members has an account, reads its code and a member's name."""
+    w = Session("worker")
+    try:
+        w.go("/people")
+        links = [a.get_attribute("href") for a in w.driver.find_elements(By.CSS_SELECTOR, "a[href^='/people/']")]
+        for href in reversed(links):
+            w.driver.get(href)
+            households = w.driver.find_elements(By.CSS_SELECTOR, "a[href^='/households/']")
+            if not households:
+                continue
+            w.click(households[0])
+            w.submit("#join-code form")
+            code = w.driver.find_element(By.CSS_SELECTOR, ".big-code").text
+            name = w.driver.find_element(By.CSS_SELECTOR, "td[data-label] a[href^='/people/']").text
+            w.shot("worker-household-code")
+            return code, name
+        raise AssertionError("no household found")
+    finally:
+        w.close()
+
+
 class VisitorSignsUp(unittest.TestCase):
     """A visitor finds the front door, signs up with a code from the file provider and raises a problem, on a phone."""
 
@@ -72,6 +94,17 @@ class VisitorSignsUp(unittest.TestCase):
             # A new account goes home with a welcome; the request form is one tap away.
             self.assertIn("账号已开通", v.text())
             v.shot("visitor-welcome-390")
+            # The worker reads out the household's code; the visitor joins with it and their own name.
+            code, name = household_code()
+            v.click(v.driver.find_element(By.CSS_SELECTOR, "a[href='/join']"))
+            self.assertEqual(sideways(v.driver), 0)
+            self.assertEqual([p["id"] for p in axe_problems(v.driver)], [])
+            v.shot("visitor-join-390")
+            v.driver.find_element(By.ID, "join-code").send_keys(code)
+            v.driver.find_element(By.ID, "join-name").send_keys(name)
+            v.submit("form[action='/join/code']")
+            self.assertIn("已加入您家", v.text())
+            v.shot("visitor-joined-390")
             v.click(v.driver.find_element(By.CSS_SELECTOR, "a.entry.primary"))
             v.driver.find_element(By.ID, "req-title").send_keys("小区门口路灯不亮")
             v.driver.find_element(By.ID, "req-description").send_keys("晚上出门看不见路，老人容易摔倒")
@@ -118,6 +151,72 @@ class Emergency(unittest.TestCase):
         finally:
             r.close()
             w.close()
+
+
+class WorkerQueue(unittest.TestCase):
+    """A worker accepts three new cases at once, then dispatches the three together."""
+
+    def test_accept_and_dispatch_three(self):
+        r = Session("resident")
+        w = Session("worker")
+        try:
+            ids = []
+            for title in ["楼道灯坏了", "门禁打不开", "垃圾桶满了"]:
+                r.go("/requests/new")
+                r.driver.find_element(By.ID, "req-title").send_keys(title + " " + os.urandom(2).hex())
+                r.submit("form[action='/requests/new']")
+                r.submit("form[action='/requests']")
+                ids.append(r.driver.current_url.split("/requests/")[1].split("?")[0])
+            w.go("/workbench?stage=new&sort=newest")
+            self.assertEqual([p["id"] for p in axe_problems(w.driver)], [])
+            for case_id in ids:
+                w.driver.find_element(By.CSS_SELECTOR, f"input[name='ids[]'][value='{case_id}']").click()
+            w.shot("worker-queue-selected")
+            w.click(w.driver.find_element(By.CSS_SELECTOR, "button[name=action][value=accept]"))
+            self.assertIn("已受理 3 件", w.text())
+            w.go("/workbench?stage=new&sort=newest")
+            for case_id in ids:
+                w.driver.find_element(By.CSS_SELECTOR, f"input[name='ids[]'][value='{case_id}']").click()
+            target = w.driver.find_element(By.ID, "bulk-target")
+            options = target.find_elements(By.TAG_NAME, "option")
+            grid = next(o for o in options if "网格" in o.text)
+            grid_name = grid.text.split("（")[0]
+            grid.click()
+            w.click(w.driver.find_element(By.CSS_SELECTOR, "button[name=action][value=dispatch]"))
+            self.assertIn("已派出 3 件", w.text())
+            w.shot("worker-queue-dispatched")
+            w.go("/cases/" + ids[0])
+            self.assertIn("→ " + grid_name, w.text())
+        finally:
+            r.close()
+            w.close()
+
+
+class OfficialComparison(unittest.TestCase):
+    """A street official finds the community behind on on-time rate and opens its overdue cases."""
+
+    def test_worst_community(self):
+        s = Session("street")
+        try:
+            s.go("/dashboard?sort=on_time")
+            first = s.driver.find_element(By.CSS_SELECTOR, ".comparison-table tbody tr")
+            name = first.find_element(By.CSS_SELECTOR, "th a").text
+            s.shot("official-comparison")
+            s.click(first.find_element(By.CSS_SELECTOR, "a.overdue-link"))
+            self.assertIn("/workbench", s.driver.current_url)
+            self.assertIn("sla=red", s.driver.current_url)
+            rows = s.driver.find_elements(By.CSS_SELECTOR, "table.cases tbody tr")
+            self.assertTrue(rows, "the community behind has overdue cases")
+            for row in rows:
+                self.assertIn("超期", row.text)
+            s.shot("official-overdue-cases")
+            as_phone(s.driver)
+            s.go("/dashboard")
+            self.assertEqual(sideways(s.driver), 0)
+            s.shot("official-dashboard-390")
+            self.assertTrue(name)
+        finally:
+            s.close()
 
 
 class NothingScrollsSideways(unittest.TestCase):

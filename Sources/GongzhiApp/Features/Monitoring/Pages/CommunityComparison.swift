@@ -19,7 +19,16 @@ struct CommunityComparison: Encodable {
         let name: String
         /// The community's cases of the period on the workbench.
         let href: String
-        let cells: [SupervisionPagesController.Cell]
+        /// Its open cases past their deadline, now.
+        let overdueHref: String
+        let cells: [Cell]
+    }
+
+    /// A figure, linking to the cases it was counted from (closed ones for the rates of closed cases).
+    struct Cell: Encodable {
+        let label: String
+        let value: String
+        let href: String
     }
 
     struct Definition: Encodable {
@@ -73,8 +82,11 @@ struct CommunityComparison: Encodable {
             let values = [String(f.intake), percent(f.responseRate), percent(f.solveRate), percent(f.satisfactionRate), percent(f.onTimeRate),
                           change(f.onTimeRate, before[group.key]?.onTimeRate),
                           f.meanHandlingHours.map { DurationWords.text(seconds: $0 * 3_600, lang) } ?? "—"]
-            return Row(name: group.name, href: "/workbench?grid=\(group.key)&all=1&\(period)",
-                       cells: zip(labels, values).map { SupervisionPagesController.Cell(label: $0, value: $1) })
+            let all = "/workbench?grid=\(group.key)&all=1&\(period)"
+            let closed = "/workbench?grid=\(group.key)&state=closed&all=1&\(period)"
+            let hrefs = [all, all, closed, closed, all, all, closed]
+            return Row(name: group.name, href: all, overdueHref: "/workbench?grid=\(group.key)&sla=red",
+                       cells: zip(zip(labels, values), hrefs).map { Cell(label: $0.0, value: $0.1, href: $1) })
         }
         let definitions = definitionKeys.map {
             Definition(term: Strings.text("kpi.\($0)", lang), text: Strings.text("kpi.def.\($0)", lang))

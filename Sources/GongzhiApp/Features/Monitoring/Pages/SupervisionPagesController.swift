@@ -155,7 +155,7 @@ struct SupervisionPagesController: RouteCollection {
             Card(label: t("kpi.on_time"), value: percent(total.onTimeRate), detail: "\(total.onTimeRate.numerator)/\(total.onTimeRate.denominator)"),
             Card(label: t("kpi.return"), value: percent(total.returnRate), detail: "\(total.returnRate.numerator)/\(total.returnRate.denominator)"),
             Card(label: t("kpi.repeat"), value: percent(total.repeatRate), detail: "\(total.repeatRate.numerator)/\(total.repeatRate.denominator)"),
-            Card(label: t("kpi.handling"), value: total.meanHandlingHours.map { String(format: "%.1f", $0) } ?? "—", detail: t("kpi.hours")),
+            Card(label: t("kpi.handling"), value: total.meanHandlingHours.map { DurationWords.text(seconds: $0 * 3_600, lang) } ?? "—", detail: ""),
         ]
         // 1. Trend of intake and on-time rate.
         let trendTitle = t("dashboard.trend")
