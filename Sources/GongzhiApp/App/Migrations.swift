@@ -96,5 +96,7 @@ enum GongzhiMigrations {
         // A worker's queue: the org a case went to in its timeline; the response deadline's order (issue 26)
         app.migrations.add(AddCaseEventTarget())
         app.migrations.add(AddCaseResponseDueIndex())
+        // A problem raised before having an account waits for the texted code (issue 26)
+        app.migrations.add(CreateCaseDrafts())
     }
 }

@@ -16,6 +16,8 @@ public struct FieldCipher: Sendable {
         case secondFactor = "user.second_factor"
         /// A household's code for joining it (入户码), shown to the community's workers.
         case householdCode = "household.join_code"
+        /// A problem a visitor wrote, waiting for the code texted to their number (`case_drafts`).
+        case caseDraft = "case.draft"
     }
 
     public enum Error: Swift.Error, Equatable, Sendable {

@@ -58,6 +58,7 @@ struct MigrationNamesTests {
         "GongzhiApp.CreateHouseholdJoins",
         "GongzhiApp.AddCaseEventTarget",
         "GongzhiApp.AddCaseResponseDueIndex",
+        "GongzhiApp.CreateCaseDrafts",
         "GongzhiApp.NarrowKPIDirtyTrigger",
         "GongzhiApp.RecountNeverSignedCases",
         "GongzhiApp.UniqueAccountPerPerson",

@@ -17,5 +17,6 @@ enum SessionSweeper {
             try await APITokenRecord.query(on: db).filter(\.$expiresAt < now).delete()
         }
         try await HouseholdJoining.sweep(context)
+        try await CaseDrafts.sweep(context)
     }
 }

@@ -38,6 +38,8 @@ struct PhoneSignInController: RouteCollection {
         let masked: String
         let minutes: Int
         let next: String
+        /// The code will also send a problem written before signing in.
+        let sendsDraft: Bool
         let messages: [FormMessage]
     }
 
@@ -80,7 +82,7 @@ struct PhoneSignInController: RouteCollection {
         try await request.view.render("accounts/signin-code", CodePage(
             page: await PageBase.make(for: request, title: Strings.text("signin.code_title", request.lang)),
             masked: Masking.phone(phone.value), minutes: Int(request.gongzhi.phoneCodes.lifetime / 60), next: request.safeNext(next),
-            messages: messages)).encodeResponse(status: status, for: request)
+            sendsDraft: CaseDrafts.id(inNext: next) != nil, messages: messages)).encodeResponse(status: status, for: request)
     }
 
     @Sendable func enterCode(_ request: Request) async throws -> Response {
@@ -88,7 +90,11 @@ struct PhoneSignInController: RouteCollection {
         guard let phone = pendingPhone(request) else { return request.redirect(to: "/signin") }
         do {
             let signedIn = try await PhoneSignIn.verify(phone: phone.value, code: form.code, in: request.context)
-            let target = signedIn.created ? "/?welcome=1" : request.safeNext(form.next)
+            var target = signedIn.created ? "/?welcome=1" : request.safeNext(form.next)
+            // A problem written before signing in is sent now, as the account the code opened.
+            if let draft = CaseDrafts.id(inNext: form.next) {
+                target = try await CaseDrafts.send(draft, as: signedIn.user, created: signedIn.created, in: request.context)
+            }
             let response = try await LoginController.startSession(request, user: signedIn.user, password: nil, next: target)
             response.cookies[Self.cookie] = gone(request)
             return response

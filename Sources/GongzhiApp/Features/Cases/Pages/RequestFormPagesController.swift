@@ -27,14 +27,16 @@ struct RequestFormPagesController: RouteCollection {
         let messages: [FormMessage]
     }
 
+    /// Step 1, for residents and for visitors (who give their number at the end: `CaseDrafts`).
     @Sendable func start(_ request: Request) async throws -> View {
-        _ = try request.requireActor()
         // "Go back and change" brings the words back.
         let title = String(((try? request.query.get(String.self, at: "title")) ?? "").prefix(100))
         let description = String(((try? request.query.get(String.self, at: "description")) ?? "").prefix(4_000))
+        // A visitor's problem that could not be sent after the code (gone after a day, or refused): said so.
+        let lost = (try? request.query.get(String.self, at: "lost")) != nil
         return try await request.view.render("cases/new", StepOnePage(
             page: await PageBase.make(for: request, title: Strings.text("request.new_title", request.lang)),
-            title: title, description: description, messages: []))
+            title: title, description: description, messages: lost ? [FormMessage(field: nil, text: Strings.text("request.draft_lost", request.lang))] : []))
     }
 
     struct Choice: Encodable {
@@ -84,12 +86,16 @@ struct RequestFormPagesController: RouteCollection {
         let places: [PlaceGroup]
         let anonymous: Bool
         let isPublic: Bool
+        /// Not signed in: the form asks for the mobile number (a code confirms it and makes the account) and takes no
+        /// photos (they can be added once signed in).
+        let visitor: Bool
+        let phone: String
         let messages: [FormMessage]
     }
 
     /// Step 2: the classifier's proposals for the words given.
     @Sendable func confirm(_ request: Request) async throws -> Response {
-        let actor = try request.requireActor()
+        let actor = request.currentActor
         let draft = try request.content.decode(Draft.self)
         let title: String, description: String
         do {
@@ -104,8 +110,8 @@ struct RequestFormPagesController: RouteCollection {
                                  anonymous: false, isPublic: false, messages: [], status: .ok)
     }
 
-    func stepTwo(_ request: Request, actor: Actor, title: String, description: String, chosen: String?, answers: [String: [String]],
-                 buildingID: UUID?, anonymous: Bool, isPublic: Bool, messages: [FormMessage], status: HTTPStatus) async throws -> Response {
+    func stepTwo(_ request: Request, actor: Actor?, title: String, description: String, chosen: String?, answers: [String: [String]],
+                 buildingID: UUID?, anonymous: Bool, isPublic: Bool, phone: String = "", messages: [FormMessage], status: HTTPStatus) async throws -> Response {
         guard let (prepared, model) = try await request.context.classifier() else { throw AppError.conflict("no_catalogue") }
         let catalogue = prepared.catalogue
         let lang = request.lang
@@ -130,18 +136,18 @@ struct RequestFormPagesController: RouteCollection {
             otherName: otherItem.map { lang == .zh ? $0.name : $0.nameEn } ?? "",
             catalogue: catalogue.items.map { choice($0, checked: false) }, questions: questions,
             places: try await places(for: actor, selected: buildingID, mentioned: PlaceMention.buildingNumbers(in: title + " " + description), on: request.db),
-            anonymous: anonymous, isPublic: isPublic,
+            anonymous: anonymous, isPublic: isPublic, visitor: actor == nil, phone: phone,
             messages: messages)).encodeResponse(status: status, for: request)
     }
 
     /// The buildings a resident may report at (`Actor.mayReport`), their own first and selected unless another is —
     /// or one the words name ("3号楼…", `PlaceMention`): in the resident's own compound, or the only one so named.
-    func places(for actor: Actor, selected: UUID?, mentioned: [String] = [], on db: any Database) async throws -> [PlaceGroup] {
-        // Before joining a household a resident may report anywhere: the buildings of the whole installation.
-        guard actor.isResident else { return [] }
-        let scopes = actor.grants.isEmpty ? [OrgPath.root.rawValue] : actor.grants.map(\.path.rawValue)
+    func places(for actor: Actor?, selected: UUID?, mentioned: [String] = [], on db: any Database) async throws -> [PlaceGroup] {
+        // Before joining a household (or signing up) a resident may report anywhere: the buildings of the whole installation.
+        guard actor?.isResident != false else { return [] }
+        let scopes = actor.map { $0.grants.isEmpty ? [OrgPath.root.rawValue] : $0.grants.map(\.path.rawValue) } ?? [OrgPath.root.rawValue]
         var own: UUID?
-        if let personID = actor.personID?.uuid,
+        if let personID = actor?.personID?.uuid,
            let member = try await HouseholdMemberRecord.query(on: db).filter(\.$person.$id == personID).with(\.$household, { $0.with(\.$unit) }).first() {
             own = member.household.unit.$building.id
         }
@@ -171,10 +177,12 @@ struct RequestFormPagesController: RouteCollection {
         var `public`: String?
         var q: [String: String]?
         var photos: [File]?
+        /// A visitor's mobile number.
+        var phone: String?
     }
 
     @Sendable func submit(_ request: Request) async throws -> Response {
-        let actor = try request.requireActor()
+        let actor = request.currentActor
         let form = try request.content.decode(FinalForm.self)
         let title = (form.title ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let description = form.description ?? ""
@@ -196,6 +204,14 @@ struct RequestFormPagesController: RouteCollection {
         let anonymous = form.anonymous == "on", isPublic = form.public == "on"
         do {
             if form.item == "other", itemCode == nil { throw AppError.invalid("otherItem", "not_a_choice") }
+            guard actor != nil else {
+                // A visitor: the problem waits for the code texted to the number given; the code page sends it.
+                let draft = CaseDrafts.Draft(title: title, description: description, itemCode: itemCode, buildingID: buildingID, answers: answers, isPublic: isPublic)
+                let (id, phone) = try await CaseDrafts.save(draft, phone: form.phone, in: request.context)
+                let response = request.redirect(to: "/signin/code" + PageRedirect.nextQuery("/requests/draft/\(id.uuidString.lowercased())"), redirectType: .normal)
+                response.cookies[PhoneSignInController.cookie] = PhoneSignInController().pending(phone, request)
+                return response
+            }
             let photos = try (form.photos ?? []).filter { $0.data.readableBytes > 0 }.map { try CasePhoto(checking: $0, field: "photos") }
             let input = CaseIntake.Input(
                 title: title, description: description, buildingID: buildingID, gridID: nil, address: "", latitude: nil, longitude: nil,
@@ -205,8 +221,13 @@ struct RequestFormPagesController: RouteCollection {
             return PageRedirect.to("/requests/\(result.record.id!.uuidString.lowercased())?done=submitted", secret: result.trackingCode, for: request)
         } catch let error as AppError where error.status != .internalServerError && error.status != .unauthorized {
             return try await stepTwo(request, actor: actor, title: title, description: description, chosen: itemCode, answers: answers,
-                                     buildingID: buildingID, anonymous: anonymous, isPublic: isPublic,
+                                     buildingID: buildingID, anonymous: anonymous, isPublic: isPublic, phone: form.phone ?? "",
                                      messages: request.formMessages(for: error), status: error.status == .notFound ? .unprocessableEntity : error.status)
+        } catch let failure as PhoneSignIn.Failure {
+            let controller = PhoneSignInController()
+            return try await stepTwo(request, actor: actor, title: title, description: description, chosen: itemCode, answers: answers,
+                                     buildingID: buildingID, anonymous: anonymous, isPublic: isPublic, phone: form.phone ?? "",
+                                     messages: [controller.message(failure, request)], status: controller.status(failure))
         }
     }
 }
