@@ -210,3 +210,55 @@ struct PhoneSignInTests {
         #expect(problems.count == 1)
     }
 }
+
+@Suite("A resident's optional password, set and reset with a texted code")
+struct PhonePasswordTests {
+    @Test("a code to the account's own number sets the password; sessions end; the number and password then sign in; a wrong code sets nothing")
+    func setWithCode() async throws {
+        try await withApp { app, _ in
+            let phone = "13912345678"
+            var browser = try await HouseholdJoiningTests.signedUp(app, phone: phone)
+            let page = try await browser.send(.GET, "/account/security")
+            #expect(page.body.string.contains("登录密码（可以不设）") && !page.body.string.contains("name=\"currentPassword\""))
+            app.clock.advance(by: 61)
+            let sent = try await browser.send(.POST, "/account/security/password-code", form: [:])
+            #expect(sent.status == .seeOther)
+            let code = try #require(try PhoneSignInTests.codes(app, to: phone).last)
+            let wrong = code == "000000" ? "111111" : "000000"
+            let refused = try await browser.send(.POST, "/account/security/password-by-code",
+                                                 form: ["code": wrong, "newPassword": "Lanhua#2026yes", "confirmPassword": "Lanhua#2026yes"])
+            #expect(refused.status == .unprocessableEntity)
+            let differ = try await browser.send(.POST, "/account/security/password-by-code",
+                                                form: ["code": code, "newPassword": "Lanhua#2026yes", "confirmPassword": "Lanhua#2026no"])
+            #expect(differ.status == .unprocessableEntity)
+            let done = try await browser.send(.POST, "/account/security/password-by-code",
+                                              form: ["code": code, "newPassword": "Lanhua#2026yes", "confirmPassword": "Lanhua#2026yes"])
+            #expect(done.status == .seeOther && done.headers.first(name: .location) == "/login?changed=1")
+            // The old session is over.
+            #expect(try await browser.send(.GET, "/account/security").status != .ok)
+            // The number and the password sign in (on the sign-in form, in place of a username).
+            var again = TestClient(app)
+            _ = try await again.send(.GET, "/login")
+            let login = try await again.send(.POST, "/login", form: ["username": phone, "password": "Lanhua#2026yes", "next": "/"])
+            #expect(login.status == .seeOther && login.headers.first(name: .location) == "/")
+            // The code was spent: it cannot set another password.
+            #expect(try await again.send(.GET, "/account/security").status == .ok)
+            let reused = try await again.send(.POST, "/account/security/password-by-code",
+                                              form: ["code": code, "newPassword": "Other#Pass2026", "confirmPassword": "Other#Pass2026"])
+            #expect(reused.status == .unprocessableEntity)
+            let audit = try await AuditRecord.query(on: app.db).all().map(\.action)
+            #expect(audit.contains("user.password_by_code"))
+            #expect(TestLog.shared.seen(code) == 0)
+        }
+    }
+
+    @Test("staff accounts (no number) cannot use it")
+    func staffCannot() async throws {
+        try await withApp { app, _ in
+            var worker = try await TestClient.browser(app, as: "worker")
+            _ = try await worker.send(.GET, "/account/security")
+            #expect(try await worker.send(.POST, "/account/security/password-code", form: [:]).status == .forbidden)
+            #expect(try await worker.send(.POST, "/account/security/password-by-code", form: ["code": "123456"]).status == .forbidden)
+        }
+    }
+}

@@ -12,6 +12,8 @@ struct AccountSecurityController: RouteCollection {
         routes.on(.POST, "account", "security", "verify", bodyUpTo: .credentialsForm, use: verify)
         routes.post("account", "security", "enrol", use: enrol)
         routes.post("account", "security", "password", use: changePassword)
+        routes.post("account", "security", "password-code", use: sendPasswordCode)
+        routes.on(.POST, "account", "security", "password-by-code", bodyUpTo: .credentialsForm, use: setPasswordByCode)
         routes.post("api", "v1", "users", ":id", "second-factor", "reset", use: resetAPI)
     }
 
@@ -27,9 +29,13 @@ struct AccountSecurityController: RouteCollection {
         /// Shown while enrolling: the secret in groups of four, and the address an app can read.
         let enrolmentKey: String?
         let enrolmentURI: String?
+        /// A resident's account with a mobile number: its password (optional) is set with a texted code.
+        let phoneMask: String
+        let codeSent: Bool
     }
 
-    func render(_ request: Request, messages: [FormMessage] = [], enrolmentKey: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
+    func render(_ request: Request, messages: [FormMessage] = [], enrolmentKey: String? = nil, codeSent: Bool = false,
+                status: HTTPStatus = .ok) async throws -> Response {
         guard let current = request.current, let user = try await UserRecord.find(current.userID, on: request.db) else { throw AppError.unauthorized }
         let lang = request.lang
         let obligation = current.obligation
@@ -41,7 +47,8 @@ struct AccountSecurityController: RouteCollection {
             next: request.safeNext(try? request.query.get(String.self, at: "next")).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "",
             awaitingCode: obligation == .verifySecondFactor, obligation: obligation?.rawValue,
             enrolled: user.secondFactorSealed != nil, enrolmentKey: grouped,
-            enrolmentURI: enrolmentKey.map { TOTP.uri(secret: TOTP.bytes(base32: $0) ?? [], account: user.username, issuer: SecondFactor.issuer) }))
+            enrolmentURI: enrolmentKey.map { TOTP.uri(secret: TOTP.bytes(base32: $0) ?? [], account: user.username, issuer: SecondFactor.issuer) },
+            phoneMask: user.phoneMask ?? "", codeSent: (try? request.query.get(String.self, at: "code")) == "sent" || codeSent))
         let response = try await view.encodeResponse(status: status, for: request)
         response.headers.cacheControl = .init(noStore: true)
         return response
@@ -126,6 +133,44 @@ struct AccountSecurityController: RouteCollection {
         let response = request.redirect(to: "/login?changed=1", redirectType: .normal)
         response.cookies[SessionCookie.name(https: request.gongzhi.config.https)] = SessionCookie.expired(https: request.gongzhi.config.https)
         return response
+    }
+
+    /// A code to the account's own number, for setting its password (residents who signed up by number).
+    @Sendable func sendPasswordCode(_ request: Request) async throws -> Response {
+        let actor = try request.requireActor()
+        guard let user = try await UserRecord.find(actor.userID.uuid, on: request.db), let sealed = user.phoneSealed,
+              let phone = try? request.gongzhi.cipher.open(sealed, field: .phone) else { throw AppError.forbidden }
+        do {
+            try await PhoneSignIn.sendCode(to: phone, in: request.context)
+        } catch let failure as PhoneSignIn.Failure {
+            let controller = PhoneSignInController()
+            return try await render(request, messages: [controller.message(failure, request)], status: controller.status(failure)).withRetryAfter(failure)
+        }
+        return request.redirect(to: "/account/security?code=sent#password", redirectType: .normal)
+    }
+
+    /// The code and the new password: every session ends; the resident signs in again (by code, or number and password).
+    @Sendable func setPasswordByCode(_ request: Request) async throws -> Response {
+        _ = try request.requireActor()
+        let form = try request.content.decode(CodePasswordForm.self)
+        do {
+            try await PhoneSignIn.setPassword(code: form.code, new: form.newPassword, confirm: form.confirmPassword, in: request.context)
+        } catch let failure as PhoneSignIn.Failure {
+            let controller = PhoneSignInController()
+            return try await render(request, messages: [controller.message(failure, request)], codeSent: true, status: controller.status(failure))
+                .withRetryAfter(failure)
+        } catch let error as AppError where error.status.code < 500 && error.status != .forbidden {
+            return try await render(request, messages: request.formMessages(for: error), codeSent: true, status: error.status)
+        }
+        let response = request.redirect(to: "/login?changed=1", redirectType: .normal)
+        response.cookies[SessionCookie.name(https: request.gongzhi.config.https)] = SessionCookie.expired(https: request.gongzhi.config.https)
+        return response
+    }
+
+    struct CodePasswordForm: Content {
+        var code: String?
+        var newPassword: String?
+        var confirmPassword: String?
     }
 
     @Sendable func resetAPI(_ request: Request) async throws -> HTTPStatus {

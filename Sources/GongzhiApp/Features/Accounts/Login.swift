@@ -39,9 +39,14 @@ enum Login {
             }
             throw Failure.addressLocked(retryAfter: wait)
         }
-        guard !name.isEmpty, name.count <= 64, password.count <= PasswordPolicy.maximumLength,
-              let user = try await UserRecord.query(on: context.db).filter(\.$username == name).first()
-        else {
+        // A resident who set a password signs in with their mobile number in place of a username.
+        var found: UserRecord?
+        if let number = try? MobileNumber(validating: name) {
+            found = try await UserRecord.query(on: context.db).filter(\.$phoneHash == services.cipher.blindIndex(number.value, field: .phone)).first()
+        } else {
+            found = try await UserRecord.query(on: context.db).filter(\.$username == name).first()
+        }
+        guard !name.isEmpty, name.count <= 64, password.count <= PasswordPolicy.maximumLength, let user = found else {
             _ = services.passwords.verify(password, against: services.decoyPasswordHash)
             let byAddress = try await context.write { db in
                 try await context.audit(AuditEvent(action: "login.failure", objectType: "user", objectID: "unknown",

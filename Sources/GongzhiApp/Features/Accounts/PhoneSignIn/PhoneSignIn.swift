@@ -90,36 +90,71 @@ enum PhoneSignIn {
         }
         let hash = services.cipher.blindIndex(phone.value, field: .phone)
         let outcome = try await context.write { db -> Result<SignedIn, Failure> in
-            guard let issued = try await PhoneCodeRecord.query(on: db).filter(\.$phoneHash == hash).sort(\.$sentAt, .descending).first(),
-                  let row = issued.id else {
-                return .failure(.newCodeNeeded)
-            }
-            let matches = TOTP.constantTimeEqual(codeHash(code, row: row, cipher: services.cipher), issued.codeHash)
-            switch rules.check(.init(sentAt: issued.sentAt, tries: issued.tries, used: issued.usedAt != nil), matches: matches, now: now) {
-            case .wrong:
-                // One more try, only while the code is unused and has tries left (parallel guesses each count).
-                let counted = try await db.sql().raw("""
-                    UPDATE phone_codes SET tries = tries + 1 WHERE id = \(bind: row) AND used_at IS NULL AND tries < \(bind: rules.maxTries)
-                    RETURNING tries
-                    """).first()?.decode(column: "tries", as: Int.self)
-                _ = try await AddressFailures.record(address, lockout: services.config.addressLockout, now: now, on: db)
-                guard let tries = counted, tries < rules.maxTries else { return .failure(.newCodeNeeded) }
-                return .failure(.wrongCode(triesLeft: rules.maxTries - tries))
-            case .expired, .used, .exhausted:
-                return .failure(.newCodeNeeded)
-            case .accepted:
-                // Spent once: of two at the same time, one finds it unused.
-                let spent = try await db.sql().raw("""
-                    UPDATE phone_codes SET used_at = \(bind: now) WHERE id = \(bind: row) AND used_at IS NULL AND tries < \(bind: rules.maxTries)
-                    RETURNING id
-                    """).all()
-                guard !spent.isEmpty else { return .failure(.newCodeNeeded) }
-            }
+            if let failure = try await spend(code, numberHash: hash, in: context, on: db) { return .failure(failure) }
             let account = try await account(for: phone, hash: hash, in: context, on: db)
             if account.user.disabled { return .failure(.disabled) }
             return .success(account)
         }
         return try outcome.get()
+    }
+
+    /// Checks `code` against the latest code sent to the number and spends it, in the caller's transaction: nil when
+    /// it was right (and is now used), otherwise why not. Every try and the spending is one conditional UPDATE.
+    static func spend(_ code: String, numberHash hash: String, in context: UseCaseContext, on db: any Database) async throws -> Failure? {
+        let services = context.services, rules = services.phoneCodes, now = context.now, address = context.address
+        guard let issued = try await PhoneCodeRecord.query(on: db).filter(\.$phoneHash == hash).sort(\.$sentAt, .descending).first(),
+              let row = issued.id else {
+            return .newCodeNeeded
+        }
+        let matches = TOTP.constantTimeEqual(codeHash(code, row: row, cipher: services.cipher), issued.codeHash)
+        switch rules.check(.init(sentAt: issued.sentAt, tries: issued.tries, used: issued.usedAt != nil), matches: matches, now: now) {
+        case .wrong:
+            // One more try, only while the code is unused and has tries left (parallel guesses each count).
+            let counted = try await db.sql().raw("""
+                UPDATE phone_codes SET tries = tries + 1 WHERE id = \(bind: row) AND used_at IS NULL AND tries < \(bind: rules.maxTries)
+                RETURNING tries
+                """).first()?.decode(column: "tries", as: Int.self)
+            _ = try await AddressFailures.record(address, lockout: services.config.addressLockout, now: now, on: db)
+            guard let tries = counted, tries < rules.maxTries else { return .newCodeNeeded }
+            return .wrongCode(triesLeft: rules.maxTries - tries)
+        case .expired, .used, .exhausted:
+            return .newCodeNeeded
+        case .accepted:
+            // Spent once: of two at the same time, one finds it unused.
+            let spent = try await db.sql().raw("""
+                UPDATE phone_codes SET used_at = \(bind: now) WHERE id = \(bind: row) AND used_at IS NULL AND tries < \(bind: rules.maxTries)
+                RETURNING id
+                """).all()
+            return spent.isEmpty ? .newCodeNeeded : nil
+        }
+    }
+
+    /// Sets the signed-in account's password with a code texted to its own number (issue 26: an optional password
+    /// for residents, and its reset): no old password is asked — the code proves the number. Every session and token
+    /// of the account ends, as with any password change.
+    static func setPassword(code rawCode: String?, new: String?, confirm: String?, in context: UseCaseContext) async throws {
+        let actor = try context.account()
+        let services = context.services, now = context.now
+        guard let user = try await UserRecord.find(actor.userID.uuid, on: context.db), let hash = user.phoneHash else { throw AppError.forbidden }
+        guard let code = services.phoneCodes.normalised(rawCode ?? "") else { throw AppError.invalid("code") }
+        guard let new, !new.isEmpty else { throw AppError.invalid("newPassword", "required") }
+        guard new == confirm else { throw AppError.invalid("confirmPassword", "passwords_differ") }
+        try AccountChanges.checkPassword(new, username: user.username, staff: !actor.isResident, config: services.config)
+        if let wait = services.config.addressLockout.retryAfter(try await AddressFailures.state(context.address, on: context.db), now: now) {
+            throw Failure.tooManyTries(seconds: wait)
+        }
+        let passwordHash = services.passwords.hash(new)
+        let failure = try await context.write { db -> Failure? in
+            if let failure = try await spend(code, numberHash: hash, in: context, on: db) { return failure }
+            guard let fresh = try await UserRecord.find(actor.userID.uuid, on: db) else { throw AppError.unauthorized }
+            fresh.passwordHash = passwordHash
+            fresh.passwordChangedAt = now
+            try await fresh.update(on: db)
+            try await AccountChanges.endAllSessions(of: actor.userID.uuid, on: db)
+            try await context.audit(AuditEvent(action: "user.password_by_code", objectType: "user", objectID: actor.userID.description), on: db)
+            return nil
+        }
+        if let failure { throw failure }
     }
 
     /// The account with the number, or a new resident account named by the masked number.

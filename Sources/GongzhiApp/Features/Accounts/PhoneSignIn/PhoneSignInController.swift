@@ -247,7 +247,8 @@ struct PhoneSignInController: RouteCollection {
     }
 }
 
-private extension Response {
+extension Response {
+    /// The `Retry-After` of a refusal that says when to try again (a code asked for too soon, too many wrong codes).
     func withRetryAfter(_ failure: PhoneSignIn.Failure) -> Response {
         switch failure {
         case .wait(let seconds, _), .tooManyTries(let seconds): headers.replaceOrAdd(name: "Retry-After", value: String(seconds))
