@@ -89,4 +89,19 @@ struct ClassifyTests {
             #expect(plain.contains("<option value=\"\(own.id!.uuidString.lowercased())\" selected>"))
         }
     }
+
+    @Test("residents read the item in their own words, staff the catalogue's name")
+    func everydayNames() async throws {
+        try await withApp { app, _ in
+            var residentAPI = try await TestClient.api(app, as: "resident")
+            let created = try await residentAPI.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(title: "自来水是黄的", buildingId: try await residentBuilding(app), itemCode: "PRC-010"))
+            let id = try created.content.decode(CaseDTO.self).id.uuidString.lowercased()
+            var resident = try await TestClient.browser(app, as: "resident")
+            let mine = try await resident.send(.GET, "/requests").body.string
+            #expect(mine.contains("水发黄、水箱脏") && !mine.contains("二次供水"))
+            var worker = try await TestClient.browser(app, as: "worker")
+            let page = try await worker.send(.GET, "/cases/\(id)").body.string
+            #expect(page.contains("二次供水"))
+        }
+    }
 }

@@ -60,7 +60,9 @@ struct CaseLabels {
     static func load(for cases: [CaseRecord], lang: Lang, reader: Actor?, on db: any Database) async throws -> CaseLabels {
         var labels = CaseLabels(lang: lang, reader: reader)
         if let catalogue = try await CatalogueStore.current(on: db) {
-            for item in catalogue.items { labels.items[item.code] = lang == .zh ? item.name : item.nameEn }
+            // Residents read items in their own words ("水发黄、水箱脏"); staff the catalogue's names ("二次供水").
+            let everyday = labels.residentWords
+            for item in catalogue.items { labels.items[item.code] = lang == .zh ? (everyday ? item.everydayName : item.name) : item.nameEn }
             for category in catalogue.categories { labels.categories[category.code] = lang == .zh ? category.name : category.nameEn }
         }
         let nodeIDs = Set(cases.map(\.handlerNodeID) + cases.compactMap { OrgPath($0.placePath)?.segments.last.flatMap(UUID.init(uuidString:)) })
