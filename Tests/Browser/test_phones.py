@@ -88,6 +88,9 @@ class VisitorSignsUp(unittest.TestCase):
             v.submit("form[action='/requests/new']")
             self.assertEqual(sideways(v.driver), 0)
             self.assertEqual([p["id"] for p in axe_problems(v.driver)], [])
+            # No building is chosen for a visitor: they pick theirs.
+            self.assertEqual(v.driver.find_element(By.ID, "req-building").get_attribute("value"), "")
+            v.driver.find_elements(By.CSS_SELECTOR, "#req-building option")[1].click()
             v.driver.find_element(By.ID, "req-phone").send_keys(phone)
             v.shot("visitor-request-step2-390")
             v.submit("form[action='/requests']")
@@ -171,7 +174,8 @@ class WorkerQueue(unittest.TestCase):
             w.shot("worker-queue-selected")
             w.click(w.driver.find_element(By.CSS_SELECTOR, "button[name=action][value=accept]"))
             self.assertIn("已受理 3 件", w.text())
-            w.go("/workbench?stage=new&sort=newest")
+            # Accepted, they wait to be dispatched: the next tab.
+            w.go("/workbench?stage=to_dispatch&sort=newest")
             for case_id in ids:
                 w.driver.find_element(By.CSS_SELECTOR, f"input[name='ids[]'][value='{case_id}']").click()
             target = w.driver.find_element(By.ID, "bulk-target")
@@ -222,7 +226,7 @@ class NothingScrollsSideways(unittest.TestCase):
     pages = {
         "resident": ["/", "/requests", "/requests/new", "/board", "/track", "/needs", "/polls", "/votes", "/deliberation", "/projects",
                      "/council", "/account/security", "/me/data"],
-        "worker": ["/", "/workbench", "/window", "/people", "/org", "/needs", "/rectifications", "/import", "/polls/new", "/votes/new"],
+        "worker": ["/", "/workbench", "/workbench?stage=new", "/joins", "/window", "/people", "/org", "/needs", "/rectifications", "/import", "/polls/new", "/votes/new"],
         "street": ["/", "/dashboard", "/supervise", "/rectifications"],
         "auditor": ["/audit"],
         "admin": ["/accounts"],
@@ -251,7 +255,7 @@ class NothingScrollsSideways(unittest.TestCase):
                             if over:
                                 failures.append(f"{role} {path} [{lang}, elderly {mode}]: {over} px too wide")
                             if lang == "zh":
-                                s.shot(f"phone-{role}{path.replace('/', '-')[:40]}-{'elderly' if mode == 'on' else 'normal'}-390")
+                                s.shot(f"phone-{role}{path.replace('/', '-').replace('?', '-').replace('=', '-')[:40]}-{'elderly' if mode == 'on' else 'normal'}-390")
             finally:
                 s.close()
         self.assertEqual(failures, [], "\n".join(failures))

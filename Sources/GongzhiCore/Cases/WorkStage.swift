@@ -3,8 +3,10 @@ import Foundation
 /// The stages of a worker's queue (issue 26): what needs them now, in the words of someone handling fifty cases a
 /// day. Every open state is in exactly one stage.
 public enum WorkStage: String, Sendable, CaseIterable {
-    /// 新的 — to accept, or to dispatch (again, after a return).
+    /// 新的 — to accept (or reject).
     case new
+    /// 待派单 — accepted, or returned by the one it was sent to: to dispatch.
+    case toDispatch = "to_dispatch"
     /// 待签收 — dispatched, waiting for the one responsible to sign for it.
     case toSign = "to_sign"
     /// 办理中
@@ -16,7 +18,8 @@ public enum WorkStage: String, Sendable, CaseIterable {
 
     public var states: [CaseState] {
         switch self {
-        case .new: [.submitted, .accepted, .returned]
+        case .new: [.submitted]
+        case .toDispatch: [.accepted, .returned]
         case .toSign: [.dispatched]
         case .inProgress: [.signed, .inProgress]
         case .toCallBack: [.replied]

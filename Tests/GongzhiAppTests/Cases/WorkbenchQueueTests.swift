@@ -23,11 +23,12 @@ struct WorkbenchQueueTests {
 
     @Test("tabs per stage with their counts; the 'new' tab holds the new cases; each row says the deadline that matters now and who holds it")
     func tabs() async throws {
-        try await withApp { app, _ in
+        try await withApp { app, f in
+            let f = try #require(f)
             let made = try await Self.threeNew(app)
             var worker = try await TestClient.browser(app, as: "worker")
             let page = try await worker.send(.GET, "/workbench").body.string
-            for label in ["全部未办结", "新的", "待签收", "办理中", "待回访", "等别人"] { #expect(page.contains(label), "\(label)") }
+            for label in ["全部未办结", "新的", "待派单", "待签收", "办理中", "待回访", "等别人"] { #expect(page.contains(label), "\(label)") }
             let newTab = try await worker.send(.GET, "/workbench?stage=new")
             #expect(newTab.status == .ok)
             let body = newTab.body.string
@@ -37,6 +38,15 @@ struct WorkbenchQueueTests {
             // Once accepted elsewhere, a case leaves the "new" tab's rows.
             let bad = try await worker.send(.GET, "/workbench?stage=nonsense")
             #expect(bad.status == .unprocessableEntity)
+            #expect(!body.contains("签收已超时"))
+            // Past the response deadline, unsigned: marked late, whatever the completion deadline says.
+            app.clock.advance(by: 3 * 86_400)
+            var later = try await TestClient.browser(app, as: "worker")
+            let late = try await later.send(.GET, "/workbench?stage=new").body.string
+            #expect(late.contains("签收已超时"))
+            // A community's cases, narrowed and said so above the list.
+            let narrowed = try await later.send(.GET, "/workbench?grid=\(f.communityA.id!.uuidString.lowercased())&all=1").body.string
+            #expect(narrowed.contains("只看：") && narrowed.contains(f.communityA.name))
         }
     }
 
@@ -61,6 +71,10 @@ struct WorkbenchQueueTests {
             let after = try await worker.follow(accepted).body.string
             #expect(after.contains("已受理 3 件"))
             for dto in made { #expect(try await CaseRecord.find(dto.id, on: app.db)?.state == .accepted) }
+            // Accepted, they wait to be dispatched: on that tab, no longer among the new ones.
+            let toDispatch = try await worker.send(.GET, "/workbench?stage=to_dispatch").body.string
+            let stillNew = try await worker.send(.GET, "/workbench?stage=new").body.string
+            for dto in made { #expect(toDispatch.contains(dto.number) && !stillNew.contains(dto.number)) }
             if let theirs {
                 #expect(after.contains("1 件没有办成"))
                 #expect(try await CaseRecord.find(theirs.id, on: app.db)?.state == .submitted)

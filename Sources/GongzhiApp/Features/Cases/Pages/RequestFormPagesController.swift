@@ -161,10 +161,15 @@ struct RequestFormPagesController: RouteCollection {
         }
         let chosen = selected ?? named ?? own
         let groups = Dictionary(grouping: buildings, by: { $0.compound.name })
-        return groups.keys.sorted().map { name in
+        // The chosen building's compound first, then the compounds with a building of the number the words name.
+        func rank(_ group: PlaceGroup) -> Int {
+            group.buildings.contains(where: \.selected) ? 0 : group.buildings.contains { PlaceMention.number(ofBuilding: $0.name) == mentioned.first } ? 1 : 2
+        }
+        let all = groups.keys.sorted().map { name in
             PlaceGroup(compound: name, buildings: groups[name]!.sorted { $0.name.localizedStandardCompare($1.name) == .orderedAscending }
                 .map { PlaceOption(id: $0.id!.uuidString.lowercased(), name: $0.name, selected: $0.id == chosen) })
-        }.sorted { a, b in a.buildings.contains(where: \.selected) && !b.buildings.contains(where: \.selected) }
+        }
+        return all.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
     }
 
     struct FinalForm: Content {

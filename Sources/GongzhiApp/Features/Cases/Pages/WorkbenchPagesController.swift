@@ -31,6 +31,8 @@ struct WorkbenchPagesController: RouteCollection {
         /// What the last bulk action did, in words; empty otherwise.
         let bulkMessage: String
         let stage: String
+        /// The filters in force, in words ("安定社区 · 超期（红灯）"); empty when none.
+        let narrowed: String
         let total: String
         let states: [SelectOption]
         let levels: [SelectOption]
@@ -246,6 +248,7 @@ struct WorkbenchPagesController: RouteCollection {
         default: rows = try await Self.byDeadline(query, states: states, offset: filters.offset, limit: Self.pageSize)
         }
         let lang = request.lang
+        let now = request.context.now
         let labels = try await CaseLabels.load(for: rows, lang: lang, reader: actor, on: request.db)
         let page = await PageBase.make(for: request, title: Strings.text("workbench.title", lang))
 
@@ -276,6 +279,19 @@ struct WorkbenchPagesController: RouteCollection {
             ? try await HouseholdJoining.pending(for: actor, limit: 100, on: request.db).count : 0
         func option(_ value: String, _ label: String, _ selected: Bool) -> SelectOption { SelectOption(value: value, label: label, selected: selected) }
         let any = Strings.text("workbench.any", lang)
+        // Places to filter by: communities, and grids named with their community ("新华社区 · 第1网格").
+        let names = Dictionary(nodes.map { ($0.id!.uuidString.lowercased(), $0.name) }) { first, _ in first }
+        let places: [(id: String, label: String)] = nodes.filter { $0.level == .community || $0.level == .grid }.map { node in
+            let community = node.level == .grid ? OrgPath(node.path)?.parent?.segments.last.flatMap { names[$0.lowercased()] } : nil
+            return (node.id!.uuidString.lowercased(), community.map { "\($0) · \(node.name)" } ?? node.name)
+        }
+        // What the list is narrowed to, in words, above it (the filters fold away on a phone).
+        var narrowed: [String] = []
+        if let grid = filters.grid?.uuidString.lowercased() { narrowed.append(places.first { $0.id == grid }?.label ?? (names[grid] ?? "")) }
+        if let state = filters.state { narrowed.append(Strings.text("state.\(state.rawValue)", lang)) }
+        if let level = filters.level { narrowed.append(Strings.text("sla.\(level.rawValue)", lang)) }
+        if let category = filters.category { narrowed.append(catalogue?.categories.first { $0.code == category }.map { lang == .zh ? $0.name : $0.nameEn } ?? category) }
+        if filters.from != nil || filters.to != nil { narrowed.append("\(filters.from?.description ?? "…") – \(filters.to?.description ?? "…")") }
         let canBulk = AccessPolicy.allowsAnywhere(.dispatchCases, actor: actor)
         let targets = canBulk ? try await Self.dispatchTargets(for: actor, lang: lang, on: request.db) : []
         // Numbered pages: those the capped count reaches, around the current one.
@@ -290,13 +306,17 @@ struct WorkbenchPagesController: RouteCollection {
                 let row = labels.row(record, linkTo: "/cases/")
                 let matters = WorkStage.deadlineThatMatters(record.state)
                 let due = matters == .response ? record.responseDueAt : record.completionDueAt
+                // Not signed for in time: late now, whatever the completion deadline's level says.
+                let lateToSign = record.state.isOpen && matters == .response && due < now
                 return QueueRow(id: row.id, href: row.href, number: row.number, title: row.title, category: row.category, stateLabel: row.stateLabel,
                                 submitted: row.opened,
                                 deadline: record.state.isOpen ? Strings.text("workbench.due_\(matters.rawValue)", lang) + " " + PageDates.minute(due) : "—",
-                                sla: row.sla, slaLabel: row.slaLabel, holder: row.handler, emergency: row.emergency)
+                                sla: lateToSign ? SLAClock.Level.red.rawValue : row.sla,
+                                slaLabel: lateToSign ? Strings.text("workbench.late_to_sign", lang) : row.slaLabel, holder: row.handler, emergency: row.emergency)
             },
             caption: page.title, canBulk: canBulk && !rows.isEmpty, dispatchTargets: targets,
             bulkMessage: Self.bulkMessage(request, lang: lang), stage: filters.stage?.rawValue ?? "",
+            narrowed: narrowed.filter { !$0.isEmpty }.joined(separator: " · "),
             total: Strings.text("workbench.count", lang).replacingOccurrences(of: "{total}", with: total),
             states: [option("", Strings.text("state.all", lang), filters.state == nil)]
                 + CaseState.allCases.map { option($0.rawValue, Strings.text("state.\($0.rawValue)", lang), filters.state == $0) },
@@ -305,9 +325,7 @@ struct WorkbenchPagesController: RouteCollection {
             categories: [option("", any, filters.category == nil)] + (catalogue?.categories ?? []).map {
                 option($0.code, lang == .zh ? $0.name : $0.nameEn, filters.category == $0.code)
             },
-            grids: [option("", any, filters.grid == nil)] + nodes.filter { $0.level == .grid }.map {
-                option($0.id!.uuidString.lowercased(), $0.name, filters.grid == $0.id)
-            },
+            grids: [option("", any, filters.grid == nil)] + places.map { option($0.id, $0.label, filters.grid?.uuidString.lowercased() == $0.id) },
             handlers: [option("", any, filters.handler == nil)] + nodes.filter { $0.level != .grid }.map {
                 option($0.id!.uuidString.lowercased(), $0.name, filters.handler == $0.id)
             },
