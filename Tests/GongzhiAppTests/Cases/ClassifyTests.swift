@@ -9,18 +9,7 @@ import VaporTesting
 /// `POST /api/v1/catalogue/classify` and the classifier learning from the cases staff confirmed (issue 26).
 @Suite("Classifying a resident's words")
 struct ClassifyTests {
-    struct Answer: Decodable {
-        struct Suggestion: Decodable {
-            let itemCode: String
-            let name: String
-            let nameEn: String
-            let plainName: String
-            let category: String
-            let score: Double
-        }
-
-        let suggestions: [Suggestion]
-    }
+    typealias Answer = CatalogueAPIController.Suggestions
 
     @Test("anyone may ask; three suggestions, best first, with names in both languages; bad input is a 422 naming the field")
     func classify() async throws {
