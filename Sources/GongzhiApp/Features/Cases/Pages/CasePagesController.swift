@@ -10,6 +10,26 @@ struct CasePagesController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("cases", ":id", use: show)
         routes.on(.POST, "cases", ":id", "act", ":action", bodyUpTo: CasePhoto.maxFormSize, use: act)
+        routes.post("cases", ":id", "submitter-number", use: submitterNumber)
+    }
+
+    struct ReasonForm: Content {
+        var reason: String?
+    }
+
+    /// The submitter's full number, shown on this answer only (not stored in a page), after a reason (audited).
+    @Sendable func submitterNumber(_ request: Request) async throws -> Response {
+        let actor = try request.require(.unmaskPersonalData)
+        let id = try request.uuidParameter()
+        let form = try request.content.decode(ReasonForm.self)
+        do {
+            let phone = try await CaseSubmitterNumber.unmask(caseID: CaseID(id), reason: form.reason ?? "", in: request.context)
+            let response = try await render(request, actor: actor, id: id, fullNumber: phone)
+            response.headers.cacheControl = .init(noStore: true)
+            return response
+        } catch let error as AppError where error.status == .unprocessableEntity {
+            return try await render(request, actor: actor, id: id, messages: request.formMessages(for: error), status: .unprocessableEntity)
+        }
     }
 
     struct ActionForm: Encodable {
@@ -34,8 +54,10 @@ struct CasePagesController: RouteCollection {
         /// Who raised it (masked for roles without the right to full names) and their masked number; empty for
         /// an anonymous case.
         let submitter: String
-        /// The person's page, where the full number is shown with a reason (audited); empty without the right.
-        let showNumberHref: String
+        /// May see the full number (with a reason, audited): the form is offered.
+        let canShowNumber: Bool
+        /// The full number, on the answer to that form only.
+        let fullNumber: String
         let visibility: String
         let classification: String
         let overrideReason: String
@@ -69,7 +91,7 @@ struct CasePagesController: RouteCollection {
         return Strings.text("action.done", lang).replacingOccurrences(of: "{action}", with: label)
     }
 
-    func render(_ request: Request, actor: Actor, id: UUID, done: String? = nil, messages: [FormMessage] = [],
+    func render(_ request: Request, actor: Actor, id: UUID, done: String? = nil, messages: [FormMessage] = [], fullNumber: String? = nil,
                 status: HTTPStatus = .ok) async throws -> Response {
         let db = request.db
         let lang = request.lang
@@ -88,7 +110,7 @@ struct CasePagesController: RouteCollection {
             contact = [details.name.isEmpty ? "" : Masking.name(details.name), details.phone.isEmpty ? "" : Masking.phone(details.phone)]
                 .filter { !$0.isEmpty }.joined(separator: " ")
         }
-        var submitter = "", showNumberHref = ""
+        var submitter = "", canShowNumber = false
         if !record.anonymous {
             var person: PersonRecord?, user: UserRecord?
             if let id = record.submitterPersonID { person = try await PersonRecord.find(id, on: db) }
@@ -96,12 +118,12 @@ struct CasePagesController: RouteCollection {
             if let person {
                 let full = AccessPolicy.allows(.viewFullNames, actor: actor, at: OrgPath(person.orgPath) ?? .root)
                 submitter = [full ? person.name : Masking.name(person.name), person.phoneMask ?? user?.phoneMask ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
-                if person.phoneSealed != nil, AccessPolicy.allows(.unmaskPersonalData, actor: actor, at: OrgPath(person.orgPath) ?? .root) {
-                    showNumberHref = "/people/\(person.id!.uuidString)#unmask"
-                }
+                canShowNumber = (person.phoneSealed ?? user?.phoneSealed) != nil
             } else if let user, user.phoneMask != nil || user.$person.id == nil {
                 submitter = [Strings.text("case.submitter_unregistered", lang), user.phoneMask ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
+                canShowNumber = user.phoneSealed != nil
             }
+            canShowNumber = canShowNumber && AccessPolicy.allows(.unmaskPersonalData, actor: actor, at: OrgPath(record.placePath) ?? .root)
         }
         let available = CaseActions.available(record, to: actor)
         let forms = available.filter { $0 != .rateUnsatisfied }.map { action in
@@ -124,7 +146,7 @@ struct CasePagesController: RouteCollection {
         let context = CasePage(
             page: await PageBase.make(for: request, title: record.number), item: labels.row(record, linkTo: "/cases/"),
             description: InvisibleCharacters.shown(CaseText.shown(record.details, to: actor, of: record)), answers: answers, channel: Strings.text("channel.\(record.channel)", lang), contact: contact,
-            submitter: submitter, showNumberHref: showNumberHref,
+            submitter: submitter, canShowNumber: canShowNumber, fullNumber: fullNumber ?? "",
             visibility: Strings.text(record.isPublic ? "case.public" : "case.private", lang),
             classification: String(format: "%.0f%%", record.classificationScore * 100), overrideReason: record.overrideReason ?? "",
             returns: record.returns, reopens: record.reopens, supervised: record.supervised,
