@@ -324,7 +324,8 @@ class Accessibility(unittest.TestCase):
         try:
             s.go("/workbench?all=1")
             link = s.driver.find_element(By.CSS_SELECTOR, "table.cases a[href^='/cases/']").get_attribute("href").replace(BASE, "")
-            self.check(s, [("workbench", "/workbench"), ("case-page", link), ("window", "/window")], "staff")
+            self.check(s, [("workbench", "/workbench"), ("workbench-new", "/workbench?stage=new"), ("case-page", link), ("window", "/window"),
+                           ("joins", "/joins")], "staff")
         finally:
             s.close()
 

@@ -47,6 +47,27 @@ struct VisitorRequestTests {
             #expect(try await CaseDraftRecord.query(on: app.db).count() == 0, "a sent draft is deleted")
             let page = try await visitor.follow(done)
             #expect(page.status == .ok && page.body.string.contains("楼道灯坏了好几天"))
+            #expect(!record.anonymous)
+        }
+    }
+
+    @Test("a visitor's problem raised anonymously stays anonymous through the code, and its tracking code is shown once")
+    func anonymousDraft() async throws {
+        try await withApp { app, _ in
+            let phone = "13912345682"
+            var visitor = TestClient(app)
+            _ = try await visitor.send(.GET, "/requests/new")
+            let building = try #require(try await BuildingRecord.query(on: app.db).first())
+            let sent = try await visitor.send(.POST, "/requests", form: ["title": "有人在楼道里吸烟", "description": "", "item": "TMP-004",
+                                                                         "buildingId": building.id!.uuidString, "phone": phone, "anonymous": "on"])
+            let next = try #require(sent.headers.first(name: .location)?.removingPercentEncoding).dropFirst("/signin/code?next=".count)
+            _ = try await visitor.follow(sent)
+            let code = try #require(try PhoneSignInTests.codes(app, to: phone).last)
+            let done = try await visitor.send(.POST, "/signin/code", form: ["code": code, "next": String(next)])
+            let record = try #require(try await CaseRecord.query(on: app.db).filter(\.$title == "有人在楼道里吸烟").first())
+            #expect(record.anonymous && record.trackingHash != nil)
+            let page = try await visitor.follow(done)
+            #expect(page.status == .ok && page.body.string.contains("查询码"))
         }
     }
 

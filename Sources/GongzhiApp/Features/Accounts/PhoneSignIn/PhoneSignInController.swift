@@ -91,12 +91,15 @@ struct PhoneSignInController: RouteCollection {
         do {
             let signedIn = try await PhoneSignIn.verify(phone: phone.value, code: form.code, in: request.context)
             var target = signedIn.created ? "/?welcome=1" : request.safeNext(form.next)
+            var secret: String?
             // A problem written before signing in is sent now, as the account the code opened.
             if let draft = CaseDrafts.id(inNext: form.next) {
-                target = try await CaseDrafts.send(draft, as: signedIn.user, created: signedIn.created, in: request.context)
+                (target, secret) = try await CaseDrafts.send(draft, as: signedIn.user, created: signedIn.created, in: request.context)
             }
             let response = try await LoginController.startSession(request, user: signedIn.user, password: nil, next: target)
             response.cookies[Self.cookie] = gone(request)
+            // An anonymous problem's tracking code, for its page to show once (as after the resident's form).
+            if let secret { response.cookies[PageRedirect.secretCookie] = PageRedirect.to(target, secret: secret, for: request).cookies[PageRedirect.secretCookie] }
             return response
         } catch let failure as PhoneSignIn.Failure {
             return try await renderCode(request, phone: phone, next: form.next, messages: [message(failure, request)], status: status(failure))

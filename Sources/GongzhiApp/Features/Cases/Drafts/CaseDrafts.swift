@@ -52,6 +52,8 @@ enum CaseDrafts {
         var buildingID: UUID?
         var answers: [String: [String]]
         var isPublic: Bool
+        /// Raised anonymously: staff do not see who; the tracking code is shown once after the code.
+        var anonymous: Bool = false
     }
 
     /// How long a draft waits for its code.
@@ -98,7 +100,7 @@ enum CaseDrafts {
         let draft = try JSONDecoder().decode(Draft.self, from: Data(opened.utf8))
         let input = CaseIntake.Input(
             title: draft.title, description: draft.description, buildingID: draft.buildingID, gridID: nil, address: "", latitude: nil, longitude: nil,
-            itemCode: draft.itemCode, overrideReason: nil, channel: nil, fallbackChannel: .resident, isPublic: draft.isPublic, anonymous: false,
+            itemCode: draft.itemCode, overrideReason: nil, channel: nil, fallbackChannel: .resident, isPublic: draft.isPublic, anonymous: draft.anonymous,
             accusedNodeID: nil, answers: draft.answers)
         let result = try await CaseIntake.submit(input, in: context)
         try await context.write { db in try await CaseDraftRecord.query(on: db).filter(\.$id == id).delete() }
@@ -111,17 +113,17 @@ enum CaseDrafts {
         return UUID(uuidString: String(next.dropFirst("/requests/draft/".count)))
     }
 
-    /// Sends the draft as `user`, who has just entered the code; returns where to go: the problem's page, or the
-    /// form again when the draft is gone or could not be sent.
-    static func send(_ id: UUID, as user: UserRecord, created: Bool, in context: UseCaseContext) async throws -> String {
+    /// Sends the draft as `user`, who has just entered the code; returns where to go — the problem's page, or the
+    /// form again when the draft is gone or could not be sent — and an anonymous problem's tracking code to show once.
+    static func send(_ id: UUID, as user: UserRecord, created: Bool, in context: UseCaseContext) async throws -> (target: String, secret: String?) {
         let grants = try await RoleGrantRecord.query(on: context.db).filter(\.$user.$id == user.id!).all().compactMap(\.grant)
         let actor = Actor(userID: AccountID(user.id!), username: user.username, grants: grants, personID: user.$person.id.map(PersonID.init))
         do {
-            guard let result = try await submit(id, in: context.acting(as: .account(actor))) else { return "/requests/new?lost=1" }
-            return "/requests/\(result.record.id!.uuidString.lowercased())?done=submitted" + (created ? "&welcome=1" : "")
+            guard let result = try await submit(id, in: context.acting(as: .account(actor))) else { return ("/requests/new?lost=1", nil) }
+            return ("/requests/\(result.record.id!.uuidString.lowercased())?done=submitted" + (created ? "&welcome=1" : ""), result.trackingCode)
         } catch let error as AppError where error.status.code < 500 {
             context.logger.info("a draft could not be sent", metadata: ["code": "\(error.code)"])
-            return "/requests/new?lost=1"
+            return ("/requests/new?lost=1", nil)
         }
     }
 

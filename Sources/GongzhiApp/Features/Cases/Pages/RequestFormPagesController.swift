@@ -211,7 +211,8 @@ struct RequestFormPagesController: RouteCollection {
             if form.item == "other", itemCode == nil { throw AppError.invalid("otherItem", "not_a_choice") }
             guard actor != nil else {
                 // A visitor: the problem waits for the code texted to the number given; the code page sends it.
-                let draft = CaseDrafts.Draft(title: title, description: description, itemCode: itemCode, buildingID: buildingID, answers: answers, isPublic: isPublic)
+                let draft = CaseDrafts.Draft(title: title, description: description, itemCode: itemCode, buildingID: buildingID, answers: answers,
+                                             isPublic: isPublic, anonymous: anonymous)
                 let (id, phone) = try await CaseDrafts.save(draft, phone: form.phone, in: request.context)
                 let response = request.redirect(to: "/signin/code" + PageRedirect.nextQuery("/requests/draft/\(id.uuidString.lowercased())"), redirectType: .normal)
                 response.cookies[PhoneSignInController.cookie] = PhoneSignInController().pending(phone, request)
