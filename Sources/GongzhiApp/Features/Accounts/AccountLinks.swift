@@ -18,23 +18,31 @@ enum AccountLinks {
             let person = try await Scoped.find(PersonRecord.self, personID.uuid, actor: actor, .viewResidents, on: db)
             try Scoped.require(.manageResidents, actor: actor, at: person.orgPath)
             guard let user = try await UserRecord.find(userID.uuid, on: db) else { throw AppError.invalid("userId", "not_found") }
-            guard user.$person.id == nil else { throw AppError.conflict("account_linked", field: "userId") }
             // Never one's own account: a worker must not give themselves a resident's identity (and their ballot).
             guard AccountID(userID.uuid) != actor.userID else { throw AppError.conflict("own_account", field: "userId") }
-            let grants = try await RoleGrantRecord.query(on: db).filter(\.$user.$id == userID.uuid).all()
-            // The separated administrators hold no other role and no resident identity (三员分立), and a staff account
-            // is not put on a resident by a colleague: only accounts holding no role but the resident's.
-            guard !grants.contains(where: { $0.role.isAdministrator }) else { throw AppError.conflict("administrator_account", field: "userId") }
-            guard grants.allSatisfy({ $0.role == .resident }) else { throw AppError.conflict("staff_account", field: "userId") }
-            guard try await UserRecord.query(on: db).filter(\.$person.$id == personID.uuid).count() == 0 else {
-                throw AppError.conflict("person_has_account", field: "userId")
-            }
+            _ = try await checkLinkable(user, to: personID.uuid, on: db)
             user.$person.id = personID.uuid
             try await user.update(on: db)
             try await context.audit(AuditEvent(action: "user.link_person", objectType: "user", objectID: userID.description,
                                                change: ["person": personID.description, "evidence": Masking.numbersInText(evidence)]), on: db)
             return user
         }
+    }
+}
+
+extension AccountLinks {
+    /// Whether `user` may be put on the person, in the caller's transaction (here, and when a resident joins their
+    /// household): not linked already; not an administrator (三员分立) nor staff (only accounts holding no role but
+    /// the resident's); and the person has no account yet. Returns the account's grants.
+    static func checkLinkable(_ user: UserRecord, to personID: UUID, on db: any Database) async throws -> [RoleGrantRecord] {
+        guard user.$person.id == nil else { throw AppError.conflict("account_linked", field: "userId") }
+        let grants = try await RoleGrantRecord.query(on: db).filter(\.$user.$id == user.requireID()).all()
+        guard !grants.contains(where: { $0.role.isAdministrator }) else { throw AppError.conflict("administrator_account", field: "userId") }
+        guard grants.allSatisfy({ $0.role == .resident }) else { throw AppError.conflict("staff_account", field: "userId") }
+        guard try await UserRecord.query(on: db).filter(\.$person.$id == personID).count() == 0 else {
+            throw AppError.conflict("person_has_account", field: "userId")
+        }
+        return grants
     }
 }
 

@@ -94,7 +94,9 @@ struct AuditController: RouteCollection {
                 ? Strings.text("audit.actor_system", lang) : e.actor == "anonymous" || e.actor.isEmpty ? Strings.text("audit.actor_anonymous", lang) : e.actor)
             actionLabel = EntryRow.label(e.action, lang)
             outcomeLabel = Strings.entry("audit.outcome_\(e.outcome)", lang) ?? e.outcome
-            roles = e.roles
+            // Roles in words ("社区工作者"), not their codes.
+            roles = e.roles.split(separator: ",").map { Strings.entry("role.\($0.trimmingCharacters(in: .whitespaces))", lang) ?? String($0) }
+                .joined(separator: "、")
             action = e.action
             summary = e.summary
             objectType = e.objectType

@@ -168,8 +168,8 @@ enum PhoneSignIn {
         user.phoneHash = hash
         user.phoneMask = Masking.phone(phone.value)
         try await user.create(on: db)
-        try await context.audit(AuditEvent(action: "user.signup", objectType: "user", objectID: id.uuidString.lowercased(),
-                                           summary: "signed up with a mobile number"), on: db)
+        // The action says what happened (审计页：居民用手机号注册); no summary in another language beside it.
+        try await context.audit(AuditEvent(action: "user.signup", objectType: "user", objectID: id.uuidString.lowercased()), on: db)
         return SignedIn(user: user, created: true)
     }
 

@@ -21,14 +21,8 @@ struct CommunityComparison: Encodable {
         let href: String
         /// Its open cases past their deadline, now.
         let overdueHref: String
-        let cells: [Cell]
-    }
-
-    /// A figure, linking to the cases it was counted from (closed ones for the rates of closed cases).
-    struct Cell: Encodable {
-        let label: String
-        let value: String
-        let href: String
+        /// Each figure linking to the cases it was counted from (closed ones for the rates of closed cases).
+        let cells: [SupervisionPagesController.Cell]
     }
 
     struct Definition: Encodable {
@@ -86,7 +80,7 @@ struct CommunityComparison: Encodable {
             let closed = "/workbench?grid=\(group.key)&state=closed&all=1&\(period)"
             let hrefs = [all, all, closed, closed, all, all, closed]
             return Row(name: group.name, href: all, overdueHref: "/workbench?grid=\(group.key)&sla=red",
-                       cells: zip(zip(labels, values), hrefs).map { Cell(label: $0.0, value: $0.1, href: $1) })
+                       cells: zip(zip(labels, values), hrefs).map { SupervisionPagesController.Cell(label: $0.0, value: $0.1, href: $1) })
         }
         let definitions = definitionKeys.map {
             Definition(term: Strings.text("kpi.\($0)", lang), text: Strings.text("kpi.def.\($0)", lang))

@@ -106,6 +106,8 @@ struct SupervisionPagesController: RouteCollection {
     struct Cell: Encodable {
         let label: String
         let value: String
+        /// Where the figure's cases are (the comparison); nil for a plain figure.
+        var href: String? = nil
     }
 
     struct DashboardPage: Encodable {

@@ -169,10 +169,7 @@ enum HouseholdJoining {
     private static func admit(userID: UUID, personID: UUID, at path: OrgPath, how: String, decidedBy: UUID?,
                               in context: UseCaseContext, on db: any Database) async throws {
         guard let user = try await UserRecord.find(userID, on: db) else { throw AppError.notFound }
-        guard user.$person.id == nil else { throw AppError.conflict("already_joined") }
-        guard try await UserRecord.query(on: db).filter(\.$person.$id == personID).count() == 0 else { throw AppError.conflict("person_has_account") }
-        let grants = try await RoleGrantRecord.query(on: db).filter(\.$user.$id == userID).all()
-        guard grants.allSatisfy({ $0.role == .resident }) else { throw AppError.conflict("staff_account") }
+        let grants = try await AccountLinks.checkLinkable(user, to: personID, on: db)
         guard let community = try await OrgNodeRecord.community(containing: path, on: db) else { throw AppError.notFound }
         user.$person.id = personID
         // An account named by its masked number (a phone sign-up) is named by the person from now on.
@@ -185,7 +182,7 @@ enum HouseholdJoining {
                                       grantedBy: decidedBy).create(on: db)
         }
         // Joined by code while a request waited: the request has nothing left to decide.
-        try await HouseholdJoinRecord.query(on: db).filter(\.$userID == userID).filter(\.$state == .pending).filter(\.$decidedBy == nil)
+        try await HouseholdJoinRecord.query(on: db).filter(\.$userID == userID).filter(\.$state == .pending)
             .set(\.$state, to: .confirmed).set(\.$decidedAt, to: context.now).update()
         try await context.audit(AuditEvent(action: "household.join", objectType: "user", objectID: userID.uuidString.lowercased(),
                                            change: ["person": personID.uuidString.lowercased(), "how": how]), on: db)
