@@ -21,8 +21,10 @@ public struct NaiveBayes: Sendable {
 
     public let labels: [String]
     private let vocabulary: [String: Int]
-    /// Per label: log P(feature | label) for every feature of the vocabulary, smoothed.
-    private let logLikelihood: [[Double]]
+    /// Per label: log P(feature | label) of the features seen with it (sparse: a model's size follows its examples,
+    /// not labels × vocabulary), and the smoothed value of every feature not seen with it.
+    private let logLikelihood: [[Int: Double]]
+    private let unseen: [Double]
     public let exampleCount: Int
 
     /// Trains on `examples` with additive smoothing `alpha`.
@@ -49,13 +51,9 @@ public struct NaiveBayes: Sendable {
             }
         }
         let size = Double(max(vocabulary.count, 1))
-        logLikelihood = counts.map { row in
-            let total = row.values.reduce(0, +)
-            let denominator = log(total + alpha * size)
-            var column = [Double](repeating: log(alpha) - denominator, count: vocabulary.count)
-            for (id, count) in row { column[id] = log(count + alpha) - denominator }
-            return column
-        }
+        let denominators = counts.map { row in log(row.values.reduce(0, +) + alpha * size) }
+        logLikelihood = zip(counts, denominators).map { row, denominator in row.mapValues { log($0 + alpha) - denominator } }
+        unseen = denominators.map { log(alpha) - $0 }
         self.labels = labels
         self.vocabulary = vocabulary
         exampleCount = examples.count
@@ -66,7 +64,7 @@ public struct NaiveBayes: Sendable {
     public func probabilities(_ text: String, sharpness: Double = 0.5) -> [String: Double]? {
         let ids = Self.features(text).compactMap { vocabulary[$0] }
         guard !ids.isEmpty, !labels.isEmpty else { return nil }
-        let scores = logLikelihood.map { row in ids.reduce(0) { $0 + row[$1] } * sharpness }
+        let scores = zip(logLikelihood, unseen).map { row, other in ids.reduce(0) { $0 + (row[$1] ?? other) } * sharpness }
         let top = scores.max()!
         let exps = scores.map { exp($0 - top) }
         let sum = exps.reduce(0, +)

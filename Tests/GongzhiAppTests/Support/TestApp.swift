@@ -139,10 +139,21 @@ extension Application {
 /// a refusal, or a POST under an Idempotency-Key that replays).
 /// Sends one request to `app` running on a free port. `performTest` throws without recording an issue (VaporTesting's
 /// `sendRequest` records one before rethrowing, so a retried deadline would still fail the test).
+///
+/// A request retried after its deadline passed may find its first try still running on the server: with an
+/// `Idempotency-Key` that is a 409 `idempotency_in_flight`, and a client waits and asks again, as any client of
+/// the key would, until the first try's answer is stored and replayed.
 func sendLive(_ app: Application, _ method: HTTPMethod, _ path: String, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer()) async throws -> TestingHTTPResponse {
-    try await onFreePort { port in
-        try await app.testing(method: .running(port: port))
-            .performTest(request: TestingHTTPRequest(method: method, url: URI(path: path), headers: headers, body: body))
+    var waits = 0
+    while true {
+        let response = try await onFreePort { port in
+            try await app.testing(method: .running(port: port))
+                .performTest(request: TestingHTTPRequest(method: method, url: URI(path: path), headers: headers, body: body))
+        }
+        guard response.status == .conflict, response.body.string.contains("idempotency_in_flight"), headers.first(name: "Idempotency-Key") != nil,
+              waits < 60 else { return response }
+        waits += 1
+        try await Task.sleep(for: .seconds(1))
     }
 }
 
