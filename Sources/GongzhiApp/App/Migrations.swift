@@ -98,5 +98,11 @@ enum GongzhiMigrations {
         app.migrations.add(AddCaseResponseDueIndex())
         // A problem raised before having an account waits for the texted code (issue 26)
         app.migrations.add(CreateCaseDrafts())
+        // The real parties: departments, property companies, owners' committees, social organisations… as nodes;
+        // contracts; department names of earlier cases become department nodes (issue 27)
+        app.migrations.add(AddOrgNodeParty())
+        app.migrations.add(CreatePartyProfiles())
+        app.migrations.add(CreatePropertyContracts())
+        app.migrations.add(MoveDepartmentTextsToNodes())
     }
 }

@@ -89,6 +89,8 @@ public enum RoleGrantRules {
         case selfGrant
         /// The role is granted at a node of the wrong level (e.g. a grid worker at a district).
         case wrongLevel(allowed: [OrgLevel])
+        /// A party's staff role is granted at a party node, and every other role at an area node.
+        case wrongKindOfNode
     }
 
     /// The levels at which a role may be granted (nil level: the installation root).
@@ -99,20 +101,22 @@ public enum RoleGrantRules {
         case .communityWorker: [.community]
         case .streetSupervisor: [.street]
         case .districtOfficer: [.district]
+        case .partyStaff: [.district, .street, .community]
         case .systemAdmin, .securityAdmin, .auditAdmin: [nil, .district]
         }
     }
 
     /// Checks that `granter` may give `role` at `path` (a node of `level`, nil for the root) to an account
-    /// that already holds `existing`.
+    /// that already holds `existing`; `party` is the node's kind when it is a party (`PartyKind`).
     public static func check(
-        granter: Actor, granteeID: AccountID, role: Role, at path: OrgPath, level: OrgLevel?, existing: [Role]
+        granter: Actor, granteeID: AccountID, role: Role, at path: OrgPath, level: OrgLevel?, party: PartyKind? = nil, existing: [Role]
     ) throws(Error) {
         guard AccessPolicy.allows(.manageAccounts, actor: granter, at: path) else { throw .notAllowed }
         guard granter.userID != granteeID else { throw .selfGrant }
         guard allowedLevels(for: role).contains(level) else {
             throw .wrongLevel(allowed: allowedLevels(for: role).compactMap { $0 })
         }
+        guard (role == .partyStaff) == (party != nil) else { throw .wrongKindOfNode }
         let others = existing.filter { $0 != role }
         if role.isAdministrator, !others.isEmpty { throw .administratorRolesAreExclusive }
         if others.contains(where: \.isAdministrator) { throw .administratorRolesAreExclusive }

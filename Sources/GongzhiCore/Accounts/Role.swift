@@ -10,6 +10,9 @@ public enum Role: String, Codable, Sendable, CaseIterable {
     case streetSupervisor = "street_supervisor"
     /// 区职能部门
     case districtOfficer = "district_officer"
+    /// 单位经办人: the staff of a party node (a department, a property company and its stewards, a social
+    /// organisation…), who take and handle the cases routed to it and see nothing else.
+    case partyStaff = "party_staff"
     /// 系统管理员
     case systemAdmin = "system_admin"
     /// 安全管理员
@@ -40,6 +43,8 @@ public enum Role: String, Codable, Sendable, CaseIterable {
              .viewDeliberation, .manageDeliberation]
         case .districtOfficer:
             [.viewOrganisation, .viewCases, .handleCases, .superviseCases, .viewDeliberation]
+        case .partyStaff:
+            [.viewOrganisation, .viewCases, .handleCases]
         case .systemAdmin:
             [.viewOrganisation, .manageOrganisation, .manageCatalogue]
         case .securityAdmin:

@@ -26,7 +26,7 @@ public enum CasePolicy {
     /// Whether `actor` may see the case at all.
     public static func canView(_ actor: Actor, _ facts: Facts) -> Bool {
         if let submitter = facts.submitterUserID, submitter == actor.userID { return true }
-        if let accused = facts.accusedPath, isInside(actor, accused) { return false }
+        if let accused = facts.accusedPath, isInside(actor, accused, handler: facts.handlerPath) { return false }
         return AccessPolicy.allows(.viewCases, actor: actor, at: facts.placePath)
             || AccessPolicy.allows(.viewCases, actor: actor, at: facts.handlerPath)
             || isFollower(actor, facts)
@@ -38,10 +38,12 @@ public enum CasePolicy {
         facts.followerUserIDs.contains(actor.userID)
     }
 
-    /// Whether `actor` is inside the accused org: any of its grants lies in the accused subtree or above it
-    /// only through that org.
-    static func isInside(_ actor: Actor, _ accused: OrgPath) -> Bool {
-        actor.grants.contains { accused.contains($0.path) }
+    /// Whether `actor` is inside the accused org: any of its grants lies in the accused subtree — other than in
+    /// the handler's own subtree when the handler itself sits inside the accused org (the district's supervisory
+    /// body, which investigates the district it belongs to).
+    public static func isInside(_ actor: Actor, _ accused: OrgPath, handler: OrgPath) -> Bool {
+        let handlerInside = accused.contains(handler)
+        return actor.grants.contains { accused.contains($0.path) && !(handlerInside && handler.contains($0.path)) }
     }
 
     /// Whether `actor` may perform `action` on the case (the workflow separately decides whether the state allows it).

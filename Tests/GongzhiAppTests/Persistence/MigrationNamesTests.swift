@@ -59,6 +59,8 @@ struct MigrationNamesTests {
         "GongzhiApp.AddCaseEventTarget",
         "GongzhiApp.AddCaseResponseDueIndex",
         "GongzhiApp.CreateCaseDrafts",
+        "GongzhiApp.AddOrgNodeParty", "GongzhiApp.CreatePartyProfiles", "GongzhiApp.CreatePropertyContracts",
+        "GongzhiApp.MoveDepartmentTextsToNodes",
         "GongzhiApp.NarrowKPIDirtyTrigger",
         "GongzhiApp.RecountNeverSignedCases",
         "GongzhiApp.UniqueAccountPerPerson",

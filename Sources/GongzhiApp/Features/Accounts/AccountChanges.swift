@@ -45,21 +45,23 @@ enum AccountChanges {
             guard let user = try await UserRecord.find(userID.uuid, on: db) else { throw AppError.notFound }
             var path = OrgPath.root
             var level: OrgLevel?
+            var party: PartyKind?
             if let nodeID {
                 let node = try await Scoped.find(OrgNodeRecord.self, nodeID.uuid, actor: actor, .viewOrganisation, on: db)
                 path = node.orgPath
                 level = node.level
+                party = node.party
             }
             let existing = try await RoleGrantRecord.query(on: db).filter(\.$user.$id == userID.uuid).all()
             do throws(RoleGrantRules.Error) {
                 try RoleGrantRules.check(granter: actor, granteeID: AccountID(userID.uuid), role: role, at: path,
-                                         level: level, existing: existing.map(\.role))
+                                         level: level, party: party, existing: existing.map(\.role))
             } catch {
                 switch error {
                 case .notAllowed: throw AppError.forbidden
                 case .selfGrant: throw AppError.invalid("userId", "self_grant")
                 case .administratorRolesAreExclusive: throw AppError.conflict("role_conflict", field: "role")
-                case .wrongLevel: throw AppError.invalid("nodeId", "wrong_level")
+                case .wrongLevel, .wrongKindOfNode: throw AppError.invalid("nodeId", "wrong_level")
                 }
             }
             if let same = existing.first(where: { $0.role == role && $0.path == path.rawValue }) { return same }

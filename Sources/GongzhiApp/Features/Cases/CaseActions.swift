@@ -171,7 +171,9 @@ enum CaseActions {
         switch action {
         case .dispatch, .arbitrate:
             if let target = input.handlerNodeID {
-                guard let node = try await OrgNodeRecord.find(target, on: db), AccessPolicy.allows(.viewOrganisation, actor: actor, at: node.orgPath) else {
+                guard let node = try await OrgNodeRecord.find(target, on: db),
+                      AccessPolicy.allows(.viewOrganisation, actor: actor, at: node.orgPath)
+                        || PartyDirectory.serves(node, placePath: OrgPath(record.placePath) ?? .root) else {
                     throw AppError.invalid("handlerNodeId")
                 }
                 if let accused = record.accusedPath, OrgPath(accused)?.contains(node.orgPath) == true { throw AppError.invalid("handlerNodeId") }

@@ -33,7 +33,7 @@ extension CaseIntake {
             return (path, buildingID, point ?? location)
         }
         if let gridID = input.gridID {
-            guard let grid = try await OrgNodeRecord.find(gridID, on: db), grid.level == .grid else { throw AppError.notFound }
+            guard let grid = try await OrgNodeRecord.find(gridID, on: db), grid.isArea(.grid) else { throw AppError.notFound }
             return (grid.orgPath, nil, point)
         }
         if let point {

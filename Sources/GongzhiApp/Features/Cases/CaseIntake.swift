@@ -100,6 +100,26 @@ enum CaseIntake {
         }
     }
 
+    /// The org a report accuses: one of the place's areas (default: its community), or a public body registered at
+    /// one of them (a district department, a street office, the community's party organisation). Anything else is
+    /// refused: a report is about the place's own officials.
+    static func accused(_ id: UUID?, placePath: OrgPath, on db: any Database) async throws -> OrgNodeRecord? {
+        let segments = placePath.segments
+        guard let id else {
+            guard segments.count > OrgLevel.community.depth, let community = UUID(uuidString: segments[OrgLevel.community.depth]) else { return nil }
+            return try await OrgNodeRecord.find(community, on: db)
+        }
+        guard let node = try await OrgNodeRecord.find(id, on: db) else { throw AppError.invalid("accusedNodeId") }
+        let areas = Set(segments.prefix(OrgLevel.community.depth + 1).map { $0.lowercased() })
+        let related = if let party = node.party {
+            party.isAccusable && node.$parent.id.map { areas.contains($0.uuidString.lowercased()) } == true
+        } else {
+            areas.contains(id.uuidString.lowercased())
+        }
+        guard related else { throw AppError.invalid("accusedNodeId") }
+        return node
+    }
+
     static func submitter(_ principal: Principal) -> IntakeChannelPolicy.Submitter {
         switch principal {
         case .account(let actor):
@@ -161,20 +181,15 @@ enum CaseIntake {
             throw AppError.invalid("attribute[\(question)]", code)
         }
 
-        // Who: the node of the responsible party's level above the place; a report never goes to the accused.
-        let segments = placePath.segments
-        // One column read with SQLKit (a whole Fluent model costs more than the read itself on the intake's hot path).
-        guard segments.count > item.responsible.level.depth, let handlerID = UUID(uuidString: segments[item.responsible.level.depth]),
-              let handlerPath = try await db.sql().select().column("path").from(OrgNodeRecord.schema).where("id", .equal, handlerID).first()?
-                  .decode(column: "path", as: String.self) else { throw AppError.invalid("buildingId") }
+        // Who: the party the catalogue names where it is registered for the place (a department, the company
+        // serving the compound…), else the node of the responsible party's level above it (`PartyRouting`).
+        guard let handler = try await PartyDirectory.handler(for: item, placePath: placePath, buildingID: buildingID,
+                                                             on: CivilDate(now), db: db) else { throw AppError.invalid("buildingId") }
+        let handlerID = handler.id, handlerPath = handler.path
+        // A report never goes to the org it accuses, nor is seen inside it.
         var accusedPath: String?
         if item.responsible == .supervisoryOrg {
-            if let accused = input.accusedNodeID {
-                guard let node = try await OrgNodeRecord.find(accused, on: db) else { throw AppError.invalid("accusedNodeId") }
-                accusedPath = node.path
-            } else if segments.count > OrgLevel.community.depth {
-                accusedPath = OrgPath.root.appending(segments[0]).appending(segments[1]).appending(segments[2]).rawValue
-            }
+            accusedPath = try await accused(input.accusedNodeID, placePath: placePath, on: db)?.path
         }
 
         let record = CaseRecord()

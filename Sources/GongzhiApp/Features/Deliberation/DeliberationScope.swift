@@ -46,7 +46,7 @@ enum DeliberationScope {
     /// The community node `id` if the caller runs deliberation there (403 if they only see it, 404 otherwise).
     static func managedCommunity(_ id: UUID?, actor: Actor, field: String = "communityId", on db: any Database) async throws -> OrgNodeRecord {
         guard let id else { throw AppError.invalid(field, "required") }
-        guard let node = try await OrgNodeRecord.find(id, on: db), node.level == .community,
+        guard let node = try await OrgNodeRecord.find(id, on: db), node.isArea(.community),
               AccessPolicy.reaches(.viewDeliberation, actor: actor, place: node.orgPath) else { throw AppError.invalid(field, "not_found") }
         guard AccessPolicy.allows(.manageDeliberation, actor: actor, at: node.orgPath) else { throw AppError.forbidden }
         return node

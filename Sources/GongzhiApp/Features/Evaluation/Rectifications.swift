@@ -128,7 +128,7 @@ enum Rectifications {
     /// The streets and communities `actor` supervises (an item may be opened for any of them; grids through the API).
     static func owners(actor: Actor, on db: any Database) async throws -> [OrgNodeRecord] {
         guard AccessPolicy.allowsAnywhere(.superviseCases, actor: actor) else { return [] }
-        return try await OrgNodeRecord.query(on: db).visible(to: actor, .superviseCases).filter(\.$level ~~ [.street, .community])
+        return try await OrgNodeRecord.query(on: db).visible(to: actor, .superviseCases).filter(\.$level ~~ [.street, .community]).filter(\.$party == nil)
             .sort(\.$path).limit(1_000).all()
     }
 

@@ -41,7 +41,7 @@ struct ImportController: RouteCollection {
 
     func render(_ request: Request, actor: Actor, selected: UUID?, report: ImportResidents.Report?, messages: [FormMessage]) async throws -> View {
         let communities = try await OrgNodeRecord.query(on: request.db).visible(to: actor, .manageResidents)
-            .filter(\.$level == .community).sort(\.$name).limit(500).all()
+            .filter(\.$level == .community).filter(\.$party == nil).sort(\.$name).limit(500).all()
         return try await request.view.render("import/index", ImportPage(
             page: await PageBase.make(for: request, title: Strings.text("import.title", request.lang)),
             communities: communities.map { Community(id: $0.id!.uuidString, name: $0.name, selected: $0.id == selected) },

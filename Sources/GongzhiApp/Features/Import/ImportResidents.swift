@@ -44,7 +44,7 @@ enum ImportResidents {
             var report = Report()
             report.issues = fileIssues
             let community = try await Scoped.find(OrgNodeRecord.self, communityID.uuid, actor: actor, .viewResidents, on: db)
-            guard community.level == .community else { throw AppError.invalid("communityId", "wrong_parent_level") }
+            guard community.isArea(.community) else { throw AppError.invalid("communityId", "wrong_parent_level") }
             try Scoped.require(.manageResidents, actor: actor, at: community.path)
             try Scoped.require(.manageOrganisation, actor: actor, at: community.path)
             var state = try await ImportState.load(community: community, rows: validated.rows, cipher: cipher, on: db)

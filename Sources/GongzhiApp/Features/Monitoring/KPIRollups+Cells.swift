@@ -16,7 +16,8 @@ extension KPIRollups {
         func visible(_ key: Key) -> Bool {
             guard scopes.contains(where: { key.placePath.hasPrefix($0) || key.handlerPath.hasPrefix($0) }) else { return false }
             // A report against an org is never shown inside that org.
-            return key.accusedPath.isEmpty || !actor.grants.contains { $0.path.rawValue.hasPrefix(key.accusedPath) }
+            guard let accused = OrgPath(key.accusedPath), let handler = OrgPath(key.handlerPath) else { return true }
+            return !CasePolicy.isInside(actor, accused, handler: handler)
         }
         func scoped(_ builder: SQLSelectBuilder) -> SQLSelectBuilder {
             builder.where("day", .greaterThanOrEqual, SQLBind(from.description)).where("day", .lessThanOrEqual, SQLBind(to.description))
@@ -54,7 +55,11 @@ extension KPIRollups {
             select = select.column(SQLAlias(SQLRaw("CAST(SUM(\(name)) AS BIGINT)"), as: SQLIdentifier(name)))
         }
         for grant in Set(actor.grants.map(\.path.rawValue)) {
-            select = select.where { $0.where("accused_path", .equal, SQLBind("")).orWhere(SQLBind(grant), .notLike, SQLRaw("accused_path || '%'")) }
+            // (`CasePolicy.isInside`: the supervisory body handling a report against its own district sees it.)
+            select = select.where {
+                $0.where("accused_path", .equal, SQLBind("")).orWhere(SQLBind(grant), .notLike, SQLRaw("accused_path || '%'"))
+                    .orWhere { $0.where("handler_path", .like, SQLRaw("accused_path || '%'")).where(SQLBind(grant), .like, SQLRaw("handler_path || '%'")) }
+            }
         }
         for (index, _) in grouped.enumerated() { select = select.groupBy(SQLLiteral.numeric("\(index + 1)")) }
         for row in try await select.all() {

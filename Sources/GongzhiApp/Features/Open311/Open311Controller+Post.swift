@@ -54,7 +54,7 @@ extension Open311Controller {
             guard let uuid = UUID(uuidString: id) else { throw Open311Error.badRequest("invalid_address_id", "address_id is not known") }
             if try await BuildingRecord.find(uuid, on: db) != nil {
                 input.buildingID = uuid
-            } else if let grid = try await OrgNodeRecord.find(uuid, on: db), grid.level == .grid {
+            } else if let grid = try await OrgNodeRecord.find(uuid, on: db), grid.isArea(.grid) {
                 input.gridID = grid.id
             } else {
                 throw Open311Error.badRequest("invalid_address_id", "address_id is not known")

@@ -3,7 +3,8 @@ import SQLKit
 import Foundation
 import GongzhiCore
 
-/// A node of the organisation tree: district, street, community or grid.
+/// A node of the organisation tree: an area (district, street, community or grid) or a party registered under one
+/// (`PartyKind`: a department, a property company…; its `level` is then its area's, and it has no children).
 final class OrgNodeRecord: Model, @unchecked Sendable {
     static let schema = "org_nodes"
 
@@ -16,10 +17,12 @@ final class OrgNodeRecord: Model, @unchecked Sendable {
     @Field(key: "path") var path: String
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    /// What kind of party the node is; nil: an area.
+    @OptionalField(key: "party") var party: PartyKind?
 
     /// Every property wrapper above, in order, listed by hand: Fluent would otherwise find them by reflection
     /// on every row read or written (`ModelRegistry`; a test compares the list with reflection).
-    var properties: [any AnyProperty] { [$id, $level, $name, $code, $parent, $path, $createdAt, $updatedAt] }
+    var properties: [any AnyProperty] { [$id, $level, $name, $code, $parent, $path, $createdAt, $updatedAt, $party] }
 
     init() {}
 
@@ -33,6 +36,11 @@ final class OrgNodeRecord: Model, @unchecked Sendable {
     }
 
     var orgPath: OrgPath { OrgPath(path) ?? .root }
+
+    var isArea: Bool { party == nil }
+
+    /// Whether it is the area of `level` (a party registered at that level is not).
+    func isArea(_ level: OrgLevel) -> Bool { self.level == level && party == nil }
 }
 
 /// A residential compound (小区), in a community.

@@ -64,11 +64,11 @@ struct OrgPagesController: RouteCollection {
             let ancestors = try await OrgNodeRecord.query(on: db).filter(\.$id ~~ ancestorIDs).visible(to: actor, .viewOrganisation).all()
             crumbs = ancestors.sorted { $0.path.count < $1.path.count }.map { Row(id: $0.id!.uuidString, name: $0.name, detail: "", href: "/org?node=\($0.id!.uuidString)") }
             children = try await OrgNodeRecord.query(on: db).filter(\.$parent.$id == node.id!).sort(\.$name).all()
-            if node.level == .community {
+            if node.isArea(.community) {
                 compounds = try await CompoundRecord.query(on: db).filter(\.$community.$id == node.id!).sort(\.$name).all()
                     .map { Row(id: $0.id!.uuidString, name: $0.name, detail: $0.address, href: "/org/compounds/\($0.id!.uuidString)") }
             }
-            if node.level == .grid {
+            if node.isArea(.grid) {
                 let list = try await BuildingRecord.query(on: db).filter(\.$grid.$id == node.id!).with(\.$compound).sort(\.$name).limit(500).all()
                 buildings = list.map { Row(id: $0.id!.uuidString, name: "\($0.compound.name) \($0.name)", detail: "", href: "/org/buildings/\($0.id!.uuidString)") }
             }

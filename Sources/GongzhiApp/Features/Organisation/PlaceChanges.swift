@@ -10,7 +10,7 @@ enum PlaceChanges {
         let actor = try context.account()
         return try await context.write { db in
             let community = try await Scoped.find(OrgNodeRecord.self, communityID.uuid, actor: actor, .viewOrganisation, on: db)
-            guard community.level == .community else { throw AppError.invalid("communityId", "wrong_parent_level") }
+            guard community.isArea(.community) else { throw AppError.invalid("communityId", "wrong_parent_level") }
             try Scoped.require(.manageOrganisation, actor: actor, at: community.path)
             if try await CompoundRecord.query(on: db).filter(\.$community.$id == communityID.uuid).filter(\.$name == name).count() > 0 {
                 throw AppError.conflict("duplicate", field: "name")
@@ -47,7 +47,7 @@ enum PlaceChanges {
     /// The grid must be in the compound's community.
     static func grid(_ gridID: UUID, for compound: CompoundRecord, actor: Actor, on db: any Database) async throws -> OrgNodeRecord {
         let grid = try await Scoped.find(OrgNodeRecord.self, gridID, actor: actor, .viewOrganisation, on: db)
-        guard grid.level == .grid, grid.$parent.id == compound.$community.id else { throw AppError.invalid("gridId", "wrong_parent_level") }
+        guard grid.isArea(.grid), grid.$parent.id == compound.$community.id else { throw AppError.invalid("gridId", "wrong_parent_level") }
         return grid
     }
 

@@ -47,6 +47,8 @@ struct CaseLabels {
     var items: [String: String] = [:]
     var categories: [String: String] = [:]
     var nodes: [UUID: String] = [:]
+    /// The handler nodes that are parties (a department, a property company…), with their kind.
+    var partyKinds: [UUID: PartyKind] = [:]
     var places: [UUID: String] = [:]
 
     /// Residents' words for states and steps (`mine.state.*`, `mine.action.*`: "已转给负责的单位", not "已派单") on
@@ -67,7 +69,10 @@ struct CaseLabels {
         }
         let nodeIDs = Set(cases.map(\.handlerNodeID) + cases.compactMap { OrgPath($0.placePath)?.segments.last.flatMap(UUID.init(uuidString:)) })
         if !nodeIDs.isEmpty {
-            for node in try await OrgNodeRecord.query(on: db).filter(\.$id ~~ Array(nodeIDs)).all() { labels.nodes[node.id!] = node.name }
+            for node in try await OrgNodeRecord.query(on: db).filter(\.$id ~~ Array(nodeIDs)).all() {
+                labels.nodes[node.id!] = node.name
+                labels.partyKinds[node.id!] = node.party
+            }
         }
         let buildingIDs = Array(Set(cases.compactMap(\.buildingID)))
         if !buildingIDs.isEmpty {
@@ -83,8 +88,11 @@ struct CaseLabels {
         return record.address
     }
 
+    /// Who holds the case: a registered party by its name and kind ("城市管理委员会（区职能部门）"), an area by its
+    /// name and the party the catalogue meant ("新华社区（社区居委会）").
     func handler(_ record: CaseRecord) -> String {
         let name = nodes[record.handlerNodeID] ?? ""
+        if let kind = partyKinds[record.handlerNodeID] { return "\(name)（\(Strings.text("partykind.\(kind.rawValue)", lang))）" }
         let party = Strings.text("party.\(record.handlerParty.rawValue)", lang)
         return record.handlerDepartment.isEmpty ? "\(name)（\(party)）" : "\(name)（\(record.handlerDepartment)）"
     }

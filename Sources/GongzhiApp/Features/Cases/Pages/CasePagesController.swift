@@ -137,11 +137,15 @@ struct CasePagesController: RouteCollection {
         var handlers: [SelectOption] = []
         if forms.contains(where: \.needsHandler) {
             let scopes = AccessPolicy.scopes(.viewOrganisation, actor: actor)
-            handlers = scopes.isEmpty ? [] : try await OrgNodeRecord.query(on: db)
+            let inScope = scopes.isEmpty ? [] : try await OrgNodeRecord.query(on: db)
                 .group(.or) { group in for scope in scopes { group.filter(\.$path =~ scope.rawValue) } }
                 .sort(\.$path).limit(400).all()
+            // The parties registered for the place come after the areas (a department, the compound's company…).
+            let parties = try await PartyDirectory.parties(serving: OrgPath(record.placePath) ?? .root, on: db)
+            let inScopeIDs = Set(inScope.compactMap(\.id))
+            handlers = (inScope + parties.filter { !inScopeIDs.contains($0.id!) })
                 .filter { record.accusedPath.flatMap(OrgPath.init)?.contains($0.orgPath) != true }
-                .map { SelectOption(value: $0.id!.uuidString.lowercased(), label: "\($0.name)（\(Strings.text("level.\($0.level.rawValue)", lang))）") }
+                .map { SelectOption(value: $0.id!.uuidString.lowercased(), label: "\($0.name)（\(PartyWords.kindName(of: $0, lang))）") }
         }
         let context = CasePage(
             page: await PageBase.make(for: request, title: record.number), item: labels.row(record, linkTo: "/cases/"),

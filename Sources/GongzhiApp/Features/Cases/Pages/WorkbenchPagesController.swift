@@ -281,8 +281,8 @@ struct WorkbenchPagesController: RouteCollection {
         let any = Strings.text("workbench.any", lang)
         // Places to filter by: communities, and grids named with their community ("新华社区 · 第1网格").
         let names = Dictionary(nodes.map { ($0.id!.uuidString.lowercased(), $0.name) }) { first, _ in first }
-        let places: [(id: String, label: String)] = nodes.filter { $0.level == .community || $0.level == .grid }.map { node in
-            let community = node.level == .grid ? OrgPath(node.path)?.parent?.segments.last.flatMap { names[$0.lowercased()] } : nil
+        let places: [(id: String, label: String)] = nodes.filter { $0.isArea(.community) || $0.isArea(.grid) }.map { node in
+            let community = node.isArea(.grid) ? OrgPath(node.path)?.parent?.segments.last.flatMap { names[$0.lowercased()] } : nil
             return (node.id!.uuidString.lowercased(), community.map { "\($0) · \(node.name)" } ?? node.name)
         }
         // What the list is narrowed to, in words, above it (the filters fold away on a phone).

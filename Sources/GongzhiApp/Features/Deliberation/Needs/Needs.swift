@@ -73,7 +73,7 @@ enum Needs {
                 } else if let own = actor.grants.first(where: { $0.role == .resident }), let id = own.path.segments.last.flatMap(UUID.init(uuidString:)) {
                     community = try await OrgNodeRecord.find(id, on: db)
                 }
-                guard let community, community.level == .community else { throw AppError.invalid(draft.compoundID != nil ? "compoundId" : "communityId", "required") }
+                guard let community, community.isArea(.community) else { throw AppError.invalid(draft.compoundID != nil ? "compoundId" : "communityId", "required") }
                 let path = community.orgPath
                 let isResident = actor.grants.contains { $0.role == .resident && $0.path.contains(path) }
                 let isStaff = AccessPolicy.reaches(.viewDeliberation, actor: actor, place: path)
@@ -237,7 +237,7 @@ enum Needs {
         let now = context.now
         return try await context.write { db in
             let node = try await Scoped.find(OrgNodeRecord.self, id.uuid, actor: actor, .viewDeliberation, on: db)
-            guard node.level == .community else { throw AppError.notFound }
+            guard node.isArea(.community) else { throw AppError.notFound }
             try Scoped.require(.manageDeliberation, actor: actor, at: node.path)
             let settings = try await DeliberationSettingsRecord.query(on: db).filter(\.$communityID == id.uuid).first()
                 ?? DeliberationSettingsRecord(communityID: id.uuid, needSupportThreshold: threshold, now: now)

@@ -213,7 +213,7 @@ struct NeedsAPIController: RouteCollection {
     @Sendable func getSettings(_ request: Request) async throws -> DeliberationSettingsDTO {
         let actor = try request.require(.viewDeliberation)
         let node = try await Scoped.find(OrgNodeRecord.self, try request.uuidParameter(), actor: actor, .viewDeliberation, on: request.db)
-        guard node.level == .community else { throw AppError.notFound }
+        guard node.isArea(.community) else { throw AppError.notFound }
         return DeliberationSettingsDTO(communityId: node.id!, needSupportThreshold: try await DeliberationSettingsRecord.threshold(for: node.id!, on: request.db))
     }
 

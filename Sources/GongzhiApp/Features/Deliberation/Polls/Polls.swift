@@ -51,7 +51,7 @@ enum Polls {
         guard draft.closesAt <= now.addingTimeInterval(180 * 86_400) else { throw AppError.invalid("closesAt", "too_far") }
         return try await context.write { db in
             let community = try await Scoped.find(OrgNodeRecord.self, draft.communityID, actor: actor, .viewDeliberation, on: db)
-            guard community.level == .community else { throw AppError.invalid("communityId", "not_a_community") }
+            guard community.isArea(.community) else { throw AppError.invalid("communityId", "not_a_community") }
             try Scoped.require(.manageDeliberation, actor: actor, at: community.path)
             if let compound = draft.compoundID {
                 guard try await CompoundRecord.find(compound, on: db)?.$community.id == community.id else { throw AppError.invalid("compoundId", "not_found") }

@@ -83,13 +83,13 @@ struct RectificationPagesController: RouteCollection {
 
     /// The streets with their communities under them, in the tree's order, for the owner's `select`.
     static func groups(_ owners: [OrgNodeRecord], selected: String) -> [OwnerGroup] {
-        let streets = owners.filter { $0.level == .street }
+        let streets = owners.filter { $0.isArea(.street) }
         func option(_ node: OrgNodeRecord) -> SelectOption {
             let id = node.id!.uuidString.lowercased()
             return SelectOption(value: id, label: node.name, selected: id == selected)
         }
         var groups = streets.map { street in
-            OwnerGroup(street: street.name, options: [option(street)] + owners.filter { $0.level == .community && $0.path.hasPrefix(street.path) }.map(option))
+            OwnerGroup(street: street.name, options: [option(street)] + owners.filter { $0.isArea(.community) && $0.path.hasPrefix(street.path) }.map(option))
         }
         // Communities whose street the visitor does not supervise as a whole (not expected, but shown all the same).
         let placed = Set(groups.flatMap { $0.options.map(\.value) })

@@ -194,6 +194,6 @@ extension OrgNodeRecord {
     static func community(containing path: OrgPath, on db: any Database) async throws -> OrgNodeRecord? {
         let ids = path.segments.compactMap(UUID.init(uuidString:))
         guard !ids.isEmpty else { return nil }
-        return try await OrgNodeRecord.query(on: db).filter(\.$id ~~ ids).filter(\.$level == .community).first()
+        return try await OrgNodeRecord.query(on: db).filter(\.$id ~~ ids).filter(\.$level == .community).filter(\.$party == nil).first()
     }
 }

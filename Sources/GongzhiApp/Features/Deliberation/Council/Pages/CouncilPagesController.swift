@@ -57,7 +57,7 @@ struct CouncilPagesController: RouteCollection {
     }
 
     static func communityOptions(_ actor: Actor, on db: any Database) async throws -> [SelectOption] {
-        try await OrgNodeRecord.query(on: db).filter(\.$level == .community).visible(to: actor, .manageDeliberation).sort(\.$name).limit(300).all()
+        try await OrgNodeRecord.query(on: db).filter(\.$level == .community).filter(\.$party == nil).visible(to: actor, .manageDeliberation).sort(\.$name).limit(300).all()
             .map { SelectOption(value: $0.id!.uuidString.lowercased(), label: $0.name) }
     }
 

@@ -92,7 +92,7 @@ struct NeedPagesController: RouteCollection {
         if AccessPolicy.allowsAnywhere(.viewDeliberation, actor: actor) {
             let scopes = AccessPolicy.scopes(.viewDeliberation, actor: actor)
             let above = AccessPolicy.ancestors(.viewDeliberation, actor: actor).map(\.rawValue)
-            let nodes = try await OrgNodeRecord.query(on: db).filter(\.$level == .community).group(.or) { group in
+            let nodes = try await OrgNodeRecord.query(on: db).filter(\.$level == .community).filter(\.$party == nil).group(.or) { group in
                 for scope in scopes { group.filter(\.$path =~ scope.rawValue) }
                 if !above.isEmpty { group.filter(\.$path ~~ above) }
             }.sort(\.$name).limit(300).all()

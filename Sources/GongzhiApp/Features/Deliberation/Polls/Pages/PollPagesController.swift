@@ -77,7 +77,7 @@ struct PollPagesController: RouteCollection {
     }
 
     func renderNew(_ request: Request, actor: Actor, form: NewForm, messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
-        let communities = try await OrgNodeRecord.query(on: request.db).filter(\.$level == .community).visible(to: actor, .manageDeliberation).sort(\.$name).limit(300).all()
+        let communities = try await OrgNodeRecord.query(on: request.db).filter(\.$level == .community).filter(\.$party == nil).visible(to: actor, .manageDeliberation).sort(\.$name).limit(300).all()
         let page = await PageBase.make(for: request, title: Strings.text("poll.new", request.lang))
         return try await request.view.render("deliberation/polls/poll-new", NewView(
             page: page,

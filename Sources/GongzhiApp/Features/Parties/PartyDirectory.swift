@@ -1,0 +1,103 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import SQLKit
+
+/// Reads what `PartyRouting` needs for a case and turns its answer into a node: the parties registered at the
+/// place's areas, the compound's contract and committee. Only what the item's responsible party calls for is read
+/// (a street-office item reads the street's offices and nothing else), so that intake stays a few small queries.
+enum PartyDirectory {
+    struct Handler: Sendable, Equatable {
+        let id: UUID
+        let path: String
+    }
+
+    /// The node that takes a case of `item` at `placePath` (in `buildingID`'s compound, if any) on `day`.
+    static func handler(for item: CatalogueItem, placePath: OrgPath, buildingID: UUID?, on day: CivilDate,
+                        db: any Database) async throws -> Handler? {
+        let segments = placePath.segments
+        func area(_ level: OrgLevel) -> UUID? { segments.count > level.depth ? UUID(uuidString: segments[level.depth]) : nil }
+        let kinds: [PartyKind] = switch item.responsible {
+        case .districtDepartment: [.department]
+        case .streetOffice: [.streetOffice]
+        case .socialOrganisation, .communityServiceStation: [.socialOrganisation]
+        case .partyOrganisation: [.partyOrganisation]
+        case .supervisoryOrg: [.supervisoryBody]
+        case .propertyCompany, .ownersCommittee, .community, .volunteers: []
+        }
+        var registered = PartyRouting.Registered()
+        if let kind = kinds.first, let parentID = area(kind.homeLevel) {
+            registered = PartyRouting.Registered(try await parties(kind, under: parentID, on: db))
+        }
+        var compound: PartyRouting.Compound?
+        if [.propertyCompany, .ownersCommittee].contains(item.responsible), let buildingID {
+            compound = try await compoundFacts(buildingID: buildingID, on: day, db: db)
+        }
+        switch PartyRouting.handler(for: item, compound: compound, registered: registered) {
+        case .party(let party):
+            guard let id = UUID(uuidString: party.id) else { return nil }
+            return Handler(id: id, path: party.path.rawValue)
+        case .area(let level):
+            guard let id = area(level),
+                  let path = try await db.sql().select().column("path").from(OrgNodeRecord.schema).where("id", .equal, id).first()?
+                      .decode(column: "path", as: String.self) else { return nil }
+            return Handler(id: id, path: path)
+        }
+    }
+
+    /// The parties of `kind` registered under the area `parentID`, with their functions.
+    static func parties(_ kind: PartyKind, under parentID: UUID, on db: any Database) async throws -> [PartyRouting.Party] {
+        let nodes = try await OrgNodeRecord.query(on: db).filter(\.$parent.$id == parentID).filter(\.$party == kind).all()
+        guard !nodes.isEmpty else { return [] }
+        let profiles = try await PartyProfileRecord.query(on: db).filter(\.$node.$id ~~ nodes.compactMap(\.id)).all()
+        let functions = Dictionary(profiles.map { ($0.$node.id, $0.functionList) }) { first, _ in first }
+        return nodes.map { party($0, functions: functions[$0.id!] ?? []) }
+    }
+
+    static func party(_ node: OrgNodeRecord, functions: [String] = []) -> PartyRouting.Party {
+        PartyRouting.Party(id: node.id!.uuidString.lowercased(), path: node.orgPath, kind: node.party ?? .department, name: node.name,
+                           functions: functions)
+    }
+
+    /// The compound of a building: commercial or not, the company whose contract covers `day`, the committee in office.
+    static func compoundFacts(buildingID: UUID, on day: CivilDate, db: any Database) async throws -> PartyRouting.Compound? {
+        guard let building = try await BuildingRecord.find(buildingID, on: db),
+              let compound = try await CompoundRecord.find(building.$compound.id, on: db) else { return nil }
+        return try await compoundFacts(compound, on: day, db: db)
+    }
+
+    static func compoundFacts(_ compound: CompoundRecord, on day: CivilDate, db: any Database) async throws -> PartyRouting.Compound {
+        let contracts = try await PropertyContractRecord.query(on: db).filter(\.$compound.$id == compound.id!).all()
+        var company: PartyRouting.Party?
+        if let id = PropertyContracts.serving(on: day, contracts.compactMap(\.term)).flatMap(UUID.init(uuidString:)),
+           let node = try await OrgNodeRecord.find(id, on: db) {
+            company = party(node)
+        }
+        return PartyRouting.Compound(commercial: compound.commercial, servingCompany: company,
+                                     committee: try await committee(of: compound.id!, on: day, db: db).map { party($0) })
+    }
+
+    /// The owners' committee of a compound whose term covers `day`.
+    static func committee(of compoundID: UUID, on day: CivilDate, db: any Database) async throws -> OrgNodeRecord? {
+        let profiles = try await PartyProfileRecord.query(on: db).filter(\.$compoundID == compoundID).all()
+        let today = day.description
+        guard let current = profiles.first(where: { ($0.termStarts ?? "") <= today && today <= ($0.termEnds ?? "9999-12-31") }) else { return nil }
+        return try await OrgNodeRecord.query(on: db).filter(\.$id == current.$node.id).filter(\.$party == .ownersCommittee).first()
+    }
+
+    /// Whether `node` is a party registered at one of the areas of `placePath` (the district's departments, the
+    /// street's offices, the community's organisations, any property company of the district): a case there may be
+    /// dispatched to it by whoever dispatches at the place.
+    static func serves(_ node: OrgNodeRecord, placePath: OrgPath) -> Bool {
+        guard node.party != nil, let parent = node.$parent.id?.uuidString.lowercased() else { return false }
+        return placePath.segments.prefix(OrgLevel.community.depth + 1).contains { $0.lowercased() == parent }
+    }
+
+    /// The parties a case at `placePath` may be dispatched to, by name.
+    static func parties(serving placePath: OrgPath, on db: any Database) async throws -> [OrgNodeRecord] {
+        let areas = placePath.segments.prefix(OrgLevel.community.depth + 1).compactMap(UUID.init(uuidString:))
+        guard !areas.isEmpty else { return [] }
+        return try await OrgNodeRecord.query(on: db).filter(\.$parent.$id ~~ areas).filter(\.$party != nil)
+            .filter(\.$party != .supervisoryBody).sort(\.$name).limit(200).all()
+    }
+}
