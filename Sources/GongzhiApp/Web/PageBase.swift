@@ -57,6 +57,7 @@ struct PageBase: Encodable {
             item("/dashboard", "nav.dashboard", .viewCases)
             item("/rectifications", "nav.rectifications", .viewCases)
             item("/org", "nav.org", .viewOrganisation)
+            item("/parties", "nav.parties", .viewOrganisation)
             item("/people", "nav.people", .viewResidents)
             item("/import", "nav.import", .manageResidents)
             item("/users", "nav.users", .manageAccounts)

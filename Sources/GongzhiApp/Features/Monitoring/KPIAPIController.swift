@@ -3,7 +3,7 @@ import Foundation
 import GongzhiCore
 import Vapor
 
-/// `GET /api/v1/kpis?from=YYYY-MM-DD&to=YYYY-MM-DD&by=district|street|community|grid|category|handler|day|week|month`:
+/// `GET /api/v1/kpis?from=YYYY-MM-DD&to=YYYY-MM-DD&by=district|street|community|grid|category|handler|party|day|week|month`:
 /// the KPIs of
 /// the cases opened in the period that the caller may see, in total and by group, read from the rollups
 /// (`KPIRollups`), exact at the moment of asking.
@@ -58,7 +58,7 @@ struct KPIAPIController: RouteCollection {
 
     static func check(by: String?) throws {
         guard let by else { return }
-        guard OrgLevel(rawValue: by) != nil || ["category", "handler"].contains(by) || periods.contains(by) else { throw AppError.invalid("by") }
+        guard OrgLevel(rawValue: by) != nil || ["category", "handler", "party"].contains(by) || periods.contains(by) else { throw AppError.invalid("by") }
     }
 
     /// The KPI cells of the cases opened in the period that `actor` may see (`KPIRollups`: cost grows with
@@ -94,7 +94,14 @@ struct KPIAPIController: RouteCollection {
                 buckets[key, default: []].append(cell)
             }
             let ids = buckets.keys.compactMap(UUID.init(uuidString:))
-            let names = ids.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await OrgNodeRecord.query(on: db).filter(\.$id ~~ ids).all().map { ($0.id!.uuidString.lowercased(), $0.name) })
+            let nodes = ids.isEmpty ? [] : try await OrgNodeRecord.query(on: db).filter(\.$id ~~ ids).all()
+            var names = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id!.uuidString.lowercased(), $0.name) })
+            if by == "party" {
+                // The handlers that are parties (a department, a property company…), named with their kind.
+                let parties = nodes.filter { $0.party != nil }
+                names = Dictionary(uniqueKeysWithValues: parties.map { ($0.id!.uuidString.lowercased(), "\($0.name)（\(PartyWords.kindName(of: $0, lang))）") })
+                buckets = buckets.filter { names[$0.key] != nil }
+            }
             groups = buckets.map { key, cells in
                 Group(key: key, name: names[key] ?? (periods.contains(by) ? key : Strings.text("category.\(key)", lang)), figures: figures(cells))
             }.filter { $0.figures.intake > 0 }.sorted { a, b in

@@ -174,7 +174,7 @@ enum KPIRollups {
             switch by {
             case nil: self.init()
             case "category": self.init(category: true)
-            case "handler": self.init(handler: true)
+            case "handler", "party": self.init(handler: true)
             case let by? where KPIAPIController.periods.contains(by): self.init(day: true)
             case let by?: self.init(place: OrgLevel(rawValue: by))
             }

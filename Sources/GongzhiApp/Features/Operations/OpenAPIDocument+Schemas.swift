@@ -8,7 +8,8 @@ extension OpenAPIDocument {
         "state": CaseState.allCases.map(\.rawValue),
         "slaLevel": SLAClock.Level.allCases.map(\.rawValue),
         "level": OrgLevel.allCases.map(\.rawValue),
-        "by": OrgLevel.allCases.map(\.rawValue) + ["category", "handler", "day", "week", "month"],
+        "by": OrgLevel.allCases.map(\.rawValue) + ["category", "handler", "party", "day", "week", "month"],
+        "kind": PartyKind.allCases.map(\.rawValue),
         "format": ["json", "csv"],
         "action": CaseAction.allCases.map(\.rawValue).filter { !$0.hasPrefix("rate_") } + ["rate"],
         "status": ["open", "closed"],
@@ -24,6 +25,10 @@ extension OpenAPIDocument {
         case "text1000": ["type": "string", "maxLength": 1_000]
         case "text500": ["type": "string", "maxLength": 500]
         case "label": ["type": "string", "maxLength": 30]
+        case "label60": ["type": "string", "maxLength": 60]
+        case "lines": ["type": "array", "maxItems": 60, "items": ["type": "string", "maxLength": 200]]
+        case "partyKind": ["type": "string", "enum": PartyKind.allCases.map(\.rawValue)]
+        case "feeStandard": ["type": "integer", "minimum": 0, "maximum": 100_000]
         case "yes": ["type": "boolean", "enum": [true]]
         case "latitude": ["type": "number", "minimum": -90, "maximum": 90]
         case "longitude": ["type": "number", "minimum": -180, "maximum": 180]
@@ -66,7 +71,7 @@ extension OpenAPIDocument {
     static func parameterSchema(_ name: String) -> [String: Any] {
         if let values = parameterValues[name] { return ["type": "string", "enum": values] }
         switch name {
-        case "id", "grantId", "personId", "attachmentId", "milestoneId", "photoId", "updateId", "parentId", "communityId", "compoundId", "gridId", "buildingId", "unitId", "householdId":
+        case "id", "grantId", "personId", "attachmentId", "milestoneId", "photoId", "updateId", "parentId", "communityId", "compoundId", "gridId", "buildingId", "unitId", "householdId", "areaId":
             return ["type": "string", "format": "uuid"]
         case "offset": return ["type": "integer", "minimum": 0, "maximum": Paging.maxOffset]
         case "page": return ["type": "integer", "minimum": 1, "maximum": 1_000_000]

@@ -38,6 +38,12 @@ enum OpenAPIDocument {
         static func media(_ types: String...) -> Answer { Answer(mediaTypes: types, schema: { [:] }) }
     }
 
+    /// The fields of a party that a registration or a change may send.
+    static let partyBody: [String: String] = [
+        "name": "name", "code": "string", "contactName": "label60", "contactPhone": "label", "functions": "lines", "services": "text1000",
+        "compoundId": "uuid", "termStarts": "dateOnly", "termEnds": "dateOnly", "electedByVoteId": "uuid", "powers": "lines", "duties": "lines",
+    ]
+
     static let operations: [Operation] = [
         Operation(method: "post", path: "/api/v1/auth/token", tag: "accounts",
                   summary: "Sign in: a bearer token (shown once); `otp`, the authenticator code, for an account with a second factor",
@@ -72,6 +78,24 @@ enum OpenAPIDocument {
         Operation(method: "get", path: "/api/v1/org/nodes/{id}", tag: "organisation", summary: "A node", answer: .json(OrgNodeDTO.self)),
         Operation(method: "patch", path: "/api/v1/org/nodes/{id}", tag: "organisation", summary: "Rename or recode a node", body: ["name": "string", "code": "string"], answer: .json(OrgNodeDTO.self)),
         Operation(method: "post", path: "/api/v1/org/nodes/{id}/move", tag: "organisation", summary: "Move a node with its subtree", body: ["parentId": "uuid"], answer: .json(OrgNodeDTO.self)),
+        Operation(method: "get", path: "/api/v1/parties", tag: "organisation",
+                  summary: "Parties: departments, street offices, property companies, owners' committees, social organisations, co-building units, party organisations, supervisory bodies",
+                  query: ["kind", "areaId", "offset", "limit"], answer: .json(ListPage<PartiesAPIController.PartyDTO>.self)),
+        Operation(method: "post", path: "/api/v1/parties", tag: "organisation",
+                  summary: "Register a party with an area (an owners' committee names its compound and term)",
+                  body: partyBody.merging(["kind": "partyKind", "areaId": "uuid"]) { a, _ in a }, required: ["kind", "areaId", "name"], success: 201,
+                  answer: .json(PartiesAPIController.PartyDTO.self)),
+        Operation(method: "get", path: "/api/v1/parties/{id}", tag: "organisation", summary: "A party, its open cases and (a company) its contracts",
+                  answer: .json(PartiesAPIController.PartyDTO.self)),
+        Operation(method: "patch", path: "/api/v1/parties/{id}", tag: "organisation", summary: "Change a party's name, contact, functions or lists",
+                  body: partyBody, answer: .json(PartiesAPIController.PartyDTO.self)),
+        Operation(method: "delete", path: "/api/v1/parties/{id}", tag: "organisation",
+                  summary: "Remove a party (refused with the count while it holds open cases or staff)", success: 204),
+        Operation(method: "post", path: "/api/v1/parties/{id}/contracts", tag: "organisation",
+                  summary: "Record a property company's contract with a compound (refused when it overlaps another)",
+                  body: ["compoundId": "uuid", "startsOn": "dateOnly", "endsOn": "dateOnly", "serviceLevel": "label", "feeCenti": "feeStandard"],
+                  required: ["compoundId", "startsOn", "endsOn", "feeCenti"], success: 201, answer: .json(PartiesAPIController.ContractDTO.self)),
+        Operation(method: "delete", path: "/api/v1/contracts/{id}", tag: "organisation", summary: "Remove a property contract", success: 204),
         Operation(method: "get", path: "/api/v1/org/compounds", tag: "organisation", summary: "Compounds", query: ["communityId", "offset", "limit"], answer: .json(ListPage<CompoundDTO>.self)),
         Operation(method: "post", path: "/api/v1/org/compounds", tag: "organisation", summary: "Create a compound",
                   body: ["communityId": "uuid", "name": "name", "address": "short", "commercial": "boolean"], success: 201, answer: .json(CompoundDTO.self)),

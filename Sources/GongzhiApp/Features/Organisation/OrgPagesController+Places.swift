@@ -16,6 +16,19 @@ extension OrgPagesController {
         let grids: [Option]
         let canManage: Bool
         let messages: [FormMessage]
+        /// A compound's property service and owners' committee (nil on a building's page).
+        var parties: CompoundParties? = nil
+    }
+
+    /// Who serves a compound: its property company under contract today, its owners' committee in office.
+    struct CompoundParties: Encodable {
+        let commercial: Bool
+        let company: Row?
+        let contracts: [Row]
+        let committee: Row?
+        let votes: [Option]
+        let canRegisterCommittee: Bool
+        let communityID: String
     }
 
     func renderCompound(_ request: Request, actor: Actor, id: UUID, messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
@@ -24,12 +37,28 @@ extension OrgPagesController {
         let community = try await OrgNodeRecord.find(compound.$community.id, on: db)!
         let buildings = try await BuildingRecord.query(on: db).filter(\.$compound.$id == id).visible(to: actor, .viewOrganisation).with(\.$grid).sort(\.$name).all()
         let grids = try await OrgNodeRecord.query(on: db).filter(\.$parent.$id == community.id!).filter(\.$level == .grid).sort(\.$name).all()
-        let context = PlacePage(
+        let today = CivilDate(request.now)
+        let facts = try await PartyDirectory.compoundFacts(compound, on: today, db: db)
+        let contracts = try await PropertyContractRecord.query(on: db).filter(\.$compound.$id == id).with(\.$company).sort(\.$startsOn).all()
+        let committee = facts.committee.flatMap { UUID(uuidString: $0.id) }
+        let canManage = AccessPolicy.allows(.manageOrganisation, actor: actor, at: OrgPath(compound.orgPath) ?? .root)
+        let votes = canManage && committee == nil
+            ? try await OwnerVoteRecord.query(on: db).filter(\.$compound.$id == id).sort(\.$title).limit(50).all()
+                .map { Option(id: $0.id!.uuidString.lowercased(), label: $0.title) } : []
+        let parties = CompoundParties(
+            commercial: compound.commercial,
+            company: facts.servingCompany.map { Row(id: $0.id, name: $0.name, detail: "", href: "/parties/\($0.id)") },
+            contracts: contracts.map { Row(id: $0.id!.uuidString.lowercased(), name: $0.company.name, detail: "\($0.startsOn) — \($0.endsOn)",
+                                           href: "/parties/\($0.$company.id.uuidString.lowercased())") },
+            committee: facts.committee.map { Row(id: $0.id, name: $0.name, detail: "", href: "/parties/\($0.id)") },
+            votes: votes, canRegisterCommittee: canManage && committee == nil, communityID: community.id!.uuidString.lowercased())
+        var context = PlacePage(
             page: await PageBase.make(for: request, title: compound.name), id: id.uuidString, name: compound.name,
             parentHref: "/org?node=\(community.id!.uuidString)", parentName: community.name,
             rows: buildings.map { Row(id: $0.id!.uuidString, name: $0.name, detail: $0.grid.name, href: "/org/buildings/\($0.id!.uuidString)") },
             grids: grids.map { Option(id: $0.id!.uuidString, label: $0.name) },
             canManage: AccessPolicy.allows(.manageOrganisation, actor: actor, at: OrgPath(compound.orgPath) ?? .root), messages: messages)
+        context.parties = parties
         return try await request.view.render("org/compound", context).encodeResponse(status: status, for: request)
     }
 

@@ -42,6 +42,8 @@ struct OrgPagesController: RouteCollection {
         let childLevel: String?
         let compounds: [Row]
         let buildings: [Row]
+        /// The parties registered with this area (its departments, offices, organisations).
+        let parties: [Row]
         let moveTargets: [Option]
         let canManage: Bool
         let messages: [FormMessage]
@@ -54,16 +56,22 @@ struct OrgPagesController: RouteCollection {
         let lang = request.lang
         var node: OrgNodeRecord?
         if let nodeID { node = try await Scoped.find(OrgNodeRecord.self, nodeID, actor: actor, .viewOrganisation, on: db) }
+        // A party has its own page.
+        if let node, node.party != nil { return request.redirect(to: "/parties/\(node.id!.uuidString.lowercased())", redirectType: .normal) }
         var crumbs: [Row] = []
         var children: [OrgNodeRecord]
         var compounds: [Row] = []
         var buildings: [Row] = []
         var moveTargets: [Option] = []
+        var parties: [Row] = []
         if let node {
             let ancestorIDs = node.orgPath.segments.dropLast().compactMap(UUID.init(uuidString:))
             let ancestors = try await OrgNodeRecord.query(on: db).filter(\.$id ~~ ancestorIDs).visible(to: actor, .viewOrganisation).all()
             crumbs = ancestors.sorted { $0.path.count < $1.path.count }.map { Row(id: $0.id!.uuidString, name: $0.name, detail: "", href: "/org?node=\($0.id!.uuidString)") }
-            children = try await OrgNodeRecord.query(on: db).filter(\.$parent.$id == node.id!).sort(\.$name).all()
+            let all = try await OrgNodeRecord.query(on: db).filter(\.$parent.$id == node.id!).sort(\.$name).all()
+            children = all.filter(\.isArea)
+            parties = all.filter { !$0.isArea }.map { Row(id: $0.id!.uuidString, name: $0.name, detail: PartyWords.kindName(of: $0, lang),
+                                                        href: "/parties/\($0.id!.uuidString.lowercased())") }
             if node.isArea(.community) {
                 compounds = try await CompoundRecord.query(on: db).filter(\.$community.$id == node.id!).sort(\.$name).all()
                     .map { Row(id: $0.id!.uuidString, name: $0.name, detail: $0.address, href: "/org/compounds/\($0.id!.uuidString)") }
@@ -73,7 +81,7 @@ struct OrgPagesController: RouteCollection {
                 buildings = list.map { Row(id: $0.id!.uuidString, name: "\($0.compound.name) \($0.name)", detail: "", href: "/org/buildings/\($0.id!.uuidString)") }
             }
             if let parentLevel = node.level.parentLevel {
-                moveTargets = try await OrgNodeRecord.query(on: db).visible(to: actor, .manageOrganisation).filter(\.$level == parentLevel)
+                moveTargets = try await OrgNodeRecord.query(on: db).visible(to: actor, .manageOrganisation).filter(\.$level == parentLevel).filter(\.$party == nil)
                     .filter(\.$id != (node.$parent.id ?? UUID())).sort(\.$name).limit(500).all()
                     .map { Option(id: $0.id!.uuidString, label: $0.name) }
             }
@@ -95,7 +103,7 @@ struct OrgPagesController: RouteCollection {
             nodeCode: node?.code ?? "", level: node?.level.rawValue, crumbs: crumbs,
             children: children.map { Row(id: $0.id!.uuidString, name: $0.name, detail: levelName($0.level, lang) + ($0.code.isEmpty ? "" : " · \($0.code)"), href: "/org?node=\($0.id!.uuidString)") },
             childLevel: (node?.level.childLevel ?? (node == nil ? .district : nil)).map { levelName($0, lang) },
-            compounds: compounds, buildings: buildings, moveTargets: moveTargets, canManage: canManage, messages: messages)
+            compounds: compounds, buildings: buildings, parties: parties, moveTargets: moveTargets, canManage: canManage, messages: messages)
         return try await request.view.render("org/tree", context).encodeResponse(status: status, for: request)
     }
 

@@ -23,6 +23,8 @@ enum OrgTreeChanges {
             }
             let parentPath = parent?.orgPath ?? .root
             try Scoped.require(.manageOrganisation, actor: actor, at: parentPath.rawValue)
+            // A party (a department, a company…) has no nodes under it; parties are registered with `PartyChanges`.
+            if let parent, parent.party != nil { throw AppError.invalid("parentId", "wrong_parent_level") }
             guard let level = requested ?? parent?.level.childLevel ?? (parent == nil ? .district : nil) else {
                 throw AppError.invalid("level", "wrong_parent_level")
             }
@@ -70,8 +72,14 @@ enum OrgTreeChanges {
             let oldParentPath = oldPath.parent ?? .root
             try Scoped.require(.manageOrganisation, actor: actor, at: oldParentPath.rawValue)
             try Scoped.require(.manageOrganisation, actor: actor, at: newParent.path)
+            // A party moves to another area of its home level (a social organisation to another community).
+            guard newParent.isArea else { throw AppError.invalid("parentId", "wrong_parent_level") }
             do throws(OrgTreeRules.Error) {
-                try OrgTreeRules.checkMove(level: node.level, path: oldPath, newParentLevel: newParent.level, newParentPath: newParent.orgPath)
+                if let party = node.party {
+                    guard newParent.level == party.homeLevel else { throw OrgTreeRules.Error.wrongParentLevel(expected: party.homeLevel) }
+                } else {
+                    try OrgTreeRules.checkMove(level: node.level, path: oldPath, newParentLevel: newParent.level, newParentPath: newParent.orgPath)
+                }
             } catch {
                 throw AppError.invalid("parentId", error == .cycle ? "cycle" : "wrong_parent_level")
             }

@@ -100,4 +100,18 @@ enum PartyDirectory {
         return try await OrgNodeRecord.query(on: db).filter(\.$parent.$id ~~ areas).filter(\.$party != nil)
             .filter(\.$party != .supervisoryBody).sort(\.$name).limit(200).all()
     }
+
+    /// The bodies a report from `placePath` may be about: its community and street, and the public bodies
+    /// registered at its areas (the district's departments, the street's offices, the community's party
+    /// organisation), community first (the default).
+    static func accusable(at placePath: OrgPath, on db: any Database) async throws -> [OrgNodeRecord] {
+        let segments = placePath.segments
+        let areaIDs = segments.prefix(OrgLevel.community.depth + 1).compactMap(UUID.init(uuidString:))
+        guard areaIDs.count > OrgLevel.community.depth else { return [] }
+        let areas = try await OrgNodeRecord.query(on: db).filter(\.$id ~~ Array(areaIDs.dropFirst())).all()
+            .sorted { $0.level.depth > $1.level.depth }
+        let parties = try await OrgNodeRecord.query(on: db).filter(\.$parent.$id ~~ areaIDs).filter(\.$party != nil).sort(\.$name).all()
+            .filter { $0.party?.isAccusable == true }
+        return areas + parties.sorted { $0.level.depth != $1.level.depth ? $0.level.depth > $1.level.depth : $0.name < $1.name }
+    }
 }

@@ -18,6 +18,8 @@ struct CaseRowView: Encodable {
     let slaLabel: String
     let place: String
     let handler: String
+    /// Whom to call at the party holding the case ("服务热线 6512 3456", "管家 张* 138…"), or empty.
+    var handlerContact: String = ""
     let opened: String
     let due: String
     let isOpen: Bool
@@ -49,6 +51,8 @@ struct CaseLabels {
     var nodes: [UUID: String] = [:]
     /// The handler nodes that are parties (a department, a property company…), with their kind.
     var partyKinds: [UUID: PartyKind] = [:]
+    /// The contact of each party handler, as the reader may see it.
+    var contacts: [UUID: String] = [:]
     var places: [UUID: String] = [:]
 
     /// Residents' words for states and steps (`mine.state.*`, `mine.action.*`: "已转给负责的单位", not "已派单") on
@@ -73,6 +77,12 @@ struct CaseLabels {
                 labels.nodes[node.id!] = node.name
                 labels.partyKinds[node.id!] = node.party
             }
+            let partyIDs = Array(labels.partyKinds.keys)
+            if !partyIDs.isEmpty {
+                for profile in try await PartyProfileRecord.query(on: db).filter(\.$node.$id ~~ partyIDs).all() {
+                    labels.contacts[profile.$node.id] = Self.contact(profile, masked: labels.residentWords)
+                }
+            }
         }
         let buildingIDs = Array(Set(cases.compactMap(\.buildingID)))
         if !buildingIDs.isEmpty {
@@ -92,7 +102,11 @@ struct CaseLabels {
     /// name and the party the catalogue meant ("新华社区（社区居委会）").
     func handler(_ record: CaseRecord) -> String {
         let name = nodes[record.handlerNodeID] ?? ""
-        if let kind = partyKinds[record.handlerNodeID] { return "\(name)（\(Strings.text("partykind.\(kind.rawValue)", lang))）" }
+        if let kind = partyKinds[record.handlerNodeID] {
+            // Residents read who it is in their words first ("小区物业：绿城物业"), staff the name and its kind.
+            if residentWords { return Strings.text("mine.partykind.\(kind.rawValue)", lang) + (lang == .zh ? "：" : ": ") + name }
+            return "\(name)（\(Strings.text("partykind.\(kind.rawValue)", lang))）"
+        }
         let party = Strings.text("party.\(record.handlerParty.rawValue)", lang)
         return record.handlerDepartment.isEmpty ? "\(name)（\(party)）" : "\(name)（\(record.handlerDepartment)）"
     }
@@ -105,8 +119,15 @@ struct CaseLabels {
             stateLabel: Self.stateLabel(record.state, residentWords: residentWords, lang),
             sla: record.state.isOpen ? record.slaLevel.rawValue : "none",
             slaLabel: record.state.isOpen ? Strings.text("sla.\(record.slaLevel.rawValue)", lang) : "—",
-            place: place(record), handler: handler(record), opened: PageDates.minute(record.openedAt),
+            place: place(record), handler: handler(record), handlerContact: contacts[record.handlerNodeID] ?? "", opened: PageDates.minute(record.openedAt),
             due: Self.due(record, lang), isOpen: record.state.isOpen, emergency: record.isPendingEmergency)
+    }
+
+    /// A party's contact and service number; for residents a person's name in it is masked ("管家 张明" → "管家 张*").
+    static func contact(_ profile: PartyProfileRecord, masked: Bool) -> String {
+        var words = profile.contactName.split(separator: " ").map(String.init)
+        if masked, words.count > 1, let last = words.last { words[words.count - 1] = Masking.name(last) }
+        return (words + [profile.contactPhone]).filter { !$0.isEmpty }.joined(separator: " ")
     }
 
     /// The completion deadline in words, saying so when it is provisional (a year without the holiday arrangement).

@@ -90,6 +90,8 @@ struct RequestFormPagesController: RouteCollection {
         /// photos (they can be added once signed in).
         let visitor: Bool
         let phone: String
+        /// A report against officials (举报): whom it is about, the place's bodies (`CaseIntake.accused`).
+        let accusable: [SelectOption]
         let messages: [FormMessage]
     }
 
@@ -111,7 +113,8 @@ struct RequestFormPagesController: RouteCollection {
     }
 
     func stepTwo(_ request: Request, actor: Actor?, title: String, description: String, chosen: String?, answers: [String: [String]],
-                 buildingID: UUID?, anonymous: Bool, isPublic: Bool, phone: String = "", messages: [FormMessage], status: HTTPStatus) async throws -> Response {
+                 buildingID: UUID?, anonymous: Bool, isPublic: Bool, phone: String = "", accused: UUID? = nil, messages: [FormMessage],
+                 status: HTTPStatus) async throws -> Response {
         guard let (prepared, model) = try await request.context.classifier() else { throw AppError.conflict("no_catalogue") }
         let catalogue = prepared.catalogue
         let lang = request.lang
@@ -130,13 +133,22 @@ struct RequestFormPagesController: RouteCollection {
                          value: answers[question.code]?.first ?? "")
         }
         let calls = EmergencyView.calls(selected.flatMap(catalogue.item)?.emergency?.calls ?? [], lang)
+        let places = try await places(for: actor, selected: buildingID, mentioned: PlaceMention.buildingNumbers(in: title + " " + description), on: request.db)
+        var accusable: [SelectOption] = []
+        let chosenBuilding = places.flatMap(\.buildings).first(where: \.selected).flatMap { UUID(uuidString: $0.id) }
+        if actor != nil, selected.flatMap(catalogue.item)?.responsible == .supervisoryOrg, let chosenBuilding,
+           let building = try await BuildingRecord.find(chosenBuilding, on: request.db), let path = OrgPath(building.orgPath) {
+            accusable = try await PartyDirectory.accusable(at: path, on: request.db).map { node in
+                let kind = node.party.map { Strings.text("mine.partykind.\($0.rawValue)", lang) } ?? Strings.text("level.\(node.level.rawValue)", lang)
+                return SelectOption(value: node.id!.uuidString.lowercased(), label: "\(node.name)（\(kind)）", selected: node.id == accused)
+            }
+        }
         return try await request.view.render("cases/confirm", StepTwoPage(
             page: await PageBase.make(for: request, title: Strings.text("request.new_title", request.lang)), calls: calls,
             title: title, description: description, proposals: proposed, otherChecked: otherItem != nil,
             otherName: otherItem.map { lang == .zh ? $0.name : $0.nameEn } ?? "",
             catalogue: catalogue.items.map { choice($0, checked: false) }, questions: questions,
-            places: try await places(for: actor, selected: buildingID, mentioned: PlaceMention.buildingNumbers(in: title + " " + description), on: request.db),
-            anonymous: anonymous, isPublic: isPublic, visitor: actor == nil, phone: phone,
+            places: places, anonymous: anonymous, isPublic: isPublic, visitor: actor == nil, phone: phone, accusable: accusable,
             messages: messages)).encodeResponse(status: status, for: request)
     }
 
@@ -184,6 +196,8 @@ struct RequestFormPagesController: RouteCollection {
         var photos: [File]?
         /// A visitor's mobile number.
         var phone: String?
+        /// A report's accused body.
+        var accused: String?
     }
 
     @Sendable func submit(_ request: Request) async throws -> Response {
@@ -207,6 +221,7 @@ struct RequestFormPagesController: RouteCollection {
         }
         let buildingID = form.buildingId.flatMap(UUID.init(uuidString:))
         let anonymous = form.anonymous == "on", isPublic = form.public == "on"
+        let accused = form.accused.flatMap(UUID.init(uuidString:))
         do {
             if form.item == "other", itemCode == nil { throw AppError.invalid("otherItem", "not_a_choice") }
             guard actor != nil else {
@@ -222,12 +237,12 @@ struct RequestFormPagesController: RouteCollection {
             let input = CaseIntake.Input(
                 title: title, description: description, buildingID: buildingID, gridID: nil, address: "", latitude: nil, longitude: nil,
                 itemCode: itemCode, overrideReason: nil, channel: nil, fallbackChannel: .resident, isPublic: isPublic, anonymous: anonymous,
-                accusedNodeID: nil, answers: answers, photos: photos)
+                accusedNodeID: accused, answers: answers, photos: photos)
             let result = try await CaseIntake.submit(input, in: request.context)
             return PageRedirect.to("/requests/\(result.record.id!.uuidString.lowercased())?done=submitted", secret: result.trackingCode, for: request)
         } catch let error as AppError where error.status != .internalServerError && error.status != .unauthorized {
             return try await stepTwo(request, actor: actor, title: title, description: description, chosen: itemCode, answers: answers,
-                                     buildingID: buildingID, anonymous: anonymous, isPublic: isPublic, phone: form.phone ?? "",
+                                     buildingID: buildingID, anonymous: anonymous, isPublic: isPublic, phone: form.phone ?? "", accused: accused,
                                      messages: request.formMessages(for: error), status: error.status == .notFound ? .unprocessableEntity : error.status)
         } catch let failure as PhoneSignIn.Failure {
             let controller = PhoneSignInController()
