@@ -218,6 +218,23 @@ struct AccessMatrixTests {
         let caseID = try created.content.decode(CaseDTO.self).id
         let need = try await resident.send(.POST, "/api/v1/needs", json: NeedsTests.NewNeed(title: "小区缺少座椅" + xss, description: xss, place: xss))
         let needID = try need.content.decode(NeedDTO.self).id
+        // A party of community A (a social organisation) and a property contract of its compound, with a company of the district.
+        let unitBuilding = try #require(try await BuildingRecord.find(f.unitA.$building.id, on: app.db))
+        let compoundA = try #require(try await CompoundRecord.find(unitBuilding.$compound.id, on: app.db))
+        compoundA.commercial = true
+        try await compoundA.update(on: app.db)
+        let organisation = OrgNodeRecord(level: .community, name: "阳光社工" + xss, code: "", parentID: f.communityA.id, parentPath: f.communityA.orgPath)
+        organisation.party = .socialOrganisation
+        try await organisation.create(on: app.db)
+        try await PartyProfileRecord(nodeID: organisation.id!, orgPath: organisation.orgPath).create(on: app.db)
+        let districtID = try #require(f.communityA.orgPath.segments.first.flatMap(UUID.init(uuidString:)))
+        let district = try #require(try await OrgNodeRecord.find(districtID, on: app.db))
+        let company = OrgNodeRecord(level: .district, name: "安居物业", code: "", parentID: districtID, parentPath: district.orgPath)
+        company.party = .propertyCompany
+        try await company.create(on: app.db)
+        let contract = PropertyContractRecord(companyID: company.id!, compound: compoundA, starts: CivilDate(iso: "2026-01-01")!,
+                                              ends: CivilDate(iso: "2027-12-31")!, serviceLevel: "二级", feeCenti: 250)
+        try await contract.create(on: app.db)
         // So do the names shown on nearly every page: org nodes (the navigation, the workbench, the dashboards),
         // compounds, buildings, residents and accounts.
         for (table, column) in [("org_nodes", "name"), ("compounds", "name"), ("buildings", "name"), ("persons", "name"), ("users", "display_name")] {
@@ -232,6 +249,7 @@ struct AccessMatrixTests {
             "org/units": id(unit.id), "households": id(f.householdA.id), "persons": id(f.personA.id), "people": id(f.personA.id),
             "cases": id(caseID), "requests": id(caseID), "board": id(caseID), "needs": id(needID),
             "deliberation-settings": id(f.communityA.id), "users": id(worker.id), "personId": id(f.personA.id),
+            "parties": id(organisation.id), "contracts": id(contract.id),
         ]
     }
 

@@ -66,6 +66,9 @@ enum DemoAccounts {
     static func banner(app: Application) async throws -> [String] {
         guard let user = try await UserRecord.query(on: app.db).filter(\.$username == "worker").first(),
               app.gongzhi.passwords.verify(password, against: user.passwordHash) else { return [] }
+        let parties = try await UserRecord.query(on: app.db).filter(\.$username ~~ DemoParties.logins.map(\.username)).count() > 0
+            ? DemoParties.logins.map { "  \($0.username.padding(toLength: 9, withPad: " ", startingAt: 0)) \(Role.partyStaff.rawValue)  \($0.displayName)" } : []
         return ["Demo logins (password \(password)):"] + logins.map { "  \($0.username.padding(toLength: 9, withPad: " ", startingAt: 0)) \($0.role.rawValue)  \($0.displayName)" }
+            + parties
     }
 }

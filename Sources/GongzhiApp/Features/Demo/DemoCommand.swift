@@ -52,6 +52,7 @@ enum DemoDistrictSeeder {
         if examples {
             try await DemoRectifications.seed(app: app)
             try await DemoDeliberation.seed(app: app)
+            try await DemoParties.seed(app: app)
         }
         return summary
     }

@@ -168,10 +168,13 @@ enum PartyChanges {
     /// compound's contracts, or the compound is an old one without property management.
     static func addContract(companyID: UUID, input: ContractInput, in context: UseCaseContext) async throws -> PropertyContractRecord {
         let actor = try context.account()
-        let level = try Validate.text(input.serviceLevel, field: "serviceLevel", limit: 30)
-        guard let fee = input.feeCenti, (0...100_000).contains(fee) else { throw AppError.invalid("feeCenti") }
-        let starts = try day(input.startsOn ?? "", field: "startsOn"), ends = try day(input.endsOn ?? "", field: "endsOn")
         return try await context.write { db in
+            // The company first: one the actor cannot see is 404 whatever was sent.
+            let seen = try await PartyScope.party(companyID, actor: actor, on: db)
+            guard seen.party == .propertyCompany else { throw AppError.notFound }
+            let level = try Validate.text(input.serviceLevel, field: "serviceLevel", limit: 30)
+            guard let fee = input.feeCenti, (0...100_000).contains(fee) else { throw AppError.invalid("feeCenti") }
+            let starts = try day(input.startsOn ?? "", field: "startsOn"), ends = try day(input.endsOn ?? "", field: "endsOn")
             guard let compoundID = input.compoundID else { throw AppError.invalid("compoundId", "required") }
             let compound = try await Scoped.find(CompoundRecord.self, compoundID, actor: actor, .viewOrganisation, on: db)
             try Scoped.require(.manageOrganisation, actor: actor, at: compound.orgPath)
