@@ -189,8 +189,8 @@ extension CaseRecord {
                 group.filter(\.$accusedPath == nil)
                 group.filter(.custom(SQLQueryString("NOT (\(bind: grant.path.rawValue) LIKE cases.accused_path || '%')")))
                 // The supervisory body handling a report against its own district (`CasePolicy.isInside`).
-                group.filter(.custom(SQLQueryString(
-                    "(cases.handler_path LIKE cases.accused_path || '%' AND \(bind: grant.path.rawValue) LIKE cases.handler_path || '%')")))
+                let path = grant.path.rawValue
+                group.filter(.custom(SQLQueryString("(cases.handler_path LIKE cases.accused_path || '%' AND \(bind: path) LIKE cases.handler_path || '%')")))
                 group.filter(\.$submitterUserID == userID)
             }
         }
