@@ -318,4 +318,54 @@ struct PartiesTests {
             #expect(wrong.status == .unprocessableEntity)
         }
     }
+
+    @Test("an owners' committee: one per compound at a time; it oversees its compound's property cases and the company's figures, without residents' words")
+    func committee() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            let s = try await Self.setUp(app, f)
+            struct Committee: Encodable, Sendable {
+                var kind = "owners_committee"
+                var areaId: UUID
+                var name: String
+                var compoundId: UUID?
+                var termStarts: String?
+                var termEnds: String?
+                var powers: [String]? = ["监督物业服务企业履行物业服务合同"]
+            }
+            var worker = try await TestClient.api(app, as: "worker")
+            let missing = try await worker.send(.POST, "/api/v1/parties", json: Committee(areaId: f.communityA.id!, name: "业委会", compoundId: s.compound.id!))
+            #expect(missing.status == .unprocessableEntity && missing.body.string.contains("termStarts"))
+            let created = try await worker.send(.POST, "/api/v1/parties", json: Committee(areaId: f.communityA.id!, name: "业委会", compoundId: s.compound.id!,
+                                                                                       termStarts: Self.day(-100), termEnds: Self.day(1_000)))
+            #expect(created.status == .created, "\(created.body.string)")
+            let committee = try created.content.decode(PartiesAPIController.PartyDTO.self)
+            #expect(committee.powers == ["监督物业服务企业履行物业服务合同"])
+            let second = try await worker.send(.POST, "/api/v1/parties", json: Committee(areaId: f.communityA.id!, name: "业委会二", compoundId: s.compound.id!,
+                                                                                      termStarts: Self.day(500), termEnds: Self.day(2_000)))
+            #expect(second.status == .conflict && second.body.string.contains("committee_overlaps"))
+            // Another community's compound is not this community's to give a committee.
+            let buildingB = try #require(try await BuildingRecord.find(f.unitB.$building.id, on: app.db))
+            let foreign = try await worker.send(.POST, "/api/v1/parties", json: Committee(areaId: f.communityA.id!, name: "业委会三", compoundId: buildingB.$compound.id,
+                                                                                       termStarts: Self.day(-1), termEnds: Self.day(10)))
+            #expect(foreign.status == .unprocessableEntity)
+            // Owners'-committee items of the compound go to it now.
+            let catalogue = try #require(try await CatalogueStore.current(on: app.db))
+            let item = try #require(catalogue.items.first { $0.responsible == .ownersCommittee && $0.questions.isEmpty }).code
+            #expect(try await Self.raise(&worker, item: item, building: s.building).handlerNodeId == committee.id)
+            // A property case of the compound, with words only the resident and the handlers read.
+            var resident = try await TestClient.api(app, as: "resident")
+            let raised = try await resident.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(title: "楼上漏水很久没人管", buildingId: s.building, itemCode: s.propertyItem))
+            let property = try raised.content.decode(CaseDTO.self)
+            try await Self.staff("yewei", at: committee.id, app)
+            var yewei = try await TestClient.browser(app, as: "yewei")
+            let page = try await yewei.send(.GET, "/parties/\(committee.id)").body.string
+            #expect(page.contains(property.number) && page.contains("安居物业") && !page.contains("楼上漏水很久没人管"))
+            // The committee does not open the case itself, nor another community's worker the committee.
+            var yeweiAPI = try await TestClient.api(app, as: "yewei")
+            #expect(try await yeweiAPI.send(.GET, "/api/v1/cases/\(property.id)").status == .notFound)
+            var worker2 = try await TestClient.browser(app, as: "worker2")
+            #expect(try await worker2.send(.GET, "/parties/\(committee.id)").status == .notFound)
+        }
+    }
 }

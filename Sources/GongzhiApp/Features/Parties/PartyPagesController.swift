@@ -216,6 +216,8 @@ struct PartyPagesController: RouteCollection {
         let canManage: Bool
         let form: FormValues
         let messages: [FormMessage]
+        /// An owners' committee's compound: its property cases and the company's figures.
+        var oversight: CommitteeOversight.View? = nil
     }
 
     func renderShow(_ request: Request, actor: Actor, id: UUID, messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
@@ -266,7 +268,7 @@ struct PartyPagesController: RouteCollection {
                 .filter(\.$orgPath =~ (area?.path ?? "/none/")).sort(\.$name).limit(300).all()
                 .map { SelectOption(value: $0.id!.uuidString.lowercased(), label: $0.name) }
         }
-        let context = ShowPage(
+        var context = ShowPage(
             page: await PageBase.make(for: request, title: node.name), id: id.uuidString.lowercased(), name: node.name,
             kind: Strings.text("partykind.\(kind.rawValue)", lang), isCompany: kind == .propertyCompany, isCommittee: kind == .ownersCommittee,
             facts: facts, functions: functions, powers: profile?.powerList ?? [], duties: profile?.dutyList ?? [],
@@ -276,6 +278,9 @@ struct PartyPagesController: RouteCollection {
                              functions: profile?.functions ?? "", services: profile?.services ?? "", powers: profile?.powers ?? "",
                              duties: profile?.duties ?? "", termStarts: profile?.termStarts ?? "", termEnds: profile?.termEnds ?? ""),
             messages: messages)
+        if kind == .ownersCommittee {
+            context.oversight = try await CommitteeOversight.view(committee: node, profile: profile, actor: actor, now: request.now, lang: lang, on: db)
+        }
         return try await request.view.render("org/party", context).encodeResponse(status: status, for: request)
     }
 
