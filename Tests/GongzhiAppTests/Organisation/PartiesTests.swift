@@ -119,6 +119,10 @@ struct PartiesTests {
                                                  json: NewContract(compoundId: compoundB.id!, startsOn: Self.day(-1), endsOn: Self.day(100)))
             #expect(refused.status == .unprocessableEntity && refused.body.string.contains("not_commercial"))
             #expect(try await Self.raise(&worker2, item: s.propertyItem, building: buildingB).handlerNodeId == f.communityB.id)
+            // The responsibility list names the department for its items at the worker's place.
+            var browser = try await TestClient.browser(app, as: "worker")
+            let list = try await browser.send(.GET, "/catalogue")
+            #expect(list.status == .ok && list.body.string.contains("区城市管理委员会"))
         }
     }
 
