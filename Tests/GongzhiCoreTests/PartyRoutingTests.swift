@@ -114,6 +114,11 @@ struct PartyRoutingTests {
         #expect(CasePolicy.can(.sign, actor(.partyStaff, body), againstDistrict))
         #expect(!CasePolicy.canView(actor(.districtOfficer, district), againstDistrict))
         #expect(!CasePolicy.canView(actor(.partyStaff, department), againstDistrict))
+        // The exception is for a handler strictly inside the accused org: a report against the district that the
+        // district itself held (written before supervisory bodies existed) stays hidden from all of it.
+        let heldByAccused = CasePolicy.Facts(placePath: community.appending("g"), handlerPath: district, submitterUserID: "r", accusedPath: district)
+        #expect(!CasePolicy.canView(actor(.districtOfficer, district), heldByAccused))
+        #expect(!CasePolicy.canView(actor(.streetSupervisor, street), heldByAccused))
         // A report against a community handled by the district stays hidden from the community (as before).
         let againstCommunity = CasePolicy.Facts(placePath: community.appending("g"), handlerPath: district, submitterUserID: "r", accusedPath: community)
         #expect(!CasePolicy.canView(actor(.communityWorker, community), againstCommunity))

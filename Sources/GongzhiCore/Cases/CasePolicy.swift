@@ -39,10 +39,10 @@ public enum CasePolicy {
     }
 
     /// Whether `actor` is inside the accused org: any of its grants lies in the accused subtree — other than in
-    /// the handler's own subtree when the handler itself sits inside the accused org (the district's supervisory
-    /// body, which investigates the district it belongs to).
+    /// the handler's own subtree when the handler sits strictly inside the accused org (the district's supervisory
+    /// body, which investigates the district it belongs to; intake and escalation let no other handler there).
     public static func isInside(_ actor: Actor, _ accused: OrgPath, handler: OrgPath) -> Bool {
-        let handlerInside = accused.contains(handler)
+        let handlerInside = accused.contains(handler) && handler != accused
         return actor.grants.contains { accused.contains($0.path) && !(handlerInside && handler.contains($0.path)) }
     }
 

@@ -62,6 +62,10 @@ struct PartiesTests {
         let department = try await register(&admin, NewParty(kind: "department", areaId: district.id!, name: "区城市管理委员会", functions: ["城市管理"]))
         let companyA = try await register(&admin, NewParty(kind: "property_company", areaId: district.id!, name: "安居物业", contactName: "管家 张明", contactPhone: "010-6523 8800"))
         let companyB = try await register(&admin, NewParty(kind: "property_company", areaId: district.id!, name: "恒泰物业"))
+        // A party takes cases once someone works there.
+        try await staff("chengguan", at: department, app)
+        try await staff("wuye-a", at: companyA, app)
+        try await staff("wuye-b", at: companyB, app)
         let building = try await residentBuilding(app)
         let buildingRecord = try #require(try await BuildingRecord.find(building, on: db))
         let compound = try #require(try await CompoundRecord.find(buildingRecord.$compound.id, on: db))
@@ -134,15 +138,17 @@ struct PartiesTests {
             var worker = try await TestClient.api(app, as: "worker")
             let property = try await Self.raise(&worker, item: s.propertyItem, building: s.building)
             let other = try await Self.raise(&worker, item: s.departmentItem, building: s.building)
-            try await Self.staff("wuye-a", at: s.companyA, app)
-            try await Self.staff("wuye-b", at: s.companyB, app)
             var a = try await TestClient.api(app, as: "wuye-a")
             var b = try await TestClient.api(app, as: "wuye-b")
             let listed = try await a.send(.GET, "/api/v1/cases?limit=200").content.decode(ListPage<CaseDTO>.self)
             #expect(listed.items.map(\.id) == [property.id])
             #expect(try await a.send(.GET, "/api/v1/cases/\(other.id)").status == .notFound)
-            // The community accepts it; the company signs and starts it from its own workbench.
-            #expect(try await worker.send(.POST, "/api/v1/cases/\(property.id)/actions/accept", json: CasesTests.Act()).status == .ok)
+            // A company without a contract for the compound is no dispatch target.
+            let wrong = try await worker.send(.POST, "/api/v1/cases/\(property.id)/actions/accept", json: CasesTests.Act())
+            #expect(wrong.status == .ok)
+            let misrouted = try await worker.send(.POST, "/api/v1/cases/\(property.id)/actions/dispatch", json: CasesTests.Act(handlerNodeId: s.companyB))
+            #expect(misrouted.status == .unprocessableEntity)
+            // The community dispatches it; the company signs it from its own workbench.
             #expect(try await worker.send(.POST, "/api/v1/cases/\(property.id)/actions/dispatch", json: CasesTests.Act()).status == .ok)
             #expect(try await a.send(.POST, "/api/v1/cases/\(property.id)/actions/sign", json: CasesTests.Act()).status == .ok)
             var browser = try await TestClient.browser(app, as: "wuye-a")
@@ -208,16 +214,24 @@ struct PartiesTests {
         try await withApp { app, f in
             let f = try #require(f)
             let s = try await Self.setUp(app, f)
+            let catalogueFirst = try #require(try await CatalogueStore.current(on: app.db))
+            let reportCode = try #require(catalogueFirst.items.first { $0.responsible == .supervisoryOrg }).code
+            // Without a supervisory commission a report against the district has nobody to go to: refused, nothing written.
+            var early = try await TestClient.api(app, as: "resident")
+            struct Early: Encodable, Sendable { var title = "举报区里"; var buildingId: UUID; var itemCode: String; var accusedNodeId: UUID }
+            let before = try await CaseRecord.query(on: app.db).count()
+            let nobody = try await early.send(.POST, "/api/v1/cases", json: Early(buildingId: s.building, itemCode: reportCode, accusedNodeId: s.district.id!))
+            #expect(nobody.status == .unprocessableEntity && nobody.body.string.contains("no_supervisor"))
+            #expect(try await CaseRecord.query(on: app.db).count() == before)
             var admin = try await TestClient.api(app, as: "admin")
             let commission = try await Self.register(&admin, NewParty(kind: "supervisory_body", areaId: s.district.id!, name: "区纪委监委"))
-            try await Self.staff("dept-staff", at: s.department, app)
             try await Self.staff("jiwei", at: commission, app)
             let catalogue = try #require(try await CatalogueStore.current(on: app.db))
             let reportItem = try #require(catalogue.items.first { $0.responsible == .supervisoryOrg }).code
             var resident = try await TestClient.api(app, as: "resident")
             let report = try await Self.raise(&resident, item: reportItem, building: s.building, accused: s.department)
             #expect(report.handlerNodeId == commission)
-            var dept = try await TestClient.api(app, as: "dept-staff")
+            var dept = try await TestClient.api(app, as: "chengguan")
             var jiwei = try await TestClient.api(app, as: "jiwei")
             var district = try await TestClient.api(app, as: "district")
             #expect(try await dept.send(.GET, "/api/v1/cases/\(report.id)").status == .notFound)
@@ -258,6 +272,8 @@ struct PartiesTests {
                 record.handlerDepartment = index < 4 ? "城市管理" : "市场监管"
                 record.handlerNodeID = districtID
                 record.handlerPath = district.path
+                // The last one is still being worked by the district's officers.
+                record.state = index == 5 ? .signed : .closed
                 try await record.update(on: db)
             }
             // One of them was escalated elsewhere meanwhile: it stays where it is.
@@ -274,12 +290,17 @@ struct PartiesTests {
             let after = try await CaseRecord.query(on: db).filter(\.$id ~~ cases.compactMap(\.id)).all()
             #expect(after.filter { $0.handlerNodeID == chengguan.id }.count == 3)
             #expect(after.first { $0.id == cases[3].id }?.handlerNodeID == f.communityA.id)
-            #expect(after.allSatisfy { $0.handlerNodeID != districtID })
-            // New cases of its items go to it now.
+            #expect(after.first { $0.id == cases[4].id }?.handlerNodeID == departments.first { $0.name == "市场监管" }?.id)
+            // The open one stays with the officers working it.
+            #expect(after.first { $0.id == cases[5].id }?.handlerNodeID == districtID)
+            // New cases of its items go to it once someone works there; until then, to the district as before.
             let catalogue = try #require(try await CatalogueStore.current(on: db))
             let item = try #require(catalogue.items.first { $0.department == "城市管理" && $0.questions.isEmpty && $0.emergency == nil }).code
             var worker = try await TestClient.api(app, as: "worker")
-            #expect(try await Self.raise(&worker, item: item, building: try await residentBuilding(app)).handlerNodeId == chengguan.id)
+            let building = try await residentBuilding(app)
+            #expect(try await Self.raise(&worker, item: item, building: building).handlerNodeId == districtID)
+            try await Self.staff("chengguan", at: chengguan.id!, app)
+            #expect(try await Self.raise(&worker, item: item, building: building).handlerNodeId == chengguan.id)
         }
     }
 
@@ -353,6 +374,7 @@ struct PartiesTests {
             let foreign = try await worker.send(.POST, "/api/v1/parties", json: Committee(areaId: f.communityA.id!, name: "业委会三", compoundId: buildingB.$compound.id,
                                                                                        termStarts: Self.day(-1), termEnds: Self.day(10)))
             #expect(foreign.status == .unprocessableEntity)
+            try await Self.staff("yewei", at: committee.id, app)
             // Owners'-committee items of the compound go to it now.
             let catalogue = try #require(try await CatalogueStore.current(on: app.db))
             let item = try #require(catalogue.items.first { $0.responsible == .ownersCommittee && $0.questions.isEmpty }).code
@@ -361,7 +383,6 @@ struct PartiesTests {
             var resident = try await TestClient.api(app, as: "resident")
             let raised = try await resident.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(title: "楼上漏水很久没人管", buildingId: s.building, itemCode: s.propertyItem))
             let property = try raised.content.decode(CaseDTO.self)
-            try await Self.staff("yewei", at: committee.id, app)
             var yewei = try await TestClient.browser(app, as: "yewei")
             let page = try await yewei.send(.GET, "/parties/\(committee.id)").body.string
             #expect(page.contains(property.number) && page.contains("安居物业") && !page.contains("楼上漏水很久没人管"))

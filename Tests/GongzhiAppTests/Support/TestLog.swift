@@ -61,9 +61,22 @@ final class TestLog: Sendable {
     /// How many lines have shown `text` since `watch`.
     func seen(_ text: String) -> Int { watched.withLock { $0[text] ?? 0 } }
 
+    /// Whether `text` occurs in `line` not as part of a longer run of letters and digits: a six-digit code watched
+    /// for is not "seen" inside another test's timestamp, id or duration (the log is shared by tests run in parallel).
+    static func standsAlone(_ text: String, in line: String) -> Bool {
+        var rest = line[...]
+        while let range = rest.range(of: text) {
+            let before = range.lowerBound > line.startIndex ? line[line.index(before: range.lowerBound)] : " "
+            let after = range.upperBound < line.endIndex ? line[range.upperBound] : " "
+            if !(before.isLetter || before.isNumber) && !(after.isLetter || after.isNumber) { return true }
+            rest = line[range.upperBound...]
+        }
+        return false
+    }
+
     func take(_ line: String) {
         lines.add(1, ordering: .relaxed)
-        watched.withLock { counts in for text in counts.keys where line.contains(text) { counts[text, default: 0] += 1 } }
+        watched.withLock { counts in for text in counts.keys where Self.standsAlone(text, in: line) { counts[text, default: 0] += 1 } }
         if line.contains("SELECT ") || line.contains("INSERT INTO") { sqlLines.add(1, ordering: .relaxed) }
         let problems = Self.problems(in: line)
         if !problems.isEmpty {

@@ -141,7 +141,7 @@ struct AccountsController: RouteCollection {
             page: await PageBase.make(for: request, title: Strings.text("users.title", lang)),
             users: try await users(request),
             roles: Role.allCases.map { NodeOption(id: $0.rawValue, label: Strings.text("role.\($0.rawValue)", lang)) },
-            nodes: nodes.map { NodeOption(id: $0.id!.uuidString, label: "\(Strings.text("level.\($0.level.rawValue)", lang)) · \($0.name)") },
+            nodes: nodes.map { NodeOption(id: $0.id!.uuidString, label: "\(PartyWords.kindName(of: $0, lang)) · \($0.name)") },
             messages: messages))
     }
 

@@ -171,9 +171,10 @@ enum CaseActions {
         switch action {
         case .dispatch, .arbitrate:
             if let target = input.handlerNodeID {
-                guard let node = try await OrgNodeRecord.find(target, on: db),
-                      AccessPolicy.allows(.viewOrganisation, actor: actor, at: node.orgPath)
-                        || PartyDirectory.serves(node, placePath: OrgPath(record.placePath) ?? .root) else {
+                guard let node = try await OrgNodeRecord.find(target, on: db) else { throw AppError.invalid("handlerNodeId") }
+                // An area or party in the actor's own subtrees, or a party that serves the case's place.
+                let serves = try await PartyDirectory.dispatchable(for: record, on: CivilDate(now), db: db).contains { $0.id == target }
+                guard serves || (AccessPolicy.allows(.viewOrganisation, actor: actor, at: node.orgPath) && node.party != .supervisoryBody) else {
                     throw AppError.invalid("handlerNodeId")
                 }
                 if let accused = record.accusedPath, OrgPath(accused)?.contains(node.orgPath) == true { throw AppError.invalid("handlerNodeId") }
@@ -188,6 +189,8 @@ enum CaseActions {
                   let parentID = parentPath.segments.last.flatMap(UUID.init(uuidString:)) else {
                 throw AppError.conflict("top_level")
             }
+            // Never up into the org a report accuses (the supervisory body's parent is the accused district).
+            if let accused = record.accusedPath.flatMap(OrgPath.init), accused.contains(parentPath) { throw AppError.conflict("top_level") }
             record.handlerNodeID = parentID
             record.handlerPath = parentPath.rawValue
         case .sign:

@@ -190,6 +190,11 @@ enum CaseIntake {
         var accusedPath: String?
         if item.responsible == .supervisoryOrg {
             accusedPath = try await accused(input.accusedNodeID, placePath: placePath, on: db)?.path
+            // Only a supervisory body may handle a report from inside the org it accuses (a report against the
+            // district, where the district has none registered, has nobody to go to).
+            if let accused = accusedPath.flatMap(OrgPath.init), let path = OrgPath(handlerPath), accused.contains(path), handler.party != .supervisoryBody {
+                throw AppError.invalid("accusedNodeId", "no_supervisor")
+            }
         }
 
         let record = CaseRecord()

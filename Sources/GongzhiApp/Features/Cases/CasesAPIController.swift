@@ -190,7 +190,7 @@ extension CaseRecord {
                 group.filter(.custom(SQLQueryString("NOT (\(bind: grant.path.rawValue) LIKE cases.accused_path || '%')")))
                 // The supervisory body handling a report against its own district (`CasePolicy.isInside`).
                 let path = grant.path.rawValue
-                group.filter(.custom(SQLQueryString("(cases.handler_path LIKE cases.accused_path || '%' AND \(bind: path) LIKE cases.handler_path || '%')")))
+                group.filter(.custom(SQLQueryString("(cases.handler_path <> cases.accused_path AND cases.handler_path LIKE cases.accused_path || '%' AND \(bind: path) LIKE cases.handler_path || '%')")))
                 group.filter(\.$submitterUserID == userID)
             }
         }

@@ -104,7 +104,12 @@ enum DemoParties {
         // A demo login for each party (the steward is also the grid worker of the compound's first grid, as seed 002 allows).
         let hash = app.gongzhi.passwords.hash(DemoAccounts.password)
         let grid = try await BuildingRecord.query(on: db).filter(\.$compound.$id == compoundID).first()?.$grid.id
-        for login in logins {
+        // Every other party gets a duty account too (a party takes cases once someone works there).
+        let named = Set(logins.map(\.party))
+        let duty = nodes.keys.filter { !named.contains($0) }.sorted().enumerated().map { index, name in
+            Login(username: "duty\(index + 1)", displayName: "\(name) 值班员", party: name)
+        }
+        for login in logins + duty {
             guard let node = nodes[login.party] else { continue }
             let user = UserRecord(id: UUID(), username: login.username, displayName: login.displayName, passwordHash: hash, now: now)
             try await user.create(on: db)

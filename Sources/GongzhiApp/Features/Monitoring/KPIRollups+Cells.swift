@@ -58,7 +58,10 @@ extension KPIRollups {
             // (`CasePolicy.isInside`: the supervisory body handling a report against its own district sees it.)
             select = select.where {
                 $0.where("accused_path", .equal, SQLBind("")).orWhere(SQLBind(grant), .notLike, SQLRaw("accused_path || '%'"))
-                    .orWhere { $0.where("handler_path", .like, SQLRaw("accused_path || '%'")).where(SQLBind(grant), .like, SQLRaw("handler_path || '%'")) }
+                    .orWhere {
+                        $0.where("handler_path", .notEqual, SQLIdentifier("accused_path")).where("handler_path", .like, SQLRaw("accused_path || '%'"))
+                            .where(SQLBind(grant), .like, SQLRaw("handler_path || '%'"))
+                    }
             }
         }
         for (index, _) in grouped.enumerated() { select = select.groupBy(SQLLiteral.numeric("\(index + 1)")) }

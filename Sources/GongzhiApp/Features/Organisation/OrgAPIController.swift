@@ -36,7 +36,8 @@ struct OrgAPIController: RouteCollection {
         if let parent = try request.queryUUID("parentId") { query = query.filter(\.$parent.$id == parent) }
         if let raw = try? request.query.get(String.self, at: "level") {
             guard let level = OrgLevel(rawValue: raw) else { throw AppError.invalid("level") }
-            query = query.filter(\.$level == level)
+            // The areas of that level; the parties registered with them are listed by /api/v1/parties.
+            query = query.filter(\.$level == level).filter(\.$party == nil)
         }
         return try await query.sort(\.$path).listPage(paging, OrgNodeDTO.init)
     }

@@ -10,6 +10,8 @@ struct OrgNodeDTO: Content {
     let code: String
     let parentId: UUID?
     let path: String
+    /// A party registered under an area (a department, a property company…); absent for an area.
+    let party: PartyKind?
 
     init(_ node: OrgNodeRecord) {
         id = node.id!
@@ -18,6 +20,7 @@ struct OrgNodeDTO: Content {
         code = node.code
         parentId = node.$parent.id
         path = node.path
+        party = node.party
     }
 }
 

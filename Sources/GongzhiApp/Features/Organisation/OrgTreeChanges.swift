@@ -72,11 +72,15 @@ enum OrgTreeChanges {
             let oldParentPath = oldPath.parent ?? .root
             try Scoped.require(.manageOrganisation, actor: actor, at: oldParentPath.rawValue)
             try Scoped.require(.manageOrganisation, actor: actor, at: newParent.path)
-            // A party moves to another area of its home level (a social organisation to another community).
+            // A party moves to another area of its home level (a social organisation to another community), if it may.
             guard newParent.isArea else { throw AppError.invalid("parentId", "wrong_parent_level") }
             do throws(OrgTreeRules.Error) {
                 if let party = node.party {
-                    guard newParent.level == party.homeLevel else { throw OrgTreeRules.Error.wrongParentLevel(expected: party.homeLevel) }
+                    // Only a social organisation or a co-building unit moves to another community: a committee is tied
+                    // to its compound, a company to its contracts, a department or an office to its area.
+                    guard [.socialOrganisation, .coBuildingUnit].contains(party), newParent.level == party.homeLevel else {
+                        throw OrgTreeRules.Error.wrongParentLevel(expected: party.homeLevel)
+                    }
                 } else {
                     try OrgTreeRules.checkMove(level: node.level, path: oldPath, newParentLevel: newParent.level, newParentPath: newParent.orgPath)
                 }

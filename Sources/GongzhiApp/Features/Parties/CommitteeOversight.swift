@@ -3,8 +3,8 @@ import Foundation
 import GongzhiCore
 
 /// What an owners' committee oversees (seed 002: the committee supervises the property company): its compound's
-/// property cases of the period — numbers, items, states, who holds them, never the residents' words — and the
-/// figures of the company on them. Shown to the committee's own staff and to those who see cases at the compound.
+/// property cases of the period — numbers, items, states, the day, who holds them; never the residents' words,
+/// nor anonymous cases (neighbours could tell who raised them) — and the figures of the company on them. Shown to the committee's own staff and to those who see cases at the compound.
 enum CommitteeOversight {
     struct CaseRow: Encodable {
         let number: String
@@ -33,7 +33,7 @@ enum CommitteeOversight {
         let (from, _) = PartyPagesController.period(now)
         let buildings = try await BuildingRecord.query(on: db).filter(\.$compound.$id == compoundID).all().compactMap(\.id)
         let cases = buildings.isEmpty ? [] : try await CaseRecord.query(on: db).filter(\.$buildingID ~~ buildings)
-            .filter(\.$handlerParty == .propertyCompany).filter(\.$openedAt >= DayNumber.start(of: from))
+            .filter(\.$handlerParty == .propertyCompany).filter(\.$openedAt >= DayNumber.start(of: from)).filter(\.$anonymous == false)
             .sort(\.$openedAt, .descending).limit(500).all()
         let facts = try await PartyDirectory.compoundFacts(compound, on: CivilDate(now), db: db)
         let companyID = facts.servingCompany.flatMap { UUID(uuidString: $0.id) }
@@ -43,7 +43,7 @@ enum CommitteeOversight {
                     cells: PartyPagesController.cells(companyCases.isEmpty ? nil : CaseKPIs.figures(companyCases.map(KPIRollups.kpiRow), now: now), lang),
                     cases: cases.prefix(50).map { record in
                         CaseRow(number: record.number, item: labels.items[record.itemCode] ?? record.itemCode,
-                                state: CaseLabels.stateLabel(record.state, residentWords: false, lang), opened: PageDates.minute(record.openedAt),
+                                state: CaseLabels.stateLabel(record.state, residentWords: false, lang), opened: CivilDate(record.openedAt).description,
                                 handler: labels.handler(record))
                     })
     }

@@ -66,8 +66,8 @@ enum PartyChanges {
         }
     }
 
-    /// Removes a party that holds no open case and no staff (their roles are the security administrator's to
-    /// revoke); its contracts go with it, its closed cases keep its name in their history.
+    /// Removes a party registered by mistake: one that never held a case and has no staff (their roles are the
+    /// security administrator's to revoke); its contracts go with it.
     static func remove(id: UUID, in context: UseCaseContext) async throws {
         let actor = try context.account()
         try await context.write { db in
@@ -84,9 +84,21 @@ enum PartyChanges {
                 error.detail = "\(staff)"
                 throw error
             }
+            // Its closed cases keep it as their handler (their history and the figures): it stays on record.
+            let history = try await CaseRecord.query(on: db).filter(\.$handlerNodeID == id).count()
+            if history > 0 {
+                var error = AppError.conflict("party_has_history")
+                error.detail = "\(history)"
+                throw error
+            }
             try await PropertyContractRecord.query(on: db).filter(\.$company.$id == id).delete()
             try await PartyProfileRecord.query(on: db).filter(\.$node.$id == id).delete()
-            try await node.delete(on: db)
+            do {
+                try await node.delete(on: db)
+            } catch let error as any DatabaseError where error.isConstraintFailure {
+                // Something else still names it (an Open311 key, a rectification item): refused, nothing removed.
+                throw AppError.conflict("party_in_use")
+            }
             try await context.audit(AuditEvent(action: "party.remove", objectType: "org_node", objectID: id.uuidString.lowercased(),
                                                summary: node.party?.rawValue ?? "", change: ["name": node.name, "path": node.path]), on: db)
         }
@@ -94,8 +106,8 @@ enum PartyChanges {
 
     /// A party node the actor manages (at its area), with its area.
     static func managed(_ id: UUID, actor: Actor, on db: any Database) async throws -> (OrgNodeRecord, OrgNodeRecord) {
-        let node = try await Scoped.find(OrgNodeRecord.self, id, actor: actor, .viewOrganisation, on: db)
-        guard node.party != nil, let areaID = node.$parent.id, let area = try await OrgNodeRecord.find(areaID, on: db) else { throw AppError.notFound }
+        let node = try await PartyScope.party(id, actor: actor, on: db)
+        guard let areaID = node.$parent.id, let area = try await OrgNodeRecord.find(areaID, on: db) else { throw AppError.notFound }
         try Scoped.require(.manageOrganisation, actor: actor, at: area.path)
         return (node, area)
     }
@@ -125,6 +137,7 @@ enum PartyChanges {
         guard let starts = profile.termStarts, let ends = profile.termEnds else { throw AppError.invalid(profile.termStarts == nil ? "termStarts" : "termEnds", "required") }
         guard starts <= ends else { throw AppError.invalid("termEnds", "ends_before_start") }
         // Another committee of the same compound in office on some of these days: one committee at a time.
+        try await lock(profile.compoundID!, on: db)
         let others = try await PartyProfileRecord.query(on: db).filter(\.$compoundID == profile.compoundID).filter(\.$node.$id != profile.$node.id).all()
         if others.contains(where: { ($0.termStarts ?? "") <= ends && starts <= ($0.termEnds ?? "") }) {
             throw AppError.conflict("committee_overlaps", field: "termStarts")
@@ -135,6 +148,12 @@ enum PartyChanges {
             }
             profile.electedByVoteID = vote.id
         }
+    }
+
+    /// Takes the compound's row lock in the transaction (PostgreSQL; SQLite has one writer), so that two
+    /// contracts or committees written at once cannot both pass the overlap check.
+    static func lock(_ compoundID: UUID, on db: any Database) async throws {
+        try await db.sql().raw("UPDATE compounds SET name = name WHERE id = \(bind: compoundID)").run()
     }
 
     static func lines(_ values: [String], field: String) throws -> String {
@@ -180,6 +199,7 @@ enum PartyChanges {
             try Scoped.require(.manageOrganisation, actor: actor, at: compound.orgPath)
             let company = try await company(companyID, servingDistrictOf: compound, on: db)
             guard compound.commercial else { throw AppError.invalid("compoundId", "not_commercial") }
+            try await lock(compoundID, on: db)
             let others = try await PropertyContractRecord.query(on: db).filter(\.$compound.$id == compoundID).all().compactMap(\.term)
             let term = PropertyContractTerm(companyID: companyID.uuidString.lowercased(), starts: starts, ends: ends)
             do throws(PropertyContracts.Problem) {
@@ -213,9 +233,8 @@ enum PartyChanges {
     /// A property company registered with the compound's district (companies are registered once, with the district).
     static func company(_ id: UUID, servingDistrictOf compound: CompoundRecord, on db: any Database) async throws -> OrgNodeRecord {
         let district = OrgPath(compound.orgPath)?.segments.first.flatMap(UUID.init(uuidString:))
-        guard let node = try await OrgNodeRecord.find(id, on: db), node.party == .propertyCompany, node.$parent.id == district else {
-            throw AppError.notFound
-        }
+        guard let node = try await OrgNodeRecord.find(id, on: db), node.party == .propertyCompany else { throw AppError.notFound }
+        guard node.$parent.id == district else { throw AppError.invalid("compoundId", "other_district") }
         return node
     }
 }

@@ -63,10 +63,13 @@ struct CreatePropertyContracts: AsyncMigration {
 
 /// Before departments were nodes, a case for a district department was handled by the district node with the
 /// department's name in `handler_department`. Each such name becomes a department node of that district (with the
-/// name as its function, so that new cases of those items go to it), and the cases the district still holds under
-/// that name pass to it. Closed cases move too, so that the department's figures hold its whole history; the KPI
-/// rollups follow through the cases' dirty marks.
+/// name as its function), and the finished cases the district holds under that name pass to it, so that the
+/// department's figures hold its history (the KPI rollups follow through the cases' dirty marks). Open cases stay
+/// with the district's officers who are working them; new cases go to the department once it has staff
+/// (`PartyDirectory`: a party without staff takes nothing).
 struct MoveDepartmentTextsToNodes: AsyncMigration {
+    static let finished: [CaseState] = [.closed, .rejected, .merged]
+
     func prepare(on database: any Database) async throws {
         let sql = database.sql()
         let pairs = try await sql.raw("""
@@ -80,6 +83,7 @@ struct MoveDepartmentTextsToNodes: AsyncMigration {
                 .set("handler_node_id", to: SQLBind(department.id!)).set("handler_path", to: SQLBind(department.path))
                 .where("handler_node_id", .equal, SQLBind(districtID)).where("handler_department", .equal, SQLBind(name))
                 .where("handler_party", .equal, SQLBind(ResponsibleParty.districtDepartment.rawValue))
+                .where("state", .in, SQLBind.group(Self.finished.map(\.rawValue)))
                 .run()
         }
     }

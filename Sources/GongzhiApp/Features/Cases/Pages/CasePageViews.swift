@@ -18,7 +18,7 @@ struct CaseRowView: Encodable {
     let slaLabel: String
     let place: String
     let handler: String
-    /// Whom to call at the party holding the case ("服务热线 6512 3456", "管家 张* 138…"), or empty.
+    /// Whom to call at the party holding the case ("服务热线 6512 3456", "管家 张* 010-6523 8800"), or empty.
     var handlerContact: String = ""
     let opened: String
     let due: String
@@ -123,7 +123,8 @@ struct CaseLabels {
             due: Self.due(record, lang), isOpen: record.state.isOpen, emergency: record.isPendingEmergency)
     }
 
-    /// A party's contact and service number; for residents a person's name in it is masked ("管家 张明" → "管家 张*").
+    /// A party's contact and its service number (an office's, shown in full); for residents the last word of a
+    /// contact of several words is masked as a name ("管家 张明" → "管家 张*": the form asks for the role first).
     static func contact(_ profile: PartyProfileRecord, masked: Bool) -> String {
         var words = profile.contactName.split(separator: " ").map(String.init)
         if masked, words.count > 1, let last = words.last { words[words.count - 1] = Masking.name(last) }

@@ -141,9 +141,9 @@ struct CasePagesController: RouteCollection {
                 .group(.or) { group in for scope in scopes { group.filter(\.$path =~ scope.rawValue) } }
                 .sort(\.$path).limit(400).all()
             // The parties registered for the place come after the areas (a department, the compound's company…).
-            let parties = try await PartyDirectory.parties(serving: OrgPath(record.placePath) ?? .root, on: db)
+            let parties = try await PartyDirectory.dispatchable(for: record, on: CivilDate(request.now), db: db)
             let inScopeIDs = Set(inScope.compactMap(\.id))
-            handlers = (inScope + parties.filter { !inScopeIDs.contains($0.id!) })
+            handlers = (inScope.filter { $0.party != .supervisoryBody } + parties.filter { !inScopeIDs.contains($0.id!) })
                 .filter { record.accusedPath.flatMap(OrgPath.init)?.contains($0.orgPath) != true }
                 .map { SelectOption(value: $0.id!.uuidString.lowercased(), label: "\($0.name)（\(PartyWords.kindName(of: $0, lang))）") }
         }

@@ -39,8 +39,8 @@ extension WorkbenchPagesController {
         let scopes = AccessPolicy.scopes(.viewOrganisation, actor: actor)
         guard !scopes.isEmpty else { return [] }
         return try await OrgNodeRecord.query(on: db).group(.or) { group in for scope in scopes { group.filter(\.$path =~ scope.rawValue) } }
-            .sort(\.$path).limit(400).all()
-            .map { SelectOption(value: $0.id!.uuidString.lowercased(), label: "\($0.name)（\(Strings.text("level.\($0.level.rawValue)", lang))）", selected: false) }
+            .sort(\.$path).limit(400).all().filter { $0.party != .supervisoryBody }
+            .map { SelectOption(value: $0.id!.uuidString.lowercased(), label: "\($0.name)（\(PartyWords.kindName(of: $0, lang))）", selected: false) }
     }
 
     /// What the last bulk action did ("已受理 3 件"; "2 件没有办成：GZ…"), from the redirect's query.
