@@ -59,6 +59,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: PartiesAPIController())
     try app.register(collection: PartyPagesController())
     try app.register(collection: ResponsibilityListPage())
+    try app.register(collection: PropertySurveyController())
     try app.register(collection: PeopleAPIController())
     try app.register(collection: PeoplePagesController())
     try app.register(collection: HouseholdJoinPagesController())

@@ -104,5 +104,6 @@ enum GongzhiMigrations {
         app.migrations.add(CreatePartyProfiles())
         app.migrations.add(CreatePropertyContracts())
         app.migrations.add(MoveDepartmentTextsToNodes())
+        app.migrations.add(CreatePropertySurveys())
     }
 }

@@ -64,6 +64,11 @@ struct RecordRetentionTests {
             try await NeedSupportRecord(needID: need.id, userID: residentID, now: start).create(on: app.db)
             try await PollVoteRecord(pollID: poll.id, userID: residentID, householdID: f.householdA.id, choices: [0], castAt: start, sequence: 1).create(on: app.db)
             try await ProjectRatingRecord(projectID: project.id, userID: residentID, rating: .satisfied, comment: words[7], now: start).create(on: app.db)
+            let survey = PropertySurveyRecord()
+            survey.id = UUID(); survey.companyID = UUID(); survey.compoundID = compound.id!; survey.orgPath = compound.orgPath
+            survey.year = CivilDate(start).year; survey.userID = residentID; survey.satisfaction = "satisfied"; survey.comment = "物业很好" + tag
+            survey.answeredAt = start
+            try await survey.create(on: app.db)
             let warning = WarningRecord()
             warning.id = UUID(); warning.kind = .slaRed; warning.dedupeKey = "retention-\(tag)"; warning.orgPath = f.communityA.path
             warning.detail = "GZ"; warning.state = .resolved; warning.createdAt = start; warning.note = words[6]
@@ -99,6 +104,7 @@ struct RecordRetentionTests {
             #expect(try await ProjectRecord.find(project.id, on: app.db)?.createdBy == nobody)
             #expect(try await ProjectUpdateRecord.query(on: app.db).filter(\.$projectID == project.id).all().allSatisfy { $0.createdBy == nobody })
             #expect(try await ProjectRatingRecord.query(on: app.db).filter(\.$projectID == project.id).count() == 0)
+            #expect(try await PropertySurveyRecord.find(survey.id, on: app.db) == nil)
             let keptMeeting = try #require(try await MeetingRecord.find(meeting.id, on: app.db))
             #expect(keptMeeting.createdBy == nobody && keptMeeting.present.isEmpty && keptMeeting.title == "议事会")
             #expect(try await ResourceOfferRecord.find(resource.id, on: app.db)?.createdBy == nobody)

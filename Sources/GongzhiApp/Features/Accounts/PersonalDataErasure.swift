@@ -42,6 +42,7 @@ enum PersonalDataErasure {
         "needs.raised_by": .keep("the need belongs to the community"),
         "poll_votes.user_id": .keep("the vote still counts"),
         "project_ratings.user_id": .keep("the rating still counts; its comment is cleared"),
+        "property_survey_responses.user_id": .keep("the yearly rating still counts; its comment is cleared"),
         "household_members.person_id": .keep("the community's register of residents"),
         "units.vote_representative_id": .keep("the community's register of owners"),
         "owner_vote_ballots.voter_key": .keep("an owners' vote is a legal record (Civil Code art. 278)"),
@@ -86,6 +87,7 @@ enum PersonalDataErasure {
             // What goes with a row that stays: the contact an API client sent, a rating's words.
             try await sql.raw("UPDATE cases SET contact_sealed = NULL WHERE submitter_user_id = \(bind: userID.uuid)").run()
             try await sql.raw("UPDATE project_ratings SET comment = '' WHERE user_id = \(bind: userID.uuid)").run()
+            try await sql.raw("UPDATE property_survey_responses SET comment = '' WHERE user_id = \(bind: userID.uuid)").run()
             // Then each column that names the person, as the table above says.
             let typed = try await PersonalDataExport.uuidColumns(on: db)
             for column in columns {

@@ -45,6 +45,7 @@ enum RecordRetention {
 
     enum Kind: String, CaseIterable {
         case needs, polls, projects, meetings, resources, rectifications, warnings, ownerVotes = "owner_votes", photos = "deliberation_photos"
+        case propertySurveys = "property_survey_responses"
 
         /// Anonymises up to `limit` records of this kind that ended before `cutoff` and are not yet anonymised;
         /// returns their ids (and, for photos, the files to delete once committed).
@@ -58,6 +59,12 @@ enum RecordRetention {
                 try await NeedRecord.query(on: db).filter(\.$id ~~ ids).set(\.$details, to: "").set(\.$raisedBy, to: nobody).update()
                 // Who supported it goes; how many did stays (support_count).
                 try await NeedSupportRecord.query(on: db).filter(\.$needID ~~ ids).delete()
+                return (ids, [])
+            case .propertySurveys:
+                // A resident's yearly rating of property service, like a poll's vote: ten years on it goes.
+                let ids = try await PropertySurveyRecord.query(on: db).filter(\.$answeredAt < cutoff).limit(limit).all(\.$id)
+                guard !ids.isEmpty else { return ([], []) }
+                try await PropertySurveyRecord.query(on: db).filter(\.$id ~~ ids).delete()
                 return (ids, [])
             case .polls:
                 // A poll is a sounding, not a decision: ten years after it closed it goes with its votes.

@@ -30,13 +30,14 @@ struct PartyPagesController: RouteCollection {
 
     struct Group: Encodable {
         let title: String
+        /// The figures' headings (a company's group has its yearly rating too).
+        let columns: [String]
         let rows: [Row]
     }
 
     struct ListPageView: Encodable {
         let page: PageBase
         let groups: [Group]
-        let columns: [String]
         let kinds: [SelectOption]
         let areas: [SelectOption]
         let canRegister: Bool
@@ -80,6 +81,15 @@ struct PartyPagesController: RouteCollection {
         ]
     }
 
+    /// The residents' yearly rating of a company this year: "87%（23 人）".
+    static func surveyCell(_ company: UUID, now: Date, lang: Lang, on db: any Database) async throws -> SupervisionPagesController.Cell {
+        let rate = try await PropertySurveys.figure(company: company, year: CivilDate(now).year, on: db)
+        let value = rate.denominator == 0 ? "—" : SVGChart.text(rate.value, .percent) + "（\(rate.denominator)\(Strings.text("parties.survey_people", lang))）"
+        return .init(label: surveyLabel(now, lang), value: value)
+    }
+
+    static func surveyLabel(_ now: Date, _ lang: Lang) -> String { Strings.text("parties.survey", lang) + " \(CivilDate(now).year)" }
+
     /// Areas where the actor may register a party (its managed districts, streets and communities).
     static func managedAreas(_ actor: Actor, on db: any Database) async throws -> [OrgNodeRecord] {
         try await OrgNodeRecord.query(on: db).visible(to: actor, .manageOrganisation).filter(\.$party == nil)
@@ -106,18 +116,22 @@ struct PartyPagesController: RouteCollection {
                 let ka = (fa?.satisfactionRate.value ?? -1, fa?.onTimeRate.value ?? -1), kb = (fb?.satisfactionRate.value ?? -1, fb?.onTimeRate.value ?? -1)
                 return ka != kb ? ka > kb : a.name < b.name
             }
-            groups.append(Group(title: Strings.text("partykind.\(kind.rawValue)", lang), rows: ranked.map { node in
+            var rows: [Row] = []
+            for node in ranked {
                 let profile = profiles[node.id!]
-                return Row(name: node.name, href: "/parties/\(node.id!.uuidString.lowercased())", kind: Strings.text("partykind.\(kind.rawValue)", lang),
-                           area: node.$parent.id.flatMap { areaNames[$0] } ?? "",
-                           contact: [profile?.contactName ?? "", profile?.contactPhone ?? ""].filter { !$0.isEmpty }.joined(separator: " "),
-                           cells: Self.cells(figures[node.id!.uuidString.lowercased()], lang))
-            }))
+                var cells = Self.cells(figures[node.id!.uuidString.lowercased()], lang)
+                if kind == .propertyCompany { cells.append(try await Self.surveyCell(node.id!, now: request.now, lang: lang, on: db)) }
+                rows.append(Row(name: node.name, href: "/parties/\(node.id!.uuidString.lowercased())", kind: Strings.text("partykind.\(kind.rawValue)", lang),
+                                area: node.$parent.id.flatMap { areaNames[$0] } ?? "",
+                                contact: [profile?.contactName ?? "", profile?.contactPhone ?? ""].filter { !$0.isEmpty }.joined(separator: " "),
+                                cells: cells))
+            }
+            let columns = Self.cells(nil, lang).map(\.label) + (kind == .propertyCompany ? [Self.surveyLabel(request.now, lang)] : [])
+            groups.append(Group(title: Strings.text("partykind.\(kind.rawValue)", lang), columns: columns, rows: rows))
         }
         let areas = try await Self.managedAreas(actor, on: db)
         let context = ListPageView(
             page: await PageBase.make(for: request, title: Strings.text("parties.title", lang)), groups: groups,
-            columns: Self.cells(nil, lang).map(\.label),
             kinds: [SelectOption(value: "", label: Strings.text("workbench.any", lang), selected: kindFilter == nil)]
                 + PartyKind.allCases.map { SelectOption(value: $0.rawValue, label: Strings.text("partykind.\($0.rawValue)", lang), selected: kindFilter == $0.rawValue) },
             areas: areas.map { SelectOption(value: $0.id!.uuidString.lowercased(), label: "\($0.name)（\(Strings.text("level.\($0.level.rawValue)", lang))）") },
@@ -272,7 +286,9 @@ struct PartyPagesController: RouteCollection {
             page: await PageBase.make(for: request, title: node.name), id: id.uuidString.lowercased(), name: node.name,
             kind: Strings.text("partykind.\(kind.rawValue)", lang), isCompany: kind == .propertyCompany, isCommittee: kind == .ownersCommittee,
             facts: facts, functions: functions, powers: profile?.powerList ?? [], duties: profile?.dutyList ?? [],
-            cells: Self.cells(figures[id.uuidString.lowercased()], lang), periodDays: Self.periodDays, openCases: open,
+            cells: Self.cells(figures[id.uuidString.lowercased()], lang)
+                + (kind == .propertyCompany ? [try await Self.surveyCell(id, now: request.now, lang: lang, on: db)] : []),
+            periodDays: Self.periodDays, openCases: open,
             casesHref: "/workbench?handler=\(id.uuidString.lowercased())", contracts: contracts, compounds: compounds, canManage: canManage,
             form: FormValues(name: node.name, contactName: profile?.contactName ?? "", contactPhone: profile?.contactPhone ?? "",
                              functions: profile?.functions ?? "", services: profile?.services ?? "", powers: profile?.powers ?? "",

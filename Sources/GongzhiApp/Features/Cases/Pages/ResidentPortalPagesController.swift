@@ -32,6 +32,10 @@ struct ResidentPortalPagesController: RouteCollection {
         let welcome: Bool
         /// Just joined a household.
         let joined: Bool
+        /// The yearly rating of the property service of the resident's compounds (`PropertySurveys`).
+        let surveys: [PropertySurveyController.OpenDTO]
+        let surveyThanks: Bool
+        let messages: [FormMessage]
     }
 
     struct PaperBallotNotice: Encodable {
@@ -40,7 +44,7 @@ struct ResidentPortalPagesController: RouteCollection {
     }
 
     /// The home page of a resident account.
-    static func home(_ request: Request, actor: Actor) async throws -> View {
+    static func home(_ request: Request, actor: Actor, messages: [FormMessage] = []) async throws -> View {
         let userID = actor.userID.uuid
         let mine = try await CaseRecord.query(on: request.db).filter(\.$submitterUserID == userID).sort(\.$openedAt, .descending).limit(5).all()
         let notices = try await CaseNoticeRecord.query(on: request.db).filter(\.$userID == userID).filter(\.$readAt == nil)
@@ -57,7 +61,9 @@ struct ResidentPortalPagesController: RouteCollection {
             votes: votes.map { OwnerVotePagesController.row($0, compound: compounds[$0.$compound.id] ?? "", lang: request.lang) },
             paperBallots: try await paperBallotNotices(userID, lang: request.lang, on: request.db),
             unjoined: !actor.grants.contains { $0.role == .resident }, welcome: (try? request.query.get(String.self, at: "welcome")) != nil,
-            joined: (try? request.query.get(String.self, at: "joined")) != nil && actor.personID != nil))
+            joined: (try? request.query.get(String.self, at: "joined")) != nil && actor.personID != nil,
+            surveys: try await PropertySurveyController.open(request, actor: actor),
+            surveyThanks: (try? request.query.get(String.self, at: "survey")) != nil, messages: messages))
     }
 
     /// Paper ballots entered in the resident's name that they have not yet seen on the vote's page, naming the vote.
