@@ -125,3 +125,18 @@ struct PartyRoutingTests {
         #expect(CasePolicy.canView(actor(.districtOfficer, district), againstCommunity))
     }
 }
+
+@Suite("Who sits on an owners' committee")
+struct CommitteeRosterTests {
+    @Test("owners only, each once (so no supervisor on the committee they supervise), one chair of each body")
+    func roster() throws {
+        typealias E = CommitteeRoster.Entry
+        let roster = [E(person: "a", seat: .director), E(person: "b", seat: .member), E(person: "c", seat: .supervisor)]
+        try CommitteeRoster.check(E(person: "d", seat: .deputy), isOwner: true, roster: roster)
+        try CommitteeRoster.check(E(person: "d", seat: .supervisorChair), isOwner: true, roster: roster)
+        #expect(throws: CommitteeRoster.Problem.notAnOwner) { try CommitteeRoster.check(E(person: "d", seat: .member), isOwner: false, roster: roster) }
+        #expect(throws: CommitteeRoster.Problem.alreadySeated) { try CommitteeRoster.check(E(person: "c", seat: .member), isOwner: true, roster: roster) }
+        #expect(throws: CommitteeRoster.Problem.chairTaken) { try CommitteeRoster.check(E(person: "d", seat: .director), isOwner: true, roster: roster) }
+        #expect(CommitteeRoster.Seat.allCases.filter(\.isSupervisory) == [.supervisorChair, .supervisor])
+    }
+}

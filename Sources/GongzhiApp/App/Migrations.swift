@@ -105,5 +105,6 @@ enum GongzhiMigrations {
         app.migrations.add(CreatePropertyContracts())
         app.migrations.add(MoveDepartmentTextsToNodes())
         app.migrations.add(CreatePropertySurveys())
+        app.migrations.add(CreateCommitteeMembers())
     }
 }

@@ -13,6 +13,6 @@ enum ModelRegistry {
         OwnerVoteRecord.self, OwnerVoteVoterRecord.self, OwnerVoteBallotRecord.self, PollRecord.self, PollVoteRecord.self, ProjectRecord.self,
         ProjectFundingRecord.self, ProjectMilestoneRecord.self, ProjectUpdateRecord.self, ProjectRatingRecord.self, CaseNoticeRecord.self, Open311KeyRecord.self,
         OrgNodeRecord.self, CompoundRecord.self, BuildingRecord.self, HousingUnitRecord.self, HouseholdRecord.self, PersonRecord.self, HouseholdMemberRecord.self, PhoneCodeRecord.self,
-        HouseholdJoinRecord.self, CaseDraftRecord.self, PartyProfileRecord.self, PropertyContractRecord.self, PropertySurveyRecord.self
+        HouseholdJoinRecord.self, CaseDraftRecord.self, PartyProfileRecord.self, PropertyContractRecord.self, PropertySurveyRecord.self, CommitteeMemberRecord.self
     ]
 }

@@ -375,6 +375,25 @@ struct PartiesTests {
                                                                                        termStarts: Self.day(-1), termEnds: Self.day(10)))
             #expect(foreign.status == .unprocessableEntity)
             try await Self.staff("yewei", at: committee.id, app)
+            // Its seats: owners of the compound only, one seat each, one chair of each body.
+            struct Seat: Encodable, Sendable { var personId: UUID; var seat: String }
+            let owners = try await CommitteeMembers.owners(of: s.compound.id!, on: app.db).map(\.person)
+            #expect(owners.count >= 2)
+            let seats = "/api/v1/parties/\(committee.id)/members"
+            let director = try await worker.send(.POST, seats, json: Seat(personId: owners[0], seat: "director"))
+            #expect(director.status == .created, "\(director.body.string)")
+            #expect(try await worker.send(.POST, seats, json: Seat(personId: owners[1], seat: "director")).body.string.contains("chair_taken"))
+            #expect(try await worker.send(.POST, seats, json: Seat(personId: owners[0], seat: "supervisor")).body.string.contains("already_seated"))
+            #expect(try await worker.send(.POST, seats, json: Seat(personId: f.personB.id!, seat: "member")).body.string.contains("not_an_owner"))
+            let supervisor = try await worker.send(.POST, seats, json: Seat(personId: owners[1], seat: "supervisor"))
+            #expect(supervisor.status == .created)
+            var worker2API = try await TestClient.api(app, as: "worker2")
+            #expect(try await worker2API.send(.POST, seats, json: Seat(personId: owners[1], seat: "member")).status == .notFound)
+            let roster = try await worker.send(.GET, "/api/v1/parties/\(committee.id)").content.decode(PartiesAPIController.PartyDTO.self).members ?? []
+            #expect(roster.map(\.seat) == [.director, .supervisor])
+            let unseat = try await worker.send(.DELETE, "\(seats)/\(try supervisor.content.decode(CommitteeMembers.Row.self).id)")
+            #expect(unseat.status == .noContent)
+            #expect(try await CommitteeMemberRecord.query(on: app.db).count() == 1)
             // Owners'-committee items of the compound go to it now.
             let catalogue = try #require(try await CatalogueStore.current(on: app.db))
             let item = try #require(catalogue.items.first { $0.responsible == .ownersCommittee && $0.questions.isEmpty }).code

@@ -73,7 +73,7 @@ struct WordsTests {
         func raw<T: RawRepresentable & CaseIterable>(_: T.Type) -> [String] where T.RawValue == String { T.allCases.map(\.rawValue) }
         return [
             ("state.", raw(CaseState.self)), ("mine.state.", raw(CaseState.self)), ("role.", raw(Role.self)), ("level.", raw(OrgLevel.self)), ("sla.", raw(SLAClock.Level.self)),
-            ("channel.", raw(IntakeChannel.self)), ("relation.", raw(HouseholdRelation.self)), ("party.", raw(ResponsibleParty.self)), ("partykind.", raw(PartyKind.self)), ("mine.partykind.", raw(PartyKind.self)),
+            ("channel.", raw(IntakeChannel.self)), ("relation.", raw(HouseholdRelation.self)), ("party.", raw(ResponsibleParty.self)), ("partykind.", raw(PartyKind.self)), ("mine.partykind.", raw(PartyKind.self)), ("committee.seat.", raw(CommitteeRoster.Seat.self)),
             ("seat.", raw(CouncilRules.Seat.self)), ("outcome.", raw(MeetingDecisionRecord.Outcome.self)), ("matter.", raw(OwnersVote.Matter.self)),
             ("vote.choice.", raw(OwnersVote.Choice.self)), ("project.action.", raw(ProjectRules.Action.self)),
             ("project.state.", raw(ProjectRules.State.self)), ("need.state.", raw(NeedRules.State.self)),

@@ -44,6 +44,7 @@ enum PersonalDataErasure {
         "project_ratings.user_id": .keep("the rating still counts; its comment is cleared"),
         "property_survey_responses.user_id": .keep("the yearly rating still counts; its comment is cleared"),
         "household_members.person_id": .keep("the community's register of residents"),
+        "committee_members.person_id": .keep("a seat on the owners' committee is a public office of the compound"),
         "units.vote_representative_id": .keep("the community's register of owners"),
         "owner_vote_ballots.voter_key": .keep("an owners' vote is a legal record (Civil Code art. 278)"),
         "owner_vote_voters.voter_key": .keep("an owners' vote is a legal record"),

@@ -21,7 +21,7 @@ enum DemoParties {
         Login(username: "dept", displayName: "区城市管理委员会 周军", party: "区城市管理委员会"),
         Login(username: "wuye", displayName: "安居物业 管家 张明（也是网格员）", party: "安居物业服务有限公司"),
         Login(username: "wuye2", displayName: "恒泰物业 客服 孙丽", party: "恒泰物业管理有限公司"),
-        Login(username: "yewei", displayName: "业主委员会主任 李建国", party: "业主委员会"),
+        Login(username: "yewei", displayName: "业主委员会办公室 李建国", party: "业主委员会"),
         Login(username: "shegong", displayName: "阳光社工服务中心 何平", party: "阳光社会工作服务中心"),
         Login(username: "gongjian", displayName: "共建单位联络员 郑洁", party: "区第一人民医院"),
         Login(username: "jiwei", displayName: "区纪委监委 林涛", party: "区纪委监委"),
@@ -94,13 +94,19 @@ enum DemoParties {
         // The owners' committee, elected by an owners' vote of the compound.
         let vote = try await electionVote(compoundID, staff: staff, app: app)
         nodes["业主委员会"] = try await PartyChanges.register(kind: .ownersCommittee, areaID: community.id!, input: .init(
-            name: "\(compound.name)业主委员会", contactName: "主任 李建国", contactPhone: "010-6523 8899", compoundID: compoundID,
+            name: "\(compound.name)业主委员会", contactName: "业委会办公室", contactPhone: "010-6523 8899", compoundID: compoundID,
             termStarts: day(-60), termEnds: day(5 * 365 - 60), electedByVoteID: vote,
             powers: ["召集业主大会会议，报告物业管理的实施情况", "代表业主与业主大会选聘的物业服务企业签订物业服务合同",
                      "监督物业服务企业履行物业服务合同", "监督管理规约的实施", "督促业主交纳物业服务费"],
             duties: ["执行业主大会的决定和决议", "及时了解业主、物业使用人的意见和建议", "每半年公开一次业主委员会的工作情况和公共收益",
                      "配合社区居委会依法履行自治管理职责", "接受业主和街道、社区的监督"]), in: staff)
 
+        // Its seats: five owners of the compound on the committee and two on its supervisory board.
+        let owners = try await CommitteeMembers.owners(of: compoundID, on: db)
+        let seats: [CommitteeRoster.Seat] = [.director, .deputy, .member, .member, .member, .supervisorChair, .supervisor]
+        for (owner, seat) in zip(owners, seats) {
+            _ = try await CommitteeMembers.seat(committeeID: nodes["业主委员会"]!.id!, personID: owner.person, seat: seat.rawValue, in: staff)
+        }
         // A demo login for each party (the steward is also the grid worker of the compound's first grid, as seed 002 allows).
         let hash = app.gongzhi.passwords.hash(DemoAccounts.password)
         let grid = try await BuildingRecord.query(on: db).filter(\.$compound.$id == compoundID).first()?.$grid.id

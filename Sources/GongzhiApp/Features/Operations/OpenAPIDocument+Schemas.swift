@@ -28,6 +28,7 @@ extension OpenAPIDocument {
         case "label60": ["type": "string", "maxLength": 60]
         case "lines": ["type": "array", "maxItems": 60, "items": ["type": "string", "maxLength": 200]]
         case "partyKind": ["type": "string", "enum": PartyKind.allCases.map(\.rawValue)]
+        case "committeeSeat": ["type": "string", "enum": CommitteeRoster.Seat.allCases.map(\.rawValue)]
         case "feeStandard": ["type": "integer", "minimum": 0, "maximum": 100_000]
         case "yes": ["type": "boolean", "enum": [true]]
         case "latitude": ["type": "number", "minimum": -90, "maximum": 90]
@@ -71,7 +72,7 @@ extension OpenAPIDocument {
     static func parameterSchema(_ name: String) -> [String: Any] {
         if let values = parameterValues[name] { return ["type": "string", "enum": values] }
         switch name {
-        case "id", "grantId", "personId", "attachmentId", "milestoneId", "photoId", "updateId", "parentId", "communityId", "compoundId", "gridId", "buildingId", "unitId", "householdId", "areaId":
+        case "id", "grantId", "personId", "attachmentId", "milestoneId", "photoId", "updateId", "parentId", "communityId", "compoundId", "gridId", "buildingId", "unitId", "householdId", "areaId", "memberId":
             return ["type": "string", "format": "uuid"]
         case "offset": return ["type": "integer", "minimum": 0, "maximum": Paging.maxOffset]
         case "page": return ["type": "integer", "minimum": 1, "maximum": 1_000_000]

@@ -14,6 +14,8 @@ struct PartiesAPIController: RouteCollection {
         parties.patch(":id", use: update)
         parties.delete(":id", use: remove)
         parties.post(":id", "contracts", use: addContract)
+        parties.post(":id", "members", use: seat)
+        parties.delete(":id", "members", ":memberId", use: unseat)
         routes.delete("api", "v1", "contracts", ":id", use: removeContract)
     }
 
@@ -58,9 +60,10 @@ struct PartiesAPIController: RouteCollection {
         let electedByVoteId: UUID?
         let powers: [String]
         let duties: [String]
-        /// Only on a single party: its open cases and the contracts the caller may see.
+        /// Only on a single party: its open cases, the contracts the caller may see, a committee's seats.
         var openCases: Int?
         var contracts: [ContractDTO]?
+        var members: [CommitteeMembers.Row]?
 
         init(_ node: OrgNodeRecord, _ profile: PartyProfileRecord?) {
             id = node.id!
@@ -142,6 +145,9 @@ struct PartiesAPIController: RouteCollection {
         var dto = PartyDTO(node, try await PartyProfileRecord.query(on: db).filter(\.$node.$id == node.id!).first())
         dto.openCases = try await CaseRecord.visible(to: actor, on: db).filter(\.$handlerNodeID == node.id!)
             .filter(\.$state !~ [.closed, .rejected, .merged]).count()
+        if node.party == .ownersCommittee {
+            dto.members = try await CommitteeMembers.rows(committee: node, compoundID: dto.compoundId, actor: actor, lang: request.lang, on: db)
+        }
         if node.party == .propertyCompany {
             let today = CivilDate(request.now)
             dto.contracts = try await PartyScope.contracts(visibleTo: actor, on: db).filter(\.$company.$id == node.id!).sort(\.$startsOn).all()
@@ -180,6 +186,27 @@ struct PartiesAPIController: RouteCollection {
             input: .init(compoundID: body.compoundId, startsOn: body.startsOn, endsOn: body.endsOn, serviceLevel: body.serviceLevel, feeCenti: body.feeCenti),
             in: request.context)
         return try await ContractDTO(contract, today: CivilDate(request.now)).encodeResponse(status: .created, for: request)
+    }
+
+    struct SeatBody: Content {
+        var personId: UUID?
+        var seat: String?
+    }
+
+    @Sendable func seat(_ request: Request) async throws -> Response {
+        let actor = try request.require(.manageOrganisation)
+        let body = try request.content.decode(SeatBody.self)
+        let id = try request.uuidParameter()
+        let record = try await CommitteeMembers.seat(committeeID: id, personID: body.personId, seat: body.seat, in: request.context)
+        let committee = try await PartyScope.party(id, actor: actor, on: request.db)
+        let rows = try await CommitteeMembers.rows(committee: committee, compoundID: nil, actor: actor, lang: request.lang, on: request.db)
+        return try await (rows.first { $0.id == record.id }!).encodeResponse(status: .created, for: request)
+    }
+
+    @Sendable func unseat(_ request: Request) async throws -> HTTPStatus {
+        _ = try request.require(.manageOrganisation)
+        try await CommitteeMembers.unseat(committeeID: try request.uuidParameter(), memberID: try request.uuidParameter("memberId"), in: request.context)
+        return .noContent
     }
 
     @Sendable func removeContract(_ request: Request) async throws -> HTTPStatus {

@@ -14,6 +14,8 @@ struct PartyPagesController: RouteCollection {
         routes.post("parties", ":id", "remove", use: remove)
         routes.post("parties", ":id", "contracts", use: addContract)
         routes.post("contracts", ":id", "remove", use: removeContract)
+        routes.post("parties", ":id", "members", use: seat)
+        routes.post("parties", ":id", "members", ":memberId", "remove", use: unseat)
     }
 
     /// Figures over the last 90 days: long enough for a company's ranking, short enough to show today's service.
@@ -232,6 +234,10 @@ struct PartyPagesController: RouteCollection {
         let messages: [FormMessage]
         /// An owners' committee's compound: its property cases and the company's figures.
         var oversight: CommitteeOversight.View? = nil
+        /// An owners' committee's seats, and (for its managers) the compound's owners and the seats to give.
+        var members: [CommitteeMembers.Row] = []
+        var owners: [SelectOption] = []
+        var seats: [SelectOption] = []
     }
 
     func renderShow(_ request: Request, actor: Actor, id: UUID, messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
@@ -296,6 +302,18 @@ struct PartyPagesController: RouteCollection {
             messages: messages)
         if kind == .ownersCommittee {
             context.oversight = try await CommitteeOversight.view(committee: node, profile: profile, actor: actor, now: request.now, lang: lang, on: db)
+            context.members = try await CommitteeMembers.rows(committee: node, compoundID: profile?.compoundID, actor: actor, lang: lang, on: db)
+            if canManage, let compoundID = profile?.compoundID {
+                let seated = Set(context.members.map(\.personId))
+                let owners = try await CommitteeMembers.owners(of: compoundID, on: db).filter { !seated.contains($0.person) }
+                let names = Dictionary(try await PersonRecord.query(on: db).filter(\.$id ~~ owners.map(\.person)).all().map { ($0.id!, $0.name) }) { a, _ in a }
+                let full = AccessPolicy.allows(.viewFullNames, actor: actor, at: node.orgPath)
+                context.owners = owners.sorted { $0.unit.localizedStandardCompare($1.unit) == .orderedAscending }.map { owner in
+                    let name = names[owner.person] ?? ""
+                    return SelectOption(value: owner.person.uuidString.lowercased(), label: "\(full ? name : Masking.name(name)) · \(owner.unit)")
+                }
+                context.seats = CommitteeRoster.Seat.allCases.map { SelectOption(value: $0.rawValue, label: Strings.text("committee.seat.\($0.rawValue)", lang)) }
+            }
         }
         return try await request.view.render("org/party", context).encodeResponse(status: status, for: request)
     }
@@ -343,6 +361,23 @@ struct PartyPagesController: RouteCollection {
                 companyID: id, input: .init(compoundID: form.compoundId.flatMap(UUID.init(uuidString:)), startsOn: form.startsOn, endsOn: form.endsOn,
                                             serviceLevel: form.serviceLevel, feeCenti: fee), in: request.context)
         }
+    }
+
+    struct SeatForm: Content {
+        var personId: String?
+        var seat: String?
+    }
+
+    @Sendable func seat(_ request: Request) async throws -> Response {
+        let form = try request.content.decode(SeatForm.self)
+        return try await write(request) { id in
+            _ = try await CommitteeMembers.seat(committeeID: id, personID: form.personId.flatMap(UUID.init(uuidString:)), seat: form.seat, in: request.context)
+        }
+    }
+
+    @Sendable func unseat(_ request: Request) async throws -> Response {
+        let member = try request.uuidParameter("memberId")
+        return try await write(request) { id in try await CommitteeMembers.unseat(committeeID: id, memberID: member, in: request.context) }
     }
 
     /// "2.5" or "2.50" yuan → 250 fen; nil for anything else.
