@@ -105,7 +105,7 @@ enum DemoParties {
         let owners = try await CommitteeMembers.owners(of: compoundID, on: db)
         let seats: [CommitteeRoster.Seat] = [.director, .deputy, .member, .member, .member, .supervisorChair, .supervisor]
         for (owner, seat) in zip(owners, seats) {
-            _ = try await CommitteeMembers.seat(committeeID: nodes["业主委员会"]!.id!, personID: owner.person, seat: seat.rawValue, in: staff)
+            _ = try await CommitteeMembers.seat(committeeID: nodes["业主委员会"]!.id!, personID: PersonID(owner.person), seat: seat.rawValue, in: staff)
         }
         // A demo login for each party (the steward is also the grid worker of the compound's first grid, as seed 002 allows).
         let hash = app.gongzhi.passwords.hash(DemoAccounts.password)

@@ -44,12 +44,12 @@ struct CreateCommitteeMembers: AsyncMigration {
 /// Seating and unseating the members of an owners' committee and its supervisory board, by those who manage the
 /// committee's community.
 enum CommitteeMembers {
-    static func seat(committeeID: UUID, personID: UUID?, seat raw: String?, in context: UseCaseContext) async throws -> CommitteeMemberRecord {
+    static func seat(committeeID: UUID, personID typed: PersonID?, seat raw: String?, in context: UseCaseContext) async throws -> CommitteeMemberRecord {
         let actor = try context.account()
         return try await context.write { db in
             let (committee, _) = try await PartyChanges.managed(committeeID, actor: actor, on: db)
             guard let seat = raw.flatMap(CommitteeRoster.Seat.init(rawValue:)) else { throw AppError.invalid("seat", "required") }
-            guard let personID else { throw AppError.invalid("personId", "required") }
+            guard let personID = typed?.uuid else { throw AppError.invalid("personId", "required") }
             guard committee.party == .ownersCommittee,
                   let compoundID = try await PartyProfileRecord.query(on: db).filter(\.$node.$id == committeeID).first()?.compoundID else {
                 throw AppError.notFound

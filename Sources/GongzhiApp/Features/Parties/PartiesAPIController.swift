@@ -197,7 +197,7 @@ struct PartiesAPIController: RouteCollection {
         let actor = try request.require(.manageOrganisation)
         let body = try request.content.decode(SeatBody.self)
         let id = try request.uuidParameter()
-        let record = try await CommitteeMembers.seat(committeeID: id, personID: body.personId, seat: body.seat, in: request.context)
+        let record = try await CommitteeMembers.seat(committeeID: id, personID: body.personId.map(PersonID.init), seat: body.seat, in: request.context)
         let committee = try await PartyScope.party(id, actor: actor, on: request.db)
         let rows = try await CommitteeMembers.rows(committee: committee, compoundID: nil, actor: actor, lang: request.lang, on: request.db)
         return try await (rows.first { $0.id == record.id }!).encodeResponse(status: .created, for: request)

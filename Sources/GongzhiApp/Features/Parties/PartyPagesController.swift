@@ -371,7 +371,7 @@ struct PartyPagesController: RouteCollection {
     @Sendable func seat(_ request: Request) async throws -> Response {
         let form = try request.content.decode(SeatForm.self)
         return try await write(request) { id in
-            _ = try await CommitteeMembers.seat(committeeID: id, personID: form.personId.flatMap(UUID.init(uuidString:)), seat: form.seat, in: request.context)
+            _ = try await CommitteeMembers.seat(committeeID: id, personID: form.personId.flatMap(UUID.init(uuidString:)).map(PersonID.init), seat: form.seat, in: request.context)
         }
     }
 
