@@ -248,9 +248,14 @@ struct PartiesTests {
             #expect(company.status == .unprocessableEntity && company.body.string.contains("accusedNodeId"))
             let elsewhere = try await resident.send(.POST, "/api/v1/cases", json: Body(buildingId: s.building, itemCode: reportItem, accusedNodeId: f.communityB.id!))
             #expect(elsewhere.status == .unprocessableEntity)
-            // The resident's form names the department among the place's bodies.
+            // The resident's form names the department among the place's bodies (shown again with the reason when
+            // something is missing, the report still chosen).
             var browser = try await TestClient.browser(app, as: "resident")
             _ = try await browser.send(.GET, "/requests/new")
+            let again = try await browser.send(.POST, "/requests", form: ["title": "", "description": "执法时索要好处", "item": reportItem,
+                                                                       "buildingId": s.building.uuidString])
+            #expect(again.status == .unprocessableEntity)
+            #expect(again.body.string.contains("这件事反映的是哪个单位") && again.body.string.contains("区城市管理委员会"))
             let sent = try await browser.send(.POST, "/requests", form: ["title": "举报区城管工作人员", "description": "执法时索要好处", "item": reportItem,
                                                                       "buildingId": s.building.uuidString, "accused": s.department.uuidString])
             #expect(sent.status == .seeOther, "\(sent.body.string)")

@@ -90,8 +90,10 @@ struct RequestFormPagesController: RouteCollection {
         /// photos (they can be added once signed in).
         let visitor: Bool
         let phone: String
-        /// A report against officials (举报): whom it is about, the place's bodies (`CaseIntake.accused`).
+        /// A report against officials (举报): whom it is about, the place's bodies (`CaseIntake.accused`), offered
+        /// whenever a report is among the choices; `reportChosen` when it is the one ticked.
         let accusable: [SelectOption]
+        let reportChosen: Bool
         let messages: [FormMessage]
     }
 
@@ -136,7 +138,10 @@ struct RequestFormPagesController: RouteCollection {
         let places = try await places(for: actor, selected: buildingID, mentioned: PlaceMention.buildingNumbers(in: title + " " + description), on: request.db)
         var accusable: [SelectOption] = []
         let chosenBuilding = places.flatMap(\.buildings).first(where: \.selected).flatMap { UUID(uuidString: $0.id) }
-        if actor != nil, selected.flatMap(catalogue.item)?.responsible == .supervisoryOrg, let chosenBuilding,
+        // Whenever a report against officials is among the choices (proposed, or chosen): the resident may tick it
+        // on this page, and the form works without a script (intake reads the body only for a report).
+        let offersReport = ([selected] + proposals.map(\.code)).contains { $0.flatMap(catalogue.item)?.responsible == .supervisoryOrg }
+        if actor != nil, offersReport, let chosenBuilding,
            let building = try await BuildingRecord.find(chosenBuilding, on: request.db), let path = OrgPath(building.orgPath) {
             accusable = try await PartyDirectory.accusable(at: path, on: request.db).map { node in
                 let kind = node.party.map { Strings.text("mine.partykind.\($0.rawValue)", lang) } ?? Strings.text("level.\(node.level.rawValue)", lang)
@@ -149,6 +154,7 @@ struct RequestFormPagesController: RouteCollection {
             otherName: otherItem.map { lang == .zh ? $0.name : $0.nameEn } ?? "",
             catalogue: catalogue.items.map { choice($0, checked: false) }, questions: questions,
             places: places, anonymous: anonymous, isPublic: isPublic, visitor: actor == nil, phone: phone, accusable: accusable,
+            reportChosen: selected.flatMap(catalogue.item)?.responsible == .supervisoryOrg,
             messages: messages)).encodeResponse(status: status, for: request)
     }
 
