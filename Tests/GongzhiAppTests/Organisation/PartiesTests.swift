@@ -127,6 +127,8 @@ struct PartiesTests {
             var browser = try await TestClient.browser(app, as: "worker")
             let list = try await browser.send(.GET, "/catalogue")
             #expect(list.status == .ok && list.body.string.contains("区城市管理委员会"))
+            // A same-day item says so, not "0 working days".
+            #expect(list.body.string.contains("当天办结") && !list.body.string.contains("0 个工作日"))
         }
     }
 

@@ -51,7 +51,8 @@ struct ResponsibilityListPage: RouteCollection {
         var groups: [Group] = []
         for category in catalogue.categories {
             let rows = catalogue.items.filter { $0.category == category.code }.map { item -> Row in
-                let limits = Strings.text("catalogue.limits", lang)
+                // 0 working days: the same day (`CatalogueItem.completionDays`).
+                let limits = Strings.text(item.completionDays == 0 ? "catalogue.limits_same_day" : "catalogue.limits", lang)
                     .replacingOccurrences(of: "{h}", with: String(item.responseHours)).replacingOccurrences(of: "{d}", with: String(item.completionDays))
                 let party = item.department.isEmpty ? Strings.text("party.\(item.responsible.rawValue)", lang) : item.department
                 var holder = "", contact = "", href: String?
