@@ -85,6 +85,8 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: NeedsAPIController())
     try app.register(collection: NeedPagesController())
     try app.register(collection: PollsAPIController())
+    try app.register(collection: AnnouncementsAPIController())
+    try app.register(collection: AnnouncementPagesController())
     try app.register(collection: PollPagesController())
     try app.register(collection: DeliberationHubPagesController())
     try app.register(collection: WarningsAPIController())

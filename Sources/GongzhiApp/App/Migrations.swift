@@ -106,5 +106,7 @@ enum GongzhiMigrations {
         app.migrations.add(MoveDepartmentTextsToNodes())
         app.migrations.add(CreatePropertySurveys())
         app.migrations.add(CreateCommitteeMembers())
+        // Announcements and the disclosure record (issue 28)
+        app.migrations.add(CreateAnnouncements())
     }
 }

@@ -32,6 +32,14 @@ struct PageBase: Encodable {
     var calendarNotice: String? = nil
     /// Shown as a box with what to do (the system administrator) rather than a line.
     var calendarNoticeForAdmin = false
+    /// Other forms of the page (`<link rel="alternate">`): an Atom feed, a calendar.
+    var alternates: [Alternate] = []
+
+    struct Alternate: Encodable {
+        let type: String
+        let title: String
+        let href: String
+    }
 
     static func make(for request: Request, title: String) async -> PageBase {
         let lang = request.lang
@@ -51,6 +59,9 @@ struct PageBase: Encodable {
             }
             if actor.roles.contains(.resident) || AccessPolicy.allowsAnywhere(.viewDeliberation, actor: actor) {
                 item("/deliberation", "nav.deliberation", nil)
+            }
+            if actor.roles.contains(.resident) || actor.roles.contains(.partyStaff) || AccessPolicy.allowsAnywhere(.viewDeliberation, actor: actor) {
+                item("/announcements", "nav.announcements", nil)
             }
             item("/workbench", "nav.workbench", .viewCases)
             item("/supervise", "nav.supervise", .superviseCases)

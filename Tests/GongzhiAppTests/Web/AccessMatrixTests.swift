@@ -216,6 +216,7 @@ struct AccessMatrixTests {
         let created = try await resident.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(
             title: "楼道灯不亮" + xss, description: "三楼" + xss, buildingId: building, public: true))
         let caseID = try created.content.decode(CaseDTO.self).id
+        let worker0 = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "worker").first())
         let need = try await resident.send(.POST, "/api/v1/needs", json: NeedsTests.NewNeed(title: "小区缺少座椅" + xss, description: xss, place: xss))
         let needID = try need.content.decode(NeedDTO.self).id
         // A party of community A (a social organisation) and a property contract of its compound, with a company of the district.
@@ -240,6 +241,21 @@ struct AccessMatrixTests {
         for (table, column) in [("org_nodes", "name"), ("compounds", "name"), ("buildings", "name"), ("persons", "name"), ("users", "display_name")] {
             try await app.db.sql().raw("UPDATE \(ident: table) SET \(ident: column) = \(ident: column) || \(bind: xss)").run()
         }
+        // A public announcement of community A, to the whole community: every page that shows it escapes it.
+        let announcement = AnnouncementRecord()
+        announcement.id = UUID()
+        announcement.communityID = f.communityA.id!
+        announcement.orgPath = f.communityA.path
+        announcement.scope = .community
+        announcement.title = "停水通知" + xss
+        announcement.body = "明天停水" + xss
+        announcement.isPublic = true
+        announcement.pinned = true
+        announcement.publishFrom = Date(timeIntervalSince1970: 1_700_000_000)
+        announcement.withdrawnReason = ""
+        announcement.createdBy = worker0.id!
+        announcement.createdAt = announcement.publishFrom
+        try await announcement.create(on: app.db)
         let unit = f.unitA
         let compound = try #require(try await BuildingRecord.find(unit.$building.id, on: app.db)).$compound.id
         let worker = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "worker").first())
@@ -249,7 +265,7 @@ struct AccessMatrixTests {
             "org/units": id(unit.id), "households": id(f.householdA.id), "persons": id(f.personA.id), "people": id(f.personA.id),
             "cases": id(caseID), "requests": id(caseID), "board": id(caseID), "needs": id(needID),
             "deliberation-settings": id(f.communityA.id), "users": id(worker.id), "personId": id(f.personA.id),
-            "parties": id(organisation.id), "contracts": id(contract.id),
+            "parties": id(organisation.id), "contracts": id(contract.id), "announcements": id(announcement.id), "communities": id(f.communityA.id),
         ]
     }
 
@@ -279,6 +295,8 @@ struct AccessMatrixTests {
     /// Every row of every table but the audit trail (reads of personal data may be audited) and the login
     /// sessions, fingerprinted.
     static func fingerprint(_ app: Application) async throws -> [String: TableFingerprint] {
-        try await DatabaseFingerprint.of(app.db, excluding: ["audit_log", "audit_head", "login_sessions", "_fluent_migrations"])
+        try await DatabaseFingerprint.of(app.db, excluding: ["audit_log", "audit_head", "login_sessions", "_fluent_migrations",
+                                                                   // A resident opening an announcement is counted as having read it.
+                                                                   "announcement_reads"])
     }
 }

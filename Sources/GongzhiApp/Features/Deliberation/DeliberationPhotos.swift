@@ -13,6 +13,8 @@ final class DeliberationPhotoRecord: Model, @unchecked Sendable {
         case projectUpdate = "project_update"
         /// The photo of a signed paper ballot sheet, kept with the ballot (its id).
         case paperBallot = "paper_ballot"
+        /// A photo or scan attached to an announcement (a notice's signed original, a plan).
+        case announcement
     }
 
     @ID(key: .id) var id: UUID?

@@ -44,6 +44,7 @@ extension OpenAPIDocument {
         case "pollOptions": ["type": "array", "minItems": 2, "maxItems": 20, "uniqueItems": true, "items": ["type": "string", "minLength": 1, "maxLength": 100]]
         case "pollChoices": ["type": "array", "minItems": 1, "maxItems": 20, "items": ["type": "integer", "minimum": 0, "maximum": 19]]
         case "pollUnit": ["type": "string", "enum": ResidentPoll.Unit.allCases.map(\.rawValue)]
+        case "announcementScope": ["type": "string", "enum": Announcement.Scope.allCases.map(\.rawValue)]
         case "seat": ["type": "string", "enum": CouncilRules.Seat.allCases.map(\.rawValue)]
         case "outcome": ["type": "string", "enum": MeetingDecisionRecord.Outcome.allCases.map(\.rawValue)]
         case "resourceKind": ["type": "string", "enum": ResourceOfferRecord.Kind.allCases.map(\.rawValue)]

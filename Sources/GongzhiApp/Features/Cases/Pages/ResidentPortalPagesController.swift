@@ -35,6 +35,8 @@ struct ResidentPortalPagesController: RouteCollection {
         /// The yearly rating of the property service of the resident's compounds (`PropertySurveys`).
         let surveys: [PropertySurveyController.OpenDTO]
         let surveyThanks: Bool
+        /// The live announcements addressed to where the resident lives, pinned first (`Announcements`).
+        let announcements: [AnnouncementPagesController.HomeRow]
         let messages: [FormMessage]
     }
 
@@ -63,7 +65,8 @@ struct ResidentPortalPagesController: RouteCollection {
             unjoined: !actor.grants.contains { $0.role == .resident }, welcome: (try? request.query.get(String.self, at: "welcome")) != nil,
             joined: (try? request.query.get(String.self, at: "joined")) != nil && actor.personID != nil,
             surveys: try await PropertySurveyController.open(request, actor: actor),
-            surveyThanks: (try? request.query.get(String.self, at: "survey")) != nil, messages: messages))
+            surveyThanks: (try? request.query.get(String.self, at: "survey")) != nil,
+            announcements: try await AnnouncementPagesController.homeRows(for: actor, request: request), messages: messages))
     }
 
     /// Paper ballots entered in the resident's name that they have not yet seen on the vote's page, naming the vote.
