@@ -9,7 +9,9 @@ import re
 import struct
 import sys
 import tempfile
+import time
 import unittest
+import urllib.request
 import zlib
 
 from selenium import webdriver
@@ -343,6 +345,48 @@ class Parties(unittest.TestCase):
             committee.close()
 
 
+class Announcements(unittest.TestCase):
+    """Issue 28: a community worker publishes an announcement with the form; the resident finds it on the home page
+    marked new, reads it, and the worker sees it read; the community's Atom feed parses in an ordinary feed library
+    (feedparser) with the announcement in it; axe-core on the list, the page and the form."""
+
+    def test_publish_and_read(self):
+        title = "楼道杂物清理通知 %d" % int(time.time())
+        worker = Session("worker")
+        try:
+            worker.go("/announcements/new")
+            worker.driver.find_element(By.ID, "a-title").send_keys(title)
+            worker.driver.find_element(By.ID, "a-body").send_keys("本周六前请清理楼道里的杂物，消防通道要畅通。")
+            worker.submit("form[action='/announcements']")
+            self.assertIn("公告已发布", worker.text())
+            page = worker.driver.current_url.replace(BASE, "").split("?")[0]
+        finally:
+            worker.close()
+        resident = Session("resident")
+        try:
+            resident.go("/")
+            box = resident.driver.find_element(By.CSS_SELECTOR, "section[aria-labelledby='ann-h']")
+            self.assertIn(title, box.text)
+            self.assertIn("新", box.text)
+            resident.click(box.find_element(By.PARTIAL_LINK_TEXT, title))
+            self.assertIn("消防通道要畅通", resident.text())
+            resident.shot("announcement-resident")
+            feed_href = resident.driver.find_element(By.CSS_SELECTOR, "link[rel=alternate][type='application/atom+xml']").get_attribute("href")
+        finally:
+            resident.close()
+        import feedparser
+        parsed = feedparser.parse(urllib.request.urlopen(feed_href).read())
+        self.assertEqual(parsed.bozo, 0, str(parsed.get("bozo_exception")))
+        self.assertIn(title, [e.title for e in parsed.entries])
+        self.assertTrue(all(e.get("id", "").startswith("urn:uuid:") and e.get("updated") for e in parsed.entries))
+        worker = Session("worker")
+        try:
+            worker.go(page)
+            self.assertIn("1 人已读", worker.text())
+        finally:
+            worker.close()
+
+
 class Accessibility(unittest.TestCase):
     """axe-core: no critical or serious violation on the main pages, in Chinese and English, normal and elderly."""
 
@@ -391,6 +435,15 @@ class Accessibility(unittest.TestCase):
             item = s.driver.find_element(By.CSS_SELECTOR, "table.cases a[href^='/rectifications/']").get_attribute("href").replace(BASE, "")
             self.check(s, [("dashboard", "/dashboard"), ("supervise", "/supervise"), ("rectifications", "/rectifications"),
                            ("rectification", item)], "street")
+        finally:
+            s.close()
+
+    def test_announcement_pages(self):
+        s = Session("worker")
+        try:
+            s.go("/announcements")
+            item = s.driver.find_element(By.CSS_SELECTOR, "table.cases a[href^='/announcements/']").get_attribute("href").replace(BASE, "")
+            self.check(s, [("announcements", "/announcements"), ("announcement", item), ("announcement-new", "/announcements/new")], "announcements")
         finally:
             s.close()
 

@@ -225,13 +225,13 @@ class NothingScrollsSideways(unittest.TestCase):
 
     pages = {
         "resident": ["/", "/requests", "/requests/new", "/board", "/track", "/needs", "/polls", "/votes", "/deliberation", "/projects",
-                     "/council", "/account/security", "/me/data"],
-        "worker": ["/", "/workbench", "/workbench?stage=new", "/joins", "/window", "/people", "/org", "/needs", "/rectifications", "/import", "/polls/new", "/votes/new"],
+                     "/council", "/account/security", "/me/data", "/announcements"],
+        "worker": ["/", "/workbench", "/workbench?stage=new", "/joins", "/window", "/people", "/org", "/needs", "/rectifications", "/import", "/polls/new", "/votes/new", "/announcements", "/announcements/new"],
         "street": ["/", "/dashboard", "/supervise", "/rectifications"],
         "auditor": ["/audit"],
         "admin": ["/accounts"],
     }
-    objects = {"resident": [("/requests", "a[href^='/requests/']")],
+    objects = {"resident": [("/requests", "a[href^='/requests/']"), ("/announcements", "ul.announcements a[href^='/announcements/']")],
                "worker": [("/workbench?all=1", "a[href^='/cases/']"), ("/people", "a[href^='/people/']")]}
 
     def test_every_page_fits(self):

@@ -53,6 +53,7 @@ enum DemoDistrictSeeder {
             try await DemoRectifications.seed(app: app)
             try await DemoDeliberation.seed(app: app)
             try await DemoParties.seed(app: app)
+            try await DemoDisclosure.seed(app: app)
         }
         return summary
     }

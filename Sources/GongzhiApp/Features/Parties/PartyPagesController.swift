@@ -238,6 +238,8 @@ struct PartyPagesController: RouteCollection {
         var members: [CommitteeMembers.Row] = []
         var owners: [SelectOption] = []
         var seats: [SelectOption] = []
+        /// An owners' committee's own staff: where they write a notice to the compound's owners (`Announcements`).
+        var notifyHref: String? = nil
     }
 
     func renderShow(_ request: Request, actor: Actor, id: UUID, messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
@@ -300,6 +302,9 @@ struct PartyPagesController: RouteCollection {
                              functions: profile?.functions ?? "", services: profile?.services ?? "", powers: profile?.powers ?? "",
                              duties: profile?.duties ?? "", termStarts: profile?.termStarts ?? "", termEnds: profile?.termEnds ?? ""),
             messages: messages)
+        if kind == .ownersCommittee, actor.grants.contains(where: { $0.role == .partyStaff && $0.path.rawValue == node.path }) {
+            context.notifyHref = "/announcements/new?committeeId=\(id.uuidString.lowercased())"
+        }
         if kind == .ownersCommittee {
             context.oversight = try await CommitteeOversight.view(committee: node, profile: profile, actor: actor, now: request.now, lang: lang, on: db)
             context.members = try await CommitteeMembers.rows(committee: node, compoundID: profile?.compoundID, actor: actor, lang: lang, on: db)

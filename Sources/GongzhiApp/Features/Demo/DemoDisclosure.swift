@@ -1,0 +1,38 @@
+import Fluent
+import Foundation
+import GongzhiCore
+import Vapor
+
+/// The demo's announcements, written through the same use case as the pages: the community's notices (one pinned,
+/// one for the resident's building, one scheduled, one withdrawn) and a notice of the owners' committee to its compound.
+enum DemoDisclosure {
+    static func seed(app: Application) async throws {
+        let db = app.db
+        guard let worker = try await DemoDeliberation.actor("worker", app), let resident = try await DemoDeliberation.actor("resident", app),
+              let home = try await Announcements.homes(of: resident, on: db).first,
+              let communityID = UUID(uuidString: home.community), let buildingID = UUID(uuidString: home.building) else { return }
+        let staff = app.context(.account(worker))
+        let now = app.clock.now
+        func publish(_ title: String, _ body: String, scope: Announcement.Scope = .community, building: UUID? = nil, isPublic: Bool = true,
+                     pinned: Bool = false, hoursAgo: Double = 0, from: Date? = nil, in context: UseCaseContext? = nil, committee: UUID? = nil) async throws -> AnnouncementRecord {
+            try await Announcements.publish(.init(
+                communityID: committee == nil ? communityID : nil, committeeID: committee, scope: scope, compoundID: UUID(uuidString: home.compound),
+                buildingID: building, title: title, body: body, isPublic: isPublic, pinned: pinned,
+                from: from ?? now.addingTimeInterval(-hoursAgo * 3600), until: nil), in: context ?? staff)
+        }
+        _ = try await publish("社区新年联欢会报名开始", "1 月 10 日下午 2 点在社区活动中心举办新年联欢会，欢迎居民报名表演节目。\n报名：社区服务站一楼，或电话 010-6533 0100。", hoursAgo: 20)
+        _ = try await publish("冬季用火用电安全提示", "天气寒冷，请不要在楼道里给电动车充电，不要私拉电线；使用燃气取暖请注意通风。\n发现燃气泄漏，请立即开窗、不要开关电器，拨打燃气抢修电话。",
+                              pinned: true, hoursAgo: 18)
+        _ = try await publish("二次供水水箱清洗，周四停水半天", "本周四上午 9:00 到 12:00 清洗本楼二次供水水箱，期间停水，请提前储水。给您带来不便，敬请谅解。",
+                              scope: .building, building: buildingID, isPublic: false, hoursAgo: 6)
+        _ = try await publish("下周二社区卫生服务站义诊", "区第一人民医院的医生下周二上午来社区义诊，量血压、测血糖、看常见病，带上医保卡。",
+                              from: now.addingTimeInterval(3 * 86_400))
+        let wrong = try await publish("停车收费标准调整（征求意见）", "小区地面停车收费标准拟调整，征求居民意见。", hoursAgo: 12)
+        _ = try await Announcements.withdraw(wrong.id!, reason: "标准还没有经过业主大会表决，暂不征求意见。", in: staff)
+        // The owners' committee writes to its compound's owners (its demo login is `yewei`).
+        guard let member = try await DemoDeliberation.actor("yewei", app),
+              let committee = try await Announcements.committees(of: member, on: db).first else { return }
+        _ = try await publish("业主委员会第一次会议决定公示", "业主委员会第一次会议决定：\n1. 每月第一个周六上午在小区会所接待业主；\n2. 半年公开一次公共收益和支出；\n3. 监督物业做好冬季供暖和电梯维保。",
+                              scope: .compound, isPublic: false, hoursAgo: 15, in: app.context(.account(member)), committee: committee.id)
+    }
+}
