@@ -87,6 +87,8 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: PollsAPIController())
     try app.register(collection: AnnouncementsAPIController())
     try app.register(collection: AnnouncementPagesController())
+    try app.register(collection: PointsAPIController())
+    try app.register(collection: PointsPagesController())
     try app.register(collection: PollPagesController())
     try app.register(collection: DeliberationHubPagesController())
     try app.register(collection: WarningsAPIController())
@@ -162,6 +164,7 @@ extension Application {
         lifecycle.use(PeriodicWork(name: "deliberation", every: .seconds(60)) { context in
             _ = try await OwnerVotes.closeDue(in: context)
             _ = try await Polls.closeDue(in: context)
+            _ = try await Points.expireDue(in: context)
         })
         let households = gongzhi.config.firstStartDemoHouseholds
         if households > 0, try await DemoDistrictSeeder.seed(app: self, streets: 2, households: households, seed: 42, progress: false) != nil {

@@ -108,5 +108,6 @@ enum GongzhiMigrations {
         app.migrations.add(CreateCommitteeMembers())
         // Announcements and the disclosure record (issue 28)
         app.migrations.add(CreateAnnouncements())
+        app.migrations.add(CreatePointsLedger())
     }
 }

@@ -55,6 +55,7 @@ struct PageBase: Encodable {
             if actor.roles.contains(.resident) {
                 item("/requests/new", "nav.raise", nil)
                 item("/requests", "nav.requests", nil)
+                item("/points", "nav.points", nil)
                 item("/my-data", "nav.my_data", nil)
             }
             if actor.roles.contains(.resident) || AccessPolicy.allowsAnywhere(.viewDeliberation, actor: actor) {

@@ -91,6 +91,39 @@ public enum Ledger {
         case resolutionMismatch
     }
 
+    /// Whether the accounts of one book balance: their debits equal their credits, posted and pending separately.
+    public static func isBalanced(_ balances: [Balance]) -> Bool {
+        balances.reduce(0) { $0 + $1.debitsPosted } == balances.reduce(0) { $0 + $1.creditsPosted }
+            && balances.reduce(0) { $0 + $1.debitsPending } == balances.reduce(0) { $0 + $1.creditsPending }
+    }
+
+    /// Each account's totals as the sum of the transfers that name it, in any order: the definition the incremental
+    /// books (and the database's stored totals) must agree with.
+    public static func totals(of transfers: [Transfer]) -> [String: Balance] {
+        var totals: [String: Balance] = [:]
+        for t in transfers {
+            var d = totals[t.debit] ?? Balance(), c = totals[t.credit] ?? Balance()
+            switch t.kind {
+            case .posted:
+                d.debitsPosted += t.amount
+                c.creditsPosted += t.amount
+            case .pending:
+                d.debitsPending += t.amount
+                c.creditsPending += t.amount
+            case .postPending, .voidPending:
+                d.debitsPending -= t.amount
+                c.creditsPending -= t.amount
+                if t.kind == .postPending {
+                    d.debitsPosted += t.amount
+                    c.creditsPosted += t.amount
+                }
+            }
+            totals[t.debit] = d
+            totals[t.credit] = c
+        }
+        return totals
+    }
+
     /// The books: accounts, their balances, and what is needed to check new transfers.
     public struct Books: Sendable, Equatable {
         public private(set) var accounts: [String: Account] = [:]
@@ -158,10 +191,8 @@ public enum Ledger {
         }
 
         /// Whether the book balances: debits equal credits, posted and pending separately.
-        public func balanced(_ book: Book) -> Bool {
-            let all = accounts.values.filter { $0.book == book }.compactMap { balances[$0.id] }
-            return all.reduce(0) { $0 + $1.debitsPosted } == all.reduce(0) { $0 + $1.creditsPosted }
-                && all.reduce(0) { $0 + $1.debitsPending } == all.reduce(0) { $0 + $1.creditsPending }
+        func balanced(_ book: Book) -> Bool {
+            Ledger.isBalanced(accounts.values.filter { $0.book == book }.compactMap { balances[$0.id] })
         }
 
         /// Whether no guarded account has gone below zero.

@@ -86,7 +86,7 @@ struct WordsTests {
             ("audit.outcome_", AuditSearch.outcomes), ("workbench.sort_", WorkbenchPagesController.sorts),
             ("workbench.stage_", raw(WorkStage.self)), ("workbench.due_", raw(WorkStage.Deadline.self)),
             ("workbench.bulk_done_", CaseBulkActions.actions.map(\.rawValue)),
-            ("need.done.", NeedPagesController.flashes), ("announcement.done.", AnnouncementPagesController.flashes), ("announcement.status.", raw(Announcement.Status.self)), ("kpi.", CommunityComparison.definitionKeys), ("kpi.def.", CommunityComparison.definitionKeys), ("rectification.done.", RectificationPagesController.flashes), ("category.", CatalogueCategory.requiredCodes),
+            ("need.done.", NeedPagesController.flashes), ("announcement.done.", AnnouncementPagesController.flashes), ("points.done.", PointsPagesController.flashes), ("points.code.", raw(LedgerTransferRecord.Code.self)), ("points.state.", raw(RedemptionRecord.State.self)), ("announcement.status.", raw(Announcement.Status.self)), ("kpi.", CommunityComparison.definitionKeys), ("kpi.def.", CommunityComparison.definitionKeys), ("rectification.done.", RectificationPagesController.flashes), ("category.", CatalogueCategory.requiredCodes),
             ("action.", raw(CaseAction.self).filter { $0 != "rate_satisfied" && $0 != "rate_unsatisfied" } + ["rate", "submit", CaseClock.recomputedAction,
                                                                                                                    OrgTreeChanges.handlerMovedAction]),
             ("mine.action.", raw(CaseAction.self) + ["rate", "submit", CaseClock.recomputedAction, OrgTreeChanges.handlerMovedAction]),

@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import GongzhiCore
 import Vapor
@@ -35,12 +36,19 @@ struct DeliberationHubPagesController: RouteCollection {
         let projects = try await Projects.list(actor: actor, offset: 0, limit: 100, on: db).items
             .filter { [.planned, .inProgress, .acceptance].contains($0.state) }.count
         let page = await PageBase.make(for: request, title: Strings.text("nav.deliberation", lang))
+        // Staff: the points of the community, with the exchanges waiting to be handed over.
+        var points: [Entry] = []
+        if AccessPolicy.allowsAnywhere(.viewDeliberation, actor: actor),
+           let waiting = DeliberationScope.visible(RedemptionRecord.query(on: db).filter(\RedemptionRecord.$state == RedemptionRecord.State.reserved), actor: actor, path: \RedemptionRecord.$orgPath, residentFilter: nil) {
+            points = [Entry(href: "/points/manage", title: Strings.text("points.manage_title", lang), hint: Strings.text("hub.points_hint", lang),
+                            count: try await waiting.count())]
+        }
         return try await request.view.render("deliberation/hub", HubView(page: page, entries: [
             Entry(href: "/needs", title: Strings.text("need.list_title", lang), hint: Strings.text("hub.needs_hint", lang), count: openNeeds),
             Entry(href: "/votes", title: Strings.text("vote.list_title", lang), hint: Strings.text("hub.votes_hint", lang), count: votes),
             Entry(href: "/polls", title: Strings.text("poll.list_title", lang), hint: Strings.text("hub.polls_hint", lang), count: polls),
             Entry(href: "/council", title: Strings.text("council.title", lang), hint: Strings.text("hub.council_hint", lang), count: meetings),
             Entry(href: "/projects", title: Strings.text("project.list_title", lang), hint: Strings.text("hub.projects_hint", lang), count: projects),
-        ]))
+        ] + points))
     }
 }

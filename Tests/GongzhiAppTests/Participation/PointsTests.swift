@@ -1,0 +1,195 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import VaporTesting
+@testable import GongzhiApp
+@testable import GongzhiCore
+
+/// Points (issue 28): rules from their date with caps, awards, corrections the other way, a catalogue with stock,
+/// two-phase exchanges, and the ledger's invariants — also under 100 exchanges at once (run on SQLite and PostgreSQL).
+@Suite("Points ledger")
+struct PointsTests {
+    struct Rule: Encodable, Sendable {
+        var communityId: UUID?
+        var earning = "volunteer_hours"
+        var pointsPerUnit: Int? = 10
+        var dailyCap: Int? = 30
+        var monthlyCap: Int? = nil
+        var effectiveFrom: String? = nil
+    }
+
+    struct Award: Encodable, Sendable {
+        var communityId: UUID?
+        var personId: UUID?
+        var earning = "volunteer_hours"
+        var units: Int? = 2
+        var note: String? = "图书室值班"
+        var transferId: UUID? = nil
+    }
+
+    struct Item: Encodable, Sendable {
+        var communityId: UUID?
+        var name: String? = "理发一次"
+        var description: String? = "社区服务站周三上午"
+        var points: Int64? = 15
+        var perPersonLimit: Int? = 1
+    }
+
+    struct Quantity: Encodable, Sendable { var quantity: Int64? }
+    struct Redeem: Encodable, Sendable { var itemId: UUID?; var transferId: UUID? = nil }
+    struct Reason: Encodable, Sendable { var reason: String? }
+
+    static func created<T: Decodable>(_ response: TestingHTTPResponse, _ type: T.Type) throws -> T {
+        #expect(response.status == .created, "\(response.body.string)")
+        return try response.content.decode(T.self)
+    }
+
+    @Test("rules with caps, awards, a correction the other way, an exchange reserved then handed over or cancelled; strangers refused; the stored ledger agrees with the Core")
+    func flow() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            let community = f.communityA.id!
+            var worker = try await TestClient.api(app, as: "worker")
+            var resident = try await TestClient.api(app, as: "resident")
+            let residentUser = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "resident").first())
+            let person = try #require(residentUser.$person.id)
+            // Without a rule nothing is recorded.
+            #expect(try await worker.send(.POST, "/api/v1/points/awards", json: Award(communityId: community, personId: person)).body.string.contains("no_rule"))
+            _ = try Self.created(try await worker.send(.POST, "/api/v1/points/rules", json: Rule(communityId: community)), PointsAPIController.RuleDTO.self)
+            let backdated = try await worker.send(.POST, "/api/v1/points/rules", json: Rule(communityId: community, effectiveFrom: "2020-01-01"))
+            #expect(backdated.status == .unprocessableEntity && backdated.body.string.contains("backdated"))
+            // 2 hours: 20 points; 2 more: cut to the daily cap of 30; then nothing is left today.
+            let first = try Self.created(try await worker.send(.POST, "/api/v1/points/awards", json: Award(communityId: community, personId: person)), PointsAPIController.TransferDTO.self)
+            let second = try Self.created(try await worker.send(.POST, "/api/v1/points/awards", json: Award(communityId: community, personId: person)), PointsAPIController.TransferDTO.self)
+            #expect(first.points == 20 && second.points == 10)
+            #expect(try await worker.send(.POST, "/api/v1/points/awards", json: Award(communityId: community, personId: person)).body.string.contains("cap_reached"))
+            // The same transfer id sent again is the same award, not a second one.
+            let key = UUID()
+            _ = try await worker.send(.POST, "/api/v1/points/rules", json: Rule(communityId: community, earning: "pledge", pointsPerUnit: 5, dailyCap: nil))
+            _ = try await worker.send(.POST, "/api/v1/points/awards", json: Award(communityId: community, personId: person, earning: "pledge", units: 1, transferId: key))
+            _ = try await worker.send(.POST, "/api/v1/points/awards", json: Award(communityId: community, personId: person, earning: "pledge", units: 1, transferId: key))
+            var me = try await resident.send(.GET, "/api/v1/points/me").content.decode(PointsAPIController.MeDTO.self)
+            #expect(me.statement.available == 35 && me.statement.entries.count == 3)
+            // Another community's worker and residents elsewhere: refused.
+            var worker2 = try await TestClient.api(app, as: "worker2")
+            #expect(try await worker2.send(.POST, "/api/v1/points/awards", json: Award(communityId: community, personId: person)).status == .unprocessableEntity)
+            #expect(try await resident.send(.POST, "/api/v1/points/awards", json: Award(communityId: community, personId: person)).status == .forbidden)
+            #expect(try await worker.send(.POST, "/api/v1/points/awards", json: Award(communityId: community, personId: f.personB.id!)).body.string.contains("personId"))
+
+            // The catalogue: an item of 15 points, one per person, two in stock.
+            let item = try Self.created(try await worker.send(.POST, "/api/v1/points/items", json: Item(communityId: community)), PointsAPIController.ItemDTO.self)
+            #expect(try await worker.send(.POST, "/api/v1/points/items/\(item.id)/stock", json: Quantity(quantity: 2)).content.decode(PointsAPIController.StockDTO.self).available == 2)
+            #expect(try await worker2.send(.POST, "/api/v1/points/items/\(item.id)/stock", json: Quantity(quantity: 2)).status == .unprocessableEntity)
+            let reserved = try Self.created(try await resident.send(.POST, "/api/v1/points/redemptions", json: Redeem(itemId: item.id)), PointsAPIController.RedemptionDTO.self)
+            #expect(reserved.state == .reserved)
+            me = try await resident.send(.GET, "/api/v1/points/me").content.decode(PointsAPIController.MeDTO.self)
+            #expect(me.statement.available == 20 && me.statement.reserved == 15 && me.items.first?.available == 1)
+            #expect(try await resident.send(.POST, "/api/v1/points/redemptions", json: Redeem(itemId: item.id)).body.string.contains("limit_reached"))
+            // Handing over: not by another community's worker (404), nor by a grid worker who only sees it (403), nor by the resident.
+            #expect(try await worker2.send(.POST, "/api/v1/points/redemptions/\(reserved.id)/collect").status == .notFound)
+            var grid = try await TestClient.api(app, as: "grid")
+            #expect(try await grid.send(.POST, "/api/v1/points/redemptions/\(reserved.id)/collect").status == .forbidden)
+            #expect(try await resident.send(.POST, "/api/v1/points/redemptions/\(reserved.id)/collect").status == .forbidden)
+            let collected = try await worker.send(.POST, "/api/v1/points/redemptions/\(reserved.id)/collect")
+            #expect(try collected.status == .ok && collected.content.decode(PointsAPIController.RedemptionDTO.self).state == .collected)
+            #expect(try await worker.send(.POST, "/api/v1/points/redemptions/\(reserved.id)/release").body.string.contains("resolved"))
+
+            // A correction takes an award back by a transfer the other way; not more than is left, and once.
+            _ = try Self.created(try await worker.send(.POST, "/api/v1/points/transfers/\(second.id)/correct", json: Reason(reason: "只值班了 1 小时")), PointsAPIController.TransferDTO.self)
+            #expect(try await worker.send(.POST, "/api/v1/points/transfers/\(second.id)/correct", json: Reason(reason: "again")).body.string.contains("already_corrected"))
+            #expect(try await worker.send(.POST, "/api/v1/points/transfers/\(first.id)/correct", json: Reason(reason: "记错人了")).body.string.contains("insufficient"))
+            me = try await resident.send(.GET, "/api/v1/points/me").content.decode(PointsAPIController.MeDTO.self)
+            #expect(me.statement.available == 10)
+
+            // A second item without limit: reserved, then cancelled by the resident; another reserved and let expire.
+            let cheap = try Self.created(try await worker.send(.POST, "/api/v1/points/items", json: Item(communityId: community, name: "鸡蛋一盒", points: 5, perPersonLimit: 0)), PointsAPIController.ItemDTO.self)
+            _ = try await worker.send(.POST, "/api/v1/points/items/\(cheap.id)/stock", json: Quantity(quantity: 5))
+            let cancel = try Self.created(try await resident.send(.POST, "/api/v1/points/redemptions", json: Redeem(itemId: cheap.id)), PointsAPIController.RedemptionDTO.self)
+            #expect(try await resident.send(.POST, "/api/v1/points/redemptions/\(cancel.id)/release").status == .ok)
+            let lapse = try Self.created(try await resident.send(.POST, "/api/v1/points/redemptions", json: Redeem(itemId: cheap.id)), PointsAPIController.RedemptionDTO.self)
+            try await app.db.sql().raw("UPDATE redemptions SET expires_at = \(bind: testNow.addingTimeInterval(-1)) WHERE id = \(bind: lapse.id)").run()
+            #expect(try await Points.expireDue(in: app.context()) == 1)
+            me = try await resident.send(.GET, "/api/v1/points/me").content.decode(PointsAPIController.MeDTO.self)
+            #expect(me.statement.available == 10 && me.statement.reserved == 0 && me.items.first { $0.id == cheap.id }?.available == 5)
+            // The community's totals and the ledger's invariants.
+            let totals = try await worker.send(.GET, "/api/v1/points/communities/\(community)").content.decode(PointsAPIController.CommunityDTO.self).totals
+            #expect(totals.residents == 1 && totals.spent == 15 && totals.available == 10 && totals.reserved == 0)
+            #expect(try await worker2.send(.GET, "/api/v1/points/communities/\(community)").status == .notFound)
+            #expect(try await LedgerStore.check(on: app.db) == [])
+            // Transfers are append-only in the database itself.
+            await #expect(throws: (any Error).self) { try await app.db.sql().raw("UPDATE ledger_transfers SET amount = 1000").run() }
+            await #expect(throws: (any Error).self) { try await app.db.sql().raw("DELETE FROM ledger_transfers").run() }
+        }
+    }
+
+    /// `n` residents of community A with `points` each, and an item of `cost` points with `stock` units.
+    static func residents(_ n: Int, points: Int, item cost: Int64, stock: Int64, app: Application, f: Fixture) async throws -> (actors: [Actor], item: UUID) {
+        let staff = try #require(try await DemoDeliberation.actor("worker", app))
+        let context = app.context(.account(staff))
+        let community = f.communityA.id!
+        _ = try await Points.setRule(communityID: community, earning: .meetingAttendance, pointsPerUnit: points, dailyCap: nil, monthlyCap: nil, from: nil, in: context)
+        var rng = SeededGenerator(seed: 7)
+        var actors: [Actor] = []
+        for index in 0..<n {
+            let number = try ResidentIDNumber(validating: DemoIdentity.idNumber(using: &rng, birthYears: 1950...2000), today: testNow)
+            let person = PersonRecord(orgPath: f.communityA.path, name: "居民\(index)", idNumber: number, phone: nil, cipher: app.gongzhi.cipher)
+            try await person.create(on: app.db)
+            _ = try await Points.award(communityID: community, personID: PersonID(person.id!), earning: .meetingAttendance, units: 1, note: nil, transferID: nil, in: context)
+            actors.append(Actor(userID: AccountID(UUID()), username: "r\(index)", grants: [RoleGrant(role: .resident, path: f.communityA.orgPath)],
+                                personID: PersonID(person.id!)))
+        }
+        let item = try await Points.addItem(communityID: community, name: "电影票", description: nil, points: cost, perPersonLimit: 0, in: context)
+        _ = try await Points.addStock(item.id!, quantity: stock, note: nil, transferID: nil, in: context)
+        return (actors, item.id!)
+    }
+
+    @Test("100 exchanges at once for an item with 10 in stock: exactly 10 reserved, the stock never oversold")
+    func concurrentStock() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            let (actors, item) = try await Self.residents(100, points: 50, item: 20, stock: 10, app: app, f: f)
+            let outcomes = await withTaskGroup(of: String.self) { group in
+                for actor in actors {
+                    group.addTask {
+                        do { _ = try await Points.redeem(item, transferID: nil, in: app.context(.account(actor))); return "ok" }
+                        catch let error as AppError { return error.code } catch { return "\(error)" }
+                    }
+                }
+                var all: [String] = []
+                for await outcome in group { all.append(outcome) }
+                return all
+            }
+            #expect(outcomes.filter { $0 == "ok" }.count == 10, "\(Dictionary(grouping: outcomes, by: { $0 }).mapValues(\.count))")
+            #expect(outcomes.allSatisfy { $0 == "ok" || $0 == "insufficient" })
+            #expect(try await Points.available([item], on: app.db)[item] == 0)
+            #expect(try await RedemptionRecord.query(on: app.db).count() == 10)
+            #expect(try await LedgerStore.check(on: app.db) == [])
+        }
+    }
+
+    @Test("100 exchanges at once by one person with points for 3: exactly 3 reserved, the balance never below zero")
+    func concurrentBalance() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            let (actors, item) = try await Self.residents(1, points: 30, item: 10, stock: 1_000, app: app, f: f)
+            let outcomes = await withTaskGroup(of: String.self) { group in
+                for _ in 0..<100 {
+                    group.addTask {
+                        do { _ = try await Points.redeem(item, transferID: nil, in: app.context(.account(actors[0]))); return "ok" }
+                        catch let error as AppError { return error.code } catch { return "\(error)" }
+                    }
+                }
+                var all: [String] = []
+                for await outcome in group { all.append(outcome) }
+                return all
+            }
+            #expect(outcomes.filter { $0 == "ok" }.count == 3, "\(Dictionary(grouping: outcomes, by: { $0 }).mapValues(\.count))")
+            #expect(outcomes.allSatisfy { $0 == "ok" || $0 == "insufficient" })
+            let account = try #require(try await LedgerAccountRecord.query(on: app.db).filter(\.$personID == actors[0].personID!.uuid).first())
+            #expect(account.balance.available == 0 && account.balance.reserved == 30)
+            #expect(try await Points.available([item], on: app.db)[item] == 997)
+            #expect(try await LedgerStore.check(on: app.db) == [])
+        }
+    }
+}
