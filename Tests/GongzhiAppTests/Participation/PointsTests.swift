@@ -193,3 +193,56 @@ struct PointsTests {
         }
     }
 }
+
+@Suite("Points pages")
+struct PointsPagesTests {
+    @Test("staff set a rule, add an item with stock and record points by a resident's number; the resident exchanges, cancels, and staff hand over; wrong forms shown again")
+    func pages() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            let community = f.communityA.id!.uuidString.lowercased()
+            var worker = try await TestClient.browser(app, as: "worker")
+            #expect(try await worker.send(.GET, "/points/manage").body.string.contains("积分管理"))
+            let rule = try await worker.send(.POST, "/points/manage/rule", form: ["communityId": community, "earning": "volunteer_hours", "pointsPerUnit": "10", "dailyCap": "", "monthlyCap": ""])
+            #expect(rule.status == .seeOther && rule.headers.first(name: .location)?.contains("done=rule") == true, "\(rule.body.string.prefix(300))")
+            let badRule = try await worker.send(.POST, "/points/manage/rule", form: ["communityId": community, "earning": "volunteer_hours", "pointsPerUnit": "多"])
+            #expect(badRule.status == .unprocessableEntity && badRule.body.string.contains("积分管理"))
+            let item = try await worker.send(.POST, "/points/manage/item", form: ["communityId": community, "name": "理发一次", "points": "15", "perPersonLimit": "0", "quantity": "3"])
+            #expect(item.status == .seeOther)
+            let itemID = try #require(try await RewardItemRecord.query(on: app.db).first()?.id)
+            #expect(try await Points.available([itemID], on: app.db)[itemID] == 3)
+            // By the resident's number: a person of community A with a known mobile number.
+            let phone = try MobileNumber(validating: "13912345678")
+            var rng = SeededGenerator(seed: 11)
+            let idNumber = try ResidentIDNumber(validating: DemoIdentity.idNumber(using: &rng, birthYears: 1950...1990), today: testNow)
+            let person = PersonRecord(orgPath: f.communityA.path, name: "王芳", idNumber: idNumber, phone: phone, cipher: app.gongzhi.cipher)
+            try await person.create(on: app.db)
+            let award = try await worker.send(.POST, "/points/manage/award", form: ["communityId": community, "phone": "13912345678", "earning": "volunteer_hours", "units": "2"])
+            #expect(award.status == .seeOther, "\(award.body.string.prefix(300))")
+            #expect(try await LedgerAccountRecord.query(on: app.db).filter(\.$personID == person.id!).first()?.balance.available == 20)
+            let unknown = try await worker.send(.POST, "/points/manage/award", form: ["communityId": community, "phone": "13800000000", "earning": "volunteer_hours", "units": "2"])
+            #expect(unknown.status == .unprocessableEntity && unknown.body.string.contains("aw-phone"))
+
+            // The resident: points recorded through the API, then the exchange by the page.
+            let residentPerson = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "resident").first()?.$person.id)
+            let staff = try #require(try await DemoDeliberation.actor("worker", app))
+            _ = try await Points.award(communityID: f.communityA.id, personID: PersonID(residentPerson), earning: .volunteerHours, units: 4, note: "图书室值班", transferID: nil,
+                                       in: app.context(.account(staff)))
+            var resident = try await TestClient.browser(app, as: "resident")
+            let page = try await resident.send(.GET, "/points").body.string
+            #expect(page.contains("理发一次") && page.contains("+40") && page.contains("图书室值班"))
+            let reserved = try await resident.send(.POST, "/points/redeem", form: ["itemId": itemID.uuidString])
+            #expect(reserved.status == .seeOther && reserved.headers.first(name: .location) == "/points?done=reserved")
+            let mine = try #require(try await RedemptionRecord.query(on: app.db).first())
+            _ = try await resident.send(.GET, "/points")
+            #expect(try await resident.send(.POST, "/points/redemptions/\(mine.id!)/release", form: [:]).headers.first(name: .location) == "/points?done=released")
+            _ = try await resident.send(.GET, "/points")
+            _ = try await resident.send(.POST, "/points/redeem", form: ["itemId": itemID.uuidString])
+            let second = try #require(try await RedemptionRecord.query(on: app.db).filter(\.$state == .reserved).first())
+            _ = try await worker.send(.GET, "/points/manage")
+            let handed = try await worker.send(.POST, "/points/redemptions/\(second.id!)/collect", form: [:])
+            #expect(handed.status == .seeOther && handed.headers.first(name: .location)?.contains("done=collected") == true)
+            #expect(try await LedgerStore.check(on: app.db) == [])
+        }
+    }
+}

@@ -54,6 +54,7 @@ enum DemoDistrictSeeder {
             try await DemoDeliberation.seed(app: app)
             try await DemoParties.seed(app: app)
             try await DemoDisclosure.seed(app: app)
+            try await DemoPoints.seed(app: app)
         }
         return summary
     }

@@ -109,7 +109,7 @@ enum Points {
                                            earnedThisMonth: try await earned(since: DayNumber.start(of: CivilDate(year: today.year, month: today.month, day: 1)!)))
             guard points > 0 else { throw AppError.conflict("cap_reached", field: "units") }
             try await LedgerStore.apply([.init(id: id, book: .points, debit: source.id!, credit: account.id!, amount: Int64(points), code: code,
-                                               note: note.isEmpty ? "\(units)" : note)], by: actor.userID.uuid, now: now, on: db)
+                                               note: note)], by: actor.userID.uuid, now: now, on: db)
             try await context.audit(AuditEvent(action: "points.award", objectType: "person", objectID: person.id!.uuidString.lowercased(),
                                                change: ["earning": earning.rawValue, "points": String(points)]), on: db)
             return try await LedgerTransferRecord.find(id, on: db)!

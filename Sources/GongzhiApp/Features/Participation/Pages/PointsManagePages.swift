@@ -105,7 +105,7 @@ extension PointsPagesController {
             ],
             canManage: canManage,
             pending: reserved.map { PendingRow(id: $0.id!.uuidString.lowercased(), item: itemNames[$0.itemID] ?? "", person: shown(persons[$0.personID]),
-                                               when: Strings.text("points.collect_by", lang).replacingOccurrences(of: "{date}", with: PageDates.minute($0.expiresAt))) },
+                                               when: Strings.text("points.held_until", lang).replacingOccurrences(of: "{date}", with: PageDates.minute($0.expiresAt))) },
             rules: try await PointsAPIController.rules(of: id, today: CivilDate(request.now), on: db).map { rule in
                 let caps = [rule.dailyCap.map { Strings.text("points.daily_cap_of", lang).replacingOccurrences(of: "{n}", with: String($0)) },
                             rule.monthlyCap.map { Strings.text("points.monthly_cap_of", lang).replacingOccurrences(of: "{n}", with: String($0)) }].compactMap { $0 }
