@@ -11,3 +11,9 @@ for (const all of document.querySelectorAll("input.select-all")) {
     for (const box of all.closest("form").querySelectorAll('input[name="ids[]"]')) box.checked = all.checked;
   });
 }
+
+// A print button (the certificate of hours): shown only where the script runs, since it needs it.
+document.querySelectorAll("button[data-print]").forEach(function (button) {
+  button.hidden = false;
+  button.addEventListener("click", function () { window.print(); });
+});

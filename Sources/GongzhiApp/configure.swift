@@ -89,6 +89,8 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: AnnouncementPagesController())
     try app.register(collection: PointsAPIController())
     try app.register(collection: PointsPagesController())
+    try app.register(collection: ActivitiesAPIController())
+    try app.register(collection: ActivityPagesController())
     try app.register(collection: PollPagesController())
     try app.register(collection: DeliberationHubPagesController())
     try app.register(collection: WarningsAPIController())

@@ -109,5 +109,6 @@ enum GongzhiMigrations {
         // Announcements and the disclosure record (issue 28)
         app.migrations.add(CreateAnnouncements())
         app.migrations.add(CreatePointsLedger())
+        app.migrations.add(CreateActivities())
     }
 }

@@ -10,7 +10,7 @@ enum ModelRegistry {
         CaseRecord.self, RectificationRecord.self, CaseEventRecord.self, CasePauseRecord.self, CaseFollowUpRecord.self, CalendarYearRecord.self, VoteNoticeRecord.self, WarningRecord.self, CatalogueVersionRecord.self,
         CatalogueItemRecord.self, CouncilMemberRecord.self, MeetingRecord.self, MeetingDecisionRecord.self, ResourceOfferRecord.self,
         DeliberationPhotoRecord.self, NeedRecord.self, NeedSupportRecord.self, NeedCaseRecord.self, DeliberationSettingsRecord.self,
-        OwnerVoteRecord.self, OwnerVoteVoterRecord.self, OwnerVoteBallotRecord.self, PollRecord.self, PollVoteRecord.self, AnnouncementRecord.self, AnnouncementReadRecord.self, LedgerAccountRecord.self, LedgerTransferRecord.self, PointsRuleRecord.self, RewardItemRecord.self, RedemptionRecord.self, ProjectRecord.self,
+        OwnerVoteRecord.self, OwnerVoteVoterRecord.self, OwnerVoteBallotRecord.self, PollRecord.self, PollVoteRecord.self, AnnouncementRecord.self, AnnouncementReadRecord.self, LedgerAccountRecord.self, LedgerTransferRecord.self, PointsRuleRecord.self, RewardItemRecord.self, RedemptionRecord.self, VolunteerRecord.self, ActivityRecord.self, ActivitySignupRecord.self, ProjectRecord.self,
         ProjectFundingRecord.self, ProjectMilestoneRecord.self, ProjectUpdateRecord.self, ProjectRatingRecord.self, CaseNoticeRecord.self, Open311KeyRecord.self,
         OrgNodeRecord.self, CompoundRecord.self, BuildingRecord.self, HousingUnitRecord.self, HouseholdRecord.self, PersonRecord.self, HouseholdMemberRecord.self, PhoneCodeRecord.self,
         HouseholdJoinRecord.self, CaseDraftRecord.self, PartyProfileRecord.self, PropertyContractRecord.self, PropertySurveyRecord.self, CommitteeMemberRecord.self

@@ -56,6 +56,7 @@ struct PageBase: Encodable {
                 item("/requests/new", "nav.raise", nil)
                 item("/requests", "nav.requests", nil)
                 item("/points", "nav.points", nil)
+                item("/activities", "nav.activities", nil)
                 item("/my-data", "nav.my_data", nil)
             }
             if actor.roles.contains(.resident) || AccessPolicy.allowsAnywhere(.viewDeliberation, actor: actor) {
