@@ -158,6 +158,8 @@ struct AccessMatrixTests {
                     let refused = [401, 403, 404].contains(response.status.code)
                         || (300..<400).contains(response.status.code) && Self.isSignIn(response.headers.first(name: .location) ?? "")
                     cells.append(refused ? "no" : "ok")
+                    // Never a server error, whatever the role sends (a page that fails to render counted as "ok" before).
+                    if response.status.code >= 500 { mismatches.append("\(route.method) \(path) as \(role): \(response.status.code)") }
                     let body = response.body.string
                     // The one answer that must show a full number: a person's copy of their own data (PIPL art. 45),
                     // which holds theirs only (MyDataTests.export checks that nobody else's is in it).
