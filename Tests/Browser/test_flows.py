@@ -387,6 +387,70 @@ class Announcements(unittest.TestCase):
             worker.close()
 
 
+class VolunteerToPoints(unittest.TestCase):
+    """Issue 28: the worker publishes an activity starting soon; the resident signs up, checks in with the code from
+    the link the organiser shows, the organiser confirms the hours, and the resident exchanges the points for an item
+    in stock; the community's calendar is linked and parses as iCalendar lines."""
+
+    def test_volunteer_to_points(self):
+        import datetime
+        beijing = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8)))
+        starts = (beijing + datetime.timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M")
+        ends = (beijing + datetime.timedelta(minutes=15, hours=2)).strftime("%Y-%m-%dT%H:%M")
+        title = "社区花园除草 %d" % int(time.time())
+        worker = Session("worker")
+        try:
+            worker.go("/activities/new")
+            worker.driver.find_element(By.ID, "ac-title").send_keys(title)
+            worker.driver.find_element(By.ID, "ac-place").send_keys("社区花园")
+            worker.driver.execute_script("document.getElementById('ac-starts').value = arguments[0]; document.getElementById('ac-ends').value = arguments[1];", starts, ends)
+            worker.submit("form[action='/activities']")
+            self.assertIn("活动已发布", worker.text())
+            page = worker.driver.current_url.replace(BASE, "").split("?")[0]
+            code = worker.driver.find_element(By.CSS_SELECTOR, ".checkin-code").text.strip()
+            link = worker.driver.find_element(By.PARTIAL_LINK_TEXT, "签到链接").get_attribute("href")
+            self.assertEqual(len(code), 6)
+            worker.shot("activity-organiser")
+        finally:
+            worker.close()
+        resident = Session("resident")
+        try:
+            resident.go(page)
+            resident.submit("form[action$='/signup']")
+            self.assertIn("报名成功", resident.text())
+            calendar = resident.driver.find_element(By.CSS_SELECTOR, "link[rel=alternate][type='text/calendar']").get_attribute("href")
+            resident.driver.get(link)
+            self.assertEqual(resident.driver.find_element(By.ID, "ci-code").get_attribute("value"), code)
+            resident.submit("form[action='/activities/checkin']")
+            self.assertIn("签到成功", resident.text())
+            resident.shot("activity-checked-in")
+        finally:
+            resident.close()
+        ics = urllib.request.urlopen(calendar).read().decode("utf-8")
+        self.assertTrue(ics.startswith("BEGIN:VCALENDAR\r\n") and ics.endswith("END:VCALENDAR\r\n"))
+        self.assertTrue(all(len(line.encode("utf-8")) <= 75 for line in ics.split("\r\n")))
+        self.assertIn(title, ics.replace("\r\n ", ""))
+        worker = Session("worker")
+        try:
+            worker.go(page)
+            worker.submit("form[action$='/confirm']")
+            self.assertIn("时长已确认", worker.text())
+        finally:
+            worker.close()
+        resident = Session("resident")
+        try:
+            resident.go("/points")
+            self.assertIn("志愿服务（" + title + "）", resident.text())
+            before = int(resident.driver.find_element(By.CSS_SELECTOR, ".big-number").text)
+            haircut = resident.driver.find_element(By.XPATH, "//li[.//h3[text()='理发一次']]")
+            resident.click(haircut.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+            self.assertIn("已为您预留", resident.text())
+            self.assertEqual(int(resident.driver.find_element(By.CSS_SELECTOR, ".big-number").text), before - 30)
+            resident.shot("points-after-exchange")
+        finally:
+            resident.close()
+
+
 class Accessibility(unittest.TestCase):
     """axe-core: no critical or serious violation on the main pages, in Chinese and English, normal and elderly."""
 
@@ -446,6 +510,21 @@ class Accessibility(unittest.TestCase):
             self.check(s, [("announcements", "/announcements"), ("announcement", item), ("announcement-new", "/announcements/new")], "announcements")
         finally:
             s.close()
+
+    def test_participation_pages(self):
+        s = Session("resident")
+        try:
+            s.go("/activities")
+            item = s.driver.find_element(By.CSS_SELECTOR, "ul.announcements a[href^='/activities/']").get_attribute("href").replace(BASE, "")
+            self.check(s, [("points", "/points"), ("activities", "/activities"), ("activity", item), ("checkin", "/activities/checkin"),
+                           ("volunteers", "/volunteers"), ("certificate", "/volunteers/certificate")], "participation")
+        finally:
+            s.close()
+        w = Session("worker")
+        try:
+            self.check(w, [("points-manage", "/points/manage"), ("activity-new", "/activities/new"), ("pools", "/volunteers")], "participation-staff")
+        finally:
+            w.close()
 
     def test_party_pages(self):
         s = Session("street")

@@ -55,6 +55,7 @@ enum DemoDistrictSeeder {
             try await DemoParties.seed(app: app)
             try await DemoDisclosure.seed(app: app)
             try await DemoPoints.seed(app: app)
+            try await DemoActivities.seed(app: app)
         }
         return summary
     }

@@ -46,7 +46,7 @@ enum DemoPoints {
               let personID = resident.personID, let person = try await PersonRecord.find(personID.uuid, on: db),
               let community = try await Points.community(of: person, on: db) else { return }
         let staff = app.context(.account(worker))
-        for (earning, points, daily, monthly) in [(PointsRules.Earning.volunteerHours, 10, 40, 200), (.meetingAttendance, 5, nil, 20),
+        for (earning, points, daily, monthly) in [(PointsRules.Earning.volunteerHours, 10, 100, 300), (.meetingAttendance, 5, nil, 20),
                                                    (.validReport, 2, 4, 20), (.pledge, 10, nil, 10)] as [(PointsRules.Earning, Int, Int?, Int?)] {
             _ = try await Points.setRule(communityID: community.id, earning: earning, pointsPerUnit: points, dailyCap: daily, monthlyCap: monthly, from: nil, in: staff)
         }
@@ -63,5 +63,42 @@ enum DemoPoints {
         if let eggs = try await RewardItemRecord.query(on: db).filter(\.$communityID == community.id!).filter(\.$name == "鸡蛋一盒").first() {
             _ = try await Points.redeem(eggs.id!, transferID: nil, in: app.context(.account(resident)))
         }
+    }
+}
+
+/// The demo's volunteer activities: one next week with places, one the day after tomorrow already full, one last
+/// week where the demo resident's hours were confirmed; the resident in the volunteer pool.
+enum DemoActivities {
+    static func seed(app: Application) async throws {
+        let db = app.db
+        guard let worker = try await DemoDeliberation.actor("worker", app), let resident = try await DemoDeliberation.actor("resident", app),
+              let personID = resident.personID, let person = try await PersonRecord.find(personID.uuid, on: db),
+              let community = try await Points.community(of: person, on: db) else { return }
+        let staff = app.context(.account(worker)), own = app.context(.account(resident))
+        let now = app.clock.now
+        let day = 86_400.0
+        func make(_ title: String, _ place: String, _ details: String, in days: Double, hours: Double, capacity: Int) async throws -> ActivityRecord {
+            // Starting at 9:00 Beijing time `days` from today.
+            let start = DayNumber.start(of: CivilDate(now.addingTimeInterval(days * day))).addingTimeInterval(9 * 3600)
+            return try await Activities.create(.init(communityID: community.id, title: title, details: details, place: place, starts: start,
+                                                     ends: start.addingTimeInterval(hours * 3600), capacity: capacity), in: staff)
+        }
+        _ = try await make("社区图书室值班", "社区服务站二楼图书室", "整理图书、借还登记，适合喜欢安静的居民。", in: 7, hours: 3, capacity: 6)
+        _ = try await make("楼道清理日", "各楼楼道", "清理楼道杂物，保持消防通道畅通。手套、袋子社区提供。", in: 2, hours: 2, capacity: 1)
+        let past = try await make("陪伴独居老人", "幸福苑 3 号楼", "上门陪独居老人聊天、读报。", in: 1, hours: 2, capacity: 8)
+        _ = try await Activities.signUp(past.id!, in: own)
+        // Moved back a week, with the resident checked in and out, then the hours confirmed (points by the rule).
+        let start = past.startsAt.addingTimeInterval(-8 * day)
+        past.startsAt = start
+        past.endsAt = start.addingTimeInterval(2 * 3600)
+        try await past.update(on: db)
+        if let signUp = try await ActivitySignupRecord.query(on: db).filter(\.$activityID == past.id!).first() {
+            signUp.signedUpAt = start.addingTimeInterval(-2 * day)
+            signUp.checkedInAt = start.addingTimeInterval(-300)
+            signUp.checkedOutAt = start.addingTimeInterval(2 * 3600)
+            try await signUp.update(on: db)
+            _ = try await Activities.confirm(signUp.id!, hours: 2, in: staff)
+        }
+        _ = try await Activities.register(pool: .volunteer, skills: "陪老人聊天、整理图书", availability: "周末上午", in: own)
     }
 }
