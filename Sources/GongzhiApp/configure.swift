@@ -91,6 +91,7 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: PointsPagesController())
     try app.register(collection: ActivitiesAPIController())
     try app.register(collection: ActivityPagesController())
+    try app.register(collection: DisclosurePagesController())
     try app.register(collection: PollPagesController())
     try app.register(collection: DeliberationHubPagesController())
     try app.register(collection: WarningsAPIController())
