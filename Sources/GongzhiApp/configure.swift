@@ -92,6 +92,8 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: ActivitiesAPIController())
     try app.register(collection: ActivityPagesController())
     try app.register(collection: DisclosurePagesController())
+    try app.register(collection: ConventionsAPIController())
+    try app.register(collection: ConventionPagesController())
     try app.register(collection: PollPagesController())
     try app.register(collection: DeliberationHubPagesController())
     try app.register(collection: WarningsAPIController())

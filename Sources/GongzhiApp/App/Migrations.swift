@@ -110,5 +110,6 @@ enum GongzhiMigrations {
         app.migrations.add(CreateAnnouncements())
         app.migrations.add(CreatePointsLedger())
         app.migrations.add(CreateActivities())
+        app.migrations.add(CreateConventions())
     }
 }

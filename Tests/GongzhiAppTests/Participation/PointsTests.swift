@@ -127,7 +127,7 @@ struct PointsTests {
     static func residents(_ n: Int, points: Int, item cost: Int64, stock: Int64, app: Application, f: Fixture) async throws -> (actors: [Actor], item: UUID) {
         let staff = try #require(try await DemoDeliberation.actor("worker", app))
         let context = app.context(.account(staff))
-        let community = f.communityA.id!
+        let community = OrgNodeID(f.communityA.id!)
         _ = try await Points.setRule(communityID: community, earning: .meetingAttendance, pointsPerUnit: points, dailyCap: nil, monthlyCap: nil, from: nil, in: context)
         var rng = SeededGenerator(seed: 7)
         var actors: [Actor] = []
@@ -226,7 +226,7 @@ struct PointsPagesTests {
             // The resident: points recorded through the API, then the exchange by the page.
             let residentPerson = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "resident").first()?.$person.id)
             let staff = try #require(try await DemoDeliberation.actor("worker", app))
-            _ = try await Points.award(communityID: f.communityA.id, personID: PersonID(residentPerson), earning: .volunteerHours, units: 4, note: "图书室值班", transferID: nil,
+            _ = try await Points.award(communityID: f.communityA.id.map(OrgNodeID.init), personID: PersonID(residentPerson), earning: .volunteerHours, units: 4, note: "图书室值班", transferID: nil,
                                        in: app.context(.account(staff)))
             var resident = try await TestClient.browser(app, as: "resident")
             let page = try await resident.send(.GET, "/points").body.string

@@ -36,6 +36,10 @@ struct DeliberationHubPagesController: RouteCollection {
         let projects = try await Projects.list(actor: actor, offset: 0, limit: 100, on: db).items
             .filter { [.planned, .inProgress, .acceptance].contains($0.state) }.count
         let page = await PageBase.make(for: request, title: Strings.text("nav.deliberation", lang))
+        var conventions = 0
+        if let community = try await DisclosurePagesController.community(request) {
+            conventions = try await Conventions.list(community: community.id!, actor: actor, on: db).filter { $0.state == .consultation }.count
+        }
         // Staff: the points of the community, with the exchanges waiting to be handed over.
         var points: [Entry] = []
         if AccessPolicy.allowsAnywhere(.viewDeliberation, actor: actor),
@@ -49,6 +53,7 @@ struct DeliberationHubPagesController: RouteCollection {
             Entry(href: "/polls", title: Strings.text("poll.list_title", lang), hint: Strings.text("hub.polls_hint", lang), count: polls),
             Entry(href: "/council", title: Strings.text("council.title", lang), hint: Strings.text("hub.council_hint", lang), count: meetings),
             Entry(href: "/projects", title: Strings.text("project.list_title", lang), hint: Strings.text("hub.projects_hint", lang), count: projects),
+            Entry(href: "/conventions", title: Strings.text("convention.title", lang), hint: Strings.text("hub.convention_hint", lang), count: conventions),
         ] + points))
     }
 }

@@ -48,18 +48,18 @@ enum DemoPoints {
         let staff = app.context(.account(worker))
         for (earning, points, daily, monthly) in [(PointsRules.Earning.volunteerHours, 10, 100, 300), (.meetingAttendance, 5, nil, 20),
                                                    (.validReport, 2, 4, 20), (.pledge, 10, nil, 10)] as [(PointsRules.Earning, Int, Int?, Int?)] {
-            _ = try await Points.setRule(communityID: community.id, earning: earning, pointsPerUnit: points, dailyCap: daily, monthlyCap: monthly, from: nil, in: staff)
+            _ = try await Points.setRule(communityID: community.id.map(OrgNodeID.init), earning: earning, pointsPerUnit: points, dailyCap: daily, monthlyCap: monthly, from: nil, in: staff)
         }
         for (name, description, points, limit, stock) in [
             ("理发一次", "社区服务站每周三上午，志愿者理发师。", 30, 2, 20), ("鸡蛋一盒", "爱心超市提供，十枚装。", 20, 0, 50),
             ("社区食堂午餐券", "老年助餐点，一次午餐。", 15, 0, 100), ("家电清洗一次", "共建单位提供：油烟机或空调清洗一次。", 120, 1, 5),
         ] as [(String, String, Int64, Int, Int64)] {
-            let item = try await Points.addItem(communityID: community.id, name: name, description: description, points: points, perPersonLimit: limit, in: staff)
+            let item = try await Points.addItem(communityID: community.id.map(OrgNodeID.init), name: name, description: description, points: points, perPersonLimit: limit, in: staff)
             _ = try await Points.addStock(item.id!, quantity: stock, note: "", transferID: nil, in: staff)
         }
-        _ = try await Points.award(communityID: community.id, personID: personID, earning: .volunteerHours, units: 4, note: "社区图书室值班", transferID: nil, in: staff)
-        _ = try await Points.award(communityID: community.id, personID: personID, earning: .meetingAttendance, units: 1, note: "楼门议事会", transferID: nil, in: staff)
-        _ = try await Points.award(communityID: community.id, personID: personID, earning: .validReport, units: 1, note: "", transferID: nil, in: staff)
+        _ = try await Points.award(communityID: community.id.map(OrgNodeID.init), personID: personID, earning: .volunteerHours, units: 4, note: "社区图书室值班", transferID: nil, in: staff)
+        _ = try await Points.award(communityID: community.id.map(OrgNodeID.init), personID: personID, earning: .meetingAttendance, units: 1, note: "楼门议事会", transferID: nil, in: staff)
+        _ = try await Points.award(communityID: community.id.map(OrgNodeID.init), personID: personID, earning: .validReport, units: 1, note: "", transferID: nil, in: staff)
         if let eggs = try await RewardItemRecord.query(on: db).filter(\.$communityID == community.id!).filter(\.$name == "鸡蛋一盒").first() {
             _ = try await Points.redeem(eggs.id!, transferID: nil, in: app.context(.account(resident)))
         }

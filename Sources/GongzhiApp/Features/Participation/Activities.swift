@@ -197,7 +197,7 @@ enum Activities {
         guard let hours, (1...Activity.maxHours(starts: activity.startsAt, ends: activity.endsAt)).contains(hours) else { throw AppError.invalid("hours", "out_of_range") }
         // The points first, under an id derived from the sign-up (a retry finds them).
         do {
-            _ = try await Points.award(communityID: activity.communityID, personID: PersonID(signUp.personID), earning: .volunteerHours, units: hours,
+            _ = try await Points.award(communityID: OrgNodeID(activity.communityID), personID: PersonID(signUp.personID), earning: .volunteerHours, units: hours,
                                        note: activity.title, transferID: LedgerStore.derivedID(signUpID, "hours"), in: context)
         } catch let error as AppError where error.code == "no_rule" || error.code == "cap_reached" {
             // Hours count even when no points are due.

@@ -35,13 +35,13 @@ enum Points {
     }
 
     /// A new rule for one way of earning, in force from `from` (today when not given), never backwards.
-    static func setRule(communityID: UUID?, earning: PointsRules.Earning?, pointsPerUnit: Int?, dailyCap: Int?, monthlyCap: Int?, from: CivilDate?,
+    static func setRule(communityID: OrgNodeID?, earning: PointsRules.Earning?, pointsPerUnit: Int?, dailyCap: Int?, monthlyCap: Int?, from: CivilDate?,
                         in context: UseCaseContext) async throws -> PointsRuleRecord {
         let actor = try context.account()
         try requireRunsSomeCommunity(actor)
         let today = CivilDate(context.now)
         return try await context.write { db in
-            let community = try await DeliberationScope.managedCommunity(communityID, actor: actor, on: db)
+            let community = try await DeliberationScope.managedCommunity(communityID?.uuid, actor: actor, on: db)
             guard let earning else { throw AppError.invalid("earning", "required") }
             guard let pointsPerUnit else { throw AppError.invalid("pointsPerUnit", "required") }
             let rule: PointsRules.Rule
@@ -77,43 +77,64 @@ enum Points {
     // MARK: Earning
 
     /// Credits a resident of the community with points for `units` of `earning` by the rule in force today, cut by
-    /// its caps (409 `cap_reached` when nothing is left today or this month; 409 `no_rule` without a rule).
-    static func award(communityID: UUID?, personID: PersonID, earning: PointsRules.Earning?, units: Int?, note raw: String?, transferID: UUID?,
+    /// its caps (409 `cap_reached` when nothing is left today or this month; 409 `no_rule` without a rule). Staff who
+    /// run the community confirm it.
+    static func award(communityID: OrgNodeID?, personID: PersonID, earning: PointsRules.Earning?, units: Int?, note raw: String?, transferID: UUID?,
                       in context: UseCaseContext) async throws -> LedgerTransferRecord {
         let actor = try context.account()
         try requireRunsSomeCommunity(actor)
         let now = context.now
         let id = transferID ?? UUID()
         return try await context.write { db in
-            let community = try await DeliberationScope.managedCommunity(communityID, actor: actor, on: db)
+            let community = try await DeliberationScope.managedCommunity(communityID?.uuid, actor: actor, on: db)
             guard let earning else { throw AppError.invalid("earning", "required") }
             guard let units, (1...1_000).contains(units) else { throw AppError.invalid("units", "out_of_range") }
             let note = try Validate.text(raw, field: "note", limit: 200)
-            guard let person = try await PersonRecord.find(personID.uuid, on: db), try await Self.community(of: person, on: db)?.id == community.id else {
-                throw AppError.invalid("personId", "not_found")
-            }
-            if let done = try await LedgerTransferRecord.find(id, on: db) { return done }
-            let today = CivilDate(now)
-            guard let rule = PointsRules.inForce(earning, on: today, among: try await rules(of: community.id!, on: db).compactMap(\.core)) else {
-                throw AppError.conflict("no_rule", field: "earning")
-            }
-            let account = try await LedgerStore.account(personKey(community.id!, person.id!), book: .points, community: community, person: person.id,
-                                                        guarded: true, now: now, on: db)
-            let source = try await LedgerStore.account(earnedKey(community.id!, earning.rawValue), book: .points, community: community, guarded: false, now: now, on: db)
-            let code = LedgerTransferRecord.Code(rawValue: earning.rawValue)!
-            func earned(since start: Date) async throws -> Int {
-                Int(try await LedgerTransferRecord.query(on: db).filter(\.$creditAccountID == account.id!).filter(\.$code == code)
-                    .filter(\.$createdAt >= start).all().reduce(0) { $0 + $1.amount })
-            }
-            let points = PointsRules.award(units: units, rule: rule, earnedToday: try await earned(since: DayNumber.start(of: today)),
-                                           earnedThisMonth: try await earned(since: DayNumber.start(of: CivilDate(year: today.year, month: today.month, day: 1)!)))
-            guard points > 0 else { throw AppError.conflict("cap_reached", field: "units") }
-            try await LedgerStore.apply([.init(id: id, book: .points, debit: source.id!, credit: account.id!, amount: Int64(points), code: code,
-                                               note: note)], by: actor.userID.uuid, now: now, on: db)
-            try await context.audit(AuditEvent(action: "points.award", objectType: "person", objectID: person.id!.uuidString.lowercased(),
-                                               change: ["earning": earning.rawValue, "points": String(points)]), on: db)
-            return try await LedgerTransferRecord.find(id, on: db)!
+            return try await credit(community: community, personID: personID, earning: earning, units: units, note: note, id: id,
+                                    by: actor.userID.uuid, now: now, in: context, on: db)
         }
+    }
+
+    /// What a rule gives without anyone confirming it (a pledge to the convention): the same crediting, as the
+    /// system; the caller checked that the person may earn it.
+    static func credit(communityID: OrgNodeID, personID: PersonID, earning: PointsRules.Earning, units: Int, note: String, transferID: UUID,
+                       in context: UseCaseContext) async throws -> LedgerTransferRecord {
+        let now = context.now
+        return try await context.write { db in
+            guard let community = try await OrgNodeRecord.find(communityID.uuid, on: db) else { throw AppError.notFound }
+            return try await credit(community: community, personID: personID, earning: earning, units: units, note: note, id: transferID,
+                                    by: nil, now: now, in: context, on: db)
+        }
+    }
+
+    /// Credits in the caller's transaction: the person must live in the community; a transfer already stored under
+    /// `id` is answered as it is.
+    static func credit(community: OrgNodeRecord, personID: PersonID, earning: PointsRules.Earning, units: Int, note: String, id: UUID, by userID: UUID?,
+                       now: Date, in context: UseCaseContext, on db: any Database) async throws -> LedgerTransferRecord {
+        guard let person = try await PersonRecord.find(personID.uuid, on: db), try await Self.community(of: person, on: db)?.id == community.id else {
+            throw AppError.invalid("personId", "not_found")
+        }
+        if let done = try await LedgerTransferRecord.find(id, on: db) { return done }
+        let today = CivilDate(now)
+        guard let rule = PointsRules.inForce(earning, on: today, among: try await rules(of: community.id!, on: db).compactMap(\.core)) else {
+            throw AppError.conflict("no_rule", field: "earning")
+        }
+        let account = try await LedgerStore.account(personKey(community.id!, person.id!), book: .points, community: community, person: person.id,
+                                                    guarded: true, now: now, on: db)
+        let source = try await LedgerStore.account(earnedKey(community.id!, earning.rawValue), book: .points, community: community, guarded: false, now: now, on: db)
+        let code = LedgerTransferRecord.Code(rawValue: earning.rawValue)!
+        func earned(since start: Date) async throws -> Int {
+            Int(try await LedgerTransferRecord.query(on: db).filter(\.$creditAccountID == account.id!).filter(\.$code == code)
+                .filter(\.$createdAt >= start).all().reduce(0) { $0 + $1.amount })
+        }
+        let points = PointsRules.award(units: units, rule: rule, earnedToday: try await earned(since: DayNumber.start(of: today)),
+                                       earnedThisMonth: try await earned(since: DayNumber.start(of: CivilDate(year: today.year, month: today.month, day: 1)!)))
+        guard points > 0 else { throw AppError.conflict("cap_reached", field: "units") }
+        try await LedgerStore.apply([.init(id: id, book: .points, debit: source.id!, credit: account.id!, amount: Int64(points), code: code, note: note)],
+                                    by: userID, now: now, on: db)
+        try await context.audit(AuditEvent(action: "points.award", objectType: "person", objectID: person.id!.uuidString.lowercased(),
+                                           change: ["earning": earning.rawValue, "points": String(points)]), on: db)
+        return try await LedgerTransferRecord.find(id, on: db)!
     }
 
     /// Takes back a wrong award by a transfer the other way (once; 409 `insufficient` when the points were spent).
@@ -140,13 +161,13 @@ enum Points {
 
     // MARK: What points buy
 
-    static func addItem(communityID: UUID?, name raw: String?, description: String?, points: Int64?, perPersonLimit: Int?,
+    static func addItem(communityID: OrgNodeID?, name raw: String?, description: String?, points: Int64?, perPersonLimit: Int?,
                         in context: UseCaseContext) async throws -> RewardItemRecord {
         let actor = try context.account()
         try requireRunsSomeCommunity(actor)
         let now = context.now
         return try await context.write { db in
-            let community = try await DeliberationScope.managedCommunity(communityID, actor: actor, on: db)
+            let community = try await DeliberationScope.managedCommunity(communityID?.uuid, actor: actor, on: db)
             let name = try Validate.name(raw, field: "name")
             let details = try Validate.text(description, field: "description", limit: 1_000)
             guard let points, (1...100_000).contains(points) else { throw AppError.invalid("points", "out_of_range") }

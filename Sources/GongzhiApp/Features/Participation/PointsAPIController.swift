@@ -183,7 +183,7 @@ struct PointsAPIController: RouteCollection {
             guard let day = CivilDate(iso: raw) else { throw AppError.invalid("effectiveFrom") }
             from = day
         }
-        let record = try await Points.setRule(communityID: body.communityId, earning: body.earning, pointsPerUnit: body.pointsPerUnit, dailyCap: body.dailyCap,
+        let record = try await Points.setRule(communityID: body.communityId.map(OrgNodeID.init), earning: body.earning, pointsPerUnit: body.pointsPerUnit, dailyCap: body.dailyCap,
                                               monthlyCap: body.monthlyCap, from: from, in: request.context)
         return try await RuleDTO(record, inForce: record.effectiveFrom <= CivilDate(request.now).description).encodeResponse(status: .created, for: request)
     }
@@ -216,7 +216,7 @@ struct PointsAPIController: RouteCollection {
         try Points.requireRunsSomeCommunity(actor)
         let body = try request.content.decode(AwardBody.self)
         guard let person = body.personId else { throw AppError.invalid("personId", "required") }
-        let record = try await Points.award(communityID: body.communityId, personID: PersonID(person), earning: body.earning, units: body.units,
+        let record = try await Points.award(communityID: body.communityId.map(OrgNodeID.init), personID: PersonID(person), earning: body.earning, units: body.units,
                                             note: body.note, transferID: body.transferId, in: request.context)
         return try await TransferDTO(record).encodeResponse(status: .created, for: request)
     }
@@ -245,7 +245,7 @@ struct PointsAPIController: RouteCollection {
         let actor = try request.requireActor()
         try Points.requireRunsSomeCommunity(actor)
         let body = try request.content.decode(ItemBody.self)
-        let item = try await Points.addItem(communityID: body.communityId, name: body.name, description: body.description, points: body.points,
+        let item = try await Points.addItem(communityID: body.communityId.map(OrgNodeID.init), name: body.name, description: body.description, points: body.points,
                                             perPersonLimit: body.perPersonLimit, in: request.context)
         return try await ItemDTO(id: item.id!, name: item.name, description: item.details, points: item.points, perPersonLimit: item.perPersonLimit, available: 0)
             .encodeResponse(status: .created, for: request)

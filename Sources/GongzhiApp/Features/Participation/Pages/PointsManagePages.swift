@@ -152,7 +152,7 @@ extension PointsPagesController {
             guard let phone = try? MobileNumber(validating: form.phone ?? "") else { throw AppError.invalid("phone") }
             let found = try await PeopleChanges.lookup(idNumber: nil, phone: phone, actor: actor, on: request.db, cipher: request.gongzhi.cipher)
             guard found.count == 1, let person = found.first else { throw AppError.invalid("phone", "not_found") }
-            _ = try await Points.award(communityID: community, personID: PersonID(person.id!), earning: form.earning.flatMap(PointsRules.Earning.init(rawValue:)),
+            _ = try await Points.award(communityID: community.map(OrgNodeID.init), personID: PersonID(person.id!), earning: form.earning.flatMap(PointsRules.Earning.init(rawValue:)),
                                        units: form.units.flatMap { Int($0) }, note: form.note, transferID: nil, in: request.context)
         }
     }
@@ -179,7 +179,7 @@ extension PointsPagesController {
                 guard let day = CivilDate(iso: raw) else { throw AppError.invalid("effectiveFrom") }
                 from = day
             }
-            _ = try await Points.setRule(communityID: community, earning: form.earning.flatMap(PointsRules.Earning.init(rawValue:)),
+            _ = try await Points.setRule(communityID: community.map(OrgNodeID.init), earning: form.earning.flatMap(PointsRules.Earning.init(rawValue:)),
                                          pointsPerUnit: try number(form.pointsPerUnit, "pointsPerUnit"), dailyCap: try number(form.dailyCap, "dailyCap"),
                                          monthlyCap: try number(form.monthlyCap, "monthlyCap"), from: from, in: request.context)
         }
@@ -197,7 +197,7 @@ extension PointsPagesController {
     @Sendable func item(_ request: Request) async throws -> Response {
         try await staffForm(request, done: "item") { _, community in
             let form = try request.content.decode(ItemForm.self)
-            let item = try await Points.addItem(communityID: community, name: form.name, description: form.description, points: form.points.flatMap { Int64($0) },
+            let item = try await Points.addItem(communityID: community.map(OrgNodeID.init), name: form.name, description: form.description, points: form.points.flatMap { Int64($0) },
                                                 perPersonLimit: form.perPersonLimit.flatMap { $0.isEmpty ? 0 : Int($0) }, in: request.context)
             if let quantity = form.quantity.flatMap({ Int64($0) }), quantity > 0 {
                 _ = try await Points.addStock(item.id!, quantity: quantity, note: "", transferID: nil, in: request.context)
