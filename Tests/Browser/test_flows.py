@@ -516,13 +516,17 @@ class Accessibility(unittest.TestCase):
         try:
             s.go("/activities")
             item = s.driver.find_element(By.CSS_SELECTOR, "ul.announcements a[href^='/activities/']").get_attribute("href").replace(BASE, "")
+            s.go("/conventions")
+            convention = s.driver.find_element(By.CSS_SELECTOR, "ul.announcements a[href^='/conventions/']").get_attribute("href").replace(BASE, "")
             self.check(s, [("points", "/points"), ("activities", "/activities"), ("activity", item), ("checkin", "/activities/checkin"),
-                           ("volunteers", "/volunteers"), ("certificate", "/volunteers/certificate")], "participation")
+                           ("volunteers", "/volunteers"), ("certificate", "/volunteers/certificate"), ("conventions", "/conventions"),
+                           ("convention", convention), ("disclosure", "/disclosure")], "participation")
         finally:
             s.close()
         w = Session("worker")
         try:
-            self.check(w, [("points-manage", "/points/manage"), ("activity-new", "/activities/new"), ("pools", "/volunteers")], "participation-staff")
+            self.check(w, [("points-manage", "/points/manage"), ("activity-new", "/activities/new"), ("pools", "/volunteers"),
+                           ("convention-new", "/conventions/new")], "participation-staff")
         finally:
             w.close()
 

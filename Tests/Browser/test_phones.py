@@ -225,13 +225,14 @@ class NothingScrollsSideways(unittest.TestCase):
 
     pages = {
         "resident": ["/", "/requests", "/requests/new", "/board", "/track", "/needs", "/polls", "/votes", "/deliberation", "/projects",
-                     "/council", "/account/security", "/me/data", "/announcements", "/points", "/activities", "/activities/checkin", "/volunteers", "/volunteers/certificate"],
-        "worker": ["/", "/workbench", "/workbench?stage=new", "/joins", "/window", "/people", "/org", "/needs", "/rectifications", "/import", "/polls/new", "/votes/new", "/announcements", "/announcements/new", "/points/manage", "/activities/new", "/volunteers"],
+                     "/council", "/account/security", "/me/data", "/announcements", "/points", "/activities", "/activities/checkin", "/volunteers", "/volunteers/certificate", "/conventions", "/disclosure"],
+        "worker": ["/", "/workbench", "/workbench?stage=new", "/joins", "/window", "/people", "/org", "/needs", "/rectifications", "/import", "/polls/new", "/votes/new", "/announcements", "/announcements/new", "/points/manage", "/activities/new", "/volunteers", "/conventions/new"],
         "street": ["/", "/dashboard", "/supervise", "/rectifications"],
         "auditor": ["/audit"],
         "admin": ["/accounts"],
     }
-    objects = {"resident": [("/requests", "a[href^='/requests/']"), ("/announcements", "ul.announcements a[href^='/announcements/']")],
+    objects = {"resident": [("/requests", "a[href^='/requests/']"), ("/announcements", "ul.announcements a[href^='/announcements/']"),
+                            ("/conventions", "ul.announcements a[href^='/conventions/']")],
                "worker": [("/workbench?all=1", "a[href^='/cases/']"), ("/people", "a[href^='/people/']")]}
 
     def test_every_page_fits(self):

@@ -56,6 +56,7 @@ enum DemoDistrictSeeder {
             try await DemoDisclosure.seed(app: app)
             try await DemoPoints.seed(app: app)
             try await DemoActivities.seed(app: app)
+            try await DemoConvention.seed(app: app)
         }
         return summary
     }

@@ -102,3 +102,29 @@ enum DemoActivities {
         _ = try await Activities.register(pool: .volunteer, skills: "陪老人聊天、整理图书", availability: "周末上午", in: own)
     }
 }
+
+/// The demo's residents' convention: adopted after comments, with the demo resident's pledge.
+enum DemoConvention {
+    static func seed(app: Application) async throws {
+        let db = app.db
+        guard let worker = try await DemoDeliberation.actor("worker", app), let resident = try await DemoDeliberation.actor("resident", app),
+              let personID = resident.personID, let person = try await PersonRecord.find(personID.uuid, on: db),
+              let community = try await Points.community(of: person, on: db) else { return }
+        let staff = app.context(.account(worker)), own = app.context(.account(resident))
+        let text = """
+            一、爱护公共环境，垃圾分类投放，不在楼道堆放杂物。
+            二、文明养犬，出门牵绳，及时清理犬只粪便。
+            三、不高空抛物，不私拉电线给电动车充电。
+            四、邻里互助，关心独居老人和困难家庭。
+            五、积极参加社区议事和志愿服务。
+            """
+        let convention = try await Conventions.create(communityID: community.id.map(OrgNodeID.init), title: "\(community.name)居民公约", text: text, in: staff)
+        _ = try await Conventions.step(convention.id!, .init(step: .consult, text: nil, note: nil, until: app.clock.now.addingTimeInterval(14 * 86_400), basis: nil, link: nil), in: staff)
+        let comment = try await Conventions.comment(convention.id!, text: "建议加上：装修不在午休时间施工。", in: own)
+        _ = try await Conventions.moderate(comment.id!, publish: true, reason: nil, in: staff)
+        _ = try await Conventions.step(convention.id!, .init(step: .revise, text: text + "\n六、装修施工避开午休和夜间。", note: "采纳居民意见，加了第六条", until: nil, basis: nil, link: nil), in: staff)
+        _ = try await Conventions.step(convention.id!, .init(step: .adopt, text: nil, note: nil, until: nil,
+                                                             basis: "社区居民代表会议表决通过（到会 45 人，同意 41 人）", link: nil), in: staff)
+        _ = try await Conventions.pledge(convention.id!, in: own)
+    }
+}
