@@ -246,3 +246,48 @@ struct PointsPagesTests {
         }
     }
 }
+
+@Suite("Points ledger: review findings")
+struct PointsReviewTests {
+    @Test("a community with points rules, accounts and exchanges moves to another street; the ledger still adds up")
+    func communityMoves() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            let (_, _) = try await PointsTests.residents(2, points: 10, item: 5, stock: 3, app: app, f: f)
+            let streetB = try #require(f.communityB.$parent.id)
+            var admin = try await TestClient.api(app, as: "admin")
+            let moved = try await admin.send(.POST, "/api/v1/org/nodes/\(f.communityA.id!)/move", json: ["parentId": streetB])
+            #expect(moved.status == .ok, "\(moved.body.string)")
+            let community = try #require(try await OrgNodeRecord.find(f.communityA.id!, on: app.db))
+            #expect(try await PointsRuleRecord.query(on: app.db).all().allSatisfy { $0.orgPath == community.path })
+            #expect(try await LedgerStore.check(on: app.db) == [])
+        }
+    }
+
+    @Test("20 awards at once for one person stay within the daily cap; a transfer id of another award is refused, not answered")
+    func capsUnderConcurrency() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            let (actors, _) = try await PointsTests.residents(2, points: 1, item: 1, stock: 1, app: app, f: f)
+            let staff = try #require(try await DemoDeliberation.actor("worker", app))
+            let context = app.context(.account(staff))
+            let community = OrgNodeID(f.communityA.id!)
+            _ = try await Points.setRule(communityID: community, earning: .volunteerHours, pointsPerUnit: 10, dailyCap: 30, monthlyCap: nil, from: nil, in: context)
+            let person = actors[0].personID!
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<20 {
+                    group.addTask { _ = try? await Points.award(communityID: community, personID: person, earning: .volunteerHours, units: 2, note: nil, transferID: nil, in: context) }
+                }
+            }
+            let account = try #require(try await LedgerAccountRecord.query(on: app.db).filter(\.$personID == person.uuid).first())
+            let earned = try await LedgerTransferRecord.query(on: app.db).filter(\.$creditAccountID == account.id!).filter(\.$code == .volunteerHours).all()
+            #expect(earned.reduce(0) { $0 + $1.amount } == 30, "\(earned.map(\.amount))")
+            // Someone else's award id: refused, and nothing credited to the second person.
+            let other = actors[1].personID!
+            await #expect(throws: AppError.self) {
+                _ = try await Points.award(communityID: community, personID: other, earning: .volunteerHours, units: 1, note: nil, transferID: earned[0].id, in: context)
+            }
+            #expect(try await LedgerStore.check(on: app.db) == [])
+        }
+    }
+}

@@ -5,10 +5,26 @@ import GongzhiCore
 
 /// A community's disclosure record (`DisclosureRecord` in Core), gathered from what each part has made public:
 /// public announcements (not withdrawn), published council meetings and their decisions, project progress reports,
-/// owners' votes' published results, and the month's points. Public, like the noticeboard at the community's door:
-/// it holds nothing that was not already published, and no one's name or number.
+/// owners' votes' published results, and the month's points. It holds nothing that was not already published, and
+/// no one's name or number; each reader sees what they could already see elsewhere (`Reader`).
 enum DisclosureBook {
-    static func entries(community: OrgNodeRecord, from: Date, to: Date, now: Date, lang: Lang, on db: any Database) async throws -> [DisclosureRecord.Entry] {
+    /// Who reads: anyone sees the public announcements and the points (the noticeboard at the community's door, the
+    /// feed); the community's residents and staff also its meetings and projects; owners' vote results go to the
+    /// compound's residents and to staff.
+    enum Reader: Sendable {
+        case anyone
+        case resident(compounds: Set<UUID>)
+        case staff
+    }
+
+    static func reader(_ actor: Actor?, of community: OrgNodeRecord, on db: any Database) async throws -> Reader {
+        guard let actor else { return .anyone }
+        if AccessPolicy.reaches(.viewDeliberation, actor: actor, place: community.orgPath) { return .staff }
+        let homes = try await Announcements.homes(of: actor, on: db).filter { $0.community == community.id!.uuidString }
+        return homes.isEmpty ? .anyone : .resident(compounds: Set(homes.compactMap { UUID(uuidString: $0.compound) }))
+    }
+
+    static func entries(community: OrgNodeRecord, from: Date, to: Date, now: Date, reader: Reader, lang: Lang, on db: any Database) async throws -> [DisclosureRecord.Entry] {
         let id = community.id!
         var entries: [DisclosureRecord.Entry] = []
         let announcements = try await AnnouncementRecord.query(on: db).filter(\.$communityID == id).filter(\.$isPublic == true).filter(\.$withdrawnAt == nil)
@@ -17,6 +33,7 @@ enum DisclosureBook {
             entries.append(.init(id: a.id!.uuidString, kind: .announcement, at: a.publishFrom, title: a.title, detail: String(a.body.prefix(140)),
                                  link: "/announcements/\(a.id!.uuidString.lowercased())"))
         }
+        guard !reader.isAnyone else { return entries }
         let meetings = try await MeetingRecord.query(on: db).filter(\.$communityID == id).filter(\.$publishedAt != nil)
             .filter(\.$publishedAt >= from).filter(\.$publishedAt < to).all()
         let decisions = meetings.isEmpty ? [] : try await MeetingDecisionRecord.query(on: db).filter(\.$meetingID ~~ meetings.compactMap(\.id)).all()
@@ -34,6 +51,7 @@ enum DisclosureBook {
             }
         }
         for v in try await OwnerVoteRecord.query(on: db).filter(\.$orgPath == community.path).filter(\.$state == .closed).filter(\.$closedAt >= from).filter(\.$closedAt < to).all() {
+            if case .resident(let compounds) = reader, !compounds.contains(v.$compound.id) { continue }
             guard let tally = OwnerVoteTallyDTO.decode(v.resultJSON) else { continue }
             let detail = Strings.text(tally.passed ? "vote.passed" : "vote.failed", lang) + " · "
                 + Strings.text("disclosure.vote_turnout", lang).replacingOccurrences(of: "{n}", with: String(tally.participatingHeadcount))
@@ -59,5 +77,12 @@ enum DisclosureBook {
             .replacingOccurrences(of: "{exchanged}", with: String(exchanged))
         return .init(id: "points-\(DisclosureRecord.Month(from))", kind: .points, at: min(now, to.addingTimeInterval(-1)), title: Strings.text("disclosure.points_title", lang),
                      detail: detail, link: nil)
+    }
+}
+
+extension DisclosureBook.Reader {
+    var isAnyone: Bool {
+        if case .anyone = self { return true }
+        return false
     }
 }

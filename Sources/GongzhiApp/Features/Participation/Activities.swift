@@ -15,10 +15,11 @@ enum Activities {
         return (person, community)
     }
 
-    /// Whether `actor` runs the activity: its organiser, or staff who run the community's deliberation.
+    /// Whether `actor` runs the activity: staff who run the community's deliberation now (its organiser was one when
+    /// they published it; one whose role has gone no longer runs it).
     static func manages(_ actor: Actor?, _ activity: ActivityRecord) -> Bool {
         guard let actor else { return false }
-        return actor.userID.uuid == activity.organiserID || AccessPolicy.allows(.manageDeliberation, actor: actor, at: OrgPath(activity.orgPath) ?? .root)
+        return AccessPolicy.allows(.manageDeliberation, actor: actor, at: OrgPath(activity.orgPath) ?? .root)
     }
 
     static func find(_ id: UUID, on db: any Database) async throws -> ActivityRecord {
@@ -121,7 +122,7 @@ enum Activities {
             signUp.activityID = id
             signUp.personID = person.id!
             signUp.signedUpAt = now
-            try await signUp.create(on: db)
+            do { try await signUp.create(on: db) } catch let error as any DatabaseError where error.isConstraintFailure { throw AppError.conflict("already_signed_up") }
             return signUp
         }
     }
@@ -183,34 +184,29 @@ enum Activities {
         }
     }
 
-    /// The organiser confirms a participant's hours (at most the activity's length, once): the community's rule for
-    /// volunteer hours credits the points (none without a rule, fewer past its caps), the hours count in any case.
+    /// The organiser confirms a participant's hours (at most the activity's length, once), and in the same
+    /// transaction the community's rule for volunteer hours credits the points (none without a rule, fewer past its
+    /// caps; the hours count in any case).
     static func confirm(_ signUpID: UUID, hours: Int?, in context: UseCaseContext) async throws -> ActivitySignupRecord {
         let actor = try context.account()
         let now = context.now
-        let db = context.db
-        guard let signUp = try await ActivitySignupRecord.find(signUpID, on: db) else { throw AppError.notFound }
-        let activity = try await find(signUp.activityID, on: db)
-        guard manages(actor, activity) else { throw AppError.forbidden }
-        guard signUp.hours == nil else { throw AppError.conflict("already_confirmed") }
-        guard signUp.checkedInAt != nil else { throw AppError.conflict("not_checked_in") }
-        guard let hours, (1...Activity.maxHours(starts: activity.startsAt, ends: activity.endsAt)).contains(hours) else { throw AppError.invalid("hours", "out_of_range") }
-        // The points first, under an id derived from the sign-up (a retry finds them).
-        do {
-            _ = try await Points.award(communityID: OrgNodeID(activity.communityID), personID: PersonID(signUp.personID), earning: .volunteerHours, units: hours,
-                                       note: activity.title, transferID: LedgerStore.derivedID(signUpID, "hours"), in: context)
-        } catch let error as AppError where error.code == "no_rule" || error.code == "cap_reached" {
-            // Hours count even when no points are due.
-        }
         return try await context.write { db in
-            guard let row = try await ActivitySignupRecord.find(signUpID, on: db), row.hours == nil else { throw AppError.conflict("already_confirmed") }
-            row.hours = hours
-            row.confirmedBy = actor.userID.uuid
-            row.confirmedAt = now
-            try await row.update(on: db)
+            guard let signUp = try await ActivitySignupRecord.find(signUpID, on: db) else { throw AppError.notFound }
+            let activity = try await find(signUp.activityID, on: db)
+            guard manages(actor, activity) else { throw AppError.forbidden }
+            guard signUp.hours == nil else { throw AppError.conflict("already_confirmed") }
+            guard signUp.checkedInAt != nil else { throw AppError.conflict("not_checked_in") }
+            guard let hours, (1...Activity.maxHours(starts: activity.startsAt, ends: activity.endsAt)).contains(hours) else { throw AppError.invalid("hours", "out_of_range") }
+            let moved = try await db.sql().raw("UPDATE activity_signups SET hours = \(bind: hours), confirmed_by = \(bind: actor.userID.uuid), confirmed_at = \(bind: now) WHERE id = \(bind: signUpID) AND hours IS NULL RETURNING id").all()
+            guard !moved.isEmpty, let community = try await OrgNodeRecord.find(activity.communityID, on: db) else { throw AppError.conflict("already_confirmed") }
+            do {
+                // `no_rule` and `cap_reached` come before any transfer is written: the hours stand without points.
+                _ = try await Points.credit(community: community, personID: PersonID(signUp.personID), earning: .volunteerHours, units: hours, note: activity.title,
+                                            id: LedgerStore.derivedID(signUpID, "hours"), by: actor.userID.uuid, now: now, in: context, on: db)
+            } catch let error as AppError where error.code == "no_rule" || error.code == "cap_reached" {}
             try await context.audit(AuditEvent(action: "activity.hours", objectType: "activity", objectID: activity.id!.uuidString.lowercased(),
                                                change: ["hours": String(hours)]), on: db)
-            return row
+            return try await ActivitySignupRecord.find(signUpID, on: db)!
         }
     }
 
@@ -239,7 +235,7 @@ enum Activities {
             record.skills = skills
             record.availability = availability
             record.updatedAt = now
-            try await record.save(on: db)
+            do { try await record.save(on: db) } catch let error as any DatabaseError where error.isConstraintFailure { throw AppError.conflict("already_registered") }
             return record
         }
     }

@@ -108,7 +108,9 @@ enum Conventions {
                 let text = try text(input.text)
                 let note = try Validate.text(input.note, field: "note", limit: 500)
                 record.version += 1
-                try await addVersion(record, number: record.version, text: text, note: note, by: actor.userID.uuid, now: now, on: db)
+                do {
+                    try await addVersion(record, number: record.version, text: text, note: note, by: actor.userID.uuid, now: now, on: db)
+                } catch let error as any DatabaseError where error.isConstraintFailure { throw AppError.conflict("convention_state") }
                 record.commentUntil = nil
             case .consult:
                 guard let until = input.until else { throw AppError.invalid("until", "required") }
@@ -118,7 +120,7 @@ enum Conventions {
                 let basis = try Validate.text(input.basis, field: "basis", limit: 1_000)
                 guard !basis.isEmpty else { throw AppError.invalid("basis", "required") }
                 let link = try Validate.text(input.link, field: "link", limit: 200)
-                guard link.isEmpty || (link.hasPrefix("/") && !link.hasPrefix("//")) else { throw AppError.invalid("link") }
+                guard link.isEmpty || (link.hasPrefix("/") && !link.hasPrefix("//") && !link.contains("\\")) else { throw AppError.invalid("link") }
                 record.adoptionBasis = basis
                 record.adoptionLink = link.isEmpty ? nil : link
                 record.adoptedAt = now
@@ -178,11 +180,12 @@ enum Conventions {
         }
     }
 
-    /// The resident pledges to the adopted version (once); the community's rule for pledges credits points.
+    /// The resident pledges to the adopted version (once); in the same transaction the community's rule for pledges
+    /// credits points (none without a rule or past its caps).
     static func pledge(_ id: UUID, in context: UseCaseContext) async throws -> ConventionPledgeRecord {
         let actor = try context.account()
         let now = context.now
-        let pledge = try await context.write { db in
+        return try await context.write { db in
             let record = try await find(id, on: db)
             let access = try await access(actor, record, on: db)
             guard access.resident, let person = actor.personID?.uuid else { throw AppError(status: .forbidden, code: "residents_only", messageKey: "error.residents_only", field: nil) }
@@ -196,18 +199,15 @@ enum Conventions {
             pledge.version = record.version
             pledge.personID = person
             pledge.pledgedAt = now
-            try await pledge.create(on: db)
+            do { try await pledge.create(on: db) } catch let error as any DatabaseError where error.isConstraintFailure { throw AppError.conflict("already_pledged") }
+            if let community = try await OrgNodeRecord.find(record.communityID, on: db) {
+                do {
+                    // `no_rule` and `cap_reached` come before any transfer is written: the pledge stands without points.
+                    _ = try await Points.credit(community: community, personID: PersonID(person), earning: .pledge, units: 1, note: record.title,
+                                                id: LedgerStore.derivedID(pledge.id!, "pledge"), by: nil, now: now, in: context, on: db)
+                } catch let error as AppError where error.code == "no_rule" || error.code == "cap_reached" {}
+            }
             return pledge
         }
-        // Points for the pledge by the community's rule, credited once (the id is the pledge's), without a confirmer:
-        // the system acts, as the rule says a pledge earns.
-        let record = try await find(id, on: context.db)
-        do {
-            _ = try await Points.credit(communityID: OrgNodeID(record.communityID), personID: PersonID(pledge.personID), earning: .pledge, units: 1, note: record.title,
-                                        transferID: LedgerStore.derivedID(pledge.id!, "pledge"), in: context)
-        } catch let error as AppError where error.code == "no_rule" || error.code == "cap_reached" {
-            // A pledge counts without points where the community gives none.
-        }
-        return pledge
     }
 }

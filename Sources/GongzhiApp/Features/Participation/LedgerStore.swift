@@ -32,6 +32,15 @@ enum LedgerStore {
         return made
     }
 
+    /// Holds the rows of `accounts` for the rest of the transaction, in the order of their ids (the order `apply`
+    /// updates them in), so that what is read next (caps, limits) cannot change under the caller on PostgreSQL and two
+    /// transactions never wait on each other crosswise. SQLite has one writer.
+    static func lock(_ accounts: [UUID], on db: any Database) async throws {
+        for id in Set(accounts).sorted(by: { $0.uuidString < $1.uuidString }) {
+            try await db.sql().raw("UPDATE ledger_accounts SET key = key WHERE id = \(bind: id)").run()
+        }
+    }
+
     /// Applies `moves` together in the caller's transaction: all of them or none (409 `insufficient`, `resolved`,
     /// `transfer_exists`). A move whose id is already stored with the same content is the retry of one applied
     /// before: then nothing is applied again and `false` is returned.

@@ -114,15 +114,21 @@ enum Points {
         guard let person = try await PersonRecord.find(personID.uuid, on: db), try await Self.community(of: person, on: db)?.id == community.id else {
             throw AppError.invalid("personId", "not_found")
         }
-        if let done = try await LedgerTransferRecord.find(id, on: db) { return done }
+        let code = LedgerTransferRecord.Code(rawValue: earning.rawValue)!
         let today = CivilDate(now)
         guard let rule = PointsRules.inForce(earning, on: today, among: try await rules(of: community.id!, on: db).compactMap(\.core)) else {
             throw AppError.conflict("no_rule", field: "earning")
         }
         let account = try await LedgerStore.account(personKey(community.id!, person.id!), book: .points, community: community, person: person.id,
                                                     guarded: true, now: now, on: db)
+        // A transfer already stored under this id: the same award sent again, or someone else's id (refused).
+        if let done = try await LedgerTransferRecord.find(id, on: db) {
+            guard done.creditAccountID == account.id, done.code == code else { throw AppError.conflict("transfer_exists") }
+            return done
+        }
         let source = try await LedgerStore.account(earnedKey(community.id!, earning.rawValue), book: .points, community: community, guarded: false, now: now, on: db)
-        let code = LedgerTransferRecord.Code(rawValue: earning.rawValue)!
+        // The caps are read with the accounts held: two awards at once cannot both pass them.
+        try await LedgerStore.lock([account.id!, source.id!], on: db)
         func earned(since start: Date) async throws -> Int {
             Int(try await LedgerTransferRecord.query(on: db).filter(\.$creditAccountID == account.id!).filter(\.$code == code)
                 .filter(\.$createdAt >= start).all().reduce(0) { $0 + $1.amount })
@@ -161,7 +167,7 @@ enum Points {
 
     // MARK: What points buy
 
-    static func addItem(communityID: OrgNodeID?, name raw: String?, description: String?, points: Int64?, perPersonLimit: Int?,
+    static func addItem(communityID: OrgNodeID?, name raw: String?, description: String?, points: Int64?, perPersonLimit: Int?, stock: Int64 = 0,
                         in context: UseCaseContext) async throws -> RewardItemRecord {
         let actor = try context.account()
         try requireRunsSomeCommunity(actor)
@@ -173,6 +179,7 @@ enum Points {
             guard let points, (1...100_000).contains(points) else { throw AppError.invalid("points", "out_of_range") }
             let limit = perPersonLimit ?? 0
             guard (0...1_000).contains(limit) else { throw AppError.invalid("perPersonLimit", "out_of_range") }
+            guard (0...100_000).contains(stock) else { throw AppError.invalid("quantity", "out_of_range") }
             let item = RewardItemRecord()
             item.id = UUID()
             item.communityID = community.id!
@@ -184,7 +191,12 @@ enum Points {
             item.active = true
             item.createdAt = now
             try await item.create(on: db)
-            _ = try await LedgerStore.account(stockKey(item.id!, "item"), book: .stock, community: community, guarded: true, now: now, on: db)
+            let shelf = try await LedgerStore.account(stockKey(item.id!, "item"), book: .stock, community: community, guarded: true, now: now, on: db)
+            if stock > 0 {
+                let given = try await LedgerStore.account(stockKey(item.id!, "in"), book: .stock, community: community, guarded: false, now: now, on: db)
+                try await LedgerStore.apply([.init(id: UUID(), book: .stock, debit: given.id!, credit: shelf.id!, amount: stock, code: .stockAdded, referenceID: item.id)],
+                                            by: actor.userID.uuid, now: now, on: db)
+            }
             try await context.audit(AuditEvent(action: "points.item", objectType: "reward_item", objectID: item.id!.uuidString.lowercased(),
                                                change: ["points": String(points)]), on: db)
             return item
@@ -241,16 +253,16 @@ enum Points {
                   let community = try await Self.community(of: person, on: db), community.id == item.communityID else { throw AppError.notFound }
             let account = try await LedgerStore.account(personKey(community.id!, personID), book: .points, community: community, person: personID,
                                                         guarded: true, now: now, on: db)
-            // The person's account row held for the rest of the transaction, so that two reservations at once count each other.
-            try await db.sql().raw("UPDATE ledger_accounts SET key = key WHERE id = \(bind: account.id!)").run()
+            let sink = try await LedgerStore.account(redeemedKey(community.id!), book: .points, community: community, guarded: false, now: now, on: db)
+            let stock = try await LedgerStore.account(stockKey(itemID, "item"), book: .stock, community: community, guarded: true, now: now, on: db)
+            let out = try await LedgerStore.account(stockKey(itemID, "out"), book: .stock, community: community, guarded: false, now: now, on: db)
+            // Every account of the exchange held, in id order, so that two reservations at once count each other.
+            try await LedgerStore.lock([account.id!, sink.id!, stock.id!, out.id!], on: db)
             if item.perPersonLimit > 0 {
                 let taken = try await RedemptionRecord.query(on: db).filter(\.$itemID == itemID).filter(\.$personID == personID)
                     .filter(\.$state != .released).count()
                 guard taken < item.perPersonLimit else { throw AppError.conflict("limit_reached") }
             }
-            let sink = try await LedgerStore.account(redeemedKey(community.id!), book: .points, community: community, guarded: false, now: now, on: db)
-            let stock = try await LedgerStore.account(stockKey(itemID, "item"), book: .stock, community: community, guarded: true, now: now, on: db)
-            let out = try await LedgerStore.account(stockKey(itemID, "out"), book: .stock, community: community, guarded: false, now: now, on: db)
             let redemption = RedemptionRecord()
             redemption.id = UUID()
             let stockID = LedgerStore.derivedID(pointsID, "stock")

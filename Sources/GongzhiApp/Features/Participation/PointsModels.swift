@@ -85,7 +85,8 @@ final class LedgerTransferRecord: Model, @unchecked Sendable {
     }
 }
 
-/// An earning rule of a community (`PointsRules.Rule`): a new row for each change, in force from its date.
+/// An earning rule of a community (`PointsRules.Rule`): a new row for each change, in force from its date (rows are
+/// never changed by the code; only their `org_path` moves with the tree).
 final class PointsRuleRecord: Model, @unchecked Sendable {
     static let schema = "points_rules"
 
@@ -213,7 +214,6 @@ struct CreatePointsLedger: AsyncMigration {
             .field("created_by", .uuid, .required)
             .field("created_at", .datetime, .required)
             .create()
-        try await AppendOnly.install(PointsRuleRecord.schema, on: database)
         try await database.schema(RewardItemRecord.schema)
             .id()
             .field("community_id", .uuid, .required, .references(OrgNodeRecord.schema, .id, onDelete: .restrict))
@@ -247,7 +247,6 @@ struct CreatePointsLedger: AsyncMigration {
     func revert(on database: any Database) async throws {
         try await database.schema(RedemptionRecord.schema).delete()
         try await database.schema(RewardItemRecord.schema).delete()
-        try await AppendOnly.remove(PointsRuleRecord.schema, on: database)
         try await database.schema(PointsRuleRecord.schema).delete()
         try await AppendOnly.remove(LedgerTransferRecord.schema, on: database)
         try await database.schema(LedgerTransferRecord.schema).delete()

@@ -35,7 +35,8 @@ struct DisclosurePagesController: RouteCollection {
 
     static func monthEntries(_ community: OrgNodeRecord, month: DisclosureRecord.Month, request: Request) async throws -> [DisclosureRecord.Entry] {
         let from = DayNumber.start(of: month.first), to = DayNumber.start(of: month.next.first)
-        var all = try await DisclosureBook.entries(community: community, from: from, to: to, now: request.now, lang: request.lang, on: request.db)
+        let reader = try await DisclosureBook.reader(request.current?.actor, of: community, on: request.db)
+        var all = try await DisclosureBook.entries(community: community, from: from, to: to, now: request.now, reader: reader, lang: request.lang, on: request.db)
         if let points = try await DisclosureBook.pointsEntry(community: community, from: from, to: to, now: request.now, lang: request.lang, on: request.db) {
             all.append(points)
         }
@@ -126,8 +127,9 @@ struct DisclosurePagesController: RouteCollection {
         guard let community = try await OrgNodeRecord.find(id, on: request.db), community.isArea(.community) else { throw AppError.notFound }
         let current = DisclosureRecord.Month(request.now)
         let from = DayNumber.start(of: current.previous.previous.first)
+        // The feed is for readers who cannot sign in: what anyone may see.
         let entries = try await DisclosureBook.entries(community: community, from: from, to: DayNumber.start(of: current.next.first), now: request.now,
-                                                       lang: request.lang, on: request.db).sorted { $0.at > $1.at }.prefix(50)
+                                                       reader: .anyone, lang: request.lang, on: request.db).sorted { $0.at > $1.at }.prefix(50)
         let base = Open311Controller().baseURL(request)
         let lang = request.lang
         let feed = AtomFeed(

@@ -197,11 +197,12 @@ extension PointsPagesController {
     @Sendable func item(_ request: Request) async throws -> Response {
         try await staffForm(request, done: "item") { _, community in
             let form = try request.content.decode(ItemForm.self)
-            let item = try await Points.addItem(communityID: community.map(OrgNodeID.init), name: form.name, description: form.description, points: form.points.flatMap { Int64($0) },
-                                                perPersonLimit: form.perPersonLimit.flatMap { $0.isEmpty ? 0 : Int($0) }, in: request.context)
-            if let quantity = form.quantity.flatMap({ Int64($0) }), quantity > 0 {
-                _ = try await Points.addStock(item.id!, quantity: quantity, note: "", transferID: nil, in: request.context)
-            }
+            _ = try await Points.addItem(communityID: community.map(OrgNodeID.init), name: form.name, description: form.description, points: form.points.flatMap { Int64($0) },
+                                         perPersonLimit: form.perPersonLimit.flatMap { $0.isEmpty ? 0 : Int($0) },
+                                         stock: try form.quantity.map { raw in
+                                             guard raw.isEmpty || Int64(raw) != nil else { throw AppError.invalid("quantity") }
+                                             return Int64(raw) ?? 0
+                                         } ?? 0, in: request.context)
         }
     }
 
