@@ -94,6 +94,8 @@ public func configure(_ app: Application, config: AppConfig, postgresSearchPath:
     try app.register(collection: DisclosurePagesController())
     try app.register(collection: ConventionsAPIController())
     try app.register(collection: ConventionPagesController())
+    try app.register(collection: FinancesAPIController())
+    try app.register(collection: FinancePagesController())
     try app.register(collection: PollPagesController())
     try app.register(collection: DeliberationHubPagesController())
     try app.register(collection: WarningsAPIController())

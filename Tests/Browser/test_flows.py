@@ -520,7 +520,7 @@ class Accessibility(unittest.TestCase):
             convention = s.driver.find_element(By.CSS_SELECTOR, "ul.announcements a[href^='/conventions/']").get_attribute("href").replace(BASE, "")
             self.check(s, [("points", "/points"), ("activities", "/activities"), ("activity", item), ("checkin", "/activities/checkin"),
                            ("volunteers", "/volunteers"), ("certificate", "/volunteers/certificate"), ("conventions", "/conventions"),
-                           ("convention", convention), ("disclosure", "/disclosure")], "participation")
+                           ("convention", convention), ("disclosure", "/disclosure"), ("finances", "/finances")], "participation")
         finally:
             s.close()
         w = Session("worker")

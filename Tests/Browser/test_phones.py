@@ -225,8 +225,8 @@ class NothingScrollsSideways(unittest.TestCase):
 
     pages = {
         "resident": ["/", "/requests", "/requests/new", "/board", "/track", "/needs", "/polls", "/votes", "/deliberation", "/projects",
-                     "/council", "/account/security", "/me/data", "/announcements", "/points", "/activities", "/activities/checkin", "/volunteers", "/volunteers/certificate", "/conventions", "/disclosure"],
-        "worker": ["/", "/workbench", "/workbench?stage=new", "/joins", "/window", "/people", "/org", "/needs", "/rectifications", "/import", "/polls/new", "/votes/new", "/announcements", "/announcements/new", "/points/manage", "/activities/new", "/volunteers", "/conventions/new"],
+                     "/council", "/account/security", "/me/data", "/announcements", "/points", "/activities", "/activities/checkin", "/volunteers", "/volunteers/certificate", "/conventions", "/disclosure", "/finances"],
+        "worker": ["/", "/workbench", "/workbench?stage=new", "/joins", "/window", "/people", "/org", "/needs", "/rectifications", "/import", "/polls/new", "/votes/new", "/announcements", "/announcements/new", "/points/manage", "/activities/new", "/volunteers", "/conventions/new", "/finances"],
         "street": ["/", "/dashboard", "/supervise", "/rectifications"],
         "auditor": ["/audit"],
         "admin": ["/accounts"],

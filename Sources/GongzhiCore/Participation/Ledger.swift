@@ -11,6 +11,8 @@ public enum Ledger {
     public enum Book: String, Codable, Sendable, CaseIterable {
         case points
         case stock
+        /// A compound's public money, in fen (公共收益, 专项维修资金).
+        case money
     }
 
     public enum Kind: String, Codable, Sendable, CaseIterable {

@@ -15,6 +15,8 @@ final class DeliberationPhotoRecord: Model, @unchecked Sendable {
         case paperBallot = "paper_ballot"
         /// A photo or scan attached to an announcement (a notice's signed original, a plan).
         case announcement
+        /// The voucher (receipt, invoice) of a compound's expense or fund use (its transfer's id).
+        case voucher
     }
 
     @ID(key: .id) var id: UUID?

@@ -128,3 +128,17 @@ enum DemoConvention {
         _ = try await Conventions.pledge(convention.id!, in: own)
     }
 }
+
+/// The demo's compound money: this month's parking and advertising income and a maintenance-fund deposit.
+enum DemoFinances {
+    static func seed(app: Application) async throws {
+        guard let worker = try await DemoDeliberation.actor("worker", app), let resident = try await DemoDeliberation.actor("resident", app),
+              let compound = try await Announcements.homes(of: resident, on: app.db).first.flatMap({ UUID(uuidString: $0.compound) }) else { return }
+        let staff = app.context(.account(worker))
+        for (movement, income, fen, note) in [(CompoundFinances.Movement.income, FundStatement.Income.parking, Int64(1_286_000), "地面停车费（本月）"),
+                                              (.income, .advertising, 360_000, "电梯广告费"), (.deposit, .deposit, 4_500_000, "首期维修资金缴存")] {
+            _ = try await CompoundFinances.record(compoundID: compound, .init(movement: movement, income: income, amountFen: fen, note: note, voteID: nil, transferID: nil),
+                                                  photos: [], in: staff)
+        }
+    }
+}

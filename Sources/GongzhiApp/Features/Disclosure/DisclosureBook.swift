@@ -9,8 +9,8 @@ import GongzhiCore
 /// no one's name or number; each reader sees what they could already see elsewhere (`Reader`).
 enum DisclosureBook {
     /// Who reads: anyone sees the public announcements and the points (the noticeboard at the community's door, the
-    /// feed); the community's residents and staff also its meetings and projects; owners' vote results go to the
-    /// compound's residents and to staff.
+    /// feed); the community's residents and staff also its meetings, projects and each compound's money totals;
+    /// owners' vote results go to the compound's residents and to staff.
     enum Reader: Sendable {
         case anyone
         case resident(compounds: Set<UUID>)
@@ -49,6 +49,19 @@ enum DisclosureBook {
                 entries.append(.init(id: u.id!.uuidString, kind: .project, at: u.createdAt, title: (titles[u.projectID] ?? "") + " · \(u.percent)%", detail: u.text,
                                      link: "/projects/\(u.projectID.uuidString.lowercased())"))
             }
+        }
+        // Each compound's money of the period: totals for the community's residents (the detail is on its page).
+        for compound in try await CompoundRecord.query(on: db).filter(\.$community.$id == id).sort(\.$name).all() {
+            let money = try await CompoundFinances.month(compound: compound.id!, from: from, to: to, on: db)
+            guard !money.lines.isEmpty, let revenue = money.funds.first(where: { $0.fund == .revenue })?.month,
+                  let maintenance = money.funds.first(where: { $0.fund == .maintenance })?.month else { continue }
+            let detail = Strings.text("disclosure.finance_detail", lang).replacingOccurrences(of: "{rin}", with: FinancePagesController.yuan(revenue.incoming))
+                .replacingOccurrences(of: "{rout}", with: FinancePagesController.yuan(revenue.outgoing))
+                .replacingOccurrences(of: "{rclose}", with: FinancePagesController.yuan(revenue.closing))
+                .replacingOccurrences(of: "{mclose}", with: FinancePagesController.yuan(maintenance.closing))
+            entries.append(.init(id: "finance-\(compound.id!.uuidString)-\(DisclosureRecord.Month(from))", kind: .finance, at: min(now, to.addingTimeInterval(-1)),
+                                 title: Strings.text("disclosure.finance_title", lang).replacingOccurrences(of: "{compound}", with: compound.name), detail: detail,
+                                 link: "/finances?compoundId=\(compound.id!.uuidString.lowercased())&month=\(DisclosureRecord.Month(from))"))
         }
         for v in try await OwnerVoteRecord.query(on: db).filter(\.$orgPath == community.path).filter(\.$state == .closed).filter(\.$closedAt >= from).filter(\.$closedAt < to).all() {
             if case .resident(let compounds) = reader, !compounds.contains(v.$compound.id) { continue }

@@ -56,6 +56,12 @@ final class LedgerTransferRecord: Model, @unchecked Sendable {
         case stockAdded = "stock_added"
         /// A reservation not collected in time.
         case expiry
+        /// A compound's money: income into its public revenue or a deposit into its maintenance fund.
+        case income
+        /// Spent from the public revenue, with its voucher.
+        case expense
+        /// An approved use of the maintenance fund, with the owners' vote that approved it.
+        case fundUse = "fund_use"
     }
 
     @ID(key: .id) var id: UUID?
