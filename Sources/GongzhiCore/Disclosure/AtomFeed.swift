@@ -99,24 +99,7 @@ public struct AtomFeed: Sendable, Equatable {
         return calendar
     }()
 
-    /// Text fit for an XML 1.0 element or attribute: `& < > " '` escaped, characters XML cannot carry dropped.
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default:
-                let value = scalar.value
-                let allowed = value == 0x9 || value == 0xA || value == 0xD || (0x20...0xD7FF).contains(value)
-                    || (0xE000...0xFFFD).contains(value) || (0x10000...0x10FFFF).contains(value)
-                if allowed { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out
-    }
+    /// Text fit for an XML 1.0 element or attribute: `& < > " '` escaped, characters XML cannot carry dropped (the
+    /// escaping Open311's XML and the charts use).
+    public static func escape(_ text: String) -> String { Open311Renderer.escapeXML(text) }
 }
