@@ -111,5 +111,6 @@ enum GongzhiMigrations {
         app.migrations.add(CreatePointsLedger())
         app.migrations.add(CreateActivities())
         app.migrations.add(CreateConventions())
+        app.migrations.add(AddCaseAccusedPerson())
     }
 }

@@ -259,10 +259,24 @@ struct PartiesTests {
             #expect(again.status == .unprocessableEntity)
             #expect(again.body.string.contains("这件事反映的是哪个单位") && again.body.string.contains("区城市管理委员会"))
             let sent = try await browser.send(.POST, "/requests", form: ["title": "举报区城管工作人员", "description": "执法时索要好处", "item": reportItem,
-                                                                      "buildingId": s.building.uuidString, "accused": s.department.uuidString])
+                                                                      "buildingId": s.building.uuidString, "accused": s.department.uuidString,
+                                                                      "accusedPerson": "城管队员 李某"])
             #expect(sent.status == .seeOther, "\(sent.body.string)")
             let last = try #require(try await CaseRecord.query(on: app.db).filter(\.$title == "举报区城管工作人员").first())
             #expect(last.accusedPath == (try await OrgNodeRecord.find(s.department, on: app.db))?.path)
+            // The person named (issue 27 item 5): kept with the report, shown to the commission handling it, never inside the department.
+            #expect(last.accusedPerson == "城管队员 李某")
+            var commissionPages = try await TestClient.browser(app, as: "jiwei")
+            let page = try await commissionPages.send(.GET, "/cases/\(last.id!)").body.string
+            #expect(page.contains("区城市管理委员会 · 城管队员 李某"))
+            #expect(try await dept.send(.GET, "/api/v1/cases/\(last.id!)").status == .notFound)
+            // Only a report names a person; an invisible character is refused.
+            struct Named: Encodable, Sendable { var title = "路灯不亮"; var buildingId: UUID; var itemCode: String; var accusedPerson: String }
+            let ordinary = try #require(catalogue.items.first { $0.responsible != .supervisoryOrg }).code
+            let notReport = try await resident.send(.POST, "/api/v1/cases", json: Named(buildingId: s.building, itemCode: ordinary, accusedPerson: "李某"))
+            #expect(notReport.status == .unprocessableEntity && notReport.body.string.contains("accusedPerson"))
+            let hidden = try await resident.send(.POST, "/api/v1/cases", json: Named(title: "举报", buildingId: s.building, itemCode: reportItem, accusedPerson: "李\u{202E}某"))
+            #expect(hidden.status == .unprocessableEntity)
         }
     }
 

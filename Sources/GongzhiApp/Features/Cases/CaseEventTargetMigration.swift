@@ -11,6 +11,17 @@ struct AddCaseEventTarget: AsyncMigration {
     }
 }
 
+/// A report may name the person it is about, beside the body (issue 27 item 5).
+struct AddCaseAccusedPerson: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(CaseRecord.schema).field("accused_person", .string).update()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(CaseRecord.schema).deleteField("accused_person").update()
+    }
+}
+
 /// The queue orders cases not yet signed for by their response deadline: an index serves it per state.
 struct AddCaseResponseDueIndex: AsyncMigration {
     func prepare(on database: any Database) async throws {

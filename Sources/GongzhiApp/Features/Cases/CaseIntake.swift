@@ -29,6 +29,8 @@ enum CaseIntake {
         var anonymous: Bool
         /// For a report against an org (举报): the org accused (default: the community of the place).
         var accusedNodeID: UUID?
+        /// For a report: the person it is about, as the resident names them (a name, a position), if they do.
+        var accusedPerson: String? = nil
         /// Answers to the item's questions (code → values).
         var answers: [String: [String]] = [:]
         /// The submitter chose the item themselves (an Open311 service code): no override reason is asked.
@@ -188,6 +190,11 @@ enum CaseIntake {
         let handlerID = handler.id, handlerPath = handler.path
         // A report never goes to the org it accuses, nor is seen inside it.
         var accusedPath: String?
+        var accusedPerson: String?
+        if let named = input.accusedPerson?.trimmingCharacters(in: .whitespacesAndNewlines), !named.isEmpty {
+            guard item.responsible == .supervisoryOrg else { throw AppError.invalid("accusedPerson", "not_a_report") }
+            accusedPerson = try Validate.name(named, field: "accusedPerson")
+        }
         if item.responsible == .supervisoryOrg {
             accusedPath = try await accused(input.accusedNodeID, placePath: placePath, on: db)?.path
             // Only a supervisory body may handle a report from inside the org it accuses (a report against the
@@ -233,6 +240,7 @@ enum CaseIntake {
         record.handlerParty = item.responsible
         record.handlerDepartment = item.department
         record.accusedPath = accusedPath
+        record.accusedPerson = accusedPerson
         record.snapshot = CaseSnapshot(state: .submitted)
         record.responseHours = item.responseHours
         record.completionDays = item.completionDays

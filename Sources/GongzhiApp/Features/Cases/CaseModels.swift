@@ -36,6 +36,8 @@ final class CaseRecord: Model, @unchecked Sendable {
     @Field(key: "handler_party") var handlerParty: ResponsibleParty
     @Field(key: "handler_department") var handlerDepartment: String
     @OptionalField(key: "accused_path") var accusedPath: String?
+    /// A report's person, as the resident named them ("城管队员 李某"): shown to those who handle the report.
+    @OptionalField(key: "accused_person") var accusedPerson: String?
     // Workflow
     @Field(key: "state") var state: CaseState
     @Field(key: "returns") var returns: Int
@@ -78,7 +80,7 @@ final class CaseRecord: Model, @unchecked Sendable {
         [
             $id, $number, $title, $details, $channel, $isPublic, $anonymous, $trackingHash, $submitterUserID, $submitterPersonID,
             $catalogueVersion, $itemCode, $category, $classificationScore, $overrideReason, $placePath, $buildingID, $address, $latitude,
-            $longitude, $handlerNodeID, $handlerPath, $handlerParty, $handlerDepartment, $accusedPath, $state, $returns, $reopens,
+            $longitude, $handlerNodeID, $handlerPath, $handlerParty, $handlerDepartment, $accusedPath, $accusedPerson, $state, $returns, $reopens,
             $suspendedFrom, $arbitrated, $supervised, $mergedInto, $responseHours, $completionDays, $extensionDays, $openedAt,
             $responseDueAt, $completionDueAt, $slaLevel, $deadlinesProvisional, $emergencyMinutes, $signedAt, $repliedAt, $closedAt, $ratingSolved, $ratingSatisfaction, $eventCount,
             $answersJSON, $apiKeyID, $contactSealed, $updatedAt

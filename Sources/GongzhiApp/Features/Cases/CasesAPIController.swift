@@ -31,6 +31,7 @@ struct CasesAPIController: RouteCollection {
         var `public`: Bool?
         var anonymous: Bool?
         var accusedNodeId: UUID?
+        var accusedPerson: String?
         /// Answers to the item's questions: question code → values.
         var answers: [String: [String]]?
     }
@@ -44,7 +45,7 @@ struct CasesAPIController: RouteCollection {
             title: body.title ?? "", description: body.description ?? "", buildingID: body.buildingId, gridID: body.gridId,
             address: body.address ?? "", latitude: body.latitude, longitude: body.longitude, itemCode: body.itemCode, overrideReason: body.overrideReason,
             channel: body.channel, fallbackChannel: .api, isPublic: body.public ?? false, anonymous: body.anonymous ?? false,
-            accusedNodeID: body.accusedNodeId, answers: body.answers ?? [:])
+            accusedNodeID: body.accusedNodeId, accusedPerson: body.accusedPerson, answers: body.answers ?? [:])
         let result = try await CaseIntake.submit(input, in: request.context)
         var dto = CaseDTO(result.record)
         dto.trackingCode = result.trackingCode

@@ -165,7 +165,7 @@ enum OpenAPIDocument {
         Operation(method: "post", path: "/api/v1/cases", tag: "cases", summary: "Submit a case (classified, routed, timed)",
                   body: ["title": "name", "description": "text", "buildingId": "uuid", "gridId": "uuid", "address": "short", "itemCode": "string",
                          "latitude": "latitude", "longitude": "longitude", "overrideReason": "text500", "channel": "channel", "public": "boolean",
-                         "anonymous": "boolean", "accusedNodeId": "uuid", "answers": "answers"], required: ["title"], success: 201, answer: .json(CaseDTO.self)),
+                         "anonymous": "boolean", "accusedNodeId": "uuid", "accusedPerson": "name", "answers": "answers"], required: ["title"], success: 201, answer: .json(CaseDTO.self)),
         Operation(method: "get", path: "/api/v1/cases", tag: "cases", summary: "Cases the caller may see", query: ["state", "slaLevel", "offset", "limit"], answer: .json(ListPage<CaseDTO>.self)),
         Operation(method: "get", path: "/api/v1/cases/track/{code}", tag: "cases", summary: "Follow an anonymous case by its code", auth: false, answer: .json(CasesAPIController.TrackDTO.self)),
         Operation(method: "get", path: "/api/v1/cases/{id}", tag: "cases", summary: "A case with its timeline and the caller's possible actions", answer: .json(CaseDTO.self)),

@@ -50,7 +50,7 @@ enum RetentionSweep {
                     .set(\.$residentSaid, to: "").set(\.$calledByName, to: "").set(\.$calledBy, to: nil).update()
                 try await CaseRecord.query(on: db).filter(\.$id ~~ ids)
                     .set(\.$title, to: "").set(\.$details, to: "").set(\.$address, to: "")
-                    .set(\.$latitude, to: nil).set(\.$longitude, to: nil).set(\.$answersJSON, to: nil).set(\.$contactSealed, to: nil)
+                    .set(\.$latitude, to: nil).set(\.$longitude, to: nil).set(\.$answersJSON, to: nil).set(\.$accusedPerson, to: nil).set(\.$contactSealed, to: nil)
                     .set(\.$submitterUserID, to: nil).set(\.$submitterPersonID, to: nil).set(\.$trackingHash, to: nil).update()
                 let summary = "\(ids.count) cases closed more than \(RetentionRules.closedCase) ago: words, place, \(photos.count) photos and submitter removed"
                 try await AuditLog.append(AuditEvent(action: "retention.cases", objectType: "case", objectID: "", summary: summary,

@@ -71,6 +71,8 @@ struct CasePagesController: RouteCollection {
         let flash: String?
         let messages: [FormMessage]
         let emergency: EmergencyView?
+        /// A report: the body and the person it is about.
+        var accused: String? = nil
     }
 
     /// Actions whose form carries photos (the work done, the place seen).
@@ -147,7 +149,7 @@ struct CasePagesController: RouteCollection {
                 .filter { record.accusedPath.flatMap(OrgPath.init)?.contains($0.orgPath) != true }
                 .map { SelectOption(value: $0.id!.uuidString.lowercased(), label: "\($0.name)（\(PartyWords.kindName(of: $0, lang))）") }
         }
-        let context = CasePage(
+        var context = CasePage(
             page: await PageBase.make(for: request, title: record.number), item: labels.row(record, linkTo: "/cases/"),
             description: InvisibleCharacters.shown(CaseText.shown(record.details, to: actor, of: record)), answers: answers, channel: Strings.text("channel.\(record.channel)", lang), contact: contact,
             submitter: submitter, canShowNumber: canShowNumber, fullNumber: fullNumber ?? "",
@@ -158,6 +160,11 @@ struct CasePagesController: RouteCollection {
             duplicates: duplicateRecords.map { labels.row($0, linkTo: "/cases/") }, actions: forms, handlers: handlers,
             flash: Self.doneMessage(done, number: record.number, lang: request.lang), messages: messages,
             emergency: try await EmergencyView.of(record, lang: lang, on: db))
+        // A report: whom it is about (the body by its name, and the person as the resident named them).
+        if let path = record.accusedPath.flatMap(OrgPath.init), let nodeID = path.segments.last.flatMap(UUID.init(uuidString:)) {
+            let body = try await OrgNodeRecord.find(nodeID, on: db)?.name ?? ""
+            context.accused = [body, record.accusedPerson].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " · ")
+        }
         return try await request.view.render("cases/case", context).encodeResponse(status: status, for: request)
     }
 

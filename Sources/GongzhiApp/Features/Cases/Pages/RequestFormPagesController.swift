@@ -204,6 +204,8 @@ struct RequestFormPagesController: RouteCollection {
         var phone: String?
         /// A report's accused body.
         var accused: String?
+        /// …and the person, if the resident names one.
+        var accusedPerson: String?
     }
 
     @Sendable func submit(_ request: Request) async throws -> Response {
@@ -243,7 +245,7 @@ struct RequestFormPagesController: RouteCollection {
             let input = CaseIntake.Input(
                 title: title, description: description, buildingID: buildingID, gridID: nil, address: "", latitude: nil, longitude: nil,
                 itemCode: itemCode, overrideReason: nil, channel: nil, fallbackChannel: .resident, isPublic: isPublic, anonymous: anonymous,
-                accusedNodeID: accused, answers: answers, photos: photos)
+                accusedNodeID: accused, accusedPerson: form.accusedPerson, answers: answers, photos: photos)
             let result = try await CaseIntake.submit(input, in: request.context)
             return PageRedirect.to("/requests/\(result.record.id!.uuidString.lowercased())?done=submitted", secret: result.trackingCode, for: request)
         } catch let error as AppError where error.status != .internalServerError && error.status != .unauthorized {
