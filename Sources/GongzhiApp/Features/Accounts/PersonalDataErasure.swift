@@ -67,6 +67,7 @@ enum PersonalDataErasure {
         "convention_comments.user_id": .delete,
         "convention_pledges.person_id": .keep("the convention's pledge count is public; no name is shown"),
         "convention_versions.created_by": .keep("staff record"),
+        "convention_comments.moderated_by": .keep("staff record"),
         "projects.created_by": .keep("staff record"),
         "project_updates.created_by": .keep("staff record"),
         "resources.created_by": .keep("the offer belongs to the community"),
