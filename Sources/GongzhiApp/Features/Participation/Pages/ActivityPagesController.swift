@@ -180,8 +180,9 @@ struct ActivityPagesController: RouteCollection {
         let dto = try await ActivitiesAPIController.dto(activity, actor: actor, on: db)
         var resident = false
         if let actor, let (_, community) = try? await Activities.residentOf(actor, on: db) { resident = community.id == activity.communityID }
-        let mine = try await actor?.personID.asyncFlatMap { person in
-            try await ActivitySignupRecord.query(on: db).filter(\.$activityID == id).filter(\.$personID == person.uuid).filter(\.$cancelledAt == nil).first()
+        var mine: ActivitySignupRecord?
+        if let person = actor?.personID?.uuid {
+            mine = try await ActivitySignupRecord.query(on: db).filter(\.$activityID == id).filter(\.$personID == person).filter(\.$cancelledAt == nil).first()
         }
         let open = activity.cancelledAt == nil && now < activity.endsAt
         var page = await PageBase.make(for: request, title: activity.title)
@@ -296,13 +297,5 @@ struct ActivityPagesController: RouteCollection {
         var headers = HTTPHeaders()
         headers.contentType = HTTPMediaType(type: "text", subType: "calendar", parameters: ["charset": "utf-8"])
         return Response(status: .ok, headers: headers, body: .init(string: calendar.text))
-    }
-}
-
-extension Optional {
-    /// `flatMap` with an async transform.
-    func asyncFlatMap<T>(_ transform: (Wrapped) async throws -> T?) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }
