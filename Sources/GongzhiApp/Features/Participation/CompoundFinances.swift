@@ -68,7 +68,7 @@ enum CompoundFinances {
                 let note = try Validate.text(entry.note, field: "note", limit: 500)
                 guard !note.isEmpty else { throw AppError.invalid("note", "required") }
                 guard let community = try await OrgNodeRecord.find(compound.$community.id, on: db) else { throw AppError.notFound }
-                func account(_ key: String, guarded: Bool) async throws -> UUID {
+                let account = { (key: String, guarded: Bool) async throws -> UUID in
                     try await LedgerStore.account(key, book: .money, community: community, guarded: guarded, now: now, on: db).id!
                 }
                 let move: LedgerStore.Move
@@ -77,20 +77,20 @@ enum CompoundFinances {
                     let income: FundStatement.Income = entry.movement == .deposit ? .deposit : (entry.income ?? .other)
                     guard income != .deposit || entry.movement == .deposit else { throw AppError.invalid("income") }
                     let fund: FundStatement.Fund = entry.movement == .deposit ? .maintenance : .revenue
-                    move = .init(id: id, book: .money, debit: try await account(inKey(compoundID, income), guarded: false),
-                                 credit: try await account(fundKey(compoundID, fund), guarded: true), amount: amount, code: .income, note: note)
+                    move = .init(id: id, book: .money, debit: try await account(inKey(compoundID, income), false),
+                                 credit: try await account(fundKey(compoundID, fund), true), amount: amount, code: .income, note: note)
                 case .expense:
                     guard !photos.isEmpty else { throw AppError.invalid("photos", "voucher_required") }
-                    move = .init(id: id, book: .money, debit: try await account(fundKey(compoundID, .revenue), guarded: true),
-                                 credit: try await account(outKey(compoundID, .revenue), guarded: false), amount: amount, code: .expense, note: note)
+                    move = .init(id: id, book: .money, debit: try await account(fundKey(compoundID, .revenue), true),
+                                 credit: try await account(outKey(compoundID, .revenue), false), amount: amount, code: .expense, note: note)
                 case .fundUse:
                     guard !photos.isEmpty else { throw AppError.invalid("photos", "voucher_required") }
                     guard let voteID = entry.voteID, let vote = try await OwnerVoteRecord.find(voteID, on: db), vote.$compound.id == compoundID,
                           vote.matter == .useMaintenanceFund, vote.state == .closed, OwnerVoteTallyDTO.decode(vote.resultJSON)?.passed == true else {
                         throw AppError.invalid("voteId", "vote_not_passed")
                     }
-                    move = .init(id: id, book: .money, debit: try await account(fundKey(compoundID, .maintenance), guarded: true),
-                                 credit: try await account(outKey(compoundID, .maintenance), guarded: false), amount: amount, code: .fundUse, referenceID: voteID, note: note)
+                    move = .init(id: id, book: .money, debit: try await account(fundKey(compoundID, .maintenance), true),
+                                 credit: try await account(outKey(compoundID, .maintenance), false), amount: amount, code: .fundUse, referenceID: voteID, note: note)
                 }
                 let fresh = try await LedgerStore.apply([move], by: actor.userID.uuid, now: now, on: db)
                 if fresh {
