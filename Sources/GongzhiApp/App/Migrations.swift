@@ -112,5 +112,6 @@ enum GongzhiMigrations {
         app.migrations.add(CreateActivities())
         app.migrations.add(CreateConventions())
         app.migrations.add(AddCaseAccusedPerson())
+        app.migrations.add(CreatePartyRegistrations())
     }
 }

@@ -22,7 +22,7 @@ enum OrgPathColumns {
         ("needs", "org_path"), ("polls", "org_path"), ("owner_votes", "org_path"), ("projects", "org_path"),
         ("council_members", "org_path"), ("meetings", "org_path"), ("resources", "org_path"),
         ("open311_keys", "org_path"), ("household_joins", "org_path"),
-        ("party_profiles", "org_path"), ("property_contracts", "org_path"), ("property_survey_responses", "org_path"), ("committee_members", "org_path"), ("announcements", "org_path"), ("ledger_accounts", "org_path"), ("points_rules", "org_path"), ("reward_items", "org_path"), ("redemptions", "org_path"), ("volunteers", "org_path"), ("activities", "org_path"), ("conventions", "org_path"),
+        ("party_profiles", "org_path"), ("property_contracts", "org_path"), ("property_survey_responses", "org_path"), ("committee_members", "org_path"), ("announcements", "org_path"), ("ledger_accounts", "org_path"), ("points_rules", "org_path"), ("reward_items", "org_path"), ("redemptions", "org_path"), ("volunteers", "org_path"), ("activities", "org_path"), ("conventions", "org_path"), ("party_registrations", "org_path"), ("party_service_posts", "org_path"),
     ].map { Column(table: $0.0, column: $0.1) }
 
     /// The columns named `path` or ending in `_path` in the database's own tables.

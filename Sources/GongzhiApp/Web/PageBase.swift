@@ -1,3 +1,4 @@
+import Fluent
 import GongzhiCore
 import Vapor
 
@@ -65,6 +66,7 @@ struct PageBase: Encodable {
             if actor.roles.contains(.resident) || actor.roles.contains(.partyStaff) || AccessPolicy.allowsAnywhere(.viewDeliberation, actor: actor) {
                 item("/announcements", "nav.announcements", nil)
             }
+            if await Self.takesPartInDualRegistration(actor, on: request.db) { item("/party", "nav.party", nil) }
             item("/workbench", "nav.workbench", .viewCases)
             item("/supervise", "nav.supervise", .superviseCases)
             item("/dashboard", "nav.dashboard", .viewCases)
@@ -101,6 +103,18 @@ struct PageBase: Encodable {
                         csrf: request.csrfToken, once: Tokens.random(), me: me, nav: nav,
                         here: here.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/-_."))) ?? "/",
                         calendarNotice: calendarNotice, calendarNoticeForAdmin: calendarNoticeForAdmin)
+    }
+}
+
+extension PageBase {
+    /// The street's supervisors, and the staff of a party organisation or a co-building unit (one small query, for
+    /// party staff only), work with dual registration.
+    static func takesPartInDualRegistration(_ actor: Actor, on db: any Database) async -> Bool {
+        if actor.roles.contains(.streetSupervisor) { return true }
+        let nodes = actor.grants.filter { $0.role == .partyStaff }.compactMap { $0.path.segments.last.flatMap(UUID.init(uuidString:)) }
+        guard !nodes.isEmpty else { return false }
+        let count = try? await OrgNodeRecord.query(on: db).filter(\.$id ~~ nodes).filter(\.$party ~~ [.partyOrganisation, .coBuildingUnit]).count()
+        return (count ?? 0) > 0
     }
 }
 

@@ -52,6 +52,9 @@ extension OpenAPIDocument {
         case "financeIncome": ["type": "string", "enum": FundStatement.Income.allCases.map(\.rawValue)]
         case "yuanText": ["type": "string", "pattern": "^[0-9]{1,9}(\\.[0-9]{1,2})?$"]
         case "capacity": ["type": "integer", "minimum": 1, "maximum": 1_000]
+        case "registrationKind": ["type": "string", "enum": DualRegistration.Kind.allCases.map(\.rawValue)]
+        case "partyDecision": ["type": "string", "enum": ["confirm", "decline"]]
+        case "serviceMinutes": ["type": "integer", "minimum": 15, "maximum": DualRegistration.maxMinutes, "multipleOf": 15]
         case "checkInCode": ["type": "string", "pattern": "^[0-9]{6}$"]
         case "activityHours": ["type": "integer", "minimum": 1, "maximum": 12]
         case "volunteerPool": ["type": "string", "enum": VolunteerRecord.Pool.allCases.map(\.rawValue)]
@@ -90,7 +93,7 @@ extension OpenAPIDocument {
     static func parameterSchema(_ name: String) -> [String: Any] {
         if let values = parameterValues[name] { return ["type": "string", "enum": values] }
         switch name {
-        case "id", "grantId", "personId", "attachmentId", "milestoneId", "photoId", "updateId", "parentId", "communityId", "compoundId", "gridId", "buildingId", "unitId", "householdId", "areaId", "memberId":
+        case "id", "grantId", "personId", "attachmentId", "milestoneId", "photoId", "updateId", "parentId", "communityId", "compoundId", "gridId", "buildingId", "unitId", "householdId", "areaId", "memberId", "organisationId":
             return ["type": "string", "format": "uuid"]
         case "offset": return ["type": "integer", "minimum": 0, "maximum": Paging.maxOffset]
         case "page": return ["type": "integer", "minimum": 1, "maximum": 1_000_000]
@@ -98,6 +101,7 @@ extension OpenAPIDocument {
         case "limit": return ["type": "integer", "minimum": 1, "maximum": 200]
         case "page_size": return ["type": "integer", "minimum": 1, "maximum": 1_000]
         case "before", "version": return ["type": "integer", "minimum": 1]
+        case "year": return ["type": "integer", "minimum": 2000, "maximum": 2100]
         default: return ["type": "string"]
         }
     }
