@@ -520,9 +520,15 @@ class Accessibility(unittest.TestCase):
             convention = s.driver.find_element(By.CSS_SELECTOR, "ul.announcements a[href^='/conventions/']").get_attribute("href").replace(BASE, "")
             self.check(s, [("points", "/points"), ("activities", "/activities"), ("activity", item), ("checkin", "/activities/checkin"),
                            ("volunteers", "/volunteers"), ("certificate", "/volunteers/certificate"), ("conventions", "/conventions"),
-                           ("convention", convention), ("disclosure", "/disclosure"), ("finances", "/finances")], "participation")
+                           ("convention", convention), ("disclosure", "/disclosure"), ("finances", "/finances"), ("party", "/party")], "participation")
+            receipt = re.search(r"[2-9A-Z]{5}-[2-9A-Z]{5}", s.driver.find_element(By.TAG_NAME, "body").text).group(0)
         finally:
             s.close()
+        d = Session("dangwei")
+        try:
+            self.check(d, [("party-manage", "/party/manage"), ("party-report", "/party/report"), ("party-receipt", "/party/receipts/" + receipt)], "participation-party")
+        finally:
+            d.close()
         w = Session("worker")
         try:
             self.check(w, [("points-manage", "/points/manage"), ("activity-new", "/activities/new"), ("pools", "/volunteers"),

@@ -57,6 +57,7 @@ enum DemoDistrictSeeder {
             try await DemoPoints.seed(app: app)
             try await DemoActivities.seed(app: app)
             try await DemoConvention.seed(app: app)
+            try await DemoDualRegistration.seed(app: app)
             try await DemoFinances.seed(app: app)
         }
         return summary

@@ -25,6 +25,7 @@ enum DemoParties {
         Login(username: "shegong", displayName: "阳光社工服务中心 何平", party: "阳光社会工作服务中心"),
         Login(username: "gongjian", displayName: "共建单位联络员 郑洁", party: "区第一人民医院"),
         Login(username: "jiwei", displayName: "区纪委监委 林涛", party: "区纪委监委"),
+        Login(username: "dangwei", displayName: "社区党委 党群服务中心 吴红", party: "社区党委"),
     ]
 
     static func seed(app: Application) async throws {
@@ -65,7 +66,8 @@ enum DemoParties {
                            functions: ["SRV-010", "SRV-011", "SRV-001", "SRV-015"], services: "心理疏导、法律援助、居家养老和老年助餐。", in: staff)
         try await register(.coBuildingUnit, community.id!, "区第一人民医院", contact: "党办", phone: "010-6540 2000",
                            services: "每月一次义诊，健康讲座，志愿者服务。", in: staff)
-        try await register(.partyOrganisation, community.id!, "\(community.name)党委", contact: "党群服务中心", phone: "010-6533 0100", in: staff)
+        nodes["社区党委"] = try await PartyChanges.register(kind: .partyOrganisation, areaID: community.id!, input: .init(
+            name: "\(community.name)党委", contactName: "党群服务中心", contactPhone: "010-6533 0100", functions: [], services: ""), in: staff)
 
         // The resident's compound: served by 安居 (it is a commercial compound here); another commercial compound
         // of the community was served by 恒泰 until last year and has no company now.

@@ -91,6 +91,12 @@ struct PartyMemberPagesController: RouteCollection {
         }
     }
 
+    /// "已认领 1 人（共 3 个名额）", or without a limit "已认领 1 人".
+    static func places(_ post: DualRegistrationAPIController.PostDTO, _ lang: Lang) -> String {
+        let text = Strings.text(post.capacity == nil ? "party.places_open" : "party.places", lang).replacingOccurrences(of: "{n}", with: "\(post.held)")
+        return post.capacity.map { text.replacingOccurrences(of: "{m}", with: "\($0)") } ?? text
+    }
+
     func render(_ request: Request, actor: Actor, flash: String? = nil, messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
         let db = request.db, lang = request.lang
         let mine = try await DualRegistrations.mine(actor, on: db)
@@ -122,9 +128,7 @@ struct PartyMemberPagesController: RouteCollection {
         if let confirmed {
             let records = try await PartyServicePostRecord.query(on: db).filter(\.$organisationID == confirmed.organisationID).sort(\.$createdAt, .descending).limit(100).all()
             for dto in try await DualRegistrationAPIController.postDTOs(records, registration: confirmed.id, on: db) where dto.open || dto.mine {
-                let places = dto.capacity.map { Strings.text("party.places", lang).replacingOccurrences(of: "{n}", with: "\(dto.held)").replacingOccurrences(of: "{m}", with: "\($0)") }
-                    ?? Strings.text("party.places_open", lang).replacingOccurrences(of: "{n}", with: "\(dto.held)")
-                posts.append(PostRow(id: dto.id.uuidString.lowercased(), title: dto.title, details: dto.details, places: places, mine: dto.mine,
+                posts.append(PostRow(id: dto.id.uuidString.lowercased(), title: dto.title, details: dto.details, places: Self.places(dto, lang), mine: dto.mine,
                                      canClaim: dto.open && !dto.mine && (dto.capacity.map { dto.held < $0 } ?? true)))
             }
             let logs = try await PartyServiceLogRecord.query(on: db).filter(\.$registrationID ~~ mine.compactMap(\.id)).sort(\.$day, .descending).sort(\.$createdAt, .descending).limit(50).all()

@@ -97,9 +97,7 @@ struct PartyOrganisationPagesController: RouteCollection {
         let confirmed = records.filter { $0.state == .confirmed }
         let postRecords = try await PartyServicePostRecord.query(on: db).filter(\.$organisationID == id).sort(\.$open, .descending).sort(\.$createdAt, .descending).limit(100).all()
         let posts = try await DualRegistrationAPIController.postDTOs(postRecords, registration: nil, on: db).map { dto in
-            PostRow(id: dto.id.uuidString.lowercased(), title: dto.title, details: dto.details,
-                    places: dto.capacity.map { Strings.text("party.places", lang).replacingOccurrences(of: "{n}", with: "\(dto.held)").replacingOccurrences(of: "{m}", with: "\($0)") }
-                        ?? Strings.text("party.places_open", lang).replacingOccurrences(of: "{n}", with: "\(dto.held)"), open: dto.open)
+            PostRow(id: dto.id.uuidString.lowercased(), title: dto.title, details: dto.details, places: PartyMemberPagesController.places(dto, lang), open: dto.open)
         }
         let names = Dictionary(uniqueKeysWithValues: zip(records.map { $0.id! }, dtos.map(\.name)))
         let titles = Dictionary(uniqueKeysWithValues: postRecords.map { ($0.id!, $0.title) })
