@@ -1,14 +1,26 @@
 import Fluent
 import Foundation
 import GongzhiCore
+import NIOConcurrencyHelpers
 import Vapor
 
 /// A page of a list: the items and where the next page starts.
 struct ListPage<Item: Content>: Content {
     let items: [Item]
+    /// How many there are: exact when `totalExact`; else at least this many (`Paging.countCap` past the page's start,
+    /// shown as "1 000+" the way mature trackers do), because an exact count of millions of rows costs seconds.
     let total: Int
+    let totalExact: Bool
     let offset: Int
     let limit: Int
+
+    init(items: [Item], total: Int, totalExact: Bool = true, offset: Int, limit: Int) {
+        self.items = items
+        self.total = total
+        self.totalExact = totalExact
+        self.offset = offset
+        self.limit = limit
+    }
 }
 
 /// `?offset=&limit=` with limit 1…200 (default 50).
@@ -17,6 +29,13 @@ struct Paging {
     let limit: Int
 
     static let maxOffset = 1_000_000
+    /// How far past a page's start a list counts before it answers "at least" (`ListPage.totalExact`).
+    static let countCap = 1_000
+
+    init(offset: Int, limit: Int) {
+        self.offset = offset
+        self.limit = limit
+    }
 
     init(_ request: Request) throws {
         let offset = try request.queryInt("offset") ?? 0
@@ -30,10 +49,23 @@ struct Paging {
 }
 
 extension QueryBuilder {
-    /// One page of the (sorted) query's rows, with the total count (Fluent drops the sort for the count).
-    func listPage<Item: Content>(_ paging: Paging, _ transform: (Model) -> Item) async throws -> ListPage<Item> {
-        let (rows, total) = try await page(offset: paging.offset, limit: paging.limit)
-        return ListPage(items: rows.map(transform), total: total, offset: paging.offset, limit: paging.limit)
+    /// One page of the (sorted) query's rows, with the total counted up to `cap` past the page's start: the cost of
+    /// a list grows with what it shows, not with the history behind it.
+    func listPage<Item: Content>(_ paging: Paging, cap: Int = Paging.countCap, _ transform: (Model) -> Item) async throws -> ListPage<Item> {
+        let limit = paging.offset + cap
+        let counted = try await countRows(upTo: limit + 1)
+        let rows = try await range(paging.offset..<(paging.offset + paging.limit)).all()
+        return ListPage(items: rows.map(transform), total: Swift.min(counted, limit), totalExact: counted <= limit, offset: paging.offset, limit: paging.limit)
+    }
+
+    /// How many rows the query has, counted no further than `cap`: one id read per row, none decoded, and without
+    /// the sort, so that the database walks whichever index serves the filter and stops at the cap.
+    func countRows(upTo cap: Int) async throws -> Int {
+        let probe = copy()
+        probe.query.sorts = []
+        let count = NIOLockedValueBox(0)
+        try await probe.field(\._$id).range(0..<cap).run { _ in count.withLockedValue { $0 += 1 } }
+        return count.withLockedValue { $0 }
     }
 
     /// One page of the (sorted) query's rows and the total count. The count runs first: the builder is a class,

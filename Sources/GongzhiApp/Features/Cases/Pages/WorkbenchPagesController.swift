@@ -208,12 +208,6 @@ struct WorkbenchPagesController: RouteCollection {
         static func < (a: Self, b: Self) -> Bool { (a.due, a.number) < (b.due, b.number) }
     }
 
-    /// How many rows `query` has from `offset`, counted up to `cap` (a row read each, none decoded).
-    static func count(_ query: QueryBuilder<CaseRecord>, from offset: Int, upTo cap: Int) async throws -> Int {
-        let count = NIOLockedValueBox(0)
-        try await query.copy().field(\.$id).range(offset..<(offset + cap)).run { _ in count.withLockedValue { $0 += 1 } }
-        return count.withLockedValue { $0 }
-    }
 
     @Sendable func queue(_ request: Request) async throws -> Response {
         let actor = try request.require(.viewCases)
@@ -239,7 +233,7 @@ struct WorkbenchPagesController: RouteCollection {
         var query = base.copy()
         if filters.state != nil || filters.stage != nil || filters.openOnly { query = query.filter(\.$state ~~ states) }
         // Counted up to a cap: an exact count of a district's history costs seconds at millions of cases.
-        let remaining = try await Self.count(query, from: filters.offset, upTo: Self.countCap + 1)
+        let remaining = Swift.max(0, try await query.countRows(upTo: filters.offset + Self.countCap + 1) - filters.offset)
         let total = remaining > Self.countCap ? "\(filters.offset + Self.countCap)+" : String(filters.offset + remaining)
         let rows: [CaseRecord]
         switch filters.sort {
@@ -255,7 +249,7 @@ struct WorkbenchPagesController: RouteCollection {
         // The tabs: every open case, then each stage, with their counts under the other filters.
         var tabs: [Tab] = []
         func count(_ states: [CaseState]) async throws -> String {
-            let n = try await Self.count(base.copy().filter(\.$state ~~ states), from: 0, upTo: Self.countCap + 1)
+            let n = try await base.copy().filter(\.$state ~~ states).countRows(upTo: Self.countCap + 1)
             return n > Self.countCap ? "\(Self.countCap)+" : String(n)
         }
         var tabFilters = filters
