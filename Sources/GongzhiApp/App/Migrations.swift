@@ -113,5 +113,6 @@ enum GongzhiMigrations {
         app.migrations.add(CreateConventions())
         app.migrations.add(AddCaseAccusedPerson())
         app.migrations.add(CreatePartyRegistrations())
+        app.migrations.add(AddCaseEmergencyQueueIndex())
     }
 }

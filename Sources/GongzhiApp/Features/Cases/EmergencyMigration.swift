@@ -11,3 +11,15 @@ struct AddCaseEmergencyMinutes: AsyncMigration {
         try await database.schema(CaseRecord.schema).deleteField("emergency_minutes").update()
     }
 }
+
+/// The workbench's emergencies (issue 29): a partial index of the cases still waiting for a signature on an
+/// emergency, in the order they opened — a few rows whatever the history, on SQLite and PostgreSQL alike.
+struct AddCaseEmergencyQueueIndex: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.sql().raw("CREATE INDEX idx_cases_emergency_unsigned ON cases (opened_at) WHERE emergency_minutes IS NOT NULL AND signed_at IS NULL").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.sql().raw("DROP INDEX idx_cases_emergency_unsigned").run()
+    }
+}
