@@ -325,7 +325,13 @@ def scale_up(kind, workspace, url, factor):
         if kind == "sqlite":
             run("COMMIT")
         log(f"   copy {copy}: {top} cases in {time.time() - started:.0f} s")
-    run("UPDATE kpi_rollups SET " + ", ".join(f"{c} = {c} * {factor}" for c in COUNTERS))
+    # (The monthly rollups came with issue 29: an older binary's database has none.)
+    if kind == "sqlite":
+        tables = [r[0] for r in run("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'kpi_rollups%'")]
+    else:
+        tables = [r[0] for r in run("SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'kpi_rollups%'")]
+    for table in tables:
+        run(f"UPDATE {table} SET " + ", ".join(f"{c} = {c} * {factor}" for c in COUNTERS))
     if kind == "sqlite":
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()
@@ -477,7 +483,7 @@ def commit():
 
 def table(report):
     """The printed table: every figure, its target where the issue sets one, and the ratios."""
-    rows = [("scenario", "database", "cases", "p50 ms", "p95 ms", "p99 ms", "per s", "errors", "target", "verdict")]
+    rows = [("scenario", "database", "cases", "p50 ms", "p95 ms", "p99 ms", "per s", "errors", "goal (at 10 M)", "verdict")]
     targets = []
 
     def add(scenario, database, cases, r, target="", ok=None):
@@ -490,20 +496,21 @@ def table(report):
     for db in report["gongzhi"]:
         intake = db.get("intake")
         name = db["database"]
-        if intake and name == "sqlite":
-            add("intake (POST /api/v1/cases)", name, "-", intake, "≥ 3000/s", intake["rate"] >= 3000)
+        # Issue 29's goals, set for 10 M cases on either database; shown with a verdict at every size.
+        if intake and name == "sqlite" and "ceiling" in db:
+            ratio = intake["rate"] / db["ceiling"]["rate"]
+            add("intake (POST /api/v1/cases)", name, "-", intake, f"≥ 100 % of the ceiling ({ratio:.0%})", ratio >= 1.0)
+        elif intake and name == "postgresql":
+            add("intake (POST /api/v1/cases)", name, "-", intake, "≥ 1000/s", intake["rate"] >= 1000)
         elif intake:
             add("intake (POST /api/v1/cases)", name, "-", intake)
         for size, measured in db["sizes"].items():
-            big = int(size) >= 9_000_000  # the 10 M point (a copied history may fall a little short)
             size = measured.get("cases") or size
-            add("case read", name, size, measured["read"], "p99 < 10 ms" if big else "", measured["read"]["p99"] < 10 if big else None)
-            add("workbench queue page", name, size, measured["queue"], "p95 < 50 ms" if big else "",
-                measured["queue"]["p95"] < 50 if big else None)
-            add("queue API (25 newest)", name, size, measured["queue_api"])
-            add("KPI dashboard page (a year)", name, size, measured["kpi"], "p95 < 100 ms" if big else "",
-                measured["kpi"]["p95"] < 100 if big else None)
-            add("KPI API (a year, by community)", name, size, measured["kpi_api"])
+            add("case read", name, size, measured["read"], "p99 < 10 ms", measured["read"]["p99"] < 10)
+            add("workbench queue page", name, size, measured["queue"], "p95 < 50 ms", measured["queue"]["p95"] < 50)
+            add("queue API (25 newest)", name, size, measured["queue_api"], "p95 < 50 ms", measured["queue_api"]["p95"] < 50)
+            add("KPI dashboard page (a year)", name, size, measured["kpi"], "p95 < 100 ms", measured["kpi"]["p95"] < 100)
+            add("KPI API (a year, by community)", name, size, measured["kpi_api"], "p95 < 50 ms", measured["kpi_api"]["p95"] < 50)
     peer = report.get("peer")
     if peer:
         for scenario in ("create", "read", "queue", "counts"):

@@ -114,5 +114,6 @@ enum GongzhiMigrations {
         app.migrations.add(AddCaseAccusedPerson())
         app.migrations.add(CreatePartyRegistrations())
         app.migrations.add(AddCaseEmergencyQueueIndex())
+        app.migrations.add(CreateKPIMonthlyRollups())
     }
 }

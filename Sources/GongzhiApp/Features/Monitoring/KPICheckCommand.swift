@@ -25,8 +25,9 @@ struct KPICheckCommand: AsyncCommand {
             context.console.print("OK: KPI rollups equal the cases")
             return
         }
-        for (key, stored, fresh) in differences.prefix(20) {
-            context.console.error("DIFFERENT: \(key.day) \(key.placePath) \(key.category) handler \(key.handlerNodeID): stored \(stored.values), cases \(fresh.values)")
+        for found in differences.prefix(20) {
+            let key = found.key
+            context.console.error("DIFFERENT (\(found.table)): \(key.day) \(key.placePath) \(key.category) handler \(key.handlerNodeID): stored \(found.stored.values), cases \(found.fresh.values)")
         }
         if signature.repair {
             try await KPIRollups.rebuild(app.context())

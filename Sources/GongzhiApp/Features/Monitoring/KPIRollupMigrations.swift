@@ -85,3 +85,21 @@ struct CreateKPIRollups: AsyncMigration {
         for table in [KPIRollups.dirty, KPIRollups.contributions, KPIRollups.table] { try await sql.drop(table: table).run() }
     }
 }
+
+/// The monthly rollups (`KPIRollups.monthlyTable`), derived from the daily ones already there.
+struct CreateKPIMonthlyRollups: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        let sql = database.sql()
+        var create = sql.create(table: KPIRollups.monthlyTable)
+        for column in KPIRollups.keyColumns { create = create.column(column, type: .text, .notNull) }
+        for column in KPIRollup.Counters.names { create = create.column(column, type: .bigint, .notNull) }
+        try await create.run()
+        try await sql.create(index: "idx_kpi_rollups_monthly_key").on(KPIRollups.monthlyTable).unique().column("day").column("place_path")
+            .column("category").column("handler_node_id").column("handler_path").column("accused_path").run()
+        try await KPIRollups.deriveMonthly(under: ["/"], on: database)
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.sql().drop(table: KPIRollups.monthlyTable).run()
+    }
+}

@@ -117,19 +117,10 @@ enum KPIRollups {
             if let (key, counters) = old[id] { deltas[key, default: .init()] = deltas[key, default: .init()] - counters }
             if let record = records[id] { deltas[Key(record), default: .init()] = deltas[Key(record), default: .init()] + KPIRollup.contribution(of: kpiRow(record)) }
         }
-        // Many cells per statement (the keys are distinct, as PostgreSQL's ON CONFLICT requires).
-        let names = KPIRollup.Counters.names
-        let update = names.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", ")
-        for chunk in deltas.filter({ !$0.value.isZero }).map({ ($0.key, $0.value) }).chunked(200) {
-            let rows = chunk.map { key, delta in
-                SQLGroupExpression((key.binds + delta.values.map { $0 as any Encodable & Sendable }).map { SQLBind($0) })
-            }
-            // raw SQL: column names from the code's own lists (`keyColumns`, `KPIRollup.Counters.names`); values bound.
-            try await sql.raw("""
-                INSERT INTO kpi_rollups (\(unsafeRaw: (keyColumns + names).joined(separator: ", "))) VALUES \(SQLList(rows))
-                ON CONFLICT (\(unsafeRaw: keyColumns.joined(separator: ", "))) DO UPDATE SET \(unsafeRaw: update)
-                """).run()
-        }
+        try await add(deltas, to: table, on: sql)
+        var monthlyDeltas: [Key: KPIRollup.Counters] = [:]
+        for (key, delta) in deltas { monthlyDeltas[monthly(key), default: .init()] = monthlyDeltas[monthly(key), default: .init()] + delta }
+        try await add(monthlyDeltas, to: monthlyTable, on: sql)
         try await sql.delete(from: contributions).where("case_id", .in, SQLBind.group(ids)).run()
         for chunk in ids.compactMap({ records[$0] }).chunked(200) {
             let insert = sql.insert(into: contributions).columns(["case_id"] + keyColumns + KPIRollup.Counters.names)
@@ -152,18 +143,20 @@ enum KPIRollups {
     }
 
     /// What a KPI answer groups by, so that the rollups are summed in the database to that grain: a place level
-    /// (the place path cut after that level's segment), the category, the day (for days, weeks and months), the
-    /// handler, or nothing (one total).
+    /// (the place path cut after that level's segment), the category, the day or the month (periods of days and
+    /// weeks need days; of months, months), the handler, or nothing (one total).
     struct Grain: Sendable, Equatable {
-        var day = false
+        enum Time: Sendable, Equatable { case none, day, month }
+
+        var time = Time.none
         var place: OrgLevel?
         var category = false
         var handler = false
 
         static let total = Grain()
 
-        init(day: Bool = false, place: OrgLevel? = nil, category: Bool = false, handler: Bool = false) {
-            self.day = day
+        init(time: Time = .none, place: OrgLevel? = nil, category: Bool = false, handler: Bool = false) {
+            self.time = time
             self.place = place
             self.category = category
             self.handler = handler
@@ -175,7 +168,8 @@ enum KPIRollups {
             case nil: self.init()
             case "category": self.init(category: true)
             case "handler", "party": self.init(handler: true)
-            case let by? where KPIAPIController.periods.contains(by): self.init(day: true)
+            case "month": self.init(time: .month)
+            case let by? where KPIAPIController.periods.contains(by): self.init(time: .day)
             case let by?: self.init(place: OrgLevel(rawValue: by))
             }
         }
@@ -184,8 +178,16 @@ enum KPIRollups {
 }
 
 extension KPIRollups {
-    /// The cells where the rollups differ from the sums of the cases' contributions, computed afresh.
-    static func differences(on db: any Database) async throws -> [(Key, KPIRollup.Counters, KPIRollup.Counters)] {
+    /// A cell of `table` (daily or monthly) where the rollups differ from the sums of the cases' contributions.
+    struct Difference: Sendable {
+        let table: String
+        let key: Key
+        let stored: KPIRollup.Counters
+        let fresh: KPIRollup.Counters
+    }
+
+    /// The cells where the rollups (daily and monthly) differ from the sums of the cases' contributions, computed afresh.
+    static func differences(on db: any Database) async throws -> [Difference] {
         var fresh: [Key: KPIRollup.Counters] = [:]
         var lastID: UUID?
         while true {
@@ -196,12 +198,18 @@ extension KPIRollups {
             guard let last = page.last?.id, page.count == 5_000 else { break }
             lastID = last
         }
-        var stored: [Key: KPIRollup.Counters] = [:]
-        for row in try await db.sql().select().column("*").from(table).all() { stored[try Key(row: row)] = try counters(row) }
-        return Set(fresh.keys).union(stored.keys).compactMap { key in
-            let a = stored[key] ?? .init(), b = fresh[key] ?? .init()
-            return a == b ? nil : (key, a, b)
-        }.sorted { $0.0.day < $1.0.day }
+        var freshMonthly: [Key: KPIRollup.Counters] = [:]
+        for (key, counters) in fresh { freshMonthly[monthly(key), default: .init()] = freshMonthly[monthly(key), default: .init()] + counters }
+        var found: [Difference] = []
+        for (name, expected) in [(table, fresh), (monthlyTable, freshMonthly)] {
+            var stored: [Key: KPIRollup.Counters] = [:]
+            for row in try await db.sql().select().column("*").from(name).all() { stored[try Key(row: row)] = try counters(row) }
+            found += Set(expected.keys).union(stored.keys).compactMap { key in
+                let a = stored[key] ?? .init(), b = expected[key] ?? .init()
+                return a == b ? nil : Difference(table: name, key: key, stored: a, fresh: b)
+            }.sorted { $0.key.day < $1.key.day }
+        }
+        return found
     }
 
     /// Throws the rollups away and builds them again from every case.
@@ -209,6 +217,7 @@ extension KPIRollups {
         try await context.write { db in
             let sql = db.sql()
             try await sql.delete(from: table).run()
+            try await sql.delete(from: monthlyTable).run()
             try await sql.delete(from: contributions).run()
             try await sql.raw("INSERT INTO kpi_dirty (case_id) SELECT id FROM cases WHERE id NOT IN (SELECT case_id FROM kpi_dirty)").run()
         }

@@ -91,6 +91,7 @@ enum OrgTreeChanges {
             try await ensureUniqueName(node.name, parentID: newParentID.uuid, except: id.uuid, on: db)
             let newPath = newParent.orgPath.appending(id.description)
             try await OrgPathColumns.rebase(from: oldPath, to: newPath, on: db)
+            try await KPIRollups.afterMove(from: oldPath, to: newPath, on: db)
             node.path = newPath.rawValue
             node.$parent.id = newParentID.uuid
             try await node.update(on: db)

@@ -131,11 +131,11 @@ struct SupervisionPagesController: RouteCollection {
             period = (CivilDate(now.addingTimeInterval(-29 * 86_400)), CivilDate(now))
         }
         let (from, to) = period
-        // One read for the three charts: days × communities × categories.
-        let cells = try await KPIAPIController.cells(actor: actor, from: from, to: to, now: now,
-                                                  grain: .init(day: true, place: .community, category: true), on: request.db)
         let days = DayNumber(to).value - DayNumber(from).value + 1
         let step = days > 92 ? "month" : days > 31 ? "week" : "day"
+        // One read for the three charts: the trend's steps (days or months) × communities × categories.
+        let cells = try await KPIAPIController.cells(actor: actor, from: from, to: to, now: now,
+                                                  grain: .init(time: step == "month" ? .month : .day, place: .community, category: true), on: request.db)
         let trend = try await KPIAPIController.report(cells, from: from, to: to, by: step, lang: lang, on: request.db)
         let byCommunity = try await KPIAPIController.report(cells, from: from, to: to, by: "community", lang: lang, on: request.db)
         let byCategory = try await KPIAPIController.report(cells, from: from, to: to, by: "category", lang: lang, on: request.db)
