@@ -333,6 +333,12 @@ def scale_up(kind, workspace, url, factor):
     for table in tables:
         run(f"UPDATE {table} SET " + ", ".join(f"{c} = {c} * {factor}" for c in COUNTERS))
     if kind == "sqlite":
+        waiting = run("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'kpi_waiting'")
+    else:
+        waiting = run("SELECT table_name FROM information_schema.tables WHERE table_name = 'kpi_waiting'")
+    if waiting:
+        run(f"UPDATE kpi_waiting SET n = n * {factor}")
+    if kind == "sqlite":
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()
     else:

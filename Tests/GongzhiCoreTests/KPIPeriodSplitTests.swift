@@ -56,3 +56,31 @@ struct KPIPeriodSplitTests {
         }
     }
 }
+
+@Suite("Cases waiting to be signed, counted by the minute of their response limit")
+struct KPIWaitingMinuteTests {
+    func row(_ state: CaseState, due: Date, signed: Date? = nil) -> CaseKPIs.Row {
+        CaseKPIs.Row(state: state, openedAt: due.addingTimeInterval(-3_600), responseDueAt: due, signedAt: signed,
+                     completionDueAt: due.addingTimeInterval(86_400), closedAt: nil, returns: 0, reopens: 0, ratingSolved: nil, ratingSatisfaction: nil)
+    }
+
+    @Test("a case waits in the minute of its limit; signed, rejected and merged cases wait in none; minutes split exactly")
+    func minutes() {
+        let due = Date(timeIntervalSince1970: 1_765_000_000.5) // 1 765 000 000 s = minute 29 416 666, 40.5 s into it
+        #expect(KPIRollup.waitingMinute(row(.accepted, due: due)) == 29_416_666)
+        #expect(KPIRollup.waitingMinute(row(.dispatched, due: due)) == 29_416_666)
+        #expect(KPIRollup.waitingMinute(row(.signed, due: due, signed: due)) == nil)
+        #expect(KPIRollup.waitingMinute(row(.rejected, due: due)) == nil)
+        #expect(KPIRollup.waitingMinute(row(.merged, due: due)) == nil)
+        #expect(KPIRollup.minute(of: Date(timeIntervalSince1970: 59.999)) == 0)
+        #expect(KPIRollup.minute(of: Date(timeIntervalSince1970: 60)) == 1)
+        // Within its limit at `now` exactly when counted in a later minute, or in now's minute with the limit after now.
+        for offset in stride(from: -130.0, through: 130.0, by: 0.25) {
+            let now = due.addingTimeInterval(offset)
+            let m = KPIRollup.minute(of: now)
+            let waiting = KPIRollup.waitingMinute(row(.accepted, due: due))!
+            let counted = waiting > m || (waiting == m && due > now)
+            #expect(counted == (due > now), "offset \(offset)")
+        }
+    }
+}

@@ -115,5 +115,6 @@ enum GongzhiMigrations {
         app.migrations.add(CreatePartyRegistrations())
         app.migrations.add(AddCaseEmergencyQueueIndex())
         app.migrations.add(CreateKPIMonthlyRollups())
+        app.migrations.add(CreateKPIWaitingCounters())
     }
 }

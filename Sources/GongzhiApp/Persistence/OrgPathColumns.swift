@@ -19,6 +19,7 @@ enum OrgPathColumns {
         ("case_follow_ups", "org_path"), ("rectifications", "org_path"), ("warnings", "org_path"),
         ("kpi_rollups", "place_path"), ("kpi_rollups", "handler_path"), ("kpi_rollups", "accused_path"),
         ("kpi_rollups_monthly", "place_path"), ("kpi_rollups_monthly", "handler_path"), ("kpi_rollups_monthly", "accused_path"),
+        ("kpi_waiting", "place_path"), ("kpi_waiting", "handler_path"), ("kpi_waiting", "accused_path"),
         ("kpi_contributions", "place_path"), ("kpi_contributions", "handler_path"), ("kpi_contributions", "accused_path"),
         ("needs", "org_path"), ("polls", "org_path"), ("owner_votes", "org_path"), ("projects", "org_path"),
         ("council_members", "org_path"), ("meetings", "org_path"), ("resources", "org_path"),

@@ -89,6 +89,17 @@ public enum KPIRollup {
     /// `unsigned` − the unsigned cases not yet past their limit, a live set of recent cases only.
     public static func unsignedOverdue(_ row: CaseKPIs.Row, now: Date) -> Bool { awaitsSigning(row) && row.responseDueAt <= now }
 
+    /// The minute (since 1970, UTC) in which a case waiting to be signed reaches its response limit, by which the
+    /// waiting cases are counted (`kpi_waiting`): at `now` the cases still within their limit are those counted
+    /// in minutes after `minute(of: now)`, and those of the current minute itself whose limit is after `now`.
+    /// nil for a case not waiting to be signed.
+    public static func waitingMinute(_ row: CaseKPIs.Row) -> Int? {
+        awaitsSigning(row) ? minute(of: row.responseDueAt) : nil
+    }
+
+    /// The minute since 1970 (UTC) that `instant` falls in.
+    public static func minute(of instant: Date) -> Int { Int((instant.timeIntervalSince1970 / 60).rounded(.down)) }
+
     /// The figures from summed counters and the live count of unsigned overdue cases.
     public static func figures(_ c: Counters, unsignedOverdue: Int) -> CaseKPIs.Figures {
         CaseKPIs.Figures(

@@ -85,7 +85,7 @@ struct KPIRollupTests {
             // Time passes: unsigned cases cross their response limits without any write.
             app.clock.advance(by: 10 * 86_400)
             try await Self.compare(app, "later")
-            #expect(try await KPIRollups.differences(on: app.db).isEmpty)
+            #expect(try await KPIRollups.differences(on: app.db, now: app.clock.now).isEmpty)
         }
     }
 
@@ -119,8 +119,33 @@ struct KPIRollupTests {
             try await Self.compare(app, "after the grid's move, edges", from: CivilDate(iso: "2026-05-10")!, to: CivilDate(iso: "2026-11-20")!)
             // …and the stored cells equal the cases once caught up.
             _ = try await KPIRollups.catchUpAll(app.context())
-            #expect(try await KPIRollups.differences(on: app.db).isEmpty)
+            #expect(try await KPIRollups.differences(on: app.db, now: app.clock.now).isEmpty)
             try await Self.compare(app, "after the grid's move, caught up")
+        }
+    }
+
+    @Test("cases waiting to be signed: exact in the minute their limit passes, before and after the catch-up")
+    func waitingMinute() async throws {
+        try await withApp { app, _ in
+            // A new case, unsigned: the clock is set to its limit's minute, then around its limit to the second.
+            var resident = try await TestClient.api(app, as: "resident")
+            let created = try await resident.send(.POST, "/api/v1/cases", json: CasesTests.NewCase(title: "楼道灯坏了", buildingId: try await residentBuilding(app)))
+                .content.decode(CaseDTO.self)
+            let record = try #require(try await CaseRecord.find(created.id, on: app.db))
+            // 30 s into a minute, so that the minute of the limit holds moments before it and after it.
+            let due = Date(timeIntervalSince1970: Double(KPIRollup.minute(of: record.responseDueAt)) * 60 + 30)
+            record.responseDueAt = due
+            try await record.update(on: app.db)
+            let today = CivilDate(app.clock.now)
+            for caughtUp in [false, true] {
+                if caughtUp { _ = try await KPIRollups.catchUpAll(app.context()) }
+                for offset in [-61.0, -29.0, -1.0, 0.0, 1.0, 29.0, 61.0] {
+                    app.clock.set(due.addingTimeInterval(offset))
+                    let from = DayNumber(DayNumber(today).value - 40).civil
+                    try await Self.compare(app, "caught up \(caughtUp), \(offset) s from the limit", from: from, to: CivilDate(app.clock.now))
+                }
+            }
+            #expect(try await KPIRollups.differences(on: app.db, now: app.clock.now).isEmpty)
         }
     }
 
@@ -149,17 +174,17 @@ struct KPIRollupTests {
     func check() async throws {
         try await withApp { app, _ in
             _ = try await KPIRollups.catchUpAll(app.context())
-            #expect(try await KPIRollups.differences(on: app.db).isEmpty)
+            #expect(try await KPIRollups.differences(on: app.db, now: app.clock.now).isEmpty)
             try await app.db.sql().raw("UPDATE kpi_rollups SET intake = intake + 1 WHERE day = (SELECT MIN(day) FROM kpi_rollups)").run()
-            let found = try await KPIRollups.differences(on: app.db)
+            let found = try await KPIRollups.differences(on: app.db, now: app.clock.now)
             #expect(found.count >= 1 && found.allSatisfy { $0.table == KPIRollups.table && $0.stored.intake == $0.fresh.intake + 1 })
             // The monthly rollups are checked too.
             try await KPIRollups.rebuild(app.context())
             try await app.db.sql().raw("UPDATE kpi_rollups_monthly SET closed = closed + 2 WHERE day = (SELECT MIN(day) FROM kpi_rollups_monthly)").run()
-            let monthly = try await KPIRollups.differences(on: app.db)
+            let monthly = try await KPIRollups.differences(on: app.db, now: app.clock.now)
             #expect(monthly.count >= 1 && monthly.allSatisfy { $0.table == KPIRollups.monthlyTable && $0.stored.closed == $0.fresh.closed + 2 })
             try await KPIRollups.rebuild(app.context())
-            #expect(try await KPIRollups.differences(on: app.db).isEmpty)
+            #expect(try await KPIRollups.differences(on: app.db, now: app.clock.now).isEmpty)
         }
     }
 }

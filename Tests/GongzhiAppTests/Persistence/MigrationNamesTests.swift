@@ -60,7 +60,7 @@ struct MigrationNamesTests {
         "GongzhiApp.AddCaseResponseDueIndex",
         "GongzhiApp.CreateCaseDrafts",
         "GongzhiApp.AddOrgNodeParty", "GongzhiApp.CreatePartyProfiles", "GongzhiApp.CreatePropertyContracts",
-        "GongzhiApp.MoveDepartmentTextsToNodes", "GongzhiApp.CreatePropertySurveys", "GongzhiApp.CreateCommitteeMembers", "GongzhiApp.CreateAnnouncements", "GongzhiApp.CreatePointsLedger", "GongzhiApp.CreateActivities", "GongzhiApp.CreateConventions", "GongzhiApp.AddCaseAccusedPerson", "GongzhiApp.CreatePartyRegistrations", "GongzhiApp.AddCaseEmergencyQueueIndex", "GongzhiApp.CreateKPIMonthlyRollups",
+        "GongzhiApp.MoveDepartmentTextsToNodes", "GongzhiApp.CreatePropertySurveys", "GongzhiApp.CreateCommitteeMembers", "GongzhiApp.CreateAnnouncements", "GongzhiApp.CreatePointsLedger", "GongzhiApp.CreateActivities", "GongzhiApp.CreateConventions", "GongzhiApp.AddCaseAccusedPerson", "GongzhiApp.CreatePartyRegistrations", "GongzhiApp.AddCaseEmergencyQueueIndex", "GongzhiApp.CreateKPIMonthlyRollups", "GongzhiApp.CreateKPIWaitingCounters",
         "GongzhiApp.NarrowKPIDirtyTrigger",
         "GongzhiApp.RecountNeverSignedCases",
         "GongzhiApp.UniqueAccountPerPerson",

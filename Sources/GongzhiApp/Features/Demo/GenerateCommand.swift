@@ -70,7 +70,7 @@ enum SyntheticCases {
             try await app.write { db in
                 try await batch.create(on: db)
                 // The trigger marked them dirty: fold them into the rollups in the same transaction.
-                _ = try await KPIRollups.catchUp(on: db, batch: batch.count + 1_000)
+                _ = try await KPIRollups.catchUp(on: db, batch: batch.count + 1_000, now: now)
             }
             done += size
             bar?.update(done)

@@ -20,7 +20,7 @@ struct KPICheckCommand: AsyncCommand {
         let app = context.application
         try await app.prepareAndMigrate()
         _ = try await KPIRollups.catchUpAll(app.context())
-        let differences = try await KPIRollups.differences(on: app.db)
+        let differences = try await KPIRollups.differences(on: app.db, now: app.clock.now)
         if differences.isEmpty {
             context.console.print("OK: KPI rollups equal the cases")
             return

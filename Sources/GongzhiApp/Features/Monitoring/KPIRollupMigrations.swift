@@ -103,3 +103,39 @@ struct CreateKPIMonthlyRollups: AsyncMigration {
         try await database.sql().drop(table: KPIRollups.monthlyTable).run()
     }
 }
+
+/// The waiting cases' counts by the minute of their response limit (`KPIRollups.waitingTable`), and each case's
+/// minute in its contribution, taken from the cases as they are.
+struct CreateKPIWaitingCounters: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        let sql = database.sql()
+        var create = sql.create(table: KPIRollups.waitingTable).column("due_minute", type: .bigint, .notNull)
+        for column in KPIRollups.keyColumns { create = create.column(column, type: .text, .notNull) }
+        try await create.column("n", type: .bigint, .notNull).run()
+        var index = sql.create(index: "idx_kpi_waiting_key").on(KPIRollups.waitingTable).unique()
+        for column in KPIRollups.waitingKeyColumns { index = index.column(column) }
+        try await index.run()
+        try await sql.alter(table: KPIRollups.contributions).column("waiting_due_minute", type: .bigint).run()
+        let minute = sql.dialect.name == "postgresql"
+            ? "CAST(floor(extract(epoch FROM c.response_due_at) / 60) AS BIGINT)"
+            : "CAST(c.response_due_at / 60 AS INTEGER)"
+        // raw SQL: `minute` is one of two fixed expressions; the table and column names are the code's own.
+        try await sql.raw("""
+            UPDATE kpi_contributions SET waiting_due_minute = (
+                SELECT \(unsafeRaw: minute) FROM cases c
+                WHERE c.id = kpi_contributions.case_id AND c.signed_at IS NULL AND c.state NOT IN ('rejected', 'merged'))
+            """).run()
+        let keys = KPIRollups.keyColumns.joined(separator: ", ")
+        try await sql.raw("""
+            INSERT INTO kpi_waiting (due_minute, \(unsafeRaw: keys), n)
+            SELECT waiting_due_minute, \(unsafeRaw: keys), count(*) FROM kpi_contributions WHERE waiting_due_minute IS NOT NULL
+            GROUP BY waiting_due_minute, \(unsafeRaw: keys)
+            """).run()
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database.sql()
+        try await sql.drop(table: KPIRollups.waitingTable).run()
+        try await sql.alter(table: KPIRollups.contributions).dropColumn("waiting_due_minute").run()
+    }
+}

@@ -75,50 +75,42 @@ extension KPIRollups {
             let split = KPIPeriodSplit(from: from, to: to)
             parts = (split.months.map { [(monthlyTable, $0)] } ?? []) + split.days.map { (table, $0) }
         }
-        for part in parts {
-            var select = scoped(sql.select().from(part.table), part.days)
+        /// `table`'s cells of `days` in the caller's scopes, summed to the grain (`sums`: name → SQL expression).
+        func summed(_ table: String, _ days: ClosedRange<CivilDate>, _ sums: [(String, String)],
+                    _ more: (SQLSelectBuilder) -> SQLSelectBuilder = { $0 }) async throws -> [any SQLRow] {
+            var select = more(scoped(sql.select().from(table), days))
             for (name, expression) in grouped { select = select.column(SQLAlias(expression, as: SQLIdentifier(name))) }
             select = select.column(SQLAlias(none, as: SQLIdentifier("handler_path"))).column(SQLAlias(none, as: SQLIdentifier("accused_path")))
-            for name in KPIRollup.Counters.names {
-                // raw SQL: `name` is one of the code's own counter names.
-                select = select.column(SQLAlias(SQLRaw("CAST(SUM(\(name)) AS BIGINT)"), as: SQLIdentifier(name)))
-            }
+            // raw SQL: the expressions are the code's own.
+            for (name, expression) in sums { select = select.column(SQLAlias(SQLRaw(expression), as: SQLIdentifier(name))) }
             select = withoutReportsAgainstOwnOrg(select, accused: "accused_path")
             for (index, _) in grouped.enumerated() { select = select.groupBy(SQLLiteral.numeric("\(index + 1)")) }
-            for row in try await select.all() {
-                add(try Key(row: row), try counters(row))
-            }
+            return try await select.all()
         }
-        // Cases written since the last catch-up: take out what the rollups hold for them, add them as they are now.
-        let dirtyIDs = try await sql.raw("SELECT case_id FROM kpi_dirty").all().map { try $0.decode(column: "case_id", as: UUID.self) }
-        for chunk in dirtyIDs.chunked(500) {
-            for row in try await scoped(sql.select().column("*").from(contributions), from...to).where("case_id", .in, SQLBind.group(chunk)).all() {
-                let key = try Key(row: row)
-                guard visible(key) else { continue }
-                add(key, KPIRollup.Counters() - (try counters(row)))
-            }
-            for record in try await load(CaseRecord.query(on: db).filter(\.$id ~~ chunk)).all() {
-                let key = Key(record)
-                guard key.day >= from.description, key.day <= to.description, visible(key) else { continue }
-                add(key, KPIRollup.contribution(of: kpiRow(record)))
-            }
+        let counterSums = KPIRollup.Counters.names.map { ($0, "CAST(SUM(\($0)) AS BIGINT)") }
+        for part in parts {
+            for row in try await summed(part.table, part.days, counterSums) { add(try Key(row: row), try counters(row)) }
         }
         // Unsigned cases past their response limit: all unsigned ones (`unsigned`, in the rollups) less those still
-        // within their limit, which are recent cases only (found through the index on response_due_at). Counted in
-        // SQL, in the caller's scopes and summed to the grain asked for, so that a few rows come back however many
-        // cases wait (returning every key of 80 000 waiting cases cost 180 ms at a million cases).
+        // within their limit — counted by the minute of their limit (`kpi_waiting`): the minutes after the current
+        // one from the counts, the current minute's cases themselves (few, through the index on response_due_at).
+        let minute = KPIRollup.minute(of: now)
+        for row in try await summed(waitingTable, from...to, [("waiting", "CAST(SUM(n) AS BIGINT)")], {
+            $0.where("due_minute", .greaterThan, SQLBind(minute))
+        }) {
+            add(try Key(row: row), .init(), overdue: -(try row.decode(column: "waiting", as: Int.self)))
+        }
         let dayNumber = sql.dialect.name == "postgresql"
             ? "CAST(floor((extract(epoch FROM opened_at) + 28800) / 86400) AS BIGINT)"
             : "CAST((opened_at + 28800) / 86400 AS INTEGER)"
-        // Only the response limit is constrained through an index: with the opening dates as a plain condition,
-        // SQLite walked the whole period's cases by the index on opened_at (seconds at a million cases); the
-        // period is checked on the opening day's number, which no index serves.
         // raw SQL: `dayNumber` is one of the two fixed expressions above.
-        var waiting = sql.select().from(CaseRecord.schema)
+        var current = sql.select().from(CaseRecord.schema)
             .column(SQLAlias(grain.time == .none ? SQLLiteral.numeric("0") : SQLRaw(dayNumber), as: SQLIdentifier("day_number")))
-        for (name, expression) in grouped.dropFirst() { waiting = waiting.column(SQLAlias(expression, as: SQLIdentifier(name))) }
-        waiting = waiting.column(SQLAlias(SQLRaw("count(*)"), as: SQLIdentifier("waiting")))
-            .where("response_due_at", .greaterThan, SQLBind(now)).where(SQLRaw("signed_at IS NULL AND state NOT IN ('rejected', 'merged')"))
+        for (name, expression) in grouped.dropFirst() { current = current.column(SQLAlias(expression, as: SQLIdentifier(name))) }
+        current = current.column(SQLAlias(SQLRaw("count(*)"), as: SQLIdentifier("waiting")))
+            .where("response_due_at", .greaterThan, SQLBind(now))
+            .where("response_due_at", .lessThan, SQLBind(Date(timeIntervalSince1970: Double(minute + 1) * 60)))
+            .where(SQLRaw("signed_at IS NULL AND state NOT IN ('rejected', 'merged')"))
             .where(SQLRaw(dayNumber), .greaterThanOrEqual, SQLBind(DayNumber(from).value))
             .where(SQLRaw(dayNumber), .lessThanOrEqual, SQLBind(DayNumber(to).value))
             .where { group in
@@ -127,19 +119,34 @@ extension KPIRollups {
                 }
                 return group
             }
-        waiting = withoutReportsAgainstOwnOrg(waiting, accused: "COALESCE(accused_path, '')")
-        for (index, _) in grouped.enumerated() { waiting = waiting.groupBy(SQLLiteral.numeric("\(index + 1)")) }
-        for row in try await waiting.all() {
-            let number = try row.decode(column: "day_number", as: Int.self)
+        current = withoutReportsAgainstOwnOrg(current, accused: "COALESCE(accused_path, '')")
+        for (index, _) in grouped.enumerated() { current = current.groupBy(SQLLiteral.numeric("\(index + 1)")) }
+        for row in try await current.all() {
             // The cases' own column (a UUID) when grouped by handler, else "".
             let handler = try (try? row.decode(column: "handler_node_id", as: UUID.self))?.uuidString.lowercased()
                 ?? row.decode(column: "handler_node_id", as: String.self)
-            let key = Key(day: grain.time == .none ? "" : DayNumber(number).civil.description,
+            let key = Key(day: grain.time == .none ? "" : DayNumber(try row.decode(column: "day_number", as: Int.self)).civil.description,
                           placePath: try row.decode(column: "place_path", as: String.self),
                           category: try row.decode(column: "category", as: String.self),
-                          handlerNodeID: handler,
-                          handlerPath: "", accusedPath: "")
+                          handlerNodeID: handler, handlerPath: "", accusedPath: "")
             add(key, .init(), overdue: -(try row.decode(column: "waiting", as: Int.self)))
+        }
+        // Cases written since the last catch-up: take out what the rollups and waiting counts hold for them, add
+        // them as they are now (their current minute's waiting is counted above, from the cases).
+        let dirtyIDs = try await sql.raw("SELECT case_id FROM kpi_dirty").all().map { try $0.decode(column: "case_id", as: UUID.self) }
+        for chunk in dirtyIDs.chunked(500) {
+            for row in try await scoped(sql.select().column("*").from(contributions), from...to).where("case_id", .in, SQLBind.group(chunk)).all() {
+                let key = try Key(row: row)
+                guard visible(key) else { continue }
+                let waited = try row.decode(column: "waiting_due_minute", as: Int?.self).map { $0 > minute } ?? false
+                add(key, KPIRollup.Counters() - (try counters(row)), overdue: waited ? 1 : 0)
+            }
+            for record in try await load(CaseRecord.query(on: db).filter(\.$id ~~ chunk)).all() {
+                let key = Key(record)
+                guard key.day >= from.description, key.day <= to.description, visible(key) else { continue }
+                let waits = KPIRollup.waitingMinute(kpiRow(record)).map { $0 > minute } ?? false
+                add(key, KPIRollup.contribution(of: kpiRow(record)), overdue: waits ? -1 : 0)
+            }
         }
         return cells.values.map { cell in
             var cell = cell

@@ -85,7 +85,8 @@ enum KPIRollups {
     /// Turns up to `batch` dirty marks into counter deltas, in one transaction; returns how many it handled.
     @discardableResult
     static func catchUp(_ context: UseCaseContext, batch: Int = 2_000) async throws -> Int {
-        try await context.write { db in try await catchUp(on: db, batch: batch) }
+        let now = context.now
+        return try await context.write { db in try await catchUp(on: db, batch: batch, now: now) }
     }
 
     /// Catches up until nothing is dirty (or `limit` batches); returns the cases handled.
@@ -99,7 +100,7 @@ enum KPIRollups {
         return total
     }
 
-    static func catchUp(on db: any Database, batch: Int) async throws -> Int {
+    static func catchUp(on db: any Database, batch: Int, now: Date) async throws -> Int {
         let sql = db.sql()
         // Two instances take different marks (SKIP LOCKED); SQLite writers are serialised anyway.
         let lock = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
@@ -108,29 +109,39 @@ enum KPIRollups {
             .map { try $0.decode(column: "case_id", as: UUID.self) }
         guard !ids.isEmpty else { return 0 }
         let records = Dictionary(uniqueKeysWithValues: try await load(CaseRecord.query(on: db).filter(\.$id ~~ ids)).all().map { ($0.id!, $0) })
-        var old: [UUID: (Key, KPIRollup.Counters)] = [:]
+        var old: [UUID: (Key, KPIRollup.Counters, Int?)] = [:]
         for row in try await sql.select().column("*").from(contributions).where("case_id", .in, SQLBind.group(ids)).all() {
-            old[try row.decode(column: "case_id", as: UUID.self)] = (try Key(row: row), try counters(row))
+            old[try row.decode(column: "case_id", as: UUID.self)] = (try Key(row: row), try counters(row), try row.decode(column: "waiting_due_minute", as: Int?.self))
         }
         var deltas: [Key: KPIRollup.Counters] = [:]
+        var waiting: [WaitingKey: Int] = [:]
         for id in ids {
-            if let (key, counters) = old[id] { deltas[key, default: .init()] = deltas[key, default: .init()] - counters }
-            if let record = records[id] { deltas[Key(record), default: .init()] = deltas[Key(record), default: .init()] + KPIRollup.contribution(of: kpiRow(record)) }
+            if let (key, counters, minute) = old[id] {
+                deltas[key, default: .init()] = deltas[key, default: .init()] - counters
+                if let minute { waiting[WaitingKey(minute: minute, key: key), default: 0] -= 1 }
+            }
+            if let record = records[id] {
+                deltas[Key(record), default: .init()] = deltas[Key(record), default: .init()] + KPIRollup.contribution(of: kpiRow(record))
+                if let minute = KPIRollup.waitingMinute(kpiRow(record)) { waiting[WaitingKey(minute: minute, key: Key(record)), default: 0] += 1 }
+            }
         }
         try await add(deltas, to: table, on: sql)
+        try await addWaiting(waiting, on: sql)
         var monthlyDeltas: [Key: KPIRollup.Counters] = [:]
         for (key, delta) in deltas { monthlyDeltas[monthly(key), default: .init()] = monthlyDeltas[monthly(key), default: .init()] + delta }
         try await add(monthlyDeltas, to: monthlyTable, on: sql)
         try await sql.delete(from: contributions).where("case_id", .in, SQLBind.group(ids)).run()
         for chunk in ids.compactMap({ records[$0] }).chunked(200) {
-            let insert = sql.insert(into: contributions).columns(["case_id"] + keyColumns + KPIRollup.Counters.names)
+            let insert = sql.insert(into: contributions).columns(["case_id"] + keyColumns + KPIRollup.Counters.names + ["waiting_due_minute"])
             for record in chunk {
                 let values: [any Encodable & Sendable] = [record.id!] + Key(record).binds + KPIRollup.contribution(of: kpiRow(record)).values.map { $0 as any Encodable & Sendable }
+                    + [KPIRollup.waitingMinute(kpiRow(record))]
                 insert.values(values.map { SQLBind($0) })
             }
             try await insert.run()
         }
         try await sql.delete(from: dirty).where("case_id", .in, SQLBind.group(ids)).run()
+        try await pruneWaiting(before: now, on: sql)
         return ids.count
     }
 
@@ -187,7 +198,7 @@ extension KPIRollups {
     }
 
     /// The cells where the rollups (daily and monthly) differ from the sums of the cases' contributions, computed afresh.
-    static func differences(on db: any Database) async throws -> [Difference] {
+    static func differences(on db: any Database, now: Date) async throws -> [Difference] {
         var fresh: [Key: KPIRollup.Counters] = [:]
         var lastID: UUID?
         while true {
@@ -209,6 +220,14 @@ extension KPIRollups {
                 return a == b ? nil : Difference(table: name, key: key, stored: a, fresh: b)
             }.sorted { $0.key.day < $1.key.day }
         }
+        // The cases waiting to be signed, in the minutes still to come (the `unsigned` counter of the `Difference`).
+        let freshWaiting = try await freshWaiting(after: now, on: db), storedWaiting = try await storedWaiting(after: now, on: db)
+        for key in Set(freshWaiting.keys).union(storedWaiting.keys) where freshWaiting[key] != storedWaiting[key] {
+            var stored = KPIRollup.Counters(), fresh = KPIRollup.Counters()
+            stored.unsigned = storedWaiting[key] ?? 0
+            fresh.unsigned = freshWaiting[key] ?? 0
+            found.append(Difference(table: waitingTable, key: key.key, stored: stored, fresh: fresh))
+        }
         return found
     }
 
@@ -218,6 +237,7 @@ extension KPIRollups {
             let sql = db.sql()
             try await sql.delete(from: table).run()
             try await sql.delete(from: monthlyTable).run()
+            try await sql.delete(from: waitingTable).run()
             try await sql.delete(from: contributions).run()
             try await sql.raw("INSERT INTO kpi_dirty (case_id) SELECT id FROM cases WHERE id NOT IN (SELECT case_id FROM kpi_dirty)").run()
         }
