@@ -126,6 +126,7 @@ struct CreateKPIWaitingCounters: AsyncMigration {
                 WHERE c.id = kpi_contributions.case_id AND c.signed_at IS NULL AND c.state NOT IN ('rejected', 'merged'))
             """).run()
         let keys = KPIRollups.keyColumns.joined(separator: ", ")
+        // raw SQL: `keys` are the code's own column names.
         try await sql.raw("""
             INSERT INTO kpi_waiting (due_minute, \(unsafeRaw: keys), n)
             SELECT waiting_due_minute, \(unsafeRaw: keys), count(*) FROM kpi_contributions WHERE waiting_due_minute IS NOT NULL

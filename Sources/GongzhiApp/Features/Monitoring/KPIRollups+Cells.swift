@@ -111,6 +111,7 @@ extension KPIRollups {
             .where("response_due_at", .greaterThan, SQLBind(now))
             .where("response_due_at", .lessThan, SQLBind(Date(timeIntervalSince1970: Double(minute + 1) * 60)))
             .where(SQLRaw("signed_at IS NULL AND state NOT IN ('rejected', 'merged')"))
+            // raw SQL: `dayNumber` is one of the two fixed expressions above.
             .where(SQLRaw(dayNumber), .greaterThanOrEqual, SQLBind(DayNumber(from).value))
             .where(SQLRaw(dayNumber), .lessThanOrEqual, SQLBind(DayNumber(to).value))
             .where { group in

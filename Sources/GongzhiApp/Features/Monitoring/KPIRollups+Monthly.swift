@@ -45,14 +45,13 @@ extension KPIRollups {
         let sums = KPIRollup.Counters.names.map { "SUM(\($0))" }.joined(separator: ", ")
         let columns = (keyColumns + KPIRollup.Counters.names).joined(separator: ", ")
         for prefix in Set(prefixes) {
+            // raw SQL: table and column names are the code's own; the prefix is bound.
             try await sql.raw("DELETE FROM \(unsafeRaw: monthlyTable) WHERE place_path LIKE \(bind: prefix + "%")").run()
             // raw SQL: table and column names are the code's own; the prefix is bound.
             try await sql.raw("""
-                INSERT INTO \(unsafeRaw: monthlyTable) (\(unsafeRaw: columns))
-                SELECT substr(day, 1, 7) || '-01', substr(place_path, 1, \(unsafeRaw: String(communityPathLength))), category,
-                       handler_node_id, handler_path, accused_path, \(unsafeRaw: sums)
-                FROM \(unsafeRaw: table) WHERE place_path LIKE \(bind: prefix + "%")
-                GROUP BY 1, 2, 3, 4, 5, 6
+                INSERT INTO \(unsafeRaw: monthlyTable) (\(unsafeRaw: columns)) SELECT substr(day, 1, 7) || '-01',
+                substr(place_path, 1, \(unsafeRaw: String(communityPathLength))), category, handler_node_id, handler_path, accused_path,
+                \(unsafeRaw: sums) FROM \(unsafeRaw: table) WHERE place_path LIKE \(bind: prefix + "%") GROUP BY 1, 2, 3, 4, 5, 6
                 """).run()
         }
     }
