@@ -160,6 +160,47 @@ struct DualRegistrationAppTests {
         }
     }
 
+    @Test("a member and a unit claiming the last place at once: one gets it, the other is told it is full, never both")
+    func simultaneousClaims() async throws {
+        try await withApp { app, f in
+            let f = try #require(f)
+            let s = try await Self.setUp(app, f)
+            var resident = try await TestClient.api(app, as: "resident")
+            var dangwei = try await TestClient.api(app, as: "dangwei")
+            var gongjian = try await TestClient.api(app, as: "gongjian")
+            for (client, body) in [(resident, Register(kind: "in_service", unitId: s.unit)), (gongjian, Register(kind: "unit", unitId: s.unit))] {
+                var client = client
+                let made = try await client.send(.POST, "/api/v1/party/registrations", json: body).content.decode(DualRegistrationAPIController.RegistrationDTO.self)
+                #expect(try await dangwei.send(.POST, "/api/v1/party/registrations/\(made.id)/decision", json: Decision(decision: "confirm")).status == .ok)
+            }
+            var actors: [Actor] = []
+            for name in ["resident", "gongjian"] {
+                let user = try #require(try await UserRecord.query(on: app.db).filter(\.$username == name).first())
+                actors.append(try await AuthenticationMiddleware.makeCurrent(user: user, via: .token, csrf: nil as String?, sessionID: nil as UUID?, on: app.db).actor)
+            }
+            for round in 1...5 {
+                let post = try await dangwei.send(.POST, "/api/v1/party/posts", json: Post(organisationId: s.organisation, title: "第\(round)个岗位", capacity: 1))
+                    .content.decode(DualRegistrationAPIController.PostDTO.self).id
+                let outcomes = await withTaskGroup(of: String.self) { group in
+                    for actor in actors {
+                        group.addTask {
+                            do { _ = try await PartyService.claim(post, in: app.context(.account(actor))); return "ok" }
+                            catch let error as AppError { return error.code }
+                            catch where GongzhiErrorMiddleware.isOverload(error) { return "busy" }
+                            catch { return "\(error)" }
+                        }
+                    }
+                    var all: [String] = []
+                    for await outcome in group { all.append(outcome) }
+                    return all.sorted()
+                }
+                let claims = try await PartyPostClaimRecord.query(on: app.db).filter(\.$postID == post).count()
+                #expect(outcomes == ["ok", "post_full"] || outcomes.contains("busy"), "round \(round): \(outcomes)")
+                #expect(claims == outcomes.filter { $0 == "ok" }.count && claims <= 1, "round \(round)")
+            }
+        }
+    }
+
     @Test("the page forms: a resident registers, the organisation confirms and offers a post, the member claims it and logs service; errors re-show the form")
     func pages() async throws {
         try await withApp { app, f in

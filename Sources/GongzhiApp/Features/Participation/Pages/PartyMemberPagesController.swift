@@ -79,10 +79,11 @@ struct PartyMemberPagesController: RouteCollection {
         // The organisation's staff and the street work from the organisation's page.
         let mine = try await DualRegistrations.mine(actor, on: request.db)
         let units = try await DualRegistrations.unitsStaffed(by: actor, on: request.db)
-        if mine.isEmpty, units.isEmpty, !actor.isResident, !(try await DualRegistrations.organisations(for: actor, on: request.db).isEmpty) {
+        let runsOrganisation = !(try await DualRegistrations.organisations(for: actor, on: request.db).isEmpty)
+        if mine.isEmpty, units.isEmpty, !actor.isResident, runsOrganisation {
             return PageRedirect.to("/party/manage", for: request)
         }
-        return try await render(request, actor: actor, flash: flash)
+        return try await render(request, actor: actor, runsOrganisation: runsOrganisation, flash: flash)
     }
 
     static func hourChoices(_ lang: Lang, selected: Int? = 120) -> [SelectOption] {
@@ -97,7 +98,9 @@ struct PartyMemberPagesController: RouteCollection {
         return post.capacity.map { text.replacingOccurrences(of: "{m}", with: "\($0)") } ?? text
     }
 
-    func render(_ request: Request, actor: Actor, flash: String? = nil, messages: [FormMessage] = [], status: HTTPStatus = .ok) async throws -> Response {
+    /// `runsOrganisation`: whether `actor` works at a party organisation (read here when the caller has not).
+    func render(_ request: Request, actor: Actor, runsOrganisation: Bool? = nil, flash: String? = nil, messages: [FormMessage] = [],
+                status: HTTPStatus = .ok) async throws -> Response {
         let db = request.db, lang = request.lang
         let mine = try await DualRegistrations.mine(actor, on: db)
         let today = CivilDate(request.now)
@@ -139,6 +142,8 @@ struct PartyMemberPagesController: RouteCollection {
                 .filter(\.$day >= "\(today.year)-01-01").all().reduce(0) { $0 + $1.minutes }
         }
         let earliest = CivilDate(request.now.addingTimeInterval(-Double(DualRegistration.loggableDays) * 86_400)).description
+        var manageLink = runsOrganisation ?? false
+        if runsOrganisation == nil { manageLink = !(try await DualRegistrations.organisations(for: actor, on: db).isEmpty) }
         let view = MemberView(
             page: await PageBase.make(for: request, title: Strings.text("party.title", lang)), registrations: cards, canRegisterSelf: canRegisterSelf,
             community: community?.name, hasOrganisation: organisation != nil,
@@ -146,7 +151,7 @@ struct PartyMemberPagesController: RouteCollection {
             unitsToRegister: staffed.map { SelectOption(value: $0.id!.uuidString.lowercased(), label: $0.name, selected: false) },
             posts: posts, service: service, canLog: confirmed != nil, hourChoices: Self.hourChoices(lang), today: today.description, earliest: earliest,
             yearHours: DualRegistration.hours(yearMinutes),
-            manageLink: !(try await DualRegistrations.organisations(for: actor, on: db).isEmpty), flash: flash, messages: messages)
+            manageLink: manageLink, flash: flash, messages: messages)
         return try await request.view.render("participation/party", view).encodeResponse(status: status, for: request)
     }
 
