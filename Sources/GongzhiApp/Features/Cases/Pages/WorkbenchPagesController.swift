@@ -14,23 +14,6 @@ struct WorkbenchPagesController: RouteCollection {
     static let countCap = 200
     /// How many unsigned emergencies the queue reads at a time.
     static let urgentBatch = 200
-    /// How many open cases the tabs' counts read in one go: below it every tab's count comes from that one read.
-    static let openProbe = 1_000
-
-    /// The open cases of `base` by state, read in one go up to `openProbe` rows; `complete` when that was all of them
-    /// (then every open state's count is exact, and a state without a case need not be searched).
-    static func openStates(_ base: QueryBuilder<CaseRecord>) async throws -> (counts: [CaseState: Int], complete: Bool) {
-        let probe = base.copy().filter(\.$state ~~ CaseState.allCases.filter(\.isOpen))
-        probe.query.sorts = []
-        let found = NIOLockedValueBox<[Result<CaseState?, any Error>]>([])
-        try await probe.field(\.$state).range(0..<openProbe).run { output in
-            found.withLockedValue { $0.append(Result { try output.qualifiedSchema(space: nil, CaseRecord.schema).decode("state", as: CaseState?.self) }) }
-        }
-        let states = try found.withLockedValue { try $0.map { try $0.get() } }
-        var counts: [CaseState: Int] = [:]
-        for state in states.compactMap({ $0 }) { counts[state, default: 0] += 1 }
-        return (counts, states.count < openProbe)
-    }
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("workbench", use: queue)
@@ -267,23 +250,14 @@ struct WorkbenchPagesController: RouteCollection {
         }
         var query = base.copy()
         if filters.state != nil || filters.stage != nil || filters.openOnly { query = query.filter(\.$state ~~ states) }
-        // One read of the open cases' states gives every tab's count, the total of a list of open cases and the
-        // states worth searching — when there are fewer than `openProbe` (a community's queue); a street's or a
-        // district's bigger queue is counted per tab, each up to a cap (an exact count of a district's history
-        // costs seconds at millions of cases).
-        let open = try await Self.openStates(base)
-        func capped(_ n: Int) -> String { n > Self.countCap ? "\(Self.countCap)+" : String(n) }
-        // The count from the page's start, exact up to the cap ("225+" on the second page of a big queue).
-        let found = open.complete && states.allSatisfy(\.isOpen) ? states.reduce(0) { $0 + open.counts[$1, default: 0] }
-            : try await query.countRows(upTo: filters.offset + Self.countCap + 1)
-        let remaining = Swift.max(0, found - filters.offset)
+        // Counted up to a cap: an exact count of a district's history costs seconds at millions of cases.
+        let remaining = Swift.max(0, try await query.countRows(upTo: filters.offset + Self.countCap + 1) - filters.offset)
         let total = remaining > Self.countCap ? "\(filters.offset + Self.countCap)+" : String(filters.offset + remaining)
-        let searched = open.complete ? states.filter { !$0.isOpen || open.counts[$0, default: 0] > 0 } : states
         let rows: [CaseRecord]
         switch filters.sort {
         case "newest": rows = try await query.sort(\.$openedAt, .descending).sort(\.$number).range(filters.offset..<(filters.offset + Self.pageSize)).all()
         case "oldest": rows = try await query.sort(\.$openedAt, .ascending).sort(\.$number).range(filters.offset..<(filters.offset + Self.pageSize)).all()
-        default: rows = searched.isEmpty ? [] : try await Self.byDeadline(query, unfiltered: base, states: searched, offset: filters.offset, limit: Self.pageSize)
+        default: rows = try await Self.byDeadline(query, unfiltered: base, states: states, offset: filters.offset, limit: Self.pageSize)
         }
         let lang = request.lang
         let now = request.context.now
@@ -293,8 +267,8 @@ struct WorkbenchPagesController: RouteCollection {
         // The tabs: every open case, then each stage, with their counts under the other filters.
         var tabs: [Tab] = []
         func count(_ states: [CaseState]) async throws -> String {
-            if open.complete { return capped(states.reduce(0) { $0 + open.counts[$1, default: 0] }) }
-            return capped(try await base.copy().filter(\.$state ~~ states).countRows(upTo: Self.countCap + 1))
+            let n = try await base.copy().filter(\.$state ~~ states).countRows(upTo: Self.countCap + 1)
+            return n > Self.countCap ? "\(Self.countCap)+" : String(n)
         }
         var tabFilters = filters
         tabFilters.state = nil
