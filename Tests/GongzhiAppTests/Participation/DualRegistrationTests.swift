@@ -165,9 +165,9 @@ struct DualRegistrationAppTests {
         try await withApp { app, f in
             let f = try #require(f)
             let s = try await Self.setUp(app, f)
-            var resident = try await TestClient.api(app, as: "resident")
+            let resident = try await TestClient.api(app, as: "resident")
             var dangwei = try await TestClient.api(app, as: "dangwei")
-            var gongjian = try await TestClient.api(app, as: "gongjian")
+            let gongjian = try await TestClient.api(app, as: "gongjian")
             for (client, body) in [(resident, Register(kind: "in_service", unitId: s.unit)), (gongjian, Register(kind: "unit", unitId: s.unit))] {
                 var client = client
                 let made = try await client.send(.POST, "/api/v1/party/registrations", json: body).content.decode(DualRegistrationAPIController.RegistrationDTO.self)
