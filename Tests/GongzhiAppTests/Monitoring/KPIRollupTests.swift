@@ -183,6 +183,15 @@ struct KPIRollupTests {
             try await app.db.sql().raw("UPDATE kpi_rollups_monthly SET closed = closed + 2 WHERE day = (SELECT MIN(day) FROM kpi_rollups_monthly)").run()
             let monthly = try await KPIRollups.differences(on: app.db, now: app.clock.now)
             #expect(monthly.count >= 1 && monthly.allSatisfy { $0.table == KPIRollups.monthlyTable && $0.stored.closed == $0.fresh.closed + 2 })
+            // And the waiting counts: a count for a minute still to come that no case stands for.
+            try await KPIRollups.rebuild(app.context())
+            let minute = KPIRollup.minute(of: app.clock.now) + 100
+            try await app.db.sql().raw("""
+                INSERT INTO kpi_waiting (due_minute, day, place_path, category, handler_node_id, handler_path, accused_path, n)
+                VALUES (\(bind: minute), '2026-11-02', '/x/', 'c', 'h', '/x/', '', 1)
+                """).run()
+            let waiting = try await KPIRollups.differences(on: app.db, now: app.clock.now)
+            #expect(waiting.count == 1 && waiting.allSatisfy { $0.table == KPIRollups.waitingTable && $0.stored.unsigned == $0.fresh.unsigned + 1 })
             try await KPIRollups.rebuild(app.context())
             #expect(try await KPIRollups.differences(on: app.db, now: app.clock.now).isEmpty)
         }

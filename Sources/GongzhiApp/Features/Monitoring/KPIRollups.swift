@@ -189,7 +189,7 @@ enum KPIRollups {
 }
 
 extension KPIRollups {
-    /// A cell of `table` (daily or monthly) where the rollups differ from the sums of the cases' contributions.
+    /// A cell of `table` (daily, monthly or waiting counts) where the stored counts differ from the cases' own.
     struct Difference: Sendable {
         let table: String
         let key: Key
@@ -197,7 +197,7 @@ extension KPIRollups {
         let fresh: KPIRollup.Counters
     }
 
-    /// The cells where the rollups (daily and monthly) differ from the sums of the cases' contributions, computed afresh.
+    /// The cells where the rollups (daily and monthly) or the waiting counts differ from the cases, computed afresh.
     static func differences(on db: any Database, now: Date) async throws -> [Difference] {
         var fresh: [Key: KPIRollup.Counters] = [:]
         var lastID: UUID?
