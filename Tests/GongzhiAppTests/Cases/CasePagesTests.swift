@@ -142,6 +142,33 @@ struct StaffCasePagesTests {
         }
     }
 
+    @Test("each tab counts its stage's cases under the other filters, exactly up to 200; the open cases' tab is their sum")
+    func queueTabCounts() async throws {
+        try await withApp { app, _ in
+            _ = try await SyntheticCases.write(app: app, count: 600, days: 30, seed: 4)
+            let actor = try #require(await Self.actor(app, "district"))
+            var district = try await TestClient.browser(app, as: "district")
+            let open = try await CaseRecord.visible(to: actor, on: app.db).filter(\.$state ~~ CaseState.allCases.filter(\.isOpen)).all()
+            func shown(_ n: Int) -> String { n > WorkbenchPagesController.countCap ? "\(WorkbenchPagesController.countCap)+" : String(n) }
+            func tabCounts(_ page: String) -> [String] {
+                page.components(separatedBy: "<span class=\"count\">").dropFirst().map { String($0.prefix { $0 != "<" }) }
+            }
+            // Unfiltered, the open cases' tab says 200+; each stage its own count.
+            let all = tabCounts(try await district.send(.GET, "/workbench").body.string)
+            #expect(all == [shown(open.count)] + WorkStage.allCases.map { stage in shown(open.filter { stage.states.contains($0.state) }.count) })
+            // Narrowed to one category, every count is narrowed with it, and the list's own count agrees with its tab.
+            let category = try #require(Dictionary(grouping: open, by: \.category).max { $0.value.count < $1.value.count }?.key)
+            let mine = open.filter { $0.category == category }
+            let page = try await district.send(.GET, "/workbench?category=\(category)").body.string
+            let narrowed = tabCounts(page)
+            #expect(narrowed == [shown(mine.count)] + WorkStage.allCases.map { stage in shown(mine.filter { stage.states.contains($0.state) }.count) })
+            #expect(page.contains("共 \(shown(mine.count)) 件"))
+            let stage = try #require(WorkStage.allCases.first { stage in mine.contains { stage.states.contains($0.state) } })
+            let staged = try await district.send(.GET, "/workbench?category=\(category)&stage=\(stage.rawValue)").body.string
+            #expect(staged.contains("共 \(shown(mine.filter { stage.states.contains($0.state) }.count)) 件"))
+        }
+    }
+
     @Test("the queue's default order is the deadline that matters now (to sign for, then to complete) across every open state, page after page")
     func queueDeadlineOrder() async throws {
         try await withApp { app, _ in

@@ -63,9 +63,11 @@ struct CaseLabels {
         Strings.text((residentWords ? "mine.state." : "state.") + state.rawValue, lang)
     }
 
-    static func load(for cases: [CaseRecord], lang: Lang, reader: Actor?, on db: any Database) async throws -> CaseLabels {
+    /// `catalogue`: the catalogue in force when the caller has read it already (nil: read it here).
+    static func load(for cases: [CaseRecord], lang: Lang, reader: Actor?, catalogue: Catalogue? = nil, on db: any Database) async throws -> CaseLabels {
         var labels = CaseLabels(lang: lang, reader: reader)
-        if let catalogue = try await CatalogueStore.current(on: db) {
+        let inForce = if let catalogue { catalogue } else { try await CatalogueStore.current(on: db) }
+        if let catalogue = inForce {
             // Residents read items in their own words ("水发黄、水箱脏"); staff the catalogue's names ("二次供水").
             let everyday = labels.residentWords
             for item in catalogue.items { labels.items[item.code] = lang == .zh ? (everyday ? item.everydayName : item.name) : item.nameEn }

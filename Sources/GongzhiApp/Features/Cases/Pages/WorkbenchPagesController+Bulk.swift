@@ -38,8 +38,13 @@ extension WorkbenchPagesController {
     static func dispatchTargets(for actor: Actor, lang: Lang, on db: any Database) async throws -> [SelectOption] {
         let scopes = AccessPolicy.scopes(.viewOrganisation, actor: actor)
         guard !scopes.isEmpty else { return [] }
-        return try await OrgNodeRecord.query(on: db).group(.or) { group in for scope in scopes { group.filter(\.$path =~ scope.rawValue) } }
-            .sort(\.$path).limit(400).all().filter { $0.party != .supervisoryBody }
+        return dispatchTargets(among: try await OrgNodeRecord.query(on: db).group(.or) { group in for scope in scopes { group.filter(\.$path =~ scope.rawValue) } }
+            .sort(\.$path).limit(400).all(), lang: lang)
+    }
+
+    /// The nodes of `nodes` a case can be dispatched to (every one but a supervisory body), named with their kind.
+    static func dispatchTargets(among nodes: [OrgNodeRecord], lang: Lang) -> [SelectOption] {
+        nodes.filter { $0.party != .supervisoryBody }
             .map { SelectOption(value: $0.id!.uuidString.lowercased(), label: "\($0.name)（\(PartyWords.kindName(of: $0, lang))）", selected: false) }
     }
 

@@ -263,7 +263,8 @@ struct WorkbenchPagesController: RouteCollection {
         }
         let lang = request.lang
         let now = request.context.now
-        let labels = try await CaseLabels.load(for: rows, lang: lang, reader: actor, on: request.db)
+        let catalogue = try await CatalogueStore.current(on: request.db)
+        let labels = try await CaseLabels.load(for: rows, lang: lang, reader: actor, catalogue: catalogue, on: request.db)
         let page = await PageBase.make(for: request, title: Strings.text("workbench.title", lang))
 
         // The tabs: every open case (the stages share them out), then each stage, with their counts.
@@ -280,7 +281,6 @@ struct WorkbenchPagesController: RouteCollection {
                             href: "/workbench?" + tabFilters.query(offset: 0), current: filters.stage == stage && filters.state == nil))
         }
 
-        let catalogue = try await CatalogueStore.current(on: request.db)
         let scopes = AccessPolicy.scopes(.viewCases, actor: actor)
         let nodes = scopes.isEmpty ? [] : try await OrgNodeRecord.query(on: request.db)
             .group(.or) { group in for scope in scopes { group.filter(\.$path =~ scope.rawValue) } }
@@ -303,7 +303,9 @@ struct WorkbenchPagesController: RouteCollection {
         if let category = filters.category { narrowed.append(catalogue?.categories.first { $0.code == category }.map { lang == .zh ? $0.name : $0.nameEn } ?? category) }
         if filters.from != nil || filters.to != nil { narrowed.append("\(filters.from?.description ?? "…") – \(filters.to?.description ?? "…")") }
         let canBulk = AccessPolicy.allowsAnywhere(.dispatchCases, actor: actor)
-        let targets = canBulk ? try await Self.dispatchTargets(for: actor, lang: lang, on: request.db) : []
+        // The places the queue offers are the organisation the worker sees, as a rule: then they are read once.
+        let targets = !canBulk ? [] : AccessPolicy.scopes(.viewOrganisation, actor: actor) == scopes
+            ? Self.dispatchTargets(among: nodes, lang: lang) : try await Self.dispatchTargets(for: actor, lang: lang, on: request.db)
         // Numbered pages: those the capped count reaches, around the current one.
         let current = filters.offset / Self.pageSize
         let reachable = (filters.offset + min(remaining, Self.countCap) + Self.pageSize - 1) / Self.pageSize
