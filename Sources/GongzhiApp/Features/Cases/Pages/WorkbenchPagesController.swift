@@ -249,17 +249,25 @@ struct WorkbenchPagesController: RouteCollection {
         }
         var query = base.copy()
         if filters.state != nil || filters.stage != nil || filters.openOnly { query = query.filter(\.$state ~~ states) }
-        // Counted up to a cap: an exact count of a district's history costs seconds at millions of cases. The list's
-        // count and each stage's (for the tabs, under the other filters) are read in one statement.
-        let counts = try await NestedQueries.cappedCounts([(query.copy(), filters.offset + Self.countCap + 1)]
-            + WorkStage.allCases.map { (base.copy().filter(\.$state ~~ $0.states), Self.countCap + 1) }, on: request.db)
-        let remaining = Swift.max(0, counts[0] - filters.offset)
+        // Counted up to a cap: an exact count of a district's history costs seconds at millions of cases. Each stage's
+        // count (for the tabs, under the other filters) and the list's own are read in one statement; on the first
+        // page of a stage's tab or of all open cases, the list's count is the tabs' (the stages share out the open
+        // cases: `WorkStage`), and is not read again.
+        let fromTabs = filters.offset == 0 && filters.state == nil && (filters.stage != nil || filters.openOnly)
+        let stageQueries = WorkStage.allCases.map { (base.copy().filter(\.$state ~~ $0.states), Self.countCap + 1) }
+        let counted = try await NestedQueries.cappedCounts((fromTabs ? [] : [(query.copy(), filters.offset + Self.countCap + 1)]) + stageQueries,
+                                                           on: request.db)
+        let stageCounts = Dictionary(uniqueKeysWithValues: zip(WorkStage.allCases, counted.suffix(WorkStage.allCases.count)))
+        let listed = !fromTabs ? counted[0] : filters.stage.map { stageCounts[$0] ?? 0 } ?? stageCounts.values.reduce(0, +)
+        let remaining = Swift.max(0, listed - filters.offset)
         let total = remaining > Self.countCap ? "\(filters.offset + Self.countCap)+" : String(filters.offset + remaining)
         let rows: [CaseRecord]
         switch filters.sort {
         case "newest": rows = try await query.sort(\.$openedAt, .descending).sort(\.$number).range(filters.offset..<(filters.offset + Self.pageSize)).all()
         case "oldest": rows = try await query.sort(\.$openedAt, .ascending).sort(\.$number).range(filters.offset..<(filters.offset + Self.pageSize)).all()
-        default: rows = try await Self.byDeadline(query, unfiltered: base, states: states, offset: filters.offset, limit: Self.pageSize)
+        // A stage without a case under these filters has nothing to merge in.
+        default: rows = try await Self.byDeadline(query, unfiltered: base, states: states.filter { WorkStage.of($0).map { stageCounts[$0] != 0 } ?? true },
+                                                  offset: filters.offset, limit: Self.pageSize)
         }
         let lang = request.lang
         let now = request.context.now
@@ -273,11 +281,11 @@ struct WorkbenchPagesController: RouteCollection {
         tabFilters.state = nil
         tabFilters.openOnly = true
         tabFilters.stage = nil
-        var tabs = [Tab(label: Strings.text("workbench.stage_all", lang), count: shown(counts.dropFirst().reduce(0, +)),
+        var tabs = [Tab(label: Strings.text("workbench.stage_all", lang), count: shown(stageCounts.values.reduce(0, +)),
                         href: "/workbench?" + tabFilters.query(offset: 0), current: filters.stage == nil && filters.state == nil && filters.openOnly)]
-        for (stage, n) in zip(WorkStage.allCases, counts.dropFirst()) {
+        for stage in WorkStage.allCases {
             tabFilters.stage = stage
-            tabs.append(Tab(label: Strings.text("workbench.stage_\(stage.rawValue)", lang), count: shown(n),
+            tabs.append(Tab(label: Strings.text("workbench.stage_\(stage.rawValue)", lang), count: shown(stageCounts[stage] ?? 0),
                             href: "/workbench?" + tabFilters.query(offset: 0), current: filters.stage == stage && filters.state == nil))
         }
 
