@@ -1,7 +1,6 @@
 import Fluent
 import Foundation
 import GongzhiCore
-import NIOConcurrencyHelpers
 import Vapor
 
 /// A page of a list: the items and where the next page starts.
@@ -58,14 +57,10 @@ extension QueryBuilder {
         return ListPage(items: rows.map(transform), total: Swift.min(counted, limit), totalExact: counted <= limit, offset: paging.offset, limit: paging.limit)
     }
 
-    /// How many rows the query has, counted no further than `cap`: one id read per row, none decoded, and without
-    /// the sort, so that the database walks whichever index serves the filter and stops at the cap.
+    /// How many rows the query has, counted no further than `cap`, without the sort (the database walks whichever
+    /// index serves the filter and stops at the cap): one statement and one row back, `NestedQueries.cappedCounts`.
     func countRows(upTo cap: Int) async throws -> Int {
-        let probe = copy()
-        probe.query.sorts = []
-        let count = NIOLockedValueBox(0)
-        try await probe.field(\._$id).range(0..<cap).run { _ in count.withLockedValue { $0 += 1 } }
-        return count.withLockedValue { $0 }
+        try await NestedQueries.cappedCounts([(query: self, cap: cap)], on: database)[0]
     }
 
     /// One page of the (sorted) query's rows and the total count. The count runs first: the builder is a class,

@@ -1,7 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOEmbedded
 import Testing
 import Vapor
 @testable import GongzhiApp
@@ -11,7 +10,8 @@ import Vapor
 struct SMSGatewayTests {
     /// A gateway answering with the statuses given, in turn (a thrown error for nil), recording every request.
     final class FakeGateway: Client, @unchecked Sendable {
-        let eventLoop: any EventLoop = EmbeddedEventLoop()
+        /// A real loop: the provider awaits the answers from other threads, which an `EmbeddedEventLoop` does not allow.
+        let eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
         private let answers: NIOLockedValueBox<[HTTPStatus?]>
         let seen = NIOLockedValueBox<[ClientRequest]>([])
 

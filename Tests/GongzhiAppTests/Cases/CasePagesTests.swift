@@ -190,6 +190,34 @@ struct StaffCasePagesTests {
         }
     }
 
+    @Test("unsigned emergencies come first, oldest first, found past a full batch of unsigned emergencies in states not shown")
+    func queueEmergenciesFirst() async throws {
+        try await withApp { app, _ in
+            _ = try await SyntheticCases.write(app: app, count: 600, days: 30, seed: 5)
+            let actor = try #require(await Self.actor(app, "district"))
+            let visible = try await CaseRecord.visible(to: actor, on: app.db).all()
+            func byOpening(_ a: CaseRecord, _ b: CaseRecord) -> Bool { (a.openedAt, a.number) < (b.openedAt, b.number) }
+            // More closed emergencies nobody signed for than the queue reads in its first batch, all older than the
+            // open ones: the queue must read on past them.
+            let hidden = Array(visible.filter { !$0.state.isOpen }.sorted(by: byOpening).prefix(WorkbenchPagesController.urgentBatch + 10))
+            let urgent = Array(visible.filter { $0.state.isOpen && $0.signedAt == nil }.sorted(by: byOpening).suffix(3))
+            try #require(hidden.count == WorkbenchPagesController.urgentBatch + 10 && urgent.count == 3)
+            try #require(urgent.allSatisfy { $0.openedAt > hidden.last!.openedAt })
+            try await CaseRecord.query(on: app.db).filter(\.$id ~~ (hidden + urgent).map { $0.id! })
+                .set(\.$emergencyMinutes, to: 15).set(\.$signedAt, to: nil).update()
+            let open = try await CaseRecord.visible(to: actor, on: app.db).filter(\.$state ~~ CaseState.allCases.filter(\.isOpen)).all()
+            func due(_ c: CaseRecord) -> Date { WorkStage.deadlineThatMatters(c.state) == .response ? c.responseDueAt : c.completionDueAt }
+            let urgentIDs = Set(urgent.map(\.id!))
+            let expected = (urgent.sorted(by: byOpening) + open.filter { !urgentIDs.contains($0.id!) }.sorted { (due($0), $0.number) < (due($1), $1.number) })
+                .map { $0.id!.uuidString.lowercased() }
+            var district = try await TestClient.browser(app, as: "district")
+            let html = try await district.send(.GET, "/workbench").body.string
+            let shown = html.components(separatedBy: "href=\"/cases/").dropFirst().map { String($0.prefix(36)) }
+            #expect(shown == Array(expected.prefix(WorkbenchPagesController.pageSize)))
+            #expect(html.components(separatedBy: "urgent-mark").count - 1 >= 3, "the three are marked as emergencies")
+        }
+    }
+
     static func actor(_ app: Application, _ username: String) async throws -> Actor? {
         guard let user = try await UserRecord.query(on: app.db).filter(\.$username == username).first() else { return nil }
         let grants = try await RoleGrantRecord.query(on: app.db).filter(\.$user.$id == user.id!).all().compactMap(\.grant)

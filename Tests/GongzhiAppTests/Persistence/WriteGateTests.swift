@@ -210,8 +210,12 @@ struct WriteGateTests {
         try await withApp(seed: false) { app, _ in
             let loop = app.eventLoopGroup.next()
             let db = app.databases.database(logger: app.logger, on: loop)!
-            let gate = app.writeGate
-            #expect(gate.concurrentWrites == DatabaseSetup.postgresConnectionsPerEventLoop / 2)
+            #expect(app.writeGate.concurrentWrites == DatabaseSetup.postgresConnectionsPerEventLoop / 2)
+            // The app's turns, with waits long enough for a loaded machine: the writes queue behind the lock for as long
+            // as the read below takes, and with the whole suite running on 2 cores that came near the 10 s after which
+            // a waiting write gives up (it did give up, twice in three full runs). Giving up is tested in `+Turns`.
+            let gate = WriteGate(serialise: false, concurrentWrites: app.writeGate.concurrentWrites,
+                                 turnWait: .seconds(120), longestTurnWait: .seconds(300))
             // Another transaction on this loop holds the head's row lock, as a slow write would.
             let (locked, lockedSignal) = AsyncStream<Void>.makeStream()
             let (release, releaseSignal) = AsyncStream<Void>.makeStream()

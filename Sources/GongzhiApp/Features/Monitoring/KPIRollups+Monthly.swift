@@ -23,16 +23,20 @@ extension KPIRollups {
 
     /// Adds `deltas` to the cells of `table` (inserting cells not there yet), many cells per statement.
     static func add(_ deltas: [Key: KPIRollup.Counters], to table: String, on sql: any SQLDatabase) async throws {
-        let names = KPIRollup.Counters.names
-        let update = names.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", ")
-        // The keys are distinct, as PostgreSQL's ON CONFLICT requires.
-        for chunk in deltas.filter({ !$0.value.isZero }).map({ ($0.key, $0.value) }).chunked(200) {
-            let rows = chunk.map { key, delta in
-                SQLGroupExpression((key.binds + delta.values.map { $0 as any Encodable & Sendable }).map { SQLBind($0) })
-            }
-            // raw SQL: the table and column names are the code's own (`table`, `keyColumns`, `KPIRollup.Counters.names`); values bound.
+        try await addCounts(deltas.filter { !$0.value.isZero }.map { ($0.key.binds, $0.value.values) }, to: table, keyColumns: keyColumns,
+                            counters: KPIRollup.Counters.names, on: sql)
+    }
+
+    /// Adds counts to the cells of `table` (its key `keyColumns`, its counts `counters`), inserting cells not there
+    /// yet, 200 cells per statement. The keys are distinct, as PostgreSQL's ON CONFLICT requires.
+    static func addCounts(_ cells: [(key: [any Encodable & Sendable], counts: [Int64])], to table: String, keyColumns: [String],
+                          counters: [String], on sql: any SQLDatabase) async throws {
+        let update = counters.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", ")
+        for chunk in cells.chunked(200) {
+            let rows = chunk.map { cell in SQLGroupExpression((cell.key + cell.counts.map { $0 as any Encodable & Sendable }).map { SQLBind($0) }) }
+            // raw SQL: the table and column names are the code's own (`table`, `keyColumns`, `counters`); values bound.
             try await sql.raw("""
-                INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: (keyColumns + names).joined(separator: ", "))) VALUES \(SQLList(rows))
+                INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: (keyColumns + counters).joined(separator: ", "))) VALUES \(SQLList(rows))
                 ON CONFLICT (\(unsafeRaw: keyColumns.joined(separator: ", "))) DO UPDATE SET \(unsafeRaw: update)
                 """).run()
         }

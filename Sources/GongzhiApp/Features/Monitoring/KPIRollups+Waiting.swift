@@ -19,16 +19,8 @@ extension KPIRollups {
 
     /// Adds `deltas` to the waiting counts (inserting counts not there yet).
     static func addWaiting(_ deltas: [WaitingKey: Int], on sql: any SQLDatabase) async throws {
-        for chunk in deltas.filter({ $0.value != 0 }).map({ ($0.key, $0.value) }).chunked(200) {
-            let rows = chunk.map { key, n in
-                SQLGroupExpression(([key.minute] as [any Encodable & Sendable] + key.key.binds + [n]).map { SQLBind($0) })
-            }
-            // raw SQL: the table and column names are the code's own; values bound.
-            try await sql.raw("""
-                INSERT INTO \(unsafeRaw: waitingTable) (\(unsafeRaw: (waitingKeyColumns + ["n"]).joined(separator: ", "))) VALUES \(SQLList(rows))
-                ON CONFLICT (\(unsafeRaw: waitingKeyColumns.joined(separator: ", "))) DO UPDATE SET n = \(unsafeRaw: waitingTable).n + excluded.n
-                """).run()
-        }
+        let cells = deltas.filter { $0.value != 0 }.map { ([$0.key.minute as any Encodable & Sendable] + $0.key.key.binds, [Int64($0.value)]) }
+        try await addCounts(cells, to: waitingTable, keyColumns: waitingKeyColumns, counters: ["n"], on: sql)
     }
 
     /// Counts of minutes an hour gone are never read again.

@@ -88,8 +88,10 @@ struct CaseLabels {
         }
         let buildingIDs = Array(Set(cases.compactMap(\.buildingID)))
         if !buildingIDs.isEmpty {
-            let buildings = try await BuildingRecord.query(on: db).filter(\.$id ~~ buildingIDs).with(\.$compound).all()
-            for building in buildings { labels.places[building.id!] = building.compound.name + " " + building.name }
+            // Joined, not eager-loaded: one statement for the buildings and their compounds.
+            let buildings = try await BuildingRecord.query(on: db).filter(\.$id ~~ buildingIDs)
+                .join(CompoundRecord.self, on: \BuildingRecord.$compound.$id == \CompoundRecord.$id).all()
+            for building in buildings { labels.places[building.id!] = try building.joined(CompoundRecord.self).name + " " + building.name }
         }
         return labels
     }

@@ -176,29 +176,41 @@ struct WorkbenchPagesController: RouteCollection {
     /// `unfiltered` is the same query without its state filter: the emergencies are found through it (see below).
     static func byDeadline(_ query: QueryBuilder<CaseRecord>, unfiltered: QueryBuilder<CaseRecord>, states: [CaseState], offset: Int,
                            limit: Int) async throws -> [CaseRecord] {
+        func columns(due: String, urgent: Bool) -> [any SQLExpression] {
+            [SQLColumn("id"), SQLAlias(SQLColumn(due), as: SQLIdentifier("due")), SQLColumn("number"), SQLColumn("state"),
+             SQLAlias(SQLLiteral.numeric(urgent ? "1" : "0"), as: SQLIdentifier("urgent"))]
+        }
+        func order(_ column: String) -> [any SQLExpression] {
+            [SQLOrderBy(expression: SQLColumn(column), direction: SQLDirection.ascending),
+             SQLOrderBy(expression: SQLColumn("number"), direction: SQLDirection.ascending)]
+        }
         let parts = states.map { state in
             let column = WorkStage.deadlineThatMatters(state) == .response ? "response_due_at" : "completion_due_at"
-            return NestedQueries.select(query.copy().filter(\.$state == state),
-                                        columns: [SQLColumn("id"), SQLAlias(SQLColumn(column), as: SQLIdentifier("due")), SQLColumn("number")],
-                                        order: [SQLOrderBy(expression: SQLColumn(column), direction: SQLDirection.ascending),
-                                                SQLOrderBy(expression: SQLColumn("number"), direction: SQLDirection.ascending)],
-                                        limit: offset + limit)
+            return NestedQueries.select(query.copy().filter(\.$state == state), columns: columns(due: column, urgent: false),
+                                        order: order(column), limit: offset + limit)
         }
-        let found = try await NestedQueries.union(parts, on: query.database.sql()).map(DeadlineKey.init)
         // Emergencies not yet signed for by the one responsible come before everything, oldest first (`EmergencyRule`).
         // Read through the partial index of unsigned emergencies (a few rows at any size) and without the state
         // filter, which would lead the planner to the (state, deadline) index and a sort of every open case (187 ms
-        // of a 250 ms page at 1 M cases on SQLite); the states are then checked here.
-        // Read in batches until the page is full: the unsigned emergencies of states not shown (a case closed before
-        // anyone signed) are skipped, however many there are.
+        // of a 250 ms page at 1 M cases on SQLite); the states are then checked here. The first batch comes in the
+        // same statement as the states' parts; when it is full, the next batches are read until the page is full:
+        // the unsigned emergencies of states not shown (a case closed before anyone signed) are skipped, however
+        // many there are.
+        let emergencies = unfiltered.copy().filter(\.$emergencyMinutes != nil).filter(\.$signedAt == nil)
+        let urgentPart = NestedQueries.select(emergencies, columns: columns(due: "opened_at", urgent: true), order: order("opened_at"),
+                                              limit: Self.urgentBatch)
+        let keys = try await NestedQueries.union(parts + [urgentPart], on: query.database.sql()).map(DeadlineKey.init)
+        let found = keys.filter { !$0.urgent }
         let shown = Set(states)
-        var urgent: [UUID] = []
-        var start = 0
-        while urgent.count < offset + limit {
-            let batch = try await unfiltered.copy().filter(\.$emergencyMinutes != nil).filter(\.$signedAt == nil)
-                .sort(\.$openedAt).sort(\.$number).field(\.$id).field(\.$state).range(start..<(start + Self.urgentBatch)).all()
+        let firstBatch = keys.filter(\.urgent)
+        var urgent = firstBatch.sorted().filter { shown.contains($0.state) }.map(\.id)
+        var start = Self.urgentBatch
+        var full = firstBatch.count == Self.urgentBatch
+        while full && urgent.count < offset + limit {
+            let batch = try await emergencies.copy().sort(\.$openedAt).sort(\.$number).field(\.$id).field(\.$state)
+                .range(start..<(start + Self.urgentBatch)).all()
             urgent += batch.filter { shown.contains($0.state) }.compactMap(\.id)
-            if batch.count < Self.urgentBatch { break }
+            full = batch.count == Self.urgentBatch
             start += Self.urgentBatch
         }
         urgent = Array(urgent.prefix(offset + limit))
@@ -215,11 +227,16 @@ struct WorkbenchPagesController: RouteCollection {
         let due: Date
         let number: String
         let id: UUID
+        let state: CaseState
+        /// From the unsigned emergencies' part (`due` is then when the case was opened).
+        let urgent: Bool
 
         init(_ row: any SQLRow) throws {
             due = try row.decode(column: "due", as: Date.self)
             number = try row.decode(column: "number", as: String.self)
             id = try row.decode(column: "id", as: UUID.self)
+            state = try row.decode(column: "state", as: CaseState.self)
+            urgent = try row.decode(column: "urgent", as: Int.self) == 1
         }
 
         static func < (a: Self, b: Self) -> Bool { (a.due, a.number) < (b.due, b.number) }
