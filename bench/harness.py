@@ -381,6 +381,19 @@ class PostgresCluster:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def kpi_check(kind, server, workspace, url):
+    """`gongzhi kpi check` on the database as the last size left it: the rollups (daily, monthly, waiting) recomputed
+    from every case and compared; exit 0 when they agree (issue 29: also after the history was copied up)."""
+    cases = count_cases(kind, workspace, url)
+    log(f"== {kind}: gongzhi kpi check at {cases} cases")
+    started = time.time()
+    done = subprocess.run([str(server.binary), "kpi", "check"], env=server.env, cwd=server.workspace, capture_output=True, text=True)
+    seconds = time.time() - started
+    tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
+    log(f"   exit {done.returncode} in {seconds:.0f} s: " + " / ".join(tail))
+    return {"cases": cases, "seconds": seconds, "agrees": done.returncode == 0, "tail": tail}
+
+
 def run_database(kind, args, binary, ceiling, url=None):
     """Every Gongzhi measurement on one database; returns a dict of results."""
     existing = kind == "sqlite" and args.existing_sqlite
@@ -406,6 +419,9 @@ def run_database(kind, args, binary, ceiling, url=None):
             for name in ("read", "queue", "queue_api", "kpi", "kpi_api"):
                 r = measured[name]
                 log(f"   {name:9} p50 {r['p50']:8.1f} ms  p95 {r['p95']:8.1f} ms  p99 {r['p99']:8.1f} ms  {r['rate']:8.0f}/s  errors {r['errors']}")
+            server.stop()
+            if args.kpi_check:
+                results["kpi_check"] = kpi_check(kind, server, workspace, url)
             return results
         log(f"== {kind}: start (first start: migrate and the demo district)")
         server.start()
@@ -458,6 +474,8 @@ def run_database(kind, args, binary, ceiling, url=None):
                 r = measured[name]
                 log(f"   {name:9} p50 {r['p50']:8.1f} ms  p95 {r['p95']:8.1f} ms  p99 {r['p99']:8.1f} ms  {r['rate']:8.0f}/s  errors {r['errors']}")
             server.stop()
+        if args.kpi_check and args.sizes:
+            results["kpi_check"] = kpi_check(kind, server, workspace, url)
         if kind == "sqlite":
             results["disk_mb"] = sum(p.stat().st_size for p in workspace.glob("gongzhi.sqlite*")) / 1e6
     finally:
@@ -522,6 +540,11 @@ def table(report):
     lines.insert(1, "  ".join("-" * w for w in widths))
     extra = []
     for db in report["gongzhi"]:
+        if "kpi_check" in db:
+            check = db["kpi_check"]
+            extra.append(f"gongzhi kpi check on {db['database']} at {check['cases']} cases: "
+                         f"{'the rollups agree with the cases' if check['agrees'] else 'DIFFERS: ' + ' / '.join(check['tail'])} "
+                         f"({check['seconds']:.0f} s)")
         if "intake" not in db:
             continue
         extra.append(f"server peak RSS during intake on {db['database']}: {db['intake']['rss']:.0f} MB (target < 200 MB: "
@@ -558,6 +581,8 @@ def main():
     parser.add_argument("--intake-seconds", type=int, default=20)
     parser.add_argument("--intake-connections", type=int, default=16)
     parser.add_argument("--read-seconds", type=int, default=10)
+    parser.add_argument("--kpi-check", action="store_true",
+                        help="after the last size, run `gongzhi kpi check` (the rollups against every case) and report it")
     parser.add_argument("--households", type=int, default=600, help="households of the demo district")
     parser.add_argument("--synchronous", choices=["full", "normal"], default="full", help="SQLite synchronous level (both sides)")
     parser.add_argument("--no-postgres", action="store_true")
