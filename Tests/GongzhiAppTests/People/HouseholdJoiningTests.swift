@@ -141,7 +141,9 @@ struct HouseholdJoiningTests {
             var worker = try await TestClient.browser(app, as: "worker")
             let list = try await worker.send(.GET, "/joins")
             #expect(list.body.string.contains(members[0].name) && list.body.string.contains(request.idNumberMask) && !list.body.string.contains(idNumber))
-            #expect(try await worker.send(.GET, "/workbench").body.string.contains("href=\"/joins\""))
+            let workbench = try await worker.send(.GET, "/workbench").body.string
+            #expect(workbench.contains("href=\"/joins\"") && workbench.contains("有 1 个入户申请等您确认"))
+            #expect(!(try await stranger.send(.GET, "/workbench").body.string.contains("入户申请等您确认")), "not another community's worker")
             let confirmed = try await worker.send(.POST, "/joins/\(request.id!.uuidString.lowercased())/confirm", form: [:])
             #expect(confirmed.status == .seeOther)
             let user = try #require(try await UserRecord.find(request.userID, on: app.db))

@@ -311,7 +311,7 @@ struct WorkbenchPagesController: RouteCollection {
             .group(.or) { group in for scope in scopes { group.filter(\.$path =~ scope.rawValue) } }
             .sort(\.$path).limit(400).all()
         let joinsWaiting = AccessPolicy.allowsAnywhere(.manageResidents, actor: actor)
-            ? try await HouseholdJoining.pending(for: actor, limit: 100, on: request.db).count : 0
+            ? try await HouseholdJoining.pendingCount(for: actor, upTo: 100, on: request.db) : 0
         func option(_ value: String, _ label: String, _ selected: Bool) -> SelectOption { SelectOption(value: value, label: label, selected: selected) }
         let any = Strings.text("workbench.any", lang)
         // Places to filter by: communities, and grids named with their community ("新华社区 · 第1网格").

@@ -109,11 +109,20 @@ enum HouseholdJoining {
 
     /// Open requests in the communities where `actor` registers residents, oldest first.
     static func pending(for actor: Actor, limit: Int = 200, on db: any Database) async throws -> [HouseholdJoinRecord] {
+        try await pendingQuery(for: actor, on: db)?.sort(\.$createdAt).limit(limit).all() ?? []
+    }
+
+    /// How many requests wait for `actor`, counted up to `cap` (one row read, whatever the count).
+    static func pendingCount(for actor: Actor, upTo cap: Int, on db: any Database) async throws -> Int {
+        try await pendingQuery(for: actor, on: db)?.countRows(upTo: cap) ?? 0
+    }
+
+    /// The requests waiting in `actor`'s places (nil: they manage no residents).
+    private static func pendingQuery(for actor: Actor, on db: any Database) -> QueryBuilder<HouseholdJoinRecord>? {
         let scopes = AccessPolicy.scopes(.manageResidents, actor: actor)
-        guard !scopes.isEmpty else { return [] }
-        return try await HouseholdJoinRecord.query(on: db).filter(\.$state == .pending)
+        guard !scopes.isEmpty else { return nil }
+        return HouseholdJoinRecord.query(on: db).filter(\.$state == .pending)
             .group(.or) { group in for scope in scopes { group.filter(\.$orgPath =~ scope.rawValue) } }
-            .sort(\.$createdAt).limit(limit).all()
     }
 
     /// The registered person a request names (same ID number, same name, in the request's community), if any.
