@@ -32,9 +32,11 @@ enum NestedQueries {
     }
 
     /// How many rows each builder reads, each counted up to its cap (a count equal to the cap means "that many or
-    /// more"), in one statement: `SELECT (SELECT COUNT(*) FROM (… LIMIT cap) AS c0) AS n0, …`.
+    /// more"), in one statement: `SELECT (SELECT COUNT(*) FROM (… LIMIT cap) AS c0) AS n0, …`. A builder must not
+    /// be `unique()`: its columns are replaced, so its DISTINCT would count one row.
     static func cappedCounts<M: Model>(_ builders: [(query: QueryBuilder<M>, cap: Int)], on db: any Database) async throws -> [Int] {
         guard !builders.isEmpty else { return [] }
+        assert(builders.allSatisfy { !$0.query.query.isUnique }, "a unique() read cannot be counted by replacing its columns")
         var outer = SQLSelect()
         outer.columns = builders.enumerated().map { index, builder in
             var count = SQLSelect()
