@@ -10,7 +10,7 @@ struct WorkbenchPagesController: RouteCollection {
     static let pageSize = 25
     /// The orders the list offers (words: `workbench.sort_<order>`).
     static let sorts = ["due", "newest", "oldest"]
-    /// The count shown is exact up to this many cases beyond the page's start ("200+" above): each is a row read.
+    /// The count shown is exact up to this many cases beyond the page's start ("200+" above): the database stops there.
     static let countCap = 200
     /// How many unsigned emergencies the queue reads at a time.
     static let urgentBatch = 200
