@@ -596,8 +596,12 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument("--commit", default=None, help="the commit the binary was built from (default: this checkout's)")
     parser.add_argument("--existing-sqlite", default=None, metavar="DIR",
-                        help="measure only the reads, on DIR/gongzhi.sqlite (with DIR/gongzhi.key) kept from an earlier run (--keep)")
+                        help="measure only the reads, on DIR/gongzhi.sqlite (with DIR/gongzhi.key) kept from an earlier run (--keep); no PostgreSQL run")
     args = parser.parse_args()
+    # Reads on a kept SQLite database are that database's run alone: without this, the PostgreSQL run (at the
+    # default sizes) followed it, unasked for (2026-12-07).
+    if args.existing_sqlite:
+        args.no_postgres = True
     args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.peer and args.peer not in args.sizes:
         args.sizes = sorted(set(args.sizes) | {args.peer})
